@@ -1,0 +1,135 @@
+/**
+ * `npm run dev`: a real PostgreSQL (embedded, data in .data/postgres), migrations, demo data, the local
+ * stand-in for Neon's HTTP endpoint, then `wrangler dev` with local Durable Objects and KV. Offline.
+ * With DATABASE_URL set, that database is used instead (migrated and seeded only if MIGRATION_DATABASE_URL
+ * is set too). Ctrl-C stops every child process.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { ACME } from "./lib/seed-data";
+import { type LocalStack, startLocalStack } from "./lib/local-stack";
+import { migrateUp } from "./lib/migrator";
+import { seedDatabase } from "./lib/seed";
+import { offlineWranglerEnv } from "./lib/offline-env";
+import { type LocalNeon, startLocalNeon } from "./local-neon/server";
+
+const PROJECT = resolve(import.meta.dirname, "..");
+const DATA = resolve(PROJECT, ".data");
+const PORT = Number(process.env.PORT ?? 8787);
+const READY_TIMEOUT_MS = 60_000;
+
+const say = (line: string) => console.log(`[dev] ${line}`);
+
+async function devSecrets(): Promise<Record<string, string>> {
+  const file = resolve(DATA, "dev-secrets.json");
+  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as Record<string, string>;
+  const secrets = { PIN_PEPPER: randomBytes(32).toString("base64url") };
+  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+async function waitForHealth(url: string, child: ChildProcess): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`wrangler dev exited with code ${child.exitCode}`);
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`no answer from ${url} within ${READY_TIMEOUT_MS / 1000} s`);
+}
+
+let stack: LocalStack | undefined;
+let neon: LocalNeon | undefined;
+let wrangler: ChildProcess | undefined;
+let stopping = false;
+
+/** Stops wrangler (with workerd, in its process group), the Neon endpoint and Postgres, then exits. */
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  say("stopping…");
+  const pid = wrangler?.pid;
+  if (pid && wrangler?.exitCode === null) {
+    for (const signal of ["SIGTERM", "SIGKILL"] as const) {
+      try {
+        process.kill(-pid, signal);
+      } catch {
+        break; // already gone
+      }
+      await new Promise((r) => setTimeout(r, 300));
+    }
+  }
+  await neon?.close();
+  await stack?.stop();
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  await mkdir(DATA, { recursive: true });
+  process.on("SIGINT", () => void stop(0));
+  process.on("SIGTERM", () => void stop(0));
+  let databaseUrl = process.env.DATABASE_URL;
+  let neonEndpoint: string | undefined;
+
+  if (databaseUrl) {
+    say("DATABASE_URL is set: using that database instead of the embedded one");
+    const migrationUrl = process.env.MIGRATION_DATABASE_URL;
+    if (migrationUrl) {
+      await migrateUp(migrationUrl, (line) => say(`migrations: ${line}`));
+      await seedDatabase(migrationUrl);
+    }
+    if (!new URL(databaseUrl).hostname.endsWith(".neon.tech")) {
+      neon = await startLocalNeon({ log: say });
+      neonEndpoint = neon.url;
+    }
+  } else {
+    say("starting PostgreSQL (data in .data/postgres)…");
+    stack = await startLocalStack({ dataDir: resolve(DATA, "postgres"), persistent: true, seed: true, log: say });
+    databaseUrl = stack.workerDatabaseUrl;
+    neonEndpoint = stack.neon.url;
+    say(`PostgreSQL on 127.0.0.1:${stack.postgres.port}, local Neon endpoint ${neonEndpoint}`);
+  }
+
+  const vars: Record<string, string> = { ...(await devSecrets()), DATABASE_URL: databaseUrl };
+  if (neonEndpoint) vars.NEON_FETCH_ENDPOINT = neonEndpoint;
+  const args = [
+    "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--local",
+    "--persist-to", resolve(DATA, "wrangler-state"),
+    "--show-interactive-dev-session=false",
+    ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
+  ];
+  wrangler = spawn(resolve(PROJECT, "node_modules/.bin/wrangler"), args, {
+    cwd: PROJECT,
+    env: offlineWranglerEnv(PROJECT),
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true, // its own process group, so workerd dies with it
+  });
+
+  wrangler.on("exit", (code) => void stop(code ?? 1));
+
+  const base = `http://127.0.0.1:${PORT}`;
+  await waitForHealth(`${base}/health`, wrangler);
+  console.log(`
+  Leave Ledger is running at ${base}
+
+    curl ${base}/health
+    curl ${base}/health/ready
+    curl ${base}/v1/tenants/${ACME.slug}
+    open ${base}/docs             (API reference; the OpenAPI document is at /v1/openapi.json)
+
+  Demo tenant "${ACME.slug}": ${ACME.people.map((p) => `${p.email} (${p.roles.join(", ")})`).join("; ")}
+  Press Ctrl-C to stop PostgreSQL, the Neon endpoint and wrangler.
+`);
+}
+
+main().catch((error: unknown) => {
+  console.error(`[dev] failed: ${(error as Error).message}`);
+  void stop(1);
+});

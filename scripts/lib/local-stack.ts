@@ -1,0 +1,52 @@
+import { DB_ROLES } from "../../src/db/roles";
+import { ensureDatabase, type LocalPostgres, startLocalPostgres } from "./embedded-postgres";
+import { migrateUp } from "./migrator";
+import { seedDatabase } from "./seed";
+import { type LocalNeon, startLocalNeon } from "../local-neon/server";
+
+export const DATABASE_NAME = "leave_ledger";
+
+/** Everything the Worker needs from "outside" to run on one machine: Postgres and Neon's HTTP endpoint. */
+export interface LocalStack {
+  postgres: LocalPostgres;
+  neon: LocalNeon;
+  /** What the Worker gets as DATABASE_URL: the login role without privileges of its own. */
+  workerDatabaseUrl: string;
+  /** Schema owner: migrations. */
+  ownerDatabaseUrl: string;
+  /** Superuser: seeding and test fixtures (bypasses RLS). */
+  superuserDatabaseUrl: string;
+  stop(): Promise<void>;
+}
+
+export async function startLocalStack(options: {
+  dataDir: string;
+  persistent: boolean;
+  seed: boolean;
+  log?: (line: string) => void;
+}): Promise<LocalStack> {
+  const log = options.log ?? (() => {});
+  const postgres = await startLocalPostgres({ dataDir: options.dataDir, persistent: options.persistent });
+  try {
+    await ensureDatabase(postgres.superuserUrl(), DATABASE_NAME, DB_ROLES.owner);
+    const ownerDatabaseUrl = `postgres://${DB_ROLES.owner}@127.0.0.1:${postgres.port}/${DATABASE_NAME}`;
+    const superuserDatabaseUrl = postgres.superuserUrl(DATABASE_NAME);
+    await migrateUp(ownerDatabaseUrl, (line) => log(`migrations: ${line}`));
+    if (options.seed) await seedDatabase(superuserDatabaseUrl);
+    const neon = await startLocalNeon({ log });
+    return {
+      postgres,
+      neon,
+      workerDatabaseUrl: `postgres://${DB_ROLES.authenticator}@127.0.0.1:${postgres.port}/${DATABASE_NAME}`,
+      ownerDatabaseUrl,
+      superuserDatabaseUrl,
+      stop: async () => {
+        await neon.close();
+        await postgres.stop();
+      },
+    };
+  } catch (error) {
+    await postgres.stop();
+    throw error;
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * Demo data: two tenants, every role, a manager with direct reports. Fixed ids so tests, docs and a
+ * developer's curl commands can name them. Pure data and SQL (no Node APIs): the seed script and the
+ * tests both use it.
+ */
+type Role = "employee" | "manager" | "hr_admin" | "system_admin" | "auditor";
+
+export interface SeedPerson {
+  userId: string;
+  employeeId: string;
+  email: string;
+  displayName: string;
+  employeeNumber: string;
+  timeZone: string;
+  hireDate: string;
+  managerEmployeeId: string | null;
+  roles: Role[];
+}
+
+export interface SeedTenant {
+  id: string;
+  slug: string;
+  name: string;
+  people: SeedPerson[];
+}
+
+const person = (n: number, tenant: number, fields: Omit<SeedPerson, "userId" | "employeeId">): SeedPerson => ({
+  userId: `00000000-0000-4000-8${tenant}00-0000000001${String(n).padStart(2, "0")}`,
+  employeeId: `00000000-0000-4000-8${tenant}00-0000000002${String(n).padStart(2, "0")}`,
+  ...fields,
+});
+
+const ACME_MANAGER = "00000000-0000-4000-8100-000000000203";
+
+export const ACME: SeedTenant = {
+  id: "00000000-0000-4000-8100-000000000001",
+  slug: "acme",
+  name: "Acme Corporation",
+  people: [
+    person(1, 1, { email: "sam.admin@acme.example", displayName: "Sam Admin", employeeNumber: "A-001", timeZone: "Europe/London", hireDate: "2019-03-01", managerEmployeeId: null, roles: ["employee", "system_admin"] }),
+    person(2, 1, { email: "hana.hr@acme.example", displayName: "Hana HR", employeeNumber: "A-002", timeZone: "Europe/Berlin", hireDate: "2020-01-15", managerEmployeeId: null, roles: ["employee", "hr_admin"] }),
+    person(3, 1, { email: "mike.manager@acme.example", displayName: "Mike Manager", employeeNumber: "A-003", timeZone: "America/New_York", hireDate: "2018-06-04", managerEmployeeId: null, roles: ["employee", "manager"] }),
+    person(4, 1, { email: "emma.employee@acme.example", displayName: "Emma Employee", employeeNumber: "A-004", timeZone: "Europe/Berlin", hireDate: "2022-09-01", managerEmployeeId: ACME_MANAGER, roles: ["employee"] }),
+    person(5, 1, { email: "eli.employee@acme.example", displayName: "Eli Employee", employeeNumber: "A-005", timeZone: "Asia/Tokyo", hireDate: "2023-04-10", managerEmployeeId: ACME_MANAGER, roles: ["employee"] }),
+    person(6, 1, { email: "ada.auditor@acme.example", displayName: "Ada Auditor", employeeNumber: "A-006", timeZone: "UTC", hireDate: "2021-11-01", managerEmployeeId: null, roles: ["auditor"] }),
+  ],
+};
+
+export const GLOBEX: SeedTenant = {
+  id: "00000000-0000-4000-8200-000000000001",
+  slug: "globex",
+  name: "Globex Inc.",
+  people: [
+    person(1, 2, { email: "gina.hr@globex.example", displayName: "Gina HR", employeeNumber: "G-001", timeZone: "America/Los_Angeles", hireDate: "2017-02-01", managerEmployeeId: null, roles: ["employee", "hr_admin", "manager"] }),
+    person(2, 2, { email: "gus.employee@globex.example", displayName: "Gus Employee", employeeNumber: "G-002", timeZone: "Australia/Sydney", hireDate: "2024-01-08", managerEmployeeId: "00000000-0000-4000-8200-000000000201", roles: ["employee"] }),
+  ],
+};
+
+export const SEED_TENANTS = [ACME, GLOBEX];
+
+export interface Statement {
+  text: string;
+  values: unknown[];
+}
+
+/** Idempotent inserts, in dependency order (managers before their reports). Needs a role that bypasses RLS. */
+export function seedStatements(tenants: SeedTenant[] = SEED_TENANTS): Statement[] {
+  const out: Statement[] = [];
+  for (const tenant of tenants) {
+    out.push({ text: "insert into tenants (id, slug, name) values ($1, $2, $3) on conflict (id) do nothing", values: [tenant.id, tenant.slug, tenant.name] });
+    const ordered = [...tenant.people].sort((a, b) => Number(a.managerEmployeeId !== null) - Number(b.managerEmployeeId !== null));
+    for (const p of ordered) {
+      out.push({
+        text: "insert into users (id, tenant_id, email, display_name) values ($1, $2, $3, $4) on conflict (id) do nothing",
+        values: [p.userId, tenant.id, p.email, p.displayName],
+      });
+      out.push({
+        text: `insert into employees (id, tenant_id, user_id, employee_number, manager_id, time_zone, hire_date)
+               values ($1, $2, $3, $4, $5, $6, $7) on conflict (id) do nothing`,
+        values: [p.employeeId, tenant.id, p.userId, p.employeeNumber, p.managerEmployeeId, p.timeZone, p.hireDate],
+      });
+      for (const role of p.roles) {
+        out.push({
+          text: "insert into role_assignments (tenant_id, user_id, role) values ($1, $2, $3) on conflict do nothing",
+          values: [tenant.id, p.userId, role],
+        });
+      }
+    }
+  }
+  return out;
+}

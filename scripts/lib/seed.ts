@@ -1,0 +1,19 @@
+import pg from "pg";
+import { seedStatements } from "./seed-data";
+
+export async function seedDatabase(databaseUrl: string): Promise<number> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  const statements = seedStatements();
+  try {
+    await client.query("begin");
+    for (const { text, values } of statements) await client.query(text, values);
+    await client.query("commit");
+  } catch (error) {
+    await client.query("rollback").catch(() => {});
+    throw error;
+  } finally {
+    await client.end();
+  }
+  return statements.length;
+}

@@ -1,0 +1,15 @@
+/** Loads the demo tenants (scripts/lib/seed-data.ts) into SEED_DATABASE_URL or DATABASE_URL. Idempotent. */
+import { seedDatabase } from "./lib/seed";
+
+const url = process.env.SEED_DATABASE_URL ?? process.env.DATABASE_URL;
+if (!url) {
+  console.error("Set SEED_DATABASE_URL (or DATABASE_URL): a role that bypasses RLS, such as the database owner on Neon.");
+  process.exit(2);
+}
+try {
+  const count = await seedDatabase(url);
+  console.log(`seeded ${count} statements (existing rows kept)`);
+} catch (error) {
+  console.error(`seed failed: ${(error as Error).message}`);
+  process.exit(1);
+}

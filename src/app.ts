@@ -1,0 +1,58 @@
+import { OpenAPIHono } from "@hono/zod-openapi";
+import { methodNotAllowed } from "hono/method-not-allowed";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { MAX_REQUEST_ID_LENGTH, REQUEST_ID_HEADER } from "./constants";
+import { accessLog } from "./edge/access-log";
+import { limitBodySize, requireJsonBody } from "./edge/body-guard";
+import { requireConfig } from "./edge/config-guard";
+import type { AppEnv } from "./edge/context";
+import { corsFromConfig } from "./edge/cors";
+import { renderError, renderNotFound } from "./edge/error-renderer";
+import { AppError, errorResponse } from "./edge/errors";
+import { traceContext } from "./edge/trace-context";
+import { registerDocs } from "./features/docs/routes";
+import { healthRoutes } from "./features/health/routes";
+import { tenantRoutes } from "./features/tenants/routes";
+
+/**
+ * The request's path through the Worker: edge concerns in order (identity of the request, tracing, the access
+ * log, method and CORS checks, headers, body rules, configuration), then one router per feature. Every error
+ * on the way ends in `renderError`.
+ */
+export function createApp(): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>();
+
+  app.use(requestId({ headerName: REQUEST_ID_HEADER, limitLength: MAX_REQUEST_ID_LENGTH }));
+  app.use(traceContext());
+  app.use(accessLog());
+  app.use(
+    methodNotAllowed({
+      app,
+      onMethodNotAllowed: (c, allowed) =>
+        errorResponse(
+          c,
+          new AppError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here`, { allowed }, { headers: { Allow: allowed.join(", ") } }),
+        ),
+    }),
+  );
+  app.use(corsFromConfig());
+  app.use(
+    secureHeaders({
+      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+      strictTransportSecurity: "max-age=63072000; includeSubDomains",
+      crossOriginResourcePolicy: "same-site",
+    }),
+  );
+  app.use(requireJsonBody());
+  app.use(limitBodySize());
+  app.use(requireConfig());
+
+  app.route("/", healthRoutes);
+  app.route("/", tenantRoutes);
+  registerDocs(app);
+
+  app.notFound(renderNotFound);
+  app.onError(renderError);
+  return app;
+}

@@ -1,0 +1,23 @@
+/** Every tunable number of the edge, named once. Durations are in milliseconds unless the name says otherwise. */
+
+/** Largest request body accepted (413 above). */
+export const MAX_BODY_BYTES = 64 * 1024;
+/** Incoming `X-Request-Id` values longer than this are replaced by a generated id. */
+export const MAX_REQUEST_ID_LENGTH = 128;
+export const REQUEST_ID_HEADER = "X-Request-Id";
+
+/** One database round trip (HTTP batch) may take this long before the request gives up with 503. */
+export const DB_REQUEST_TIMEOUT_MS = 8_000;
+/** Postgres cancels a statement after this long; shorter than the request timeout so the server stops too. */
+export const DB_STATEMENT_TIMEOUT_MS = 5_000;
+/** Waits before retrying a transaction that hit a serialization failure or deadlock. */
+export const DB_RETRY_DELAYS_MS = [100, 200, 400] as const;
+
+/** Each readiness check must answer within this. */
+export const HEALTH_CHECK_TIMEOUT_MS = 2_000;
+
+/** Secrets shorter than this (in bytes) are refused at startup. */
+export const MIN_SECRET_BYTES = 32;
+
+/** Where `documentation_url` of every error points: the reference page served by this API. */
+export const ERROR_DOCS_PATH = "/docs#errors";

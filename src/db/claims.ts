@@ -1,0 +1,40 @@
+import type { Role } from "./schema";
+
+/**
+ * The one shape of claims Postgres sees as `request.jwt.claims` (read by `app.claims()` and every RLS
+ * policy). Built by the server from the verified identity and the database, never copied from client input.
+ */
+export interface UserClaims {
+  caller: "user";
+  /** users.id */
+  sub: string;
+  tenant_id: string;
+  /** employees.id, or null for a user without an employee record */
+  employee_id: string | null;
+  roles: Role[];
+}
+
+/** Work with no end-user caller. Each name is a distinct, auditable caller that may only run granted functions. */
+export const SYSTEM_CALLERS = ["health", "tenant-directory", "login", "scheduler"] as const;
+export type SystemCallerName = (typeof SYSTEM_CALLERS)[number];
+
+export interface SystemClaims {
+  caller: `system:${SystemCallerName}`;
+  sub: null;
+  tenant_id: string | null;
+  employee_id: null;
+  roles: [];
+}
+
+export type Claims = UserClaims | SystemClaims;
+
+export type Caller = { kind: "user"; claims: UserClaims } | { kind: "system"; name: SystemCallerName; tenantId?: string };
+
+export function systemCaller(name: SystemCallerName, tenantId?: string): Caller {
+  return tenantId === undefined ? { kind: "system", name } : { kind: "system", name, tenantId };
+}
+
+export function claimsOf(caller: Caller): Claims {
+  if (caller.kind === "user") return caller.claims;
+  return { caller: `system:${caller.name}`, sub: null, tenant_id: caller.tenantId ?? null, employee_id: null, roles: [] };
+}

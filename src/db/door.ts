@@ -1,0 +1,62 @@
+import { neon } from "@neondatabase/serverless";
+import { sql } from "drizzle-orm";
+import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
+import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
+import { DB_REQUEST_TIMEOUT_MS, DB_RETRY_DELAYS_MS, DB_STATEMENT_TIMEOUT_MS } from "../constants";
+import type { Config } from "../edge/config";
+import { type Caller, claimsOf } from "./claims";
+import { classifyDbError, dbErrorToAppError } from "./errors";
+import { DB_ROLES } from "./roles";
+import * as schema from "./schema";
+
+export type Db = NeonHttpDatabase<typeof schema>;
+export type IsolationLevel = "ReadCommitted" | "RepeatableRead" | "Serializable";
+
+export interface DoorOptions {
+  readOnly?: boolean;
+  isolation?: IsolationLevel;
+  /** Defaults to the setTimeout-based sleep; tests may shorten it. */
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The one way request code reaches Postgres. The caller's role and claims, and then the work, go to Neon's
+ * HTTP endpoint as one batch: one round trip, one transaction. The statement that switches the role is
+ * always first, so no statement of the work can run with the login role's rights or another caller's claims.
+ *
+ * A batch cannot branch on its own results: work that needs to decide inside the transaction belongs in SQL
+ * (CTEs, functions), which is also what keeps writes to one round trip.
+ */
+export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
+  config: Pick<Config, "DATABASE_URL">,
+  caller: Caller,
+  work: (db: Db) => T,
+  options: DoorOptions = {},
+): Promise<BatchResponse<[BatchItem<"pg">, ...T]> extends [unknown, ...infer R] ? R : never> {
+  const role = caller.kind === "user" ? DB_ROLES.app : DB_ROLES.system;
+  const wait = options.sleep ?? sleep;
+  for (let attempt = 0; ; attempt++) {
+    const client = neon(config.DATABASE_URL, {
+      fetchOptions: { signal: AbortSignal.timeout(DB_REQUEST_TIMEOUT_MS) },
+      readOnly: options.readOnly ?? false,
+      isolationLevel: options.isolation ?? "ReadCommitted",
+    });
+    const db = drizzle({ client, schema });
+    const enter = db.execute(
+      sql`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${JSON.stringify(claimsOf(caller))}, true), set_config('statement_timeout', ${String(DB_STATEMENT_TIMEOUT_MS)}, true)`,
+    );
+    try {
+      const [, ...results] = await db.batch([enter, ...work(db)]);
+      return results as never;
+    } catch (error) {
+      const delay = DB_RETRY_DELAYS_MS[attempt];
+      if (classifyDbError(error) === "retryable" && delay !== undefined) {
+        await wait(delay);
+        continue;
+      }
+      throw dbErrorToAppError(error);
+    }
+  }
+}

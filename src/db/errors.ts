@@ -1,0 +1,57 @@
+import { AppError } from "../edge/errors";
+
+/** What went wrong in the database, independent of the driver. */
+export type DbErrorKind = "not_found" | "constraint" | "permission" | "retryable" | "timeout" | "connection" | "internal";
+
+interface PgErrorLike {
+  name?: string;
+  message?: string;
+  code?: string;
+  constraint?: string;
+  sourceError?: unknown;
+}
+
+const RETRYABLE = new Set(["40001", "40P01"]); // serialization_failure, deadlock_detected
+const TIMEOUT = new Set(["57014", "55P03"]); // query_canceled (statement_timeout), lock_not_available
+
+export function classifyDbError(error: unknown): DbErrorKind {
+  const e = (error ?? {}) as PgErrorLike;
+  const code = typeof e.code === "string" ? e.code : undefined;
+  if (e.name === "TimeoutError" || e.name === "AbortError") return "timeout";
+  if (code) {
+    if (RETRYABLE.has(code)) return "retryable";
+    if (TIMEOUT.has(code)) return "timeout";
+    if (code === "P0002" || code === "02000") return "not_found";
+    if (code === "42501") return "permission";
+    if (code.startsWith("23")) return "constraint";
+    if (code.startsWith("08") || code.startsWith("53") || code.startsWith("57P")) return "connection";
+    return "internal";
+  }
+  const sourceName = (e.sourceError as { name?: string } | undefined)?.name;
+  if (sourceName === "TimeoutError" || sourceName === "AbortError") return "timeout";
+  // The driver's own failures carry no SQLSTATE: the endpoint could not be reached or answered 5xx.
+  if (e.name === "NeonDbError" && /Error connecting to database|Server error \(HTTP status 5\d\d\)/.test(e.message ?? "")) {
+    return "connection";
+  }
+  return "internal";
+}
+
+/** The API's answer for a database failure: nothing internal (SQL, constraint names) reaches the body. */
+export function dbErrorToAppError(error: unknown): AppError {
+  const kind = classifyDbError(error);
+  switch (kind) {
+    case "not_found":
+      return new AppError("RESOURCE_NOT_FOUND", "Resource not found", {}, { cause: error });
+    case "constraint":
+      return new AppError("CONFLICT", "The change conflicts with existing data", {}, { cause: error });
+    case "permission":
+      return new AppError("FORBIDDEN", "Not allowed", {}, { cause: error });
+    case "retryable":
+      return new AppError("SERVICE_UNAVAILABLE", "The database is busy; retry the request", {}, { cause: error, headers: { "Retry-After": "1" } });
+    case "timeout":
+    case "connection":
+      return new AppError("SERVICE_UNAVAILABLE", "The database is unavailable; retry later", { dependency: "database" }, { cause: error, headers: { "Retry-After": "5" } });
+    case "internal":
+      return new AppError("DATABASE_ERROR", "The database could not complete the operation", {}, { cause: error });
+  }
+}

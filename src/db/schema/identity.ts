@@ -1,0 +1,158 @@
+import { sql } from "drizzle-orm";
+import {
+  check,
+  date,
+  foreignKey,
+  index,
+  pgEnum,
+  pgPolicy,
+  pgRole,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { DB_ROLES } from "../roles";
+
+export const appRole = pgRole(DB_ROLES.app).existing();
+export const definerRole = pgRole(DB_ROLES.definer).existing();
+
+/** Claims helpers live in schema `app` (migrations/0000); `(select …)` makes Postgres read them once per statement. */
+const tenantId = sql`(select app.tenant_id())`;
+const userId = sql`(select app.user_id())`;
+const employeeId = sql`(select app.employee_id())`;
+const hasAnyRole = (...roles: Role[]) => sql.raw(`(select app.has_any_role(array[${roles.map((r) => `'${r}'`).join(",")}]))`);
+
+export const ROLES = ["employee", "manager", "hr_admin", "system_admin", "auditor"] as const;
+export type Role = (typeof ROLES)[number];
+export const roleEnum = pgEnum("app_role", ROLES);
+export const tenantStatusEnum = pgEnum("tenant_status", ["active", "suspended"]);
+export const userStatusEnum = pgEnum("user_status", ["active", "deactivated"]);
+
+const TENANT_READERS: Role[] = ["hr_admin", "system_admin", "auditor"];
+const TENANT_WRITERS: Role[] = ["hr_admin", "system_admin"];
+
+export const tenants = pgTable(
+  "tenants",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    slug: text("slug").notNull().unique(),
+    name: text("name").notNull(),
+    status: tenantStatusEnum("status").notNull().default("active"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("tenants_slug_format", sql`${t.slug} ~ '^[a-z0-9][a-z0-9-]{1,62}$'`),
+    pgPolicy("tenants_select_own", { for: "select", to: appRole, using: sql`${t.id} = ${tenantId}` }),
+    pgPolicy("tenants_directory_lookup", { for: "select", to: definerRole, using: sql`true` }),
+  ],
+).enableRLS();
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    email: text("email").notNull(),
+    displayName: text("display_name").notNull(),
+    status: userStatusEnum("status").notNull().default("active"),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("users_tenant_id_id_key").on(t.tenantId, t.id),
+    uniqueIndex("users_tenant_email_key").on(t.tenantId, sql`lower(${t.email})`),
+    check("users_email_format", sql`${t.email} ~ '^[^@\\s]+@[^@\\s]+$'`),
+    pgPolicy("users_select", {
+      for: "select",
+      to: appRole,
+      using: sql`${t.tenantId} = ${tenantId} and (${t.id} = ${userId} or ${hasAnyRole(...TENANT_READERS)} or exists (
+        select 1 from employees e where e.user_id = ${t.id} and e.manager_id = ${employeeId}))`,
+    }),
+    pgPolicy("users_insert", {
+      for: "insert",
+      to: appRole,
+      withCheck: sql`${t.tenantId} = ${tenantId} and ${hasAnyRole(...TENANT_WRITERS)}`,
+    }),
+    pgPolicy("users_update", {
+      for: "update",
+      to: appRole,
+      using: sql`${t.tenantId} = ${tenantId} and ${hasAnyRole(...TENANT_WRITERS)}`,
+      withCheck: sql`${t.tenantId} = ${tenantId}`,
+    }),
+  ],
+).enableRLS();
+
+export const employees = pgTable(
+  "employees",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    userId: uuid("user_id").notNull().unique(),
+    employeeNumber: text("employee_number").notNull(),
+    managerId: uuid("manager_id"),
+    timeZone: text("time_zone").notNull(),
+    hireDate: date("hire_date").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("employees_tenant_id_id_key").on(t.tenantId, t.id),
+    unique("employees_tenant_number_key").on(t.tenantId, t.employeeNumber),
+    // Composite keys keep every link inside one tenant.
+    foreignKey({ name: "employees_user_fk", columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }),
+    foreignKey({ name: "employees_manager_fk", columns: [t.tenantId, t.managerId], foreignColumns: [t.tenantId, t.id] }),
+    index("employees_manager_idx").on(t.tenantId, t.managerId),
+    check("employees_not_own_manager", sql`${t.managerId} is distinct from ${t.id}`),
+    check("employees_time_zone_format", sql`${t.timeZone} ~ '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$'`),
+    pgPolicy("employees_select", {
+      for: "select",
+      to: appRole,
+      using: sql`${t.tenantId} = ${tenantId} and (${t.id} = ${employeeId} or ${t.managerId} = ${employeeId} or ${hasAnyRole(...TENANT_READERS)})`,
+    }),
+    pgPolicy("employees_insert", {
+      for: "insert",
+      to: appRole,
+      withCheck: sql`${t.tenantId} = ${tenantId} and ${hasAnyRole(...TENANT_WRITERS)}`,
+    }),
+    pgPolicy("employees_update", {
+      for: "update",
+      to: appRole,
+      using: sql`${t.tenantId} = ${tenantId} and ${hasAnyRole(...TENANT_WRITERS)}`,
+      withCheck: sql`${t.tenantId} = ${tenantId}`,
+    }),
+  ],
+).enableRLS();
+
+export const roleAssignments = pgTable(
+  "role_assignments",
+  {
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    userId: uuid("user_id").notNull(),
+    role: roleEnum("role").notNull(),
+    grantedBy: uuid("granted_by"),
+    grantedAt: timestamp("granted_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.userId, t.role] }),
+    foreignKey({ name: "role_assignments_user_fk", columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }),
+    pgPolicy("role_assignments_select", {
+      for: "select",
+      to: appRole,
+      using: sql`${t.tenantId} = ${tenantId} and (${t.userId} = ${userId} or ${hasAnyRole(...TENANT_READERS)})`,
+    }),
+    // HR Admins manage roles but cannot mint System Admins (no privilege escalation through HR).
+    pgPolicy("role_assignments_insert", {
+      for: "insert",
+      to: appRole,
+      withCheck: sql`${t.tenantId} = ${tenantId} and (${hasAnyRole("system_admin")} or (${hasAnyRole("hr_admin")} and ${t.role} <> 'system_admin'))`,
+    }),
+    pgPolicy("role_assignments_delete", {
+      for: "delete",
+      to: appRole,
+      using: sql`${t.tenantId} = ${tenantId} and (${hasAnyRole("system_admin")} or (${hasAnyRole("hr_admin")} and ${t.role} <> 'system_admin'))`,
+    }),
+  ],
+).enableRLS();

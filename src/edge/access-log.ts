@@ -1,0 +1,27 @@
+import type { MiddlewareHandler } from "hono";
+import { matchedRoutes } from "hono/route";
+import type { AppContext, AppEnv } from "./context";
+import { log, redactUrl } from "./logger";
+
+/** The route pattern that served the request (`/v1/tenants/:slug`), not the raw path: low-cardinality. */
+export function routePattern(c: AppContext): string {
+  const route = matchedRoutes(c).findLast((r) => r.method !== "ALL");
+  return route?.path ?? "(unmatched)";
+}
+
+/** One JSON line per request. Headers are not logged at all; sensitive query values are redacted. */
+export const accessLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const started = performance.now();
+  await next();
+  const status = c.res.status;
+  log(status >= 500 ? "error" : "info", "request", {
+    method: c.req.method,
+    route: routePattern(c),
+    path: redactUrl(new URL(c.req.url)),
+    status,
+    duration_ms: Math.round((performance.now() - started) * 100) / 100,
+    request_id: c.get("requestId"),
+    trace_id: c.get("trace")?.traceId,
+    user_agent: c.req.header("user-agent"),
+  });
+};

@@ -1,0 +1,28 @@
+import type { MiddlewareHandler } from "hono";
+import { cors } from "hono/cors";
+import { REQUEST_ID_HEADER } from "../constants";
+import { isOrigin, splitOrigins } from "./config";
+import type { AppEnv } from "./context";
+
+const allowLists = new WeakMap<object, Set<string>>();
+
+function allowedOrigins(env: AppEnv["Bindings"]): Set<string> {
+  let origins = allowLists.get(env);
+  if (!origins) {
+    origins = new Set(splitOrigins(env.ALLOWED_ORIGINS).filter(isOrigin));
+    allowLists.set(env, origins);
+  }
+  return origins;
+}
+
+/** CORS for the origins in ALLOWED_ORIGINS only; any other origin gets no CORS headers at all. */
+export const corsFromConfig = (): MiddlewareHandler<AppEnv> => {
+  const handler = cors({
+    origin: (origin, c) => (allowedOrigins(c.env).has(origin) ? origin : null),
+    allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
+    allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", REQUEST_ID_HEADER, "traceparent"],
+    exposeHeaders: [REQUEST_ID_HEADER, "traceparent", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"],
+    maxAge: 600,
+  });
+  return handler as MiddlewareHandler<AppEnv>;
+};

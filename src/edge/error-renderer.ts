@@ -1,0 +1,46 @@
+import type { ErrorHandler, NotFoundHandler } from "hono";
+import { HTTPException } from "hono/http-exception";
+import { routePattern } from "./access-log";
+import type { AppEnv } from "./context";
+import { AppError, errorResponse, fromHttpException } from "./errors";
+import { describeError, log } from "./logger";
+import { reportError } from "./sentry";
+
+/** Codes that mean a bug or a broken dependency rather than a bad request: logged and sent to Sentry. */
+const REPORTED = new Set(["INTERNAL_ERROR", "DATABASE_ERROR"]);
+
+/** The one place an error becomes a response: everything answers in the same shape. */
+export const renderError: ErrorHandler<AppEnv> = (thrown, c) => {
+  const error =
+    thrown instanceof AppError
+      ? thrown
+      : thrown instanceof HTTPException
+        ? fromHttpException(thrown)
+        : new AppError("INTERNAL_ERROR", "Internal error", {}, { cause: thrown });
+  if (error.status >= 500 && error.code !== "CONFIG_INVALID") {
+    const route = routePattern(c);
+    log(REPORTED.has(error.code) ? "error" : "warn", "request_failed", {
+      request_id: c.get("requestId"),
+      route,
+      code: error.code,
+      error: describeError(error.options.cause ?? error),
+    });
+    if (REPORTED.has(error.code)) {
+      let executionCtx: ExecutionContext | undefined;
+      try {
+        executionCtx = c.executionCtx as ExecutionContext;
+      } catch {
+        executionCtx = undefined; // app.request() in unit tests has none
+      }
+      reportError(c.get("config"), executionCtx, c.req.raw, error.options.cause ?? error, {
+        requestId: c.get("requestId"),
+        route,
+        traceId: c.get("trace")?.traceId,
+      });
+    }
+  }
+  return errorResponse(c, error);
+};
+
+export const renderNotFound: NotFoundHandler<AppEnv> = (c) =>
+  errorResponse(c, new AppError("RESOURCE_NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`));

@@ -1,0 +1,51 @@
+import { OpenAPIHono, z } from "@hono/zod-openapi";
+import type { AppEnv } from "./context";
+import { AppError, ERROR_CODE_NAMES, type ErrorCode } from "./errors";
+
+export const ErrorSchema = z
+  .object({
+    error: z.object({
+      code: z.enum(ERROR_CODE_NAMES),
+      message: z.string(),
+      details: z.record(z.string(), z.unknown()),
+      request_id: z.string(),
+      documentation_url: z.url(),
+    }),
+  })
+  .openapi("Error");
+
+/** OpenAPI response entries for the error codes a route can answer with. */
+export function errorResponses(...codes: { status: number; code: ErrorCode }[]) {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const { status, code } of codes) byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  return Object.fromEntries(
+    [...byStatus].map(([status, names]) => [
+      status,
+      { description: names.join(" or "), content: { "application/json": { schema: ErrorSchema } } },
+    ]),
+  );
+}
+
+/** Errors any `/v1` route may answer with, whatever it does. */
+export const COMMON_ERRORS = [
+  { status: 500, code: "INTERNAL_ERROR" },
+  { status: 500, code: "CONFIG_INVALID" },
+  { status: 503, code: "SERVICE_UNAVAILABLE" },
+] as const;
+
+/** A feature router: zod-openapi validation whose failures become 400 VALIDATION_FAILED with per-field details. */
+export function createRouter(): OpenAPIHono<AppEnv> {
+  return new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) {
+        throw new AppError("VALIDATION_FAILED", "The request does not match the schema", {
+          issues: result.error.issues.map((issue) => ({
+            path: issue.path.map(String).join("."),
+            message: issue.message,
+            code: issue.code,
+          })),
+        });
+      }
+    },
+  });
+}

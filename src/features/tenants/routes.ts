@@ -1,0 +1,29 @@
+import { createRoute } from "@hono/zod-openapi";
+import { AppError } from "../../edge/errors";
+import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
+import { TenantProfileSchema, TenantSlugParams } from "./schemas";
+import { findTenantProfile } from "./service";
+
+const getTenant = createRoute({
+  method: "get",
+  path: "/v1/tenants/{slug}",
+  tags: ["Tenants"],
+  summary: "Look up a tenant by slug",
+  description: "Public tenant discovery for login screens: the id and display name of an active tenant, nothing else.",
+  request: { params: TenantSlugParams },
+  responses: {
+    200: { description: "The tenant", content: { "application/json": { schema: TenantProfileSchema } } },
+    ...errorResponses(
+      { status: 400, code: "VALIDATION_FAILED" },
+      { status: 404, code: "RESOURCE_NOT_FOUND" },
+      ...COMMON_ERRORS,
+    ),
+  },
+});
+
+export const tenantRoutes = createRouter().openapi(getTenant, async (c) => {
+  const { slug } = c.req.valid("param");
+  const tenant = await findTenantProfile(c.get("config"), slug);
+  if (!tenant) throw new AppError("RESOURCE_NOT_FOUND", "No such tenant");
+  return c.json(tenant, 200);
+});
