@@ -1,4 +1,4 @@
-import { OpenAPIHono } from "@hono/zod-openapi";
+import type { OpenAPIHono } from "@hono/zod-openapi";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
@@ -10,6 +10,7 @@ import type { AppEnv } from "./edge/context";
 import { corsFromConfig } from "./edge/cors";
 import { renderError, renderNotFound } from "./edge/error-renderer";
 import { AppError, errorResponse } from "./edge/errors";
+import { createRouter } from "./edge/openapi";
 import { traceContext } from "./edge/trace-context";
 import { registerDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
@@ -21,7 +22,7 @@ import { tenantRoutes } from "./features/tenants/routes";
  * on the way ends in `renderError`.
  */
 export function createApp(): OpenAPIHono<AppEnv> {
-  const app = new OpenAPIHono<AppEnv>();
+  const app = createRouter();
 
   app.use(requestId({ headerName: REQUEST_ID_HEADER, limitLength: MAX_REQUEST_ID_LENGTH }));
   app.use(traceContext());

@@ -14,7 +14,9 @@ export type CheckResult = { status: "ok"; duration_ms: number; [detail: string]:
 export const KV_PROBE_KEY = "health:probe";
 export const DO_PROBE_NAME = "health:probe";
 
-class CheckTimeout extends Error {}
+class CheckTimeout extends Error {
+  override readonly name = "CheckTimeout";
+}
 
 async function timed(check: () => Promise<Record<string, unknown>>): Promise<{ result: CheckResult; error?: unknown }> {
   const started = performance.now();

@@ -1,0 +1,113 @@
+/**
+ * Loopback servers the tests steer: a fake Sentry that records envelopes (and can fail or hang on request),
+ * and a TCP gate in front of Postgres that can be closed (connections refused, as with a stopped server) or
+ * made to hang (connections accepted, never answered). Tests in workerd reach its control API over HTTP.
+ */
+import { createServer, type IncomingMessage } from "node:http";
+import { createConnection, createServer as createTcpServer, type Server, type Socket } from "node:net";
+import type { AddressInfo } from "node:net";
+
+export type SentryMode = "ok" | "fail" | "hang";
+export type GateMode = "open" | "closed" | "hang";
+
+export interface Harbor {
+  url: string;
+  port: number;
+  gatePort: number;
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+/** A Sentry envelope: one JSON header line, then item header / payload line pairs. */
+function parseEnvelope(raw: string): unknown[] {
+  const lines = raw.split("\n").filter(Boolean);
+  const items: unknown[] = [];
+  for (let i = 1; i + 1 < lines.length; i += 2) {
+    const header = JSON.parse(lines[i]!) as { type?: string };
+    if (header.type === "event") items.push(JSON.parse(lines[i + 1]!));
+  }
+  return items;
+}
+
+export async function startHarbor(postgresPort: number): Promise<Harbor> {
+  let sentryMode: SentryMode = "ok";
+  let gateMode: GateMode = "open";
+  const events: { raw: string; events: unknown[] }[] = [];
+  const sockets = new Set<Socket>();
+
+  const gate: Server = createTcpServer((client) => {
+    sockets.add(client);
+    client.on("close", () => sockets.delete(client));
+    client.on("error", () => {});
+    if (gateMode === "hang") return; // accept and never answer
+    const upstream = createConnection({ host: "127.0.0.1", port: postgresPort });
+    sockets.add(upstream);
+    upstream.on("close", () => sockets.delete(upstream));
+    upstream.on("error", () => client.destroy());
+    client.on("close", () => upstream.destroy());
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => gate.listen(0, "127.0.0.1", resolve));
+  const gatePort = (gate.address() as AddressInfo).port;
+
+  async function setGate(mode: GateMode): Promise<void> {
+    if (mode === "closed" && gate.listening) {
+      await new Promise<void>((resolve) => {
+        gate.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+    } else if (mode !== "closed" && !gate.listening) {
+      await new Promise<void>((resolve) => gate.listen(gatePort, "127.0.0.1", resolve));
+    }
+    if (mode === "hang") for (const socket of sockets) socket.destroy();
+    gateMode = mode;
+  }
+
+  const server = createServer(async (req, res) => {
+    const path = new URL(req.url ?? "/", "http://harbor").pathname;
+    const json = (status: number, body: unknown) => {
+      res.writeHead(status, { "content-type": "application/json" });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method === "POST" && /^\/api\/\d+\/envelope\/?$/.test(path)) {
+      const raw = await readBody(req);
+      events.push({ raw, events: parseEnvelope(raw) });
+      if (sentryMode === "hang") return; // never answer
+      return sentryMode === "fail" ? json(500, { detail: "sentry is down" }) : json(200, { id: "ok" });
+    }
+    if (req.method === "GET" && path === "/control/sentry") return json(200, events);
+    if (req.method === "POST" && path === "/control/sentry") {
+      const body = JSON.parse(await readBody(req)) as { mode?: SentryMode; clear?: boolean };
+      if (body.mode) sentryMode = body.mode;
+      if (body.clear) events.length = 0;
+      return json(200, { mode: sentryMode });
+    }
+    if (req.method === "POST" && path === "/control/gate") {
+      const body = JSON.parse(await readBody(req)) as { mode: GateMode };
+      await setGate(body.mode);
+      return json(200, { mode: gateMode });
+    }
+    json(404, { message: "unknown harbor path" });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    gatePort,
+    close: async () => {
+      for (const socket of sockets) socket.destroy();
+      server.closeAllConnections();
+      await Promise.all([
+        new Promise<void>((resolve) => server.close(() => resolve())),
+        new Promise<void>((resolve) => (gate.listening ? gate.close(() => resolve()) : resolve())),
+      ]);
+    },
+  };
+}

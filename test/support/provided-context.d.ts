@@ -1,0 +1,15 @@
+/** Values the global setup (test/support/node/global-setup.ts) provides to every test. */
+import "vitest";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    /** The Worker's DATABASE_URL: the login role without privileges of its own. */
+    databaseUrl: string;
+    /** Same database behind the harbor's gate, which tests can close or make hang. */
+    gatedDatabaseUrl: string;
+    superuserDatabaseUrl: string;
+    neonEndpoint: string;
+    harborUrl: string;
+    sentryDsn: string;
+  }
+}

@@ -1,0 +1,115 @@
+/** Helpers that keep each test about behaviour: call the Worker, read errors, steer the harbor, query as superuser. */
+import { neon, neonConfig } from "@neondatabase/serverless";
+import { SELF, createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import type { Hono } from "hono";
+import { expect, inject } from "vitest";
+import { SEED_TENANTS, seedStatements } from "../../../scripts/lib/seed-data";
+import type { Env } from "../../../src/env";
+import type { ErrorCode } from "../../../src/edge/errors";
+
+export const BASE_URL = "https://api.leave-ledger.test";
+export const testEnv = env as unknown as Env;
+
+/** Calls the Worker exactly as deployed (its default export), through workerd. */
+export function call(path: string, init?: RequestInit): Promise<Response> {
+  return SELF.fetch(`${BASE_URL}${path}`, init);
+}
+
+/** Calls an app built in the test (extra probe routes, bindings swapped for faulty ones) with a real execution context. */
+export async function callApp(app: Hono<any>, path: string, init: RequestInit = {}, bindings: Partial<Env> = {}): Promise<Response> {
+  const ctx = createExecutionContext();
+  const response = await app.fetch(new Request(`${BASE_URL}${path}`, init), { ...testEnv, ...bindings }, ctx);
+  await waitOnExecutionContext(ctx);
+  return response;
+}
+
+export interface ErrorShape {
+  error: { code: ErrorCode; message: string; details: Record<string, unknown>; request_id: string; documentation_url: string };
+}
+
+/** Asserts the standard error shape, status and code; returns the body for further checks. */
+export async function expectError(response: Response, status: number, code: ErrorCode): Promise<ErrorShape["error"]> {
+  const body = (await response.json()) as ErrorShape;
+  expect({ status: response.status, code: body.error?.code }).toEqual({ status, code });
+  expect(Object.keys(body.error).sort()).toEqual(["code", "details", "documentation_url", "message", "request_id"]);
+  expect(body.error.request_id).toBe(response.headers.get("X-Request-Id"));
+  expect(body.error.documentation_url).toBe(`${BASE_URL}/docs#errors-${code}`);
+  expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+  return body.error;
+}
+
+/** Runs SQL as the Postgres superuser (bypasses RLS) through the local Neon endpoint: fixtures and assertions. */
+export function superuserSql() {
+  neonConfig.fetchEndpoint = inject("neonEndpoint");
+  return neon(inject("superuserDatabaseUrl"));
+}
+
+const IDENTITY_TABLES = ["role_assignments", "employees", "users", "tenants"];
+
+/** Puts the database back to the demo seed. */
+export async function resetDatabase(): Promise<void> {
+  const sql = superuserSql();
+  await sql.transaction([
+    sql.query(`truncate ${IDENTITY_TABLES.join(", ")} cascade`),
+    ...seedStatements(SEED_TENANTS).map((s) => sql.query(s.text, s.values)),
+  ]);
+}
+
+/** The harbor (test/support/node/harbor.ts): fake Sentry and the database gate. */
+export const harbor = {
+  async sentryEvents(): Promise<Record<string, any>[]> {
+    const res = await fetch(`${inject("harborUrl")}/control/sentry`);
+    const envelopes = (await res.json()) as { events: Record<string, any>[]; raw: string }[];
+    return envelopes.flatMap((e) => e.events);
+  },
+  async sentryEnvelopes(): Promise<string[]> {
+    const res = await fetch(`${inject("harborUrl")}/control/sentry`);
+    return ((await res.json()) as { raw: string }[]).map((e) => e.raw);
+  },
+  async sentry(options: { mode?: "ok" | "fail" | "hang"; clear?: boolean }): Promise<void> {
+    await fetch(`${inject("harborUrl")}/control/sentry`, { method: "POST", body: JSON.stringify(options) });
+  },
+  async gate(mode: "open" | "closed" | "hang"): Promise<void> {
+    await fetch(`${inject("harborUrl")}/control/gate`, { method: "POST", body: JSON.stringify({ mode }) });
+  },
+};
+
+/** Test-only wrappers that make a real binding fail on demand; production code is unchanged. */
+export function failingKv(kind: "error" | "hang" = "error"): KVNamespace {
+  const fail = () => (kind === "hang" ? new Promise<never>(() => {}) : Promise.reject(new Error("KV unavailable (injected)")));
+  return new Proxy(testEnv.PERMISSIONS_KV, {
+    get: (target, prop) => (["get", "getWithMetadata", "put", "delete", "list"].includes(String(prop)) ? fail : Reflect.get(target, prop)),
+  });
+}
+
+export function failingDurableObject(): Env["RATE_LIMITER"] {
+  const real = testEnv.RATE_LIMITER;
+  return new Proxy(real, {
+    get: (target, prop) =>
+      prop === "get"
+        ? () => new Proxy({}, { get: () => () => Promise.reject(new Error("Durable Object unavailable (injected)")) })
+        : Reflect.get(target, prop).bind(target),
+  }) as Env["RATE_LIMITER"];
+}
+
+/** Collects the JSON log lines the Worker writes while `work` runs. */
+export async function captureLogs(work: () => Promise<unknown>): Promise<Record<string, any>[]> {
+  const lines: string[] = [];
+  const original = { log: console.log, warn: console.warn, error: console.error };
+  const record = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+  console.log = record;
+  console.warn = record;
+  console.error = record;
+  try {
+    await work();
+  } finally {
+    Object.assign(console, original);
+  }
+  return lines.flatMap((line) => {
+    try {
+      return [JSON.parse(line) as Record<string, any>];
+    } catch {
+      return [];
+    }
+  });
+}
