@@ -47,7 +47,10 @@ export const ConfigSchema = z
     /** Local stand-in for Neon's HTTP endpoint (scripts/local-neon); unset on Cloudflare. */
     NEON_FETCH_ENDPOINT: z.url({ protocol: /^https?$/, error: "must be an http(s) URL" }).optional(),
     ALLOWED_ORIGINS: originList,
-    SENTRY_DSN: z.url({ error: "must be a Sentry DSN URL" }).optional(),
+    SENTRY_DSN: z
+      .string()
+      .regex(/^https?:\/\/\w+(?::\w+)?@[\w.-]+(?::\d+)?\/[\w/]*\d+$/, "must be a Sentry DSN: https://<key>@<host>/<project id>")
+      .optional(),
     /** Keys kiosk PIN hashes: a 4-digit PIN falls to offline guessing whatever the hash cost. */
     PIN_PEPPER: secret,
   })

@@ -20,6 +20,10 @@ type SentryEvent = Parameters<NonNullable<Options["beforeSend"]>>[0];
 const SAFE_HEADERS = ["user-agent", "content-type", "content-length", "accept", "origin", "referer", "x-request-id", "cf-ray", "cf-ipcountry"];
 const SAFE_SEARCH_PARAM = /^(?!.*(token|key|secret|password|code|sig|session)).*$/i;
 
+/** An unreachable Sentry would otherwise surface as an uncaught rejection inside toucan's transport. */
+const fetchNeverRejecting: typeof fetch = (input, init) =>
+  fetch(input, init).catch(() => new Response(null, { status: 503, statusText: "Sentry unreachable" }));
+
 export function scrubEvent(event: SentryEvent): SentryEvent {
   if (event.request) {
     delete event.request.cookies;
@@ -48,6 +52,7 @@ export function reportError(
     const sentry = new Toucan({
       dsn: config.SENTRY_DSN,
       context: executionCtx,
+      transportOptions: { fetcher: fetchNeverRejecting },
       request,
       environment: config.ENVIRONMENT,
       release: `leave-ledger@${pkg.version}`,

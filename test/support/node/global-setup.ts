@@ -21,7 +21,7 @@ export default async function setup(project: TestProject) {
   project.provide("superuserDatabaseUrl", stack.superuserDatabaseUrl);
   project.provide("neonEndpoint", stack.neon.url);
   project.provide("harborUrl", harbor.url);
-  project.provide("sentryDsn", `http://public-key@127.0.0.1:${harbor.port}/1`);
+  project.provide("sentryDsn", `http://publickey@127.0.0.1:${harbor.port}/1`);
   return async () => {
     await harbor.close();
     await stack.stop();

@@ -1,0 +1,91 @@
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { describe, expect, it } from "vitest";
+import { createApp } from "../../src/app";
+import { MIN_SECRET_BYTES } from "../../src/constants";
+import { parseConfig } from "../../src/edge/config";
+import type { Env } from "../../src/env";
+import { BASE_URL, captureLogs, expectError, testEnv } from "../support/worker/harness";
+
+const valid = {
+  ENVIRONMENT: "production",
+  DATABASE_URL: "postgresql://leave_ledger_authenticator:pw@ep-quiet-sky-123.eu-central-1.aws.neon.tech/leave_ledger?sslmode=require",
+  PIN_PEPPER: "p".repeat(MIN_SECRET_BYTES),
+  ALLOWED_ORIGINS: "https://app.example.com, https://admin.example.com",
+  SENTRY_DSN: "https://abc@o1.ingest.sentry.io/2",
+};
+
+function problemsOf(overrides: Record<string, unknown>) {
+  const result = parseConfig({ ...valid, ...overrides });
+  return result.ok ? [] : result.problems;
+}
+
+describe("configuration rules", () => {
+  it("accepts a complete production configuration", () => {
+    const result = parseConfig(valid);
+    expect(result.ok).toBe(true);
+    if (result.ok) expect(result.config.ALLOWED_ORIGINS).toEqual(["https://app.example.com", "https://admin.example.com"]);
+  });
+
+  it.each([
+    ["missing secret", { PIN_PEPPER: undefined }, "PIN_PEPPER"],
+    ["empty secret", { PIN_PEPPER: "" }, "PIN_PEPPER"],
+    [`secret of ${MIN_SECRET_BYTES - 1} bytes`, { PIN_PEPPER: "s".repeat(MIN_SECRET_BYTES - 1) }, "PIN_PEPPER"],
+    ["missing DATABASE_URL", { DATABASE_URL: undefined }, "DATABASE_URL"],
+    ["DATABASE_URL that is not postgres", { DATABASE_URL: "mysql://u@h/db" }, "DATABASE_URL"],
+    ["DATABASE_URL without a database", { DATABASE_URL: "postgres://user@host" }, "DATABASE_URL"],
+    ["DATABASE_URL that is not a URL", { DATABASE_URL: "not a url at all" }, "DATABASE_URL"],
+    ["unknown ENVIRONMENT", { ENVIRONMENT: "qa-cluster" }, "ENVIRONMENT"],
+    ["origin with a path", { ALLOWED_ORIGINS: "https://app.example.com/login" }, "ALLOWED_ORIGINS"],
+    ["SENTRY_DSN not a URL", { SENTRY_DSN: "nope" }, "SENTRY_DSN"],
+    ["local Neon endpoint in production", { NEON_FETCH_ENDPOINT: "http://127.0.0.1:4444/sql" }, "NEON_FETCH_ENDPOINT"],
+  ])("refuses %s, naming the variable and not its value", (_, overrides, variable) => {
+    const problems = problemsOf(overrides);
+    expect(problems.map((p) => p.variable)).toEqual([variable]);
+    const value = (overrides as Record<string, unknown>)[variable];
+    if (typeof value === "string" && value.length > 3) expect(JSON.stringify(problems)).not.toContain(value);
+  });
+
+  it("counts secret length in bytes, not characters", () => {
+    const sixteenTwoByteChars = "é".repeat(MIN_SECRET_BYTES / 2);
+    expect(problemsOf({ PIN_PEPPER: sixteenTwoByteChars })).toEqual([]);
+    expect(problemsOf({ PIN_PEPPER: "é".repeat(MIN_SECRET_BYTES / 2 - 1) }).map((p) => p.variable)).toEqual(["PIN_PEPPER"]);
+  });
+
+  it("reports every problem at once", () => {
+    expect(problemsOf({ PIN_PEPPER: "x", DATABASE_URL: "x" }).map((p) => p.variable).sort()).toEqual(["DATABASE_URL", "PIN_PEPPER"]);
+  });
+
+  it("allows the local Neon endpoint in development", () => {
+    expect(problemsOf({ ENVIRONMENT: "development", NEON_FETCH_ENDPOINT: "http://127.0.0.1:4444/sql" })).toEqual([]);
+  });
+});
+
+describe("a Worker with an invalid configuration", () => {
+  const weakPepper = "weak-pepper-value";
+  const brokenEnv: Env = { ...testEnv, PIN_PEPPER: weakPepper };
+  const app = createApp();
+  const fetchWith = async (path: string) => {
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request(`${BASE_URL}${path}`), brokenEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    return res;
+  };
+
+  it("answers every non-health request 500 CONFIG_INVALID naming the variable, logging it once per isolate", async () => {
+    const logs = await captureLogs(async () => {
+      for (const path of ["/v1/tenants/acme", "/v1/openapi.json", "/docs", "/v1/tenants/acme"]) {
+        const res = await fetchWith(path);
+        const raw = await res.clone().text();
+        const error = await expectError(res, 500, "CONFIG_INVALID");
+        expect(error.details.variables).toEqual([{ variable: "PIN_PEPPER", problem: `must be at least ${MIN_SECRET_BYTES} bytes` }]);
+        expect(raw).not.toContain(weakPepper);
+      }
+    });
+    expect(logs.filter((l) => l.event === "config_invalid")).toHaveLength(1);
+    expect(JSON.stringify(logs)).not.toContain(weakPepper);
+  });
+
+  it("still serves /health", async () => {
+    expect((await fetchWith("/health")).status).toBe(200);
+  });
+});
