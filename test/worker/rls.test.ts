@@ -1,0 +1,209 @@
+import { neon, neonConfig } from "@neondatabase/serverless";
+import { eq, sql } from "drizzle-orm";
+import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { inject } from "vitest";
+import { ACME, GLOBEX } from "../../scripts/lib/seed-data";
+import { type Caller, systemCaller } from "../../src/db/claims";
+import { runInDatabase } from "../../src/db/door";
+import { employees, roleAssignments, tenants, users } from "../../src/db/schema";
+import type { AppError } from "../../src/edge/errors";
+import { resetDatabase, superuserSql } from "../support/worker/harness";
+import { as, dbConfig, people } from "../support/worker/callers";
+
+/** Row-level security tried from the app's side: every query goes through the real door, as real callers. */
+beforeAll(() => {
+  neonConfig.fetchEndpoint = inject("neonEndpoint");
+});
+beforeEach(() => resetDatabase());
+
+const config = dbConfig();
+const ids = (rows: { id: string }[]) => rows.map((r) => r.id).sort();
+const acmeEmployeeIds = ACME.people.map((p) => p.employeeId).sort();
+
+async function visibleEmployees(caller: Caller) {
+  const [rows] = await runInDatabase(config, caller, (db) => [db.select({ id: employees.id }).from(employees)]);
+  return ids(rows);
+}
+
+async function failure(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as AppError;
+  }
+  throw new Error("expected the database to refuse");
+}
+
+describe("who sees which employees", () => {
+  it("an employee sees only themself", async () => {
+    expect(await visibleEmployees(as.emma)).toEqual([people.emma.employeeId]);
+  });
+
+  it("a manager sees themself and their direct reports", async () => {
+    expect(await visibleEmployees(as.mike)).toEqual([people.mike.employeeId, people.emma.employeeId, people.eli.employeeId].sort());
+  });
+
+  it.each([["HR Admin", "hana"], ["System Admin", "sam"], ["Auditor", "ada"]] as const)("%s sees the whole tenant and nothing else", async (_, who) => {
+    expect(await visibleEmployees(as[who])).toEqual(acmeEmployeeIds);
+  });
+
+  it("another tenant's HR Admin sees none of this tenant, even by id", async () => {
+    const [rows] = await runInDatabase(config, as.gina, (db) => [db.select().from(employees).where(eq(employees.id, people.emma.employeeId))]);
+    expect(rows).toEqual([]);
+    expect(await visibleEmployees(as.gina)).toEqual(GLOBEX.people.map((p) => p.employeeId).sort());
+  });
+
+  it("claims without a tenant see nothing", async () => {
+    const nobody: Caller = { kind: "user", claims: { caller: "user", sub: people.emma.userId, tenant_id: "", employee_id: null, roles: ["hr_admin"] } as never };
+    expect(await visibleEmployees(nobody)).toEqual([]);
+  });
+});
+
+describe("who sees which users, tenants and roles", () => {
+  it("an employee sees their own user, tenant and roles only", async () => {
+    const [u, t, r] = await runInDatabase(config, as.emma, (db) => [
+      db.select({ id: users.id }).from(users),
+      db.select({ id: tenants.id }).from(tenants),
+      db.select({ userId: roleAssignments.userId }).from(roleAssignments),
+    ]);
+    expect(ids(u)).toEqual([people.emma.userId]);
+    expect(ids(t)).toEqual([ACME.id]);
+    expect(new Set(r.map((x) => x.userId))).toEqual(new Set([people.emma.userId]));
+  });
+
+  it("a manager sees their reports' users but not their roles", async () => {
+    const [u, r] = await runInDatabase(config, as.mike, (db) => [
+      db.select({ id: users.id }).from(users),
+      db.select({ userId: roleAssignments.userId }).from(roleAssignments),
+    ]);
+    expect(ids(u)).toEqual([people.mike.userId, people.emma.userId, people.eli.userId].sort());
+    expect(new Set(r.map((x) => x.userId))).toEqual(new Set([people.mike.userId]));
+  });
+});
+
+describe("writes the database refuses", () => {
+  const newUser = (tenantId: string) => ({ tenantId, email: `new-${crypto.randomUUID()}@example.test`, displayName: "New" });
+
+  it.each([["Employee", "emma"], ["Manager", "mike"], ["Auditor", "ada"]] as const)("%s cannot create users", async (_, who) => {
+    const error = await failure(runInDatabase(config, as[who], (db) => [db.insert(users).values(newUser(ACME.id))]));
+    expect(error.code).toBe("FORBIDDEN");
+  });
+
+  it("HR Admin creates users in their tenant but not in another", async () => {
+    await runInDatabase(config, as.hana, (db) => [db.insert(users).values(newUser(ACME.id))]);
+    const error = await failure(runInDatabase(config, as.hana, (db) => [db.insert(users).values(newUser(GLOBEX.id))]));
+    expect(error.code).toBe("FORBIDDEN");
+    const [{ n }] = (await superuserSql()`select count(*)::int as n from users where tenant_id = ${GLOBEX.id}`) as [{ n: number }];
+    expect(n).toBe(GLOBEX.people.length);
+  });
+
+  it("an employee cannot change their own manager or time zone (no row is updated)", async () => {
+    const [updated] = await runInDatabase(config, as.emma, (db) => [
+      db.update(employees).set({ managerId: null, timeZone: "UTC" }).where(eq(employees.id, people.emma.employeeId)).returning({ id: employees.id }),
+    ]);
+    expect(updated).toEqual([]);
+    const [row] = (await superuserSql()`select manager_id, time_zone from employees where id = ${people.emma.employeeId}`) as [Record<string, string>];
+    expect(row).toEqual({ manager_id: people.mike.employeeId, time_zone: people.emma.timeZone });
+  });
+
+  it("HR Admin cannot move a user into another tenant: tenant_id is not updatable", async () => {
+    const error = await failure(
+      runInDatabase(config, as.hana, (db) => [db.update(users).set({ tenantId: GLOBEX.id }).where(eq(users.id, people.emma.userId))]),
+    );
+    expect(error.code).toBe("FORBIDDEN");
+  });
+
+  it("HR Admin's update of another tenant's user matches no row", async () => {
+    const [rows] = await runInDatabase(config, as.hana, (db) => [
+      db.update(users).set({ displayName: "Hijacked" }).where(eq(users.id, people.gus.userId)).returning({ id: users.id }),
+    ]);
+    expect(rows).toEqual([]);
+    const [row] = (await superuserSql()`select display_name from users where id = ${people.gus.userId}`) as [{ display_name: string }];
+    expect(row.display_name).toBe(people.gus.displayName);
+  });
+
+  it("HR Admin assigns roles but cannot mint a System Admin; a System Admin can", async () => {
+    await runInDatabase(config, as.hana, (db) => [db.insert(roleAssignments).values({ tenantId: ACME.id, userId: people.emma.userId, role: "manager" })]);
+    const error = await failure(
+      runInDatabase(config, as.hana, (db) => [db.insert(roleAssignments).values({ tenantId: ACME.id, userId: people.hana.userId, role: "system_admin" })]),
+    );
+    expect(error.code).toBe("FORBIDDEN");
+    await runInDatabase(config, as.sam, (db) => [db.insert(roleAssignments).values({ tenantId: ACME.id, userId: people.hana.userId, role: "system_admin" })]);
+    const roles = await superuserSql()`select role from role_assignments where user_id = ${people.hana.userId} order by role`;
+    expect(roles.map((r) => r.role)).toEqual(["employee", "hr_admin", "system_admin"]);
+  });
+
+  it("nobody deletes users or tenants through the app role", async () => {
+    for (const statement of [sql`delete from users where id = ${people.emma.userId}`, sql`delete from tenants where id = ${ACME.id}`, sql`truncate users cascade`]) {
+      const error = await failure(runInDatabase(config, as.sam, (db) => [db.execute(statement)]));
+      expect(error.code).toBe("FORBIDDEN");
+    }
+    const [{ n }] = (await superuserSql()`select count(*)::int as n from users`) as [{ n: number }];
+    expect(n).toBe(ACME.people.length + GLOBEX.people.length);
+  });
+
+  it("a user cannot switch role or rewrite their claims inside the batch", async () => {
+    const escalate = await failure(runInDatabase(config, as.emma, (db) => [db.execute(sql`set role leave_ledger_owner`)]));
+    expect(escalate.code).toBe("FORBIDDEN");
+    const bypass = await failure(runInDatabase(config, as.emma, (db) => [db.execute(sql`set role postgres`)]));
+    expect(bypass.code).toBe("FORBIDDEN");
+  });
+});
+
+describe("system callers and the login role", () => {
+  it("a system caller reads no table directly", async () => {
+    for (const table of ["tenants", "users", "employees", "role_assignments"]) {
+      const error = await failure(runInDatabase(config, systemCaller("health"), (db) => [db.execute(sql.raw(`select * from public.${table}`))]));
+      expect(error.code, table).toBe("FORBIDDEN");
+    }
+  });
+
+  it("a system caller runs its granted functions", async () => {
+    const [rows] = await runInDatabase(config, systemCaller("tenant-directory"), (db) => [db.execute(sql`select * from app.tenant_directory('acme')`)]);
+    expect(rows.rows).toEqual([{ id: ACME.id, slug: "acme", name: ACME.name }]);
+  });
+
+  it("end users cannot run the system functions", async () => {
+    for (const fn of [sql`select * from app.tenant_directory('globex')`, sql`select * from app.readiness()`]) {
+      const error = await failure(runInDatabase(config, as.sam, (db) => [db.execute(fn)]));
+      expect(error.code).toBe("FORBIDDEN");
+    }
+  });
+
+  it("the Worker's login role on its own can read nothing", async () => {
+    const direct = neon(inject("databaseUrl"));
+    for (const table of ["tenants", "users", "employees", "role_assignments", "schema_migrations"]) {
+      await expect(direct.query(`select * from public.${table}`), table).rejects.toMatchObject({ code: "42501" });
+    }
+  });
+});
+
+describe("the schema itself", () => {
+  it("every table has row-level security enabled and forced (the migration ledger: enabled, owner-only)", async () => {
+    const tables = await superuserSql()`
+      select relname, relrowsecurity, relforcerowsecurity from pg_class
+      where relnamespace = 'public'::regnamespace and relkind = 'r' order by relname`;
+    expect(tables.length).toBeGreaterThanOrEqual(5);
+    for (const t of tables) {
+      expect(t.relrowsecurity, t.relname).toBe(true);
+      if (t.relname !== "schema_migrations") expect(t.relforcerowsecurity, t.relname).toBe(true);
+    }
+  });
+
+  it("the roles the Worker uses cannot bypass RLS", async () => {
+    const roles = await superuserSql()`
+      select rolname, rolbypassrls, rolsuper from pg_roles
+      where rolname in ('leave_ledger_app', 'leave_ledger_system', 'leave_ledger_definer', 'leave_ledger_authenticator') order by rolname`;
+    expect(roles).toHaveLength(4);
+    for (const r of roles) expect([r.rolname, r.rolbypassrls, r.rolsuper]).toEqual([r.rolname, false, false]);
+  });
+
+  it("policies read claims once per statement: every app.* call in a policy is wrapped in (select …)", async () => {
+    const policies = await superuserSql()`select policyname, coalesce(qual, '') || ' ' || coalesce(with_check, '') as expr from pg_policies where schemaname = 'public'`;
+    expect(policies.length).toBeGreaterThan(0);
+    for (const p of policies) {
+      const bare = (p.expr as string).replace(/\(\s*select app\.[a-z_]+\([^()]*(\([^()]*\))?[^()]*\)\s*(as [a-z_]+)?\)/gi, "");
+      expect(bare, p.policyname).not.toMatch(/app\.[a-z_]+\(/);
+    }
+  });
+});
