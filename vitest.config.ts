@@ -1,7 +1,7 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-import { TEST_ALLOWED_ORIGIN, TEST_PIN_PEPPER } from "./test/support/test-constants";
+import { TEST_ALLOWED_ORIGIN, TEST_PIN_PEPPER } from "./test/support/test-constants.ts";
 
 export default defineConfig({
   test: {

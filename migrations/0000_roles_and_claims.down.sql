@@ -1,5 +1,7 @@
 DROP SCHEMA app CASCADE;
 --> statement-breakpoint
+REVOKE USAGE ON SCHEMA public FROM leave_ledger_app, leave_ledger_definer;
+--> statement-breakpoint
 GRANT USAGE ON SCHEMA public TO PUBLIC;
 --> statement-breakpoint
 REVOKE leave_ledger_definer FROM CURRENT_USER;

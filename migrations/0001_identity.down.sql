@@ -1,10 +1,5 @@
-DROP TABLE role_assignments;
---> statement-breakpoint
-DROP TABLE employees;
---> statement-breakpoint
-DROP TABLE users;
---> statement-breakpoint
-DROP TABLE tenants;
+-- One statement: the users policy reads employees and employees references users.
+DROP TABLE role_assignments, employees, users, tenants;
 --> statement-breakpoint
 DROP TYPE user_status;
 --> statement-breakpoint

@@ -15,6 +15,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { TENANT_SLUG_PATTERN } from "../../features/tenants/schemas";
 import { DB_ROLES } from "../roles";
 
 export const appRole = pgRole(DB_ROLES.app).existing();
@@ -45,7 +46,7 @@ export const tenants = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    check("tenants_slug_format", sql`${t.slug} ~ '^[a-z0-9][a-z0-9-]{1,62}$'`),
+    check("tenants_slug_format", sql`${t.slug} ~ ${sql.raw(`'${TENANT_SLUG_PATTERN.source}'`)}`),
     pgPolicy("tenants_select_own", { for: "select", to: appRole, using: sql`${t.id} = ${tenantId}` }),
     pgPolicy("tenants_directory_lookup", { for: "select", to: definerRole, using: sql`true` }),
   ],
