@@ -1,7 +1,25 @@
 import type { MiddlewareHandler } from "hono";
-import { loadConfig } from "./config";
+import { neonConfig } from "@neondatabase/serverless";
+import type { Env } from "../env";
+import { type ConfigResult, parseConfig } from "./config";
 import type { AppEnv } from "./context";
 import { AppError } from "./errors";
+import { log } from "./logger";
+
+/** The Workers runtime hands every request of an isolate the same `env` object: validate it once. */
+const parsed = new WeakMap<object, ConfigResult>();
+const NEON_DEFAULT_ENDPOINT = neonConfig.fetchEndpoint;
+
+export function loadConfig(env: Env): ConfigResult {
+  let result = parsed.get(env);
+  if (!result) {
+    result = parseConfig({ ...env });
+    parsed.set(env, result);
+    if (!result.ok) log("error", "config_invalid", { problems: result.problems });
+  }
+  if (result.ok) neonConfig.fetchEndpoint = result.config.NEON_FETCH_ENDPOINT ?? NEON_DEFAULT_ENDPOINT;
+  return result;
+}
 
 /** Every route but /health* needs a valid configuration; the error names the variables, never their values. */
 export const requireConfig = (): MiddlewareHandler<AppEnv> => async (c, next) => {

@@ -1,8 +1,5 @@
-import { neonConfig } from "@neondatabase/serverless";
 import { z } from "zod";
 import { MIN_SECRET_BYTES } from "../constants";
-import type { Env } from "../env";
-import { log } from "./logger";
 
 const ENVIRONMENTS = ["development", "test", "staging", "production"] as const;
 
@@ -68,25 +65,10 @@ export interface ConfigProblem {
 export type ConfigResult = { ok: true; config: Config } | { ok: false; problems: ConfigProblem[] };
 
 /** Checks variables and secrets; problems name the variable, never its value. */
-export function parseConfig(env: Partial<Record<keyof Env, unknown>>): ConfigResult {
+export function parseConfig(env: Record<string, unknown>): ConfigResult {
   const blankToUndefined = Object.fromEntries(Object.entries(env).map(([key, value]) => [key, value === "" ? undefined : value]));
   const result = ConfigSchema.safeParse(blankToUndefined);
   if (result.success) return { ok: true, config: result.data };
   const problems = result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "(config)"), problem: issue.message }));
   return { ok: false, problems };
-}
-
-/** The Workers runtime hands every request of an isolate the same `env` object: validate it once. */
-const parsed = new WeakMap<object, ConfigResult>();
-const NEON_DEFAULT_ENDPOINT = neonConfig.fetchEndpoint;
-
-export function loadConfig(env: Env): ConfigResult {
-  let result = parsed.get(env);
-  if (!result) {
-    result = parseConfig(env);
-    parsed.set(env, result);
-    if (!result.ok) log("error", "config_invalid", { problems: result.problems });
-  }
-  if (result.ok) neonConfig.fetchEndpoint = result.config.NEON_FETCH_ENDPOINT ?? NEON_DEFAULT_ENDPOINT;
-  return result;
 }

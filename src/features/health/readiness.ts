@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { HEALTH_CHECK_TIMEOUT_MS } from "../../constants";
 import { systemCaller } from "../../db/claims";
 import { runInDatabase } from "../../db/door";
-import { loadConfig } from "../../edge/config";
+import { loadConfig } from "../../edge/config-guard";
 import { AppError } from "../../edge/errors";
 import type { Env } from "../../env";
 
