@@ -17,7 +17,8 @@ import { offlineWranglerEnv } from "./lib/offline-env";
 import { type LocalNeon, startLocalNeon } from "./local-neon/server";
 
 const PROJECT = resolve(import.meta.dirname, "..");
-const DATA = resolve(PROJECT, ".data");
+/** Git-ignored; LEAVE_LEDGER_DATA_DIR moves it (the dev-server test runs in a temporary directory). */
+const DATA = resolve(process.env.LEAVE_LEDGER_DATA_DIR ?? resolve(PROJECT, ".data"));
 const PORT = Number(process.env.PORT ?? 8787);
 const READY_TIMEOUT_MS = 60_000;
 
@@ -90,7 +91,7 @@ async function main(): Promise<void> {
       neonEndpoint = neon.url;
     }
   } else {
-    say("starting PostgreSQL (data in .data/postgres)…");
+    say(`starting PostgreSQL (data in ${resolve(DATA, "postgres")})…`);
     stack = await startLocalStack({ dataDir: resolve(DATA, "postgres"), persistent: true, seed: true, log: say });
     databaseUrl = stack.workerDatabaseUrl;
     neonEndpoint = stack.neon.url;

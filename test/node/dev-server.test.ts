@@ -1,0 +1,89 @@
+/**
+ * The README's first command, for real: `npm run dev` starts Postgres, the local Neon endpoint and
+ * wrangler dev; Ctrl-C (SIGINT to the process group, as a terminal sends it) leaves no process behind; a
+ * second run reuses the data.
+ */
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../scripts/lib/embedded-postgres";
+
+const PROJECT = resolve(import.meta.dirname, "../..");
+const STARTUP_LIMIT_MS = 60_000;
+let dataDir: string;
+let port: number;
+
+function startDev(): ChildProcess {
+  return spawn("npm", ["run", "dev"], {
+    cwd: PROJECT,
+    env: { ...process.env, PORT: String(port), LEAVE_LEDGER_DATA_DIR: dataDir, DATABASE_URL: "" },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+}
+
+async function waitFor(url: string, child: ChildProcess, limitMs: number): Promise<number> {
+  const started = Date.now();
+  while (Date.now() - started < limitMs) {
+    if (child.exitCode !== null) throw new Error(`npm run dev exited with ${child.exitCode}`);
+    const ok = await fetch(url).then((r) => r.ok, () => false);
+    if (ok) return Date.now() - started;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`${url} did not answer within ${limitMs} ms`);
+}
+
+async function ctrlC(child: ChildProcess): Promise<void> {
+  const exited = new Promise<void>((r) => child.once("exit", () => r()));
+  process.kill(-child.pid!, "SIGINT");
+  await exited;
+  await new Promise((r) => setTimeout(r, 1_000)); // let grandchildren finish exiting
+}
+
+function leftovers(): string[] {
+  const ps = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
+  return ps.split("\n").filter((line) => line.includes(dataDir) || line.includes(`127.0.0.1:${port}`));
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), "leave-ledger-dev-"));
+  await chmod(dataDir, 0o755);
+  port = await freePort();
+});
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
+describe("npm run dev", () => {
+  it("serves /health within 60 s, is ready with the demo data, and Ctrl-C stops everything", async () => {
+    const dev = startDev();
+    let output = "";
+    dev.stdout!.on("data", (d) => (output += d));
+    dev.stderr!.on("data", (d) => (output += d));
+    try {
+      const base = `http://127.0.0.1:${port}`;
+      expect(await waitFor(`${base}/health`, dev, STARTUP_LIMIT_MS)).toBeLessThan(STARTUP_LIMIT_MS);
+      expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+      expect(await (await fetch(`${base}/v1/tenants/acme`)).json()).toMatchObject({ slug: "acme" });
+      await waitFor(`${base}/health`, dev, 5_000);
+      expect(output).toContain(`Leave Ledger is running at ${base}`);
+    } finally {
+      await ctrlC(dev);
+    }
+    expect(leftovers()).toEqual([]);
+  }, 120_000);
+
+  it("a second run reuses the data", async () => {
+    const dev = startDev();
+    let output = "";
+    dev.stdout!.on("data", (d) => (output += d));
+    try {
+      await waitFor(`http://127.0.0.1:${port}/health`, dev, STARTUP_LIMIT_MS);
+      expect((await fetch(`http://127.0.0.1:${port}/health/ready`)).status).toBe(200);
+      expect(output).not.toContain("applied 0000");
+    } finally {
+      await ctrlC(dev);
+    }
+    expect(leftovers()).toEqual([]);
+  }, 120_000);
+});
