@@ -2,7 +2,7 @@
 
 type Level = "debug" | "info" | "warn" | "error";
 
-const SENSITIVE_KEY = /authorization|cookie|token|secret|password|passwd|pin|pepper|api[-_]?key|dsn|signature|session/i;
+const SENSITIVE_KEY = /authorization|cookie|token|secret|password|passwd|pepper|api[-_]?key|dsn|signature|session|(^|[-_])pin($|[-_])/i;
 export const REDACTED = "[REDACTED]";
 
 export function redact(value: unknown, depth = 0): unknown {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ERROR_CODE_NAMES } from "../../src/edge/errors";
-import { TENANT_SLUG_PATTERN } from "../../src/features/tenants/schemas";
+import { TENANT_SLUG_PATTERN } from "../../src/db/schema";
 import { call } from "../support/worker/harness";
 
 describe("GET /v1/openapi.json", () => {

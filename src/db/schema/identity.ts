@@ -15,7 +15,6 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { TENANT_SLUG_PATTERN } from "../../features/tenants/schemas";
 import { DB_ROLES } from "../roles";
 
 export const appRole = pgRole(DB_ROLES.app).existing();
@@ -26,6 +25,9 @@ const tenantId = sql`(select app.tenant_id())`;
 const userId = sql`(select app.user_id())`;
 const employeeId = sql`(select app.employee_id())`;
 const hasAnyRole = (...roles: Role[]) => sql.raw(`(select app.has_any_role(array[${roles.map((r) => `'${r}'`).join(",")}]))`);
+
+/** Tenant slugs: checked by the database (`tenants_slug_format`) and by the API's validators. */
+export const TENANT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 export const ROLES = ["employee", "manager", "hr_admin", "system_admin", "auditor"] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,7 +1,5 @@
 import { z } from "@hono/zod-openapi";
-
-/** Same rule as the `tenants_slug_format` check in the database. */
-export const TENANT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+import { TENANT_SLUG_PATTERN } from "../../db/schema";
 
 export const TenantSlugParams = z.object({
   slug: z
