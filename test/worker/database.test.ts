@@ -9,7 +9,7 @@ import { classifyDbError } from "../../src/db/errors";
 import { users } from "../../src/db/schema";
 import { DB_RETRY_DELAYS_MS } from "../../src/constants";
 import { AppError } from "../../src/edge/errors";
-import { call, callApp, captureLogs, expectError, harbor, resetDatabase, superuserSql } from "../support/worker/harness";
+import { call, callApp, captureLogs, expectError, harbor, resetDatabase, superuserSql, rejectionOf } from "../support/worker/harness";
 import { as, dbConfig, people, roundTrips } from "../support/worker/callers";
 import { ACME } from "../../scripts/lib/seed-data";
 
@@ -18,14 +18,6 @@ beforeAll(() => {
 });
 beforeEach(() => resetDatabase());
 
-async function rejection(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error("expected a rejection");
-}
 
 describe("the database door", () => {
   it("runs a user's work as the app role with exactly the claims given", async () => {
@@ -80,7 +72,7 @@ describe("the database door", () => {
 
   it("rolls the whole batch back when one statement fails: nothing half-written", async () => {
     const before = await superuserSql()`select count(*)::int as n from users`;
-    const error = await rejection(
+    const error = await rejectionOf(
       runInDatabase(dbConfig(), as.hana, (db) => [
         db.insert(users).values({ tenantId: ACME.id, email: "new.person@acme.example", displayName: "New Person" }),
         db.insert(users).values({ tenantId: ACME.id, email: people.emma.email.toUpperCase(), displayName: "Duplicate" }),
@@ -125,7 +117,7 @@ describe("retries", () => {
 
   it("gives up after three retries with 503 SERVICE_UNAVAILABLE, and really waits between attempts", async () => {
     const started = Date.now();
-    const error = await rejection(runInDatabase(dbConfig(), as.emma, (db) => [db.execute(sql`select test_support.fail_first(100)`)]));
+    const error = await rejectionOf(runInDatabase(dbConfig(), as.emma, (db) => [db.execute(sql`select test_support.fail_first(100)`)]));
     expect(Date.now() - started).toBeGreaterThanOrEqual(DB_RETRY_DELAYS_MS.reduce((a, b) => a + b, 0));
     expect(error.code).toBe("SERVICE_UNAVAILABLE");
     const [{ attempts }] = (await superuserSql()`select last_value::int as attempts from test_support.attempts`) as [{ attempts: number }];
@@ -134,7 +126,7 @@ describe("retries", () => {
 
   it("does not retry other errors", async () => {
     const waits: number[] = [];
-    const error = await rejection(
+    const error = await rejectionOf(
       runInDatabase(dbConfig(), as.emma, (db) => [db.execute(sql`select 1/0`)], { sleep: async (ms) => void waits.push(ms) }),
     );
     expect(error.code).toBe("DATABASE_ERROR");

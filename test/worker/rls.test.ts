@@ -6,8 +6,7 @@ import { ACME, GLOBEX } from "../../scripts/lib/seed-data";
 import { type Caller, systemCaller } from "../../src/db/claims";
 import { runInDatabase } from "../../src/db/door";
 import { employees, roleAssignments, tenants, users } from "../../src/db/schema";
-import type { AppError } from "../../src/edge/errors";
-import { resetDatabase, superuserSql } from "../support/worker/harness";
+import { resetDatabase, superuserSql, rejectionOf } from "../support/worker/harness";
 import { as, dbConfig, people } from "../support/worker/callers";
 
 /** Row-level security tried from the app's side: every query goes through the real door, as real callers. */
@@ -25,14 +24,6 @@ async function visibleEmployees(caller: Caller) {
   return ids(rows);
 }
 
-async function failure(promise: Promise<unknown>): Promise<AppError> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as AppError;
-  }
-  throw new Error("expected the database to refuse");
-}
 
 describe("who sees which employees", () => {
   it("an employee sees only themself", async () => {
@@ -85,13 +76,13 @@ describe("writes the database refuses", () => {
   const newUser = (tenantId: string) => ({ tenantId, email: `new-${crypto.randomUUID()}@example.test`, displayName: "New" });
 
   it.each([["Employee", "emma"], ["Manager", "mike"], ["Auditor", "ada"]] as const)("%s cannot create users", async (_, who) => {
-    const error = await failure(runInDatabase(config, as[who], (db) => [db.insert(users).values(newUser(ACME.id))]));
+    const error = await rejectionOf(runInDatabase(config, as[who], (db) => [db.insert(users).values(newUser(ACME.id))]));
     expect(error.code).toBe("FORBIDDEN");
   });
 
   it("HR Admin creates users in their tenant but not in another", async () => {
     await runInDatabase(config, as.hana, (db) => [db.insert(users).values(newUser(ACME.id))]);
-    const error = await failure(runInDatabase(config, as.hana, (db) => [db.insert(users).values(newUser(GLOBEX.id))]));
+    const error = await rejectionOf(runInDatabase(config, as.hana, (db) => [db.insert(users).values(newUser(GLOBEX.id))]));
     expect(error.code).toBe("FORBIDDEN");
     const [{ n }] = (await superuserSql()`select count(*)::int as n from users where tenant_id = ${GLOBEX.id}`) as [{ n: number }];
     expect(n).toBe(GLOBEX.people.length);
@@ -107,7 +98,7 @@ describe("writes the database refuses", () => {
   });
 
   it("HR Admin cannot move a user into another tenant: tenant_id is not updatable", async () => {
-    const error = await failure(
+    const error = await rejectionOf(
       runInDatabase(config, as.hana, (db) => [db.update(users).set({ tenantId: GLOBEX.id }).where(eq(users.id, people.emma.userId))]),
     );
     expect(error.code).toBe("FORBIDDEN");
@@ -124,7 +115,7 @@ describe("writes the database refuses", () => {
 
   it("HR Admin assigns roles but cannot mint a System Admin; a System Admin can", async () => {
     await runInDatabase(config, as.hana, (db) => [db.insert(roleAssignments).values({ tenantId: ACME.id, userId: people.emma.userId, role: "manager" })]);
-    const error = await failure(
+    const error = await rejectionOf(
       runInDatabase(config, as.hana, (db) => [db.insert(roleAssignments).values({ tenantId: ACME.id, userId: people.hana.userId, role: "system_admin" })]),
     );
     expect(error.code).toBe("FORBIDDEN");
@@ -135,7 +126,7 @@ describe("writes the database refuses", () => {
 
   it("nobody deletes users or tenants through the app role", async () => {
     for (const statement of [sql`delete from users where id = ${people.emma.userId}`, sql`delete from tenants where id = ${ACME.id}`, sql`truncate users cascade`]) {
-      const error = await failure(runInDatabase(config, as.sam, (db) => [db.execute(statement)]));
+      const error = await rejectionOf(runInDatabase(config, as.sam, (db) => [db.execute(statement)]));
       expect(error.code).toBe("FORBIDDEN");
     }
     const [{ n }] = (await superuserSql()`select count(*)::int as n from users`) as [{ n: number }];
@@ -143,9 +134,9 @@ describe("writes the database refuses", () => {
   });
 
   it("a user cannot switch role or rewrite their claims inside the batch", async () => {
-    const escalate = await failure(runInDatabase(config, as.emma, (db) => [db.execute(sql`set role leave_ledger_owner`)]));
+    const escalate = await rejectionOf(runInDatabase(config, as.emma, (db) => [db.execute(sql`set role leave_ledger_owner`)]));
     expect(escalate.code).toBe("FORBIDDEN");
-    const bypass = await failure(runInDatabase(config, as.emma, (db) => [db.execute(sql`set role postgres`)]));
+    const bypass = await rejectionOf(runInDatabase(config, as.emma, (db) => [db.execute(sql`set role postgres`)]));
     expect(bypass.code).toBe("FORBIDDEN");
   });
 });
@@ -153,7 +144,7 @@ describe("writes the database refuses", () => {
 describe("system callers and the login role", () => {
   it("a system caller reads no table directly", async () => {
     for (const table of ["tenants", "users", "employees", "role_assignments"]) {
-      const error = await failure(runInDatabase(config, systemCaller("health"), (db) => [db.execute(sql.raw(`select * from public.${table}`))]));
+      const error = await rejectionOf(runInDatabase(config, systemCaller("health"), (db) => [db.execute(sql.raw(`select * from public.${table}`))]));
       expect(error.code, table).toBe("FORBIDDEN");
     }
   });
@@ -165,7 +156,7 @@ describe("system callers and the login role", () => {
 
   it("end users cannot run the system functions", async () => {
     for (const fn of [sql`select * from app.tenant_directory('globex')`, sql`select * from app.readiness()`]) {
-      const error = await failure(runInDatabase(config, as.sam, (db) => [db.execute(fn)]));
+      const error = await rejectionOf(runInDatabase(config, as.sam, (db) => [db.execute(fn)]));
       expect(error.code).toBe("FORBIDDEN");
     }
   });

@@ -29,14 +29,7 @@ const health = createRoute({
   responses: { 200: { description: "The Worker answers", content: { "application/json": { schema: HealthSchema } } } },
 });
 
-const live = createRoute({
-  method: "get",
-  path: "/health/live",
-  tags: ["Health"],
-  summary: "Liveness probe",
-  description: "Same as /health: the isolate can serve requests. No I/O.",
-  responses: { 200: { description: "The Worker answers", content: { "application/json": { schema: HealthSchema } } } },
-});
+const live = createRoute({ ...health, path: "/health/live", summary: "Liveness probe", description: "Same as /health. No I/O." });
 
 const ready = createRoute({
   method: "get",

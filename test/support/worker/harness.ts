@@ -5,7 +5,7 @@ import type { Hono } from "hono";
 import { expect, inject } from "vitest";
 import { SEED_TENANTS, seedStatements } from "../../../scripts/lib/seed-data";
 import type { Env } from "../../../src/env";
-import type { ErrorCode } from "../../../src/edge/errors";
+import type { AppError, ErrorCode } from "../../../src/edge/errors";
 
 export const BASE_URL = "https://api.leave-ledger.test";
 export const testEnv = env as unknown as Env;
@@ -90,6 +90,16 @@ export function failingDurableObject(): Env["RATE_LIMITER"] {
         ? () => new Proxy({}, { get: () => () => Promise.reject(new Error("Durable Object unavailable (injected)")) })
         : Reflect.get(target, prop).bind(target),
   }) as Env["RATE_LIMITER"];
+}
+
+/** The AppError a promise rejects with; fails the test if it resolves. */
+export async function rejectionOf(promise: Promise<unknown>): Promise<AppError> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as AppError;
+  }
+  throw new Error("expected a rejection, the promise resolved");
 }
 
 /** Collects the JSON log lines the Worker writes while `work` runs. */
