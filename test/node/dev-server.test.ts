@@ -73,6 +73,31 @@ describe("npm run dev", () => {
     expect(leftovers()).toEqual([]);
   }, 120_000);
 
+  it("with the database stopped: /health 200, /health/ready and the API 503, the dev server keeps running", async () => {
+    const dev = startDev();
+    const base = `http://127.0.0.1:${port}`;
+    try {
+      await waitFor(`${base}/health`, dev, STARTUP_LIMIT_MS);
+      const postgres = leftovers().find((line) => / -D \S*postgres/.test(line) && line.includes(dataDir));
+      expect(postgres, "the dev server's postgres process").toBeDefined();
+      process.kill(Number(postgres!.trim().split(/\s+/)[0]), "SIGINT");
+      await new Promise((r) => setTimeout(r, 1_500));
+
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+      const ready = await fetch(`${base}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(((await ready.json()) as { failing: string[] }).failing).toEqual(["database"]);
+      const api = await fetch(`${base}/v1/tenants/acme`);
+      expect(api.status).toBe(503);
+      expect(((await api.json()) as { error: { code: string } }).error.code).toBe("SERVICE_UNAVAILABLE");
+      expect(dev.exitCode).toBeNull();
+      expect((await fetch(`${base}/health`)).status).toBe(200);
+    } finally {
+      await ctrlC(dev);
+    }
+    expect(leftovers()).toEqual([]);
+  }, 120_000);
+
   it("a second run reuses the data", async () => {
     const dev = startDev();
     let output = "";

@@ -1,6 +1,6 @@
 /** Helpers that keep each test about behaviour: call the Worker, read errors, steer the harbor, query as superuser. */
 import { neon, neonConfig } from "@neondatabase/serverless";
-import { SELF, createExecutionContext, env, waitOnExecutionContext } from "cloudflare:test";
+import { SELF, createExecutionContext, env, reset, waitOnExecutionContext } from "cloudflare:test";
 import type { Hono } from "hono";
 import { expect, inject } from "vitest";
 import { SEED_TENANTS, seedStatements } from "../../../scripts/lib/seed-data";
@@ -53,6 +53,11 @@ export async function resetDatabase(): Promise<void> {
     sql.query(`truncate ${IDENTITY_TABLES.join(", ")} cascade`),
     ...seedStatements(SEED_TENANTS).map((s) => sql.query(s.text, s.values)),
   ]);
+}
+
+/** Wipes Durable Object storage and KV (which Miniflare keeps in Durable Objects too). */
+export async function resetEdgeState(): Promise<void> {
+  await reset();
 }
 
 /** The harbor (test/support/node/harbor.ts): fake Sentry and the database gate. */
