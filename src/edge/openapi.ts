@@ -1,6 +1,6 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./context";
-import { AppError, ERROR_CODE_NAMES, type ErrorCode } from "./errors";
+import { AppError, ERROR_CODE_NAMES, ERROR_CODES, type ErrorCode } from "./errors";
 
 export const ErrorSchema = z
   .object({
@@ -14,10 +14,13 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-/** OpenAPI response entries for the error codes a route can answer with. */
-export function errorResponses(...codes: { status: number; code: ErrorCode }[]) {
+/** OpenAPI response entries for the error codes a route can answer with, grouped by their status. */
+export function errorResponses(...codes: ErrorCode[]) {
   const byStatus = new Map<number, ErrorCode[]>();
-  for (const { status, code } of codes) byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  for (const code of codes) {
+    const { status } = ERROR_CODES[code];
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
   return Object.fromEntries(
     [...byStatus].map(([status, names]) => [
       status,
@@ -27,11 +30,7 @@ export function errorResponses(...codes: { status: number; code: ErrorCode }[]) 
 }
 
 /** Errors any `/v1` route may answer with, whatever it does. */
-export const COMMON_ERRORS = [
-  { status: 500, code: "INTERNAL_ERROR" },
-  { status: 500, code: "CONFIG_INVALID" },
-  { status: 503, code: "SERVICE_UNAVAILABLE" },
-] as const;
+export const COMMON_ERRORS: ErrorCode[] = ["INTERNAL_ERROR", "CONFIG_INVALID", "SERVICE_UNAVAILABLE"];
 
 /** A feature router: zod-openapi validation whose failures become 400 VALIDATION_FAILED with per-field details. */
 export function createRouter(): OpenAPIHono<AppEnv> {

@@ -13,11 +13,7 @@ const getTenant = createRoute({
   request: { params: TenantSlugParams },
   responses: {
     200: { description: "The tenant", content: { "application/json": { schema: TenantProfileSchema } } },
-    ...errorResponses(
-      { status: 400, code: "VALIDATION_FAILED" },
-      { status: 404, code: "RESOURCE_NOT_FOUND" },
-      ...COMMON_ERRORS,
-    ),
+    ...errorResponses("VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...COMMON_ERRORS),
   },
 });
 
