@@ -7,7 +7,7 @@ import { accessLog } from "./edge/access-log";
 import { limitBodySize, requireJsonBody } from "./edge/body-guard";
 import { requireConfig } from "./edge/config-guard";
 import type { AppEnv } from "./edge/context";
-import { corsFromConfig } from "./edge/cors";
+import { contentSecurityPolicy, corsFromConfig } from "./edge/cross-origin";
 import { renderError, renderNotFound } from "./edge/error-renderer";
 import { AppError, errorResponse } from "./edge/errors";
 import { createRouter } from "./edge/openapi";
@@ -40,11 +40,11 @@ export function createApp(): OpenAPIHono<AppEnv> {
   app.use(corsFromConfig());
   app.use(
     secureHeaders({
-      contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
       strictTransportSecurity: "max-age=63072000; includeSubDomains",
       crossOriginResourcePolicy: "same-site",
     }),
   );
+  app.use(contentSecurityPolicy());
   app.use(requireJsonBody());
   app.use(limitBodySize());
   app.use(requireConfig());

@@ -25,6 +25,7 @@ describe("GET /docs", () => {
     expect(res.headers.get("content-type")).toMatch(/^text\/html/);
     const csp = res.headers.get("Content-Security-Policy")!;
     expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain("style-src 'unsafe-inline'"); // the page's own styles, nothing else
     expect(csp).not.toMatch(/script-src|https?:/);
     const page = await res.text();
     for (const path of ["/health/ready", "/v1/tenants/{slug}"]) expect(page).toContain(path);

@@ -26,3 +26,11 @@ export const corsFromConfig = (): MiddlewareHandler<AppEnv> => {
   });
   return handler as MiddlewareHandler<AppEnv>;
 };
+
+/** JSON responses load nothing; a route that serves a page (/docs) sets its own, narrower exception. */
+export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+export const contentSecurityPolicy = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  await next();
+  if (!c.res.headers.has("Content-Security-Policy")) c.header("Content-Security-Policy", API_CONTENT_SECURITY_POLICY);
+};
