@@ -10,8 +10,15 @@ type Json = Record<string, unknown>;
 
 const METHOD_ORDER = ["get", "post", "put", "patch", "delete"] as const;
 
+const REF_PREFIX = "#/components/schemas/";
+
 function schemaBlock(schema: unknown): HtmlEscapedString | Promise<HtmlEscapedString> {
   if (schema === undefined) return html``;
+  const ref = (schema as { $ref?: unknown }).$ref;
+  if (typeof ref === "string" && ref.startsWith(REF_PREFIX)) {
+    const name = ref.slice(REF_PREFIX.length);
+    return html` → <a href="#schema-${name}"><code>${name}</code></a>`;
+  }
   return html`<pre>${JSON.stringify(schema, null, 2)}</pre>`;
 }
 
