@@ -1,4 +1,4 @@
-import { neon } from "@neondatabase/serverless";
+import { neon, neonConfig } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
@@ -19,6 +19,9 @@ export interface DoorOptions {
   sleep?: (ms: number) => Promise<void>;
 }
 
+/** The driver's endpoint setting is module-wide; a config without NEON_FETCH_ENDPOINT means Neon itself. */
+const NEON_DEFAULT_ENDPOINT = neonConfig.fetchEndpoint;
+
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -30,7 +33,7 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * (CTEs, functions), which is also what keeps writes to one round trip.
  */
 export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
-  config: Pick<Config, "DATABASE_URL">,
+  config: Pick<Config, "DATABASE_URL" | "NEON_FETCH_ENDPOINT">,
   caller: Caller,
   work: (db: Db) => T,
   options: DoorOptions = {},
@@ -38,6 +41,8 @@ export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
   const role = caller.kind === "user" ? DB_ROLES.app : DB_ROLES.system;
   const wait = options.sleep ?? sleep;
   for (let attempt = 0; ; attempt++) {
+    // Read synchronously when the batch is sent, so concurrent requests cannot see each other's value.
+    neonConfig.fetchEndpoint = config.NEON_FETCH_ENDPOINT ?? NEON_DEFAULT_ENDPOINT;
     const client = neon(config.DATABASE_URL, {
       fetchOptions: { signal: AbortSignal.timeout(DB_REQUEST_TIMEOUT_MS) },
       readOnly: options.readOnly ?? false,

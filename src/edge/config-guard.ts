@@ -1,5 +1,4 @@
 import type { MiddlewareHandler } from "hono";
-import { neonConfig } from "@neondatabase/serverless";
 import type { Env } from "../env";
 import { type ConfigResult, parseConfig } from "./config";
 import type { AppEnv } from "./context";
@@ -8,7 +7,6 @@ import { log } from "./logger";
 
 /** The Workers runtime hands every request of an isolate the same `env` object: validate it once. */
 const parsed = new WeakMap<object, ConfigResult>();
-const NEON_DEFAULT_ENDPOINT = neonConfig.fetchEndpoint;
 
 export function loadConfig(env: Env): ConfigResult {
   let result = parsed.get(env);
@@ -17,7 +15,6 @@ export function loadConfig(env: Env): ConfigResult {
     parsed.set(env, result);
     if (!result.ok) log("error", "config_invalid", { problems: result.problems });
   }
-  if (result.ok) neonConfig.fetchEndpoint = result.config.NEON_FETCH_ENDPOINT ?? NEON_DEFAULT_ENDPOINT;
   return result;
 }
 

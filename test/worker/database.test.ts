@@ -1,6 +1,5 @@
-import { neonConfig } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { createApp } from "../../src/app";
 import { systemCaller } from "../../src/db/claims";
@@ -13,9 +12,6 @@ import { call, callApp, captureLogs, expectError, harbor, resetDatabase, superus
 import { as, dbConfig, people, roundTrips } from "../support/worker/callers";
 import { ACME } from "../../scripts/lib/seed-data";
 
-beforeAll(() => {
-  neonConfig.fetchEndpoint = inject("neonEndpoint");
-});
 beforeEach(() => resetDatabase());
 
 

@@ -1,6 +1,6 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { eq, sql } from "drizzle-orm";
-import { beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { inject } from "vitest";
 import { ACME, GLOBEX } from "../../scripts/lib/seed-data";
 import { type Caller, systemCaller } from "../../src/db/claims";
@@ -10,9 +10,6 @@ import { resetDatabase, superuserSql, rejectionOf } from "../support/worker/harn
 import { as, dbConfig, people } from "../support/worker/callers";
 
 /** Row-level security tried from the app's side: every query goes through the real door, as real callers. */
-beforeAll(() => {
-  neonConfig.fetchEndpoint = inject("neonEndpoint");
-});
 beforeEach(() => resetDatabase());
 
 const config = dbConfig();
@@ -162,6 +159,7 @@ describe("system callers and the login role", () => {
   });
 
   it("the Worker's login role on its own can read nothing", async () => {
+    neonConfig.fetchEndpoint = inject("neonEndpoint");
     const direct = neon(inject("databaseUrl"));
     for (const table of ["tenants", "users", "employees", "role_assignments", "schema_migrations"]) {
       await expect(direct.query(`select * from public.${table}`), table).rejects.toMatchObject({ code: "42501" });

@@ -37,10 +37,10 @@ export const as = {
 };
 
 /** A database config for the door; `app` tags the connection so the local Neon endpoint counts its round trips. */
-export function dbConfig(app?: string): Pick<Config, "DATABASE_URL"> {
+export function dbConfig(app?: string): Pick<Config, "DATABASE_URL" | "NEON_FETCH_ENDPOINT"> {
   const url = new URL(inject("databaseUrl"));
   if (app) url.searchParams.set("application_name", app);
-  return { DATABASE_URL: url.toString() };
+  return { DATABASE_URL: url.toString(), NEON_FETCH_ENDPOINT: inject("neonEndpoint") };
 }
 
 export async function roundTrips(app: string): Promise<number> {
