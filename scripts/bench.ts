@@ -9,12 +9,8 @@ import { build } from "esbuild";
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
-import { spawnSync } from "node:child_process";
-import { parse } from "smol-toml";
-import { readFile } from "node:fs/promises";
+import { buildBundle, startBundle } from "./lib/bundle";
 import { startLocalStack } from "./lib/local-stack";
-import { offlineWranglerEnv } from "./lib/offline-env";
 
 const PROJECT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -50,46 +46,14 @@ async function main() {
   await chmod(work, 0o755);
   console.log("building the production bundle and the bare worker…");
   const dist = join(work, "dist");
-  const wrangler = spawnSync(resolve(PROJECT, "node_modules/.bin/wrangler"), ["deploy", "--dry-run", "--outdir", dist, "--minify", "--env", ""], {
-    cwd: PROJECT,
-    env: offlineWranglerEnv(PROJECT),
-    stdio: "ignore",
-  });
-  if (wrangler.status !== 0) throw new Error("wrangler deploy --dry-run failed");
-  const bare = join(work, "bare.js");
+  await buildBundle(dist, "");
+  const bare = join(work, "bare", "bare.js");
   await build({ entryPoints: [resolve(PROJECT, "scripts/bench/bare-worker.ts")], bundle: true, format: "esm", minify: true, outfile: bare, platform: "neutral" });
 
   const stack = await startLocalStack({ dataDir: join(work, "postgres"), persistent: false, seed: true });
-  const wranglerToml = parse(await readFile(resolve(PROJECT, "wrangler.toml"), "utf8")) as { compatibility_date: string };
-  const compatibilityDate = wranglerToml.compatibility_date;
-  const mf = new Miniflare(convertV4MiniflareOptions({
-    host: "127.0.0.1",
-    port: 0,
-    enableDevRegistry: false,
-    // The Worker still writes its log line per request (as in production); the bench just does not print them.
-    handleStructuredLogs: () => {},
-    workers: [
-      {
-        name: "api",
-        modules: true,
-        scriptPath: join(dist, "index.js"),
-        modulesRoot: dist,
-        compatibilityDate,
-        durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
-        kvNamespaces: ["PERMISSIONS_KV"],
-        bindings: {
-          ENVIRONMENT: "development",
-          DATABASE_URL: stack.workerDatabaseUrl,
-          NEON_FETCH_ENDPOINT: stack.neon.url,
-          PIN_PEPPER: "bench-pepper-0123456789abcdef0123456789",
-        },
-        routes: ["*/*"],
-      },
-      { name: "bare", modules: true, scriptPath: bare, modulesRoot: work, compatibilityDate, routes: ["*/bare"] },
-    ],
-  }));
+  const worker = await startBundle({ bundleDir: dist, stack, extraWorkers: [{ name: "bare", scriptPath: bare, routes: ["*/bare"] }] });
   try {
-    const base = (await mf.ready).toString().replace(/\/$/, "");
+    const base = worker.url;
     for (const target of TARGETS) {
       const res = await fetch(base + target.path);
       if (!res.ok) throw new Error(`${target.path} answered ${res.status}`);
@@ -118,7 +82,7 @@ async function main() {
       process.exitCode = 1;
     }
   } finally {
-    await mf.dispose();
+    await worker.dispose();
     await stack.stop();
     await rm(work, { recursive: true, force: true });
   }

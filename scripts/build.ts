@@ -1,44 +1,25 @@
 /**
- * Production bundle, exactly what `wrangler deploy` would upload: `wrangler deploy --dry-run --outdir dist`
- * (minified), then its size raw and gzipped. `--env staging|production` picks the wrangler environment.
+ * `npm run build [-- --env staging|production]`: the production bundle in dist/ (what `wrangler deploy` would
+ * upload, minified) and its size raw and gzipped.
  */
-import { spawnSync } from "node:child_process";
-import { readdir, readFile, rm, stat } from "node:fs/promises";
+import { rm } from "node:fs/promises";
 import { resolve } from "node:path";
-import { gzipSync } from "node:zlib";
-import { offlineWranglerEnv } from "./lib/offline-env";
+import { buildBundle } from "./lib/bundle";
 
-const PROJECT = resolve(import.meta.dirname, "..");
-const OUT = resolve(PROJECT, "dist");
+const OUT = resolve(import.meta.dirname, "../dist");
 /** Cloudflare's limit for a Worker on the paid plan (gzip); the free plan allows 3 MiB. */
 const GZIP_LIMIT_BYTES = 10 * 1024 * 1024;
 
 const envIndex = process.argv.indexOf("--env");
-const environment = envIndex >= 0 ? process.argv[envIndex + 1] : "production";
-
-await rm(OUT, { recursive: true, force: true });
-const result = spawnSync(
-  resolve(PROJECT, "node_modules/.bin/wrangler"),
-  ["deploy", "--dry-run", "--outdir", OUT, "--minify", "--env", environment ?? "production"],
-  { cwd: PROJECT, env: offlineWranglerEnv(PROJECT), stdio: ["ignore", "pipe", "inherit"], encoding: "utf8" },
-);
-if (result.status !== 0) {
-  console.error(result.stdout);
-  console.error(`wrangler deploy --dry-run failed (exit ${result.status})`);
-  process.exit(1);
-}
-
-let raw = 0;
-let gzip = 0;
-for (const file of await readdir(OUT)) {
-  if (!file.endsWith(".js") && !file.endsWith(".mjs") && !file.endsWith(".wasm")) continue;
-  const content = await readFile(resolve(OUT, file));
-  raw += (await stat(resolve(OUT, file))).size;
-  gzip += gzipSync(content, { level: 9 }).length;
-}
+const environment = envIndex >= 0 ? (process.argv[envIndex + 1] ?? "production") : "production";
 const kib = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
-console.log(`bundle (${environment}): ${kib(raw)} raw, ${kib(gzip)} gzip → ${OUT}`);
-if (gzip > GZIP_LIMIT_BYTES) {
-  console.error(`bundle exceeds Cloudflare's ${kib(GZIP_LIMIT_BYTES)} gzip limit`);
+
+try {
+  await rm(OUT, { recursive: true, force: true });
+  const { rawBytes, gzipBytes } = await buildBundle(OUT, environment);
+  console.log(`bundle (${environment}): ${kib(rawBytes)} raw, ${kib(gzipBytes)} gzip → ${OUT}`);
+  if (gzipBytes > GZIP_LIMIT_BYTES) throw new Error(`bundle exceeds Cloudflare's ${kib(GZIP_LIMIT_BYTES)} gzip limit`);
+} catch (error) {
+  console.error((error as Error).message);
   process.exit(1);
 }

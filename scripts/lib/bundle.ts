@@ -1,0 +1,74 @@
+import { spawnSync } from "node:child_process";
+import { readFile, readdir } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { gzipSync } from "node:zlib";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { parse } from "smol-toml";
+import type { LocalStack } from "./local-stack";
+import { offlineWranglerEnv } from "./offline-env";
+
+const PROJECT = resolve(import.meta.dirname, "../..");
+
+/**
+ * The production bundle, exactly what `wrangler deploy` would upload for `environment` ("" = top level):
+ * `wrangler deploy --dry-run --outdir <outDir> --minify`. Returns its size raw and gzipped.
+ */
+export async function buildBundle(outDir: string, environment: string): Promise<{ rawBytes: number; gzipBytes: number }> {
+  const result = spawnSync(
+    resolve(PROJECT, "node_modules/.bin/wrangler"),
+    ["deploy", "--dry-run", "--outdir", outDir, "--minify", "--env", environment],
+    { cwd: PROJECT, env: offlineWranglerEnv(PROJECT), stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
+  );
+  if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
+  let rawBytes = 0;
+  let gzipBytes = 0;
+  for (const file of await readdir(outDir)) {
+    if (!/\.(m?js|wasm)$/.test(file)) continue;
+    const content = await readFile(join(outDir, file));
+    rawBytes += content.length;
+    gzipBytes += gzipSync(content, { level: 9 }).length;
+  }
+  return { rawBytes, gzipBytes };
+}
+
+/**
+ * Runs a built bundle in workerd with its Durable Object and KV bindings, against the local stack. Extra
+ * workers (the bench's bare route) run in the same workerd and take the paths their routes name.
+ */
+export async function startBundle(options: {
+  bundleDir: string;
+  stack: LocalStack;
+  extraWorkers?: { name: string; scriptPath: string; routes: string[] }[];
+}): Promise<{ url: string; dispose(): Promise<void> }> {
+  const { compatibility_date: compatibilityDate } = parse(await readFile(resolve(PROJECT, "wrangler.toml"), "utf8")) as { compatibility_date: string };
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      enableDevRegistry: false,
+      // The Worker still writes its log line per request, as in production; nobody needs them printed here.
+      handleStructuredLogs: () => {},
+      workers: [
+        {
+          name: "api",
+          modules: true,
+          scriptPath: join(options.bundleDir, "index.js"),
+          modulesRoot: options.bundleDir,
+          compatibilityDate,
+          durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
+          kvNamespaces: ["PERMISSIONS_KV"],
+          bindings: {
+            ENVIRONMENT: "development",
+            DATABASE_URL: options.stack.workerDatabaseUrl,
+            NEON_FETCH_ENDPOINT: options.stack.neon.url,
+            PIN_PEPPER: "local-bundle-pepper-0123456789abcdef0123",
+          },
+          routes: ["*/*"],
+        },
+        ...(options.extraWorkers ?? []).map((w) => ({ ...w, modules: true, modulesRoot: resolve(w.scriptPath, ".."), compatibilityDate })),
+      ],
+    }),
+  );
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return { url, dispose: () => mf.dispose() };
+}
