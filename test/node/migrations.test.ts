@@ -49,7 +49,15 @@ describe("migrations", () => {
     const tags = (await loadMigrations()).map((m) => m.tag);
     expect(await migrateUp(ownerUrl)).toEqual(tags);
     const up = await schemaFingerprint();
-    expect(up.tables.map((t) => t.t)).toEqual(["employees:truetrue", "role_assignments:truetrue", "tenants:truetrue", "users:truetrue"]);
+    expect(up.tables.map((t) => t.t)).toEqual([
+      "audit_log:truetrue",
+      "credentials:truetrue",
+      "employees:truetrue",
+      "refresh_tokens:truetrue",
+      "role_assignments:truetrue",
+      "tenants:truetrue",
+      "users:truetrue",
+    ]);
     expect(up.policies.length).toBeGreaterThan(8);
     expect(up.roles.map((r) => r.r)).toEqual(["leave_ledger_app", "leave_ledger_authenticator", "leave_ledger_definer", "leave_ledger_system"]);
 

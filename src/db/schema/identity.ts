@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   check,
   date,
   foreignKey,
@@ -62,6 +63,9 @@ export const users = pgTable(
     email: text("email").notNull(),
     displayName: text("display_name").notNull(),
     status: userStatusEnum("status").notNull().default("active"),
+    /** Copies of the versions in the user's Durable Object, for when it cannot be reached (src/auth). */
+    sessionVersion: bigint("session_version", { mode: "number" }).notNull().default(0),
+    permissionVersion: bigint("permission_version", { mode: "number" }).notNull().default(0),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },

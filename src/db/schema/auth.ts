@@ -1,0 +1,82 @@
+import { sql } from "drizzle-orm";
+import { bigint, boolean, check, foreignKey, index, jsonb, pgPolicy, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import { appRole, definerRole, tenants, users } from "./identity";
+
+const tenantId = sql`(select app.tenant_id())`;
+const userId = sql`(select app.user_id())`;
+const auditReaders = sql`(select app.has_any_role(array['hr_admin','system_admin','auditor']))`;
+
+/**
+ * Password and PIN hashes. No policy for the app role: only the login functions (owned by the definer role)
+ * read them and only the credential functions write them.
+ */
+export const credentials = pgTable(
+  "credentials",
+  {
+    userId: uuid("user_id").primaryKey(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    passwordHash: text("password_hash"),
+    pinHash: text("pin_hash"),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    foreignKey({ name: "credentials_user_fk", columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }),
+    pgPolicy("credentials_definer", { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` }),
+  ],
+).enableRLS();
+
+/** Refresh tokens, stored as SHA-256 hashes; each rotation adds a row to the family and marks the old one used. */
+export const refreshTokens = pgTable(
+  "refresh_tokens",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    userId: uuid("user_id").notNull(),
+    familyId: uuid("family_id").notNull(),
+    tokenHash: text("token_hash").notNull().unique(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    usedAt: timestamp("used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [
+    foreignKey({ name: "refresh_tokens_user_fk", columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }),
+    index("refresh_tokens_family_idx").on(t.familyId),
+    index("refresh_tokens_user_idx").on(t.userId),
+    pgPolicy("refresh_tokens_definer", { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` }),
+  ],
+).enableRLS();
+
+/**
+ * Append-only audit log. The app role may INSERT (as itself, in its tenant) and SELECT (audit readers); no
+ * role may UPDATE, DELETE or TRUNCATE it (no grants, and triggers that refuse even the owner).
+ */
+export const auditLog = pgTable(
+  "audit_log",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: uuid("tenant_id").references(() => tenants.id),
+    occurredAt: timestamp("occurred_at", { withTimezone: true }).notNull().defaultNow(),
+    actorType: text("actor_type").notNull(),
+    actorId: text("actor_id"),
+    action: text("action").notNull(),
+    targetType: text("target_type"),
+    targetId: text("target_id"),
+    success: boolean("success").notNull(),
+    ip: text("ip"),
+    userAgent: text("user_agent"),
+    requestId: text("request_id"),
+    details: jsonb("details").notNull().default(sql`'{}'::jsonb`),
+  },
+  (t) => [
+    index("audit_log_tenant_idx").on(t.tenantId, t.id),
+    check("audit_log_actor_type", sql`${t.actorType} in ('user', 'api_key', 'system', 'anonymous')`),
+    pgPolicy("audit_log_insert", {
+      for: "insert",
+      to: appRole,
+      withCheck: sql`${t.tenantId} = ${tenantId} and ${t.actorType} = 'user' and ${t.actorId} = ${userId}::text`,
+    }),
+    pgPolicy("audit_log_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${auditReaders}` }),
+    pgPolicy("audit_log_definer_insert", { for: "insert", to: definerRole, withCheck: sql`true` }),
+  ],
+).enableRLS();
