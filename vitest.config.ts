@@ -1,7 +1,14 @@
 import { cloudflareTest } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 
-import { TEST_ALLOWED_ORIGIN, TEST_PIN_PEPPER } from "./test/support/test-constants.ts";
+import {
+  TEST_ALLOWED_ORIGIN,
+  TEST_JWT_AUDIENCE,
+  TEST_JWT_ISSUER,
+  TEST_JWT_KEY,
+  TEST_PIN_PEPPER,
+  TEST_PREVIOUS_JWT_KEY,
+} from "./test/support/test-constants.ts";
 
 export default defineConfig({
   test: {
@@ -28,6 +35,10 @@ export default defineConfig({
                 SENTRY_DSN: inject("sentryDsn"),
                 PIN_PEPPER: TEST_PIN_PEPPER,
                 ALLOWED_ORIGINS: TEST_ALLOWED_ORIGIN,
+                JWT_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY),
+                JWT_PREVIOUS_SIGNING_KEY: JSON.stringify(TEST_PREVIOUS_JWT_KEY),
+                JWT_ISSUER: TEST_JWT_ISSUER,
+                JWT_AUDIENCE: TEST_JWT_AUDIENCE,
               },
             },
           })),

@@ -79,14 +79,14 @@ RETURNS TABLE (outcome text, user_id uuid, tenant_id uuid, family_id uuid, sessi
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
   t refresh_tokens%ROWTYPE;
-  u users%ROWTYPE;
+  u record;
 BEGIN
   SELECT * INTO t FROM refresh_tokens r WHERE r.token_hash = p_token_hash FOR UPDATE;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'unknown'::text, NULL::uuid, NULL::uuid, NULL::uuid, NULL::bigint;
     RETURN;
   END IF;
-  SELECT * INTO u FROM users x WHERE x.id = t.user_id;
+  SELECT x.status, x.session_version INTO u FROM users x WHERE x.id = t.user_id;
   IF t.revoked_at IS NOT NULL THEN
     RETURN QUERY SELECT 'revoked'::text, t.user_id, t.tenant_id, t.family_id, u.session_version;
   ELSIF t.used_at IS NOT NULL THEN

@@ -10,6 +10,7 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildBundle, startBundle } from "./lib/bundle";
+import { generateLocalSecrets } from "./lib/local-secrets";
 import { startLocalStack } from "./lib/local-stack";
 
 const PROJECT = resolve(import.meta.dirname, "..");
@@ -50,8 +51,9 @@ async function main() {
   const bare = join(work, "bare", "bare.js");
   await build({ entryPoints: [resolve(PROJECT, "scripts/bench/bare-worker.ts")], bundle: true, format: "esm", minify: true, outfile: bare, platform: "neutral" });
 
-  const stack = await startLocalStack({ dataDir: join(work, "postgres"), persistent: false, seed: true });
-  const worker = await startBundle({ bundleDir: dist, stack, extraWorkers: [{ name: "bare", scriptPath: bare, routes: ["*/bare"] }] });
+  const secrets = await generateLocalSecrets();
+  const stack = await startLocalStack({ dataDir: join(work, "postgres"), persistent: false, seedWithPinPepper: secrets.PIN_PEPPER });
+  const worker = await startBundle({ bundleDir: dist, stack, secrets, extraWorkers: [{ name: "bare", scriptPath: bare, routes: ["*/bare"] }] });
   try {
     const base = worker.url;
     for (const target of TARGETS) {

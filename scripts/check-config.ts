@@ -12,7 +12,7 @@ import { parseConfig } from "../src/edge/config";
 import { DB_ROLES } from "../src/db/roles";
 
 const PROJECT = resolve(import.meta.dirname, "..");
-const SECRETS = ["DATABASE_URL", "PIN_PEPPER", "SENTRY_DSN"] as const;
+const SECRETS = ["DATABASE_URL", "PIN_PEPPER", "SENTRY_DSN", "JWT_SIGNING_KEY", "JWT_PREVIOUS_SIGNING_KEY"] as const;
 
 interface WranglerEnvironment {
   vars?: Record<string, string>;

@@ -5,11 +5,11 @@
  * is set too). Ctrl-C stops every child process.
  */
 import { type ChildProcess, spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { ACME } from "./lib/seed-data";
+import { generateLocalSecrets } from "./lib/local-secrets";
 import { type LocalStack, startLocalStack } from "./lib/local-stack";
 import { migrateUp } from "./lib/migrator";
 import { seedDatabase } from "./lib/seed";
@@ -24,11 +24,12 @@ const READY_TIMEOUT_MS = 60_000;
 
 const say = (line: string) => console.log(`[dev] ${line}`);
 
+/** Generated once and kept in .data/dev-secrets.json, so tokens and PIN hashes survive restarts. */
 async function devSecrets(): Promise<Record<string, string>> {
   const file = resolve(DATA, "dev-secrets.json");
-  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as Record<string, string>;
-  const secrets = { PIN_PEPPER: randomBytes(32).toString("base64url") };
-  await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  const kept = existsSync(file) ? (JSON.parse(await readFile(file, "utf8")) as Record<string, string>) : {};
+  const secrets = { ...(await generateLocalSecrets()), ...kept };
+  if (Object.keys(secrets).length !== Object.keys(kept).length) await writeFile(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
   return secrets;
 }
 
@@ -76,6 +77,7 @@ async function main(): Promise<void> {
   await mkdir(DATA, { recursive: true });
   process.on("SIGINT", () => void stop(0));
   process.on("SIGTERM", () => void stop(0));
+  const secrets = await devSecrets();
   let databaseUrl = process.env.DATABASE_URL;
   let neonEndpoint: string | undefined;
 
@@ -84,7 +86,7 @@ async function main(): Promise<void> {
     const migrationUrl = process.env.MIGRATION_DATABASE_URL;
     if (migrationUrl) {
       await migrateUp(migrationUrl, (line) => say(`migrations: ${line}`));
-      await seedDatabase(migrationUrl);
+      await seedDatabase(migrationUrl, secrets.PIN_PEPPER!);
     }
     if (!new URL(databaseUrl).hostname.endsWith(".neon.tech")) {
       neon = await startLocalNeon({ log: say });
@@ -92,13 +94,13 @@ async function main(): Promise<void> {
     }
   } else {
     say(`starting PostgreSQL (data in ${resolve(DATA, "postgres")})…`);
-    stack = await startLocalStack({ dataDir: resolve(DATA, "postgres"), persistent: true, seed: true, log: say });
+    stack = await startLocalStack({ dataDir: resolve(DATA, "postgres"), persistent: true, seedWithPinPepper: secrets.PIN_PEPPER!, log: say });
     databaseUrl = stack.workerDatabaseUrl;
     neonEndpoint = stack.neon.url;
     say(`PostgreSQL on 127.0.0.1:${stack.postgres.port}, local Neon endpoint ${neonEndpoint}`);
   }
 
-  const vars: Record<string, string> = { ...(await devSecrets()), DATABASE_URL: databaseUrl };
+  const vars: Record<string, string> = { ...secrets, DATABASE_URL: databaseUrl };
   if (neonEndpoint) vars.NEON_FETCH_ENDPOINT = neonEndpoint;
   const args = [
     "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--local",

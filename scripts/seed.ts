@@ -6,8 +6,13 @@ if (!url) {
   console.error("Set SEED_DATABASE_URL (or DATABASE_URL): a role that bypasses RLS, such as the database owner on Neon.");
   process.exit(2);
 }
+const pepper = process.env.PIN_PEPPER;
+if (!pepper) {
+  console.error("Set PIN_PEPPER to the deployment's pepper: demo PIN hashes are keyed with it.");
+  process.exit(2);
+}
 try {
-  const count = await seedDatabase(url);
+  const count = await seedDatabase(url, pepper);
   console.log(`seeded ${count} statements (existing rows kept)`);
 } catch (error) {
   console.error(`seed failed: ${(error as Error).message}`);

@@ -12,6 +12,9 @@ import { renderError, renderNotFound } from "./edge/error-renderer";
 import { AppError, errorResponse } from "./edge/errors";
 import { createRouter } from "./edge/openapi";
 import { traceContext } from "./edge/trace-context";
+import { flagIdentityHeaders } from "./edge/identity-headers";
+import { authRoutes } from "./features/auth/routes";
+import { meRoutes } from "./features/me/routes";
 import { registerDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
 import { tenantRoutes } from "./features/tenants/routes";
@@ -21,12 +24,23 @@ import { tenantRoutes } from "./features/tenants/routes";
  * log, method and CORS checks, headers, body rules, configuration), then one router per feature. Every error
  * on the way ends in `renderError`.
  */
-export function createApp(): OpenAPIHono<AppEnv> {
-  const app = createRouter();
+export interface AppOptions {
+  /** The time source for every request (ms since the epoch). Tests pass a controllable clock. */
+  clock?: () => number;
+}
 
+export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
+  const app = createRouter();
+  const clock = options.clock ?? Date.now;
+
+  app.use(async (c, next) => {
+    c.set("now", clock());
+    await next();
+  });
   app.use(requestId({ headerName: REQUEST_ID_HEADER, limitLength: MAX_REQUEST_ID_LENGTH }));
   app.use(traceContext());
   app.use(accessLog());
+  app.use(flagIdentityHeaders());
   app.use(
     methodNotAllowed({
       app,
@@ -51,6 +65,8 @@ export function createApp(): OpenAPIHono<AppEnv> {
 
   app.route("/", healthRoutes);
   app.route("/", tenantRoutes);
+  app.route("/", authRoutes);
+  app.route("/", meRoutes);
   registerDocs(app);
 
   app.notFound(renderNotFound);

@@ -21,3 +21,13 @@ export const MIN_SECRET_BYTES = 32;
 
 /** Where `documentation_url` of every error points: the reference page served by this API. */
 export const ERROR_DOCS_PATH = "/docs#errors";
+
+/** Access tokens live this long; refresh tokens this long (rotated on every use). */
+export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;
+export const REFRESH_TOKEN_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** Clock skew tolerated on `exp`, `nbf` and `iat`. */
+export const JWT_CLOCK_SKEW_SECONDS = 60;
+/** Anything longer is refused before it is parsed. */
+export const MAX_TOKEN_LENGTH = 4_096;
+/** Permission cache entries in KV live this long (they are keyed by version, so they never go stale). */
+export const PERMISSION_CACHE_TTL_SECONDS = 5 * 60;

@@ -10,4 +10,15 @@ export interface Env {
   ALLOWED_ORIGINS?: string;
   SENTRY_DSN?: string;
   PIN_PEPPER?: string;
+  JWT_SIGNING_KEY?: string;
+  JWT_PREVIOUS_SIGNING_KEY?: string;
+  JWT_ISSUER?: string;
+  JWT_AUDIENCE?: string;
+  RATE_LIMIT_USER_PER_MINUTE?: string;
+  RATE_LIMIT_USER_PER_HOUR?: string;
+  RATE_LIMIT_IP_PER_MINUTE?: string;
+  LOGIN_FAILURES_PER_IP?: string;
+  LOGIN_FAILURE_WINDOW_SECONDS?: string;
+  LOCKOUT_THRESHOLD?: string;
+  LOCKOUT_SECONDS?: string;
 }

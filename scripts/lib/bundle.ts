@@ -38,6 +38,8 @@ export async function buildBundle(outDir: string, environment: string): Promise<
 export async function startBundle(options: {
   bundleDir: string;
   stack: LocalStack;
+  /** From `generateLocalSecrets()`; the stack's demo PINs must be hashed with its pepper. */
+  secrets: Record<string, string>;
   extraWorkers?: { name: string; scriptPath: string; routes: string[] }[];
 }): Promise<{ url: string; dispose(): Promise<void> }> {
   const { compatibility_date: compatibilityDate } = parse(await readFile(resolve(PROJECT, "wrangler.toml"), "utf8")) as { compatibility_date: string };
@@ -61,7 +63,7 @@ export async function startBundle(options: {
             ENVIRONMENT: "development",
             DATABASE_URL: options.stack.workerDatabaseUrl,
             NEON_FETCH_ENDPOINT: options.stack.neon.url,
-            PIN_PEPPER: "local-bundle-pepper-0123456789abcdef0123",
+            ...options.secrets,
           },
           routes: ["*/*"],
         },

@@ -22,7 +22,8 @@ export interface LocalStack {
 export async function startLocalStack(options: {
   dataDir: string;
   persistent: boolean;
-  seed: boolean;
+  /** Load the demo data, with PIN hashes keyed by this pepper. */
+  seedWithPinPepper?: string;
   log?: (line: string) => void;
 }): Promise<LocalStack> {
   const log = options.log ?? (() => {});
@@ -32,7 +33,7 @@ export async function startLocalStack(options: {
     const ownerDatabaseUrl = `postgres://${DB_ROLES.owner}@127.0.0.1:${postgres.port}/${DATABASE_NAME}`;
     const superuserDatabaseUrl = postgres.superuserUrl(DATABASE_NAME);
     await migrateUp(ownerDatabaseUrl, (line) => log(`migrations: ${line}`));
-    if (options.seed) await seedDatabase(superuserDatabaseUrl);
+    if (options.seedWithPinPepper) await seedDatabase(superuserDatabaseUrl, options.seedWithPinPepper);
     const neon = await startLocalNeon({ log });
     return {
       postgres,

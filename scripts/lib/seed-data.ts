@@ -1,8 +1,13 @@
 /**
  * Demo data: two tenants, every role, a manager with direct reports. Fixed ids so tests, docs and a
- * developer's curl commands can name them. Pure data and SQL (no Node APIs): the seed script and the
- * tests both use it.
+ * developer's curl commands can name them. Pure data and SQL (WebCrypto only, no Node APIs): the seed script
+ * and the tests both use it.
  */
+import { hashPassword, hashPin } from "../../src/auth/secrets";
+
+/** Every demo user's password, and every demo employee's kiosk PIN. Local data only. */
+export const DEMO_PASSWORD = "leave-ledger-demo";
+export const DEMO_PIN = "2468";
 type Role = "employee" | "manager" | "hr_admin" | "system_admin" | "auditor";
 
 export interface SeedPerson {
@@ -63,8 +68,23 @@ export interface Statement {
   values: unknown[];
 }
 
-/** Idempotent inserts, in dependency order (managers before their reports). Needs a role that bypasses RLS. */
-export function seedStatements(tenants: SeedTenant[] = SEED_TENANTS): Statement[] {
+/** One password hash and one PIN hash, shared by every demo user (hashing is slow on purpose: do it once). */
+const demoHashes = new Map<string, Promise<{ password: string; pin: string }>>();
+function hashesFor(pinPepper: string) {
+  let hashes = demoHashes.get(pinPepper);
+  if (!hashes) {
+    hashes = Promise.all([hashPassword(DEMO_PASSWORD), hashPin(DEMO_PIN, pinPepper)]).then(([password, pin]) => ({ password, pin }));
+    demoHashes.set(pinPepper, hashes);
+  }
+  return hashes;
+}
+
+/**
+ * Idempotent inserts, in dependency order (managers before their reports), with demo credentials (PIN hashes
+ * need the deployment's pepper). Needs a role that bypasses RLS.
+ */
+export async function seedStatements(pinPepper: string, tenants: SeedTenant[] = SEED_TENANTS): Promise<Statement[]> {
+  const hashes = await hashesFor(pinPepper);
   const out: Statement[] = [];
   for (const tenant of tenants) {
     out.push({ text: "insert into tenants (id, slug, name) values ($1, $2, $3) on conflict (id) do nothing", values: [tenant.id, tenant.slug, tenant.name] });
@@ -78,6 +98,10 @@ export function seedStatements(tenants: SeedTenant[] = SEED_TENANTS): Statement[
         text: `insert into employees (id, tenant_id, user_id, employee_number, manager_id, time_zone, hire_date)
                values ($1, $2, $3, $4, $5, $6, $7) on conflict (id) do nothing`,
         values: [p.employeeId, tenant.id, p.userId, p.employeeNumber, p.managerEmployeeId, p.timeZone, p.hireDate],
+      });
+      out.push({
+        text: "insert into credentials (user_id, tenant_id, password_hash, pin_hash) values ($1, $2, $3, $4) on conflict (user_id) do nothing",
+        values: [p.userId, tenant.id, hashes.password, hashes.pin],
       });
       for (const role of p.roles) {
         out.push({

@@ -1,10 +1,10 @@
 import pg from "pg";
 import { seedStatements } from "./seed-data";
 
-export async function seedDatabase(databaseUrl: string): Promise<number> {
+export async function seedDatabase(databaseUrl: string, pinPepper: string): Promise<number> {
   const client = new pg.Client({ connectionString: databaseUrl });
   await client.connect();
-  const statements = seedStatements();
+  const statements = await seedStatements(pinPepper);
   try {
     await client.query("begin");
     for (const { text, values } of statements) await client.query(text, values);

@@ -167,6 +167,11 @@ export class RateLimiter extends DurableObject<Env> {
     };
   }
 
+  /** Drops a reservation without counting it (the other limit refused the attempt first). */
+  cancelAttempt(attemptId: string): void {
+    this.sql.exec("delete from attempts where id = ?", attemptId);
+  }
+
   /** Ends a lockout and forgets the failures (System Admin unlock). */
   unlock(): void {
     this.write("failures", 0);

@@ -23,5 +23,7 @@ export const accessLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
     request_id: c.get("requestId"),
     trace_id: c.get("trace")?.traceId,
     user_agent: c.req.header("user-agent"),
+    user_id: c.get("principal")?.userId,
+    permission_cache: c.get("permissionCache"),
   });
 };

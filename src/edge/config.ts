@@ -37,6 +37,36 @@ const originList = z
     error: "must be a comma-separated list of origins such as https://app.example.com",
   });
 
+const JWK_KID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** An ES256 key as a JSON Web Key (a secret: it holds the private part `d`). */
+const signingKey = z
+  .string({ error: "is missing" })
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON Web Key" });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.object(
+      {
+        kty: z.literal("EC"),
+        crv: z.literal("P-256"),
+        x: z.string().min(40),
+        y: z.string().min(40),
+        d: z.string().min(40),
+        kid: z.string().regex(JWK_KID),
+        alg: z.literal("ES256").optional(),
+      },
+      { error: "must be an ES256 private JWK (kty EC, crv P-256, x, y, d) with a kid" },
+    ),
+  );
+
+const count = (fallback: number) => z.coerce.number({ error: "must be a number" }).int().positive().default(fallback);
+
 export const ConfigSchema = z
   .object({
     ENVIRONMENT: z.enum(ENVIRONMENTS, { error: `must be one of ${ENVIRONMENTS.join(", ")}` }),
@@ -50,8 +80,24 @@ export const ConfigSchema = z
       .optional(),
     /** Keys kiosk PIN hashes: a 4-digit PIN falls to offline guessing whatever the hash cost. */
     PIN_PEPPER: secret,
+    /** Signs our access tokens. Rotation: move the old key to JWT_PREVIOUS_SIGNING_KEY, put a new one here. */
+    JWT_SIGNING_KEY: signingKey,
+    /** Still accepted for verification for one token lifetime after a rotation; never signs. */
+    JWT_PREVIOUS_SIGNING_KEY: signingKey.optional(),
+    JWT_ISSUER: z.url({ error: "must be a URL identifying this API" }).default("https://api.leave-ledger.local"),
+    JWT_AUDIENCE: z.string().min(1).default("leave-ledger-api"),
+    RATE_LIMIT_USER_PER_MINUTE: count(100),
+    RATE_LIMIT_USER_PER_HOUR: count(1_000),
+    RATE_LIMIT_IP_PER_MINUTE: count(100),
+    LOGIN_FAILURES_PER_IP: count(5),
+    LOGIN_FAILURE_WINDOW_SECONDS: count(15 * 60),
+    LOCKOUT_THRESHOLD: count(5),
+    LOCKOUT_SECONDS: count(15 * 60),
   })
   .superRefine((config, ctx) => {
+    if (config.JWT_PREVIOUS_SIGNING_KEY && config.JWT_PREVIOUS_SIGNING_KEY.kid === config.JWT_SIGNING_KEY.kid) {
+      ctx.addIssue({ code: "custom", path: ["JWT_PREVIOUS_SIGNING_KEY"], message: "must have a different kid than JWT_SIGNING_KEY" });
+    }
     if ((config.ENVIRONMENT === "staging" || config.ENVIRONMENT === "production") && config.NEON_FETCH_ENDPOINT) {
       ctx.addIssue({ code: "custom", path: ["NEON_FETCH_ENDPOINT"], message: "must not be set in staging or production" });
     }

@@ -1,12 +1,14 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { checkDeployment } from "../../scripts/check-config";
+import { TEST_JWT_KEY } from "../support/test-constants";
 
 const toml = await readFile(new URL("../../wrangler.toml", import.meta.url), "utf8");
 const secrets = {
   DATABASE_URL: "postgresql://leave_ledger_authenticator:pw@ep-cool-1.eu-central-1.aws.neon.tech/leave_ledger?sslmode=require",
   PIN_PEPPER: "0123456789abcdef0123456789abcdef-pepper",
   SENTRY_DSN: "https://abc123@o1.ingest.sentry.io/42",
+  JWT_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY),
 };
 const withKvIds = toml.replaceAll(/REPLACE_WITH_\w+_KV_NAMESPACE_ID/g, "0f2ac74b498b48028cb68387c421e279");
 

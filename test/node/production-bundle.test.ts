@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildBundle, startBundle } from "../../scripts/lib/bundle";
+import { generateLocalSecrets } from "../../scripts/lib/local-secrets";
 import { type LocalStack, startLocalStack } from "../../scripts/lib/local-stack";
 
 let work: string;
@@ -18,8 +19,9 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "leave-ledger-bundle-"));
   await chmod(work, 0o755);
   size = await buildBundle(join(work, "dist"), "production");
-  stack = await startLocalStack({ dataDir: join(work, "postgres"), persistent: false, seed: true });
-  worker = await startBundle({ bundleDir: join(work, "dist"), stack });
+  const secrets = await generateLocalSecrets();
+  stack = await startLocalStack({ dataDir: join(work, "postgres"), persistent: false, seedWithPinPepper: secrets.PIN_PEPPER });
+  worker = await startBundle({ bundleDir: join(work, "dist"), stack, secrets });
 }, 120_000);
 
 afterAll(async () => {

@@ -5,6 +5,7 @@ import { MIN_SECRET_BYTES } from "../../src/constants";
 import { parseConfig } from "../../src/edge/config";
 import type { Env } from "../../src/env";
 import { BASE_URL, captureLogs, expectError, testEnv } from "../support/worker/harness";
+import { TEST_JWT_KEY } from "../support/test-constants";
 
 const valid = {
   ENVIRONMENT: "production",
@@ -12,6 +13,7 @@ const valid = {
   PIN_PEPPER: "p".repeat(MIN_SECRET_BYTES),
   ALLOWED_ORIGINS: "https://app.example.com, https://admin.example.com",
   SENTRY_DSN: "https://abc@o1.ingest.sentry.io/2",
+  JWT_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY),
 };
 
 function problemsOf(overrides: Record<string, unknown>) {
@@ -38,6 +40,12 @@ describe("configuration rules", () => {
     ["origin with a path", { ALLOWED_ORIGINS: "https://app.example.com/login" }, "ALLOWED_ORIGINS"],
     ["SENTRY_DSN not a URL", { SENTRY_DSN: "nope" }, "SENTRY_DSN"],
     ["local Neon endpoint in production", { NEON_FETCH_ENDPOINT: "http://127.0.0.1:4444/sql" }, "NEON_FETCH_ENDPOINT"],
+    ["missing signing key", { JWT_SIGNING_KEY: undefined }, "JWT_SIGNING_KEY"],
+    ["signing key that is not JSON", { JWT_SIGNING_KEY: "-----BEGIN PRIVATE KEY-----" }, "JWT_SIGNING_KEY"],
+    ["public key as signing key", { JWT_SIGNING_KEY: JSON.stringify({ ...TEST_JWT_KEY, d: undefined }) }, "JWT_SIGNING_KEY"],
+    ["RSA key as signing key", { JWT_SIGNING_KEY: JSON.stringify({ ...TEST_JWT_KEY, kty: "RSA" }) }, "JWT_SIGNING_KEY"],
+    ["previous key with the same kid", { JWT_PREVIOUS_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY) }, "JWT_PREVIOUS_SIGNING_KEY"],
+    ["rate limit that is not a number", { RATE_LIMIT_USER_PER_MINUTE: "lots" }, "RATE_LIMIT_USER_PER_MINUTE"],
   ])("refuses %s, naming the variable and not its value", (_, overrides, variable) => {
     const problems = problemsOf(overrides);
     expect(problems.map((p) => p.variable)).toEqual([variable]);

@@ -9,7 +9,22 @@ describe("GET /v1/openapi.json", () => {
     expect(res.status).toBe(200);
     const doc = (await res.json()) as any;
     expect(doc.openapi).toBe("3.1.0");
-    expect(Object.keys(doc.paths).sort()).toEqual(["/docs", "/health", "/health/live", "/health/ready", "/v1/openapi.json", "/v1/tenants/{slug}"]);
+    expect(Object.keys(doc.paths).sort()).toEqual([
+      "/docs",
+      "/health",
+      "/health/live",
+      "/health/ready",
+      "/v1/auth/login",
+      "/v1/auth/logout",
+      "/v1/auth/logout-all",
+      "/v1/auth/pin",
+      "/v1/auth/refresh",
+      "/v1/me",
+      "/v1/openapi.json",
+      "/v1/tenants/{slug}",
+    ]);
+    expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
+    expect(doc.paths["/v1/me"].get.security).toEqual([{ bearer: [] }]);
     const slug = doc.paths["/v1/tenants/{slug}"].get.parameters.find((p: any) => p.name === "slug");
     expect(slug.schema.pattern).toBe(TENANT_SLUG_PATTERN.source);
     expect(doc.components.schemas.Error.properties.error.properties.code.enum).toEqual(ERROR_CODE_NAMES);

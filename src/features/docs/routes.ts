@@ -26,6 +26,7 @@ const docsRoute = createRoute({
 /** Registers the document and its page on the app itself, since the document describes the whole app. */
 export function registerDocs(app: OpenAPIHono<AppEnv>): void {
   app.openAPIRegistry.register("Error", ErrorSchema);
+  app.openAPIRegistry.registerComponent("securitySchemes", "bearer", { type: "http", scheme: "bearer", bearerFormat: "JWT" });
   let document: Record<string, unknown> | undefined;
   const getDocument = () => {
     document ??= app.getOpenAPI31Document({

@@ -10,11 +10,12 @@ import type { TestProject } from "vitest/node";
 import { DATABASE_NAME, startLocalStack } from "../../../scripts/lib/local-stack";
 import { DB_ROLES } from "../../../src/db/roles";
 import { startHarbor } from "./harbor";
+import { TEST_PIN_PEPPER } from "../test-constants";
 
 export default async function setup(project: TestProject) {
   const dir = await mkdtemp(join(tmpdir(), "leave-ledger-test-"));
   await chmod(dir, 0o755); // Postgres runs as its own user when the tests run as root
-  const stack = await startLocalStack({ dataDir: join(dir, "postgres"), persistent: false, seed: true });
+  const stack = await startLocalStack({ dataDir: join(dir, "postgres"), persistent: false, seedWithPinPepper: TEST_PIN_PEPPER });
   const harbor = await startHarbor(stack.postgres.port);
   project.provide("databaseUrl", stack.workerDatabaseUrl);
   project.provide("gatedDatabaseUrl", `postgres://${DB_ROLES.authenticator}@127.0.0.1:${harbor.gatePort}/${DATABASE_NAME}`);

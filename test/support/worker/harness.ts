@@ -6,6 +6,8 @@ import { expect, inject } from "vitest";
 import { SEED_TENANTS, seedStatements } from "../../../scripts/lib/seed-data";
 import type { Env } from "../../../src/env";
 import type { AppError, ErrorCode } from "../../../src/edge/errors";
+import { TEST_PIN_PEPPER } from "../test-constants";
+import { forgetBlocked } from "../../../src/auth/limiter";
 
 export const BASE_URL = "https://api.leave-ledger.test";
 export const testEnv = env as unknown as Env;
@@ -44,20 +46,24 @@ export function superuserSql() {
   return neon(inject("superuserDatabaseUrl"));
 }
 
-const IDENTITY_TABLES = ["role_assignments", "employees", "users", "tenants"];
+const TABLES = ["audit_log", "refresh_tokens", "credentials", "role_assignments", "employees", "users", "tenants"];
 
-/** Puts the database back to the demo seed. */
+/** Puts the database back to the demo seed. The audit log refuses TRUNCATE; as superuser, tests skip its triggers. */
 export async function resetDatabase(): Promise<void> {
   const sql = superuserSql();
+  const seed = await seedStatements(TEST_PIN_PEPPER, SEED_TENANTS);
   await sql.transaction([
-    sql.query(`truncate ${IDENTITY_TABLES.join(", ")} cascade`),
-    ...seedStatements(SEED_TENANTS).map((s) => sql.query(s.text, s.values)),
+    sql.query("set local session_replication_role = replica"),
+    sql.query(`truncate ${TABLES.join(", ")} restart identity cascade`),
+    sql.query("set local session_replication_role = origin"),
+    ...seed.map((s) => sql.query(s.text, s.values)),
   ]);
 }
 
-/** Wipes Durable Object storage and KV (which Miniflare keeps in Durable Objects too). */
+/** Wipes Durable Object storage, KV (which Miniflare keeps in Durable Objects too) and the isolate's memory of blocked keys. */
 export async function resetEdgeState(): Promise<void> {
   await reset();
+  forgetBlocked();
 }
 
 /** The harbor (test/support/node/harbor.ts): fake Sentry and the database gate. */

@@ -1,0 +1,64 @@
+import type { MiddlewareHandler } from "hono";
+import type { Context } from "hono";
+import type { HitResult } from "../durable/rate-limiter";
+import type { AppEnv } from "../edge/context";
+import { AppError } from "../edge/errors";
+import { log } from "../edge/logger";
+import { blockedFor, limiterFor, rememberBlocked, userLimits } from "./limiter";
+import { loadPrincipal } from "./principal";
+import { verifyAccessToken } from "./tokens";
+
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
+
+export function bearerToken(c: Context<AppEnv>): string {
+  const match = BEARER.exec(c.req.header("Authorization") ?? "");
+  if (!match) {
+    throw new AppError("UNAUTHORIZED", "A bearer token is required", {}, { headers: { "WWW-Authenticate": 'Bearer realm="leave-ledger"' } });
+  }
+  return match[1]!;
+}
+
+function setRateLimitHeaders(c: Context<AppEnv>, hit: Pick<HitResult, "limit" | "remaining" | "resetSeconds">): void {
+  c.header("RateLimit-Limit", String(hit.limit));
+  c.header("RateLimit-Remaining", String(hit.remaining));
+  c.header("RateLimit-Reset", String(hit.resetSeconds));
+}
+
+/**
+ * Identity from a verified access token only; then, in one Durable Object call, the user's rate limit and
+ * their session and permission versions; then the principal (roles) from the permission cache.
+ *
+ * If the Durable Object cannot be reached, the request is not rate-limited, and session validity and
+ * permissions come from Postgres instead of the cache (logged as a warning).
+ */
+export const requireUser = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const config = c.get("config");
+  const now = c.get("now");
+  const identity = await verifyAccessToken(config, bearerToken(c), now);
+  const key = `user:${identity.userId}` as const;
+
+  const blocked = blockedFor(key, now);
+  if (blocked > 0) throw new AppError("RATE_LIMIT_EXCEEDED", "Too many requests", {}, { headers: { "Retry-After": String(blocked) } });
+
+  let hit: HitResult | null = null;
+  try {
+    hit = await limiterFor(c.env, key).hit(userLimits(config), now);
+  } catch (error) {
+    log("warn", "rate_limiter_unavailable", { request_id: c.get("requestId"), error: (error as Error).message });
+  }
+  if (hit) {
+    setRateLimitHeaders(c, hit);
+    if (!hit.allowed) {
+      rememberBlocked(key, now + hit.resetSeconds * 1000);
+      throw new AppError("RATE_LIMIT_EXCEEDED", "Too many requests", {}, { headers: { "Retry-After": String(hit.resetSeconds) } });
+    }
+    if (identity.sessionVersion < hit.sessionVersion) throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "session ended" });
+  }
+
+  const { principal, cache } = await loadPrincipal(config, c.env.PERMISSIONS_KV, identity, hit?.permissionVersion ?? null, (p) =>
+    c.executionCtx.waitUntil(p),
+  );
+  c.set("principal", principal);
+  c.set("permissionCache", cache);
+  await next();
+};

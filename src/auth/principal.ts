@@ -1,0 +1,96 @@
+import { sql } from "drizzle-orm";
+import { PERMISSION_CACHE_TTL_SECONDS } from "../constants";
+import { type Caller, type UserClaims, systemCaller } from "../db/claims";
+import { runInDatabase } from "../db/door";
+import type { Role } from "../db/schema";
+import type { Config } from "../edge/config";
+import { AppError } from "../edge/errors";
+import { log } from "../edge/logger";
+
+/** Who is calling, as the database says now: loaded from Postgres, cached in KV per permission version. */
+export interface Principal {
+  userId: string;
+  tenantId: string;
+  employeeId: string | null;
+  roles: Role[];
+}
+
+export type CacheOutcome = "hit" | "miss" | "bypass";
+
+type IdentityRow = {
+  user_id: string;
+  tenant_id: string;
+  status: string;
+  employee_id: string | null;
+  roles: Role[];
+  session_version: string | number;
+  permission_version: string | number;
+};
+
+/** KV keys (documented in README "Storage"): `perm:<user id>:<permission version>`. */
+export const permissionCacheKey = (userId: string, permissionVersion: number) => `perm:${userId}:${permissionVersion}`;
+
+/** Per-isolate counters of the permission cache, reported in the access log. */
+export const permissionCacheStats = { hit: 0, miss: 0, bypass: 0 };
+
+export function claimsFor(principal: Principal): UserClaims {
+  return { caller: "user", sub: principal.userId, tenant_id: principal.tenantId, employee_id: principal.employeeId, roles: principal.roles };
+}
+
+export function userCaller(principal: Principal): Caller {
+  return { kind: "user", claims: claimsFor(principal) };
+}
+
+async function loadFromDatabase(config: Config, userId: string, tenantId: string) {
+  const [result] = await runInDatabase(config, systemCaller("auth", tenantId), (db) => [
+    db.execute<IdentityRow>(sql`select * from app.identity(${userId}, ${tenantId})`),
+  ], { readOnly: true });
+  const row = result.rows[0];
+  if (!row || row.status !== "active") return null;
+  return {
+    principal: { userId: row.user_id, tenantId: row.tenant_id, employeeId: row.employee_id, roles: row.roles } satisfies Principal,
+    sessionVersion: Number(row.session_version),
+  };
+}
+
+/**
+ * The principal for a verified identity. With `permissionVersion` (from the user's Durable Object) the KV
+ * entry for exactly that version is used, so a role change (which raises the version) is seen on the very
+ * next request although KV itself is only eventually consistent. Without it (the Durable Object could not be
+ * reached) Postgres is asked directly, and the session version is checked against its copy.
+ */
+export async function loadPrincipal(
+  config: Config,
+  kv: KVNamespace,
+  identity: { userId: string; tenantId: string; sessionVersion: number },
+  permissionVersion: number | null,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<{ principal: Principal; cache: CacheOutcome }> {
+  const revoked = () => new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "session ended" });
+  const key = permissionVersion === null ? null : permissionCacheKey(identity.userId, permissionVersion);
+  if (key) {
+    try {
+      const cached = await kv.get<Principal>(key, "json");
+      if (cached && cached.tenantId === identity.tenantId) {
+        permissionCacheStats.hit++;
+        return { principal: cached, cache: "hit" };
+      }
+    } catch (error) {
+      log("warn", "permission_cache_unavailable", { error: (error as Error).message });
+    }
+  }
+  const loaded = await loadFromDatabase(config, identity.userId, identity.tenantId);
+  if (!loaded) throw revoked();
+  if (identity.sessionVersion < loaded.sessionVersion) throw revoked();
+  if (key) {
+    permissionCacheStats.miss++;
+    waitUntil(
+      kv.put(key, JSON.stringify(loaded.principal), { expirationTtl: PERMISSION_CACHE_TTL_SECONDS }).catch((error: unknown) => {
+        log("warn", "permission_cache_unavailable", { error: (error as Error).message });
+      }),
+    );
+    return { principal: loaded.principal, cache: "miss" };
+  }
+  permissionCacheStats.bypass++;
+  return { principal: loaded.principal, cache: "bypass" };
+}

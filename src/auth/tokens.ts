@@ -1,0 +1,101 @@
+import { type CryptoKey, type JWK, SignJWT, decodeProtectedHeader, errors, importJWK, jwtVerify } from "jose";
+import { ACCESS_TOKEN_TTL_SECONDS, JWT_CLOCK_SKEW_SECONDS, MAX_TOKEN_LENGTH } from "../constants";
+import type { Config } from "../edge/config";
+import { AppError } from "../edge/errors";
+
+/**
+ * Our access tokens: ES256, `kid` naming the current or previous signing key, 15 minutes. They carry identity
+ * (`sub`, `tid`) and the session version they were issued under (`sv`), never roles.
+ */
+const ALGORITHMS = ["ES256"];
+const TOKEN_TYPE = "at+jwt";
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+
+export interface AccessIdentity {
+  userId: string;
+  tenantId: string;
+  sessionVersion: number;
+}
+
+interface KeySet {
+  signing: { kid: string; key: CryptoKey };
+  verifying: Map<string, CryptoKey>;
+}
+
+const keySets = new WeakMap<object, Promise<KeySet>>();
+
+function publicPart(jwk: Config["JWT_SIGNING_KEY"]): JWK {
+  const { d: _private, ...rest } = jwk;
+  return rest;
+}
+
+/** Keys are imported once per configuration (per isolate). */
+function keysFor(config: Config): Promise<KeySet> {
+  let keys = keySets.get(config);
+  if (!keys) {
+    keys = (async () => {
+      const current = config.JWT_SIGNING_KEY;
+      const verifying = new Map<string, CryptoKey>([[current.kid, (await importJWK(publicPart(current), "ES256")) as CryptoKey]]);
+      const previous = config.JWT_PREVIOUS_SIGNING_KEY;
+      if (previous) verifying.set(previous.kid, (await importJWK(publicPart(previous), "ES256")) as CryptoKey);
+      return { signing: { kid: current.kid, key: (await importJWK(current, "ES256")) as CryptoKey }, verifying };
+    })();
+    keySets.set(config, keys);
+  }
+  return keys;
+}
+
+export async function signAccessToken(config: Config, identity: AccessIdentity, nowMs: number): Promise<string> {
+  const { signing } = await keysFor(config);
+  const now = Math.floor(nowMs / 1000);
+  return new SignJWT({ tid: identity.tenantId, sv: identity.sessionVersion })
+    .setProtectedHeader({ alg: "ES256", kid: signing.kid, typ: TOKEN_TYPE })
+    .setIssuer(config.JWT_ISSUER)
+    .setAudience(config.JWT_AUDIENCE)
+    .setSubject(identity.userId)
+    .setIssuedAt(now)
+    .setNotBefore(now)
+    .setExpirationTime(now + ACCESS_TOKEN_TTL_SECONDS)
+    .setJti(crypto.randomUUID())
+    .sign(signing.key);
+}
+
+const unauthorized = (reason: string) => new AppError("UNAUTHORIZED", "Invalid or expired token", { reason });
+
+/** Verifies one of our access tokens. Every failure is 401 UNAUTHORIZED with a short, non-sensitive reason. */
+export async function verifyAccessToken(config: Config, token: string, nowMs: number): Promise<AccessIdentity> {
+  if (token.length > MAX_TOKEN_LENGTH) throw unauthorized("token too long");
+  let kid: unknown;
+  try {
+    const header = decodeProtectedHeader(token);
+    if (!ALGORITHMS.includes(String(header.alg))) throw unauthorized("algorithm not allowed");
+    if (header.typ !== TOKEN_TYPE) throw unauthorized("not an access token");
+    kid = header.kid;
+  } catch (error) {
+    throw error instanceof AppError ? error : unauthorized("malformed token");
+  }
+  const { verifying } = await keysFor(config);
+  const key = typeof kid === "string" ? verifying.get(kid) : undefined;
+  if (!key) throw unauthorized("unknown key id");
+  try {
+    const { payload } = await jwtVerify(token, key, {
+      algorithms: ALGORITHMS,
+      issuer: config.JWT_ISSUER,
+      audience: config.JWT_AUDIENCE,
+      typ: TOKEN_TYPE,
+      clockTolerance: JWT_CLOCK_SKEW_SECONDS,
+      maxTokenAge: ACCESS_TOKEN_TTL_SECONDS + JWT_CLOCK_SKEW_SECONDS,
+      requiredClaims: ["sub", "tid", "sv", "iat", "nbf", "exp", "jti"],
+      currentDate: new Date(nowMs),
+    });
+    const { sub, tid, sv } = payload as { sub?: unknown; tid?: unknown; sv?: unknown };
+    if (typeof sub !== "string" || !UUID.test(sub) || typeof tid !== "string" || !UUID.test(tid)) throw unauthorized("malformed claims");
+    if (typeof sv !== "number" || !Number.isSafeInteger(sv) || sv < 0) throw unauthorized("malformed claims");
+    return { userId: sub, tenantId: tid, sessionVersion: sv };
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    if (error instanceof errors.JWTExpired) throw unauthorized("token expired");
+    if (error instanceof errors.JOSEError) throw unauthorized(error.code);
+    throw unauthorized("malformed token");
+  }
+}

@@ -1,0 +1,229 @@
+import { sql } from "drizzle-orm";
+import { clientIp, limiterFor, loginPolicies } from "../../auth/limiter";
+import type { Principal } from "../../auth/principal";
+import { userCaller } from "../../auth/principal";
+import { randomToken, sha256Hex, verifyPassword, verifyPin } from "../../auth/secrets";
+import { signAccessToken } from "../../auth/tokens";
+import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from "../../constants";
+import { systemCaller } from "../../db/claims";
+import type { Db } from "../../db/door";
+import { runInDatabase } from "../../db/door";
+import { auditLog } from "../../db/schema";
+import type { AttemptStart } from "../../durable/rate-limiter";
+import type { Config } from "../../edge/config";
+import type { AppContext } from "../../edge/context";
+import { AppError } from "../../edge/errors";
+import type { Env } from "../../env";
+import type { TokenPair } from "./schemas";
+
+const REFRESH_PREFIX = "llr_";
+const INVALID_CREDENTIALS = () => new AppError("UNAUTHORIZED", "Invalid credentials");
+const INVALID_REFRESH = () => new AppError("UNAUTHORIZED", "Invalid or expired refresh token");
+
+/** What every audit row records about the request. */
+interface RequestFacts {
+  now: number;
+  ip: string;
+  userAgent: string | null;
+  requestId: string;
+}
+
+export function requestFacts(c: AppContext): RequestFacts {
+  return { now: c.get("now"), ip: clientIp(c.req.raw.headers), userAgent: c.req.header("User-Agent") ?? null, requestId: c.get("requestId") };
+}
+
+interface SystemAudit {
+  tenantId: string | null;
+  actorType: "user" | "anonymous" | "system";
+  actorId: string | null;
+  action: string;
+  targetType?: string;
+  targetId?: string | null;
+  success: boolean;
+  details?: Record<string, unknown>;
+}
+
+/** An audit row written by a system caller (there is no user to act as yet, or any more). */
+function auditAsSystem(db: Db, facts: RequestFacts, row: SystemAudit) {
+  return db.execute(sql`select app.audit_system(${row.tenantId}, ${row.actorType}, ${row.actorId}, ${row.action}, ${row.targetType ?? null},
+    ${row.targetId ?? null}, ${row.success}, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(row.details ?? {})}::jsonb)`);
+}
+
+/** An audit row written as the acting user, under RLS. */
+export function auditAsUser(db: Db, facts: RequestFacts, principal: Principal, row: Omit<SystemAudit, "tenantId" | "actorType" | "actorId">) {
+  return db.insert(auditLog).values({
+    tenantId: principal.tenantId,
+    actorType: "user",
+    actorId: principal.userId,
+    action: row.action,
+    targetType: row.targetType ?? null,
+    targetId: row.targetId ?? null,
+    success: row.success,
+    ip: facts.ip,
+    userAgent: facts.userAgent,
+    requestId: facts.requestId,
+    details: row.details ?? {},
+  });
+}
+
+type Candidate = { user_id: string; tenant_id: string; status: string; secret_hash: string | null; session_version: string | number };
+
+export type LoginInput =
+  | { kind: "password"; tenant: string; email: string; password: string }
+  | { kind: "pin"; tenant: string; employeeNumber: string; pin: string };
+
+function refused(start: AttemptStart): number {
+  return start.allowed ? 0 : start.retryAfterSeconds;
+}
+
+/**
+ * Login: per-IP and per-identifier attempts are reserved in their Durable Objects first (so concurrent
+ * guesses cannot overshoot the limits), then the secret is checked — against a dummy hash when there is no
+ * such user, so every failure costs and answers the same. Fails closed (503) if the limiter is unreachable.
+ */
+export async function login(config: Config, env: Env, facts: RequestFacts, input: LoginInput): Promise<TokenPair> {
+  const identifier = input.kind === "password" ? input.email.toLowerCase() : `pin:${input.employeeNumber}`;
+  const policies = loginPolicies(config);
+  const ipLimiter = limiterFor(env, `login-ip:${facts.ip}`);
+  const accountLimiter = limiterFor(env, `login-account:${input.tenant}:${identifier}`);
+
+  let ipStart: AttemptStart;
+  let accountStart: AttemptStart;
+  try {
+    [ipStart, accountStart] = await Promise.all([ipLimiter.beginAttempt(policies.ip, facts.now), accountLimiter.beginAttempt(policies.account, facts.now)]);
+  } catch (error) {
+    throw new AppError("SERVICE_UNAVAILABLE", "Login is unavailable; retry later", { dependency: "rate_limiter" }, { cause: error, headers: { "Retry-After": "5" } });
+  }
+  if (!ipStart.allowed || !accountStart.allowed) {
+    if (ipStart.allowed) await ipLimiter.cancelAttempt(ipStart.attemptId);
+    if (accountStart.allowed) await accountLimiter.cancelAttempt(accountStart.attemptId);
+    if (!accountStart.allowed) {
+      throw new AppError("ACCOUNT_LOCKED", "Too many failed logins for this account; try again later", {}, { headers: { "Retry-After": String(refused(accountStart)) } });
+    }
+    throw new AppError("RATE_LIMIT_EXCEEDED", "Too many failed logins from this address", {}, { headers: { "Retry-After": String(refused(ipStart)) } });
+  }
+
+  const [found] = await runInDatabase(
+    config,
+    systemCaller("login"),
+    (db) => [
+      input.kind === "password"
+        ? db.execute<Candidate>(sql`select * from app.login_candidate(${input.tenant}, ${input.email})`)
+        : db.execute<Candidate>(sql`select * from app.pin_candidate(${input.tenant}, ${input.employeeNumber})`),
+    ],
+    { readOnly: true },
+  );
+  const candidate = found.rows[0] ?? null;
+  const secretOk =
+    input.kind === "password"
+      ? await verifyPassword(input.password, candidate?.secret_hash ?? null)
+      : await verifyPin(input.pin, config.PIN_PEPPER, candidate?.secret_hash ?? null);
+  const ok = secretOk && candidate !== null && candidate.status === "active";
+
+  const [, account] = await Promise.all([
+    ipLimiter.finishAttempt(ipStart.attemptId, ok, policies.ip, facts.now),
+    accountLimiter.finishAttempt(accountStart.attemptId, ok, policies.account, facts.now),
+  ]);
+
+  const base = { tenantId: candidate?.tenant_id ?? null, targetType: "user", targetId: candidate?.user_id ?? null };
+  if (!ok || !candidate) {
+    const details = { method: input.kind, identifier_known: candidate !== null, failures: account.failures };
+    await runInDatabase(config, systemCaller("login", candidate?.tenant_id), (db) => [
+      auditAsSystem(db, facts, { ...base, actorType: "anonymous", actorId: null, action: "auth.login", success: false, details }),
+      ...(account.locked
+        ? [auditAsSystem(db, facts, { ...base, actorType: "system", actorId: "rate-limiter", action: "auth.lockout", success: true, details: { method: input.kind, lock_seconds: account.retryAfterSeconds } })]
+        : []),
+    ]);
+    throw INVALID_CREDENTIALS();
+  }
+
+  const userId = candidate.user_id;
+  const sessionVersion = await currentSessionVersion(env, userId, Number(candidate.session_version));
+  const refreshToken = randomToken(REFRESH_PREFIX);
+  const refreshHash = await sha256Hex(refreshToken);
+  await runInDatabase(config, systemCaller("login", candidate.tenant_id), (db) => [
+    db.execute(sql`select app.issue_refresh_token(${userId}, ${crypto.randomUUID()}, ${refreshHash}, ${iso(facts.now + REFRESH_TOKEN_TTL_SECONDS * 1000)})`),
+    auditAsSystem(db, facts, { ...base, actorType: "user", actorId: userId, action: "auth.login", success: true, details: { method: input.kind } }),
+  ]);
+  return tokenPair(await signAccessToken(config, { userId, tenantId: candidate.tenant_id, sessionVersion }, facts.now), refreshToken);
+}
+
+/** Tokens are issued under the highest session version either source knows (the Durable Object leads). */
+async function currentSessionVersion(env: Env, userId: string, fromDatabase: number): Promise<number> {
+  try {
+    const versions = await limiterFor(env, `user:${userId}`).versions();
+    return Math.max(fromDatabase, versions.sessionVersion);
+  } catch (error) {
+    throw new AppError("SERVICE_UNAVAILABLE", "Login is unavailable; retry later", { dependency: "rate_limiter" }, { cause: error, headers: { "Retry-After": "5" } });
+  }
+}
+
+function tokenPair(accessToken: string, refreshToken: string): TokenPair {
+  return { token_type: "Bearer", access_token: accessToken, expires_in: ACCESS_TOKEN_TTL_SECONDS, refresh_token: refreshToken, refresh_expires_in: REFRESH_TOKEN_TTL_SECONDS };
+}
+
+type Rotation = { outcome: string; user_id: string | null; tenant_id: string | null; family_id: string | null; session_version: string | number | null };
+
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** Refresh: the presented token is used up and replaced; a token presented twice ends its whole family. */
+export async function refresh(config: Config, env: Env, facts: RequestFacts, presented: string): Promise<TokenPair> {
+  if (!presented.startsWith(REFRESH_PREFIX)) throw INVALID_REFRESH();
+  const next = randomToken(REFRESH_PREFIX);
+  const [presentedHash, nextHash] = await Promise.all([sha256Hex(presented), sha256Hex(next)]);
+  const [result] = await runInDatabase(config, systemCaller("auth"), (db) => [
+    db.execute<Rotation>(
+      sql`select * from app.rotate_refresh_token(${presentedHash}, ${nextHash}, ${iso(facts.now + REFRESH_TOKEN_TTL_SECONDS * 1000)}, ${iso(facts.now)})`,
+    ),
+  ]);
+  const rotation = result.rows[0]!;
+  const target = { tenantId: rotation.tenant_id, targetType: "user", targetId: rotation.user_id };
+  if (rotation.outcome !== "rotated" || !rotation.user_id || !rotation.tenant_id) {
+    if (rotation.outcome !== "unknown") {
+      const action = rotation.outcome === "reused" ? "auth.refresh_reuse" : "auth.refresh";
+      await runInDatabase(config, systemCaller("auth", rotation.tenant_id ?? undefined), (db) => [
+        auditAsSystem(db, facts, { ...target, actorType: "anonymous", actorId: null, action, success: false, details: { outcome: rotation.outcome, family_id: rotation.family_id } }),
+      ]);
+    }
+    throw INVALID_REFRESH();
+  }
+  const userId = rotation.user_id;
+  const sessionVersion = await currentSessionVersion(env, userId, Number(rotation.session_version));
+  const accessToken = await signAccessToken(config, { userId, tenantId: rotation.tenant_id, sessionVersion }, facts.now);
+  await runInDatabase(config, systemCaller("auth", rotation.tenant_id), (db) => [
+    auditAsSystem(db, facts, { ...target, actorType: "user", actorId: userId, action: "auth.refresh", success: true, details: { family_id: rotation.family_id } }),
+  ]);
+  return tokenPair(accessToken, next);
+}
+
+/** Logout: the refresh token's family ends. Answers the same whether or not the token was known. */
+export async function logout(config: Config, facts: RequestFacts, presented: string): Promise<void> {
+  if (!presented.startsWith(REFRESH_PREFIX)) return;
+  const hash = await sha256Hex(presented);
+  const [result] = await runInDatabase(config, systemCaller("auth"), (db) => [
+    db.execute<{ user_id: string; tenant_id: string }>(sql`select * from app.revoke_refresh_family(${hash}, ${iso(facts.now)})`),
+  ]);
+  const ended = result.rows[0];
+  if (ended) {
+    await runInDatabase(config, systemCaller("auth", ended.tenant_id), (db) => [
+      auditAsSystem(db, facts, { tenantId: ended.tenant_id, actorType: "user", actorId: ended.user_id, action: "auth.logout", targetType: "user", targetId: ended.user_id, success: true }),
+    ]);
+  }
+}
+
+/**
+ * Every session of the caller ends: the session version rises in their Durable Object first (so access
+ * tokens die on their very next request), then refresh tokens are revoked and Postgres' copy raised.
+ */
+export async function logoutAll(config: Config, env: Env, facts: RequestFacts, principal: Principal): Promise<void> {
+  const version = facts.now;
+  try {
+    await limiterFor(env, `user:${principal.userId}`).raiseVersions({ sessionVersion: version });
+  } catch (error) {
+    throw new AppError("SERVICE_UNAVAILABLE", "Sessions cannot be ended right now; retry later", { dependency: "rate_limiter" }, { cause: error });
+  }
+  await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute(sql`select app.end_all_sessions(${principal.userId}, ${version}, ${iso(facts.now)})`),
+    auditAsUser(db, facts, principal, { action: "auth.logout_all", targetType: "user", targetId: principal.userId, success: true }),
+  ]);
+}

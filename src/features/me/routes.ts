@@ -1,0 +1,59 @@
+import { createRoute, z } from "@hono/zod-openapi";
+import { eq } from "drizzle-orm";
+import { requireUser } from "../../auth/authenticate";
+import { userCaller } from "../../auth/principal";
+import { runInDatabase } from "../../db/door";
+import { ROLES, employees, users } from "../../db/schema";
+import { AppError } from "../../edge/errors";
+import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
+
+const MeSchema = z
+  .object({
+    user: z.object({ id: z.uuid(), email: z.string(), display_name: z.string() }),
+    tenant_id: z.uuid(),
+    roles: z.array(z.enum(ROLES)),
+    employee: z
+      .object({ id: z.uuid(), employee_number: z.string(), manager_id: z.uuid().nullable(), time_zone: z.string(), hire_date: z.string() })
+      .nullable(),
+  })
+  .openapi("Me");
+
+const me = createRoute({
+  method: "get",
+  path: "/v1/me",
+  tags: ["Identity"],
+  summary: "The caller: user, tenant, roles and employee record",
+  security: [{ bearer: [] }],
+  middleware: [requireUser()] as const,
+  responses: {
+    200: { description: "The caller", content: { "application/json": { schema: MeSchema } } },
+    ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
+  },
+});
+
+export const meRoutes = createRouter().openapi(me, async (c) => {
+  const principal = c.get("principal");
+  const [userRows, employeeRows] = await runInDatabase(
+    c.get("config"),
+    userCaller(principal),
+    (db) => [
+      db.select({ id: users.id, email: users.email, displayName: users.displayName }).from(users).where(eq(users.id, principal.userId)),
+      db.select().from(employees).where(eq(employees.userId, principal.userId)),
+    ],
+    { readOnly: true },
+  );
+  const user = userRows[0];
+  if (!user) throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "user not found" });
+  const employee = employeeRows[0];
+  return c.json(
+    {
+      user: { id: user.id, email: user.email, display_name: user.displayName },
+      tenant_id: principal.tenantId,
+      roles: principal.roles,
+      employee: employee
+        ? { id: employee.id, employee_number: employee.employeeNumber, manager_id: employee.managerId, time_zone: employee.timeZone, hire_date: employee.hireDate }
+        : null,
+    },
+    200,
+  );
+});
