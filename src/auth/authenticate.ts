@@ -8,7 +8,7 @@ import { blockedFor, limiterFor, rememberBlocked, userLimits } from "./limiter";
 import { loadPrincipal } from "./principal";
 import { verifyAccessToken } from "./tokens";
 
-const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/;
+const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
 
 export function bearerToken(c: Context<AppEnv>): string {
   const match = BEARER.exec(c.req.header("Authorization") ?? "");
