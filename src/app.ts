@@ -13,6 +13,7 @@ import { AppError, errorResponse } from "./edge/errors";
 import { createRouter } from "./edge/openapi";
 import { traceContext } from "./edge/trace-context";
 import { flagIdentityHeaders } from "./edge/identity-headers";
+import { ANONYMOUS_ROUTES, limitByIp } from "./auth/ip-limit";
 import { authRoutes } from "./features/auth/routes";
 import { meRoutes } from "./features/me/routes";
 import { registerDocs } from "./features/docs/routes";
@@ -62,6 +63,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.use(requireJsonBody());
   app.use(limitBodySize());
   app.use(requireConfig());
+  for (const path of ANONYMOUS_ROUTES) app.use(path, limitByIp());
 
   app.route("/", healthRoutes);
   app.route("/", tenantRoutes);

@@ -4,7 +4,7 @@ import type { HitResult } from "../durable/rate-limiter";
 import type { AppEnv } from "../edge/context";
 import { AppError } from "../edge/errors";
 import { log } from "../edge/logger";
-import { blockedFor, limiterFor, rememberBlocked, userLimits } from "./limiter";
+import { blockedFor, limiterFor, rememberBlocked, setRateLimitHeaders, userLimits } from "./limiter";
 import { loadPrincipal } from "./principal";
 import { verifyAccessToken } from "./tokens";
 
@@ -18,11 +18,6 @@ export function bearerToken(c: Context<AppEnv>): string {
   return match[1]!;
 }
 
-function setRateLimitHeaders(c: Context<AppEnv>, hit: Pick<HitResult, "limit" | "remaining" | "resetSeconds">): void {
-  c.header("RateLimit-Limit", String(hit.limit));
-  c.header("RateLimit-Remaining", String(hit.remaining));
-  c.header("RateLimit-Reset", String(hit.resetSeconds));
-}
 
 /**
  * Identity from a verified access token only; then, in one Durable Object call, the user's rate limit and

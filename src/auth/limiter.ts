@@ -1,5 +1,6 @@
 import type { Env } from "../env";
-import type { AttemptPolicy, WindowLimit } from "../durable/rate-limiter";
+import type { Context } from "hono";
+import type { AttemptPolicy, HitResult, WindowLimit } from "../durable/rate-limiter";
 import type { Config } from "../edge/config";
 
 /** The Durable Object that counts for one key. Key names are documented in README "Storage". */
@@ -51,4 +52,11 @@ export function blockedFor(key: string, nowMs: number): number {
 /** The caller's address as Cloudflare reports it (`CF-Connecting-IP` is set by the edge, not the client). */
 export function clientIp(headers: Headers): string {
   return headers.get("CF-Connecting-IP") ?? "127.0.0.1";
+}
+
+/** `RateLimit-*` response headers (IETF draft) describing the limit closest to running out. */
+export function setRateLimitHeaders(c: Context, hit: Pick<HitResult, "limit" | "remaining" | "resetSeconds">): void {
+  c.header("RateLimit-Limit", String(hit.limit));
+  c.header("RateLimit-Remaining", String(hit.remaining));
+  c.header("RateLimit-Reset", String(hit.resetSeconds));
 }

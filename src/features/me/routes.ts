@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
 import { requireUser } from "../../auth/authenticate";
+import { PERMISSIONS, type Permission, permissionsOf } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { ROLES, employees, users } from "../../db/schema";
@@ -31,7 +32,29 @@ const me = createRoute({
   },
 });
 
-export const meRoutes = createRouter().openapi(me, async (c) => {
+const PermissionsSchema = z
+  .object({ roles: z.array(z.enum(ROLES)), permissions: z.array(z.enum(Object.keys(PERMISSIONS) as [Permission, ...Permission[]])) })
+  .openapi("MyPermissions");
+
+const myPermissions = createRoute({
+  method: "get",
+  path: "/v1/me/permissions",
+  tags: ["Identity"],
+  summary: "What the caller's roles allow (from the permission cache, no database read)",
+  security: [{ bearer: [] }],
+  middleware: [requireUser()] as const,
+  responses: {
+    200: { description: "Roles and permissions", content: { "application/json": { schema: PermissionsSchema } } },
+    ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
+  },
+});
+
+export const meRoutes = createRouter()
+  .openapi(myPermissions, (c) => {
+    const principal = c.get("principal");
+    return c.json({ roles: principal.roles, permissions: permissionsOf(principal) }, 200);
+  })
+  .openapi(me, async (c) => {
   const principal = c.get("principal");
   const [userRows, employeeRows] = await runInDatabase(
     c.get("config"),
