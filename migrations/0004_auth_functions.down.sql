@@ -30,6 +30,8 @@ REVOKE ALL ON users, employees, role_assignments, credentials, refresh_tokens, a
 --> statement-breakpoint
 REVOKE ALL ON audit_log FROM leave_ledger_app;
 --> statement-breakpoint
+REVOKE UPDATE (session_version, permission_version) ON users FROM leave_ledger_app;
+--> statement-breakpoint
 ALTER TABLE audit_log NO FORCE ROW LEVEL SECURITY;
 --> statement-breakpoint
 ALTER TABLE refresh_tokens NO FORCE ROW LEVEL SECURITY;

@@ -7,6 +7,9 @@ ALTER TABLE audit_log FORCE ROW LEVEL SECURITY;
 --> statement-breakpoint
 GRANT SELECT, INSERT ON audit_log TO leave_ledger_app;
 --> statement-breakpoint
+-- Admins raise a user's versions with every role change or deactivation (the users_update policy decides who).
+GRANT UPDATE (session_version, permission_version) ON users TO leave_ledger_app;
+--> statement-breakpoint
 GRANT INSERT ON audit_log TO leave_ledger_definer;
 --> statement-breakpoint
 GRANT SELECT, INSERT, UPDATE ON credentials, refresh_tokens TO leave_ledger_definer;

@@ -16,6 +16,8 @@ import { flagIdentityHeaders } from "./edge/identity-headers";
 import { ANONYMOUS_ROUTES, limitByIp } from "./auth/ip-limit";
 import { authRoutes } from "./features/auth/routes";
 import { meRoutes } from "./features/me/routes";
+import { userRoutes } from "./features/users/routes";
+import { auditRoutes } from "./features/audit/routes";
 import { registerDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
 import { tenantRoutes } from "./features/tenants/routes";
@@ -69,6 +71,8 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", tenantRoutes);
   app.route("/", authRoutes);
   app.route("/", meRoutes);
+  app.route("/", userRoutes);
+  app.route("/", auditRoutes);
   registerDocs(app);
 
   app.notFound(renderNotFound);

@@ -1,8 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { requireUser } from "../../auth/authenticate";
+import { requirePermission } from "../../auth/permissions";
 import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
-import { PasswordLoginBody, PinLoginBody, RefreshBody, TokenPairSchema } from "./schemas";
-import { login, logout, logoutAll, refresh, requestFacts } from "./service";
+import { PasswordLoginBody, PinLoginBody, RefreshBody, TokenPairSchema, UnlockBody } from "./schemas";
+import { login, logout, logoutAll, refresh, requestFacts, unlock } from "./service";
 
 const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
 const tokens = { 200: { description: "A new access token and refresh token", content: { "application/json": { schema: TokenPairSchema } } } };
@@ -58,6 +59,17 @@ const logoutAllRoute = createRoute({
   responses: { 204: { description: "All sessions ended" }, ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS) },
 });
 
+const unlockRoute = createRoute({
+  method: "post",
+  path: "/v1/auth/unlock",
+  tags: ["Authentication"],
+  summary: "End a login lockout (System Admin). Audited.",
+  security: [{ bearer: [] }],
+  middleware: [requireUser(), requirePermission("account:unlock")] as const,
+  request: { body: json(UnlockBody) },
+  responses: { 204: { description: "Unlocked" }, ...errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", ...COMMON_ERRORS) },
+});
+
 export const authRoutes = createRouter()
   .openapi(passwordLogin, async (c) => {
     const body = c.req.valid("json");
@@ -71,6 +83,11 @@ export const authRoutes = createRouter()
   .openapi(refreshRoute, async (c) => c.json(await refresh(c.get("config"), c.env, requestFacts(c), c.req.valid("json").refresh_token), 200))
   .openapi(logoutRoute, async (c) => {
     await logout(c.get("config"), requestFacts(c), c.req.valid("json").refresh_token);
+    return c.body(null, 204);
+  })
+  .openapi(unlockRoute, async (c) => {
+    const body = c.req.valid("json");
+    await unlock(c.get("config"), c.env, requestFacts(c), c.get("principal"), { email: body.email, employeeNumber: body.employee_number });
     return c.body(null, 204);
   })
   .openapi(logoutAllRoute, async (c) => {

@@ -31,3 +31,8 @@ export const TokenPairSchema = z
   })
   .openapi("TokenPair");
 export type TokenPair = z.infer<typeof TokenPairSchema>;
+
+export const UnlockBody = z
+  .object({ email: z.email().max(254).optional(), employee_number: z.string().min(1).max(64).optional() })
+  .refine((b) => (b.email === undefined) !== (b.employee_number === undefined), { error: "give either email or employee_number" })
+  .openapi("Unlock");

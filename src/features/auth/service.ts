@@ -21,7 +21,7 @@ const INVALID_CREDENTIALS = () => new AppError("UNAUTHORIZED", "Invalid credenti
 const INVALID_REFRESH = () => new AppError("UNAUTHORIZED", "Invalid or expired refresh token");
 
 /** What every audit row records about the request. */
-interface RequestFacts {
+export interface RequestFacts {
   now: number;
   ip: string;
   userAgent: string | null;
@@ -225,5 +225,23 @@ export async function logoutAll(config: Config, env: Env, facts: RequestFacts, p
   await runInDatabase(config, userCaller(principal), (db) => [
     db.execute(sql`select app.end_all_sessions(${principal.userId}, ${version}, ${iso(facts.now)})`),
     auditAsUser(db, facts, principal, { action: "auth.logout_all", targetType: "user", targetId: principal.userId, success: true }),
+  ]);
+}
+
+/** System Admin ends a lockout of one login identifier (email, or employee number for PIN logins) of their tenant. */
+export async function unlock(config: Config, env: Env, facts: RequestFacts, principal: Principal, identifier: { email?: string; employeeNumber?: string }): Promise<void> {
+  const [tenant] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<{ slug: string }>(sql`select slug from tenants where id = ${principal.tenantId}`),
+  ], { readOnly: true });
+  const slug = tenant.rows[0]?.slug;
+  if (!slug) throw new AppError("RESOURCE_NOT_FOUND", "No such tenant");
+  const key = identifier.email ? identifier.email.toLowerCase() : `pin:${identifier.employeeNumber}`;
+  try {
+    await limiterFor(env, `login-account:${slug}:${key}`).unlock();
+  } catch (error) {
+    throw new AppError("SERVICE_UNAVAILABLE", "Unlock is unavailable; retry later", { dependency: "rate_limiter" }, { cause: error });
+  }
+  await runInDatabase(config, userCaller(principal), (db) => [
+    auditAsUser(db, facts, principal, { action: "auth.unlock", targetType: "login_identifier", targetId: key, success: true }),
   ]);
 }

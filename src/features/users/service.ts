@@ -1,0 +1,92 @@
+import { sql } from "drizzle-orm";
+import { limiterFor } from "../../auth/limiter";
+import { can } from "../../auth/permissions";
+import { type Principal, userCaller } from "../../auth/principal";
+import { runInDatabase } from "../../db/door";
+import type { Role } from "../../db/schema";
+import type { Config } from "../../edge/config";
+import { AppError } from "../../edge/errors";
+import { log } from "../../edge/logger";
+import type { Env } from "../../env";
+import type { RequestFacts } from "../auth/service";
+
+const notFound = () => new AppError("RESOURCE_NOT_FOUND", "No such user");
+const iso = (ms: number) => new Date(ms).toISOString();
+
+/** One statement: find the user (RLS: only the caller's tenant), change, raise the version, audit — or nothing. */
+type ChangeRow = { found: number; changed: number };
+
+function auditValues(facts: RequestFacts, principal: Principal, action: string, targetId: string, details: Record<string, unknown>) {
+  return sql`${principal.tenantId}::uuid, 'user', ${principal.userId}, ${action}, 'user', ${targetId}, true, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(details)}::jsonb`;
+}
+
+const AUDIT_COLUMNS = sql.raw("(tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details)");
+
+/**
+ * Adds or removes a role. Postgres commits first (RLS decides who may, and HR Admins cannot touch System
+ * Admin), then the user's permission version rises in their Durable Object, so their very next request
+ * loads the new roles instead of a cached entry.
+ */
+export async function changeRole(
+  config: Config,
+  env: Env,
+  facts: RequestFacts,
+  principal: Principal,
+  targetUserId: string,
+  role: Role,
+  operation: "assign" | "remove",
+): Promise<{ changed: boolean }> {
+  if (role === "system_admin" && !can(principal, "role:assign:system_admin")) {
+    throw new AppError("FORBIDDEN", "Only a System Admin may grant or remove System Admin", { permission: "role:assign:system_admin" });
+  }
+  const version = facts.now;
+  const change =
+    operation === "assign"
+      ? sql`insert into role_assignments (tenant_id, user_id, role, granted_by)
+            select tenant_id, id, ${role}::app_role, ${principal.userId}::uuid from target on conflict do nothing returning user_id`
+      : sql`delete from role_assignments where user_id in (select id from target) and role = ${role}::app_role returning user_id`;
+  const [result] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<ChangeRow>(sql`
+      with target as (select id, tenant_id from users where id = ${targetUserId}),
+      change as (${change}),
+      bump as (update users set permission_version = greatest(permission_version, ${version}) where id in (select user_id from change) returning id),
+      audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, `role.${operation}`, targetUserId, { role })} from target returning id)
+      select (select count(*)::int from target) as found, (select count(*)::int from change) as changed`),
+  ]);
+  const row = result.rows[0]!;
+  if (row.found === 0) throw notFound();
+  if (row.changed > 0) await raiseVersions(env, targetUserId, { permissionVersion: version });
+  return { changed: row.changed > 0 };
+}
+
+/**
+ * Deactivates a user: their Durable Object's session version rises first, so every access token dies on its
+ * next request; then Postgres records the status, revokes refresh tokens and raises its copy of the version.
+ */
+export async function deactivate(config: Config, env: Env, facts: RequestFacts, principal: Principal, targetUserId: string): Promise<void> {
+  if (targetUserId === principal.userId) throw new AppError("CONFLICT", "You cannot deactivate yourself");
+  const version = facts.now;
+  const [visible] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<{ id: string }>(sql`select id from users where id = ${targetUserId}`),
+  ], { readOnly: true });
+  if (visible.rows.length === 0) throw notFound();
+  await raiseVersions(env, targetUserId, { sessionVersion: version }, true);
+  await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute(sql`
+      with target as (select id from users where id = ${targetUserId}),
+      changed as (update users set status = 'deactivated', updated_at = ${iso(facts.now)} where id in (select id from target) returning id),
+      sessions as (select app.end_all_sessions(id, ${version}, ${iso(facts.now)}) from changed),
+      audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, "user.deactivate", targetUserId, {})} from changed returning id)
+      select (select count(*) from sessions) as sessions, (select count(*) from audit) as audited`),
+  ]);
+}
+
+async function raiseVersions(env: Env, userId: string, versions: { sessionVersion?: number; permissionVersion?: number }, required = false) {
+  try {
+    await limiterFor(env, `user:${userId}`).raiseVersions(versions);
+  } catch (error) {
+    // Postgres has the change; requests that cannot reach the Durable Object read Postgres directly.
+    log("error", "version_raise_failed", { user_id: userId, error: (error as Error).message });
+    if (required) throw new AppError("SERVICE_UNAVAILABLE", "Sessions cannot be ended right now; retry later", { dependency: "rate_limiter" }, { cause: error });
+  }
+}
