@@ -10,7 +10,9 @@ import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { buildBundle, startBundle } from "./lib/bundle";
+import { PBKDF2_ITERATIONS } from "../src/auth/secrets";
 import { generateLocalSecrets } from "./lib/local-secrets";
+import { DEMO_PASSWORD, SEED_TENANTS } from "./lib/seed-data";
 import { startLocalStack } from "./lib/local-stack";
 
 const PROJECT = resolve(import.meta.dirname, "..");
@@ -21,12 +23,17 @@ const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 interface Target {
   name: string;
   path: string;
+  /** Sends the demo user's access token. */
+  authenticated?: boolean;
 }
 /** Later features add their paths here; every one is compared with the bare route. */
 const TARGETS: Target[] = [
   { name: "bare Hono route", path: "/bare" },
   { name: "GET /health", path: "/health" },
+  { name: "GET /v1/me/permissions (auth, cached)", path: "/v1/me/permissions", authenticated: true },
 ];
+/** Authenticated load is spread over every demo user, as real traffic is spread over many users' objects. */
+const BENCH_USERS = SEED_TENANTS.flatMap((tenant) => tenant.people.map((person) => ({ tenant: tenant.slug, person })));
 
 interface Sample {
   rps: number;
@@ -37,9 +44,29 @@ interface Sample {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
-async function measure(url: string, seconds: number): Promise<Sample> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, pipelining: 1 });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+/** Runs load against one path; with `tokens`, each request carries the next token in turn. */
+async function measure(url: string, seconds: number, tokens: string[] = []): Promise<Sample & { total: number }> {
+  let turn = 0;
+  const requests = tokens.length
+    ? [{ setupRequest: (request: autocannon.Request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[turn++ % tokens.length]}` } }) }]
+    : undefined;
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, pipelining: 1, ...(requests ? { requests } : {}) });
+  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, total: result.requests.sent };
+}
+
+/** PBKDF2-SHA256 cost per derivation at several iteration counts (WebCrypto, this machine). */
+async function hashingCost(): Promise<string[]> {
+  const lines = [];
+  for (const iterations of [10_000, 50_000, 100_000]) {
+    const key = await crypto.subtle.importKey("raw", new TextEncoder().encode("benchmark password"), "PBKDF2", false, ["deriveBits"]);
+    const started = performance.now();
+    const runs = 20;
+    for (let i = 0; i < runs; i++) {
+      await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: new Uint8Array(16), iterations }, key, 256);
+    }
+    lines.push(`PBKDF2-SHA256 ${String(iterations).padStart(7)} iterations: ${((performance.now() - started) / runs).toFixed(1)} ms per hash${iterations === PBKDF2_ITERATIONS ? "  ← used (Cloudflare's maximum)" : ""}`);
+  }
+  return lines;
 }
 
 async function main() {
@@ -53,18 +80,48 @@ async function main() {
 
   const secrets = await generateLocalSecrets();
   const stack = await startLocalStack({ dataDir: join(work, "postgres"), persistent: false, seedWithPinPepper: secrets.PIN_PEPPER });
-  const worker = await startBundle({ bundleDir: dist, stack, secrets, extraWorkers: [{ name: "bare", scriptPath: bare, routes: ["*/bare"] }] });
+  // The bench user must not be rate-limited: the limits are raised for this run only.
+  const unlimited = { RATE_LIMIT_USER_PER_MINUTE: "100000000", RATE_LIMIT_USER_PER_HOUR: "100000000" };
+  const worker = await startBundle({ bundleDir: dist, stack, secrets: { ...secrets, ...unlimited }, extraWorkers: [{ name: "bare", scriptPath: bare, routes: ["*/bare"] }] });
   try {
     const base = worker.url;
+    const loginTimes: number[] = [];
+    const tokens: string[] = [];
+    for (const { tenant, person } of BENCH_USERS) {
+      const started = performance.now();
+      const login = await fetch(`${base}/v1/auth/login`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", "CF-Connecting-IP": "127.0.0.2" },
+        body: JSON.stringify({ tenant, email: person.email, password: DEMO_PASSWORD }),
+      });
+      loginTimes.push(performance.now() - started);
+      if (!login.ok) throw new Error(`login of ${person.email} answered ${login.status}`);
+      tokens.push(((await login.json()) as { access_token: string }).access_token);
+    }
+    const tokensFor = (t: Target) => (t.authenticated ? tokens : []);
+
+    const authenticatedRequests = { sent: 0 };
+    const count = (t: Target, n: number) => {
+      if (t.authenticated) authenticatedRequests.sent += n;
+    };
     for (const target of TARGETS) {
-      const res = await fetch(base + target.path);
+      const res = await fetch(base + target.path, { headers: target.authenticated ? { Authorization: `Bearer ${tokens[0]}` } : {} });
       if (!res.ok) throw new Error(`${target.path} answered ${res.status}`);
-      await measure(base + target.path, 1); // warm-up
+      count(target, 1);
+      count(target, (await measure(base + target.path, 1, tokensFor(target))).total); // warm-up
     }
     const samples = new Map<string, Sample[]>(TARGETS.map((t) => [t.name, []]));
     for (let round = 0; round < ROUNDS; round++) {
       const order = round % 2 === 0 ? TARGETS : [...TARGETS].reverse();
-      for (const target of order) samples.get(target.name)!.push(await measure(base + target.path, SECONDS));
+      for (const target of order) {
+        const sample = await measure(base + target.path, SECONDS, tokensFor(target));
+        count(target, sample.total);
+        samples.get(target.name)!.push(sample);
+      }
+    }
+    let hourly = 0;
+    for (const { person } of BENCH_USERS) {
+      hourly += (await worker.limiterCounts(`user:${person.userId}`)).find((c) => c.windowSeconds === 3600)?.count ?? 0;
     }
 
     const summary = TARGETS.map((t) => {
@@ -73,12 +130,17 @@ async function main() {
     });
     const bareRps = summary[0]!.rps;
     console.log(`\n${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per path (medians)\n`);
-    console.log("path                       req/s     p50 ms   p99 ms   errors   ratio to bare");
+    console.log(`${"path".padEnd(40)}   req/s   p50 ms   p99 ms   errors   ratio to bare`);
     for (const s of summary) {
       console.log(
-        `${s.name.padEnd(24)} ${s.rps.toFixed(0).padStart(7)} ${s.p50.toFixed(1).padStart(9)} ${s.p99.toFixed(1).padStart(8)} ${String(s.errors).padStart(8)}   ${(s.rps / bareRps).toFixed(2)}`,
+        `${s.name.padEnd(40)} ${s.rps.toFixed(0).padStart(7)} ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)} ${String(s.errors).padStart(8)}   ${(s.rps / bareRps).toFixed(2)}`,
       );
     }
+    console.log(
+      `\nDurable Object round trips per authenticated request: ${(hourly / authenticatedRequests.sent).toFixed(3)} (${hourly} counted by the object / ${authenticatedRequests.sent} sent)`,
+    );
+    console.log(`login (PBKDF2 + 3 Durable Object calls + 2 database round trips), median of ${loginTimes.length}: ${median(loginTimes).toFixed(0)} ms`);
+    for (const line of await hashingCost()) console.log(line);
     if (summary.some((s) => s.errors > 0)) {
       console.error("\nsome requests failed: the figures above are not valid");
       process.exitCode = 1;

@@ -41,7 +41,7 @@ export async function startBundle(options: {
   /** From `generateLocalSecrets()`; the stack's demo PINs must be hashed with its pepper. */
   secrets: Record<string, string>;
   extraWorkers?: { name: string; scriptPath: string; routes: string[] }[];
-}): Promise<{ url: string; dispose(): Promise<void> }> {
+}): Promise<{ url: string; limiterCounts(key: string): Promise<{ windowSeconds: number; count: number }[]>; dispose(): Promise<void> }> {
   const { compatibility_date: compatibilityDate } = parse(await readFile(resolve(PROJECT, "wrangler.toml"), "utf8")) as { compatibility_date: string };
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -72,5 +72,14 @@ export async function startBundle(options: {
     }),
   );
   const url = (await mf.ready).toString().replace(/\/$/, "");
-  return { url, dispose: () => mf.dispose() };
+  const limiters = await mf.getDurableObjectNamespace("RATE_LIMITER", "api");
+  return {
+    url,
+    /** What the RateLimiter object for `key` has counted, read from the object itself. */
+    limiterCounts: async (key) => {
+      const stub = limiters.get(limiters.idFromName(key)) as unknown as { counts(now: number): Promise<{ windowSeconds: number; count: number }[]> };
+      return stub.counts(Date.now());
+    },
+    dispose: () => mf.dispose(),
+  };
 }

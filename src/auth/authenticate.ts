@@ -50,8 +50,13 @@ export const requireUser = (): MiddlewareHandler<AppEnv> => async (c, next) => {
     if (identity.sessionVersion < hit.sessionVersion) throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "session ended" });
   }
 
-  const { principal, cache } = await loadPrincipal(config, c.env.PERMISSIONS_KV, identity, hit?.permissionVersion ?? null, (p) =>
-    c.executionCtx.waitUntil(p),
+  const { principal, cache } = await loadPrincipal(
+    config,
+    c.env.PERMISSIONS_KV,
+    identity,
+    hit?.permissionVersion ?? null,
+    (p) => c.executionCtx.waitUntil(p),
+    now,
   );
   c.set("principal", principal);
   c.set("permissionCache", cache);

@@ -15,7 +15,8 @@ export interface Principal {
   roles: Role[];
 }
 
-export type CacheOutcome = "hit" | "miss" | "bypass";
+/** memory: this isolate had it; kv: KV had it; miss: loaded from Postgres and cached; bypass: Postgres, no version known. */
+export type CacheOutcome = "memory" | "kv" | "miss" | "bypass";
 
 type IdentityRow = {
   user_id: string;
@@ -30,8 +31,25 @@ type IdentityRow = {
 /** KV keys (documented in README "Storage"): `perm:<user id>:<permission version>`. */
 export const permissionCacheKey = (userId: string, permissionVersion: number) => `perm:${userId}:${permissionVersion}`;
 
-/** Per-isolate counters of the permission cache, reported in the access log. */
-export const permissionCacheStats = { hit: 0, miss: 0, bypass: 0 };
+/** Per-isolate counters of the permission cache (hit ratio = (memory + kv) / all). */
+export const permissionCacheStats: Record<CacheOutcome, number> = { memory: 0, kv: 0, miss: 0, bypass: 0 };
+
+/**
+ * The isolate's own copy, in front of KV. Entries are keyed by permission version like KV's, so they are
+ * never stale: a role change raises the version and the old entry is simply never asked for again.
+ */
+const memory = new Map<string, { principal: Principal; expiresAt: number }>();
+const MEMORY_ENTRIES = 5_000;
+
+function remember(key: string, principal: Principal, nowMs: number): void {
+  if (memory.size >= MEMORY_ENTRIES) memory.clear();
+  memory.set(key, { principal, expiresAt: nowMs + PERMISSION_CACHE_TTL_SECONDS * 1000 });
+}
+
+/** Tests reset isolate state between cases. */
+export function forgetPrincipals(): void {
+  memory.clear();
+}
 
 export function claimsFor(principal: Principal): UserClaims {
   return { caller: "user", sub: principal.userId, tenant_id: principal.tenantId, employee_id: principal.employeeId, roles: principal.roles };
@@ -65,15 +83,22 @@ export async function loadPrincipal(
   identity: { userId: string; tenantId: string; sessionVersion: number },
   permissionVersion: number | null,
   waitUntil: (promise: Promise<unknown>) => void,
+  nowMs: number,
 ): Promise<{ principal: Principal; cache: CacheOutcome }> {
   const revoked = () => new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "session ended" });
   const key = permissionVersion === null ? null : permissionCacheKey(identity.userId, permissionVersion);
   if (key) {
+    const local = memory.get(key);
+    if (local && local.expiresAt > nowMs && local.principal.tenantId === identity.tenantId) {
+      permissionCacheStats.memory++;
+      return { principal: local.principal, cache: "memory" };
+    }
     try {
       const cached = await kv.get<Principal>(key, "json");
       if (cached && cached.tenantId === identity.tenantId) {
-        permissionCacheStats.hit++;
-        return { principal: cached, cache: "hit" };
+        permissionCacheStats.kv++;
+        remember(key, cached, nowMs);
+        return { principal: cached, cache: "kv" };
       }
     } catch (error) {
       log("warn", "permission_cache_unavailable", { error: (error as Error).message });
@@ -84,6 +109,7 @@ export async function loadPrincipal(
   if (identity.sessionVersion < loaded.sessionVersion) throw revoked();
   if (key) {
     permissionCacheStats.miss++;
+    remember(key, loaded.principal, nowMs);
     waitUntil(
       kv.put(key, JSON.stringify(loaded.principal), { expirationTtl: PERMISSION_CACHE_TTL_SECONDS }).catch((error: unknown) => {
         log("warn", "permission_cache_unavailable", { error: (error as Error).message });

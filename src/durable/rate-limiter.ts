@@ -111,6 +111,15 @@ export class RateLimiter extends DurableObject<Env> {
     };
   }
 
+  /** Current counts per window (operations and the bench's round-trip count). */
+  counts(nowMs: number): { windowSeconds: number; count: number }[] {
+    return this.sql
+      .exec<{ window_seconds: number; window_start: number; count: number }>("select window_seconds, window_start, count from counters order by window_seconds")
+      .toArray()
+      .filter((row) => row.window_start + row.window_seconds * 1000 > nowMs)
+      .map((row) => ({ windowSeconds: row.window_seconds, count: row.count }));
+  }
+
   versions(): Versions {
     return { sessionVersion: this.read("session_version"), permissionVersion: this.read("permission_version") };
   }

@@ -3,7 +3,8 @@ import { DEMO_PASSWORD, DEMO_PIN } from "../../scripts/lib/seed-data";
 import { ACCESS_TOKEN_TTL_SECONDS } from "../../src/constants";
 import { authApp } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
-import { captureLogs, expectError, failingDurableObject, failingKv, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
+import { forgetPrincipals } from "../../src/auth/principal";
+import { captureLogs, expectError, failingDurableObject, failingKv, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
 
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
@@ -219,19 +220,24 @@ describe("rate limits and degraded dependencies", () => {
   it("without KV, permissions come from Postgres and the answer is the same", async () => {
     const api = authApp();
     const { access_token } = await api.tokens(people.mike.email);
+    forgetPrincipals();
     const res = await api.me(access_token, {}, { PERMISSIONS_KV: failingKv() });
     expect(res.status).toBe(200);
     expect(((await res.json()) as any).roles).toEqual(["employee", "manager"]);
   });
 
-  it("the permission cache serves the second request", async () => {
+  it("the permission cache serves the second request from memory, and another isolate from KV", async () => {
     const api = authApp();
     const { access_token } = await api.tokens(people.emma.email);
     const logs = await captureLogs(async () => {
       await api.me(access_token);
       await api.me(access_token);
+      forgetPrincipals(); // as a fresh isolate would be
+      await api.me(access_token);
     });
-    expect(logs.filter((l) => l.event === "request").map((l) => l.permission_cache)).toEqual(["miss", "hit"]);
+    expect(logs.filter((l) => l.event === "request").map((l) => l.permission_cache)).toEqual(["miss", "memory", "kv"]);
+    const [cached] = (await testEnv.PERMISSIONS_KV.list({ prefix: `perm:${people.emma.userId}:` })).keys;
+    expect(cached?.name).toBe(`perm:${people.emma.userId}:0`);
   });
 });
 

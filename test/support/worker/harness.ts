@@ -8,6 +8,7 @@ import type { Env } from "../../../src/env";
 import type { AppError, ErrorCode } from "../../../src/edge/errors";
 import { TEST_PIN_PEPPER } from "../test-constants";
 import { forgetBlocked } from "../../../src/auth/limiter";
+import { forgetPrincipals } from "../../../src/auth/principal";
 
 export const BASE_URL = "https://api.leave-ledger.test";
 export const testEnv = env as unknown as Env;
@@ -64,6 +65,7 @@ export async function resetDatabase(): Promise<void> {
 export async function resetEdgeState(): Promise<void> {
   await reset();
   forgetBlocked();
+  forgetPrincipals();
 }
 
 /** The harbor (test/support/node/harbor.ts): fake Sentry and the database gate. */
