@@ -6,6 +6,9 @@ import {
   TEST_JWT_AUDIENCE,
   TEST_JWT_ISSUER,
   TEST_JWT_KEY,
+  TEST_OIDC_AUDIENCE,
+  TEST_OIDC_ISSUER,
+  TEST_OIDC_TENANT_ID,
   TEST_PIN_PEPPER,
   TEST_PREVIOUS_JWT_KEY,
 } from "./test/support/test-constants.ts";
@@ -39,6 +42,9 @@ export default defineConfig({
                 JWT_PREVIOUS_SIGNING_KEY: JSON.stringify(TEST_PREVIOUS_JWT_KEY),
                 JWT_ISSUER: TEST_JWT_ISSUER,
                 JWT_AUDIENCE: TEST_JWT_AUDIENCE,
+                OIDC_ISSUERS: JSON.stringify([
+                  { issuer: TEST_OIDC_ISSUER, jwks_uri: `${inject("harborUrl")}/jwks/globex`, audience: TEST_OIDC_AUDIENCE, tenant_id: TEST_OIDC_TENANT_ID },
+                ]),
               },
             },
           })),

@@ -31,3 +31,10 @@ export const JWT_CLOCK_SKEW_SECONDS = 60;
 export const MAX_TOKEN_LENGTH = 4_096;
 /** Permission cache entries in KV live this long (they are keyed by version, so they never go stale). */
 export const PERMISSION_CACHE_TTL_SECONDS = 5 * 60;
+
+/** External OIDC issuers: their JWKS is kept this long (memory and KV) and refetched at most this often. */
+export const JWKS_CACHE_TTL_SECONDS = 60 * 60;
+export const JWKS_REFETCH_COOLDOWN_SECONDS = 60;
+export const JWKS_FETCH_TIMEOUT_MS = 3_000;
+/** External tokens older than this are refused whatever their `exp` says. */
+export const EXTERNAL_TOKEN_MAX_AGE_SECONDS = 60 * 60;

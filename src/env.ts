@@ -14,6 +14,7 @@ export interface Env {
   JWT_PREVIOUS_SIGNING_KEY?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
+  OIDC_ISSUERS?: string;
   RATE_LIMIT_USER_PER_MINUTE?: string;
   RATE_LIMIT_USER_PER_HOUR?: string;
   RATE_LIMIT_IP_PER_MINUTE?: string;

@@ -6,7 +6,10 @@ import { AppError } from "../edge/errors";
 import { log } from "../edge/logger";
 import { blockedFor, limiterFor, rememberBlocked, setRateLimitHeaders, userLimits } from "./limiter";
 import { loadPrincipal } from "./principal";
-import { verifyAccessToken } from "./tokens";
+import { decodeJwt } from "jose";
+import { MAX_TOKEN_LENGTH } from "../constants";
+import { verifyExternalToken } from "./oidc";
+import { type AccessIdentity, verifyAccessToken } from "./tokens";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
 
@@ -19,6 +22,20 @@ export function bearerToken(c: Context<AppEnv>): string {
 }
 
 
+/** Our tokens, or those of a tenant's external OIDC issuer: the (unverified) `iss` only picks the verifier. */
+async function verifyBearer(c: Context<AppEnv>, token: string, now: number): Promise<AccessIdentity> {
+  const config = c.get("config");
+  if (token.length > MAX_TOKEN_LENGTH) throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "token too long" });
+  let issuer: unknown;
+  try {
+    issuer = decodeJwt(token).iss;
+  } catch {
+    issuer = undefined; // verifyAccessToken reports the malformed token
+  }
+  const external = config.OIDC_ISSUERS.find((i) => i.issuer === issuer);
+  return external ? verifyExternalToken(config, c.env.PERMISSIONS_KV, external, token, now) : verifyAccessToken(config, token, now);
+}
+
 /**
  * Identity from a verified access token only; then, in one Durable Object call, the user's rate limit and
  * their session and permission versions; then the principal (roles) from the permission cache.
@@ -29,7 +46,7 @@ export function bearerToken(c: Context<AppEnv>): string {
 export const requireUser = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const config = c.get("config");
   const now = c.get("now");
-  const identity = await verifyAccessToken(config, bearerToken(c), now);
+  const identity = await verifyBearer(c, bearerToken(c), now);
   const key = `user:${identity.userId}` as const;
 
   const blocked = blockedFor(key, now);

@@ -65,6 +65,24 @@ const signingKey = z
     ),
   );
 
+/** External OIDC issuers, each mapped to one tenant: JSON `[{ issuer, jwks_uri, audience, tenant_id }]`. */
+const oidcIssuers = z
+  .string()
+  .default("[]")
+  .transform((value, ctx) => {
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      ctx.addIssue({ code: "custom", message: "must be a JSON array" });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.array(z.object({ issuer: z.url(), jwks_uri: z.url({ protocol: /^https?$/ }), audience: z.string().min(1), tenant_id: z.uuid() }), {
+      error: "must be a JSON array of { issuer, jwks_uri, audience, tenant_id }",
+    }),
+  );
+
 const count = (fallback: number) => z.coerce.number({ error: "must be a number" }).int().positive().default(fallback);
 
 export const ConfigSchema = z
@@ -86,6 +104,7 @@ export const ConfigSchema = z
     JWT_PREVIOUS_SIGNING_KEY: signingKey.optional(),
     JWT_ISSUER: z.url({ error: "must be a URL identifying this API" }).default("https://api.leave-ledger.local"),
     JWT_AUDIENCE: z.string().min(1).default("leave-ledger-api"),
+    OIDC_ISSUERS: oidcIssuers,
     RATE_LIMIT_USER_PER_MINUTE: count(100),
     RATE_LIMIT_USER_PER_HOUR: count(1_000),
     RATE_LIMIT_IP_PER_MINUTE: count(100),
@@ -95,6 +114,13 @@ export const ConfigSchema = z
     LOCKOUT_SECONDS: count(15 * 60),
   })
   .superRefine((config, ctx) => {
+    const production = config.ENVIRONMENT === "staging" || config.ENVIRONMENT === "production";
+    if (production && config.OIDC_ISSUERS.some((i) => !i.jwks_uri.startsWith("https://"))) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_ISSUERS"], message: "jwks_uri must use https in staging and production" });
+    }
+    if (config.OIDC_ISSUERS.some((i) => i.issuer === config.JWT_ISSUER)) {
+      ctx.addIssue({ code: "custom", path: ["OIDC_ISSUERS"], message: "an external issuer cannot be JWT_ISSUER" });
+    }
     if (config.JWT_PREVIOUS_SIGNING_KEY && config.JWT_PREVIOUS_SIGNING_KEY.kid === config.JWT_SIGNING_KEY.kid) {
       ctx.addIssue({ code: "custom", path: ["JWT_PREVIOUS_SIGNING_KEY"], message: "must have a different kid than JWT_SIGNING_KEY" });
     }

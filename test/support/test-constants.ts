@@ -8,3 +8,8 @@ export const TEST_PREVIOUS_JWT_KEY = {"kty":"EC","x":"rWXGGPqA-p9zeE7wNNfBWMR3ky
 export const ATTACKER_JWT_KEY = {"kty":"EC","x":"veBxI05cO4K5K0FEzcR8sAY-nyM9Zkhn1MzzquJmA0Q","y":"ru2J388Fk4Xr7joIBISxDnIYQD6ylBxejHIN2oA9vUI","crv":"P-256","d":"JS6mSxygQl7gI1-KssdujIIRfAE84GG29SMS_ELwmT4","kid":"attacker","alg":"ES256"};
 export const TEST_JWT_ISSUER = "https://api.leave-ledger.test";
 export const TEST_JWT_AUDIENCE = "leave-ledger-api";
+
+/** Globex signs in through its own OIDC provider, whose JWKS the harbor serves on loopback. */
+export const TEST_OIDC_ISSUER = "https://idp.globex.test";
+export const TEST_OIDC_AUDIENCE = "leave-ledger";
+export const TEST_OIDC_TENANT_ID = "00000000-0000-4000-8200-000000000001";

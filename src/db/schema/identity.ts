@@ -66,12 +66,15 @@ export const users = pgTable(
     /** Copies of the versions in the user's Durable Object, for when it cannot be reached (src/auth). */
     sessionVersion: bigint("session_version", { mode: "number" }).notNull().default(0),
     permissionVersion: bigint("permission_version", { mode: "number" }).notNull().default(0),
+    /** The `sub` of this user's tokens from the tenant's external OIDC issuer, if it uses one. */
+    externalSubject: text("external_subject"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     unique("users_tenant_id_id_key").on(t.tenantId, t.id),
     uniqueIndex("users_tenant_email_key").on(t.tenantId, sql`lower(${t.email})`),
+    uniqueIndex("users_tenant_external_subject_key").on(t.tenantId, t.externalSubject),
     check("users_email_format", sql`${t.email} ~ '^[^@\\s]+@[^@\\s]+$'`),
     pgPolicy("users_select", {
       for: "select",

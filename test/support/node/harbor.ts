@@ -38,6 +38,7 @@ export async function startHarbor(postgresPort: number): Promise<Harbor> {
   let sentryMode: SentryMode = "ok";
   let gateMode: GateMode = "open";
   const events: { raw: string; events: unknown[] }[] = [];
+  const jwks = new Map<string, { body: string; fetches: number }>();
   const sockets = new Set<Socket>();
 
   const gate: Server = createTcpServer((client) => {
@@ -80,6 +81,19 @@ export async function startHarbor(postgresPort: number): Promise<Harbor> {
       if (sentryMode === "hang") return; // never answer
       return sentryMode === "fail" ? json(500, { detail: "sentry is down" }) : json(200, { id: "ok" });
     }
+    const jwksName = /^\/(?:control\/)?jwks\/([\w-]+)$/.exec(path)?.[1];
+    if (jwksName && req.method === "GET" && path.startsWith("/jwks/")) {
+      const entry = jwks.get(jwksName);
+      if (!entry) return json(404, { message: "no such JWKS" });
+      entry.fetches += 1;
+      res.writeHead(200, { "content-type": "application/json" });
+      return res.end(entry.body);
+    }
+    if (jwksName && req.method === "POST") {
+      jwks.set(jwksName, { body: await readBody(req), fetches: jwks.get(jwksName)?.fetches ?? 0 });
+      return json(200, {});
+    }
+    if (jwksName && req.method === "GET") return json(200, { fetches: jwks.get(jwksName)?.fetches ?? 0 });
     if (req.method === "GET" && path === "/control/sentry") return json(200, events);
     if (req.method === "POST" && path === "/control/sentry") {
       const body = JSON.parse(await readBody(req)) as { mode?: SentryMode; clear?: boolean };

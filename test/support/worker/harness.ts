@@ -9,6 +9,7 @@ import type { AppError, ErrorCode } from "../../../src/edge/errors";
 import { TEST_PIN_PEPPER } from "../test-constants";
 import { forgetBlocked } from "../../../src/auth/limiter";
 import { forgetPrincipals } from "../../../src/auth/principal";
+import { forgetExternalIssuers } from "../../../src/auth/oidc";
 
 export const BASE_URL = "https://api.leave-ledger.test";
 export const testEnv = env as unknown as Env;
@@ -66,6 +67,7 @@ export async function resetEdgeState(): Promise<void> {
   await reset();
   forgetBlocked();
   forgetPrincipals();
+  forgetExternalIssuers();
 }
 
 /** The harbor (test/support/node/harbor.ts): fake Sentry and the database gate. */
@@ -81,6 +83,13 @@ export const harbor = {
   },
   async sentry(options: { mode?: "ok" | "fail" | "hang"; clear?: boolean }): Promise<void> {
     await fetch(`${inject("harborUrl")}/control/sentry`, { method: "POST", body: JSON.stringify(options) });
+  },
+  /** Serves `jwks` at `${harborUrl}/jwks/<name>`; returns how often it was fetched so far. */
+  async publishJwks(name: string, jwks: unknown): Promise<void> {
+    await fetch(`${inject("harborUrl")}/control/jwks/${name}`, { method: "POST", body: JSON.stringify(jwks) });
+  },
+  async jwksFetches(name: string): Promise<number> {
+    return ((await (await fetch(`${inject("harborUrl")}/control/jwks/${name}`)).json()) as { fetches: number }).fetches;
   },
   async gate(mode: "open" | "closed" | "hang"): Promise<void> {
     await fetch(`${inject("harborUrl")}/control/gate`, { method: "POST", body: JSON.stringify({ mode }) });

@@ -1,0 +1,126 @@
+import { sql } from "drizzle-orm";
+import { type JSONWebKeySet, createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify } from "jose";
+import {
+  EXTERNAL_TOKEN_MAX_AGE_SECONDS,
+  JWKS_CACHE_TTL_SECONDS,
+  JWKS_FETCH_TIMEOUT_MS,
+  JWKS_REFETCH_COOLDOWN_SECONDS,
+  JWT_CLOCK_SKEW_SECONDS,
+  PERMISSION_CACHE_TTL_SECONDS,
+} from "../constants";
+import { systemCaller } from "../db/claims";
+import { runInDatabase } from "../db/door";
+import type { Config } from "../edge/config";
+import { AppError } from "../edge/errors";
+import { log } from "../edge/logger";
+import type { AccessIdentity } from "./tokens";
+
+/**
+ * Tokens from a tenant's own OIDC provider. The issuer decides the tenant (configuration, never the token);
+ * the key comes from the issuer's JWKS, fetched once and shared across isolates through KV (`jwks:<issuer>`),
+ * refetched for an unknown `kid` at most once a minute. The token's `sub` names one of that tenant's users
+ * (users.external_subject); its `iat` stands in for the session version, so logout-all and deactivation end
+ * external sessions too.
+ */
+export type ExternalIssuer = Config["OIDC_ISSUERS"][number];
+
+const ALGORITHMS = ["RS256", "ES256"];
+const unauthorized = (reason: string) => new AppError("UNAUTHORIZED", "Invalid or expired token", { reason });
+
+interface CachedJwks {
+  jwks: JSONWebKeySet;
+  fetchedAt: number;
+}
+
+const jwksMemory = new Map<string, CachedJwks>();
+const subjects = new Map<string, { userId: string; until: number }>();
+
+/** Tests reset isolate state between cases. */
+export function forgetExternalIssuers(): void {
+  jwksMemory.clear();
+  subjects.clear();
+}
+
+const jwksKey = (issuer: string) => `jwks:${issuer}`;
+
+async function fetchJwks(issuer: ExternalIssuer, kv: KVNamespace, nowMs: number): Promise<CachedJwks> {
+  const response = await fetch(issuer.jwks_uri, { signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS), headers: { Accept: "application/json" } });
+  if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
+  const jwks = (await response.json()) as JSONWebKeySet;
+  if (!Array.isArray(jwks?.keys)) throw new Error("JWKS has no keys array");
+  const cached = { jwks, fetchedAt: nowMs };
+  jwksMemory.set(issuer.issuer, cached);
+  await kv.put(jwksKey(issuer.issuer), JSON.stringify(cached), { expirationTtl: JWKS_CACHE_TTL_SECONDS }).catch(() => {});
+  return cached;
+}
+
+/** The issuer's keys: this isolate's copy, else KV's, else a fetch; `refresh` asks for a newer set (cool-down permitting). */
+async function issuerKeys(issuer: ExternalIssuer, kv: KVNamespace, nowMs: number, refresh: boolean): Promise<CachedJwks | null> {
+  const fresh = (c: CachedJwks | null | undefined) => (c && nowMs - c.fetchedAt < JWKS_CACHE_TTL_SECONDS * 1000 ? c : null);
+  let cached = fresh(jwksMemory.get(issuer.issuer));
+  if (!cached) {
+    cached = fresh(await kv.get<CachedJwks>(jwksKey(issuer.issuer), "json").catch(() => null));
+    if (cached) jwksMemory.set(issuer.issuer, cached);
+  }
+  const coolingDown = cached !== null && nowMs - cached.fetchedAt < JWKS_REFETCH_COOLDOWN_SECONDS * 1000;
+  if (cached && (!refresh || coolingDown)) return cached;
+  try {
+    return await fetchJwks(issuer, kv, nowMs);
+  } catch (error) {
+    log("warn", "jwks_fetch_failed", { issuer: issuer.issuer, error: (error as Error).message });
+    return cached;
+  }
+}
+
+async function userForSubject(config: Config, issuer: ExternalIssuer, subject: string, nowMs: number): Promise<string | null> {
+  const key = `${issuer.tenant_id}:${subject}`;
+  const known = subjects.get(key);
+  if (known && known.until > nowMs) return known.userId;
+  const [result] = await runInDatabase(config, systemCaller("auth", issuer.tenant_id), (db) => [
+    db.execute<{ user_id: string }>(sql`select user_id from app.user_by_external_subject(${issuer.tenant_id}, ${subject})`),
+  ], { readOnly: true });
+  const userId = result.rows[0]?.user_id ?? null;
+  if (userId) subjects.set(key, { userId, until: nowMs + PERMISSION_CACHE_TTL_SECONDS * 1000 });
+  return userId;
+}
+
+export async function verifyExternalToken(config: Config, kv: KVNamespace, issuer: ExternalIssuer, token: string, nowMs: number): Promise<AccessIdentity> {
+  let kid: unknown;
+  try {
+    const header = decodeProtectedHeader(token);
+    if (!ALGORITHMS.includes(String(header.alg))) throw unauthorized("algorithm not allowed");
+    kid = header.kid;
+  } catch (error) {
+    throw error instanceof AppError ? error : unauthorized("malformed token");
+  }
+  if (typeof kid !== "string" || kid.length === 0 || kid.length > 128) throw unauthorized("unknown key id");
+  const hasKid = (c: CachedJwks | null) => c?.jwks.keys.some((k) => k.kid === kid) ?? false;
+  let keys = await issuerKeys(issuer, kv, nowMs, false);
+  if (!hasKid(keys)) keys = await issuerKeys(issuer, kv, nowMs, true);
+  if (!keys || !hasKid(keys)) throw unauthorized("unknown key id");
+
+  let subject: string;
+  let issuedAt: number;
+  try {
+    const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks), {
+      algorithms: ALGORITHMS,
+      issuer: issuer.issuer,
+      audience: issuer.audience,
+      clockTolerance: JWT_CLOCK_SKEW_SECONDS,
+      maxTokenAge: EXTERNAL_TOKEN_MAX_AGE_SECONDS,
+      requiredClaims: ["sub", "iat", "exp"],
+      currentDate: new Date(nowMs),
+    });
+    if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 255) throw unauthorized("malformed claims");
+    subject = payload.sub;
+    issuedAt = payload.iat!;
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    if (error instanceof errors.JWTExpired) throw unauthorized("token expired");
+    if (error instanceof errors.JOSEError) throw unauthorized(error.code);
+    throw unauthorized("malformed token");
+  }
+  const userId = await userForSubject(config, issuer, subject, nowMs);
+  if (!userId) throw unauthorized("unknown subject");
+  return { userId, tenantId: issuer.tenant_id, sessionVersion: issuedAt * 1000 };
+}
