@@ -18,6 +18,7 @@ import { authRoutes } from "./features/auth/routes";
 import { meRoutes } from "./features/me/routes";
 import { userRoutes } from "./features/users/routes";
 import { auditRoutes } from "./features/audit/routes";
+import { apiKeyRoutes } from "./features/api-keys/routes";
 import { registerDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
 import { tenantRoutes } from "./features/tenants/routes";
@@ -73,6 +74,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", meRoutes);
   app.route("/", userRoutes);
   app.route("/", auditRoutes);
+  app.route("/", apiKeyRoutes);
   registerDocs(app);
 
   app.notFound(renderNotFound);

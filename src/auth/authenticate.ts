@@ -8,6 +8,7 @@ import { blockedFor, limiterFor, rememberBlocked, setRateLimitHeaders, userLimit
 import { loadPrincipal } from "./principal";
 import { decodeJwt } from "jose";
 import { MAX_TOKEN_LENGTH } from "../constants";
+import { authenticateApiKey, isApiKey, keyPrefix } from "./api-keys";
 import { verifyExternalToken } from "./oidc";
 import { type AccessIdentity, verifyAccessToken } from "./tokens";
 
@@ -37,45 +38,54 @@ async function verifyBearer(c: Context<AppEnv>, token: string, now: number): Pro
 }
 
 /**
- * Identity from a verified access token only; then, in one Durable Object call, the user's rate limit and
- * their session and permission versions; then the principal (roles) from the permission cache.
+ * Identity from a verified access token or a hashed service API key only; then, in one Durable Object call,
+ * the caller's rate limit and versions; then the principal (roles) from the permission cache.
  *
  * If the Durable Object cannot be reached, the request is not rate-limited, and session validity and
  * permissions come from Postgres instead of the cache (logged as a warning).
  */
-export const requireUser = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const config = c.get("config");
   const now = c.get("now");
-  const identity = await verifyBearer(c, bearerToken(c), now);
-  const key = `user:${identity.userId}` as const;
+  const token = bearerToken(c);
+  const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
 
-  const blocked = blockedFor(key, now);
-  if (blocked > 0) throw new AppError("RATE_LIMIT_EXCEEDED", "Too many requests", {}, { headers: { "Retry-After": String(blocked) } });
-
-  let hit: HitResult | null = null;
-  try {
-    hit = await limiterFor(c.env, key).hit(userLimits(config), now);
-  } catch (error) {
-    log("warn", "rate_limiter_unavailable", { request_id: c.get("requestId"), error: (error as Error).message });
-  }
-  if (hit) {
-    setRateLimitHeaders(c, hit);
-    if (!hit.allowed) {
-      rememberBlocked(key, now + hit.resetSeconds * 1000);
-      throw new AppError("RATE_LIMIT_EXCEEDED", "Too many requests", {}, { headers: { "Retry-After": String(hit.resetSeconds) } });
-    }
-    if (identity.sessionVersion < hit.sessionVersion) throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "session ended" });
+  if (isApiKey(token)) {
+    const prefix = keyPrefix(token);
+    if (!prefix) throw new AppError("UNAUTHORIZED", "Invalid or revoked API key");
+    const hit = await countRequest(c, `apikey:${prefix}`, now);
+    const principal = await authenticateApiKey(config, token, hit?.sessionVersion ?? null, now, waitUntil);
+    c.set("principal", principal);
+    return next();
   }
 
-  const { principal, cache } = await loadPrincipal(
-    config,
-    c.env.PERMISSIONS_KV,
-    identity,
-    hit?.permissionVersion ?? null,
-    (p) => c.executionCtx.waitUntil(p),
-    now,
-  );
+  const identity = await verifyBearer(c, token, now);
+  const hit = await countRequest(c, `user:${identity.userId}`, now);
+  if (hit && identity.sessionVersion < hit.sessionVersion) throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "session ended" });
+  const { principal, cache } = await loadPrincipal(config, c.env.PERMISSIONS_KV, identity, hit?.permissionVersion ?? null, waitUntil, now);
   c.set("principal", principal);
   c.set("permissionCache", cache);
   await next();
 };
+
+/**
+ * One Durable Object call: counts the request against the caller's limits and returns the caller's versions.
+ * Null when the object cannot be reached: the request then goes on unlimited (logged).
+ */
+async function countRequest(c: Context<AppEnv>, key: `user:${string}` | `apikey:${string}`, now: number): Promise<HitResult | null> {
+  const blocked = blockedFor(key, now);
+  if (blocked > 0) throw new AppError("RATE_LIMIT_EXCEEDED", "Too many requests", {}, { headers: { "Retry-After": String(blocked) } });
+  let hit: HitResult;
+  try {
+    hit = await limiterFor(c.env, key).hit(userLimits(c.get("config")), now);
+  } catch (error) {
+    log("warn", "rate_limiter_unavailable", { request_id: c.get("requestId"), error: (error as Error).message });
+    return null;
+  }
+  setRateLimitHeaders(c, hit);
+  if (!hit.allowed) {
+    rememberBlocked(key, now + hit.resetSeconds * 1000);
+    throw new AppError("RATE_LIMIT_EXCEEDED", "Too many requests", {}, { headers: { "Retry-After": String(hit.resetSeconds) } });
+  }
+  return hit;
+}

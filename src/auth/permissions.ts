@@ -29,16 +29,17 @@ export const PERMISSIONS = {
 
 export type Permission = keyof typeof PERMISSIONS;
 
-export function can(principal: Pick<Principal, "roles">, permission: Permission): boolean {
+export function can(principal: Pick<Principal, "roles"> & Partial<Pick<Principal, "scopes">>, permission: Permission): boolean {
   const allowed: readonly Role[] = PERMISSIONS[permission];
-  return principal.roles.some((role) => allowed.includes(role));
+  const scoped = !principal.scopes?.length || principal.scopes.includes(permission);
+  return scoped && principal.roles.some((role) => allowed.includes(role));
 }
 
-export function permissionsOf(principal: Pick<Principal, "roles">): Permission[] {
+export function permissionsOf(principal: Pick<Principal, "roles"> & Partial<Pick<Principal, "scopes">>): Permission[] {
   return (Object.keys(PERMISSIONS) as Permission[]).filter((permission) => can(principal, permission));
 }
 
-/** After `requireUser`: 403 FORBIDDEN unless one of the caller's roles grants `permission`. */
+/** After `authenticate`: 403 FORBIDDEN unless one of the caller's roles grants `permission`. */
 export const requirePermission = (permission: Permission): MiddlewareHandler<AppEnv> => async (c, next) => {
   if (!can(c.get("principal"), permission)) throw new AppError("FORBIDDEN", "Your roles do not allow this", { permission });
   await next();

@@ -3,16 +3,21 @@ import { PERMISSION_CACHE_TTL_SECONDS } from "../constants";
 import { type Caller, type UserClaims, systemCaller } from "../db/claims";
 import { runInDatabase } from "../db/door";
 import type { Role } from "../db/schema";
+import type { Permission } from "./permissions";
 import type { Config } from "../edge/config";
 import { AppError } from "../edge/errors";
 import { log } from "../edge/logger";
 
 /** Who is calling, as the database says now: loaded from Postgres, cached in KV per permission version. */
 export interface Principal {
+  kind: "user" | "api_key";
+  /** users.id, or api_keys.id for a service key. */
   userId: string;
   tenantId: string;
   employeeId: string | null;
   roles: Role[];
+  /** A service key may be narrowed to some permissions; empty means everything its role allows. */
+  scopes: Permission[];
 }
 
 /** memory: this isolate had it; kv: KV had it; miss: loaded from Postgres and cached; bypass: Postgres, no version known. */
@@ -52,7 +57,7 @@ export function forgetPrincipals(): void {
 }
 
 export function claimsFor(principal: Principal): UserClaims {
-  return { caller: "user", sub: principal.userId, tenant_id: principal.tenantId, employee_id: principal.employeeId, roles: principal.roles };
+  return { caller: principal.kind, sub: principal.userId, tenant_id: principal.tenantId, employee_id: principal.employeeId, roles: principal.roles };
 }
 
 export function userCaller(principal: Principal): Caller {
@@ -66,7 +71,7 @@ async function loadFromDatabase(config: Config, userId: string, tenantId: string
   const row = result.rows[0];
   if (!row || row.status !== "active") return null;
   return {
-    principal: { userId: row.user_id, tenantId: row.tenant_id, employeeId: row.employee_id, roles: row.roles } satisfies Principal,
+    principal: { kind: "user", userId: row.user_id, tenantId: row.tenant_id, employeeId: row.employee_id, roles: row.roles, scopes: [] } satisfies Principal,
     sessionVersion: Number(row.session_version),
   };
 }

@@ -5,8 +5,9 @@ import type { Role } from "./schema";
  * policy). Built by the server from the verified identity and the database, never copied from client input.
  */
 export interface UserClaims {
-  caller: "user";
-  /** users.id */
+  /** "api_key": a service key acting with one role; `sub` is then the key's id. */
+  caller: "user" | "api_key";
+  /** users.id (or api_keys.id) */
   sub: string;
   tenant_id: string;
   /** employees.id, or null for a user without an employee record */

@@ -124,10 +124,13 @@ export class RateLimiter extends DurableObject<Env> {
     return { sessionVersion: this.read("session_version"), permissionVersion: this.read("permission_version") };
   }
 
-  /** Raises the versions to at least the given values (never lowers them): revocation is one-way. */
+  /**
+   * Raises the given versions to at least the requested value and always above the current one (two changes
+   * in the same millisecond still differ). Never lowers them: revocation is one-way.
+   */
   raiseVersions(raise: Partial<Versions>): Versions {
-    if (raise.sessionVersion !== undefined) this.write("session_version", Math.max(this.read("session_version"), raise.sessionVersion));
-    if (raise.permissionVersion !== undefined) this.write("permission_version", Math.max(this.read("permission_version"), raise.permissionVersion));
+    if (raise.sessionVersion !== undefined) this.write("session_version", Math.max(this.read("session_version") + 1, raise.sessionVersion));
+    if (raise.permissionVersion !== undefined) this.write("permission_version", Math.max(this.read("permission_version") + 1, raise.permissionVersion));
     return this.versions();
   }
 

@@ -13,7 +13,7 @@ export interface AppVariables {
   config: Config;
   /** The request's time in ms, from the app's clock (tests control it). */
   now: number;
-  /** Set by `requireUser` on authenticated routes. */
+  /** Set by `authenticate` on authenticated routes. */
   principal: Principal;
   /** How the permission cache served this request, for the access log. */
   permissionCache: CacheOutcome;

@@ -50,6 +50,7 @@ describe("migrations", () => {
     expect(await migrateUp(ownerUrl)).toEqual(tags);
     const up = await schemaFingerprint();
     expect(up.tables.map((t) => t.t)).toEqual([
+      "api_keys:truetrue",
       "audit_log:truetrue",
       "credentials:truetrue",
       "employees:truetrue",

@@ -50,13 +50,13 @@ describe("request limits", () => {
 });
 
 describe("versions", () => {
-  it("start at 0, only ever rise, and come back with every hit", async () => {
+  it("start at 0, only ever rise (each raise at least by one), and come back with every hit", async () => {
     const stub = limiter("user:versions");
     expect(await stub.versions()).toEqual({ sessionVersion: 0, permissionVersion: 0 });
-    await stub.raiseVersions({ sessionVersion: 5 });
-    await stub.raiseVersions({ sessionVersion: 3, permissionVersion: 2 });
-    expect(await stub.versions()).toEqual({ sessionVersion: 5, permissionVersion: 2 });
-    expect(await stub.hit([{ windowSeconds: 60, limit: 10 }], T0)).toMatchObject({ sessionVersion: 5, permissionVersion: 2 });
+    expect(await stub.raiseVersions({ sessionVersion: 5 })).toEqual({ sessionVersion: 5, permissionVersion: 0 });
+    expect(await stub.raiseVersions({ sessionVersion: 3, permissionVersion: 2 })).toEqual({ sessionVersion: 6, permissionVersion: 2 });
+    expect(await stub.raiseVersions({ permissionVersion: 2 })).toEqual({ sessionVersion: 6, permissionVersion: 3 });
+    expect(await stub.hit([{ windowSeconds: 60, limit: 10 }], T0)).toMatchObject({ sessionVersion: 6, permissionVersion: 3 });
   });
 });
 

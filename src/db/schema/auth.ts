@@ -1,10 +1,12 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, check, foreignKey, index, jsonb, pgPolicy, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { appRole, definerRole, tenants, users } from "./identity";
+import { appRole, definerRole, roleEnum, tenants, users } from "./identity";
 
 const tenantId = sql`(select app.tenant_id())`;
 const userId = sql`(select app.user_id())`;
 const auditReaders = sql`(select app.has_any_role(array['hr_admin','system_admin','auditor']))`;
+const systemAdmin = sql`(select app.has_any_role(array['system_admin']))`;
+const callerKind = sql`(select app.claims() ->> 'caller')`;
 
 /**
  * Password and PIN hashes. No policy for the app role: only the login functions (owned by the definer role)
@@ -74,9 +76,39 @@ export const auditLog = pgTable(
     pgPolicy("audit_log_insert", {
       for: "insert",
       to: appRole,
-      withCheck: sql`${t.tenantId} = ${tenantId} and ${t.actorType} = 'user' and ${t.actorId} = ${userId}::text`,
+      withCheck: sql`${t.tenantId} = ${tenantId} and ${t.actorId} = ${userId}::text and ${t.actorType} = (case when ${callerKind} = 'api_key' then 'api_key' else 'user' end)`,
     }),
     pgPolicy("audit_log_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${auditReaders}` }),
     pgPolicy("audit_log_definer_insert", { for: "insert", to: definerRole, withCheck: sql`true` }),
+  ],
+).enableRLS();
+
+/**
+ * Service API keys for machine clients: `llk_<prefix>_<secret>`. Only the SHA-256 of the whole key is kept;
+ * the prefix is public and finds the row. A key acts with one role, optionally narrowed to some permissions.
+ */
+export const apiKeys = pgTable(
+  "api_keys",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    name: text("name").notNull(),
+    prefix: text("prefix").notNull().unique(),
+    keyHash: text("key_hash").notNull(),
+    role: roleEnum("role").notNull(),
+    scopes: text("scopes").array().notNull().default(sql`'{}'::text[]`),
+    createdBy: uuid("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    rotatedAt: timestamp("rotated_at", { withTimezone: true }),
+    lastUsedAt: timestamp("last_used_at", { withTimezone: true }),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+  },
+  (t) => [
+    index("api_keys_tenant_idx").on(t.tenantId),
+    check("api_keys_not_system_admin", sql`${t.role} <> 'system_admin'`),
+    pgPolicy("api_keys_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${systemAdmin}` }),
+    pgPolicy("api_keys_insert", { for: "insert", to: appRole, withCheck: sql`${t.tenantId} = ${tenantId} and ${systemAdmin} and ${t.createdBy} = ${userId}` }),
+    pgPolicy("api_keys_update", { for: "update", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${systemAdmin}`, withCheck: sql`${t.tenantId} = ${tenantId}` }),
+    pgPolicy("api_keys_definer", { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` }),
   ],
 ).enableRLS();

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt } from "drizzle-orm";
-import { requireUser } from "../../auth/authenticate";
+import { authenticate } from "../../auth/authenticate";
 import { requirePermission } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
@@ -57,7 +57,7 @@ const listAudit = createRoute({
   tags: ["Audit"],
   summary: "The tenant's audit log, newest first (HR Admin, System Admin, Auditor)",
   security: [{ bearer: [] }],
-  middleware: [requireUser(), requirePermission("audit:read")] as const,
+  middleware: [authenticate(), requirePermission("audit:read")] as const,
   request: { query: AuditQuery },
   responses: {
     200: { description: "A page of entries", content: { "application/json": { schema: AuditPage } } },

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireUser } from "../../auth/authenticate";
+import { authenticate } from "../../auth/authenticate";
 import { requirePermission } from "../../auth/permissions";
 import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
 import { PasswordLoginBody, PinLoginBody, RefreshBody, TokenPairSchema, UnlockBody } from "./schemas";
@@ -55,7 +55,7 @@ const logoutAllRoute = createRoute({
   summary: "End every session of the caller",
   description: "Refresh tokens are revoked and every access token is refused from its very next request.",
   security: [{ bearer: [] }],
-  middleware: [requireUser()] as const,
+  middleware: [authenticate()] as const,
   responses: { 204: { description: "All sessions ended" }, ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS) },
 });
 
@@ -65,7 +65,7 @@ const unlockRoute = createRoute({
   tags: ["Authentication"],
   summary: "End a login lockout (System Admin). Audited.",
   security: [{ bearer: [] }],
-  middleware: [requireUser(), requirePermission("account:unlock")] as const,
+  middleware: [authenticate(), requirePermission("account:unlock")] as const,
   request: { body: json(UnlockBody) },
   responses: { 204: { description: "Unlocked" }, ...errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", ...COMMON_ERRORS) },
 });

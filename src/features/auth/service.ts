@@ -53,7 +53,7 @@ function auditAsSystem(db: Db, facts: RequestFacts, row: SystemAudit) {
 export function auditAsUser(db: Db, facts: RequestFacts, principal: Principal, row: Omit<SystemAudit, "tenantId" | "actorType" | "actorId">) {
   return db.insert(auditLog).values({
     tenantId: principal.tenantId,
-    actorType: "user",
+    actorType: principal.kind,
     actorId: principal.userId,
     action: row.action,
     targetType: row.targetType ?? null,
@@ -216,9 +216,10 @@ export async function logout(config: Config, facts: RequestFacts, presented: str
  * tokens die on their very next request), then refresh tokens are revoked and Postgres' copy raised.
  */
 export async function logoutAll(config: Config, env: Env, facts: RequestFacts, principal: Principal): Promise<void> {
-  const version = facts.now;
+  if (principal.kind !== "user") throw new AppError("FORBIDDEN", "API keys have no sessions; revoke the key instead");
+  let version: number;
   try {
-    await limiterFor(env, `user:${principal.userId}`).raiseVersions({ sessionVersion: version });
+    version = (await limiterFor(env, `user:${principal.userId}`).raiseVersions({ sessionVersion: facts.now })).sessionVersion;
   } catch (error) {
     throw new AppError("SERVICE_UNAVAILABLE", "Sessions cannot be ended right now; retry later", { dependency: "rate_limiter" }, { cause: error });
   }

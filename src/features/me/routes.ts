@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { eq } from "drizzle-orm";
-import { requireUser } from "../../auth/authenticate";
+import { authenticate } from "../../auth/authenticate";
 import { PERMISSIONS, type Permission, permissionsOf } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
@@ -25,7 +25,7 @@ const me = createRoute({
   tags: ["Identity"],
   summary: "The caller: user, tenant, roles and employee record",
   security: [{ bearer: [] }],
-  middleware: [requireUser()] as const,
+  middleware: [authenticate()] as const,
   responses: {
     200: { description: "The caller", content: { "application/json": { schema: MeSchema } } },
     ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
@@ -42,7 +42,7 @@ const myPermissions = createRoute({
   tags: ["Identity"],
   summary: "What the caller's roles allow (from the permission cache, no database read)",
   security: [{ bearer: [] }],
-  middleware: [requireUser()] as const,
+  middleware: [authenticate()] as const,
   responses: {
     200: { description: "Roles and permissions", content: { "application/json": { schema: PermissionsSchema } } },
     ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
@@ -56,6 +56,7 @@ export const meRoutes = createRouter()
   })
   .openapi(me, async (c) => {
   const principal = c.get("principal");
+  if (principal.kind !== "user") throw new AppError("FORBIDDEN", "An API key is not a user");
   const [userRows, employeeRows] = await runInDatabase(
     c.get("config"),
     userCaller(principal),

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { requireUser } from "../../auth/authenticate";
+import { authenticate } from "../../auth/authenticate";
 import { requirePermission } from "../../auth/permissions";
 import { ROLES } from "../../db/schema";
 import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
@@ -19,7 +19,7 @@ const assignRole = createRoute({
   summary: "Grant a role (HR Admin, System Admin; only a System Admin grants System Admin)",
   description: "Takes effect on the user's very next request. Audited.",
   security: [{ bearer: [] }],
-  middleware: [requireUser(), requirePermission("role:assign")] as const,
+  middleware: [authenticate(), requirePermission("role:assign")] as const,
   request: { params: UserParams, body: { required: true, content: { "application/json": { schema: RoleBody } } } },
   responses: { 200: { description: "The role is held", content: { "application/json": { schema: RoleChange } } }, ...ERRORS },
 });
@@ -31,7 +31,7 @@ const removeRole = createRoute({
   summary: "Remove a role",
   description: "Takes effect on the user's very next request. Audited.",
   security: [{ bearer: [] }],
-  middleware: [requireUser(), requirePermission("role:assign")] as const,
+  middleware: [authenticate(), requirePermission("role:assign")] as const,
   request: { params: RoleParams },
   responses: { 200: { description: "The role is not held", content: { "application/json": { schema: RoleChange } } }, ...ERRORS },
 });
@@ -42,7 +42,7 @@ const deactivateUser = createRoute({
   tags: ["Users"],
   summary: "Deactivate a user: every session ends at once",
   security: [{ bearer: [] }],
-  middleware: [requireUser(), requirePermission("user:manage")] as const,
+  middleware: [authenticate(), requirePermission("user:manage")] as const,
   request: { params: UserParams },
   responses: { 204: { description: "Deactivated" }, ...errorResponses("CONFLICT"), ...ERRORS },
 });

@@ -65,12 +65,11 @@ export async function changeRole(
  */
 export async function deactivate(config: Config, env: Env, facts: RequestFacts, principal: Principal, targetUserId: string): Promise<void> {
   if (targetUserId === principal.userId) throw new AppError("CONFLICT", "You cannot deactivate yourself");
-  const version = facts.now;
   const [visible] = await runInDatabase(config, userCaller(principal), (db) => [
     db.execute<{ id: string }>(sql`select id from users where id = ${targetUserId}`),
   ], { readOnly: true });
   if (visible.rows.length === 0) throw notFound();
-  await raiseVersions(env, targetUserId, { sessionVersion: version }, true);
+  const version = (await raiseVersions(env, targetUserId, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
   await runInDatabase(config, userCaller(principal), (db) => [
     db.execute(sql`
       with target as (select id from users where id = ${targetUserId}),
@@ -83,10 +82,11 @@ export async function deactivate(config: Config, env: Env, facts: RequestFacts, 
 
 async function raiseVersions(env: Env, userId: string, versions: { sessionVersion?: number; permissionVersion?: number }, required = false) {
   try {
-    await limiterFor(env, `user:${userId}`).raiseVersions(versions);
+    return await limiterFor(env, `user:${userId}`).raiseVersions(versions);
   } catch (error) {
     // Postgres has the change; requests that cannot reach the Durable Object read Postgres directly.
     log("error", "version_raise_failed", { user_id: userId, error: (error as Error).message });
     if (required) throw new AppError("SERVICE_UNAVAILABLE", "Sessions cannot be ended right now; retry later", { dependency: "rate_limiter" }, { cause: error });
+    return null;
   }
 }

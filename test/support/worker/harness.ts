@@ -10,6 +10,7 @@ import { TEST_PIN_PEPPER } from "../test-constants";
 import { forgetBlocked } from "../../../src/auth/limiter";
 import { forgetPrincipals } from "../../../src/auth/principal";
 import { forgetExternalIssuers } from "../../../src/auth/oidc";
+import { forgetApiKeys } from "../../../src/auth/api-keys";
 
 export const BASE_URL = "https://api.leave-ledger.test";
 export const testEnv = env as unknown as Env;
@@ -68,6 +69,7 @@ export async function resetEdgeState(): Promise<void> {
   forgetBlocked();
   forgetPrincipals();
   forgetExternalIssuers();
+  forgetApiKeys();
 }
 
 /** The harbor (test/support/node/harbor.ts): fake Sentry and the database gate. */

@@ -1,0 +1,97 @@
+import { sql } from "drizzle-orm";
+import { systemCaller } from "../db/claims";
+import { runInDatabase } from "../db/door";
+import type { Role } from "../db/schema";
+import type { Config } from "../edge/config";
+import { AppError } from "../edge/errors";
+import type { Permission } from "./permissions";
+import type { Principal } from "./principal";
+import { randomToken, sha256Hex } from "./secrets";
+
+/**
+ * Service API keys: `llk_<prefix>_<secret>`. The prefix is public (it names the key in lists, logs and its
+ * rate-limit object); only the SHA-256 of the whole key is stored. Revoking or rotating raises the version
+ * in the key's Durable Object, so this isolate's cached lookup is never used again.
+ */
+export const API_KEY_PREFIX = "llk_";
+const KEY_SHAPE = /^llk_([0-9a-f]{12})_[A-Za-z0-9_-]{43}$/;
+const TOUCH_INTERVAL_MS = 60_000;
+
+export function isApiKey(token: string): boolean {
+  return token.startsWith(API_KEY_PREFIX);
+}
+
+export function keyPrefix(token: string): string | null {
+  return KEY_SHAPE.exec(token)?.[1] ?? null;
+}
+
+/** A new key for `prefix` (kept across rotations); the caller shows it once and stores only its hash. */
+export async function newApiKey(prefix = randomHex(6)): Promise<{ key: string; prefix: string; hash: string }> {
+  const key = `${API_KEY_PREFIX}${prefix}_${randomToken("")}`;
+  return { key, prefix, hash: await sha256Hex(key) };
+}
+
+function randomHex(bytes: number): string {
+  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+type KeyRow = { id: string; tenant_id: string; key_hash: string; role: Role; scopes: Permission[]; revoked: boolean };
+
+const lookups = new Map<string, KeyRow>();
+const lastTouched = new Map<string, number>();
+const MAX_ENTRIES = 5_000;
+
+/** Tests reset isolate state between cases. */
+export function forgetApiKeys(): void {
+  lookups.clear();
+  lastTouched.clear();
+}
+
+function constantTimeEqual(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
+  return diff === 0;
+}
+
+/**
+ * The principal of a presented key. `version` comes from the key's Durable Object (null when it could not be
+ * reached: then Postgres is asked every time).
+ */
+export async function authenticateApiKey(
+  config: Config,
+  token: string,
+  version: number | null,
+  nowMs: number,
+  waitUntil: (promise: Promise<unknown>) => void,
+): Promise<Principal> {
+  const invalid = () => new AppError("UNAUTHORIZED", "Invalid or revoked API key");
+  const prefix = keyPrefix(token);
+  if (!prefix) throw invalid();
+  const cacheKey = version === null ? null : `${prefix}:${version}`;
+  let row = cacheKey ? lookups.get(cacheKey) : undefined;
+  if (!row) {
+    const [result] = await runInDatabase(config, systemCaller("auth"), (db) => [db.execute<KeyRow>(sql`select * from app.api_key_lookup(${prefix})`)], {
+      readOnly: true,
+    });
+    row = result.rows[0];
+    if (!row) throw invalid();
+    if (cacheKey) {
+      if (lookups.size >= MAX_ENTRIES) lookups.clear();
+      lookups.set(cacheKey, row);
+    }
+  }
+  if (row.revoked || !constantTimeEqual(await sha256Hex(token), row.key_hash)) throw invalid();
+
+  if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS <= nowMs) {
+    if (lastTouched.size >= MAX_ENTRIES) lastTouched.clear();
+    lastTouched.set(row.id, nowMs);
+    const id = row.id;
+    waitUntil(
+      runInDatabase(config, systemCaller("auth", row.tenant_id), (db) => [db.execute(sql`select app.touch_api_key(${id}, ${new Date(nowMs).toISOString()})`)]).catch(
+        () => {},
+      ),
+    );
+  }
+  return { kind: "api_key", userId: row.id, tenantId: row.tenant_id, employeeId: null, roles: [row.role], scopes: row.scopes };
+}
