@@ -148,3 +148,85 @@ describe("GET /v1/audit", () => {
     }
   });
 });
+
+describe("creating and changing users", () => {
+  const newUser = (overrides: Record<string, unknown> = {}) => ({
+    email: "nora.new@acme.example",
+    display_name: "Nora New",
+    employee: { employee_number: "A-100", manager_id: people.mike.employeeId, time_zone: "America/Chicago", hire_date: "2026-11-01" },
+    ...overrides,
+  });
+
+  it("HR Admin creates a user with an employee record; they log in once a password is set", async () => {
+    const api = authApp();
+    const hana = await api.tokens(people.hana.email);
+    const res = await api.postJson("/v1/users", newUser(), bearer(hana.access_token));
+    expect(res.status).toBe(201);
+    const { user_id, employee_id } = (await res.json()) as { user_id: string; employee_id: string };
+    await expectError(await api.login("nora.new@acme.example", DEMO_PASSWORD), 401, "UNAUTHORIZED");
+    expect((await api.postJson(`/v1/users/${user_id}/password`, { password: "a long new password" }, bearer(hana.access_token))).status).toBe(204);
+    const login = await api.login("nora.new@acme.example", "a long new password");
+    expect(login.status).toBe(200);
+    const me = (await (await api.me(((await login.json()) as any).access_token)).json()) as any;
+    expect(me).toMatchObject({ roles: ["employee"], employee: { id: employee_id, manager_id: people.mike.employeeId, time_zone: "America/Chicago" } });
+    const audit = await superuserSql()`select action, success from audit_log where target_id = ${user_id} order by id`;
+    expect(audit.map((a) => `${a.action}:${a.success}`)).toEqual(["user.create:true", "auth.login:false", "user.password_reset:true", "auth.login:true"]);
+  });
+
+  it("refuses a duplicate email (409), an unknown time zone (400), a System Admin minted by HR (403), and employees (403)", async () => {
+    const api = authApp();
+    const hana = await api.tokens(people.hana.email);
+    await expectError(await api.postJson("/v1/users", newUser({ email: people.emma.email.toUpperCase() }), bearer(hana.access_token)), 409, "CONFLICT");
+    const tz = await expectError(await api.postJson("/v1/users", newUser({ employee: { ...newUser().employee, time_zone: "Mars/Olympus" } }), bearer(hana.access_token)), 400, "VALIDATION_FAILED");
+    expect((tz.details.issues as { path: string }[])[0]!.path).toBe("employee.time_zone");
+    await expectError(await api.postJson("/v1/users", newUser({ roles: ["system_admin"] }), bearer(hana.access_token)), 403, "FORBIDDEN");
+    const emma = await api.tokens(people.emma.email);
+    await expectError(await api.postJson("/v1/users", newUser(), bearer(emma.access_token)), 403, "FORBIDDEN");
+    const [{ n }] = (await superuserSql()`select count(*)::int as n from users where email = 'nora.new@acme.example'`) as [{ n: number }];
+    expect(n).toBe(0);
+  });
+
+  it("sets an employee's manager and time zone; refuses self-management and other tenants' employees", async () => {
+    const api = authApp();
+    const hana = await api.tokens(people.hana.email);
+    const patch = (id: string, change: unknown, token = hana.access_token) =>
+      api.send(`/v1/employees/${id}`, { method: "PATCH", headers: { ...bearer(token), "Content-Type": "application/json" }, body: JSON.stringify(change) });
+    const res = await patch(people.eli.employeeId, { manager_id: people.hana.employeeId, time_zone: "Europe/Paris" });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ manager_id: people.hana.employeeId, time_zone: "Europe/Paris" });
+    await expectError(await patch(people.eli.employeeId, { manager_id: people.eli.employeeId }), 400, "VALIDATION_FAILED");
+    await expectError(await patch(people.eli.employeeId, {}), 400, "VALIDATION_FAILED");
+    await expectError(await patch(people.gus.employeeId, { time_zone: "UTC" }), 404, "RESOURCE_NOT_FOUND");
+  });
+
+  it("an admin password reset ends the user's sessions; the old password stops working", async () => {
+    const api = authApp();
+    const emma = await api.tokens(people.emma.email);
+    const hana = await api.tokens(people.hana.email);
+    api.clock.advance(1000);
+    expect((await api.postJson(`/v1/users/${people.emma.userId}/password`, { password: "emma's brand new password" }, bearer(hana.access_token))).status).toBe(204);
+    await expectError(await api.me(emma.access_token), 401, "UNAUTHORIZED");
+    await expectError(await api.login(people.emma.email, DEMO_PASSWORD, "192.0.2.60"), 401, "UNAUTHORIZED");
+    expect((await api.login(people.emma.email, "emma's brand new password", "192.0.2.61")).status).toBe(200);
+  });
+
+  it("a PIN reset replaces the kiosk PIN", async () => {
+    const api = authApp();
+    const hana = await api.tokens(people.hana.email);
+    expect((await api.postJson(`/v1/users/${people.eli.userId}/pin`, { pin: "975310" }, bearer(hana.access_token))).status).toBe(204);
+    await expectError(await api.postJson("/v1/auth/pin", { tenant: "acme", employee_number: "A-005", pin: "2468" }), 401, "UNAUTHORIZED");
+    expect((await api.postJson("/v1/auth/pin", { tenant: "acme", employee_number: "A-005", pin: "975310" })).status).toBe(200);
+  });
+
+  it("users change their own password with the current one; every session ends", async () => {
+    const api = authApp();
+    const emma = await api.tokens(people.emma.email);
+    const change = (current: string) =>
+      api.postJson("/v1/me/password", { current_password: current, new_password: "correct horse battery" }, bearer(emma.access_token));
+    await expectError(await change("not my password"), 401, "UNAUTHORIZED");
+    api.clock.advance(1000);
+    expect((await change(DEMO_PASSWORD)).status).toBe(204);
+    await expectError(await api.me(emma.access_token), 401, "UNAUTHORIZED");
+    expect((await api.login(people.emma.email, "correct horse battery", "192.0.2.70")).status).toBe(200);
+  });
+});

@@ -1,5 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { eq } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
+import { hashPassword, verifyPassword } from "../../auth/secrets";
+import { systemCaller } from "../../db/claims";
+import { requestFacts } from "../auth/service";
+import { NewPassword } from "../users/schemas";
+import { setCredentials } from "../users/service";
 import { authenticate } from "../../auth/authenticate";
 import { PERMISSIONS, type Permission, permissionsOf } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
@@ -49,7 +54,32 @@ const myPermissions = createRoute({
   },
 });
 
+const ChangePasswordBody = z.object({ current_password: z.string().min(1).max(1024), new_password: NewPassword }).openapi("ChangePassword");
+
+const changePassword = createRoute({
+  method: "post",
+  path: "/v1/me/password",
+  tags: ["Identity"],
+  summary: "Change your password; every session ends (log in again). Audited.",
+  security: [{ bearer: [] }],
+  middleware: [authenticate()] as const,
+  request: { body: { required: true, content: { "application/json": { schema: ChangePasswordBody } } } },
+  responses: { 204: { description: "Changed" }, ...errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS) },
+});
+
 export const meRoutes = createRouter()
+  .openapi(changePassword, async (c) => {
+    const principal = c.get("principal");
+    if (principal.kind !== "user") throw new AppError("FORBIDDEN", "An API key is not a user");
+    const { current_password, new_password } = c.req.valid("json");
+    const [current] = await runInDatabase(c.get("config"), systemCaller("login", principal.tenantId), (db) => [
+      db.execute<{ secret_hash: string | null }>(sql`select secret_hash from app.password_hash_of(${principal.userId})`),
+    ], { readOnly: true });
+    if (!(await verifyPassword(current_password, current.rows[0]?.secret_hash ?? null))) throw new AppError("UNAUTHORIZED", "The current password is wrong");
+    const passwordHash = await hashPassword(new_password);
+    await setCredentials(c.get("config"), c.env, requestFacts(c), principal, principal.userId, { passwordHash }, "user.password_change");
+    return c.body(null, 204);
+  })
   .openapi(myPermissions, (c) => {
     const principal = c.get("principal");
     return c.json({ roles: principal.roles, permissions: permissionsOf(principal) }, 200);

@@ -4,7 +4,9 @@ import { requirePermission } from "../../auth/permissions";
 import { ROLES } from "../../db/schema";
 import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
 import { requestFacts } from "../auth/service";
-import { changeRole, deactivate } from "./service";
+import { hashPassword, hashPin } from "../../auth/secrets";
+import { NewPassword, TimeZone } from "./schemas";
+import { changeRole, createUser, deactivate, setCredentials, updateEmployee } from "./service";
 
 const UserParams = z.object({ user_id: z.uuid().openapi({ param: { name: "user_id", in: "path" } }) });
 const RoleParams = UserParams.extend({ role: z.enum(ROLES).openapi({ param: { name: "role", in: "path" } }) });
@@ -47,7 +49,108 @@ const deactivateUser = createRoute({
   responses: { 204: { description: "Deactivated" }, ...errorResponses("CONFLICT"), ...ERRORS },
 });
 
+const CreateUserBody = z
+  .object({
+    email: z.email().max(254),
+    display_name: z.string().min(1).max(200),
+    employee: z.object({
+      employee_number: z.string().min(1).max(64),
+      manager_id: z.uuid().nullable().default(null),
+      time_zone: TimeZone,
+      hire_date: z.iso.date(),
+    }),
+    roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length).default(["employee"]),
+  })
+  .openapi("CreateUser");
+const CreatedUser = z.object({ user_id: z.uuid(), employee_id: z.uuid() }).openapi("CreatedUser");
+const EmployeeParams = z.object({ employee_id: z.uuid().openapi({ param: { name: "employee_id", in: "path" } }) });
+const UpdateEmployeeBody = z
+  .object({ manager_id: z.uuid().nullable().optional(), time_zone: TimeZone.optional() })
+  .refine((b) => b.manager_id !== undefined || b.time_zone !== undefined, { error: "change manager_id or time_zone" })
+  .openapi("UpdateEmployee");
+const EmployeeSchema = z
+  .object({ id: z.uuid(), user_id: z.uuid(), employee_number: z.string(), manager_id: z.uuid().nullable(), time_zone: z.string(), hire_date: z.string() })
+  .openapi("Employee");
+const PasswordBody = z.object({ password: NewPassword }).openapi("SetPassword");
+const PinBody = z.object({ pin: z.string().regex(/^\d{4,8}$/, "4 to 8 digits") }).openapi("SetPin");
+const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
+
+const createUserRoute = createRoute({
+  method: "post",
+  path: "/v1/users",
+  tags: ["Users"],
+  summary: "Create a user with their employee record and roles (HR Admin, System Admin). Audited.",
+  security: [{ bearer: [] }],
+  middleware: [authenticate(), requirePermission("user:manage")] as const,
+  request: { body: body(CreateUserBody) },
+  responses: { 201: { description: "Created", content: { "application/json": { schema: CreatedUser } } }, ...errorResponses("CONFLICT"), ...ERRORS },
+});
+
+const updateEmployeeRoute = createRoute({
+  method: "patch",
+  path: "/v1/employees/{employee_id}",
+  tags: ["Users"],
+  summary: "Set an employee's manager or time zone (HR Admin, System Admin). Audited.",
+  security: [{ bearer: [] }],
+  middleware: [authenticate(), requirePermission("user:manage")] as const,
+  request: { params: EmployeeParams, body: body(UpdateEmployeeBody) },
+  responses: { 200: { description: "Updated", content: { "application/json": { schema: EmployeeSchema } } }, ...errorResponses("CONFLICT"), ...ERRORS },
+});
+
+const resetPasswordRoute = createRoute({
+  method: "post",
+  path: "/v1/users/{user_id}/password",
+  tags: ["Users"],
+  summary: "Set a user's password (HR Admin, System Admin); every session of the user ends. Audited.",
+  security: [{ bearer: [] }],
+  middleware: [authenticate(), requirePermission("user:manage")] as const,
+  request: { params: UserParams, body: body(PasswordBody) },
+  responses: { 204: { description: "Set" }, ...ERRORS },
+});
+
+const resetPinRoute = createRoute({
+  method: "post",
+  path: "/v1/users/{user_id}/pin",
+  tags: ["Users"],
+  summary: "Set a user's kiosk PIN (HR Admin, System Admin); every session of the user ends. Audited.",
+  security: [{ bearer: [] }],
+  middleware: [authenticate(), requirePermission("user:manage")] as const,
+  request: { params: UserParams, body: body(PinBody) },
+  responses: { 204: { description: "Set" }, ...ERRORS },
+});
+
 export const userRoutes = createRouter()
+  .openapi(createUserRoute, async (c) => {
+    const input = c.req.valid("json");
+    const created = await createUser(c.get("config"), requestFacts(c), c.get("principal"), {
+      email: input.email,
+      displayName: input.display_name,
+      employeeNumber: input.employee.employee_number,
+      managerId: input.employee.manager_id,
+      timeZone: input.employee.time_zone,
+      hireDate: input.employee.hire_date,
+      roles: input.roles,
+    });
+    return c.json({ user_id: created.userId, employee_id: created.employeeId }, 201);
+  })
+  .openapi(updateEmployeeRoute, async (c) => {
+    const change = c.req.valid("json");
+    const e = await updateEmployee(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("param").employee_id, {
+      managerId: change.manager_id,
+      timeZone: change.time_zone,
+    });
+    return c.json({ id: e.id, user_id: e.userId, employee_number: e.employeeNumber, manager_id: e.managerId, time_zone: e.timeZone, hire_date: e.hireDate }, 200);
+  })
+  .openapi(resetPasswordRoute, async (c) => {
+    const passwordHash = await hashPassword(c.req.valid("json").password);
+    await setCredentials(c.get("config"), c.env, requestFacts(c), c.get("principal"), c.req.valid("param").user_id, { passwordHash }, "user.password_reset");
+    return c.body(null, 204);
+  })
+  .openapi(resetPinRoute, async (c) => {
+    const pinHash = await hashPin(c.req.valid("json").pin, c.get("config").PIN_PEPPER);
+    await setCredentials(c.get("config"), c.env, requestFacts(c), c.get("principal"), c.req.valid("param").user_id, { pinHash }, "user.pin_reset");
+    return c.body(null, 204);
+  })
   .openapi(assignRole, async (c) => {
     const { user_id } = c.req.valid("param");
     const { role } = c.req.valid("json");

@@ -1,9 +1,9 @@
-import { sql } from "drizzle-orm";
+import { eq, sql } from "drizzle-orm";
 import { limiterFor } from "../../auth/limiter";
 import { can } from "../../auth/permissions";
 import { type Principal, userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
-import type { Role } from "../../db/schema";
+import { type Role, employees, roleAssignments, users } from "../../db/schema";
 import type { Config } from "../../edge/config";
 import { AppError } from "../../edge/errors";
 import { log } from "../../edge/logger";
@@ -89,4 +89,88 @@ async function raiseVersions(env: Env, userId: string, versions: { sessionVersio
     if (required) throw new AppError("SERVICE_UNAVAILABLE", "Sessions cannot be ended right now; retry later", { dependency: "rate_limiter" }, { cause: error });
     return null;
   }
+}
+
+/** Sets a new password or PIN hash; every session of the user ends (their Durable Object first). */
+export async function setCredentials(
+  config: Config,
+  env: Env,
+  facts: RequestFacts,
+  principal: Principal,
+  targetUserId: string,
+  hashes: { passwordHash?: string; pinHash?: string },
+  action: string,
+): Promise<void> {
+  if (principal.kind !== "user") throw new AppError("FORBIDDEN", "API keys cannot set credentials");
+  const [visible] = await runInDatabase(config, userCaller(principal), (db) => [db.execute<{ id: string }>(sql`select id from users where id = ${targetUserId}`)], {
+    readOnly: true,
+  });
+  if (visible.rows.length === 0) throw notFound();
+  const version = (await raiseVersions(env, targetUserId, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
+  const [result] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<{ ok: boolean }>(
+      sql`select app.set_credentials(${targetUserId}, ${hashes.passwordHash ?? null}, ${hashes.pinHash ?? null}, ${version}, ${iso(facts.now)}) as ok`,
+    ),
+    db.execute(sql`insert into audit_log ${AUDIT_COLUMNS} values (${auditValues(facts, principal, action, targetUserId, {})})`),
+  ]);
+  if (!result.rows[0]?.ok) throw new AppError("FORBIDDEN", "Not allowed to set this user's credentials");
+}
+
+export interface NewUser {
+  email: string;
+  displayName: string;
+  employeeNumber: string;
+  managerId: string | null;
+  timeZone: string;
+  hireDate: string;
+  roles: Role[];
+}
+
+/** Creates a user with their employee record and roles, in one transaction, audited. */
+export async function createUser(config: Config, facts: RequestFacts, principal: Principal, input: NewUser) {
+  if (input.roles.includes("system_admin") && !can(principal, "role:assign:system_admin")) {
+    throw new AppError("FORBIDDEN", "Only a System Admin may grant System Admin", { permission: "role:assign:system_admin" });
+  }
+  const userId = crypto.randomUUID();
+  const employeeId = crypto.randomUUID();
+  const tenantId = principal.tenantId;
+  await runInDatabase(config, userCaller(principal), (db) => [
+    db.insert(users).values({ id: userId, tenantId, email: input.email, displayName: input.displayName }),
+    db.insert(employees).values({
+      id: employeeId,
+      tenantId,
+      userId,
+      employeeNumber: input.employeeNumber,
+      managerId: input.managerId,
+      timeZone: input.timeZone,
+      hireDate: input.hireDate,
+    }),
+    db.insert(roleAssignments).values(input.roles.map((role) => ({ tenantId, userId, role, grantedBy: principal.userId }))),
+    db.execute(sql`insert into audit_log ${AUDIT_COLUMNS} values (${auditValues(facts, principal, "user.create", userId, { roles: input.roles })})`),
+  ]);
+  return { userId, employeeId };
+}
+
+/** Changes an employee's manager or time zone (HR Admin, System Admin), audited. */
+export async function updateEmployee(
+  config: Config,
+  facts: RequestFacts,
+  principal: Principal,
+  employeeId: string,
+  change: { managerId?: string | null; timeZone?: string },
+) {
+  if (change.managerId === employeeId) throw new AppError("VALIDATION_FAILED", "An employee cannot manage themself", { issues: [{ path: "manager_id", message: "must not be the employee", code: "custom" }] });
+  const [rows] = await runInDatabase(config, userCaller(principal), (db) => [
+    db
+      .update(employees)
+      .set({ ...(change.managerId !== undefined ? { managerId: change.managerId } : {}), ...(change.timeZone ? { timeZone: change.timeZone } : {}) })
+      .where(eq(employees.id, employeeId))
+      .returning(),
+    db.execute(sql`insert into audit_log ${AUDIT_COLUMNS}
+      select ${auditValues(facts, principal, "employee.update", employeeId, { manager_id: change.managerId, time_zone: change.timeZone })}
+      where exists (select 1 from employees where id = ${employeeId})`),
+  ]);
+  const employee = rows[0];
+  if (!employee) throw new AppError("RESOURCE_NOT_FOUND", "No such employee");
+  return employee;
 }
