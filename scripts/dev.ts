@@ -8,7 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { ACME } from "./lib/seed-data";
+import { ACME, DEMO_PASSWORD, DEMO_PIN } from "./lib/seed-data";
 import { generateLocalSecrets } from "./lib/local-secrets";
 import { type LocalStack, startLocalStack } from "./lib/local-stack";
 import { migrateUp } from "./lib/migrator";
@@ -127,7 +127,12 @@ async function main(): Promise<void> {
     curl ${base}/v1/tenants/${ACME.slug}
     open ${base}/docs             (API reference; the OpenAPI document is at /v1/openapi.json)
 
-  Demo tenant "${ACME.slug}": ${ACME.people.map((p) => `${p.email} (${p.roles.join(", ")})`).join("; ")}
+  Demo tenant "${ACME.slug}", password "${DEMO_PASSWORD}" for everyone, kiosk PIN ${DEMO_PIN}:
+    ${ACME.people.map((p) => `${p.email} (${p.roles.join(", ")})`).join("\n    ")}
+
+    curl -s -X POST ${base}/v1/auth/login -H 'Content-Type: application/json' \\
+      -d '{"tenant":"${ACME.slug}","email":"${ACME.people[3]!.email}","password":"${DEMO_PASSWORD}"}'
+    curl ${base}/v1/me -H "Authorization: Bearer <access_token>"
   Press Ctrl-C to stop PostgreSQL, the Neon endpoint and wrangler.
 `);
 }
