@@ -20,7 +20,11 @@ export interface Principal {
   scopes: Permission[];
 }
 
-/** memory: this isolate had it; kv: KV had it; miss: loaded from Postgres and cached; bypass: Postgres, no version known. */
+/**
+ * How a request's principal was found, logged as `permission_cache` on its access-log line (the hit ratio is
+ * (memory + kv) / all): memory, this isolate had it; kv, KV had it; miss, loaded from Postgres and cached;
+ * bypass, from Postgres because no version was known.
+ */
 export type CacheOutcome = "memory" | "kv" | "miss" | "bypass";
 
 type IdentityRow = {
@@ -35,9 +39,6 @@ type IdentityRow = {
 
 /** KV keys (documented in README "Storage"): `perm:<user id>:<permission version>`. */
 export const permissionCacheKey = (userId: string, permissionVersion: number) => `perm:${userId}:${permissionVersion}`;
-
-/** Per-isolate counters of the permission cache (hit ratio = (memory + kv) / all). */
-export const permissionCacheStats: Record<CacheOutcome, number> = { memory: 0, kv: 0, miss: 0, bypass: 0 };
 
 /**
  * The isolate's own copy, in front of KV. Entries are keyed by permission version like KV's, so they are
@@ -95,13 +96,11 @@ export async function loadPrincipal(
   if (key) {
     const local = memory.get(key);
     if (local && local.expiresAt > nowMs && local.principal.tenantId === identity.tenantId) {
-      permissionCacheStats.memory++;
       return { principal: local.principal, cache: "memory" };
     }
     try {
       const cached = await kv.get<Principal>(key, "json");
       if (cached && cached.tenantId === identity.tenantId) {
-        permissionCacheStats.kv++;
         remember(key, cached, nowMs);
         return { principal: cached, cache: "kv" };
       }
@@ -113,7 +112,6 @@ export async function loadPrincipal(
   if (!loaded) throw revoked();
   if (identity.sessionVersion < loaded.sessionVersion) throw revoked();
   if (key) {
-    permissionCacheStats.miss++;
     remember(key, loaded.principal, nowMs);
     waitUntil(
       kv.put(key, JSON.stringify(loaded.principal), { expirationTtl: PERMISSION_CACHE_TTL_SECONDS }).catch((error: unknown) => {
@@ -122,6 +120,5 @@ export async function loadPrincipal(
     );
     return { principal: loaded.principal, cache: "miss" };
   }
-  permissionCacheStats.bypass++;
   return { principal: loaded.principal, cache: "bypass" };
 }

@@ -1,4 +1,6 @@
+import { runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
+import type { RateLimiter } from "../../src/durable/rate-limiter";
 import { DEMO_PASSWORD, DEMO_PIN } from "../../scripts/lib/seed-data";
 import { ACCESS_TOKEN_TTL_SECONDS } from "../../src/constants";
 import { authApp } from "../support/worker/auth";
@@ -194,6 +196,19 @@ describe("rate limits and degraded dependencies", () => {
     expect(refused.headers.get("RateLimit-Remaining")).toBe("0");
     expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(0);
     await expectError(refused, 429, "RATE_LIMIT_EXCEEDED");
+  });
+
+  it("200 concurrent requests of one user against a limit of 100: exactly 100 pass, and the object stores 100", async () => {
+    const api = authApp();
+    const { access_token } = await api.tokens(people.emma.email);
+    const results = await Promise.all(Array.from({ length: 200 }, () => api.send("/v1/me/permissions", { headers: { Authorization: `Bearer ${access_token}` } })));
+    const statuses = results.map((r) => r.status);
+    expect(statuses.filter((s) => s === 200)).toHaveLength(100);
+    expect(statuses.filter((s) => s === 429)).toHaveLength(100);
+    const stored = await runInDurableObject(testEnv.RATE_LIMITER.get(testEnv.RATE_LIMITER.idFromName(`user:${people.emma.userId}`)), (_: RateLimiter, state) =>
+      state.storage.sql.exec<{ count: number }>("select count from counters where window_seconds = 60").one().count,
+    );
+    expect(stored).toBe(100);
   });
 
   it("without the Durable Object, requests are served from Postgres (not rate-limited, logged)", async () => {
