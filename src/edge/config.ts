@@ -39,49 +39,44 @@ const originList = z
 
 const JWK_KID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/** A variable holding JSON: parsed, then checked by `schema`. */
+const json = <T extends z.ZodType>(schema: T, notJson: string) =>
+  z
+    .string({ error: "is missing" })
+    .transform((value, ctx) => {
+      try {
+        return JSON.parse(value) as unknown;
+      } catch {
+        ctx.addIssue({ code: "custom", message: notJson });
+        return z.NEVER;
+      }
+    })
+    .pipe(schema);
+
 /** An ES256 key as a JSON Web Key (a secret: it holds the private part `d`). */
-const signingKey = z
-  .string({ error: "is missing" })
-  .transform((value, ctx) => {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be a JSON Web Key" });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.object(
-      {
-        kty: z.literal("EC"),
-        crv: z.literal("P-256"),
-        x: z.string().min(40),
-        y: z.string().min(40),
-        d: z.string().min(40),
-        kid: z.string().regex(JWK_KID),
-        alg: z.literal("ES256").optional(),
-      },
-      { error: "must be an ES256 private JWK (kty EC, crv P-256, x, y, d) with a kid" },
-    ),
-  );
+const signingKey = json(
+  z.object(
+    {
+      kty: z.literal("EC"),
+      crv: z.literal("P-256"),
+      x: z.string().min(40),
+      y: z.string().min(40),
+      d: z.string().min(40),
+      kid: z.string().regex(JWK_KID),
+      alg: z.literal("ES256").optional(),
+    },
+    { error: "must be an ES256 private JWK (kty EC, crv P-256, x, y, d) with a kid" },
+  ),
+  "must be a JSON Web Key",
+);
 
 /** External OIDC issuers, each mapped to one tenant: JSON `[{ issuer, jwks_uri, audience, tenant_id }]`. */
-const oidcIssuers = z
-  .string()
-  .default("[]")
-  .transform((value, ctx) => {
-    try {
-      return JSON.parse(value) as unknown;
-    } catch {
-      ctx.addIssue({ code: "custom", message: "must be a JSON array" });
-      return z.NEVER;
-    }
-  })
-  .pipe(
-    z.array(z.object({ issuer: z.url(), jwks_uri: z.url({ protocol: /^https?$/ }), audience: z.string().min(1), tenant_id: z.uuid() }), {
-      error: "must be a JSON array of { issuer, jwks_uri, audience, tenant_id }",
-    }),
-  );
+const oidcIssuers = json(
+  z.array(z.object({ issuer: z.url(), jwks_uri: z.url({ protocol: /^https?$/ }), audience: z.string().min(1), tenant_id: z.uuid() }), {
+    error: "must be a JSON array of { issuer, jwks_uri, audience, tenant_id }",
+  }),
+  "must be a JSON array",
+).default([]);
 
 const count = (fallback: number) => z.coerce.number({ error: "must be a number" }).int().positive().default(fallback);
 

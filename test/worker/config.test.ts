@@ -46,6 +46,13 @@ describe("configuration rules", () => {
     ["RSA key as signing key", { JWT_SIGNING_KEY: JSON.stringify({ ...TEST_JWT_KEY, kty: "RSA" }) }, "JWT_SIGNING_KEY"],
     ["previous key with the same kid", { JWT_PREVIOUS_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY) }, "JWT_PREVIOUS_SIGNING_KEY"],
     ["rate limit that is not a number", { RATE_LIMIT_USER_PER_MINUTE: "lots" }, "RATE_LIMIT_USER_PER_MINUTE"],
+    ["OIDC issuers that are not JSON", { OIDC_ISSUERS: "idp.example.com" }, "OIDC_ISSUERS"],
+    ["an OIDC issuer without a tenant", { OIDC_ISSUERS: JSON.stringify([{ issuer: "https://idp.example", jwks_uri: "https://idp.example/jwks", audience: "a" }]) }, "OIDC_ISSUERS"],
+    [
+      "an OIDC JWKS over plain http in production",
+      { OIDC_ISSUERS: JSON.stringify([{ issuer: "https://idp.example", jwks_uri: "http://idp.example/jwks", audience: "a", tenant_id: "00000000-0000-4000-8100-000000000001" }]) },
+      "OIDC_ISSUERS",
+    ],
   ])("refuses %s, naming the variable and not its value", (_, overrides, variable) => {
     const problems = problemsOf(overrides);
     expect(problems.map((p) => p.variable)).toEqual([variable]);

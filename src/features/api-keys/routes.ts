@@ -9,7 +9,7 @@ import { runInDatabase } from "../../db/door";
 import { ROLES, apiKeys } from "../../db/schema";
 import { AppError } from "../../edge/errors";
 import { log } from "../../edge/logger";
-import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
+import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
 import { auditAsUser, requestFacts } from "../auth/service";
 
 const KEY_ROLES = ROLES.filter((r) => r !== "system_admin") as [Exclude<(typeof ROLES)[number], "system_admin">, ...Exclude<(typeof ROLES)[number], "system_admin">[]];
@@ -37,7 +37,6 @@ const ListQuery = z.object({ offset: z.coerce.number().int().min(0).default(0), 
 
 const guard = () => [authenticate(), requirePermission("apikey:manage")];
 const ERRORS = errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RESOURCE_NOT_FOUND", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS);
-const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } } });
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 type Row = typeof apiKeys.$inferSelect;
@@ -81,8 +80,8 @@ const create = createRoute({
   summary: "Create a service API key (System Admin). The key is shown once.",
   security: [{ bearer: [] }],
   middleware: guard(),
-  request: { body: { required: true, ...json(CreateBody) } },
-  responses: { 201: { description: "Created", ...json(NewApiKeySchema) }, ...ERRORS },
+  request: { body: jsonBody(CreateBody) },
+  responses: { 201: jsonResponse("Created", NewApiKeySchema), ...ERRORS },
 });
 
 const list = createRoute({
@@ -94,7 +93,7 @@ const list = createRoute({
   middleware: guard(),
   request: { query: ListQuery },
   responses: {
-    200: { description: "A page", ...json(z.object({ data: z.array(ApiKeySchema), total: z.number().int(), offset: z.number().int(), limit: z.number().int() })) },
+    200: jsonResponse("A page", z.object({ data: z.array(ApiKeySchema), total: z.number().int(), offset: z.number().int(), limit: z.number().int() })),
     ...ERRORS,
   },
 });
@@ -107,7 +106,7 @@ const rotate = createRoute({
   security: [{ bearer: [] }],
   middleware: guard(),
   request: { params: KeyParams },
-  responses: { 200: { description: "Rotated", ...json(NewApiKeySchema) }, ...ERRORS },
+  responses: { 200: jsonResponse("Rotated", NewApiKeySchema), ...ERRORS },
 });
 
 const revoke = createRoute({

@@ -6,7 +6,7 @@ import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { auditLog } from "../../db/schema";
 import { AppError } from "../../edge/errors";
-import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
+import { COMMON_ERRORS, createRouter, errorResponses, jsonResponse } from "../../edge/openapi";
 
 const MAX_PAGE = 200;
 
@@ -60,7 +60,7 @@ const listAudit = createRoute({
   middleware: [authenticate(), requirePermission("audit:read")] as const,
   request: { query: AuditQuery },
   responses: {
-    200: { description: "A page of entries", content: { "application/json": { schema: AuditPage } } },
+    200: jsonResponse("A page of entries", AuditPage),
     ...errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
   },
 });

@@ -1,12 +1,11 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { authenticate } from "../../auth/authenticate";
 import { requirePermission } from "../../auth/permissions";
-import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
+import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
 import { PasswordLoginBody, PinLoginBody, RefreshBody, TokenPairSchema, UnlockBody } from "./schemas";
 import { login, logout, logoutAll, refresh, requestFacts, unlock } from "./service";
 
-const json = <T extends z.ZodType>(schema: T) => ({ content: { "application/json": { schema } }, required: true });
-const tokens = { 200: { description: "A new access token and refresh token", content: { "application/json": { schema: TokenPairSchema } } } };
+const tokens = { 200: jsonResponse("A new access token and refresh token", TokenPairSchema) };
 const LOGIN_ERRORS = errorResponses("VALIDATION_FAILED", "INVALID_INPUT", "UNAUTHORIZED", "ACCOUNT_LOCKED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS);
 
 const passwordLogin = createRoute({
@@ -16,7 +15,7 @@ const passwordLogin = createRoute({
   summary: "Log in with email and password",
   description:
     "Unknown users, wrong passwords and deactivated accounts all answer 401 the same way. Five consecutive failures lock the submitted identifier for 15 minutes (429 ACCOUNT_LOCKED, whether or not it exists); five failures per IP in 15 minutes answer 429 RATE_LIMIT_EXCEEDED.",
-  request: { body: json(PasswordLoginBody) },
+  request: { body: jsonBody(PasswordLoginBody) },
   responses: { ...tokens, ...LOGIN_ERRORS },
 });
 
@@ -25,7 +24,7 @@ const pinLogin = createRoute({
   path: "/v1/auth/pin",
   tags: ["Authentication"],
   summary: "Kiosk login with employee number and PIN",
-  request: { body: json(PinLoginBody) },
+  request: { body: jsonBody(PinLoginBody) },
   responses: { ...tokens, ...LOGIN_ERRORS },
 });
 
@@ -35,7 +34,7 @@ const refreshRoute = createRoute({
   tags: ["Authentication"],
   summary: "Exchange a refresh token for new tokens",
   description: "Refresh tokens rotate on every use; presenting one a second time revokes its whole family.",
-  request: { body: json(RefreshBody) },
+  request: { body: jsonBody(RefreshBody) },
   responses: { ...tokens, ...errorResponses("VALIDATION_FAILED", "INVALID_INPUT", "UNAUTHORIZED", ...COMMON_ERRORS) },
 });
 
@@ -44,7 +43,7 @@ const logoutRoute = createRoute({
   path: "/v1/auth/logout",
   tags: ["Authentication"],
   summary: "End the session a refresh token belongs to",
-  request: { body: json(RefreshBody) },
+  request: { body: jsonBody(RefreshBody) },
   responses: { 204: { description: "Ended (or never existed)" }, ...errorResponses("VALIDATION_FAILED", "INVALID_INPUT", ...COMMON_ERRORS) },
 });
 
@@ -66,7 +65,7 @@ const unlockRoute = createRoute({
   summary: "End a login lockout (System Admin). Audited.",
   security: [{ bearer: [] }],
   middleware: [authenticate(), requirePermission("account:unlock")] as const,
-  request: { body: json(UnlockBody) },
+  request: { body: jsonBody(UnlockBody) },
   responses: { 204: { description: "Unlocked" }, ...errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", ...COMMON_ERRORS) },
 });
 

@@ -1,6 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import pkg from "../../../package.json";
-import { createRouter, ErrorSchema } from "../../edge/openapi";
+import { createRouter, ErrorSchema, jsonResponse } from "../../edge/openapi";
 import { errorBody, AppError } from "../../edge/errors";
 import { describeError, log } from "../../edge/logger";
 import { CHECK_NAMES, checkReadiness } from "./readiness";
@@ -26,7 +26,7 @@ const health = createRoute({
   tags: ["Health"],
   summary: "Liveness for uptime monitors",
   description: "Performs no I/O at all and is never rate-limited.",
-  responses: { 200: { description: "The Worker answers", content: { "application/json": { schema: HealthSchema } } } },
+  responses: { 200: jsonResponse("The Worker answers", HealthSchema) },
 });
 
 const live = createRoute({ ...health, path: "/health/live", summary: "Liveness probe", description: "Same as /health. No I/O." });
@@ -38,7 +38,7 @@ const ready = createRoute({
   summary: "Readiness: configuration, Postgres, KV and the Durable Object",
   description: "Each check has its own short deadline. 503 names the failing checks in `failing` and in the error.",
   responses: {
-    200: { description: "Every dependency answered", content: { "application/json": { schema: ReadinessSchema } } },
+    200: jsonResponse("Every dependency answered", ReadinessSchema),
     503: {
       description: "At least one dependency failed",
       content: { "application/json": { schema: ReadinessSchema.extend({ error: ErrorSchema.shape.error }) } },

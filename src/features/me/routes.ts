@@ -11,7 +11,7 @@ import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { ROLES, employees, users } from "../../db/schema";
 import { AppError } from "../../edge/errors";
-import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
+import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
 
 const MeSchema = z
   .object({
@@ -32,7 +32,7 @@ const me = createRoute({
   security: [{ bearer: [] }],
   middleware: [authenticate()] as const,
   responses: {
-    200: { description: "The caller", content: { "application/json": { schema: MeSchema } } },
+    200: jsonResponse("The caller", MeSchema),
     ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
   },
 });
@@ -49,7 +49,7 @@ const myPermissions = createRoute({
   security: [{ bearer: [] }],
   middleware: [authenticate()] as const,
   responses: {
-    200: { description: "Roles and permissions", content: { "application/json": { schema: PermissionsSchema } } },
+    200: jsonResponse("Roles and permissions", PermissionsSchema),
     ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
   },
 });
@@ -63,7 +63,7 @@ const changePassword = createRoute({
   summary: "Change your password; every session ends (log in again). Audited.",
   security: [{ bearer: [] }],
   middleware: [authenticate()] as const,
-  request: { body: { required: true, content: { "application/json": { schema: ChangePasswordBody } } } },
+  request: { body: jsonBody(ChangePasswordBody) },
   responses: { 204: { description: "Changed" }, ...errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS) },
 });
 

@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { AppError } from "../../edge/errors";
-import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
+import { COMMON_ERRORS, createRouter, errorResponses, jsonResponse } from "../../edge/openapi";
 import { TenantProfileSchema, TenantSlugParams } from "./schemas";
 import { findTenantProfile } from "./service";
 
@@ -12,7 +12,7 @@ const getTenant = createRoute({
   description: "Public tenant discovery for login screens: the id and display name of an active tenant, nothing else.",
   request: { params: TenantSlugParams },
   responses: {
-    200: { description: "The tenant", content: { "application/json": { schema: TenantProfileSchema } } },
+    200: jsonResponse("The tenant", TenantProfileSchema),
     ...errorResponses("VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...COMMON_ERRORS),
   },
 });

@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { authenticate } from "../../auth/authenticate";
 import { requirePermission } from "../../auth/permissions";
 import { ROLES } from "../../db/schema";
-import { COMMON_ERRORS, createRouter, errorResponses } from "../../edge/openapi";
+import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
 import { requestFacts } from "../auth/service";
 import { hashPassword, hashPin } from "../../auth/secrets";
 import { NewPassword, TimeZone } from "./schemas";
@@ -22,8 +22,8 @@ const assignRole = createRoute({
   description: "Takes effect on the user's very next request. Audited.",
   security: [{ bearer: [] }],
   middleware: [authenticate(), requirePermission("role:assign")] as const,
-  request: { params: UserParams, body: { required: true, content: { "application/json": { schema: RoleBody } } } },
-  responses: { 200: { description: "The role is held", content: { "application/json": { schema: RoleChange } } }, ...ERRORS },
+  request: { params: UserParams, body: jsonBody(RoleBody) },
+  responses: { 200: jsonResponse("The role is held", RoleChange), ...ERRORS },
 });
 
 const removeRole = createRoute({
@@ -35,7 +35,7 @@ const removeRole = createRoute({
   security: [{ bearer: [] }],
   middleware: [authenticate(), requirePermission("role:assign")] as const,
   request: { params: RoleParams },
-  responses: { 200: { description: "The role is not held", content: { "application/json": { schema: RoleChange } } }, ...ERRORS },
+  responses: { 200: jsonResponse("The role is not held", RoleChange), ...ERRORS },
 });
 
 const deactivateUser = createRoute({
@@ -73,7 +73,6 @@ const EmployeeSchema = z
   .openapi("Employee");
 const PasswordBody = z.object({ password: NewPassword }).openapi("SetPassword");
 const PinBody = z.object({ pin: z.string().regex(/^\d{4,8}$/, "4 to 8 digits") }).openapi("SetPin");
-const body = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 
 const createUserRoute = createRoute({
   method: "post",
@@ -82,8 +81,8 @@ const createUserRoute = createRoute({
   summary: "Create a user with their employee record and roles (HR Admin, System Admin). Audited.",
   security: [{ bearer: [] }],
   middleware: [authenticate(), requirePermission("user:manage")] as const,
-  request: { body: body(CreateUserBody) },
-  responses: { 201: { description: "Created", content: { "application/json": { schema: CreatedUser } } }, ...errorResponses("CONFLICT"), ...ERRORS },
+  request: { body: jsonBody(CreateUserBody) },
+  responses: { 201: jsonResponse("Created", CreatedUser), ...errorResponses("CONFLICT"), ...ERRORS },
 });
 
 const updateEmployeeRoute = createRoute({
@@ -93,8 +92,8 @@ const updateEmployeeRoute = createRoute({
   summary: "Set an employee's manager or time zone (HR Admin, System Admin). Audited.",
   security: [{ bearer: [] }],
   middleware: [authenticate(), requirePermission("user:manage")] as const,
-  request: { params: EmployeeParams, body: body(UpdateEmployeeBody) },
-  responses: { 200: { description: "Updated", content: { "application/json": { schema: EmployeeSchema } } }, ...errorResponses("CONFLICT"), ...ERRORS },
+  request: { params: EmployeeParams, body: jsonBody(UpdateEmployeeBody) },
+  responses: { 200: jsonResponse("Updated", EmployeeSchema), ...errorResponses("CONFLICT"), ...ERRORS },
 });
 
 const resetPasswordRoute = createRoute({
@@ -104,7 +103,7 @@ const resetPasswordRoute = createRoute({
   summary: "Set a user's password (HR Admin, System Admin); every session of the user ends. Audited.",
   security: [{ bearer: [] }],
   middleware: [authenticate(), requirePermission("user:manage")] as const,
-  request: { params: UserParams, body: body(PasswordBody) },
+  request: { params: UserParams, body: jsonBody(PasswordBody) },
   responses: { 204: { description: "Set" }, ...ERRORS },
 });
 
@@ -115,7 +114,7 @@ const resetPinRoute = createRoute({
   summary: "Set a user's kiosk PIN (HR Admin, System Admin); every session of the user ends. Audited.",
   security: [{ bearer: [] }],
   middleware: [authenticate(), requirePermission("user:manage")] as const,
-  request: { params: UserParams, body: body(PinBody) },
+  request: { params: UserParams, body: jsonBody(PinBody) },
   responses: { 204: { description: "Set" }, ...ERRORS },
 });
 
