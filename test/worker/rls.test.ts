@@ -138,6 +138,49 @@ describe("writes the database refuses", () => {
   });
 });
 
+describe("identity tables and functions", () => {
+  it("an employee cannot set another user's credentials or end their sessions through the functions", async () => {
+    const setOther = await runInDatabase(config, as.emma, (db) => [
+      db.execute<{ ok: boolean }>(sql`select app.set_credentials(${people.eli.userId}, 'pbkdf2-sha256$1$x$y', null, 1, now()) as ok`),
+    ]);
+    expect(setOther[0].rows[0]!.ok).toBe(false);
+    const error = await rejectionOf(runInDatabase(config, as.emma, (db) => [db.execute(sql`select app.end_all_sessions(${people.eli.userId}, 1, now())`)]));
+    expect(error.code).toBe("FORBIDDEN");
+    const [row] = (await superuserSql()`select password_hash from credentials where user_id = ${people.eli.userId}`) as [{ password_hash: string }];
+    expect(row.password_hash).not.toBe("pbkdf2-sha256$1$x$y");
+  });
+
+  it("nobody reads credentials, refresh tokens or API key hashes through the app role", async () => {
+    for (const statement of [sql`select * from credentials`, sql`select * from refresh_tokens`, sql`select key_hash from api_keys`]) {
+      const error = await rejectionOf(runInDatabase(config, as.sam, (db) => [db.execute(statement)]));
+      expect(error.code).toBe("FORBIDDEN");
+    }
+  });
+
+  it("only System Admins see API keys, and only their tenant's", async () => {
+    await superuserSql()`insert into api_keys (tenant_id, name, prefix, key_hash, role, created_by) values (${ACME.id}, 'k', 'aaaaaaaaaaaa', 'h', 'auditor', ${people.sam.userId})`;
+    const visible = async (caller: Caller) => (await runInDatabase(config, caller, (db) => [db.execute(sql`select id from api_keys`)]))[0].rows.length;
+    expect(await visible(as.sam)).toBe(1);
+    expect(await visible(as.hana)).toBe(0);
+    expect(await visible(as.gina)).toBe(0);
+  });
+
+  it("audit rows can only be written as oneself, in one's own tenant", async () => {
+    const forged = await rejectionOf(
+      runInDatabase(config, as.emma, (db) => [
+        db.execute(sql`insert into audit_log (tenant_id, actor_type, actor_id, action, success) values (${ACME.id}, 'user', ${people.sam.userId}, 'forged', true)`),
+      ]),
+    );
+    expect(forged.code).toBe("FORBIDDEN");
+    const otherTenant = await rejectionOf(
+      runInDatabase(config, as.emma, (db) => [
+        db.execute(sql`insert into audit_log (tenant_id, actor_type, actor_id, action, success) values (${GLOBEX.id}, 'user', ${people.emma.userId}, 'x', true)`),
+      ]),
+    );
+    expect(otherTenant.code).toBe("FORBIDDEN");
+  });
+});
+
 describe("system callers and the login role", () => {
   it("a system caller reads no table directly", async () => {
     for (const table of ["tenants", "users", "employees", "role_assignments"]) {
@@ -161,7 +204,7 @@ describe("system callers and the login role", () => {
   it("the Worker's login role on its own can read nothing", async () => {
     neonConfig.fetchEndpoint = inject("neonEndpoint");
     const direct = neon(inject("databaseUrl"));
-    for (const table of ["tenants", "users", "employees", "role_assignments", "schema_migrations"]) {
+    for (const table of ["tenants", "users", "employees", "role_assignments", "schema_migrations", "credentials", "refresh_tokens", "api_keys", "audit_log"]) {
       await expect(direct.query(`select * from public.${table}`), table).rejects.toMatchObject({ code: "42501" });
     }
   });
