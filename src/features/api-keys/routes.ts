@@ -10,7 +10,7 @@ import { ROLES, apiKeys } from "../../db/schema";
 import { AppError } from "../../edge/errors";
 import { log } from "../../edge/logger";
 import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
-import { auditAsUser, requestFacts } from "../auth/service";
+import { AUDIT_COLUMNS, auditAsUser, auditValues, requestFacts } from "../audit/record";
 
 const KEY_ROLES = ROLES.filter((r) => r !== "system_admin") as [Exclude<(typeof ROLES)[number], "system_admin">, ...Exclude<(typeof ROLES)[number], "system_admin">[]];
 const PERMISSION_NAMES = Object.keys(PERMISSIONS) as [Permission, ...Permission[]];
@@ -178,8 +178,8 @@ export const apiKeyRoutes = createRouter()
     const [rows] = await runInDatabase(c.get("config"), userCaller(principal), (db) => [
       db.execute<{ prefix: string }>(sql`
         with revoked as (update api_keys set revoked_at = ${new Date(facts.now).toISOString()} where id = ${key_id} and revoked_at is null returning prefix),
-        audit as (insert into audit_log (tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details)
-                  select ${principal.tenantId}::uuid, ${principal.kind}, ${principal.userId}, 'apikey.revoke', 'api_key', prefix, true, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, '{}'::jsonb from revoked returning id)
+        audit as (insert into audit_log ${AUDIT_COLUMNS}
+                  select ${auditValues(facts, principal, { action: "apikey.revoke", targetType: "api_key", targetId: sql`prefix` })} from revoked returning id)
         select prefix from revoked`),
     ]);
     const prefix = rows.rows[0]?.prefix;

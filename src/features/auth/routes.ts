@@ -1,9 +1,10 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { authenticate } from "../../auth/authenticate";
 import { requirePermission } from "../../auth/permissions";
 import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
 import { PasswordLoginBody, PinLoginBody, RefreshBody, TokenPairSchema, UnlockBody } from "./schemas";
-import { login, logout, logoutAll, refresh, requestFacts, unlock } from "./service";
+import { requestFacts } from "../audit/record";
+import { login, logout, logoutAll, refresh, unlock } from "./service";
 
 const tokens = { 200: jsonResponse("A new access token and refresh token", TokenPairSchema) };
 const LOGIN_ERRORS = errorResponses("VALIDATION_FAILED", "INVALID_INPUT", "UNAUTHORIZED", "ACCOUNT_LOCKED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS);

@@ -1,70 +1,21 @@
 import { sql } from "drizzle-orm";
-import { clientIp, limiterFor, loginPolicies } from "../../auth/limiter";
-import type { Principal } from "../../auth/principal";
-import { userCaller } from "../../auth/principal";
+import { limiterFor, loginPolicies } from "../../auth/limiter";
+import { type Principal, userCaller } from "../../auth/principal";
 import { randomToken, sha256Hex, verifyPassword, verifyPin } from "../../auth/secrets";
 import { signAccessToken } from "../../auth/tokens";
 import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from "../../constants";
 import { systemCaller } from "../../db/claims";
-import type { Db } from "../../db/door";
 import { runInDatabase } from "../../db/door";
-import { auditLog } from "../../db/schema";
 import type { AttemptStart } from "../../durable/rate-limiter";
 import type { Config } from "../../edge/config";
-import type { AppContext } from "../../edge/context";
 import { AppError } from "../../edge/errors";
 import type { Env } from "../../env";
+import { type RequestFacts, auditAsSystem, auditAsUser } from "../audit/record";
 import type { TokenPair } from "./schemas";
 
 const REFRESH_PREFIX = "llr_";
 const INVALID_CREDENTIALS = () => new AppError("UNAUTHORIZED", "Invalid credentials");
 const INVALID_REFRESH = () => new AppError("UNAUTHORIZED", "Invalid or expired refresh token");
-
-/** What every audit row records about the request. */
-export interface RequestFacts {
-  now: number;
-  ip: string;
-  userAgent: string | null;
-  requestId: string;
-}
-
-export function requestFacts(c: AppContext): RequestFacts {
-  return { now: c.get("now"), ip: clientIp(c.req.raw.headers), userAgent: c.req.header("User-Agent") ?? null, requestId: c.get("requestId") };
-}
-
-interface SystemAudit {
-  tenantId: string | null;
-  actorType: "user" | "anonymous" | "system";
-  actorId: string | null;
-  action: string;
-  targetType?: string;
-  targetId?: string | null;
-  success: boolean;
-  details?: Record<string, unknown>;
-}
-
-/** An audit row written by a system caller (there is no user to act as yet, or any more). */
-function auditAsSystem(db: Db, facts: RequestFacts, row: SystemAudit) {
-  return db.execute(sql`select app.audit_system(${row.tenantId}, ${row.actorType}, ${row.actorId}, ${row.action}, ${row.targetType ?? null},
-    ${row.targetId ?? null}, ${row.success}, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(row.details ?? {})}::jsonb)`);
-}
-
-/** An audit row written as the acting user, under RLS. */
-export function auditAsUser(db: Db, facts: RequestFacts, principal: Principal, row: Omit<SystemAudit, "tenantId" | "actorType" | "actorId">) {
-  return db.insert(auditLog).values({
-    tenantId: principal.tenantId,
-    actorType: principal.kind,
-    actorId: principal.userId,
-    action: row.action,
-    targetType: row.targetType ?? null,
-    targetId: row.targetId ?? null,
-    success: row.success,
-    ip: facts.ip,
-    userAgent: facts.userAgent,
-    requestId: facts.requestId,
-    details: row.details ?? {},
-  });
-}
 
 type Candidate = { user_id: string; tenant_id: string; status: string; secret_hash: string | null; session_version: string | number };
 

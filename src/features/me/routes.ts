@@ -2,7 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
 import { hashPassword, verifyPassword } from "../../auth/secrets";
 import { systemCaller } from "../../db/claims";
-import { requestFacts } from "../auth/service";
+import { requestFacts } from "../audit/record";
 import { NewPassword } from "../users/schemas";
 import { setCredentials } from "../users/service";
 import { authenticate } from "../../auth/authenticate";

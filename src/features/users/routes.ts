@@ -3,7 +3,7 @@ import { authenticate } from "../../auth/authenticate";
 import { requirePermission } from "../../auth/permissions";
 import { ROLES } from "../../db/schema";
 import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
-import { requestFacts } from "../auth/service";
+import { requestFacts } from "../audit/record";
 import { hashPassword, hashPin } from "../../auth/secrets";
 import { NewPassword, TimeZone } from "./schemas";
 import { changeRole, createUser, deactivate, setCredentials, updateEmployee } from "./service";

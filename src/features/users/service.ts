@@ -8,22 +8,16 @@ import type { Config } from "../../edge/config";
 import { AppError } from "../../edge/errors";
 import { log } from "../../edge/logger";
 import type { Env } from "../../env";
-import type { RequestFacts } from "../auth/service";
+import { AUDIT_COLUMNS, type RequestFacts, auditAsUser, auditValues } from "../audit/record";
 
 const notFound = () => new AppError("RESOURCE_NOT_FOUND", "No such user");
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** One statement: find the user (RLS: only the caller's tenant), change, raise the version, audit — or nothing. */
 type ChangeRow = { found: number; changed: number };
 
-function auditValues(facts: RequestFacts, principal: Principal, action: string, targetId: string, details: Record<string, unknown>) {
-  return sql`${principal.tenantId}::uuid, 'user', ${principal.userId}, ${action}, 'user', ${targetId}, true, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(details)}::jsonb`;
-}
-
-const AUDIT_COLUMNS = sql.raw("(tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details)");
-
 /**
- * Adds or removes a role. Postgres commits first (RLS decides who may, and HR Admins cannot touch System
+ * Adds or removes a role, in one statement: find the user (RLS: the caller's tenant only), change, raise the
+ * version, audit — or nothing. Postgres commits first (RLS decides who may, and HR Admins cannot touch System
  * Admin), then the user's permission version rises in their Durable Object, so their very next request
  * loads the new roles instead of a cached entry.
  */
@@ -50,7 +44,7 @@ export async function changeRole(
       with target as (select id, tenant_id from users where id = ${targetUserId}),
       change as (${change}),
       bump as (update users set permission_version = greatest(permission_version, ${version}) where id in (select user_id from change) returning id),
-      audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, `role.${operation}`, targetUserId, { role })} from target returning id)
+      audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, { action: `role.${operation}`, targetType: "user", targetId: targetUserId, details: { role } })} from target returning id)
       select (select count(*)::int from target) as found, (select count(*)::int from change) as changed`),
   ]);
   const row = result.rows[0]!;
@@ -75,7 +69,7 @@ export async function deactivate(config: Config, env: Env, facts: RequestFacts, 
       with target as (select id from users where id = ${targetUserId}),
       changed as (update users set status = 'deactivated', updated_at = ${iso(facts.now)} where id in (select id from target) returning id),
       sessions as (select app.end_all_sessions(id, ${version}, ${iso(facts.now)}) from changed),
-      audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, "user.deactivate", targetUserId, {})} from changed returning id)
+      audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, { action: "user.deactivate", targetType: "user", targetId: targetUserId })} from changed returning id)
       select (select count(*) from sessions) as sessions, (select count(*) from audit) as audited`),
   ]);
 }
@@ -111,7 +105,7 @@ export async function setCredentials(
     db.execute<{ ok: boolean }>(
       sql`select app.set_credentials(${targetUserId}, ${hashes.passwordHash ?? null}, ${hashes.pinHash ?? null}, ${version}, ${iso(facts.now)}) as ok`,
     ),
-    db.execute(sql`insert into audit_log ${AUDIT_COLUMNS} values (${auditValues(facts, principal, action, targetUserId, {})})`),
+    auditAsUser(db, facts, principal, { action, targetType: "user", targetId: targetUserId, success: true }),
   ]);
   if (!result.rows[0]?.ok) throw new AppError("FORBIDDEN", "Not allowed to set this user's credentials");
 }
@@ -146,7 +140,7 @@ export async function createUser(config: Config, facts: RequestFacts, principal:
       hireDate: input.hireDate,
     }),
     db.insert(roleAssignments).values(input.roles.map((role) => ({ tenantId, userId, role, grantedBy: principal.userId }))),
-    db.execute(sql`insert into audit_log ${AUDIT_COLUMNS} values (${auditValues(facts, principal, "user.create", userId, { roles: input.roles })})`),
+    auditAsUser(db, facts, principal, { action: "user.create", targetType: "user", targetId: userId, success: true, details: { roles: input.roles } }),
   ]);
   return { userId, employeeId };
 }
@@ -167,7 +161,7 @@ export async function updateEmployee(
       .where(eq(employees.id, employeeId))
       .returning(),
     db.execute(sql`insert into audit_log ${AUDIT_COLUMNS}
-      select ${auditValues(facts, principal, "employee.update", employeeId, { manager_id: change.managerId, time_zone: change.timeZone })}
+      select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id: change.managerId, time_zone: change.timeZone } })}
       where exists (select 1 from employees where id = ${employeeId})`),
   ]);
   const employee = rows[0];

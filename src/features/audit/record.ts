@@ -1,0 +1,68 @@
+import { type SQL, sql } from "drizzle-orm";
+import { clientIp } from "../../auth/limiter";
+import type { Principal } from "../../auth/principal";
+import type { Db } from "../../db/door";
+import { auditLog } from "../../db/schema";
+import type { AppContext } from "../../edge/context";
+
+/**
+ * Writing audit rows, always inside the transaction of the change they record. As the caller under RLS (a
+ * user or API key may only write rows as itself, in its tenant), or through `app.audit_system` for work with
+ * no caller (failed logins).
+ */
+/** What every audit row records about the request. */
+export interface RequestFacts {
+  now: number;
+  ip: string;
+  userAgent: string | null;
+  requestId: string;
+}
+
+export function requestFacts(c: AppContext): RequestFacts {
+  return { now: c.get("now"), ip: clientIp(c.req.raw.headers), userAgent: c.req.header("User-Agent") ?? null, requestId: c.get("requestId") };
+}
+
+interface SystemAudit {
+  tenantId: string | null;
+  actorType: "user" | "anonymous" | "system";
+  actorId: string | null;
+  action: string;
+  targetType?: string;
+  targetId?: string | null;
+  success: boolean;
+  details?: Record<string, unknown>;
+}
+
+/** An audit row written by a system caller (there is no user to act as yet, or any more). */
+export function auditAsSystem(db: Db, facts: RequestFacts, row: SystemAudit) {
+  return db.execute(sql`select app.audit_system(${row.tenantId}, ${row.actorType}, ${row.actorId}, ${row.action}, ${row.targetType ?? null},
+    ${row.targetId ?? null}, ${row.success}, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(row.details ?? {})}::jsonb)`);
+}
+
+/** An audit row written as the acting user, under RLS. */
+export function auditAsUser(db: Db, facts: RequestFacts, principal: Principal, row: Omit<SystemAudit, "tenantId" | "actorType" | "actorId">) {
+  return db.insert(auditLog).values({
+    tenantId: principal.tenantId,
+    actorType: principal.kind,
+    actorId: principal.userId,
+    action: row.action,
+    targetType: row.targetType ?? null,
+    targetId: row.targetId ?? null,
+    success: row.success,
+    ip: facts.ip,
+    userAgent: facts.userAgent,
+    requestId: facts.requestId,
+    details: row.details ?? {},
+  });
+}
+
+/**
+ * For a statement that decides itself whether to write the row (`insert into audit_log ${AUDIT_COLUMNS}
+ * select ${auditValues(…)} from <rows that changed>`): the values of a successful action by the caller.
+ * `targetId` may be SQL, such as a column of those rows.
+ */
+export function auditValues(facts: RequestFacts, principal: Principal, row: { action: string; targetType: string; targetId: SQL | string; details?: Record<string, unknown> }) {
+  return sql`${principal.tenantId}::uuid, ${principal.kind}, ${principal.userId}, ${row.action}, ${row.targetType}, ${row.targetId}, true, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(row.details ?? {})}::jsonb`;
+}
+
+export const AUDIT_COLUMNS = sql.raw("(tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details)");
