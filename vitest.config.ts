@@ -13,6 +13,9 @@ import {
   TEST_PREVIOUS_JWT_KEY,
 } from "./test/support/test-constants.ts";
 
+// The Workers plugin runs wrangler's code: no telemetry, no update check, no Cloudflare fetches (LOCAL-STACK.md).
+Object.assign(process.env, { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" });
+
 export default defineConfig({
   test: {
     silent: "passed-only",
