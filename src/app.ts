@@ -23,16 +23,17 @@ import { registerDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
 import { tenantRoutes } from "./features/tenants/routes";
 
-/**
- * The request's path through the Worker: edge concerns in order (identity of the request, tracing, the access
- * log, method and CORS checks, headers, body rules, configuration), then one router per feature. Every error
- * on the way ends in `renderError`.
- */
 export interface AppOptions {
   /** The time source for every request (ms since the epoch). Tests pass a controllable clock. */
   clock?: () => number;
 }
 
+/**
+ * The request's path through the Worker: edge concerns in order (the request's time and id, tracing, the
+ * access log, ignored identity headers, method and CORS checks, headers, body rules, configuration, the per-IP
+ * limit of anonymous routes), then one router per feature, whose routes authenticate and authorise
+ * themselves (src/auth). Every error on the way ends in `renderError`.
+ */
 export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   const app = createRouter();
   const clock = options.clock ?? Date.now;

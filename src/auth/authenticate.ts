@@ -1,15 +1,14 @@
-import type { MiddlewareHandler } from "hono";
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
+import { decodeJwt } from "jose";
+import { MAX_TOKEN_LENGTH } from "../constants";
 import type { HitResult } from "../durable/rate-limiter";
 import type { AppEnv } from "../edge/context";
 import { AppError } from "../edge/errors";
 import { log } from "../edge/logger";
-import { blockedFor, limiterFor, rememberBlocked, setRateLimitHeaders, userLimits } from "./limiter";
-import { loadPrincipal } from "./principal";
-import { decodeJwt } from "jose";
-import { MAX_TOKEN_LENGTH } from "../constants";
 import { authenticateApiKey, isApiKey, keyPrefix } from "./api-keys";
+import { blockedFor, limiterFor, rememberBlocked, setRateLimitHeaders, userLimits } from "./limiter";
 import { verifyExternalToken } from "./oidc";
+import { loadPrincipal } from "./principal";
 import { type AccessIdentity, verifyAccessToken } from "./tokens";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
@@ -21,7 +20,6 @@ export function bearerToken(c: Context<AppEnv>): string {
   }
   return match[1]!;
 }
-
 
 /** Our tokens, or those of a tenant's external OIDC issuer: the (unverified) `iss` only picks the verifier. */
 async function verifyBearer(c: Context<AppEnv>, token: string, now: number): Promise<AccessIdentity> {
