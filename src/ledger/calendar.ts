@@ -1,0 +1,114 @@
+/**
+ * Leave is counted in calendar days of the employee's own time zone, never in instants shifted by UTC: a day
+ * off in Honolulu is one day even while UTC has already moved on. Dates here are plain `YYYY-MM-DD` strings;
+ * arithmetic runs on day numbers (days since 1970-01-01), which have no time zone at all.
+ */
+export type PlainDate = string & { readonly __plainDate: unique symbol };
+
+const PLAIN_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+const DAY_MS = 86_400_000;
+
+/** The date, or null if `value` is not a real calendar date (2026-02-30 is not). */
+export function parsePlainDate(value: string): PlainDate | null {
+  const match = PLAIN_DATE.exec(value);
+  if (!match) return null;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const ms = Date.UTC(year, month - 1, day);
+  const back = new Date(ms);
+  if (back.getUTCFullYear() !== year || back.getUTCMonth() !== month - 1 || back.getUTCDate() !== day) return null;
+  return value as PlainDate;
+}
+
+export function toDayNumber(date: PlainDate): number {
+  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
+  return Date.UTC(year, month - 1, day) / DAY_MS;
+}
+
+export function fromDayNumber(dayNumber: number): PlainDate {
+  return new Date(dayNumber * DAY_MS).toISOString().slice(0, 10) as PlainDate;
+}
+
+export function addDays(date: PlainDate, days: number): PlainDate {
+  return fromDayNumber(toDayNumber(date) + days);
+}
+
+/** ISO weekday: 1 = Monday … 7 = Sunday. */
+export function isoWeekday(date: PlainDate): number {
+  const weekday = new Date(toDayNumber(date) * DAY_MS).getUTCDay();
+  return weekday === 0 ? 7 : weekday;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date at `instantMs` in `timeZone` (an IANA name), e.g. "today" for an employee. */
+export function dateIn(timeZone: string, instantMs: number): PlainDate {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    formatters.set(timeZone, formatter);
+  }
+  const parts = Object.fromEntries(formatter.formatToParts(new Date(instantMs)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}` as PlainDate;
+}
+
+/** The month a date falls in, as an accrual period: `2026-11`, first and last day. */
+export function monthOf(date: PlainDate): { key: string; first: PlainDate; last: PlainDate } {
+  const [year, month] = date.split("-").map(Number) as [number, number];
+  const first = `${date.slice(0, 7)}-01` as PlainDate;
+  const last = fromDayNumber(Date.UTC(year, month, 1) / DAY_MS - 1);
+  return { key: date.slice(0, 7), first, last };
+}
+
+/** The last day of the leave year a date falls in (calendar years). */
+export function yearEndOf(date: PlainDate): PlainDate {
+  return `${date.slice(0, 4)}-12-31` as PlainDate;
+}
+
+/** Which days are worked: ISO weekdays of the work week, minus the tenant's holidays. */
+export interface WorkCalendar {
+  workWeek: ReadonlySet<number>;
+  holidays: ReadonlySet<string>;
+}
+
+export const MONDAY_TO_FRIDAY: ReadonlySet<number> = new Set([1, 2, 3, 4, 5]);
+
+export function isWorkingDay(calendar: WorkCalendar, date: PlainDate): boolean {
+  return calendar.workWeek.has(isoWeekday(date)) && !calendar.holidays.has(date);
+}
+
+/** A request starts in the morning or the afternoon of its first day and ends at midday or the evening of its last. */
+export type StartPart = "morning" | "afternoon";
+export type EndPart = "midday" | "evening";
+
+export interface DayCharge {
+  date: PlainDate;
+  /** 1 for a whole working day, 0.5 for half of one; non-working days are left out. */
+  amount: 1 | 0.5;
+  /** Which half of the day, when only half is taken. */
+  half: "morning" | "afternoon" | null;
+}
+
+/**
+ * The working days a request covers and what each costs. `start` to `end` inclusive; starting in the
+ * afternoon takes only the second half of the first day, ending at midday only the first half of the last.
+ * Returns null when the parts leave nothing of a one-day request (afternoon until midday).
+ */
+export function chargedDays(calendar: WorkCalendar, start: PlainDate, end: PlainDate, startPart: StartPart = "morning", endPart: EndPart = "evening"): DayCharge[] | null {
+  const first = toDayNumber(start);
+  const last = toDayNumber(end);
+  if (last < first) return null;
+  if (first === last && startPart === "afternoon" && endPart === "midday") return null;
+  const days: DayCharge[] = [];
+  for (let n = first; n <= last; n++) {
+    const date = fromDayNumber(n);
+    if (!isWorkingDay(calendar, date)) continue;
+    const afternoonOnly = n === first && startPart === "afternoon";
+    const morningOnly = n === last && endPart === "midday";
+    days.push(afternoonOnly ? { date, amount: 0.5, half: "afternoon" } : morningOnly ? { date, amount: 0.5, half: "morning" } : { date, amount: 1, half: null });
+  }
+  return days;
+}
+
+export function totalCharge(days: DayCharge[]): number {
+  return days.reduce((sum, day) => sum + day.amount, 0);
+}
