@@ -25,6 +25,8 @@ import type { AccessIdentity } from "./tokens";
 export type ExternalIssuer = Config["OIDC_ISSUERS"][number];
 
 const ALGORITHMS = ["RS256", "ES256"];
+/** A JWKS is a few keys; anything this big is not one. */
+const MAX_JWKS_CHARS = 64 * 1024;
 const unauthorized = (reason: string) => new AppError("UNAUTHORIZED", "Invalid or expired token", { reason });
 
 interface CachedJwks {
@@ -46,7 +48,9 @@ const jwksKey = (issuer: string) => `jwks:${issuer}`;
 async function fetchJwks(issuer: ExternalIssuer, kv: KVNamespace, nowMs: number): Promise<CachedJwks> {
   const response = await fetch(issuer.jwks_uri, { signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS), headers: { Accept: "application/json" } });
   if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
-  const jwks = (await response.json()) as JSONWebKeySet;
+  const text = await response.text();
+  if (text.length > MAX_JWKS_CHARS) throw new Error("JWKS too large");
+  const jwks = JSON.parse(text) as JSONWebKeySet;
   if (!Array.isArray(jwks?.keys)) throw new Error("JWKS has no keys array");
   const cached = { jwks, fetchedAt: nowMs };
   jwksMemory.set(issuer.issuer, cached);

@@ -36,6 +36,7 @@ export const renderError: ErrorHandler<AppEnv> = (thrown, c) => {
         requestId: c.get("requestId"),
         route,
         traceId: c.get("trace")?.traceId,
+        userId: c.get("principal")?.userId,
       });
     }
   }

@@ -1,6 +1,8 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { BASE_URL, expectError, harbor, testEnv } from "../support/worker/harness";
+import { authApp } from "../support/worker/auth";
+import { people } from "../support/worker/callers";
+import { BASE_URL, expectError, harbor, resetDatabase, resetEdgeState, testEnv } from "../support/worker/harness";
 import { createProbeApp } from "../support/worker/probe-app";
 
 const app = createProbeApp();
@@ -43,6 +45,18 @@ describe("Sentry reporting", () => {
     for (const secret of Object.values(SECRETS)) expect(envelopes).not.toContain(secret);
     expect(event.request.data).toBeUndefined();
     expect(event.request.cookies).toBeUndefined();
+  });
+
+  it("names the signed-in user of a failed request", async () => {
+    await Promise.all([resetDatabase(), resetEdgeState()]);
+    const { access_token } = await authApp().tokens(people.emma.email);
+    const ctx = createExecutionContext();
+    const res = await app.fetch(new Request(`${BASE_URL}/v1/boom-signed-in`, { headers: { Authorization: `Bearer ${access_token}` } }), testEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    const error = await expectError(res, 500, "INTERNAL_ERROR");
+    const [event] = await eventsFor(error.request_id);
+    expect(event?.user).toEqual({ id: people.emma.userId });
+    expect(JSON.stringify(event)).not.toContain(access_token);
   });
 
   it("does not report client errors", async () => {

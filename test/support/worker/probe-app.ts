@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createApp } from "../../../src/app";
+import { authenticate } from "../../../src/auth/authenticate";
 
 export const ProbeBody = z.object({
   name: z.string().min(1),
@@ -23,6 +24,9 @@ export function createProbeApp() {
   );
   app.get("/v1/boom", () => {
     throw new Error("secret internals: password=hunter2 at db.internal:5432");
+  });
+  app.get("/v1/boom-signed-in", authenticate(), () => {
+    throw new Error("failure after authentication");
   });
   return app;
 }
