@@ -58,9 +58,17 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   );
   app.use(corsFromConfig());
   app.use(
+    // The headers that matter for a JSON API; the browser-page legacy ones (X-XSS-Protection, X-Download-Options,
+    // …) are left out: every header is work on every response.
     secureHeaders({
       strictTransportSecurity: "max-age=63072000; includeSubDomains",
       crossOriginResourcePolicy: "same-site",
+      crossOriginOpenerPolicy: false,
+      originAgentCluster: false,
+      xDnsPrefetchControl: false,
+      xDownloadOptions: false,
+      xPermittedCrossDomainPolicies: false,
+      xXssProtection: false,
     }),
   );
   app.use(contentSecurityPolicy());

@@ -9,7 +9,7 @@ export function routePattern(c: AppContext): string {
   return route?.path ?? "(unmatched)";
 }
 
-/** One JSON line per request. Headers are not logged at all; sensitive query values are redacted. */
+/** One JSON line per request. No header is logged but User-Agent; sensitive query values are redacted. */
 export const accessLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const started = performance.now();
   await next();
@@ -17,7 +17,7 @@ export const accessLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   log(status >= 500 ? "error" : "info", "request", {
     method: c.req.method,
     route: routePattern(c),
-    path: redactUrl(new URL(c.req.url)),
+    path: c.req.url.includes("?") ? redactUrl(new URL(c.req.url)) : c.req.path,
     status,
     duration_ms: Math.round((performance.now() - started) * 100) / 100,
     request_id: c.get("requestId"),
@@ -25,5 +25,5 @@ export const accessLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
     user_agent: c.req.header("user-agent"),
     user_id: c.get("principal")?.userId,
     permission_cache: c.get("permissionCache"),
-  });
+  }, { redacted: true });
 };
