@@ -19,6 +19,7 @@ import { meRoutes } from "./features/me/routes";
 import { userRoutes } from "./features/users/routes";
 import { auditRoutes } from "./features/audit/routes";
 import { apiKeyRoutes } from "./features/api-keys/routes";
+import { policyRoutes } from "./features/policies/routes";
 import { registerDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
 import { tenantRoutes } from "./features/tenants/routes";
@@ -84,6 +85,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", userRoutes);
   app.route("/", auditRoutes);
   app.route("/", apiKeyRoutes);
+  app.route("/", policyRoutes);
   registerDocs(app);
 
   app.notFound(renderNotFound);

@@ -54,6 +54,8 @@ describe("migrations", () => {
       "audit_log:truetrue",
       "credentials:truetrue",
       "employees:truetrue",
+      "leave_policies:truetrue",
+      "policy_assignments:truetrue",
       "refresh_tokens:truetrue",
       "role_assignments:truetrue",
       "tenants:truetrue",

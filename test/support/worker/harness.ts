@@ -49,7 +49,7 @@ export function superuserSql() {
   return neon(inject("superuserDatabaseUrl"));
 }
 
-const TABLES = ["audit_log", "refresh_tokens", "credentials", "role_assignments", "employees", "users", "tenants"];
+const TABLES = ["policy_assignments", "leave_policies", "api_keys", "audit_log", "refresh_tokens", "credentials", "role_assignments", "employees", "users", "tenants"];
 
 /** Puts the database back to the demo seed. The audit log refuses TRUNCATE; as superuser, tests skip its triggers. */
 export async function resetDatabase(): Promise<void> {

@@ -1,0 +1,96 @@
+import { sql } from "drizzle-orm";
+import { check, date, foreignKey, index, integer, numeric, pgEnum, pgPolicy, pgTable, smallint, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
+import { TENANT_SLUG_PATTERN, appRole, employees, tenants } from "./identity";
+
+const tenantId = sql`(select app.tenant_id())`;
+const userId = sql`(select app.user_id())`;
+const employeeId = sql`(select app.employee_id())`;
+const policyManagers = sql`(select app.has_any_role(array['hr_admin','system_admin']))`;
+const tenantReaders = sql`(select app.has_any_role(array['hr_admin','system_admin','auditor']))`;
+
+export const POLICY_UNITS = ["day", "half_day", "hour"] as const;
+export const ACCRUAL_PERIODS = ["none", "monthly", "yearly"] as const;
+export const policyUnitEnum = pgEnum("policy_unit", POLICY_UNITS);
+export const accrualPeriodEnum = pgEnum("accrual_period", ACCRUAL_PERIODS);
+
+/** Policy keys follow the same rule as tenant slugs: `pto-standard`. */
+export const POLICY_KEY_PATTERN = TENANT_SLUG_PATTERN;
+const amount = (name: string) => numeric(name, { precision: 10, scale: 4, mode: "number" });
+
+/**
+ * Leave policies, versioned: a change is a new row with the next version, never an edit, so every past
+ * posting can be explained by the policy that was in force. The app role may INSERT and SELECT only.
+ */
+export const leavePolicies = pgTable(
+  "leave_policies",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    key: text("key").notNull(),
+    version: integer("version").notNull(),
+    name: text("name").notNull(),
+    unit: policyUnitEnum("unit").notNull(),
+    accrualPeriod: accrualPeriodEnum("accrual_period").notNull().default("none"),
+    accrualAmount: amount("accrual_amount").notNull().default(0),
+    /** The most a balance may hold; accruals stop at it. */
+    maxBalance: amount("max_balance"),
+    carryoverCap: amount("carryover_cap"),
+    carryoverExpiryMonths: smallint("carryover_expiry_months"),
+    negativeAllowance: amount("negative_allowance").notNull().default(0),
+    waitingPeriodDays: integer("waiting_period_days").notNull().default(0),
+    approvalsRequired: smallint("approvals_required").notNull().default(1),
+    approvalTtlHours: integer("approval_ttl_hours").notNull().default(168),
+    effectiveFrom: date("effective_from").notNull(),
+    createdBy: uuid("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("leave_policies_key_version_key").on(t.tenantId, t.key, t.version),
+    check("leave_policies_key_format", sql`${t.key} ~ ${sql.raw(`'${POLICY_KEY_PATTERN.source}'`)}`),
+    check("leave_policies_version_positive", sql`${t.version} >= 1`),
+    check("leave_policies_amounts", sql`${t.accrualAmount} >= 0 and coalesce(${t.maxBalance}, 0) >= 0 and coalesce(${t.carryoverCap}, 0) >= 0 and ${t.negativeAllowance} >= 0`),
+    check("leave_policies_accrual", sql`(${t.accrualPeriod} = 'none') = (${t.accrualAmount} = 0)`),
+    check("leave_policies_carryover_expiry", sql`${t.carryoverExpiryMonths} is null or ${t.carryoverExpiryMonths} between 1 and 36`),
+    check("leave_policies_approvals", sql`${t.approvalsRequired} in (1, 2) and ${t.approvalTtlHours} > 0 and ${t.waitingPeriodDays} >= 0`),
+    pgPolicy("leave_policies_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId}` }),
+    pgPolicy("leave_policies_insert", {
+      for: "insert",
+      to: appRole,
+      withCheck: sql`${t.tenantId} = ${tenantId} and ${policyManagers} and ${t.createdBy} = ${userId}`,
+    }),
+  ],
+).enableRLS();
+
+/** Which employee is under which policy, from when until when (an open end means still assigned). */
+export const policyAssignments = pgTable(
+  "policy_assignments",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    employeeId: uuid("employee_id").notNull(),
+    policyKey: text("policy_key").notNull(),
+    startsOn: date("starts_on").notNull(),
+    endsOn: date("ends_on"),
+    createdBy: uuid("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("policy_assignments_start_key").on(t.tenantId, t.employeeId, t.policyKey, t.startsOn),
+    foreignKey({ name: "policy_assignments_employee_fk", columns: [t.tenantId, t.employeeId], foreignColumns: [employees.tenantId, employees.id] }),
+    index("policy_assignments_policy_idx").on(t.tenantId, t.policyKey),
+    check("policy_assignments_dates", sql`${t.endsOn} is null or ${t.endsOn} >= ${t.startsOn}`),
+    pgPolicy("policy_assignments_select", {
+      for: "select",
+      to: appRole,
+      using: sql`${t.tenantId} = ${tenantId} and (${t.employeeId} = ${employeeId} or ${tenantReaders} or exists (
+        select 1 from employees e where e.id = ${t.employeeId} and e.manager_id = ${employeeId}))`,
+    }),
+    pgPolicy("policy_assignments_insert", { for: "insert", to: appRole, withCheck: sql`${t.tenantId} = ${tenantId} and ${policyManagers}` }),
+    pgPolicy("policy_assignments_update", {
+      for: "update",
+      to: appRole,
+      using: sql`${t.tenantId} = ${tenantId} and ${policyManagers}`,
+      withCheck: sql`${t.tenantId} = ${tenantId}`,
+    }),
+  ],
+).enableRLS();
