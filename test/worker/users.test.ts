@@ -195,6 +195,10 @@ describe("creating and changing users", () => {
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ manager_id: people.hana.employeeId, time_zone: "Europe/Paris" });
     await expectError(await patch(people.eli.employeeId, { manager_id: people.eli.employeeId }), 400, "VALIDATION_FAILED");
+    // Mike manages Emma; making Emma Mike's manager would close a loop.
+    await expectError(await patch(people.mike.employeeId, { manager_id: people.emma.employeeId }), 409, "CONFLICT");
+    const [mike] = (await superuserSql()`select manager_id from employees where id = ${people.mike.employeeId}`) as [{ manager_id: string | null }];
+    expect(mike.manager_id).toBeNull();
     await expectError(await patch(people.eli.employeeId, {}), 400, "VALIDATION_FAILED");
     await expectError(await patch(people.gus.employeeId, { time_zone: "UTC" }), 404, "RESOURCE_NOT_FOUND");
   });

@@ -1,4 +1,4 @@
-import { eq, sql } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { limiterFor } from "../../auth/limiter";
 import { can } from "../../auth/permissions";
 import { type Principal, userCaller } from "../../auth/principal";
@@ -154,17 +154,30 @@ export async function updateEmployee(
   change: { managerId?: string | null; timeZone?: string },
 ) {
   if (change.managerId === employeeId) throw new AppError("VALIDATION_FAILED", "An employee cannot manage themself", { issues: [{ path: "manager_id", message: "must not be the employee", code: "custom" }] });
-  const [rows] = await runInDatabase(config, userCaller(principal), (db) => [
+  // The new manager's own chain of managers must not lead back to this employee (no management cycles).
+  const newManager = change.managerId ?? null;
+  const [rows, cycles] = await runInDatabase(config, userCaller(principal), (db) => [
     db
       .update(employees)
       .set({ ...(change.managerId !== undefined ? { managerId: change.managerId } : {}), ...(change.timeZone ? { timeZone: change.timeZone } : {}) })
-      .where(eq(employees.id, employeeId))
+      .where(and(eq(employees.id, employeeId), sql`not exists (${managerChainContains(newManager, employeeId)})`))
       .returning(),
+    db.execute<{ cycle: boolean }>(sql`select exists (${managerChainContains(newManager, employeeId)}) as cycle`),
     db.execute(sql`insert into audit_log ${AUDIT_COLUMNS}
       select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id: change.managerId, time_zone: change.timeZone } })}
-      where exists (select 1 from employees where id = ${employeeId})`),
+      where exists (select 1 from employees where id = ${employeeId}) and not exists (${managerChainContains(newManager, employeeId)})`),
   ]);
+  if (cycles.rows[0]?.cycle) throw new AppError("CONFLICT", "That manager reports, directly or not, to this employee");
   const employee = rows[0];
   if (!employee) throw new AppError("RESOURCE_NOT_FOUND", "No such employee");
   return employee;
+}
+
+/** Rows if `employeeId` is `managerId` or one of the managers above them (bounded walk). */
+function managerChainContains(managerId: string | null, employeeId: string) {
+  return sql`with recursive chain (id, manager_id, depth) as (
+      select id, manager_id, 1 from employees where id = ${managerId}::uuid
+      union all
+      select e.id, e.manager_id, c.depth + 1 from employees e join chain c on e.id = c.manager_id where c.depth < 1000
+    ) select 1 from chain where id = ${employeeId}::uuid`;
 }
