@@ -1,10 +1,10 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import { newApiKey } from "../../auth/api-keys";
-import { authenticate } from "../../auth/authenticate";
 import { limiterFor } from "../../auth/limiter";
-import { PERMISSIONS, type Permission, requirePermission } from "../../auth/permissions";
+import { PERMISSIONS, type Permission } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
+import { signedIn } from "../../auth/guard";
 import { runInDatabase } from "../../db/door";
 import { ROLES, apiKeys } from "../../db/schema";
 import { AppError } from "../../edge/errors";
@@ -35,7 +35,6 @@ const CreateBody = z
 const KeyParams = z.object({ key_id: z.uuid().openapi({ param: { name: "key_id", in: "path" } }) });
 const ListQuery = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(100).default(20) });
 
-const guard = () => [authenticate(), requirePermission("apikey:manage")];
 const ERRORS = errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RESOURCE_NOT_FOUND", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS);
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
@@ -78,8 +77,7 @@ const create = createRoute({
   path: "/v1/api-keys",
   tags: ["API keys"],
   summary: "Create a service API key (System Admin). The key is shown once.",
-  security: [{ bearer: [] }],
-  middleware: guard(),
+  ...signedIn("apikey:manage"),
   request: { body: jsonBody(CreateBody) },
   responses: { 201: jsonResponse("Created", NewApiKeySchema), ...ERRORS },
 });
@@ -89,8 +87,7 @@ const list = createRoute({
   path: "/v1/api-keys",
   tags: ["API keys"],
   summary: "List the tenant's API keys (no secrets)",
-  security: [{ bearer: [] }],
-  middleware: guard(),
+  ...signedIn("apikey:manage"),
   request: { query: ListQuery },
   responses: {
     200: jsonResponse("A page", z.object({ data: z.array(ApiKeySchema), total: z.number().int(), offset: z.number().int(), limit: z.number().int() })),
@@ -103,8 +100,7 @@ const rotate = createRoute({
   path: "/v1/api-keys/{key_id}/rotate",
   tags: ["API keys"],
   summary: "Replace a key's secret; the old secret stops working at once",
-  security: [{ bearer: [] }],
-  middleware: guard(),
+  ...signedIn("apikey:manage"),
   request: { params: KeyParams },
   responses: { 200: jsonResponse("Rotated", NewApiKeySchema), ...ERRORS },
 });
@@ -114,8 +110,7 @@ const revoke = createRoute({
   path: "/v1/api-keys/{key_id}",
   tags: ["API keys"],
   summary: "Revoke a key; it stops working at once",
-  security: [{ bearer: [] }],
-  middleware: guard(),
+  ...signedIn("apikey:manage"),
   request: { params: KeyParams },
   responses: { 204: { description: "Revoked" }, ...ERRORS },
 });

@@ -1,8 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { and, desc, eq, lt } from "drizzle-orm";
-import { authenticate } from "../../auth/authenticate";
-import { requirePermission } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
+import { signedIn } from "../../auth/guard";
 import { runInDatabase } from "../../db/door";
 import { auditLog } from "../../db/schema";
 import { AppError } from "../../edge/errors";
@@ -56,8 +55,7 @@ const listAudit = createRoute({
   path: "/v1/audit",
   tags: ["Audit"],
   summary: "The tenant's audit log, newest first (HR Admin, System Admin, Auditor)",
-  security: [{ bearer: [] }],
-  middleware: [authenticate(), requirePermission("audit:read")] as const,
+  ...signedIn("audit:read"),
   request: { query: AuditQuery },
   responses: {
     200: jsonResponse("A page of entries", AuditPage),

@@ -1,6 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { authenticate } from "../../auth/authenticate";
-import { requirePermission } from "../../auth/permissions";
+import { signedIn } from "../../auth/guard";
 import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
 import { PasswordLoginBody, PinLoginBody, RefreshBody, TokenPairSchema, UnlockBody } from "./schemas";
 import { requestFacts } from "../audit/record";
@@ -54,8 +53,7 @@ const logoutAllRoute = createRoute({
   tags: ["Authentication"],
   summary: "End every session of the caller",
   description: "Refresh tokens are revoked and every access token is refused from its very next request.",
-  security: [{ bearer: [] }],
-  middleware: [authenticate()] as const,
+  ...signedIn(),
   responses: { 204: { description: "All sessions ended" }, ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS) },
 });
 
@@ -64,8 +62,7 @@ const unlockRoute = createRoute({
   path: "/v1/auth/unlock",
   tags: ["Authentication"],
   summary: "End a login lockout (System Admin). Audited.",
-  security: [{ bearer: [] }],
-  middleware: [authenticate(), requirePermission("account:unlock")] as const,
+  ...signedIn("account:unlock"),
   request: { body: jsonBody(UnlockBody) },
   responses: { 204: { description: "Unlocked" }, ...errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", ...COMMON_ERRORS) },
 });

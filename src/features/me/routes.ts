@@ -5,9 +5,9 @@ import { systemCaller } from "../../db/claims";
 import { requestFacts } from "../audit/record";
 import { NewPassword } from "../users/schemas";
 import { setCredentials } from "../users/service";
-import { authenticate } from "../../auth/authenticate";
 import { PERMISSIONS, type Permission, permissionsOf } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
+import { signedIn } from "../../auth/guard";
 import { runInDatabase } from "../../db/door";
 import { ROLES, employees, users } from "../../db/schema";
 import { AppError } from "../../edge/errors";
@@ -29,8 +29,7 @@ const me = createRoute({
   path: "/v1/me",
   tags: ["Identity"],
   summary: "The caller: user, tenant, roles and employee record",
-  security: [{ bearer: [] }],
-  middleware: [authenticate()] as const,
+  ...signedIn(),
   responses: {
     200: jsonResponse("The caller", MeSchema),
     ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
@@ -46,8 +45,7 @@ const myPermissions = createRoute({
   path: "/v1/me/permissions",
   tags: ["Identity"],
   summary: "What the caller's roles allow (from the permission cache, no database read)",
-  security: [{ bearer: [] }],
-  middleware: [authenticate()] as const,
+  ...signedIn(),
   responses: {
     200: jsonResponse("Roles and permissions", PermissionsSchema),
     ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
@@ -61,8 +59,7 @@ const changePassword = createRoute({
   path: "/v1/me/password",
   tags: ["Identity"],
   summary: "Change your password; every session ends (log in again). Audited.",
-  security: [{ bearer: [] }],
-  middleware: [authenticate()] as const,
+  ...signedIn(),
   request: { body: jsonBody(ChangePasswordBody) },
   responses: { 204: { description: "Changed" }, ...errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS) },
 });

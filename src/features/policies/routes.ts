@@ -1,6 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticate } from "../../auth/authenticate";
-import { requirePermission } from "../../auth/permissions";
+import { signedIn } from "../../auth/guard";
 import { AppError } from "../../edge/errors";
 import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
 import { requestFacts } from "../audit/record";
@@ -8,16 +7,13 @@ import { AssignBody, AssignmentResult, CreatePolicyBody, EndAssignmentBody, Poli
 import { changeAssignments, currentPolicies, policyVersions, policyView, writePolicyVersion } from "./service";
 
 const ERRORS = errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RESOURCE_NOT_FOUND", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS);
-const manage = () => [authenticate(), requirePermission("policy:manage")];
-const read = () => [authenticate(), requirePermission("self:read")];
 
 const createPolicy = createRoute({
   method: "post",
   path: "/v1/policies",
   tags: ["Policies"],
   summary: "Create a leave policy, version 1 (HR Admin, System Admin). Audited.",
-  security: [{ bearer: [] }],
-  middleware: manage(),
+  ...signedIn("policy:manage"),
   request: { body: jsonBody(CreatePolicyBody) },
   responses: { 201: jsonResponse("Created", PolicySchema), ...errorResponses("CONFLICT"), ...ERRORS },
 });
@@ -27,8 +23,7 @@ const revisePolicy = createRoute({
   path: "/v1/policies/{key}/versions",
   tags: ["Policies"],
   summary: "Change a policy: a new version; history is never rewritten. Audited.",
-  security: [{ bearer: [] }],
-  middleware: manage(),
+  ...signedIn("policy:manage"),
   request: { params: PolicyParams, body: jsonBody(PolicyRules) },
   responses: { 201: jsonResponse("The new version", PolicySchema), ...errorResponses("CONFLICT"), ...ERRORS },
 });
@@ -38,8 +33,7 @@ const listPolicies = createRoute({
   path: "/v1/policies",
   tags: ["Policies"],
   summary: "The current version of every policy of the tenant",
-  security: [{ bearer: [] }],
-  middleware: read(),
+  ...signedIn("self:read"),
   responses: { 200: jsonResponse("Policies", z.object({ data: z.array(PolicySchema) })), ...ERRORS },
 });
 
@@ -48,8 +42,7 @@ const getPolicy = createRoute({
   path: "/v1/policies/{key}",
   tags: ["Policies"],
   summary: "Every version of one policy, newest first",
-  security: [{ bearer: [] }],
-  middleware: read(),
+  ...signedIn("self:read"),
   request: { params: PolicyParams },
   responses: { 200: jsonResponse("Versions", z.object({ data: z.array(PolicySchema) })), ...ERRORS },
 });
@@ -59,8 +52,7 @@ const assign = createRoute({
   path: "/v1/policies/{key}/assignments",
   tags: ["Policies"],
   summary: "Assign a policy to employees, in bulk (HR Admin, System Admin). Already assigned ones are left as they are. Audited.",
-  security: [{ bearer: [] }],
-  middleware: manage(),
+  ...signedIn("policy:manage"),
   request: { params: PolicyParams, body: jsonBody(AssignBody) },
   responses: { 200: jsonResponse("Newly assigned employees", AssignmentResult), ...ERRORS },
 });
@@ -70,8 +62,7 @@ const unassign = createRoute({
   path: "/v1/policies/{key}/assignments/end",
   tags: ["Policies"],
   summary: "End employees' assignments to a policy on a date, in bulk. Audited.",
-  security: [{ bearer: [] }],
-  middleware: manage(),
+  ...signedIn("policy:manage"),
   request: { params: PolicyParams, body: jsonBody(EndAssignmentBody) },
   responses: { 200: jsonResponse("Employees whose assignment ended", AssignmentResult), ...ERRORS },
 });

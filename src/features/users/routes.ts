@@ -1,10 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { authenticate } from "../../auth/authenticate";
-import { requirePermission } from "../../auth/permissions";
 import { ROLES } from "../../db/schema";
 import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
 import { requestFacts } from "../audit/record";
 import { hashPassword, hashPin } from "../../auth/secrets";
+import { signedIn } from "../../auth/guard";
 import { NewPassword, TimeZone } from "./schemas";
 import { changeRole, createUser, deactivate, setCredentials, updateEmployee } from "./service";
 
@@ -20,8 +19,7 @@ const assignRole = createRoute({
   tags: ["Users"],
   summary: "Grant a role (HR Admin, System Admin; only a System Admin grants System Admin)",
   description: "Takes effect on the user's very next request. Audited.",
-  security: [{ bearer: [] }],
-  middleware: [authenticate(), requirePermission("role:assign")] as const,
+  ...signedIn("role:assign"),
   request: { params: UserParams, body: jsonBody(RoleBody) },
   responses: { 200: jsonResponse("The role is held", RoleChange), ...ERRORS },
 });
@@ -32,8 +30,7 @@ const removeRole = createRoute({
   tags: ["Users"],
   summary: "Remove a role",
   description: "Takes effect on the user's very next request. Audited.",
-  security: [{ bearer: [] }],
-  middleware: [authenticate(), requirePermission("role:assign")] as const,
+  ...signedIn("role:assign"),
   request: { params: RoleParams },
   responses: { 200: jsonResponse("The role is not held", RoleChange), ...ERRORS },
 });
@@ -43,8 +40,7 @@ const deactivateUser = createRoute({
   path: "/v1/users/{user_id}/deactivate",
   tags: ["Users"],
   summary: "Deactivate a user: every session ends at once",
-  security: [{ bearer: [] }],
-  middleware: [authenticate(), requirePermission("user:manage")] as const,
+  ...signedIn("user:manage"),
   request: { params: UserParams },
   responses: { 204: { description: "Deactivated" }, ...errorResponses("CONFLICT"), ...ERRORS },
 });
@@ -79,8 +75,7 @@ const createUserRoute = createRoute({
   path: "/v1/users",
   tags: ["Users"],
   summary: "Create a user with their employee record and roles (HR Admin, System Admin). Audited.",
-  security: [{ bearer: [] }],
-  middleware: [authenticate(), requirePermission("user:manage")] as const,
+  ...signedIn("user:manage"),
   request: { body: jsonBody(CreateUserBody) },
   responses: { 201: jsonResponse("Created", CreatedUser), ...errorResponses("CONFLICT"), ...ERRORS },
 });
@@ -90,8 +85,7 @@ const updateEmployeeRoute = createRoute({
   path: "/v1/employees/{employee_id}",
   tags: ["Users"],
   summary: "Set an employee's manager or time zone (HR Admin, System Admin). Audited.",
-  security: [{ bearer: [] }],
-  middleware: [authenticate(), requirePermission("user:manage")] as const,
+  ...signedIn("user:manage"),
   request: { params: EmployeeParams, body: jsonBody(UpdateEmployeeBody) },
   responses: { 200: jsonResponse("Updated", EmployeeSchema), ...errorResponses("CONFLICT"), ...ERRORS },
 });
@@ -101,8 +95,7 @@ const resetPasswordRoute = createRoute({
   path: "/v1/users/{user_id}/password",
   tags: ["Users"],
   summary: "Set a user's password (HR Admin, System Admin); every session of the user ends. Audited.",
-  security: [{ bearer: [] }],
-  middleware: [authenticate(), requirePermission("user:manage")] as const,
+  ...signedIn("user:manage"),
   request: { params: UserParams, body: jsonBody(PasswordBody) },
   responses: { 204: { description: "Set" }, ...ERRORS },
 });
@@ -112,8 +105,7 @@ const resetPinRoute = createRoute({
   path: "/v1/users/{user_id}/pin",
   tags: ["Users"],
   summary: "Set a user's kiosk PIN (HR Admin, System Admin); every session of the user ends. Audited.",
-  security: [{ bearer: [] }],
-  middleware: [authenticate(), requirePermission("user:manage")] as const,
+  ...signedIn("user:manage"),
   request: { params: UserParams, body: jsonBody(PinBody) },
   responses: { 204: { description: "Set" }, ...ERRORS },
 });

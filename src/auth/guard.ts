@@ -1,0 +1,15 @@
+import type { MiddlewareHandler } from "hono";
+import type { AppEnv } from "../edge/context";
+import { authenticate } from "./authenticate";
+import { type Permission, requirePermission } from "./permissions";
+
+/**
+ * What a protected route declares: the bearer scheme in the OpenAPI document, and the middleware that
+ * authenticates the caller and, given a permission, authorises them.
+ */
+export function signedIn(permission?: Permission): { security: { bearer: string[] }[]; middleware: MiddlewareHandler<AppEnv>[] } {
+  return {
+    security: [{ bearer: [] }],
+    middleware: permission ? [authenticate(), requirePermission(permission)] : [authenticate()],
+  };
+}
