@@ -38,6 +38,9 @@ export function errorResponses(...codes: ErrorCode[]) {
 /** Errors any `/v1` route may answer with, whatever it does. */
 export const COMMON_ERRORS: ErrorCode[] = ["INTERNAL_ERROR", "CONFIG_INVALID", "SERVICE_UNAVAILABLE"];
 
+/** Errors any route behind `signedIn()` may answer with, besides its own. */
+export const SIGNED_IN_ERRORS: ErrorCode[] = ["UNAUTHORIZED", "FORBIDDEN", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS];
+
 /** A feature router: zod-openapi validation whose failures become 400 VALIDATION_FAILED with per-field details. */
 export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({

@@ -7,9 +7,9 @@ import { userCaller } from "../../auth/principal";
 import { signedIn } from "../../auth/guard";
 import { runInDatabase } from "../../db/door";
 import { ROLES, apiKeys } from "../../db/schema";
-import { AppError } from "../../edge/errors";
+import { AppError, type ErrorCode } from "../../edge/errors";
 import { log } from "../../edge/logger";
-import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
+import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
 import { AUDIT_COLUMNS, auditAsUser, auditValues, requestFacts } from "../audit/record";
 
 const KEY_ROLES = ROLES.filter((r) => r !== "system_admin") as [Exclude<(typeof ROLES)[number], "system_admin">, ...Exclude<(typeof ROLES)[number], "system_admin">[]];
@@ -35,7 +35,7 @@ const CreateBody = z
 const KeyParams = z.object({ key_id: z.uuid().openapi({ param: { name: "key_id", in: "path" } }) });
 const ListQuery = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(100).default(20) });
 
-const ERRORS = errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RESOURCE_NOT_FOUND", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS);
+const ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 type Row = typeof apiKeys.$inferSelect;
@@ -79,7 +79,7 @@ const create = createRoute({
   summary: "Create a service API key (System Admin). The key is shown once.",
   ...signedIn("apikey:manage"),
   request: { body: jsonBody(CreateBody) },
-  responses: { 201: jsonResponse("Created", NewApiKeySchema), ...ERRORS },
+  responses: { 201: jsonResponse("Created", NewApiKeySchema), ...errorResponses(...ERRORS) },
 });
 
 const list = createRoute({
@@ -91,7 +91,7 @@ const list = createRoute({
   request: { query: ListQuery },
   responses: {
     200: jsonResponse("A page", z.object({ data: z.array(ApiKeySchema), total: z.number().int(), offset: z.number().int(), limit: z.number().int() })),
-    ...ERRORS,
+    ...errorResponses(...ERRORS),
   },
 });
 
@@ -102,7 +102,7 @@ const rotate = createRoute({
   summary: "Replace a key's secret; the old secret stops working at once",
   ...signedIn("apikey:manage"),
   request: { params: KeyParams },
-  responses: { 200: jsonResponse("Rotated", NewApiKeySchema), ...ERRORS },
+  responses: { 200: jsonResponse("Rotated", NewApiKeySchema), ...errorResponses(...ERRORS) },
 });
 
 const revoke = createRoute({
@@ -112,7 +112,7 @@ const revoke = createRoute({
   summary: "Revoke a key; it stops working at once",
   ...signedIn("apikey:manage"),
   request: { params: KeyParams },
-  responses: { 204: { description: "Revoked" }, ...ERRORS },
+  responses: { 204: { description: "Revoked" }, ...errorResponses(...ERRORS) },
 });
 
 export const apiKeyRoutes = createRouter()

@@ -5,7 +5,7 @@ import { signedIn } from "../../auth/guard";
 import { runInDatabase } from "../../db/door";
 import { auditLog } from "../../db/schema";
 import { AppError } from "../../edge/errors";
-import { COMMON_ERRORS, createRouter, errorResponses, jsonResponse } from "../../edge/openapi";
+import { createRouter, errorResponses, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
 
 const MAX_PAGE = 200;
 
@@ -59,7 +59,7 @@ const listAudit = createRoute({
   request: { query: AuditQuery },
   responses: {
     200: jsonResponse("A page of entries", AuditPage),
-    ...errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
+    ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS),
   },
 });
 

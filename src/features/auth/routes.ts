@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
-import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
+import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
 import { PasswordLoginBody, PinLoginBody, RefreshBody, TokenPairSchema, UnlockBody } from "./schemas";
 import { requestFacts } from "../audit/record";
 import { login, logout, logoutAll, refresh, unlock } from "./service";
@@ -54,7 +54,7 @@ const logoutAllRoute = createRoute({
   summary: "End every session of the caller",
   description: "Refresh tokens are revoked and every access token is refused from its very next request.",
   ...signedIn(),
-  responses: { 204: { description: "All sessions ended" }, ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS) },
+  responses: { 204: { description: "All sessions ended" }, ...errorResponses(...SIGNED_IN_ERRORS) },
 });
 
 const unlockRoute = createRoute({
@@ -64,7 +64,7 @@ const unlockRoute = createRoute({
   summary: "End a login lockout (System Admin). Audited.",
   ...signedIn("account:unlock"),
   request: { body: jsonBody(UnlockBody) },
-  responses: { 204: { description: "Unlocked" }, ...errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", ...COMMON_ERRORS) },
+  responses: { 204: { description: "Unlocked" }, ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS) },
 });
 
 export const authRoutes = createRouter()

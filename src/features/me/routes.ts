@@ -11,7 +11,7 @@ import { signedIn } from "../../auth/guard";
 import { runInDatabase } from "../../db/door";
 import { ROLES, employees, users } from "../../db/schema";
 import { AppError } from "../../edge/errors";
-import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
+import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
 
 const MeSchema = z
   .object({
@@ -32,7 +32,7 @@ const me = createRoute({
   ...signedIn(),
   responses: {
     200: jsonResponse("The caller", MeSchema),
-    ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
+    ...errorResponses(...SIGNED_IN_ERRORS),
   },
 });
 
@@ -48,7 +48,7 @@ const myPermissions = createRoute({
   ...signedIn(),
   responses: {
     200: jsonResponse("Roles and permissions", PermissionsSchema),
-    ...errorResponses("UNAUTHORIZED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS),
+    ...errorResponses(...SIGNED_IN_ERRORS),
   },
 });
 
@@ -61,7 +61,7 @@ const changePassword = createRoute({
   summary: "Change your password; every session ends (log in again). Audited.",
   ...signedIn(),
   request: { body: jsonBody(ChangePasswordBody) },
-  responses: { 204: { description: "Changed" }, ...errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS) },
+  responses: { 204: { description: "Changed" }, ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS) },
 });
 
 export const meRoutes = createRouter()

@@ -1,12 +1,12 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
-import { AppError } from "../../edge/errors";
-import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
+import { AppError, type ErrorCode } from "../../edge/errors";
+import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
 import { requestFacts } from "../audit/record";
 import { AssignBody, AssignmentResult, CreatePolicyBody, EndAssignmentBody, PolicyParams, PolicyRules, PolicySchema } from "./schemas";
 import { changeAssignments, currentPolicies, policyVersions, policyView, writePolicyVersion } from "./service";
 
-const ERRORS = errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RESOURCE_NOT_FOUND", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS);
+const ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
 
 const createPolicy = createRoute({
   method: "post",
@@ -15,7 +15,7 @@ const createPolicy = createRoute({
   summary: "Create a leave policy, version 1 (HR Admin, System Admin). Audited.",
   ...signedIn("policy:manage"),
   request: { body: jsonBody(CreatePolicyBody) },
-  responses: { 201: jsonResponse("Created", PolicySchema), ...errorResponses("CONFLICT"), ...ERRORS },
+  responses: { 201: jsonResponse("Created", PolicySchema), ...errorResponses("CONFLICT", ...ERRORS) },
 });
 
 const revisePolicy = createRoute({
@@ -25,7 +25,7 @@ const revisePolicy = createRoute({
   summary: "Change a policy: a new version; history is never rewritten. Audited.",
   ...signedIn("policy:manage"),
   request: { params: PolicyParams, body: jsonBody(PolicyRules) },
-  responses: { 201: jsonResponse("The new version", PolicySchema), ...errorResponses("CONFLICT"), ...ERRORS },
+  responses: { 201: jsonResponse("The new version", PolicySchema), ...errorResponses("CONFLICT", ...ERRORS) },
 });
 
 const listPolicies = createRoute({
@@ -34,7 +34,7 @@ const listPolicies = createRoute({
   tags: ["Policies"],
   summary: "The current version of every policy of the tenant",
   ...signedIn("self:read"),
-  responses: { 200: jsonResponse("Policies", z.object({ data: z.array(PolicySchema) })), ...ERRORS },
+  responses: { 200: jsonResponse("Policies", z.object({ data: z.array(PolicySchema) })), ...errorResponses(...ERRORS) },
 });
 
 const getPolicy = createRoute({
@@ -44,7 +44,7 @@ const getPolicy = createRoute({
   summary: "Every version of one policy, newest first",
   ...signedIn("self:read"),
   request: { params: PolicyParams },
-  responses: { 200: jsonResponse("Versions", z.object({ data: z.array(PolicySchema) })), ...ERRORS },
+  responses: { 200: jsonResponse("Versions", z.object({ data: z.array(PolicySchema) })), ...errorResponses(...ERRORS) },
 });
 
 const assign = createRoute({
@@ -54,7 +54,7 @@ const assign = createRoute({
   summary: "Assign a policy to employees, in bulk (HR Admin, System Admin). Already assigned ones are left as they are. Audited.",
   ...signedIn("policy:manage"),
   request: { params: PolicyParams, body: jsonBody(AssignBody) },
-  responses: { 200: jsonResponse("Newly assigned employees", AssignmentResult), ...ERRORS },
+  responses: { 200: jsonResponse("Newly assigned employees", AssignmentResult), ...errorResponses(...ERRORS) },
 });
 
 const unassign = createRoute({
@@ -64,7 +64,7 @@ const unassign = createRoute({
   summary: "End employees' assignments to a policy on a date, in bulk. Audited.",
   ...signedIn("policy:manage"),
   request: { params: PolicyParams, body: jsonBody(EndAssignmentBody) },
-  responses: { 200: jsonResponse("Employees whose assignment ended", AssignmentResult), ...ERRORS },
+  responses: { 200: jsonResponse("Employees whose assignment ended", AssignmentResult), ...errorResponses(...ERRORS) },
 });
 
 export const policyRoutes = createRouter()

@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { ROLES } from "../../db/schema";
-import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse } from "../../edge/openapi";
+import type { ErrorCode } from "../../edge/errors";
+import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
 import { requestFacts } from "../audit/record";
 import { hashPassword, hashPin } from "../../auth/secrets";
 import { signedIn } from "../../auth/guard";
@@ -11,7 +12,7 @@ const UserParams = z.object({ user_id: z.uuid().openapi({ param: { name: "user_i
 const RoleParams = UserParams.extend({ role: z.enum(ROLES).openapi({ param: { name: "role", in: "path" } }) });
 const RoleBody = z.object({ role: z.enum(ROLES) }).openapi("RoleAssignment");
 const RoleChange = z.object({ user_id: z.uuid(), role: z.enum(ROLES), changed: z.boolean() }).openapi("RoleChange");
-const ERRORS = errorResponses("VALIDATION_FAILED", "UNAUTHORIZED", "FORBIDDEN", "RESOURCE_NOT_FOUND", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS);
+const ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
 
 const assignRole = createRoute({
   method: "post",
@@ -21,7 +22,7 @@ const assignRole = createRoute({
   description: "Takes effect on the user's very next request. Audited.",
   ...signedIn("role:assign"),
   request: { params: UserParams, body: jsonBody(RoleBody) },
-  responses: { 200: jsonResponse("The role is held", RoleChange), ...ERRORS },
+  responses: { 200: jsonResponse("The role is held", RoleChange), ...errorResponses(...ERRORS) },
 });
 
 const removeRole = createRoute({
@@ -32,7 +33,7 @@ const removeRole = createRoute({
   description: "Takes effect on the user's very next request. Audited.",
   ...signedIn("role:assign"),
   request: { params: RoleParams },
-  responses: { 200: jsonResponse("The role is not held", RoleChange), ...ERRORS },
+  responses: { 200: jsonResponse("The role is not held", RoleChange), ...errorResponses(...ERRORS) },
 });
 
 const deactivateUser = createRoute({
@@ -42,7 +43,7 @@ const deactivateUser = createRoute({
   summary: "Deactivate a user: every session ends at once",
   ...signedIn("user:manage"),
   request: { params: UserParams },
-  responses: { 204: { description: "Deactivated" }, ...errorResponses("CONFLICT"), ...ERRORS },
+  responses: { 204: { description: "Deactivated" }, ...errorResponses("CONFLICT", ...ERRORS) },
 });
 
 const CreateUserBody = z
@@ -77,7 +78,7 @@ const createUserRoute = createRoute({
   summary: "Create a user with their employee record and roles (HR Admin, System Admin). Audited.",
   ...signedIn("user:manage"),
   request: { body: jsonBody(CreateUserBody) },
-  responses: { 201: jsonResponse("Created", CreatedUser), ...errorResponses("CONFLICT"), ...ERRORS },
+  responses: { 201: jsonResponse("Created", CreatedUser), ...errorResponses("CONFLICT", ...ERRORS) },
 });
 
 const updateEmployeeRoute = createRoute({
@@ -87,7 +88,7 @@ const updateEmployeeRoute = createRoute({
   summary: "Set an employee's manager or time zone (HR Admin, System Admin). Audited.",
   ...signedIn("user:manage"),
   request: { params: EmployeeParams, body: jsonBody(UpdateEmployeeBody) },
-  responses: { 200: jsonResponse("Updated", EmployeeSchema), ...errorResponses("CONFLICT"), ...ERRORS },
+  responses: { 200: jsonResponse("Updated", EmployeeSchema), ...errorResponses("CONFLICT", ...ERRORS) },
 });
 
 const resetPasswordRoute = createRoute({
@@ -97,7 +98,7 @@ const resetPasswordRoute = createRoute({
   summary: "Set a user's password (HR Admin, System Admin); every session of the user ends. Audited.",
   ...signedIn("user:manage"),
   request: { params: UserParams, body: jsonBody(PasswordBody) },
-  responses: { 204: { description: "Set" }, ...ERRORS },
+  responses: { 204: { description: "Set" }, ...errorResponses(...ERRORS) },
 });
 
 const resetPinRoute = createRoute({
@@ -107,7 +108,7 @@ const resetPinRoute = createRoute({
   summary: "Set a user's kiosk PIN (HR Admin, System Admin); every session of the user ends. Audited.",
   ...signedIn("user:manage"),
   request: { params: UserParams, body: jsonBody(PinBody) },
-  responses: { 204: { description: "Set" }, ...ERRORS },
+  responses: { 204: { description: "Set" }, ...errorResponses(...ERRORS) },
 });
 
 export const userRoutes = createRouter()
