@@ -69,9 +69,13 @@ export const auditLog = pgTable(
     userAgent: text("user_agent"),
     requestId: text("request_id"),
     details: jsonb("details").notNull().default(sql`'{}'::jsonb`),
+    /** The tenant's hash chain (set by a trigger): position, and sha256 of the previous link's hash and this row. */
+    chainSeq: bigint("chain_seq", { mode: "number" }),
+    hash: text("hash"),
   },
   (t) => [
     index("audit_log_tenant_idx").on(t.tenantId, t.id),
+    index("audit_log_chain_idx").on(t.tenantId, t.chainSeq),
     check("audit_log_actor_type", sql`${t.actorType} in ('user', 'api_key', 'system', 'anonymous')`),
     pgPolicy("audit_log_insert", {
       for: "insert",
@@ -111,4 +115,15 @@ export const apiKeys = pgTable(
     pgPolicy("api_keys_update", { for: "update", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${systemAdmin}`, withCheck: sql`${t.tenantId} = ${tenantId}` }),
     pgPolicy("api_keys_definer", { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` }),
   ],
+).enableRLS();
+
+/** The newest link of each tenant's audit hash chain; locking it orders a tenant's audit rows. */
+export const auditChainHeads = pgTable(
+  "audit_chain_heads",
+  {
+    chainId: uuid("chain_id").primaryKey(),
+    lastSeq: bigint("last_seq", { mode: "number" }).notNull(),
+    lastHash: text("last_hash").notNull(),
+  },
+  () => [pgPolicy("audit_chain_heads_definer", { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` })],
 ).enableRLS();

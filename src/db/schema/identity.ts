@@ -10,6 +10,7 @@ import {
   pgRole,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   unique,
@@ -106,6 +107,8 @@ export const employees = pgTable(
     managerId: uuid("manager_id"),
     timeZone: text("time_zone").notNull(),
     hireDate: date("hire_date").notNull(),
+    /** ISO weekdays worked (1 = Monday); leave is charged only for these, minus the tenant's holidays. */
+    workWeek: smallint("work_week").array().notNull().default(sql`'{1,2,3,4,5}'::smallint[]`),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [

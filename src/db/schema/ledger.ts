@@ -1,0 +1,290 @@
+import { sql } from "drizzle-orm";
+import {
+  bigint,
+  check,
+  date,
+  foreignKey,
+  index,
+  integer,
+  jsonb,
+  numeric,
+  pgEnum,
+  pgPolicy,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  unique,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { appRole, definerRole, employees, tenants } from "./identity";
+
+/**
+ * The ledger. Every table here is written only by the ledger functions (migrations/0013, SECURITY DEFINER,
+ * each checking the caller's claims itself); the app role reads under the policies below and holds no write
+ * privilege at all, so no route bug can edit, delete or forge an entry.
+ */
+const tenantId = sql`(select app.tenant_id())`;
+const employeeId = sql`(select app.employee_id())`;
+const tenantReaders = sql`(select app.has_any_role(array['hr_admin','system_admin','auditor']))`;
+const policyManagers = sql`(select app.has_any_role(array['hr_admin','system_admin']))`;
+const definerAll = (name: string) => pgPolicy(name, { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` });
+
+/** The employee's own rows, their direct reports' (managers), or the whole tenant's (HR, System Admin, Auditor). */
+const visibleEmployee = (column: unknown) => sql`${tenantId} is not null and (${column} = ${employeeId} or ${tenantReaders} or exists (
+        select 1 from employees e where e.id = ${column} and e.manager_id = ${employeeId}))`;
+
+const amount = (name: string) => numeric(name, { precision: 12, scale: 4, mode: "number" });
+
+export const ENTRY_KINDS = ["accrual", "grant", "hold", "hold_release", "usage", "adjustment", "carryover_out", "carryover_in", "expiry", "reversal"] as const;
+export type EntryKind = (typeof ENTRY_KINDS)[number];
+export const entryKindEnum = pgEnum("ledger_entry_kind", ENTRY_KINDS);
+
+export const REQUEST_STATUSES = ["pending", "approved", "rejected", "cancelled", "expired"] as const;
+export const requestStatusEnum = pgEnum("leave_request_status", REQUEST_STATUSES);
+export const START_PARTS = ["morning", "afternoon"] as const;
+export const END_PARTS = ["midday", "evening"] as const;
+export const startPartEnum = pgEnum("leave_start_part", START_PARTS);
+export const endPartEnum = pgEnum("leave_end_part", END_PARTS);
+export const dayHalfEnum = pgEnum("day_half", ["morning", "afternoon"]);
+export const decisionEnum = pgEnum("approval_decision", ["approve", "reject"]);
+export const RUN_KINDS = ["accrual", "rollover", "rollover_reversal", "snapshot"] as const;
+export const runKindEnum = pgEnum("ledger_run_kind", RUN_KINDS);
+
+/** The tenant's public holidays: not charged by requests. */
+export const holidays = pgTable(
+  "holidays",
+  {
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    day: date("day").notNull(),
+    name: text("name").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.day] }),
+    pgPolicy("holidays_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId}` }),
+    pgPolicy("holidays_insert", { for: "insert", to: appRole, withCheck: sql`${t.tenantId} = ${tenantId} and ${policyManagers}` }),
+    pgPolicy("holidays_delete", { for: "delete", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${policyManagers}` }),
+    pgPolicy("holidays_definer", { for: "select", to: definerRole, using: sql`true` }),
+  ],
+).enableRLS();
+
+/**
+ * One balance: an employee under a policy (by key, across its versions). Its row is what concurrent writers
+ * of that balance lock, so "check the balance, then write" is one step.
+ */
+export const ledgerAccounts = pgTable(
+  "ledger_accounts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    employeeId: uuid("employee_id").notNull(),
+    policyKey: text("policy_key").notNull(),
+    openedAt: timestamp("opened_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    unique("ledger_accounts_employee_policy_key").on(t.tenantId, t.employeeId, t.policyKey),
+    foreignKey({ name: "ledger_accounts_employee_fk", columns: [t.tenantId, t.employeeId], foreignColumns: [employees.tenantId, employees.id] }),
+    pgPolicy("ledger_accounts_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
+    definerAll("ledger_accounts_definer"),
+  ],
+).enableRLS();
+
+/**
+ * Immutable entries, signed amounts in the policy's unit. `effective_date` is the leave day (or the period
+ * end) in the employee's calendar; `recorded_at` is when we learned it. `reference` makes every posting
+ * idempotent within its account; `resolves_entry_id` makes a hold resolvable exactly once.
+ */
+export const ledgerEntries = pgTable(
+  "ledger_entries",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    accountId: uuid("account_id").notNull().references(() => ledgerAccounts.id),
+    employeeId: uuid("employee_id").notNull(),
+    policyKey: text("policy_key").notNull(),
+    policyVersionId: uuid("policy_version_id"),
+    kind: entryKindEnum("kind").notNull(),
+    amount: amount("amount").notNull(),
+    effectiveDate: date("effective_date").notNull(),
+    recordedAt: timestamp("recorded_at", { withTimezone: true }).notNull().defaultNow(),
+    reference: text("reference").notNull(),
+    requestId: uuid("request_id"),
+    runId: uuid("run_id"),
+    resolvesEntryId: bigint("resolves_entry_id", { mode: "number" }),
+    /** Holds only: after this instant the hold no longer counts, whether or not it was resolved yet. */
+    expiresAt: timestamp("expires_at", { withTimezone: true }),
+    actorId: text("actor_id"),
+    note: text("note"),
+  },
+  (t) => [
+    unique("ledger_entries_reference_key").on(t.accountId, t.reference),
+    uniqueIndex("ledger_entries_resolves_key").on(t.resolvesEntryId),
+    index("ledger_entries_account_date_idx").on(t.accountId, t.effectiveDate),
+    index("ledger_entries_account_id_idx").on(t.accountId, t.id),
+    index("ledger_entries_employee_kind_date_idx").on(t.employeeId, t.kind, t.effectiveDate),
+    index("ledger_entries_request_idx").on(t.requestId),
+    index("ledger_entries_open_holds_idx").on(t.accountId, t.expiresAt).where(sql`${t.kind} = 'hold'`),
+    foreignKey({ name: "ledger_entries_resolves_fk", columns: [t.resolvesEntryId], foreignColumns: [t.id] }),
+    check(
+      "ledger_entries_sign",
+      sql`case when ${t.kind} in ('accrual', 'grant', 'hold_release', 'carryover_in') then ${t.amount} > 0
+               when ${t.kind} in ('hold', 'usage', 'carryover_out', 'expiry') then ${t.amount} < 0
+               else ${t.amount} <> 0 end`,
+    ),
+    check("ledger_entries_hold_expiry", sql`(${t.kind} = 'hold') = (${t.expiresAt} is not null)`),
+    check("ledger_entries_resolution", sql`(${t.kind} = 'hold_release') = (${t.resolvesEntryId} is not null) or ${t.kind} = 'reversal'`),
+    pgPolicy("ledger_entries_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
+    definerAll("ledger_entries_definer"),
+  ],
+).enableRLS();
+
+/**
+ * A balance's settled (non-hold) sums up to an entry: `settled_to_date` over entries effective on or before
+ * `as_of`, `settled_after` over later-dated ones. A balance is the newest snapshot plus the entries since,
+ * so its cost does not grow with history. Holds are never snapshotted: they expire by the clock.
+ */
+export const balanceSnapshots = pgTable(
+  "balance_snapshots",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    accountId: uuid("account_id").notNull().references(() => ledgerAccounts.id),
+    employeeId: uuid("employee_id").notNull(),
+    asOf: date("as_of").notNull(),
+    throughEntryId: bigint("through_entry_id", { mode: "number" }).notNull(),
+    settledToDate: amount("settled_to_date").notNull(),
+    settledAfter: amount("settled_after").notNull(),
+    takenAt: timestamp("taken_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    index("balance_snapshots_account_idx").on(t.accountId, t.throughEntryId),
+    index("balance_snapshots_account_as_of_idx").on(t.accountId, t.asOf, t.throughEntryId),
+    pgPolicy("balance_snapshots_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
+    definerAll("balance_snapshots_definer"),
+  ],
+).enableRLS();
+
+export const leaveRequests = pgTable(
+  "leave_requests",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    employeeId: uuid("employee_id").notNull(),
+    accountId: uuid("account_id").notNull().references(() => ledgerAccounts.id),
+    policyKey: text("policy_key").notNull(),
+    policyVersionId: uuid("policy_version_id").notNull(),
+    startDate: date("start_date").notNull(),
+    endDate: date("end_date").notNull(),
+    startPart: startPartEnum("start_part").notNull(),
+    endPart: endPartEnum("end_part").notNull(),
+    /** Working days covered (0.5 steps), and what they cost in the policy's unit. */
+    days: amount("days").notNull(),
+    amount: amount("amount").notNull(),
+    reason: text("reason"),
+    status: requestStatusEnum("status").notNull().default("pending"),
+    approvalsRequired: smallint("approvals_required").notNull(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+    submittedBy: uuid("submitted_by").notNull(),
+    submittedAt: timestamp("submitted_at", { withTimezone: true }).notNull(),
+    resolvedAt: timestamp("resolved_at", { withTimezone: true }),
+    resolvedBy: uuid("resolved_by"),
+  },
+  (t) => [
+    foreignKey({ name: "leave_requests_employee_fk", columns: [t.tenantId, t.employeeId], foreignColumns: [employees.tenantId, employees.id] }),
+    index("leave_requests_employee_idx").on(t.tenantId, t.employeeId, t.submittedAt, t.id),
+    index("leave_requests_tenant_idx").on(t.tenantId, t.submittedAt, t.id),
+    index("leave_requests_pending_idx").on(t.tenantId, t.expiresAt).where(sql`${t.status} = 'pending'`),
+    check("leave_requests_dates", sql`${t.endDate} >= ${t.startDate} and ${t.days} > 0 and ${t.amount} > 0`),
+    check("leave_requests_resolution", sql`(${t.status} = 'pending') = (${t.resolvedAt} is null)`),
+    pgPolicy("leave_requests_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
+    definerAll("leave_requests_definer"),
+  ],
+).enableRLS();
+
+/**
+ * The half days booked by open (pending or approved) requests. The primary key is the rule "at most one day
+ * per calendar day": a whole day books both halves, and a second booking of either half collides.
+ */
+export const bookedDays = pgTable(
+  "booked_days",
+  {
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    employeeId: uuid("employee_id").notNull(),
+    day: date("day").notNull(),
+    half: dayHalfEnum("half").notNull(),
+    requestId: uuid("request_id").notNull().references(() => leaveRequests.id),
+  },
+  (t) => [
+    primaryKey({ columns: [t.employeeId, t.day, t.half] }),
+    index("booked_days_request_idx").on(t.requestId),
+    pgPolicy("booked_days_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
+    definerAll("booked_days_definer"),
+  ],
+).enableRLS();
+
+/** One row per approver and request: a second decision by the same person is refused, never counted twice. */
+export const approvals = pgTable(
+  "approvals",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    requestId: uuid("request_id").notNull().references(() => leaveRequests.id),
+    employeeId: uuid("employee_id").notNull(),
+    approverId: uuid("approver_id").notNull(),
+    decision: decisionEnum("decision").notNull(),
+    comment: text("comment"),
+    decidedAt: timestamp("decided_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    unique("approvals_one_per_approver").on(t.requestId, t.approverId),
+    pgPolicy("approvals_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
+    definerAll("approvals_definer"),
+  ],
+).enableRLS();
+
+/**
+ * Idempotency keys, per caller: the first response is kept and replayed. The key is claimed in the same
+ * transaction as the work, so a key never exists without its effects, nor effects without their key.
+ */
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    callerId: text("caller_id").notNull(),
+    key: text("key").notNull(),
+    requestHash: text("request_hash").notNull(),
+    responseStatus: smallint("response_status").notNull(),
+    responseBody: jsonb("response_body").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.tenantId, t.callerId, t.key] }),
+    index("idempotency_keys_created_idx").on(t.createdAt),
+    definerAll("idempotency_keys_definer"),
+  ],
+).enableRLS();
+
+/** Accrual, rollover and snapshot runs: what ran, for which period, by whom, with what outcome. */
+export const ledgerRuns = pgTable(
+  "ledger_runs",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    kind: runKindEnum("kind").notNull(),
+    period: text("period").notNull(),
+    reversesRunId: uuid("reverses_run_id"),
+    actorId: text("actor_id").notNull(),
+    summary: jsonb("summary").notNull().default(sql`'{}'::jsonb`),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
+    entries: integer("entries").notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex("ledger_runs_one_reversal").on(t.reversesRunId),
+    index("ledger_runs_tenant_idx").on(t.tenantId, t.kind, t.startedAt),
+    pgPolicy("ledger_runs_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${tenantReaders}` }),
+    definerAll("ledger_runs_definer"),
+  ],
+).enableRLS();
