@@ -32,6 +32,9 @@ GRANT UPDATE (work_week) ON employees TO leave_ledger_app;
 --> statement-breakpoint
 GRANT SELECT, INSERT ON ledger_accounts, ledger_entries, balance_snapshots, approvals, ledger_runs TO leave_ledger_definer;
 --> statement-breakpoint
+-- SELECT … FOR UPDATE (the balance lock) needs UPDATE on some column; nothing ever updates it.
+GRANT UPDATE (opened_at) ON ledger_accounts TO leave_ledger_definer;
+--> statement-breakpoint
 GRANT SELECT, INSERT, UPDATE ON leave_requests, idempotency_keys, audit_chain_heads TO leave_ledger_definer;
 --> statement-breakpoint
 GRANT DELETE ON booked_days, idempotency_keys TO leave_ledger_definer;
@@ -354,7 +357,7 @@ BEGIN
   SELECT count(*) INTO v_halves FROM app.charged_half_days(v_tenant, e.work_week, v_start, v_end, v_start_part, v_end_part);
   IF v_halves = 0 THEN
     PERFORM app.fail('VALIDATION_FAILED', 'The request covers no working day',
-                     jsonb_build_object('issues', jsonb_build_array(jsonb_build_object('path', jsonb_build_array('end_date'), 'message', 'no working day between start and end'))));
+                     jsonb_build_object('issues', jsonb_build_array(jsonb_build_object('path', 'end_date', 'message', 'no working day between start and end', 'code', 'custom'))));
   END IF;
   v_amount := v_halves * 0.5 * app.unit_factor(pol.unit);
 
@@ -414,13 +417,13 @@ BEGIN
 
   SELECT * INTO r FROM leave_requests WHERE id = (p ->> 'request_id')::uuid AND tenant_id = v_tenant;
   SELECT manager_id INTO v_manager FROM employees WHERE id = r.employee_id;
-  IF r.id IS NULL OR NOT (r.employee_id = v_employee OR v_manager = v_employee OR app.has_any_role(ARRAY['hr_admin', 'system_admin', 'auditor'])) THEN
+  IF r.id IS NULL OR NOT coalesce(r.employee_id = v_employee OR v_manager = v_employee OR app.has_any_role(ARRAY['hr_admin', 'system_admin', 'auditor']), false) THEN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such request', jsonb_build_object('request_id', p ->> 'request_id'));
   END IF;
   IF r.employee_id = v_employee THEN
     PERFORM app.fail('FORBIDDEN', 'Nobody decides their own request');
   END IF;
-  IF NOT (app.has_any_role(ARRAY['hr_admin', 'system_admin']) OR (app.has_any_role(ARRAY['manager']) AND v_manager = v_employee)) THEN
+  IF NOT coalesce(app.has_any_role(ARRAY['hr_admin', 'system_admin']) OR (app.has_any_role(ARRAY['manager']) AND v_manager = v_employee), false) THEN
     PERFORM app.fail('FORBIDDEN', 'Only the employee''s manager, HR Admins and System Admins decide requests');
   END IF;
 

@@ -20,6 +20,9 @@ import { userRoutes } from "./features/users/routes";
 import { auditRoutes } from "./features/audit/routes";
 import { apiKeyRoutes } from "./features/api-keys/routes";
 import { policyRoutes } from "./features/policies/routes";
+import { requestRoutes } from "./features/requests/routes";
+import { approvalRoutes } from "./features/approvals/routes";
+import { balanceRoutes } from "./features/balances/routes";
 import { registerDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
 import { tenantRoutes } from "./features/tenants/routes";
@@ -86,6 +89,9 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", auditRoutes);
   app.route("/", apiKeyRoutes);
   app.route("/", policyRoutes);
+  app.route("/", requestRoutes);
+  app.route("/", approvalRoutes);
+  app.route("/", balanceRoutes);
   registerDocs(app);
 
   app.notFound(renderNotFound);

@@ -38,3 +38,6 @@ export const JWKS_REFETCH_COOLDOWN_SECONDS = 60;
 export const JWKS_FETCH_TIMEOUT_MS = 3_000;
 /** External tokens older than this are refused whatever their `exp` says. */
 export const EXTERNAL_TOKEN_MAX_AGE_SECONDS = 60 * 60;
+
+/** The longest leave request, in calendar days (longer absences are HR adjustments, not requests). */
+export const MAX_REQUEST_SPAN_DAYS = 366;

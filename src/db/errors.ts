@@ -1,4 +1,4 @@
-import { AppError } from "../edge/errors";
+import { AppError, ERROR_CODES, type ErrorCode } from "../edge/errors";
 
 /** What went wrong in the database, independent of the driver. */
 export type DbErrorKind = "not_found" | "constraint" | "permission" | "retryable" | "timeout" | "connection" | "internal";
@@ -7,6 +7,8 @@ interface PgErrorLike {
   name?: string;
   message?: string;
   code?: string;
+  detail?: string;
+  hint?: string;
   constraint?: string;
   sourceError?: unknown;
 }
@@ -36,8 +38,24 @@ export function classifyDbError(error: unknown): DbErrorKind {
   return "internal";
 }
 
+/** SQLSTATE of a rule the database refused (`app.fail` in migrations/0013): the API code is the HINT, details the DETAIL. */
+const REFUSED = "LL001";
+
+function refusal(error: PgErrorLike): AppError | null {
+  if (error.code !== REFUSED || !error.hint || !(error.hint in ERROR_CODES)) return null;
+  let details: Record<string, unknown> = {};
+  try {
+    details = JSON.parse(error.detail ?? "{}") as Record<string, unknown>;
+  } catch {
+    // a refusal without readable details still carries its code and message
+  }
+  return new AppError(error.hint as ErrorCode, error.message ?? error.hint, details, { cause: error });
+}
+
 /** The API's answer for a database failure: nothing internal (SQL, constraint names) reaches the body. */
 export function dbErrorToAppError(error: unknown): AppError {
+  const refused = refusal((error ?? {}) as PgErrorLike);
+  if (refused) return refused;
   const kind = classifyDbError(error);
   switch (kind) {
     case "not_found":

@@ -4,14 +4,10 @@ import { userCaller } from "../../auth/principal";
 import { signedIn } from "../../auth/guard";
 import { runInDatabase } from "../../db/door";
 import { auditLog } from "../../db/schema";
-import { AppError } from "../../edge/errors";
 import { createRouter, errorResponses, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
+import { decodeCursor, isInteger, PageQuery, pageOf, Pagination } from "../../edge/pagination";
 
-const MAX_PAGE = 200;
-
-const AuditQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, "a cursor from a previous page").optional(),
+const AuditQuery = PageQuery.extend({
   action: z.string().regex(/^[a-z_]+(\.[a-z_]+)*$/, "an action such as auth.login").max(64).optional(),
 });
 
@@ -33,22 +29,8 @@ const AuditEntry = z
   .openapi("AuditEntry");
 
 const AuditPage = z
-  .object({ data: z.array(AuditEntry), pagination: z.object({ next_cursor: z.string().nullable(), has_more: z.boolean() }) })
+  .object({ data: z.array(AuditEntry), pagination: Pagination })
   .openapi("AuditPage");
-
-/** Cursors are opaque to clients: the last id seen, base64url-encoded. */
-const encodeCursor = (id: number) => btoa(`a${id}`).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-function decodeCursor(cursor: string): number {
-  let text = "";
-  try {
-    text = atob(cursor.replaceAll("-", "+").replaceAll("_", "/"));
-  } catch {
-    // falls through to the error below
-  }
-  const id = /^a(\d{1,18})$/.exec(text)?.[1];
-  if (!id) throw new AppError("VALIDATION_FAILED", "The request does not match the schema", { issues: [{ path: "cursor", message: "not a cursor from this API", code: "custom" }] });
-  return Number(id);
-}
 
 const listAudit = createRoute({
   method: "get",
@@ -68,7 +50,7 @@ export const auditRoutes = createRouter().openapi(listAudit, async (c) => {
   const principal = c.get("principal");
   const conditions = [
     eq(auditLog.tenantId, principal.tenantId),
-    ...(cursor ? [lt(auditLog.id, decodeCursor(cursor))] : []),
+    ...(cursor ? [lt(auditLog.id, decodeCursor<[number]>(cursor, [isInteger])[0])] : []),
     ...(action ? [eq(auditLog.action, action)] : []),
   ];
   const [rows] = await runInDatabase(
@@ -77,11 +59,10 @@ export const auditRoutes = createRouter().openapi(listAudit, async (c) => {
     (db) => [db.select().from(auditLog).where(and(...conditions)).orderBy(desc(auditLog.id)).limit(limit + 1)],
     { readOnly: true },
   );
-  const page = rows.slice(0, limit);
-  const hasMore = rows.length > limit;
+  const page = pageOf(rows, limit, (r) => [r.id]);
   return c.json(
     {
-      data: page.map((r) => ({
+      data: page.data.map((r) => ({
         id: r.id,
         occurred_at: r.occurredAt.toISOString(),
         actor_type: r.actorType,
@@ -95,7 +76,7 @@ export const auditRoutes = createRouter().openapi(listAudit, async (c) => {
         request_id: r.requestId,
         details: r.details as Record<string, unknown>,
       })),
-      pagination: { next_cursor: hasMore ? encodeCursor(page.at(-1)!.id) : null, has_more: hasMore },
+      pagination: page.pagination,
     },
     200,
   );

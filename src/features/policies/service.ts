@@ -115,6 +115,8 @@ export async function changeAssignments(
                 select ${auditValues(facts, principal, { action, targetType: "employee", targetId: sql`employee_id::text`, details: { policy_key: key, ...change } })} from changed returning id)
       select exists (select 1 from leave_policies where key = ${key}) as policy_exists,
              coalesce((select array_agg(employee_id) from changed), '{}') as employee_ids`),
+    // Every assigned employee has an account to post to and lock (a no-op for existing ones).
+    db.execute("startsOn" in change ? sql`select app.open_accounts(${key}, ${ids})` : sql`select`),
   ]);
   const row = result.rows[0]!;
   if (!row.policy_exists) throw new AppError("RESOURCE_NOT_FOUND", "No such policy", { key });

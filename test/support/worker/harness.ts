@@ -49,7 +49,18 @@ export function superuserSql() {
   return neon(inject("superuserDatabaseUrl"));
 }
 
-const TABLES = ["policy_assignments", "leave_policies", "api_keys", "audit_log", "refresh_tokens", "credentials", "role_assignments", "employees", "users", "tenants"];
+const TABLES = [
+  "booked_days",
+  "approvals",
+  "idempotency_keys",
+  "balance_snapshots",
+  "ledger_runs",
+  "ledger_entries",
+  "leave_requests",
+  "ledger_accounts",
+  "holidays",
+  "audit_chain_heads",
+  "policy_assignments", "leave_policies", "api_keys", "audit_log", "refresh_tokens", "credentials", "role_assignments", "employees", "users", "tenants"];
 
 /** Puts the database back to the demo seed. The audit log refuses TRUNCATE; as superuser, tests skip its triggers. */
 export async function resetDatabase(): Promise<void> {

@@ -1,0 +1,48 @@
+import { z } from "@hono/zod-openapi";
+import { AppError } from "./errors";
+
+/**
+ * Cursor pagination (`?cursor=&limit=` → `{ data, pagination: { next_cursor, has_more } }`). A cursor is the
+ * sort key of the last row of a page, opaque to clients (base64url JSON); pages are read with limit + 1 rows
+ * to learn whether more follow.
+ */
+export const MAX_PAGE_SIZE = 200;
+export const DEFAULT_PAGE_SIZE = 50;
+
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, "a cursor from a previous page").optional(),
+});
+
+export const Pagination = z.object({ next_cursor: z.string().nullable(), has_more: z.boolean() });
+
+export type CursorKey = (string | number)[];
+
+export function encodeCursor(key: CursorKey): string {
+  return btoa(JSON.stringify(key)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+/** The key a cursor carries, checked against the shape the route expects (one check per position). */
+export function decodeCursor<T extends CursorKey>(cursor: string, shape: { [K in keyof T]: (v: unknown) => v is T[K] }): T {
+  let key: unknown;
+  try {
+    key = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
+  } catch {
+    key = undefined;
+  }
+  if (!Array.isArray(key) || key.length !== shape.length || !shape.every((isValid, i) => isValid(key[i]))) {
+    throw new AppError("VALIDATION_FAILED", "The request does not match the schema", { issues: [{ path: "cursor", message: "not a cursor from this API", code: "custom" }] });
+  }
+  return key as T;
+}
+
+export const isInteger = (v: unknown): v is number => Number.isSafeInteger(v);
+export const isDateText = (v: unknown): v is string => typeof v === "string" && /^\d{4}-\d{2}-\d{2}$/.test(v);
+export const isTimestampText = (v: unknown): v is string => typeof v === "string" && !Number.isNaN(Date.parse(v));
+
+/** The page of `rows` (read with `limit + 1`) and its pagination block. */
+export function pageOf<R>(rows: R[], limit: number, keyOf: (row: R) => CursorKey) {
+  const data = rows.slice(0, limit);
+  const hasMore = rows.length > limit;
+  return { data, pagination: { next_cursor: hasMore ? encodeCursor(keyOf(data.at(-1)!)) : null, has_more: hasMore } };
+}

@@ -1,0 +1,118 @@
+import { type SQL, sql } from "drizzle-orm";
+import { type Principal, userCaller } from "../../auth/principal";
+import { runInDatabase } from "../../db/door";
+import type { Config } from "../../edge/config";
+import { AppError } from "../../edge/errors";
+import { type CursorKey, decodeCursor, isDateText, isInteger, pageOf } from "../../edge/pagination";
+import type { ENTRY_SORTS } from "./schemas";
+
+type BalanceRow = {
+  employee_id: string;
+  policy_key: string;
+  unit: string;
+  posted: string;
+  pending: string;
+  negative_allowance: string;
+};
+
+/**
+ * Balances of the employees `which` selects, one row per policy, each the newest snapshot plus the entries
+ * since (`app.balance_of`): the cost does not grow with history. Row-level security limits what is seen.
+ */
+function balancesQuery(which: SQL, asOf: string | null, now: number) {
+  return sql`select a.employee_id, a.policy_key, p.unit, p.negative_allowance, b.posted, b.pending
+    from ledger_accounts a
+    cross join lateral (select lp.unit, lp.negative_allowance from leave_policies lp where lp.tenant_id = a.tenant_id and lp.key = a.policy_key
+                        order by lp.version desc limit 1) p
+    cross join lateral app.balance_of(a.id, ${asOf}::date, ${new Date(now).toISOString()}::timestamptz) b
+    where ${which} order by a.employee_id, a.policy_key`;
+}
+
+function byEmployee(rows: BalanceRow[], employeeIds: string[], asOf: string | null) {
+  return employeeIds.map((employeeId) => ({
+    employee_id: employeeId,
+    as_of: asOf,
+    balances: rows
+      .filter((r) => r.employee_id === employeeId)
+      .map((r) => {
+        const [posted, pending, allowance] = [Number(r.posted), Number(r.pending), Number(r.negative_allowance)];
+        return { policy_key: r.policy_key, unit: r.unit, posted, pending, negative_allowance: allowance, available: posted - pending + allowance };
+      }),
+  }));
+}
+
+/** One employee's balances (404 when the caller may not see the employee, other tenants included). */
+export async function employeeBalances(config: Config, principal: Principal, employeeId: string, asOf: string | null, now: number) {
+  const [employee, balances] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<{ id: string }>(sql`select id from employees where id = ${employeeId}`),
+    db.execute<BalanceRow>(balancesQuery(sql`a.employee_id = ${employeeId}`, asOf, now)),
+  ], { readOnly: true });
+  if (employee.rows.length === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such employee", { employee_id: employeeId });
+  return byEmployee(balances.rows, [employeeId], asOf)[0]!;
+}
+
+/** The balances of the caller's direct reports. */
+export async function teamBalances(config: Config, principal: Principal, asOf: string | null, now: number) {
+  const reports = sql`select e.id from employees e where e.manager_id = ${principal.employeeId} order by e.id`;
+  const [team, balances] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<{ id: string }>(reports),
+    db.execute<BalanceRow>(balancesQuery(sql`a.employee_id in (${reports})`, asOf, now)),
+  ], { readOnly: true });
+  return byEmployee(balances.rows, team.rows.map((r) => r.id), asOf);
+}
+
+type EntrySort = (typeof ENTRY_SORTS)[number];
+type EntryView = Record<string, unknown> & { id: number; effective_date: string };
+
+const SORTS: Record<EntrySort, { order: SQL; after: (key: CursorKey) => SQL; keyOf: (e: EntryView) => CursorKey; shape: "date" | "id" }> = {
+  "-id": { order: sql`e.id desc`, after: ([id]) => sql`e.id < ${id}`, keyOf: (e) => [e.id], shape: "id" },
+  id: { order: sql`e.id`, after: ([id]) => sql`e.id > ${id}`, keyOf: (e) => [e.id], shape: "id" },
+  "-effective_date": {
+    order: sql`e.effective_date desc, e.id desc`,
+    after: ([day, id]) => sql`(e.effective_date, e.id) < (${day}::date, ${id})`,
+    keyOf: (e) => [e.effective_date, e.id],
+    shape: "date",
+  },
+  effective_date: {
+    order: sql`e.effective_date, e.id`,
+    after: ([day, id]) => sql`(e.effective_date, e.id) > (${day}::date, ${id})`,
+    keyOf: (e) => [e.effective_date, e.id],
+    shape: "date",
+  },
+};
+
+export interface EntryFilter {
+  employee_id?: string | undefined;
+  policy_key?: string | undefined;
+  kind?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  sort: EntrySort;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+/** Ledger entries of one employee (the caller by default), filtered and sorted by an allow-listed key. */
+export async function listEntries(config: Config, principal: Principal, filter: EntryFilter) {
+  const employeeId = filter.employee_id ?? principal.employeeId;
+  if (!employeeId) throw new AppError("RESOURCE_NOT_FOUND", "You have no employee record; name an employee_id");
+  const sort = SORTS[filter.sort];
+  const after = filter.cursor
+    ? sort.after(sort.shape === "id" ? decodeCursor<[number]>(filter.cursor, [isInteger]) : decodeCursor<[string, number]>(filter.cursor, [isDateText, isInteger]))
+    : sql`true`;
+  const conditions = [
+    sql`e.employee_id = ${employeeId}`,
+    filter.policy_key ? sql`e.policy_key = ${filter.policy_key}` : null,
+    filter.kind ? sql`e.kind = ${filter.kind}` : null,
+    filter.from ? sql`e.effective_date >= ${filter.from}::date` : null,
+    filter.to ? sql`e.effective_date <= ${filter.to}::date` : null,
+    after,
+  ].filter((c): c is SQL => c !== null);
+  const [employee, entries] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<{ id: string }>(sql`select id from employees where id = ${employeeId}`),
+    db.execute<{ entry: EntryView }>(sql`select app.entry_json(e) as entry from ledger_entries e where ${sql.join(conditions, sql` and `)}
+      order by ${sort.order} limit ${filter.limit + 1}`),
+  ], { readOnly: true });
+  if (employee.rows.length === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such employee", { employee_id: employeeId });
+  return pageOf(entries.rows.map((r) => r.entry), filter.limit, sort.keyOf);
+}

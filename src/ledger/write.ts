@@ -1,0 +1,57 @@
+import { z } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { userCaller } from "../auth/principal";
+import { sha256Hex } from "../auth/secrets";
+import { runInDatabase } from "../db/door";
+import type { AppContext } from "../edge/context";
+import { requestFacts } from "../features/audit/record";
+
+/**
+ * Every write with ledger effects goes through one of these database functions (migrations/0013), in one
+ * round trip: the Idempotency-Key is claimed, the rules checked, the ledger written, the action audited and
+ * the answer stored — all in one transaction. A replay of the key returns the stored answer.
+ */
+const LEDGER_FUNCTIONS = {
+  submit: "submit_leave_request",
+  decide: "decide_leave_request",
+  cancel: "cancel_leave_request",
+  adjust: "post_adjustment",
+} as const;
+export type LedgerOperation = keyof typeof LEDGER_FUNCTIONS;
+
+export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
+export const REPLAYED_HEADER = "Idempotent-Replayed";
+
+/** Declared on every POST with ledger effects: the header is required (400 VALIDATION_FAILED without it). */
+export const IdempotencyHeaders = z.object({
+  [IDEMPOTENCY_KEY_HEADER]: z
+    .string()
+    .regex(/^[\x21-\x7e]{1,255}$/, "1 to 255 visible ASCII characters")
+    .openapi({ param: { name: IDEMPOTENCY_KEY_HEADER, in: "header" }, description: "Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST.", example: "2f1c3b6e-submit-1" }),
+});
+
+interface LedgerAnswer {
+  status: ContentfulStatusCode;
+  body: Record<string, unknown>;
+  replayed: boolean;
+}
+
+export async function writeLedger(c: AppContext, operation: LedgerOperation, input: Record<string, unknown>): Promise<Response> {
+  const key = c.req.header(IDEMPOTENCY_KEY_HEADER)!;
+  const facts = requestFacts(c);
+  const payload = {
+    ...input,
+    idempotency_key: key,
+    // The key's scope is the caller (the database adds who); the hash pins the operation and its input.
+    request_hash: await sha256Hex(JSON.stringify([operation, input])),
+    now: new Date(facts.now).toISOString(),
+    facts: { ip: facts.ip, user_agent: facts.userAgent, request_id: facts.requestId },
+  };
+  const [result] = await runInDatabase(c.get("config"), userCaller(c.get("principal")), (db) => [
+    db.execute<{ answer: LedgerAnswer }>(sql`select app.${sql.raw(LEDGER_FUNCTIONS[operation])}(${JSON.stringify(payload)}::jsonb) as answer`),
+  ]);
+  const answer = result.rows[0]!.answer;
+  if (answer.replayed) c.header(REPLAYED_HEADER, "true");
+  return c.json(answer.body, answer.status);
+}

@@ -1,0 +1,76 @@
+import { expect } from "vitest";
+import { authApp, TestClock } from "./auth";
+import { people } from "./callers";
+
+/** A fixed Tuesday noon (UTC) for tests that reason about dates. */
+export const TUESDAY_NOON = Date.parse("2026-11-24T12:00:00Z");
+
+export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+let keys = 0;
+export const newKey = (label = "k") => `${label}-${Date.now().toString(36)}-${++keys}`;
+
+export const PTO = {
+  key: "pto",
+  name: "Paid time off",
+  unit: "day",
+  negative_allowance: 0,
+  approvals_required: 1,
+  approval_ttl_hours: 72,
+  effective_from: "2020-01-01",
+};
+
+/**
+ * The real app on a test clock, with sessions for the seeded people, a policy assigned to Acme's employees
+ * and (optionally) granted days. Everything through the API.
+ */
+export async function ledgerWorld(options: { clock?: TestClock; policy?: Record<string, unknown>; grant?: number; assign?: string[] } = {}) {
+  const api = authApp(options.clock ?? new TestClock(TUESDAY_NOON));
+  // Concurrent logins from one address would meet the per-IP attempt limit: one address each.
+  const signIn = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        (["hana", "mike", "emma", "eli", "sam", "ada"] as const).map(async (name, i) => {
+          const res = await api.login(people[name].email, undefined, `198.51.100.${i + 1}`);
+          expect(res.status, `login of ${name}`).toBe(200);
+          return [name, ((await res.json()) as { access_token: string }).access_token] as const;
+        }),
+      ),
+    ) as Record<"hana" | "mike" | "emma" | "eli" | "sam" | "ada", string>;
+  const tokens = await signIn();
+  const policy = { ...PTO, ...options.policy };
+  expect((await api.postJson("/v1/policies", policy, bearer(tokens.hana))).status).toBe(201);
+  const assign = options.assign ?? [people.emma.employeeId, people.eli.employeeId, people.mike.employeeId, people.hana.employeeId];
+  expect((await api.postJson(`/v1/policies/${policy.key}/assignments`, { employee_ids: assign, starts_on: "2020-01-01" }, bearer(tokens.hana))).status).toBe(200);
+
+  const post = (path: string, token: string, body: unknown, key = newKey()) => api.postJson(path, body, { ...bearer(token), "Idempotency-Key": key });
+  const world = {
+    api,
+    tokens,
+    /** New access tokens (after the test clock moved past their lifetime). */
+    async signInAgain() {
+      Object.assign(tokens, await signIn());
+    },
+    policyKey: policy.key as string,
+    post,
+    async grant(employeeId: string, amount: number, effectiveDate = "2026-01-01") {
+      const res = await post(`/v1/employees/${employeeId}/ledger-entries`, tokens.hana, { policy_key: policy.key, kind: "grant", amount, effective_date: effectiveDate, note: "test grant" });
+      expect(res.status, await res.clone().text()).toBe(201);
+    },
+    submit: (token: string, body: Record<string, unknown>, key?: string) => post("/v1/requests", token, { policy_key: policy.key, ...body }, key),
+    async submitted(token: string, body: Record<string, unknown>) {
+      const res = await world.submit(token, body);
+      expect(res.status, await res.clone().text()).toBe(201);
+      return (await res.json()) as { id: string; status: string; amount: number; days: number };
+    },
+    decide: (token: string, id: string, verb: "approve" | "reject", key?: string) => post(`/v1/requests/${id}/${verb}`, token, {}, key),
+    cancel: (token: string, id: string, key?: string) => post(`/v1/requests/${id}/cancel`, token, {}, key),
+    async balance(token: string, employeeId: string, asOf?: string) {
+      const res = await api.send(`/v1/employees/${employeeId}/balances${asOf ? `?as_of=${asOf}` : ""}`, { headers: bearer(token) });
+      expect(res.status, await res.clone().text()).toBe(200);
+      const body = (await res.json()) as { balances: { policy_key: string; posted: number; pending: number; available: number }[] };
+      return body.balances.find((b) => b.policy_key === policy.key) ?? { policy_key: policy.key, posted: 0, pending: 0, available: 0 };
+    },
+  };
+  if (options.grant) for (const id of assign) await world.grant(id, options.grant);
+  return world;
+}
