@@ -140,8 +140,7 @@ CREATE TABLE "ledger_runs" (
 	"reverses_run_id" uuid,
 	"actor_id" text NOT NULL,
 	"summary" jsonb DEFAULT '{}'::jsonb NOT NULL,
-	"started_at" timestamp with time zone DEFAULT now() NOT NULL,
-	"entries" integer DEFAULT 0 NOT NULL
+	"started_at" timestamp with time zone DEFAULT now() NOT NULL
 );
 --> statement-breakpoint
 ALTER TABLE "ledger_runs" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint

@@ -23,6 +23,7 @@ import { policyRoutes } from "./features/policies/routes";
 import { requestRoutes } from "./features/requests/routes";
 import { approvalRoutes } from "./features/approvals/routes";
 import { balanceRoutes } from "./features/balances/routes";
+import { ledgerRunRoutes } from "./features/ledger-runs/routes";
 import { registerDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
 import { tenantRoutes } from "./features/tenants/routes";
@@ -92,6 +93,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", requestRoutes);
   app.route("/", approvalRoutes);
   app.route("/", balanceRoutes);
+  app.route("/", ledgerRunRoutes);
   registerDocs(app);
 
   app.notFound(renderNotFound);

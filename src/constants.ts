@@ -41,3 +41,11 @@ export const EXTERNAL_TOKEN_MAX_AGE_SECONDS = 60 * 60;
 
 /** The longest leave request, in calendar days (longer absences are HR adjustments, not requests). */
 export const MAX_REQUEST_SPAN_DAYS = 366;
+
+/** Employees per accrual call, accounts per rollover call: each call is one set-based statement, well inside a Worker's limits. */
+export const ACCRUAL_CHUNK_EMPLOYEES = 500;
+export const ROLLOVER_CHUNK_ACCOUNTS = 500;
+/** How long the scheduled run keeps working before it stops (the next run continues: every step is repeatable). */
+export const SCHEDULED_BUDGET_MS = 10 * 60_000;
+/** How long an Idempotency-Key's first answer is kept for replay. */
+export const IDEMPOTENCY_RETENTION_HOURS = 24;

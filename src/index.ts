@@ -1,5 +1,6 @@
 import { createApp } from "./app";
 import type { Env } from "./env";
+import { onSchedule } from "./scheduler/daily";
 
 export { RateLimiter } from "./durable/rate-limiter";
 
@@ -7,4 +8,5 @@ const app = createApp();
 
 export default {
   fetch: app.fetch,
+  scheduled: onSchedule,
 } satisfies ExportedHandler<Env>;

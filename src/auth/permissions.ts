@@ -16,6 +16,7 @@ export const PERMISSIONS = {
   "request:approve:reports": ["manager", "hr_admin", "system_admin"],
   "request:approve:any": ["hr_admin", "system_admin"],
   "policy:manage": ["hr_admin", "system_admin"],
+  "accrual:run": ["hr_admin", "system_admin"],
   "rollover:run": ["system_admin"],
   "reconciliation:run": ["system_admin"],
   "audit:read": ["hr_admin", "system_admin", "auditor"],

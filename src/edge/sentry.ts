@@ -43,7 +43,7 @@ export function scrubEvent(event: SentryEvent): SentryEvent {
 export function reportError(
   config: Pick<Config, "SENTRY_DSN" | "ENVIRONMENT"> | undefined,
   executionCtx: ExecutionContext | undefined,
-  request: Request,
+  request: Request | undefined,
   error: unknown,
   report: ErrorReport,
 ): void {
@@ -53,7 +53,7 @@ export function reportError(
       dsn: config.SENTRY_DSN,
       context: executionCtx,
       transportOptions: { fetcher: fetchNeverRejecting },
-      request,
+      ...(request ? { request } : {}),
       environment: config.ENVIRONMENT,
       release: `leave-ledger@${pkg.version}`,
       requestDataOptions: { allowedHeaders: SAFE_HEADERS, allowedCookies: false, allowedSearchParams: SAFE_SEARCH_PARAM, allowedIps: false },

@@ -17,6 +17,9 @@ const LEDGER_FUNCTIONS = {
   decide: "decide_leave_request",
   cancel: "cancel_leave_request",
   adjust: "post_adjustment",
+  accrue: "post_accruals",
+  rollover: "year_end_rollover",
+  reverseRollover: "reverse_rollover",
 } as const;
 export type LedgerOperation = keyof typeof LEDGER_FUNCTIONS;
 

@@ -50,6 +50,7 @@ describe("migrations", () => {
     expect(await migrateUp(ownerUrl)).toEqual(tags);
     const up = await schemaFingerprint();
     expect(up.tables.map((t) => t.t)).toEqual([
+      "accrual_postings:truetrue",
       "api_keys:truetrue",
       "approvals:truetrue",
       "audit_chain_heads:truetrue",

@@ -5,7 +5,6 @@ import {
   date,
   foreignKey,
   index,
-  integer,
   jsonb,
   numeric,
   pgEnum,
@@ -279,12 +278,34 @@ export const ledgerRuns = pgTable(
     actorId: text("actor_id").notNull(),
     summary: jsonb("summary").notNull().default(sql`'{}'::jsonb`),
     startedAt: timestamp("started_at", { withTimezone: true }).notNull().defaultNow(),
-    entries: integer("entries").notNull().default(0),
   },
   (t) => [
     uniqueIndex("ledger_runs_one_reversal").on(t.reversesRunId),
     index("ledger_runs_tenant_idx").on(t.tenantId, t.kind, t.startedAt),
     pgPolicy("ledger_runs_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${tenantReaders}` }),
     definerAll("ledger_runs_definer"),
+  ],
+).enableRLS();
+
+/**
+ * The unique key of accruals: one row per (account, period) once the period was processed, whatever it
+ * posted (a period capped to 0 is processed too). Catching up after missed runs is running again.
+ */
+export const accrualPostings = pgTable(
+  "accrual_postings",
+  {
+    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    accountId: uuid("account_id").notNull().references(() => ledgerAccounts.id),
+    employeeId: uuid("employee_id").notNull(),
+    period: text("period").notNull(),
+    amount: amount("amount").notNull(),
+    runId: uuid("run_id").notNull(),
+    postedAt: timestamp("posted_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ columns: [t.accountId, t.period] }),
+    check("accrual_postings_amount", sql`${t.amount} >= 0`),
+    pgPolicy("accrual_postings_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
+    definerAll("accrual_postings_definer"),
   ],
 ).enableRLS();

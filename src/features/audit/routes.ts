@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { and, desc, eq, lt } from "drizzle-orm";
+import { and, desc, eq, lt, sql } from "drizzle-orm";
 import { userCaller } from "../../auth/principal";
 import { signedIn } from "../../auth/guard";
 import { runInDatabase } from "../../db/door";
@@ -45,7 +45,36 @@ const listAudit = createRoute({
   },
 });
 
-export const auditRoutes = createRouter().openapi(listAudit, async (c) => {
+const Verification = z
+  .object({
+    checked: z.number().int().openapi({ description: "Rows of the tenant's chain checked" }),
+    valid: z.boolean(),
+    first_broken: z.object({ id: z.number().int(), chain_seq: z.number().int(), reason: z.string() }).nullable(),
+  })
+  .openapi("AuditChainVerification");
+
+const verifyChain = createRoute({
+  method: "get",
+  path: "/v1/audit/verification",
+  tags: ["Audit"],
+  summary: "Verify the tenant's audit hash chain; names the first row that does not follow from its predecessor (HR Admin, System Admin, Auditor)",
+  ...signedIn("audit:read"),
+  responses: { 200: jsonResponse("The verdict", Verification), ...errorResponses(...SIGNED_IN_ERRORS) },
+});
+
+export const auditRoutes = createRouter()
+  .openapi(verifyChain, async (c) => {
+    const [result] = await runInDatabase(
+      c.get("config"),
+      userCaller(c.get("principal")),
+      (db) => [db.execute<{ checked: string; broken_id: string | null; broken_seq: string | null; reason: string | null }>(sql`select * from app.verify_audit_chain()`)],
+      { readOnly: true },
+    );
+    const row = result.rows[0]!;
+    const broken = row.broken_id === null ? null : { id: Number(row.broken_id), chain_seq: Number(row.broken_seq), reason: row.reason! };
+    return c.json({ checked: Number(row.checked), valid: broken === null, first_broken: broken }, 200);
+  })
+  .openapi(listAudit, async (c) => {
   const { limit, cursor, action } = c.req.valid("query");
   const principal = c.get("principal");
   const conditions = [

@@ -50,6 +50,7 @@ export function superuserSql() {
 }
 
 const TABLES = [
+  "accrual_postings",
   "booked_days",
   "approvals",
   "idempotency_keys",

@@ -23,7 +23,7 @@ export const PTO = {
  * The real app on a test clock, with sessions for the seeded people, a policy assigned to Acme's employees
  * and (optionally) granted days. Everything through the API.
  */
-export async function ledgerWorld(options: { clock?: TestClock; policy?: Record<string, unknown>; grant?: number; assign?: string[] } = {}) {
+export async function ledgerWorld(options: { clock?: TestClock; policy?: Record<string, unknown>; grant?: number; assign?: string[]; startsOn?: string } = {}) {
   const api = authApp(options.clock ?? new TestClock(TUESDAY_NOON));
   // Concurrent logins from one address would meet the per-IP attempt limit: one address each.
   const signIn = async () =>
@@ -40,7 +40,7 @@ export async function ledgerWorld(options: { clock?: TestClock; policy?: Record<
   const policy = { ...PTO, ...options.policy };
   expect((await api.postJson("/v1/policies", policy, bearer(tokens.hana))).status).toBe(201);
   const assign = options.assign ?? [people.emma.employeeId, people.eli.employeeId, people.mike.employeeId, people.hana.employeeId];
-  expect((await api.postJson(`/v1/policies/${policy.key}/assignments`, { employee_ids: assign, starts_on: "2020-01-01" }, bearer(tokens.hana))).status).toBe(200);
+  expect((await api.postJson(`/v1/policies/${policy.key}/assignments`, { employee_ids: assign, starts_on: options.startsOn ?? "2020-01-01" }, bearer(tokens.hana))).status).toBe(200);
 
   const post = (path: string, token: string, body: unknown, key = newKey()) => api.postJson(path, body, { ...bearer(token), "Idempotency-Key": key });
   const world = {
@@ -64,6 +64,25 @@ export async function ledgerWorld(options: { clock?: TestClock; policy?: Record<
     },
     decide: (token: string, id: string, verb: "approve" | "reject", key?: string) => post(`/v1/requests/${id}/${verb}`, token, {}, key),
     cancel: (token: string, id: string, key?: string) => post(`/v1/requests/${id}/cancel`, token, {}, key),
+    /** Runs the accrual admin endpoint over every employee (chunks of `limit`) as HR. */
+    async accrue(limit = 500) {
+      let after: string | null = null;
+      const totals = { accruals: 0, carryover_expiries: 0 };
+      do {
+        const res = await post("/v1/accruals/runs", tokens.hana, { after, limit });
+        expect(res.status, await res.clone().text()).toBe(200);
+        const chunk = (await res.json()) as { accruals: number; carryover_expiries: number; next_after: string | null };
+        totals.accruals += chunk.accruals;
+        totals.carryover_expiries += chunk.carryover_expiries;
+        after = chunk.next_after;
+      } while (after);
+      return totals;
+    },
+    async entries(token: string, query = "") {
+      const res = await api.send(`/v1/ledger-entries?limit=200&sort=id${query}`, { headers: bearer(token) });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return ((await res.json()) as { data: { id: number; kind: string; amount: number; effective_date: string }[] }).data;
+    },
     async balance(token: string, employeeId: string, asOf?: string) {
       const res = await api.send(`/v1/employees/${employeeId}/balances${asOf ? `?as_of=${asOf}` : ""}`, { headers: bearer(token) });
       expect(res.status, await res.clone().text()).toBe(200);

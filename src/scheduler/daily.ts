@@ -1,0 +1,77 @@
+import { sql } from "drizzle-orm";
+import { ACCRUAL_CHUNK_EMPLOYEES, IDEMPOTENCY_RETENTION_HOURS, SCHEDULED_BUDGET_MS } from "../constants";
+import { systemCaller } from "../db/claims";
+import { runInDatabase } from "../db/door";
+import type { Config } from "../edge/config";
+import { loadConfig } from "../edge/config-guard";
+import { describeError, log } from "../edge/logger";
+import { reportError } from "../edge/sentry";
+import type { Env } from "../env";
+
+export interface TenantRun {
+  tenant_id: string;
+  expired_requests: number;
+  forgotten_idempotency_keys: number;
+  employees: number;
+  accruals: number;
+  carryover_expiries: number;
+  finished: boolean;
+}
+
+interface AccrualChunk {
+  employees: number;
+  accruals: number;
+  carryover_expiries: number;
+  next_after: string | null;
+}
+
+const call = async <T>(config: Config, tenantId: string | undefined, statement: ReturnType<typeof sql>): Promise<T> => {
+  const [result] = await runInDatabase(config, systemCaller("scheduler", tenantId), (db) => [db.execute<{ out: T }>(statement)]);
+  return result.rows[0]!.out;
+};
+
+/**
+ * The daily Cron Trigger's work, per active tenant: expire overdue holds, forget old idempotency keys, then
+ * post every due accrual (missed periods included) in chunks of employees. Every step is repeatable, so a run
+ * cut short (budget, failure) is completed by the next one.
+ */
+export async function runDailyWork(config: Config, nowMs: number, deadlineMs = nowMs + SCHEDULED_BUDGET_MS, clock: () => number = Date.now): Promise<TenantRun[]> {
+  const now = new Date(nowMs).toISOString();
+  const [tenants] = await runInDatabase(config, systemCaller("scheduler"), (db) => [db.execute<{ id: string }>(sql`select id from app.active_tenants() as id`)], {
+    readOnly: true,
+  });
+  const runs: TenantRun[] = [];
+  for (const { id: tenantId } of tenants.rows) {
+    const swept = await call<{ expired_requests: number; forgotten_idempotency_keys: number }>(
+      config,
+      tenantId,
+      sql`select app.sweep(${JSON.stringify({ now, idempotency_retention_hours: IDEMPOTENCY_RETENTION_HOURS })}::jsonb) as out`,
+    );
+    const run: TenantRun = { tenant_id: tenantId, ...swept, employees: 0, accruals: 0, carryover_expiries: 0, finished: false };
+    let after: string | null = null;
+    do {
+      const answer: { body: AccrualChunk } = await call(config, tenantId, sql`select app.post_accruals(${JSON.stringify({ now, after, limit: ACCRUAL_CHUNK_EMPLOYEES })}::jsonb) as out`);
+      run.employees += answer.body.employees;
+      run.accruals += answer.body.accruals;
+      run.carryover_expiries += answer.body.carryover_expiries;
+      after = answer.body.next_after;
+    } while (after !== null && clock() < deadlineMs);
+    run.finished = after === null;
+    runs.push(run);
+    log("info", "scheduled_tenant_done", { ...run });
+    if (clock() >= deadlineMs) break;
+  }
+  return runs;
+}
+
+/** The Worker's `scheduled` handler. Failures are logged and reported; the next run repeats what is missing. */
+export async function onSchedule(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
+  const loaded = loadConfig(env);
+  if (!loaded.ok) return;
+  try {
+    await runDailyWork(loaded.config, controller.scheduledTime);
+  } catch (error) {
+    log("error", "scheduled_failed", { cron: controller.cron, error: describeError(error) });
+    reportError(loaded.config, ctx, undefined, error, { requestId: `cron-${controller.scheduledTime}`, route: `cron ${controller.cron}` });
+  }
+}
