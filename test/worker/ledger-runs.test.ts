@@ -1,7 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { people } from "../support/worker/callers";
 import { expectError, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
-import { TestClock } from "../support/worker/auth";
 import { bearer, ledgerWorld } from "../support/worker/ledger";
 
 beforeEach(async () => {

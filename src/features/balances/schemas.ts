@@ -19,7 +19,12 @@ export const PolicyBalance = z
   .openapi("PolicyBalance");
 
 export const EmployeeBalances = z
-  .object({ employee_id: z.uuid(), as_of: z.string().nullable(), balances: z.array(PolicyBalance) })
+  .object({
+    employee_id: z.uuid(),
+    today: z.string().openapi({ description: "The employee's current date, in their own time zone" }),
+    as_of: z.string().nullable(),
+    balances: z.array(PolicyBalance),
+  })
   .openapi("EmployeeBalances");
 export const TeamBalances = z.object({ data: z.array(EmployeeBalances) }).openapi("TeamBalances");
 

@@ -4,6 +4,7 @@ import { runInDatabase } from "../../db/door";
 import type { Config } from "../../edge/config";
 import { AppError } from "../../edge/errors";
 import { type CursorKey, decodeCursor, isDateText, isInteger, pageOf } from "../../edge/pagination";
+import { dateIn } from "../../ledger/calendar";
 import type { ENTRY_SORTS } from "./schemas";
 
 type BalanceRow = {
@@ -28,9 +29,12 @@ function balancesQuery(which: SQL, asOf: string | null, now: number) {
     where ${which} order by a.employee_id, a.policy_key`;
 }
 
-function byEmployee(rows: BalanceRow[], employeeIds: string[], asOf: string | null) {
-  return employeeIds.map((employeeId) => ({
+type EmployeeRow = { id: string; time_zone: string };
+
+function byEmployee(rows: BalanceRow[], employees: EmployeeRow[], asOf: string | null, now: number) {
+  return employees.map(({ id: employeeId, time_zone }) => ({
     employee_id: employeeId,
+    today: dateIn(time_zone, now),
     as_of: asOf,
     balances: rows
       .filter((r) => r.employee_id === employeeId)
@@ -44,21 +48,21 @@ function byEmployee(rows: BalanceRow[], employeeIds: string[], asOf: string | nu
 /** One employee's balances (404 when the caller may not see the employee, other tenants included). */
 export async function employeeBalances(config: Config, principal: Principal, employeeId: string, asOf: string | null, now: number) {
   const [employee, balances] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ id: string }>(sql`select id from employees where id = ${employeeId}`),
+    db.execute<{ id: string; time_zone: string }>(sql`select id, time_zone from employees where id = ${employeeId}`),
     db.execute<BalanceRow>(balancesQuery(sql`a.employee_id = ${employeeId}`, asOf, now)),
   ], { readOnly: true });
   if (employee.rows.length === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such employee", { employee_id: employeeId });
-  return byEmployee(balances.rows, [employeeId], asOf)[0]!;
+  return byEmployee(balances.rows, employee.rows, asOf, now)[0]!;
 }
 
 /** The balances of the caller's direct reports. */
 export async function teamBalances(config: Config, principal: Principal, asOf: string | null, now: number) {
-  const reports = sql`select e.id from employees e where e.manager_id = ${principal.employeeId} order by e.id`;
+  const reports = sql`select e.id from employees e where e.manager_id = ${principal.employeeId}`;
   const [team, balances] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ id: string }>(reports),
+    db.execute<{ id: string; time_zone: string }>(sql`select e.id, e.time_zone from employees e where e.manager_id = ${principal.employeeId} order by e.id`),
     db.execute<BalanceRow>(balancesQuery(sql`a.employee_id in (${reports})`, asOf, now)),
   ], { readOnly: true });
-  return byEmployee(balances.rows, team.rows.map((r) => r.id), asOf);
+  return byEmployee(balances.rows, team.rows, asOf, now);
 }
 
 type EntrySort = (typeof ENTRY_SORTS)[number];
