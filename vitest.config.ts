@@ -56,6 +56,7 @@ export default defineConfig({
           name: "worker",
           include: ["test/worker/**/*.test.ts"],
           globalSetup: ["test/support/node/global-setup.ts"],
+          setupFiles: ["test/support/worker/audit-chain-guard.ts"],
           testTimeout: 30_000,
           hookTimeout: 30_000,
         },

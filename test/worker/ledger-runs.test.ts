@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { people } from "../support/worker/callers";
 import { expectError, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
+import { auditChainBrokenOnPurpose } from "../support/worker/audit-chain-guard";
 import { bearer, ledgerWorld } from "../support/worker/ledger";
 
 beforeEach(async () => {
@@ -153,6 +154,7 @@ describe("reconciliation and the audit chain", () => {
     expect(healthy.checked).toBeGreaterThan(5);
 
     const [victim] = (await superuserSql()`select id from audit_log where action = 'request.submit'`) as [{ id: number }];
+    auditChainBrokenOnPurpose();
     await superuserSql().transaction((sql) => [
       sql`set local session_replication_role = replica`,
       sql`update audit_log set details = details || '{"amount": 0}' where id = ${victim.id}`,

@@ -1,0 +1,28 @@
+import { afterEach, expect } from "vitest";
+import { superuserSql } from "./harness";
+
+/**
+ * After every Worker test: each tenant's audit hash chain still verifies. Whatever a test did through the
+ * API, it left a chain an Auditor can trust; only a test that tampers on purpose says so.
+ */
+let brokenOnPurpose = false;
+
+export function auditChainBrokenOnPurpose(): void {
+  brokenOnPurpose = true;
+}
+
+afterEach(async () => {
+  if (brokenOnPurpose) {
+    brokenOnPurpose = false;
+    return;
+  }
+  const sql = superuserSql();
+  const chains = (await sql`select distinct tenant_id from audit_log where tenant_id is not null and chain_seq is not null`) as { tenant_id: string }[];
+  for (const { tenant_id } of chains) {
+    const [, verdict] = (await sql.transaction([
+      sql`select set_config('request.jwt.claims', ${JSON.stringify({ tenant_id })}, true)`,
+      sql`select broken_id, reason from app.verify_audit_chain()`,
+    ])) as [unknown, { broken_id: string | null; reason: string | null }[]];
+    expect(verdict[0], `audit chain of tenant ${tenant_id}`).toEqual({ broken_id: null, reason: null });
+  }
+});
