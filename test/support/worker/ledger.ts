@@ -1,4 +1,5 @@
 import { expect } from "vitest";
+import type { Env } from "../../../src/env";
 import { authApp, TestClock } from "./auth";
 import { people } from "./callers";
 
@@ -23,7 +24,17 @@ export const PTO = {
  * The real app on a test clock, with sessions for the seeded people, a policy assigned to Acme's employees
  * and (optionally) granted days. Everything through the API.
  */
-export async function ledgerWorld(options: { clock?: TestClock; policy?: Record<string, unknown>; grant?: number; assign?: string[]; startsOn?: string } = {}) {
+export interface WorldOptions {
+  clock?: TestClock;
+  policy?: Record<string, unknown>;
+  grant?: number;
+  assign?: string[];
+  startsOn?: string;
+  /** Environment overrides for every call (raised rate limits for load tests). */
+  bindings?: Partial<Env>;
+}
+
+export async function ledgerWorld(options: WorldOptions = {}) {
   const api = authApp(options.clock ?? new TestClock(TUESDAY_NOON));
   // Concurrent logins from one address would meet the per-IP attempt limit: one address each.
   const signIn = async () =>
@@ -42,7 +53,7 @@ export async function ledgerWorld(options: { clock?: TestClock; policy?: Record<
   const assign = options.assign ?? [people.emma.employeeId, people.eli.employeeId, people.mike.employeeId, people.hana.employeeId];
   expect((await api.postJson(`/v1/policies/${policy.key}/assignments`, { employee_ids: assign, starts_on: options.startsOn ?? "2020-01-01" }, bearer(tokens.hana))).status).toBe(200);
 
-  const post = (path: string, token: string, body: unknown, key = newKey()) => api.postJson(path, body, { ...bearer(token), "Idempotency-Key": key });
+  const post = (path: string, token: string, body: unknown, key = newKey()) => api.postJson(path, body, { ...bearer(token), "Idempotency-Key": key }, options.bindings);
   const world = {
     api,
     tokens,
@@ -84,7 +95,7 @@ export async function ledgerWorld(options: { clock?: TestClock; policy?: Record<
       return ((await res.json()) as { data: { id: number; kind: string; amount: number; effective_date: string }[] }).data;
     },
     async balance(token: string, employeeId: string, asOf?: string) {
-      const res = await api.send(`/v1/employees/${employeeId}/balances${asOf ? `?as_of=${asOf}` : ""}`, { headers: bearer(token) });
+      const res = await api.send(`/v1/employees/${employeeId}/balances${asOf ? `?as_of=${asOf}` : ""}`, { headers: bearer(token) }, options.bindings);
       expect(res.status, await res.clone().text()).toBe(200);
       const body = (await res.json()) as { balances: { policy_key: string; posted: number; pending: number; available: number }[] };
       return body.balances.find((b) => b.policy_key === policy.key) ?? { policy_key: policy.key, posted: 0, pending: 0, available: 0 };
