@@ -146,29 +146,37 @@ $$;
 -- A balance: `posted` = settled entries (everything but holds), `pending` = holds neither resolved nor expired
 -- at p_now. With p_as_of, only entries effective on or before that date; without, all of them (future-dated
 -- usage included, which is what a new request is checked against). Newest usable snapshot + entries since:
--- index-bounded, so the cost does not grow with the account's history.
+-- index-bounded, so the cost does not grow with the account's history. The ranges after the snapshot are
+-- planned with their actual bounds (EXECUTE … USING): a generic plan cannot tell "entries since" from "all".
 CREATE FUNCTION app.balance_of(p_account uuid, p_as_of date, p_now timestamptz) RETURNS TABLE (posted numeric, pending numeric)
-LANGUAGE sql STABLE AS $$
-  WITH snap AS (
-    SELECT s.as_of, s.through_entry_id, s.settled_to_date, s.settled_after FROM balance_snapshots s
-    WHERE s.account_id = p_account AND (p_as_of IS NULL OR s.as_of <= p_as_of)
-    ORDER BY s.through_entry_id DESC LIMIT 1
-  ), base AS (
-    SELECT coalesce((SELECT as_of FROM snap), '-infinity'::date) AS as_of,
-           coalesce((SELECT through_entry_id FROM snap), 0) AS through,
-           coalesce((SELECT settled_to_date + CASE WHEN p_as_of IS NULL THEN settled_after ELSE 0 END FROM snap), 0) AS settled
-  )
-  SELECT
-    base.settled
-      + coalesce((SELECT sum(e.amount) FROM ledger_entries e WHERE e.account_id = p_account AND e.id > base.through
-                    AND e.kind NOT IN ('hold', 'hold_release') AND (p_as_of IS NULL OR e.effective_date <= p_as_of)), 0)
-      + CASE WHEN p_as_of IS NULL OR base.through = 0 THEN 0 ELSE
-          coalesce((SELECT sum(e.amount) FROM ledger_entries e WHERE e.account_id = p_account AND e.effective_date > base.as_of
-                      AND e.effective_date <= p_as_of AND e.id <= base.through AND e.kind NOT IN ('hold', 'hold_release')), 0) END,
-    coalesce((SELECT -sum(h.amount) FROM ledger_entries h WHERE h.account_id = p_account AND h.kind = 'hold' AND h.expires_at > p_now
-                AND (p_as_of IS NULL OR h.effective_date <= p_as_of)
-                AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.resolves_entry_id = h.id)), 0)
-  FROM base
+LANGUAGE plpgsql STABLE ROWS 1 AS $$
+DECLARE
+  v_snap record;
+  v_through bigint := 0;
+  v_since numeric;
+  v_backdated numeric := 0;
+BEGIN
+  SELECT s.as_of, s.through_entry_id, s.settled_to_date + CASE WHEN p_as_of IS NULL THEN s.settled_after ELSE 0 END AS settled INTO v_snap
+  FROM balance_snapshots s WHERE s.account_id = p_account AND (p_as_of IS NULL OR s.as_of <= p_as_of)
+  ORDER BY s.through_entry_id DESC LIMIT 1;
+  IF FOUND THEN
+    v_through := v_snap.through_entry_id;
+  END IF;
+  EXECUTE 'SELECT coalesce(sum(e.amount), 0) FROM ledger_entries e WHERE e.account_id = $1 AND e.id > $2
+             AND e.kind NOT IN (''hold'', ''hold_release'') AND ($3::date IS NULL OR e.effective_date <= $3)'
+    INTO v_since USING p_account, v_through, p_as_of;
+  IF p_as_of IS NOT NULL AND v_through > 0 THEN
+    -- Entries the snapshot covers (by id) but dated after its as_of, up to p_as_of.
+    EXECUTE 'SELECT coalesce(sum(e.amount), 0) FROM ledger_entries e WHERE e.account_id = $1 AND e.effective_date > $2
+               AND e.effective_date <= $3 AND e.id <= $4 AND e.kind NOT IN (''hold'', ''hold_release'')'
+      INTO v_backdated USING p_account, v_snap.as_of, p_as_of, v_through;
+  END IF;
+  posted := coalesce(v_snap.settled, 0) + v_since + v_backdated;
+  SELECT coalesce(-sum(h.amount), 0) INTO pending FROM ledger_entries h
+  WHERE h.account_id = p_account AND h.kind = 'hold' AND h.expires_at > p_now AND (p_as_of IS NULL OR h.effective_date <= p_as_of)
+    AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.resolves_entry_id = h.id);
+  RETURN NEXT;
+END
 $$;
 --> statement-breakpoint
 CREATE FUNCTION app.take_snapshot(p_account uuid, p_as_of date, p_now timestamptz) RETURNS void

@@ -1,0 +1,210 @@
+/**
+ * The ledger's part of `npm run bench`: Postgres round trips per call of each ledger endpoint, the cost of a
+ * balance read with 100 000 entries of history against one with 100, and leave submissions per second from
+ * 50 concurrent clients on distinct employees. Fixtures go in as the superuser; everything measured goes
+ * through the running Worker.
+ */
+import autocannon from "autocannon";
+import pg from "pg";
+import { DEMO_PASSWORD, type SeedPerson, type SeedTenant, seedStatements } from "../lib/seed-data";
+import type { LocalStack } from "../lib/local-stack";
+
+const EMPLOYEES = 50;
+const SMALL_HISTORY = 100;
+const LARGE_HISTORY = 100_000;
+/** Entries after the newest snapshot (snapshots are taken every 100 entries, so a read sees up to 99). */
+const SINCE_SNAPSHOT = 50;
+const POLICY = "bench-pto";
+
+export interface LedgerBenchResult {
+  lines: string[];
+  errors: number;
+}
+
+function benchTenant(): SeedTenant {
+  const id = crypto.randomUUID();
+  const person = (n: number, roles: SeedPerson["roles"]): SeedPerson => ({
+    userId: crypto.randomUUID(),
+    employeeId: crypto.randomUUID(),
+    email: `bench${n}@bench.example`,
+    displayName: `Bench ${n}`,
+    employeeNumber: `B-${n}`,
+    timeZone: "UTC",
+    hireDate: "2020-01-01",
+    managerEmployeeId: null,
+    roles,
+  });
+  return { id, slug: "bench", name: "Bench Ltd", people: [person(0, ["employee", "hr_admin", "system_admin"]), ...Array.from({ length: EMPLOYEES + 2 }, (_, i) => person(i + 1, ["employee"]))] };
+}
+
+/** Working days (Mon–Fri) from 2027-01-04 on, as YYYY-MM-DD. */
+function workingDays(count: number): string[] {
+  const days: string[] = [];
+  for (let ms = Date.UTC(2027, 0, 4); days.length < count; ms += 86_400_000) {
+    const weekday = new Date(ms).getUTCDay();
+    if (weekday !== 0 && weekday !== 6) days.push(new Date(ms).toISOString().slice(0, 10));
+  }
+  return days;
+}
+
+async function fixtures(stack: LocalStack, pinPepper: string, tenant: SeedTenant) {
+  const db = new pg.Client({ connectionString: stack.superuserDatabaseUrl });
+  await db.connect();
+  try {
+    for (const statement of await seedStatements(pinPepper, [tenant])) await db.query(statement.text, statement.values);
+    const admin = tenant.people[0]!;
+    const employeeIds = tenant.people.map((p) => p.employeeId);
+    await db.query(
+      `insert into leave_policies (tenant_id, key, version, name, unit, effective_from, created_by) values ($1, $2, 1, 'Bench PTO', 'day', '2020-01-01', $3)`,
+      [tenant.id, POLICY, admin.userId],
+    );
+    await db.query(
+      `insert into policy_assignments (tenant_id, employee_id, policy_key, starts_on, created_by) select $1, e, $2, '2020-01-01', $3 from unnest($4::uuid[]) e`,
+      [tenant.id, POLICY, admin.userId, employeeIds],
+    );
+    await db.query(`insert into ledger_accounts (tenant_id, employee_id, policy_key) select $1, e, $2 from unnest($3::uuid[]) e`, [tenant.id, POLICY, employeeIds]);
+    // Every account gets a large grant; the two history accounts get their entries, a snapshot, and entries since.
+    const history = async (employeeId: string, entries: number) => {
+      const insert = (count: number) =>
+        db.query(
+          `insert into ledger_entries (tenant_id, account_id, employee_id, policy_key, kind, amount, effective_date, reference)
+           select a.tenant_id, a.id, a.employee_id, a.policy_key, 'adjustment', case when n % 2 = 0 then 1 else -1 end,
+                  date '2021-01-01' + (n % 1500), 'bench:' || n || ':' || $3
+           from ledger_accounts a cross join generate_series(1, $2::int) n where a.employee_id = $1 and a.policy_key = '${POLICY}'`,
+          [employeeId, count, crypto.randomUUID()],
+        );
+      await insert(entries - SINCE_SNAPSHOT);
+      await db.query(`select app.take_snapshot(id, current_date, now()) from ledger_accounts where employee_id = $1 and policy_key = $2`, [employeeId, POLICY]);
+      await insert(SINCE_SNAPSHOT);
+    };
+    const [small, large] = tenant.people.slice(-2);
+    await history(small!.employeeId, SMALL_HISTORY);
+    await history(large!.employeeId, LARGE_HISTORY);
+    await db.query(
+      `insert into ledger_entries (tenant_id, account_id, employee_id, policy_key, kind, amount, effective_date, reference)
+       select tenant_id, id, employee_id, policy_key, 'grant', 100000, '2020-01-01', 'bench:grant' from ledger_accounts where tenant_id = $1`,
+      [tenant.id],
+    );
+    await db.query("analyze");
+    return { small: small!, large: large! };
+  } finally {
+    await db.end();
+  }
+}
+
+async function login(base: string, person: SeedPerson): Promise<string> {
+  const res = await fetch(`${base}/v1/auth/login`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json", "CF-Connecting-IP": "127.0.0.3" },
+    body: JSON.stringify({ tenant: "bench", email: person.email, password: DEMO_PASSWORD }),
+  });
+  if (!res.ok) throw new Error(`bench login of ${person.email}: ${res.status}`);
+  return ((await res.json()) as { access_token: string }).access_token;
+}
+
+export async function ledgerBench(options: { base: string; stack: LocalStack; pinPepper: string; connections: number; seconds: number; rounds: number }): Promise<LedgerBenchResult> {
+  const { base, stack } = options;
+  const tenant = benchTenant();
+  const { small, large } = await fixtures(stack, options.pinPepper, tenant);
+  const admin = tenant.people[0]!;
+  const adminToken = await login(base, admin);
+  const workers = tenant.people.slice(1, EMPLOYEES + 1);
+  const tokens: string[] = [];
+  for (const person of workers) tokens.push(await login(base, person));
+  const lines: string[] = [];
+  let errors = 0;
+
+  // Round trips per call, counted by the local Neon endpoint (the bench is its only client).
+  const stats = new URL("/stats", stack.neon.url);
+  const roundTrips = async () => ((await (await fetch(stats)).json()) as { round_trips: number }).round_trips;
+  const send = (token: string, path: string, body?: unknown) =>
+    fetch(base + path, body === undefined ? { headers: { Authorization: `Bearer ${token}` } } : {
+      method: "POST",
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
+      body: JSON.stringify(body),
+    });
+  for (const token of [adminToken, tokens[0]!]) await send(token, "/v1/me/permissions"); // warm the permission cache
+  const submitted = (await (await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-07", end_date: "2026-12-07" })).json()) as { id: string };
+  const rejectable = (await (await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-08", end_date: "2026-12-08" })).json()) as { id: string };
+  const cancellable = (await (await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-09", end_date: "2026-12-09" })).json()) as { id: string };
+  const employee = workers[0]!.employeeId;
+  const calls: [string, () => Promise<Response>][] = [
+    ["GET /v1/me/balances", () => send(tokens[0]!, "/v1/me/balances")],
+    ["GET /v1/employees/{id}/balances?as_of", () => send(adminToken, `/v1/employees/${employee}/balances?as_of=2026-12-31`)],
+    ["GET /v1/team/balances", () => send(adminToken, "/v1/team/balances")],
+    ["GET /v1/ledger-entries", () => send(tokens[0]!, "/v1/ledger-entries?sort=-effective_date")],
+    ["GET /v1/requests", () => send(tokens[0]!, "/v1/requests")],
+    ["GET /v1/requests/{id}", () => send(tokens[0]!, `/v1/requests/${submitted.id}`)],
+    ["GET /v1/approvals", () => send(adminToken, "/v1/approvals")],
+    ["POST /v1/requests", () => send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-10", end_date: "2026-12-10" })],
+    ["POST /v1/requests/{id}/approve", () => send(adminToken, `/v1/requests/${submitted.id}/approve`, {})],
+    ["POST /v1/requests/{id}/reject", () => send(adminToken, `/v1/requests/${rejectable.id}/reject`, {})],
+    ["POST /v1/requests/{id}/cancel", () => send(tokens[0]!, `/v1/requests/${cancellable.id}/cancel`, {})],
+    ["POST /v1/employees/{id}/ledger-entries", () => send(adminToken, `/v1/employees/${employee}/ledger-entries`, { policy_key: POLICY, kind: "grant", amount: 1, effective_date: "2026-11-01", note: "bench" })],
+    ["POST /v1/accruals/runs", () => send(adminToken, "/v1/accruals/runs", { limit: 100 })],
+    ["POST /v1/rollovers (dry run)", () => send(adminToken, "/v1/rollovers", { year: 2026, limit: 100 })],
+    ["GET /v1/reconciliation", () => send(adminToken, "/v1/reconciliation?limit=10")],
+    ["GET /v1/audit/verification", () => send(adminToken, "/v1/audit/verification")],
+  ];
+  lines.push("Postgres round trips per call (local Neon endpoint's count; goal 1, ceiling 2 for reads, 3 for writes)");
+  for (const [name, call] of calls) {
+    const before = await roundTrips();
+    const res = await call();
+    const used = (await roundTrips()) - before;
+    if (!res.ok) {
+      errors++;
+      lines.push(`  ${name.padEnd(44)} FAILED ${res.status} ${await res.text()}`);
+    } else lines.push(`  ${name.padEnd(44)} ${used}`);
+  }
+
+  // Balance reads: the same request against 100 and 100 000 entries of history, interleaved.
+  const measure = async (path: string, seconds: number, requests?: autocannon.Request[]) => {
+    const result = await autocannon({ url: base + path, connections: options.connections, duration: seconds, headers: { authorization: `Bearer ${adminToken}` }, ...(requests ? { requests } : {}) });
+    errors += result.errors + result.non2xx;
+    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+  };
+  const paths = { small: `/v1/employees/${small.employeeId}/balances`, large: `/v1/employees/${large.employeeId}/balances` };
+  const reads: Record<"small" | "large", number[]> = { small: [], large: [] };
+  await measure(paths.small, 1);
+  await measure(paths.large, 1);
+  for (let round = 0; round < options.rounds; round++) {
+    for (const which of round % 2 === 0 ? (["small", "large"] as const) : (["large", "small"] as const)) reads[which].push((await measure(paths[which], options.seconds)).rps);
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  const [smallRps, largeRps] = [median(reads.small), median(reads.large)];
+  lines.push(
+    "",
+    `Balance read, ${SMALL_HISTORY} vs ${LARGE_HISTORY} entries of history (${options.connections} connections, medians of ${options.rounds} rounds)`,
+    `  ${SMALL_HISTORY} entries: ${smallRps.toFixed(0)} req/s; ${LARGE_HISTORY} entries: ${largeRps.toFixed(0)} req/s; cost ratio ${(smallRps / largeRps).toFixed(2)} (goal ≤ 1.30)`,
+  );
+
+  // Submissions: 50 concurrent clients, each its own employee, each request a new day and a new key.
+  const days = workingDays(5_000);
+  let turn = 0;
+  const submissions = await autocannon({
+    url: `${base}/v1/requests`,
+    connections: EMPLOYEES,
+    duration: options.seconds,
+    method: "POST",
+    requests: [
+      {
+        setupRequest: (request: autocannon.Request) => {
+          const n = turn++;
+          return {
+            ...request,
+            method: "POST",
+            headers: { "content-type": "application/json", authorization: `Bearer ${tokens[n % EMPLOYEES]}`, "idempotency-key": `bench-submit-${n}` },
+            body: JSON.stringify({ policy_key: POLICY, start_date: days[Math.floor(n / EMPLOYEES) + 10], end_date: days[Math.floor(n / EMPLOYEES) + 10] }),
+          };
+        },
+      },
+    ],
+  });
+  errors += submissions.errors + submissions.non2xx;
+  lines.push(
+    "",
+    `Leave submissions, ${EMPLOYEES} concurrent clients on distinct employees, ${options.seconds} s`,
+    `  ${submissions.requests.average.toFixed(0)} submissions/s, p50 ${submissions.latency.p50.toFixed(1)} ms, p99 ${submissions.latency.p99.toFixed(1)} ms, ${submissions.non2xx + submissions.errors} failed of ${submissions.requests.sent}`,
+  );
+  return { lines, errors };
+}
