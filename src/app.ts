@@ -24,6 +24,7 @@ import { requestRoutes } from "./features/requests/routes";
 import { approvalRoutes } from "./features/approvals/routes";
 import { balanceRoutes } from "./features/balances/routes";
 import { ledgerRunRoutes } from "./features/ledger-runs/routes";
+import { holidayRoutes } from "./features/holidays/routes";
 import { registerDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
 import { tenantRoutes } from "./features/tenants/routes";
@@ -94,6 +95,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.route("/", approvalRoutes);
   app.route("/", balanceRoutes);
   app.route("/", ledgerRunRoutes);
+  app.route("/", holidayRoutes);
   registerDocs(app);
 
   app.notFound(renderNotFound);

@@ -37,12 +37,27 @@ describe("leave requests", () => {
     expect(audit.map((a) => a.action)).toEqual(["request.submit", "request.approve"]);
   });
 
-  it("charge working days only: weekends and the tenant's holidays are free", async () => {
+  it("charge working days only: weekends, the tenant's holidays and days outside the employee's work week are free", async () => {
     const w = await ledgerWorld({ grant: 10 });
-    await superuserSql()`insert into holidays (tenant_id, day, name) values (${people.emma.userId.replace(/.{12}$/, "000000000001")}, '2026-12-25', 'Christmas')`;
+    expect((await w.api.postJson("/v1/holidays", { day: "2026-12-25", name: "Christmas" }, bearer(w.tokens.hana))).status).toBe(201);
+    await expectError(await w.api.postJson("/v1/holidays", { day: "2026-12-25", name: "Again" }, bearer(w.tokens.hana)), 409, "CONFLICT");
+    await expectError(await w.api.postJson("/v1/holidays", { day: "2026-12-26", name: "Boxing Day" }, bearer(w.tokens.emma)), 403, "FORBIDDEN");
+    const listed = await w.api.send("/v1/holidays?year=2026", { headers: bearer(w.tokens.emma) });
+    expect(await listed.json()).toEqual({ data: [{ day: "2026-12-25", name: "Christmas" }] });
     // Thu 24 Dec – Tue 29 Dec: Thu, (Fri holiday), (Sat, Sun), Mon, Tue = 3 days.
     expect(await w.submitted(w.tokens.emma, { start_date: "2026-12-24", end_date: "2026-12-29" })).toMatchObject({ days: 3, amount: 3 });
     await expectError(await w.submit(w.tokens.emma, { start_date: "2026-12-26", end_date: "2026-12-27" }), 400, "VALIDATION_FAILED");
+
+    // Eli works Monday, Wednesday and Friday: a whole week off costs three days.
+    const patched = await w.api.send(`/v1/employees/${people.eli.employeeId}`, {
+      method: "PATCH",
+      headers: { ...bearer(w.tokens.hana), "Content-Type": "application/json" },
+      body: JSON.stringify({ work_week: [5, 1, 3] }),
+    });
+    expect(await patched.json()).toMatchObject({ work_week: [1, 3, 5] });
+    expect(await w.submitted(w.tokens.eli, { start_date: "2026-12-07", end_date: "2026-12-11" })).toMatchObject({ days: 3 });
+    expect((await w.api.send("/v1/holidays/2026-12-25", { method: "DELETE", headers: bearer(w.tokens.hana) })).status).toBe(204);
+    await expectError(await w.api.send("/v1/holidays/2026-12-25", { method: "DELETE", headers: bearer(w.tokens.hana) }), 404, "RESOURCE_NOT_FOUND");
   });
 
   it("refuse more than is available with 422 INSUFFICIENT_BALANCE and its details, writing nothing", async () => {

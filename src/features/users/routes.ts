@@ -5,7 +5,7 @@ import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS 
 import { requestFacts } from "../audit/record";
 import { hashPassword, hashPin } from "../../auth/secrets";
 import { signedIn } from "../../auth/guard";
-import { NewPassword, TimeZone } from "./schemas";
+import { NewPassword, TimeZone, WorkWeek } from "./schemas";
 import { changeRole, createUser, deactivate, setCredentials, updateEmployee } from "./service";
 
 const UserParams = z.object({ user_id: z.uuid().openapi({ param: { name: "user_id", in: "path" } }) });
@@ -62,11 +62,11 @@ const CreateUserBody = z
 const CreatedUser = z.object({ user_id: z.uuid(), employee_id: z.uuid() }).openapi("CreatedUser");
 const EmployeeParams = z.object({ employee_id: z.uuid().openapi({ param: { name: "employee_id", in: "path" } }) });
 const UpdateEmployeeBody = z
-  .object({ manager_id: z.uuid().nullable().optional(), time_zone: TimeZone.optional() })
-  .refine((b) => b.manager_id !== undefined || b.time_zone !== undefined, { error: "change manager_id or time_zone" })
+  .object({ manager_id: z.uuid().nullable().optional(), time_zone: TimeZone.optional(), work_week: WorkWeek.optional() })
+  .refine((b) => b.manager_id !== undefined || b.time_zone !== undefined || b.work_week !== undefined, { error: "change manager_id, time_zone or work_week" })
   .openapi("UpdateEmployee");
 const EmployeeSchema = z
-  .object({ id: z.uuid(), user_id: z.uuid(), employee_number: z.string(), manager_id: z.uuid().nullable(), time_zone: z.string(), hire_date: z.string() })
+  .object({ id: z.uuid(), user_id: z.uuid(), employee_number: z.string(), manager_id: z.uuid().nullable(), time_zone: z.string(), hire_date: z.string(), work_week: z.array(z.number().int()) })
   .openapi("Employee");
 const PasswordBody = z.object({ password: NewPassword }).openapi("SetPassword");
 const PinBody = z.object({ pin: z.string().regex(/^\d{4,8}$/, "4 to 8 digits") }).openapi("SetPin");
@@ -130,8 +130,9 @@ export const userRoutes = createRouter()
     const e = await updateEmployee(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("param").employee_id, {
       managerId: change.manager_id,
       timeZone: change.time_zone,
+      workWeek: change.work_week,
     });
-    return c.json({ id: e.id, user_id: e.userId, employee_number: e.employeeNumber, manager_id: e.managerId, time_zone: e.timeZone, hire_date: e.hireDate }, 200);
+    return c.json({ id: e.id, user_id: e.userId, employee_number: e.employeeNumber, manager_id: e.managerId, time_zone: e.timeZone, hire_date: e.hireDate, work_week: e.workWeek }, 200);
   })
   .openapi(resetPasswordRoute, async (c) => {
     const passwordHash = await hashPassword(c.req.valid("json").password);

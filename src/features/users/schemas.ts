@@ -13,3 +13,11 @@ export const TimeZone = z.string().max(64).refine((tz) => {
 /** Passwords: long enough to resist guessing, short enough to bound the hashing work. */
 export const NewPassword = z.string().min(12, "at least 12 characters").max(256);
 
+
+/** ISO weekdays worked (1 = Monday … 7 = Sunday), each once, at least one. */
+export const WorkWeek = z
+  .array(z.number().int().min(1).max(7))
+  .min(1)
+  .max(7)
+  .refine((days) => new Set(days).size === days.length, "each weekday once")
+  .openapi({ example: [1, 2, 3, 4, 5] });

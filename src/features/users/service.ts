@@ -151,7 +151,7 @@ export async function updateEmployee(
   facts: RequestFacts,
   principal: Principal,
   employeeId: string,
-  change: { managerId?: string | null; timeZone?: string },
+  change: { managerId?: string | null | undefined; timeZone?: string | undefined; workWeek?: number[] | undefined },
 ) {
   if (change.managerId === employeeId) throw new AppError("VALIDATION_FAILED", "An employee cannot manage themself", { issues: [{ path: "manager_id", message: "must not be the employee", code: "custom" }] });
   // The new manager's own chain of managers must not lead back to this employee (no management cycles).
@@ -159,12 +159,16 @@ export async function updateEmployee(
   const [rows, cycles] = await runInDatabase(config, userCaller(principal), (db) => [
     db
       .update(employees)
-      .set({ ...(change.managerId !== undefined ? { managerId: change.managerId } : {}), ...(change.timeZone ? { timeZone: change.timeZone } : {}) })
+      .set({
+        ...(change.managerId !== undefined ? { managerId: change.managerId } : {}),
+        ...(change.timeZone ? { timeZone: change.timeZone } : {}),
+        ...(change.workWeek ? { workWeek: [...change.workWeek].sort() } : {}),
+      })
       .where(and(eq(employees.id, employeeId), sql`not exists (${managerChainContains(newManager, employeeId)})`))
       .returning(),
     db.execute<{ cycle: boolean }>(sql`select exists (${managerChainContains(newManager, employeeId)}) as cycle`),
     db.execute(sql`insert into audit_log ${AUDIT_COLUMNS}
-      select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id: change.managerId, time_zone: change.timeZone } })}
+      select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id: change.managerId, time_zone: change.timeZone, work_week: change.workWeek } })}
       where exists (select 1 from employees where id = ${employeeId}) and not exists (${managerChainContains(newManager, employeeId)})`),
   ]);
   if (cycles.rows[0]?.cycle) throw new AppError("CONFLICT", "That manager reports, directly or not, to this employee");
