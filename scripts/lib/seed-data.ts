@@ -113,3 +113,61 @@ export async function seedStatements(pinPepper: string, tenants: SeedTenant[] = 
   }
   return out;
 }
+
+/** The demo tenant's leave policy, its holidays, and the request Emma has waiting for Mike. */
+export const DEMO_POLICY_KEY = "pto-standard";
+const DEMO_HOLIDAYS = [
+  ["2026-12-25", "Christmas Day"],
+  ["2026-12-26", "Boxing Day"],
+  ["2027-01-01", "New Year's Day"],
+] as const;
+
+/** The first Monday at least two weeks after `now` (UTC), as YYYY-MM-DD. */
+function demoLeaveStart(now: Date): string {
+  const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 14));
+  while (day.getUTCDay() !== 1) day.setUTCDate(day.getUTCDate() + 1);
+  return day.toISOString().slice(0, 10);
+}
+
+/**
+ * Demo ledger data for `npm run dev` (not for tests, which build their own): Acme's standard policy assigned
+ * to everyone with an opening grant, holidays, accruals to date posted by the scheduler's own function, and
+ * one pending request submitted through the ledger's function as Emma. Repeatable: keys and conflicts make a
+ * second run a no-op.
+ */
+export function demoLedgerStatements(now: Date): Statement[] {
+  const hana = ACME.people.find((p) => p.roles.includes("hr_admin"))!;
+  const emma = ACME.people.find((p) => p.email.startsWith("emma."))!;
+  const employees = ACME.people.filter((p) => p.roles.includes("employee")).map((p) => p.employeeId);
+  const claims = (value: Record<string, unknown>) => ({ text: "select set_config('request.jwt.claims', $1, true)", values: [JSON.stringify(value)] });
+  const start = demoLeaveStart(now);
+  return [
+    {
+      text: `insert into leave_policies (tenant_id, key, version, name, unit, accrual_period, accrual_amount, max_balance, carryover_cap, carryover_expiry_months,
+               negative_allowance, approvals_required, approval_ttl_hours, effective_from, created_by)
+             values ($1, $2, 1, 'Paid time off', 'day', 'monthly', 2.0833, 40, 5, 3, 2, 1, 168, '2026-01-01', $3) on conflict do nothing`,
+      values: [ACME.id, DEMO_POLICY_KEY, hana.userId],
+    },
+    {
+      text: `insert into policy_assignments (tenant_id, employee_id, policy_key, starts_on, created_by)
+             select $1, e, $2, '2026-01-01', $3 from unnest($4::uuid[]) e on conflict do nothing`,
+      values: [ACME.id, DEMO_POLICY_KEY, hana.userId, employees],
+    },
+    { text: "insert into ledger_accounts (tenant_id, employee_id, policy_key) select $1, e, $2 from unnest($3::uuid[]) e on conflict do nothing", values: [ACME.id, DEMO_POLICY_KEY, employees] },
+    {
+      text: `insert into ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, reference, actor_id, note)
+             select a.tenant_id, a.id, a.employee_id, a.policy_key, p.id, 'grant', 5, '2026-01-01', 'demo:opening', $3, 'opening balance'
+             from ledger_accounts a join leave_policies p on p.tenant_id = a.tenant_id and p.key = a.policy_key and p.version = 1
+             where a.tenant_id = $1 and a.policy_key = $2 on conflict do nothing`,
+      values: [ACME.id, DEMO_POLICY_KEY, hana.userId],
+    },
+    ...DEMO_HOLIDAYS.map(([day, name]) => ({ text: "insert into holidays (tenant_id, day, name) values ($1, $2, $3) on conflict do nothing", values: [ACME.id, day, name] })),
+    claims({ caller: "system:scheduler", sub: null, tenant_id: ACME.id, employee_id: null, roles: [] }),
+    { text: "select app.post_accruals($1::jsonb)", values: [JSON.stringify({ now: now.toISOString(), after: null, limit: 2000 })] },
+    claims({ caller: "user", sub: emma.userId, tenant_id: ACME.id, employee_id: emma.employeeId, roles: emma.roles }),
+    {
+      text: "select app.submit_leave_request($1::jsonb)",
+      values: [JSON.stringify({ idempotency_key: "demo-seed-request", request_hash: "demo", policy_key: DEMO_POLICY_KEY, start_date: start, end_date: start, reason: "Dentist", now: now.toISOString(), facts: {} })],
+    },
+  ];
+}
