@@ -1,8 +1,12 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
+import { ACME } from "../../scripts/lib/seed-data";
+import { resetDatabase, superuserSql } from "../support/worker/harness";
 import {
   MONDAY_TO_FRIDAY,
+  type EndPart,
   type PlainDate,
+  type StartPart,
   addDays,
   chargedDays,
   dateIn,
@@ -128,6 +132,35 @@ describe("properties (fast-check, fixed seed)", () => {
         expect(fromDayNumber(toDayNumber(local))).toBe(local);
       }),
       PROPERTY_RUNS,
+    );
+  });
+});
+
+describe("the database charges the same days (app.charged_half_days, used by submissions)", () => {
+  const HOLIDAYS = ["2026-12-08", "2026-12-24", "2026-12-25", "2026-12-31", "2027-01-01", "2027-01-06"];
+
+  it("as chargedDays, for random ranges, parts and work weeks", async () => {
+    await resetDatabase();
+    const sql = superuserSql();
+    for (const day of HOLIDAYS) await sql`insert into holidays (tenant_id, day, name) values (${ACME.id}, ${day}, 'holiday')`;
+    await fc.assert(
+      fc.asyncProperty(
+        fc.nat(50),
+        fc.nat(20),
+        fc.constantFrom<StartPart>("morning", "afternoon"),
+        fc.constantFrom<EndPart>("midday", "evening"),
+        fc.uniqueArray(fc.integer({ min: 1, max: 7 }), { minLength: 1, maxLength: 7 }),
+        async (offset, span, startPart, endPart, workWeek) => {
+          const start = addDays(d("2026-12-01"), offset);
+          const end = addDays(start, span);
+          const charged = chargedDays({ workWeek: new Set(workWeek), holidays: new Set(HOLIDAYS) }, start, end, startPart, endPart) ?? [];
+          const expected = charged.flatMap((c) => (c.half ? [`${c.date} ${c.half}`] : [`${c.date} morning`, `${c.date} afternoon`]));
+          const rows = (await sql`select day::text || ' ' || half as half_day from app.charged_half_days(${ACME.id}, ${`{${workWeek.join(",")}}`}::smallint[], ${start}, ${end},
+            ${startPart}::leave_start_part, ${endPart}::leave_end_part)`) as { half_day: string }[];
+          expect(rows.map((r) => r.half_day)).toEqual(expected);
+        },
+      ),
+      { seed: 20261124, numRuns: 150 },
     );
   });
 });
