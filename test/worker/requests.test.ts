@@ -1,6 +1,6 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, inject, it } from "vitest";
 import { people } from "../support/worker/callers";
-import { expectError, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
+import { expectError, harbor, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
 import { bearer, ledgerWorld, newKey } from "../support/worker/ledger";
 
 beforeEach(async () => {
@@ -201,5 +201,24 @@ describe("idempotency", () => {
     expect(new Set(bodies).size).toBe(1);
     expect(await superuserSql()`select (select count(*)::int from leave_requests) as requests, (select count(*)::int from ledger_entries where kind = 'hold') as holds`).toEqual([{ requests: 1, holds: 1 }]);
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ pending: 2, available: 3 });
+  });
+});
+
+describe("when the database is down", () => {
+  it("a submission answers 503, writes nothing, and the same key works once it is back", async () => {
+    const w = await ledgerWorld({ grant: 5 });
+    const gated = { DATABASE_URL: inject("gatedDatabaseUrl") };
+    const body = JSON.stringify({ policy_key: "pto", start_date: "2026-12-07", end_date: "2026-12-07" });
+    const send = () => w.api.send("/v1/requests", { method: "POST", headers: { ...bearer(w.tokens.emma), "Content-Type": "application/json", "Idempotency-Key": "outage-1" }, body }, gated);
+    expect((await w.api.send("/v1/me/balances", { headers: bearer(w.tokens.emma) }, gated)).status).toBe(200);
+    await harbor.gate("closed");
+    try {
+      await expectError(await send(), 503, "SERVICE_UNAVAILABLE");
+    } finally {
+      await harbor.gate("open");
+    }
+    expect(await superuserSql()`select (select count(*)::int from leave_requests) as requests, (select count(*)::int from idempotency_keys where key = 'outage-1') as keys`).toEqual([{ requests: 0, keys: 0 }]);
+    expect((await send()).status).toBe(201);
+    expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ pending: 1 });
   });
 });
