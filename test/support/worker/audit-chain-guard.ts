@@ -1,9 +1,10 @@
 import { afterEach, expect } from "vitest";
-import { superuserSql } from "./harness";
+import { resetDatabase, superuserSql } from "./harness";
 
 /**
  * After every Worker test: each tenant's audit hash chain still verifies. Whatever a test did through the
- * API, it left a chain an Auditor can trust; only a test that tampers on purpose says so.
+ * API, it left a chain an Auditor can trust; only a test that tampers on purpose says so, and its tampering is
+ * wiped before the next test (which may not reset the database itself).
  */
 let brokenOnPurpose = false;
 
@@ -14,6 +15,7 @@ export function auditChainBrokenOnPurpose(): void {
 afterEach(async () => {
   if (brokenOnPurpose) {
     brokenOnPurpose = false;
+    await resetDatabase();
     return;
   }
   const sql = superuserSql();
