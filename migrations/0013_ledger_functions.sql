@@ -528,6 +528,11 @@ BEGIN
   IF NOT app.has_any_role(ARRAY['hr_admin', 'system_admin']) THEN
     PERFORM app.fail('FORBIDDEN', 'Only HR Admins and System Admins post adjustments');
   END IF;
+  IF p ->> 'kind' IS DISTINCT FROM 'grant' AND p ->> 'kind' IS DISTINCT FROM 'adjustment' THEN
+    -- Every other kind is posted only by the rules that own it (requests, accruals, rollover).
+    PERFORM app.fail('VALIDATION_FAILED', 'Only grants and adjustments are posted by hand',
+                     jsonb_build_object('issues', jsonb_build_array(jsonb_build_object('path', 'kind', 'message', 'grant or adjustment', 'code', 'custom'))));
+  END IF;
   v_replay := app.claim_idempotency_key(p ->> 'idempotency_key', p ->> 'request_hash', v_now);
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
   IF NOT EXISTS (SELECT 1 FROM employees WHERE id = v_employee AND tenant_id = v_tenant) THEN

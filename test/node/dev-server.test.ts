@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/lib/embedded-postgres";
+import { DEMO_PASSWORD, DEMO_POLICY_KEY } from "../../scripts/lib/seed-data";
 
 const PROJECT = resolve(import.meta.dirname, "../..");
 const STARTUP_LIMIT_MS = 60_000;
@@ -65,6 +66,15 @@ describe("npm run dev", () => {
       expect(await waitFor(`${base}/health`, dev, STARTUP_LIMIT_MS)).toBeLessThan(STARTUP_LIMIT_MS);
       expect((await fetch(`${base}/health/ready`)).status).toBe(200);
       expect(await (await fetch(`${base}/v1/tenants/acme`)).json()).toMatchObject({ slug: "acme" });
+      // The demo ledger: Mike signs in and finds Emma's request waiting for him.
+      const login = await fetch(`${base}/v1/auth/login`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ tenant: "acme", email: "mike.manager@acme.example", password: DEMO_PASSWORD }),
+      });
+      const { access_token } = (await login.json()) as { access_token: string };
+      const inbox = (await (await fetch(`${base}/v1/approvals`, { headers: { Authorization: `Bearer ${access_token}` } })).json()) as { data: { policy_key: string; status: string }[] };
+      expect(inbox.data).toMatchObject([{ policy_key: DEMO_POLICY_KEY, status: "pending" }]);
       await waitFor(`${base}/health`, dev, 5_000);
       expect(output).toContain(`Leave Ledger is running at ${base}`);
     } finally {

@@ -105,6 +105,11 @@ describe("nobody changes the ledger or the audit log behind the rules", () => {
       })}::jsonb) as answer`),
     ]);
     expect(result.rows[0]!.answer.body.employee_id).toBe(people.emma.employeeId);
+    // Hand-posted entries are grants and adjustments only, even when the function is called directly.
+    const forged = await rejectionOf(runInDatabase(config, as.hana, (db) => [
+      db.execute(sql`select app.post_adjustment(${JSON.stringify({ employee_id: people.emma.employeeId, policy_key: "pto", kind: "carryover_in", amount: 50, effective_date: "2026-01-01", idempotency_key: "rls-kind", request_hash: "x", now: new Date().toISOString(), facts: {} })}::jsonb)`),
+    ]));
+    expect(forged.code).toBe("VALIDATION_FAILED");
     // Gina (another tenant) cannot decide or cancel Acme's requests: not found.
     const [requests] = await runInDatabase(config, as.sam, (db) => [db.execute<{ id: string }>(sql`select id from leave_requests limit 1`)]);
     for (const fn of ["decide_leave_request", "cancel_leave_request"]) {
