@@ -177,6 +177,10 @@ describe("approvals", () => {
     await w.decide(w.tokens.mike, emmas.id, "approve");
     expect((await inbox(w.tokens.mike)).data.map((r) => r.id)).toEqual([elis.id]);
     await expectError(await w.api.send("/v1/approvals", { headers: bearer(w.tokens.emma) }), 403, "FORBIDDEN");
+    // Lists: Mike sees his report's requests; Emma asking for Mike's gets 404, not an empty page.
+    const listed = (await (await w.api.send(`/v1/requests?employee_id=${people.eli.employeeId}`, { headers: bearer(w.tokens.mike) })).json()) as { data: { id: string }[] };
+    expect(listed.data.map((r) => r.id)).toEqual([elis.id]);
+    await expectError(await w.api.send(`/v1/requests?employee_id=${people.mike.employeeId}`, { headers: bearer(w.tokens.emma) }), 404, "RESOURCE_NOT_FOUND");
   });
 });
 

@@ -15,34 +15,39 @@ const afterCursor = (cursor: string | undefined, direction: "asc" | "desc"): SQL
 };
 const keyOf = (r: LeaveRequestView): CursorKey => [r.submitted_at, r.id];
 
-async function requestPage(config: Config, principal: Principal, where: SQL, direction: "asc" | "desc", limit: number, cursor?: string) {
+function pageQuery(principal: Principal, where: SQL, direction: "asc" | "desc", limit: number, cursor?: string) {
   const order = direction === "desc" ? sql`r.submitted_at desc, r.id desc` : sql`r.submitted_at, r.id`;
-  const [result] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ request: LeaveRequestView }>(sql`select app.request_json(r) as request from leave_requests r
-      where r.tenant_id = ${principal.tenantId} and ${where} and ${afterCursor(cursor, direction)} order by ${order} limit ${limit + 1}`),
-  ], { readOnly: true });
-  return pageOf(result.rows.map((row) => row.request), limit, keyOf);
+  return sql`select app.request_json(r) as request from leave_requests r
+    where r.tenant_id = ${principal.tenantId} and ${where} and ${afterCursor(cursor, direction)} order by ${order} limit ${limit + 1}`;
 }
 
-/** Requests of one employee (the caller by default), newest first; row-level security decides visibility. */
-export function listRequests(config: Config, principal: Principal, query: { employee_id?: string | undefined; status?: string | undefined; limit: number; cursor?: string | undefined }) {
+/** Requests of one employee (the caller by default), newest first; 404 for an employee the caller may not see. */
+export async function listRequests(config: Config, principal: Principal, query: { employee_id?: string | undefined; status?: string | undefined; limit: number; cursor?: string | undefined }) {
   const employee = query.employee_id ?? principal.employeeId;
   if (!employee) throw new AppError("RESOURCE_NOT_FOUND", "You have no employee record; name an employee_id");
   const status = query.status ? sql`r.status = ${query.status}` : sql`true`;
-  return requestPage(config, principal, sql`r.employee_id = ${employee} and ${status}`, "desc", query.limit, query.cursor);
+  const [visible, page] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<{ id: string }>(sql`select id from employees where id = ${employee}`),
+    db.execute<{ request: LeaveRequestView }>(pageQuery(principal, sql`r.employee_id = ${employee} and ${status}`, "desc", query.limit, query.cursor)),
+  ], { readOnly: true });
+  if (visible.rows.length === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such employee", { employee_id: employee });
+  return pageOf(page.rows.map((row) => row.request), query.limit, keyOf);
 }
 
 /**
  * What waits for the caller's decision, oldest first: pending, unexpired requests of their direct reports
  * (or of anyone, for HR Admins and System Admins), never their own, not yet decided by them.
  */
-export function approvalInbox(config: Config, principal: Principal, now: number, query: { limit: number; cursor?: string | undefined }) {
+export async function approvalInbox(config: Config, principal: Principal, now: number, query: { limit: number; cursor?: string | undefined }) {
   const anyone = principal.roles.includes("hr_admin") || principal.roles.includes("system_admin");
   const scope = anyone ? sql`true` : sql`exists (select 1 from employees e where e.id = r.employee_id and e.manager_id = ${principal.employeeId})`;
   const where = sql`r.status = 'pending' and r.expires_at > ${new Date(now).toISOString()}::timestamptz
     and r.employee_id is distinct from ${principal.employeeId}::uuid and ${scope}
     and not exists (select 1 from approvals a where a.request_id = r.id and a.approver_id = ${principal.userId})`;
-  return requestPage(config, principal, where, "asc", query.limit, query.cursor);
+  const [page] = await runInDatabase(config, userCaller(principal), (db) => [db.execute<{ request: LeaveRequestView }>(pageQuery(principal, where, "asc", query.limit, query.cursor))], {
+    readOnly: true,
+  });
+  return pageOf(page.rows.map((row) => row.request), query.limit, keyOf);
 }
 
 export async function getRequest(config: Config, principal: Principal, id: string): Promise<LeaveRequestView> {
