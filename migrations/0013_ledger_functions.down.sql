@@ -6,7 +6,7 @@ DROP FUNCTION app.submit_leave_request(jsonb), app.decide_leave_request(jsonb), 
   app.audit_ledger(jsonb, text, text, text, jsonb), app.lock_account(uuid, uuid, text), app.take_snapshot(uuid, date, timestamptz),
   app.snapshot_if_due(uuid, timestamptz), app.balance_of(uuid, date, timestamptz),
   app.charged_half_days(uuid, smallint[], date, date, leave_start_part, leave_end_part), app.unit_factor(policy_unit), app.fail(text, text, jsonb),
-  app.verify_audit_chain(), app.chain_audit_row(), app.audit_link_hash(text, audit_log), app.audit_row_text(audit_log);
+  app.verify_audit_chain(bigint, int), app.chain_audit_row(), app.audit_link_hash(text, audit_log), app.audit_row_text(audit_log);
 --> statement-breakpoint
 DROP TRIGGER ledger_entries_append_only ON ledger_entries;
 --> statement-breakpoint

@@ -95,23 +95,27 @@ $$;
 --> statement-breakpoint
 CREATE TRIGGER audit_log_chain BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION app.chain_audit_row();
 --> statement-breakpoint
--- The first row of the caller's tenant chain whose hash does not follow from its predecessor (or whose
--- position skips one), or none. Runs as the caller: only audit readers see the rows.
-CREATE FUNCTION app.verify_audit_chain() RETURNS TABLE (checked bigint, broken_id bigint, broken_seq bigint, reason text)
+-- Verifies the caller's tenant chain from position p_after + 1 to p_after + p_limit (the row at p_after seeds
+-- the first link): how many rows were checked, the last position checked, and the first row whose hash does
+-- not follow from its predecessor or whose position skips one. Runs as the caller: only audit readers see rows.
+CREATE FUNCTION app.verify_audit_chain(p_after bigint, p_limit int)
+RETURNS TABLE (checked bigint, last_seq bigint, broken_id bigint, broken_seq bigint, reason text)
 LANGUAGE sql STABLE AS $$
   WITH links AS (
     SELECT a.id, a.chain_seq, a.hash,
            lag(a.chain_seq) OVER (ORDER BY a.chain_seq) AS previous_seq,
            app.audit_link_hash(coalesce(lag(a.hash) OVER (ORDER BY a.chain_seq), ''), a) AS expected
-    FROM audit_log a WHERE a.tenant_id = (SELECT app.tenant_id()) AND a.chain_seq IS NOT NULL
-  ),
-  broken AS (
+    FROM audit_log a
+    WHERE a.tenant_id = (SELECT app.tenant_id()) AND a.chain_seq BETWEEN p_after AND p_after + p_limit
+  ), checked AS (
+    SELECT * FROM links WHERE chain_seq > p_after
+  ), broken AS (
     SELECT id, chain_seq, CASE WHEN chain_seq <> coalesce(previous_seq, 0) + 1 THEN 'a row is missing before this one'
                                ELSE 'the row or its predecessor was altered' END AS why
-    FROM links WHERE chain_seq <> coalesce(previous_seq, 0) + 1 OR hash IS DISTINCT FROM expected
+    FROM checked WHERE chain_seq <> coalesce(previous_seq, 0) + 1 OR hash IS DISTINCT FROM expected
     ORDER BY chain_seq LIMIT 1
   )
-  SELECT (SELECT count(*) FROM links), b.id, b.chain_seq, b.why FROM (SELECT 1) one LEFT JOIN broken b ON true
+  SELECT (SELECT count(*) FROM checked), (SELECT max(chain_seq) FROM checked), b.id, b.chain_seq, b.why FROM (SELECT 1) one LEFT JOIN broken b ON true
 $$;
 --> statement-breakpoint
 -- ---------------------------------------------------------------------------------------------------------
@@ -580,7 +584,7 @@ $$;
 --> statement-breakpoint
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
 --> statement-breakpoint
-REVOKE ALL ON FUNCTION app.refuse_change(), app.audit_row_text(audit_log), app.audit_link_hash(text, audit_log), app.verify_audit_chain(), app.fail(text, text, jsonb),
+REVOKE ALL ON FUNCTION app.refuse_change(), app.audit_row_text(audit_log), app.audit_link_hash(text, audit_log), app.verify_audit_chain(bigint, int), app.fail(text, text, jsonb),
   app.unit_factor(policy_unit), app.charged_half_days(uuid, smallint[], date, date, leave_start_part, leave_end_part), app.balance_of(uuid, date, timestamptz),
   app.snapshot_if_due(uuid, timestamptz), app.take_snapshot(uuid, date, timestamptz), app.lock_account(uuid, uuid, text),
   app.audit_ledger(jsonb, text, text, text, jsonb), app.claim_idempotency_key(text, text, timestamptz), app.answer_idempotently(text, int, jsonb),
@@ -596,7 +600,7 @@ GRANT EXECUTE ON FUNCTION app.fail(text, text, jsonb), app.unit_factor(policy_un
 --> statement-breakpoint
 -- The app role's entry points: reads under its own rights, writes through the definer's functions.
 GRANT EXECUTE ON FUNCTION app.balance_of(uuid, date, timestamptz), app.request_json(leave_requests), app.entry_json(ledger_entries), app.unit_factor(policy_unit),
-  app.charged_half_days(uuid, smallint[], date, date, leave_start_part, leave_end_part), app.verify_audit_chain(),
+  app.charged_half_days(uuid, smallint[], date, date, leave_start_part, leave_end_part), app.verify_audit_chain(bigint, int),
   app.audit_row_text(audit_log), app.audit_link_hash(text, audit_log),
   app.submit_leave_request(jsonb), app.decide_leave_request(jsonb), app.cancel_leave_request(jsonb), app.post_adjustment(jsonb), app.open_accounts(text, uuid[])
   TO leave_ledger_app;

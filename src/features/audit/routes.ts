@@ -45,11 +45,17 @@ const listAudit = createRoute({
   },
 });
 
+const VERIFY_CHUNK = 100_000;
+const VerificationQuery = z.object({
+  after_seq: z.coerce.number().int().min(0).default(0).openapi({ description: "Start after this chain position (`next_after_seq` of the previous answer)" }),
+  limit: z.coerce.number().int().min(1).max(VERIFY_CHUNK).default(VERIFY_CHUNK),
+});
 const Verification = z
   .object({
-    checked: z.number().int().openapi({ description: "Rows of the tenant's chain checked" }),
+    checked: z.number().int().openapi({ description: "Rows of the tenant's chain checked by this call" }),
     valid: z.boolean(),
     first_broken: z.object({ id: z.number().int(), chain_seq: z.number().int(), reason: z.string() }).nullable(),
+    next_after_seq: z.number().int().nullable().openapi({ description: "Where to continue; null once the end of the chain was checked" }),
   })
   .openapi("AuditChainVerification");
 
@@ -57,22 +63,27 @@ const verifyChain = createRoute({
   method: "get",
   path: "/v1/audit/verification",
   tags: ["Audit"],
-  summary: "Verify the tenant's audit hash chain; names the first row that does not follow from its predecessor (HR Admin, System Admin, Auditor)",
+  summary: "Verify the tenant's audit hash chain, up to 100 000 rows per call; names the first row that does not follow from its predecessor (HR Admin, System Admin, Auditor)",
   ...signedIn("audit:read"),
-  responses: { 200: jsonResponse("The verdict", Verification), ...errorResponses(...SIGNED_IN_ERRORS) },
+  request: { query: VerificationQuery },
+  responses: { 200: jsonResponse("The verdict", Verification), ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS) },
 });
+
+type VerificationRow = { checked: string; last_seq: string | null; broken_id: string | null; broken_seq: string | null; reason: string | null };
 
 export const auditRoutes = createRouter()
   .openapi(verifyChain, async (c) => {
+    const { after_seq, limit } = c.req.valid("query");
     const [result] = await runInDatabase(
       c.get("config"),
       userCaller(c.get("principal")),
-      (db) => [db.execute<{ checked: string; broken_id: string | null; broken_seq: string | null; reason: string | null }>(sql`select * from app.verify_audit_chain()`)],
+      (db) => [db.execute<VerificationRow>(sql`select * from app.verify_audit_chain(${after_seq}, ${limit})`)],
       { readOnly: true },
     );
     const row = result.rows[0]!;
     const broken = row.broken_id === null ? null : { id: Number(row.broken_id), chain_seq: Number(row.broken_seq), reason: row.reason! };
-    return c.json({ checked: Number(row.checked), valid: broken === null, first_broken: broken }, 200);
+    const checked = Number(row.checked);
+    return c.json({ checked, valid: broken === null, first_broken: broken, next_after_seq: checked === limit ? Number(row.last_seq) : null }, 200);
   })
   .openapi(listAudit, async (c) => {
   const { limit, cursor, action } = c.req.valid("query");

@@ -23,7 +23,7 @@ afterEach(async () => {
   for (const { tenant_id } of chains) {
     const [, verdict] = (await sql.transaction([
       sql`select set_config('request.jwt.claims', ${JSON.stringify({ tenant_id })}, true)`,
-      sql`select broken_id, reason from app.verify_audit_chain()`,
+      sql`select broken_id, reason from app.verify_audit_chain(0, 2147483647)`,
     ])) as [unknown, { broken_id: string | null; reason: string | null }[]];
     expect(verdict[0], `audit chain of tenant ${tenant_id}`).toEqual({ broken_id: null, reason: null });
   }
