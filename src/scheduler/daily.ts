@@ -40,8 +40,11 @@ export async function runDailyWork(config: Config, nowMs: number, deadlineMs = n
   const [tenants] = await runInDatabase(config, systemCaller("scheduler"), (db) => [db.execute<{ id: string }>(sql`select id from app.active_tenants() as id`)], {
     readOnly: true,
   });
+  // Start with a different tenant each day, so a budget that runs out never starves the same tenants.
+  const ids = tenants.rows.map((t) => t.id);
+  const first = ids.length === 0 ? 0 : Math.floor(nowMs / 86_400_000) % ids.length;
   const runs: TenantRun[] = [];
-  for (const { id: tenantId } of tenants.rows) {
+  for (const tenantId of [...ids.slice(first), ...ids.slice(0, first)]) {
     const swept = await call<{ expired_requests: number; forgotten_idempotency_keys: number }>(
       config,
       tenantId,
@@ -59,7 +62,10 @@ export async function runDailyWork(config: Config, nowMs: number, deadlineMs = n
     run.finished = after === null;
     runs.push(run);
     log("info", "scheduled_tenant_done", { ...run });
-    if (clock() >= deadlineMs) break;
+    if (clock() >= deadlineMs) {
+      log("warn", "scheduled_budget_exhausted", { tenants_done: runs.length, tenants: ids.length });
+      break;
+    }
   }
   return runs;
 }

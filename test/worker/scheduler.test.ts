@@ -42,3 +42,15 @@ it("the daily Cron Trigger expires overdue holds, forgets old idempotency keys a
   expect(again.map((r) => r.accruals + r.expired_requests)).toEqual(again.map(() => 0));
   expect(await superuserSql()`select count(*)::int as n from audit_log where action = 'request.expire'`).toEqual([{ n: 1 }]);
 });
+
+it("a run out of budget stops after the tenant at hand, and the next day starts with another tenant", async () => {
+  const config = loadConfig(testEnv);
+  if (!config.ok) throw new Error("test config invalid");
+  const firstTenant = async (day: number) => {
+    const runs = await runDailyWork(config.config, TUESDAY_NOON + day * 86_400_000, 0);
+    expect(runs).toHaveLength(1);
+    return runs[0]!.tenant_id;
+  };
+  const tenants = new Set([await firstTenant(0), await firstTenant(1)]);
+  expect(tenants.size).toBe(2);
+});
