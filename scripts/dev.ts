@@ -106,6 +106,8 @@ async function main(): Promise<void> {
     "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--local",
     "--persist-to", resolve(DATA, "wrangler-state"),
     "--show-interactive-dev-session=false",
+    // The daily Cron Trigger on demand: GET /__scheduled?cron=5+0+*+*+*
+    "--test-scheduled",
     ...Object.entries(vars).flatMap(([key, value]) => ["--var", `${key}:${value}`]),
   ];
   wrangler = spawn(resolve(PROJECT, "node_modules/.bin/wrangler"), args, {
@@ -133,6 +135,8 @@ async function main(): Promise<void> {
     curl -s -X POST ${base}/v1/auth/login -H 'Content-Type: application/json' \\
       -d '{"tenant":"${ACME.slug}","email":"${ACME.people[3]!.email}","password":"${DEMO_PASSWORD}"}'
     curl ${base}/v1/me -H "Authorization: Bearer <access_token>"
+    curl ${base}/v1/me/balances -H "Authorization: Bearer <access_token>"
+    curl "${base}/__scheduled?cron=5+0+*+*+*"   (run the daily job now: expiries, accruals)
   Press Ctrl-C to stop PostgreSQL, the Neon endpoint and wrangler.
 `);
 }

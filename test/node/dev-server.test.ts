@@ -75,6 +75,8 @@ describe("npm run dev", () => {
       const { access_token } = (await login.json()) as { access_token: string };
       const inbox = (await (await fetch(`${base}/v1/approvals`, { headers: { Authorization: `Bearer ${access_token}` } })).json()) as { data: { policy_key: string; status: string }[] };
       expect(inbox.data).toMatchObject([{ policy_key: DEMO_POLICY_KEY, status: "pending" }]);
+      // The daily job runs on demand.
+      expect((await fetch(`${base}/__scheduled?cron=5+0+*+*+*`)).status).toBe(200);
       await waitFor(`${base}/health`, dev, 5_000);
       expect(output).toContain(`Leave Ledger is running at ${base}`);
     } finally {
