@@ -1,7 +1,7 @@
 /**
  * The ledger's part of `npm run bench`: Postgres round trips per call of each ledger endpoint, the cost of a
- * balance read with 100 000 entries of history against one with 100, and leave submissions per second from
- * 50 concurrent clients on distinct employees. Fixtures go in as the superuser; everything measured goes
+ * balance read with 100 000 entries of history against one with 100, leave submissions per second from
+ * 50 concurrent clients on distinct employees, and an accrual run over a tenant of 50 000 employees. Fixtures go in as the superuser; everything measured goes
  * through the running Worker.
  */
 import autocannon from "autocannon";
@@ -92,14 +92,84 @@ async function fixtures(stack: LocalStack, pinPepper: string, tenant: SeedTenant
   }
 }
 
-async function login(base: string, person: SeedPerson): Promise<string> {
+async function login(base: string, person: SeedPerson, tenant = "bench"): Promise<string> {
   const res = await fetch(`${base}/v1/auth/login`, {
     method: "POST",
     headers: { "Content-Type": "application/json", "CF-Connecting-IP": "127.0.0.3" },
-    body: JSON.stringify({ tenant: "bench", email: person.email, password: DEMO_PASSWORD }),
+    body: JSON.stringify({ tenant, email: person.email, password: DEMO_PASSWORD }),
   });
   if (!res.ok) throw new Error(`bench login of ${person.email}: ${res.status}`);
   return ((await res.json()) as { access_token: string }).access_token;
+}
+
+const LARGE_TENANT_EMPLOYEES = 50_000;
+const ACCRUAL_CHUNK = 500;
+
+/**
+ * A tenant of 50 000 employees under a monthly policy assigned three months ago: the accrual endpoint run
+ * chunk by chunk over all of them (catching up three periods each), then once more (nothing due).
+ */
+async function accrualAtScale(base: string, stack: LocalStack, pinPepper: string): Promise<string[]> {
+  const admin: SeedPerson = {
+    userId: crypto.randomUUID(), employeeId: crypto.randomUUID(), email: "admin@large.example", displayName: "Large Admin", employeeNumber: "L-0",
+    timeZone: "UTC", hireDate: "2020-01-01", managerEmployeeId: null, roles: ["employee", "hr_admin"],
+  };
+  const tenant: SeedTenant = { id: crypto.randomUUID(), slug: "large", name: "Large Corp", people: [admin] };
+  const db = new pg.Client({ connectionString: stack.superuserDatabaseUrl });
+  await db.connect();
+  try {
+    for (const statement of await seedStatements(pinPepper, [tenant])) await db.query(statement.text, statement.values);
+    await db.query(
+      `with s as (select n, gen_random_uuid() as uid from generate_series(1, $2::int) n),
+            u as (insert into users (id, tenant_id, email, display_name) select uid, $1, 'e' || n || '@large.example', 'E ' || n from s)
+       insert into employees (tenant_id, user_id, employee_number, time_zone, hire_date)
+       select $1, uid, 'L-' || n, (array['UTC', 'Pacific/Honolulu', 'Pacific/Kiritimati', 'Europe/Berlin', 'Asia/Tokyo'])[n % 5 + 1], '2020-01-01' from s`,
+      [tenant.id, LARGE_TENANT_EMPLOYEES],
+    );
+    await db.query(
+      `insert into leave_policies (tenant_id, key, version, name, unit, accrual_period, accrual_amount, effective_from, created_by)
+       values ($1, 'monthly', 1, 'Monthly', 'day', 'monthly', 2, '2020-01-01', $2)`,
+      [tenant.id, admin.userId],
+    );
+    const threeMonthsAgo = new Date();
+    threeMonthsAgo.setUTCDate(1);
+    threeMonthsAgo.setUTCMonth(threeMonthsAgo.getUTCMonth() - 2);
+    await db.query(
+      `insert into policy_assignments (tenant_id, employee_id, policy_key, starts_on, created_by) select $1, id, 'monthly', $2, $3 from employees where tenant_id = $1`,
+      [tenant.id, threeMonthsAgo.toISOString().slice(0, 10), admin.userId],
+    );
+    await db.query(`insert into ledger_accounts (tenant_id, employee_id, policy_key) select $1, id, 'monthly' from employees where tenant_id = $1`, [tenant.id]);
+    await db.query("analyze");
+  } finally {
+    await db.end();
+  }
+  const token = await login(base, admin, "large");
+  const run = async () => {
+    const times: number[] = [];
+    let accruals = 0;
+    let after: string | null = null;
+    do {
+      const started = performance.now();
+      const res = await fetch(`${base}/v1/accruals/runs`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
+        body: JSON.stringify({ after, limit: ACCRUAL_CHUNK }),
+      });
+      if (!res.ok) throw new Error(`accrual chunk answered ${res.status}: ${await res.text()}`);
+      times.push(performance.now() - started);
+      const chunk = (await res.json()) as { accruals: number; next_after: string | null };
+      accruals += chunk.accruals;
+      after = chunk.next_after;
+    } while (after);
+    const total = times.reduce((a, b) => a + b, 0);
+    return `${times.length} chunks of ${ACCRUAL_CHUNK} employees, ${accruals} accruals posted, ${(total / 1000).toFixed(1)} s in all, slowest chunk ${Math.max(...times).toFixed(0)} ms`;
+  };
+  return [
+    "",
+    `Accrual run over a tenant of ${LARGE_TENANT_EMPLOYEES.toLocaleString("en")} employees (3 months due each, 1 round trip per chunk)`,
+    `  first run:  ${await run()}`,
+    `  second run: ${await run()}`,
+  ];
 }
 
 export async function ledgerBench(options: { base: string; stack: LocalStack; pinPepper: string; connections: number; seconds: number; rounds: number }): Promise<LedgerBenchResult> {
@@ -206,5 +276,6 @@ export async function ledgerBench(options: { base: string; stack: LocalStack; pi
     `Leave submissions, ${EMPLOYEES} concurrent clients on distinct employees, ${options.seconds} s`,
     `  ${submissions.requests.average.toFixed(0)} submissions/s, p50 ${submissions.latency.p50.toFixed(1)} ms, p99 ${submissions.latency.p99.toFixed(1)} ms, ${submissions.non2xx + submissions.errors} failed of ${submissions.requests.sent}`,
   );
+  lines.push(...(await accrualAtScale(base, stack, options.pinPepper)));
   return { lines, errors };
 }
