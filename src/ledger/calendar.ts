@@ -51,19 +51,6 @@ export function dateIn(timeZone: string, instantMs: number): PlainDate {
   return `${parts.year}-${parts.month}-${parts.day}` as PlainDate;
 }
 
-/** The month a date falls in, as an accrual period: `2026-11`, first and last day. */
-export function monthOf(date: PlainDate): { key: string; first: PlainDate; last: PlainDate } {
-  const [year, month] = date.split("-").map(Number) as [number, number];
-  const first = `${date.slice(0, 7)}-01` as PlainDate;
-  const last = fromDayNumber(Date.UTC(year, month, 1) / DAY_MS - 1);
-  return { key: date.slice(0, 7), first, last };
-}
-
-/** The last day of the leave year a date falls in (calendar years). */
-export function yearEndOf(date: PlainDate): PlainDate {
-  return `${date.slice(0, 4)}-12-31` as PlainDate;
-}
-
 /** Which days are worked: ISO weekdays of the work week, minus the tenant's holidays. */
 export interface WorkCalendar {
   workWeek: ReadonlySet<number>;

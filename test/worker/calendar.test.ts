@@ -13,11 +13,9 @@ import {
   fromDayNumber,
   isWorkingDay,
   isoWeekday,
-  monthOf,
   parsePlainDate,
   toDayNumber,
   totalCharge,
-  yearEndOf,
 } from "../../src/ledger/calendar";
 
 const HONOLULU = "Pacific/Honolulu"; // UTC−10, no daylight saving
@@ -38,8 +36,6 @@ describe("plain dates", () => {
     expect(isoWeekday(d("2026-11-29"))).toBe(7);
     expect(addDays(d("2026-12-31"), 1)).toBe("2027-01-01");
     expect(addDays(d("2028-03-01"), -1)).toBe("2028-02-29");
-    expect(monthOf(d("2028-02-10"))).toEqual({ key: "2028-02", first: "2028-02-01", last: "2028-02-29" });
-    expect(yearEndOf(d("2026-06-15"))).toBe("2026-12-31");
   });
 });
 
@@ -57,16 +53,6 @@ describe("the employee's own calendar day, while UTC is on another day", () => {
     const kiritimatiToday = dateIn(KIRITIMATI, at("2026-11-27T12:00:00Z")); // UTC Friday, Kiritimati Saturday 02:00
     expect(kiritimatiToday).toBe("2026-11-28");
     expect(totalCharge(chargedDays(calendar, kiritimatiToday, kiritimatiToday)!)).toBe(0); // a weekend day there
-  });
-
-  it("the monthly accrual boundary", () => {
-    expect(monthOf(dateIn(KIRITIMATI, at("2026-11-30T12:00:00Z"))).key).toBe("2026-12"); // UTC still November
-    expect(monthOf(dateIn(HONOLULU, at("2026-12-01T05:00:00Z"))).key).toBe("2026-11"); // UTC already December
-  });
-
-  it("the year-end boundary", () => {
-    expect(yearEndOf(dateIn(KIRITIMATI, at("2026-12-31T12:00:00Z")))).toBe("2027-12-31"); // UTC still 2026
-    expect(yearEndOf(dateIn(HONOLULU, at("2027-01-01T05:00:00Z")))).toBe("2026-12-31"); // UTC already 2027
   });
 });
 

@@ -38,7 +38,6 @@ const visibleEmployee = (column: unknown) => sql`${tenantId} is not null and (${
 const amount = (name: string) => numeric(name, { precision: 12, scale: 4, mode: "number" });
 
 export const ENTRY_KINDS = ["accrual", "grant", "hold", "hold_release", "usage", "adjustment", "carryover_out", "carryover_in", "expiry", "reversal"] as const;
-export type EntryKind = (typeof ENTRY_KINDS)[number];
 export const entryKindEnum = pgEnum("ledger_entry_kind", ENTRY_KINDS);
 
 export const REQUEST_STATUSES = ["pending", "approved", "rejected", "cancelled", "expired"] as const;
