@@ -2,8 +2,10 @@
 -- Every ledger table is written only by the SECURITY DEFINER functions below (owned by leave_ledger_definer,
 -- which has no BYPASSRLS and no login). Each function reads the caller's claims itself and filters by the
 -- caller's tenant in every statement; the app role only SELECTs, under the row-level policies.
--- Every write to a balance first locks its ledger_accounts row: checks and writes of one balance are serialized,
--- and entry ids within an account follow commit order (which is what makes snapshots exact).
+-- Every write of a settled entry (all kinds but holds and their releases) first locks its ledger_accounts row:
+-- checks and writes of one balance are serialized, and settled entry ids within an account follow commit order,
+-- which is what makes snapshots exact. Holds and releases are never snapshotted (they count by the clock), so
+-- the expiry sweep may release a hold under the request's lock alone.
 ALTER TABLE holidays FORCE ROW LEVEL SECURITY;
 --> statement-breakpoint
 ALTER TABLE ledger_accounts FORCE ROW LEVEL SECURITY;
