@@ -214,6 +214,8 @@ export async function ledgerBench(options: { base: string; stack: LocalStack; pi
     ["POST /v1/accruals/runs", () => send(adminToken, "/v1/accruals/runs", { limit: 100 })],
     ["POST /v1/rollovers (dry run)", () => send(adminToken, "/v1/rollovers", { year: 2026, limit: 100 })],
     ["GET /v1/reconciliation", () => send(adminToken, "/v1/reconciliation?limit=10")],
+    ["GET /v1/ledger-runs", () => send(adminToken, "/v1/ledger-runs")],
+    ["GET /v1/holidays", () => send(tokens[0]!, "/v1/holidays?year=2026")],
     ["GET /v1/audit/verification", () => send(adminToken, "/v1/audit/verification")],
   ];
   lines.push("Postgres round trips per call (local Neon endpoint's count; goal 1, ceiling 2 for reads, 3 for writes)");

@@ -1,6 +1,9 @@
 import { z } from "@hono/zod-openapi";
 import { AppError } from "./errors";
 
+/** Offset pagination for small admin lists (`?offset=&limit=` → `{ data, total, offset, limit }`). */
+export const OffsetQuery = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(100).default(20) });
+
 /**
  * Cursor pagination (`?cursor=&limit=` → `{ data, pagination: { next_cursor, has_more } }`). A cursor is the
  * sort key of the last row of a page, opaque to clients (base64url JSON); pages are read with limit + 1 rows

@@ -122,6 +122,14 @@ describe("year-end rollover", () => {
     expect(again.status).toBe(200);
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ posted: 5 });
     await expectError(await w.post("/v1/rollovers", w.tokens.hana, { year: 2026 }), 403, "FORBIDDEN");
+    // The runs, as an Auditor sees them: the reversed one names its reversal.
+    const runs = (await (await w.api.send("/v1/ledger-runs?kind=rollover", { headers: bearer(w.tokens.ada) })).json()) as {
+      data: { id: string; reversed_by_run_id: string | null }[];
+      total: number;
+    };
+    expect(runs.total).toBe(2);
+    expect(runs.data.find((r) => r.id === run.run_id)?.reversed_by_run_id).toEqual(expect.any(String));
+    await expectError(await w.api.send("/v1/ledger-runs", { headers: bearer(w.tokens.emma) }), 403, "FORBIDDEN");
   });
 });
 

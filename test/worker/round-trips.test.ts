@@ -38,6 +38,8 @@ it("every ledger endpoint costs one round trip", { timeout: 60_000 }, async () =
     ["POST /v1/accruals/runs", post(w.tokens.hana, "/v1/accruals/runs", {})],
     ["POST /v1/rollovers (dry run)", post(w.tokens.sam, "/v1/rollovers", { year: 2026 })],
     ["GET /v1/reconciliation", get(w.tokens.sam, "/v1/reconciliation")],
+    ["GET /v1/ledger-runs", get(w.tokens.ada, "/v1/ledger-runs")],
+    ["GET /v1/holidays", get(w.tokens.emma, "/v1/holidays?year=2026")],
     ["GET /v1/audit/verification", get(w.tokens.ada, "/v1/audit/verification")],
   ];
   // Warm each caller's permission cache.

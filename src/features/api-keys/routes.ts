@@ -9,6 +9,7 @@ import { runInDatabase } from "../../db/door";
 import { ROLES, apiKeys } from "../../db/schema";
 import { AppError, type ErrorCode } from "../../edge/errors";
 import { log } from "../../edge/logger";
+import { OffsetQuery } from "../../edge/pagination";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
 import { AUDIT_COLUMNS, auditAsUser, auditValues, requestFacts } from "../audit/record";
 
@@ -33,7 +34,6 @@ const CreateBody = z
   .object({ name: z.string().min(1).max(100), role: z.enum(KEY_ROLES), scopes: z.array(z.enum(PERMISSION_NAMES)).max(PERMISSION_NAMES.length).default([]) })
   .openapi("CreateApiKey");
 const KeyParams = z.object({ key_id: z.uuid().openapi({ param: { name: "key_id", in: "path" } }) });
-const ListQuery = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(100).default(20) });
 
 const ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
 const iso = (d: Date | null) => (d ? d.toISOString() : null);
@@ -88,7 +88,7 @@ const list = createRoute({
   tags: ["API keys"],
   summary: "List the tenant's API keys (no secrets)",
   ...signedIn("apikey:manage"),
-  request: { query: ListQuery },
+  request: { query: OffsetQuery },
   responses: {
     200: jsonResponse("A page", z.object({ data: z.array(ApiKeySchema), total: z.number().int(), offset: z.number().int(), limit: z.number().int() })),
     ...errorResponses(...ERRORS),

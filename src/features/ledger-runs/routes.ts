@@ -1,4 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
+import { sql } from "drizzle-orm";
+import { userCaller } from "../../auth/principal";
+import { runInDatabase } from "../../db/door";
 import { signedIn } from "../../auth/guard";
 import type { ErrorCode } from "../../edge/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
@@ -14,6 +17,8 @@ import {
   ReversalChunk,
   RolloverBody,
   RolloverChunk,
+  RunListQuery,
+  RunPage,
   RunParams,
 } from "./schemas";
 
@@ -60,7 +65,30 @@ const reconciliation = createRoute({
   responses: { 200: jsonResponse("Drift found on this page of accounts", ReconciliationReport), ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS) },
 });
 
+const listRuns = createRoute({
+  method: "get",
+  path: "/v1/ledger-runs",
+  tags: ["Ledger runs"],
+  summary: "Accrual, rollover and reversal runs of the tenant, newest first (HR Admin, System Admin, Auditor)",
+  ...signedIn("tenant:read"),
+  request: { query: RunListQuery },
+  responses: { 200: jsonResponse("A page of runs", RunPage), ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS) },
+});
+
 export const ledgerRunRoutes = createRouter()
+  .openapi(listRuns, async (c) => {
+    const { kind, offset, limit } = c.req.valid("query");
+    const principal = c.get("principal");
+    const which = sql`r.tenant_id = ${principal.tenantId} and (${kind ?? null}::ledger_run_kind is null or r.kind = ${kind ?? null}::ledger_run_kind)`;
+    const [rows, totals] = await runInDatabase(c.get("config"), userCaller(principal), (db) => [
+      db.execute<{ run: Record<string, unknown> }>(sql`select jsonb_build_object('id', r.id, 'kind', r.kind, 'period', r.period, 'reverses_run_id', r.reverses_run_id,
+          'reversed_by_run_id', (select x.id from ledger_runs x where x.reverses_run_id = r.id), 'actor_id', r.actor_id, 'summary', r.summary,
+          'started_at', r.started_at) as run
+        from ledger_runs r where ${which} order by r.started_at desc, r.id offset ${offset} limit ${limit}`),
+      db.execute<{ total: number }>(sql`select count(*)::int as total from ledger_runs r where ${which}`),
+    ], { readOnly: true });
+    return c.json({ data: rows.rows.map((r) => r.run), total: totals.rows[0]!.total, offset, limit } as never, 200);
+  })
   .openapi(accruals, (c) => writeLedger(c, "accrue", c.req.valid("json")) as never)
   .openapi(rollover, (c) => writeLedger(c, "rollover", c.req.valid("json")) as never)
   .openapi(reverse, (c) => writeLedger(c, "reverseRollover", { run_id: c.req.valid("param").run_id, ...c.req.valid("json") }) as never)

@@ -1,5 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { ACCRUAL_CHUNK_EMPLOYEES, ROLLOVER_CHUNK_ACCOUNTS } from "../../constants";
+import { RUN_KINDS } from "../../db/schema";
+import { OffsetQuery } from "../../edge/pagination";
 
 const after = z.uuid().nullable().default(null).openapi({ description: "`next_after` of the previous chunk; null to start" });
 
@@ -62,3 +64,18 @@ export const ReconciliationReport = z
     next_after: z.uuid().nullable(),
   })
   .openapi("ReconciliationReport");
+
+export const RunListQuery = OffsetQuery.extend({ kind: z.enum(RUN_KINDS).optional() });
+export const LedgerRun = z
+  .object({
+    id: z.uuid(),
+    kind: z.enum(RUN_KINDS),
+    period: z.string(),
+    reverses_run_id: z.uuid().nullable(),
+    reversed_by_run_id: z.uuid().nullable(),
+    actor_id: z.string(),
+    summary: z.record(z.string(), z.unknown()),
+    started_at: z.string(),
+  })
+  .openapi("LedgerRun");
+export const RunPage = z.object({ data: z.array(LedgerRun), total: z.number().int(), offset: z.number().int(), limit: z.number().int() }).openapi("LedgerRunPage");
