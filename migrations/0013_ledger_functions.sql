@@ -375,14 +375,21 @@ BEGIN
   END IF;
   v_amount := v_halves * 0.5 * app.unit_factor(pol.unit);
 
-  v_account := app.lock_account(v_tenant, v_employee, v_key);
-  PERFORM app.expire_overdue(v_tenant, v_employee, v_now, 100);
-  SELECT * INTO v_balance FROM app.balance_of(v_account, NULL, v_now);
-  v_available := v_balance.posted - v_balance.pending + pol.negative_allowance;
-  IF v_amount > v_available THEN
-    PERFORM app.fail('INSUFFICIENT_BALANCE', 'The balance available does not cover the request',
-                     jsonb_build_object('requested', v_amount, 'available', v_available, 'policy_id', v_key));
-  END IF;
+  -- A balance that already cannot cover the request (as committed now) is refused without queueing for the
+  -- lock; otherwise the check is repeated under the lock, which is the one that decides.
+  SELECT a.id INTO v_account FROM ledger_accounts a WHERE a.tenant_id = v_tenant AND a.employee_id = v_employee AND a.policy_key = v_key;
+  FOR pass IN 1 .. 2 LOOP
+    IF pass = 2 THEN
+      v_account := app.lock_account(v_tenant, v_employee, v_key);
+      PERFORM app.expire_overdue(v_tenant, v_employee, v_now, 100);
+    END IF;
+    SELECT * INTO v_balance FROM app.balance_of(v_account, NULL, v_now);
+    v_available := coalesce(v_balance.posted, 0) - coalesce(v_balance.pending, 0) + pol.negative_allowance;
+    IF v_amount > v_available THEN
+      PERFORM app.fail('INSUFFICIENT_BALANCE', 'The balance available does not cover the request',
+                       jsonb_build_object('requested', v_amount, 'available', v_available, 'policy_id', v_key));
+    END IF;
+  END LOOP;
 
   INSERT INTO leave_requests (tenant_id, employee_id, account_id, policy_key, policy_version_id, start_date, end_date, start_part, end_part,
                               days, amount, reason, approvals_required, expires_at, submitted_by, submitted_at)

@@ -13,7 +13,11 @@ import type { AddressInfo } from "node:net";
 import pg from "pg";
 
 const MAX_BODY_BYTES = 10 * 1024 * 1024;
-const CONNECT_TIMEOUT_MS = 3_000;
+/**
+ * How long a query may wait for a connection, new or pooled. Neon's pooler queues a burst rather than
+ * refusing it, so this is longer than any client waits (the Worker gives up after DB_REQUEST_TIMEOUT_MS).
+ */
+const CONNECT_TIMEOUT_MS = 15_000;
 const POOL_SIZE = 40;
 const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: () => (value: string) => value };
 const ERROR_FIELDS = [
