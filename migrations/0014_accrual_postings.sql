@@ -13,6 +13,6 @@ CREATE TABLE "accrual_postings" (
 ALTER TABLE "accrual_postings" ENABLE ROW LEVEL SECURITY;--> statement-breakpoint
 ALTER TABLE "accrual_postings" ADD CONSTRAINT "accrual_postings_tenant_id_tenants_id_fk" FOREIGN KEY ("tenant_id") REFERENCES "public"."tenants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "accrual_postings" ADD CONSTRAINT "accrual_postings_account_id_ledger_accounts_id_fk" FOREIGN KEY ("account_id") REFERENCES "public"."ledger_accounts"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
-CREATE POLICY "accrual_postings_select" ON "accrual_postings" AS PERMISSIVE FOR SELECT TO "leave_ledger_app" USING ("accrual_postings"."tenant_id" = (select app.tenant_id()) and (select app.tenant_id()) is not null and ("accrual_postings"."employee_id" = (select app.employee_id()) or (select app.has_any_role(array['hr_admin','system_admin','auditor'])) or exists (
+CREATE POLICY "accrual_postings_select" ON "accrual_postings" AS PERMISSIVE FOR SELECT TO "leave_ledger_app" USING ("accrual_postings"."tenant_id" = (select app.tenant_id()) and ("accrual_postings"."employee_id" = (select app.employee_id()) or (select app.has_any_role(array['hr_admin','system_admin','auditor'])) or exists (
         select 1 from employees e where e.id = "accrual_postings"."employee_id" and e.manager_id = (select app.employee_id()))));--> statement-breakpoint
 CREATE POLICY "accrual_postings_definer" ON "accrual_postings" AS PERMISSIVE FOR ALL TO "leave_ledger_definer" USING (true) WITH CHECK (true);

@@ -1,11 +1,10 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, check, foreignKey, index, jsonb, pgPolicy, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import { appRole, definerRole, roleEnum, tenants, users } from "./identity";
+import { roleEnum, tenants, users } from "./identity";
+import { TENANT_READERS, appRole, definerOnly, definerRole, hasAnyRole, tenantId, userId } from "./rls";
 
-const tenantId = sql`(select app.tenant_id())`;
-const userId = sql`(select app.user_id())`;
-const auditReaders = sql`(select app.has_any_role(array['hr_admin','system_admin','auditor']))`;
-const systemAdmin = sql`(select app.has_any_role(array['system_admin']))`;
+const auditReaders = hasAnyRole(...TENANT_READERS);
+const systemAdmin = hasAnyRole("system_admin");
 const callerKind = sql`(select app.claims() ->> 'caller')`;
 
 /**
@@ -23,7 +22,7 @@ export const credentials = pgTable(
   },
   (t) => [
     foreignKey({ name: "credentials_user_fk", columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }),
-    pgPolicy("credentials_definer", { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` }),
+    definerOnly("credentials_definer"),
   ],
 ).enableRLS();
 
@@ -45,7 +44,7 @@ export const refreshTokens = pgTable(
     foreignKey({ name: "refresh_tokens_user_fk", columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }),
     index("refresh_tokens_family_idx").on(t.familyId),
     index("refresh_tokens_user_idx").on(t.userId),
-    pgPolicy("refresh_tokens_definer", { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` }),
+    definerOnly("refresh_tokens_definer"),
   ],
 ).enableRLS();
 
@@ -113,7 +112,7 @@ export const apiKeys = pgTable(
     pgPolicy("api_keys_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${systemAdmin}` }),
     pgPolicy("api_keys_insert", { for: "insert", to: appRole, withCheck: sql`${t.tenantId} = ${tenantId} and ${systemAdmin} and ${t.createdBy} = ${userId}` }),
     pgPolicy("api_keys_update", { for: "update", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${systemAdmin}`, withCheck: sql`${t.tenantId} = ${tenantId}` }),
-    pgPolicy("api_keys_definer", { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` }),
+    definerOnly("api_keys_definer"),
   ],
 ).enableRLS();
 
@@ -125,5 +124,5 @@ export const auditChainHeads = pgTable(
     lastSeq: bigint("last_seq", { mode: "number" }).notNull(),
     lastHash: text("last_hash").notNull(),
   },
-  () => [pgPolicy("audit_chain_heads_definer", { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` })],
+  () => [definerOnly("audit_chain_heads_definer")],
 ).enableRLS();

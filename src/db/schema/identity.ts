@@ -7,7 +7,6 @@ import {
   index,
   pgEnum,
   pgPolicy,
-  pgRole,
   pgTable,
   primaryKey,
   smallint,
@@ -17,16 +16,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { DB_ROLES } from "../roles";
-
-export const appRole = pgRole(DB_ROLES.app).existing();
-export const definerRole = pgRole(DB_ROLES.definer).existing();
-
-/** Claims helpers live in schema `app` (migrations/0000); `(select …)` makes Postgres read them once per statement. */
-const tenantId = sql`(select app.tenant_id())`;
-const userId = sql`(select app.user_id())`;
-const employeeId = sql`(select app.employee_id())`;
-const hasAnyRole = (...roles: Role[]) => sql.raw(`(select app.has_any_role(array[${roles.map((r) => `'${r}'`).join(",")}]))`);
+import { TENANT_READERS, TENANT_WRITERS, appRole, definerRole, employeeId, hasAnyRole, tenantId, userId } from "./rls";
 
 /** Tenant slugs: checked by the database (`tenants_slug_format`) and by the API's validators. */
 export const TENANT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -36,9 +26,6 @@ export type Role = (typeof ROLES)[number];
 export const roleEnum = pgEnum("app_role", ROLES);
 export const tenantStatusEnum = pgEnum("tenant_status", ["active", "suspended"]);
 export const userStatusEnum = pgEnum("user_status", ["active", "deactivated"]);
-
-const TENANT_READERS: Role[] = ["hr_admin", "system_admin", "auditor"];
-const TENANT_WRITERS: Role[] = ["hr_admin", "system_admin"];
 
 export const tenants = pgTable(
   "tenants",

@@ -18,22 +18,16 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { appRole, definerRole, employees, tenants } from "./identity";
+import { employees, tenants } from "./identity";
+import { TENANT_READERS, TENANT_WRITERS, appRole, definerOnly, definerRole, hasAnyRole, tenantId, visibleTenantRows } from "./rls";
 
 /**
  * The ledger. Every table here is written only by the ledger functions (migrations/0013, SECURITY DEFINER,
  * each checking the caller's claims itself); the app role reads under the policies below and holds no write
  * privilege at all, so no route bug can edit, delete or forge an entry.
  */
-const tenantId = sql`(select app.tenant_id())`;
-const employeeId = sql`(select app.employee_id())`;
-const tenantReaders = sql`(select app.has_any_role(array['hr_admin','system_admin','auditor']))`;
-const policyManagers = sql`(select app.has_any_role(array['hr_admin','system_admin']))`;
-const definerAll = (name: string) => pgPolicy(name, { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` });
-
-/** The employee's own rows, their direct reports' (managers), or the whole tenant's (HR, System Admin, Auditor). */
-const visibleEmployee = (column: unknown) => sql`${tenantId} is not null and (${column} = ${employeeId} or ${tenantReaders} or exists (
-        select 1 from employees e where e.id = ${column} and e.manager_id = ${employeeId}))`;
+const policyManagers = hasAnyRole(...TENANT_WRITERS);
+const tenantReaders = hasAnyRole(...TENANT_READERS);
 
 const amount = (name: string) => numeric(name, { precision: 12, scale: 4, mode: "number" });
 
@@ -85,8 +79,8 @@ export const ledgerAccounts = pgTable(
   (t) => [
     unique("ledger_accounts_employee_policy_key").on(t.tenantId, t.employeeId, t.policyKey),
     foreignKey({ name: "ledger_accounts_employee_fk", columns: [t.tenantId, t.employeeId], foreignColumns: [employees.tenantId, employees.id] }),
-    pgPolicy("ledger_accounts_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
-    definerAll("ledger_accounts_definer"),
+    pgPolicy("ledger_accounts_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
+    definerOnly("ledger_accounts_definer"),
   ],
 ).enableRLS();
 
@@ -134,8 +128,8 @@ export const ledgerEntries = pgTable(
     ),
     check("ledger_entries_hold_expiry", sql`(${t.kind} = 'hold') = (${t.expiresAt} is not null)`),
     check("ledger_entries_resolution", sql`(${t.kind} = 'hold_release') = (${t.resolvesEntryId} is not null) or ${t.kind} = 'reversal'`),
-    pgPolicy("ledger_entries_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
-    definerAll("ledger_entries_definer"),
+    pgPolicy("ledger_entries_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
+    definerOnly("ledger_entries_definer"),
   ],
 ).enableRLS();
 
@@ -160,8 +154,8 @@ export const balanceSnapshots = pgTable(
   (t) => [
     index("balance_snapshots_account_idx").on(t.accountId, t.throughEntryId),
     index("balance_snapshots_account_as_of_idx").on(t.accountId, t.asOf, t.throughEntryId),
-    pgPolicy("balance_snapshots_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
-    definerAll("balance_snapshots_definer"),
+    pgPolicy("balance_snapshots_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
+    definerOnly("balance_snapshots_definer"),
   ],
 ).enableRLS();
 
@@ -197,8 +191,8 @@ export const leaveRequests = pgTable(
     index("leave_requests_pending_idx").on(t.tenantId, t.expiresAt).where(sql`${t.status} = 'pending'`),
     check("leave_requests_dates", sql`${t.endDate} >= ${t.startDate} and ${t.days} > 0 and ${t.amount} > 0`),
     check("leave_requests_resolution", sql`(${t.status} = 'pending') = (${t.resolvedAt} is null)`),
-    pgPolicy("leave_requests_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
-    definerAll("leave_requests_definer"),
+    pgPolicy("leave_requests_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
+    definerOnly("leave_requests_definer"),
   ],
 ).enableRLS();
 
@@ -218,8 +212,8 @@ export const bookedDays = pgTable(
   (t) => [
     primaryKey({ columns: [t.employeeId, t.day, t.half] }),
     index("booked_days_request_idx").on(t.requestId),
-    pgPolicy("booked_days_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
-    definerAll("booked_days_definer"),
+    pgPolicy("booked_days_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
+    definerOnly("booked_days_definer"),
   ],
 ).enableRLS();
 
@@ -238,8 +232,8 @@ export const approvals = pgTable(
   },
   (t) => [
     unique("approvals_one_per_approver").on(t.requestId, t.approverId),
-    pgPolicy("approvals_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
-    definerAll("approvals_definer"),
+    pgPolicy("approvals_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
+    definerOnly("approvals_definer"),
   ],
 ).enableRLS();
 
@@ -261,7 +255,7 @@ export const idempotencyKeys = pgTable(
   (t) => [
     primaryKey({ columns: [t.tenantId, t.callerId, t.key] }),
     index("idempotency_keys_created_idx").on(t.createdAt),
-    definerAll("idempotency_keys_definer"),
+    definerOnly("idempotency_keys_definer"),
   ],
 ).enableRLS();
 
@@ -282,7 +276,7 @@ export const ledgerRuns = pgTable(
     uniqueIndex("ledger_runs_one_reversal").on(t.reversesRunId),
     index("ledger_runs_tenant_idx").on(t.tenantId, t.kind, t.startedAt),
     pgPolicy("ledger_runs_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${tenantReaders}` }),
-    definerAll("ledger_runs_definer"),
+    definerOnly("ledger_runs_definer"),
   ],
 ).enableRLS();
 
@@ -304,7 +298,7 @@ export const accrualPostings = pgTable(
   (t) => [
     primaryKey({ columns: [t.accountId, t.period] }),
     check("accrual_postings_amount", sql`${t.amount} >= 0`),
-    pgPolicy("accrual_postings_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${visibleEmployee(t.employeeId)}` }),
-    definerAll("accrual_postings_definer"),
+    pgPolicy("accrual_postings_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
+    definerOnly("accrual_postings_definer"),
   ],
 ).enableRLS();

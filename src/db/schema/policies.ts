@@ -1,12 +1,9 @@
 import { sql } from "drizzle-orm";
 import { check, date, foreignKey, index, integer, numeric, pgEnum, pgPolicy, pgTable, smallint, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
-import { TENANT_SLUG_PATTERN, appRole, employees, tenants } from "./identity";
+import { TENANT_SLUG_PATTERN, employees, tenants } from "./identity";
+import { TENANT_WRITERS, appRole, hasAnyRole, tenantId, userId, visibleTenantRows } from "./rls";
 
-const tenantId = sql`(select app.tenant_id())`;
-const userId = sql`(select app.user_id())`;
-const employeeId = sql`(select app.employee_id())`;
-const policyManagers = sql`(select app.has_any_role(array['hr_admin','system_admin']))`;
-const tenantReaders = sql`(select app.has_any_role(array['hr_admin','system_admin','auditor']))`;
+const policyManagers = hasAnyRole(...TENANT_WRITERS);
 
 export const POLICY_UNITS = ["day", "half_day", "hour"] as const;
 export const ACCRUAL_PERIODS = ["none", "monthly", "yearly"] as const;
@@ -82,8 +79,7 @@ export const policyAssignments = pgTable(
     pgPolicy("policy_assignments_select", {
       for: "select",
       to: appRole,
-      using: sql`${t.tenantId} = ${tenantId} and (${t.employeeId} = ${employeeId} or ${tenantReaders} or exists (
-        select 1 from employees e where e.id = ${t.employeeId} and e.manager_id = ${employeeId}))`,
+      using: visibleTenantRows(t.tenantId, t.employeeId),
     }),
     pgPolicy("policy_assignments_insert", { for: "insert", to: appRole, withCheck: sql`${t.tenantId} = ${tenantId} and ${policyManagers}` }),
     pgPolicy("policy_assignments_update", {
