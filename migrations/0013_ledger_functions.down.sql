@@ -2,7 +2,7 @@ DROP TRIGGER audit_log_chain ON audit_log;
 --> statement-breakpoint
 DROP FUNCTION app.submit_leave_request(jsonb), app.decide_leave_request(jsonb), app.cancel_leave_request(jsonb), app.post_adjustment(jsonb),
   app.open_accounts(text, uuid[]), app.expire_overdue(uuid, uuid, timestamptz, int), app.resolve_hold(uuid, leave_request_status, timestamptz, uuid),
-  app.entry_json(ledger_entries), app.request_json(leave_requests), app.answer_idempotently(text, int, jsonb), app.claim_idempotency_key(text, text, timestamptz),
+  app.entry_json(ledger_entries), app.request_json(leave_requests), app.answer(jsonb, int, jsonb), app.replay(jsonb),
   app.audit_ledger(jsonb, text, text, text, jsonb), app.lock_account(uuid, uuid, text), app.take_snapshot(uuid, date, timestamptz),
   app.snapshot_if_due(uuid, timestamptz), app.balance_of(uuid, date, timestamptz),
   app.charged_half_days(uuid, smallint[], date, date, leave_start_part, leave_end_part), app.unit_factor(policy_unit), app.fail(text, text, jsonb),

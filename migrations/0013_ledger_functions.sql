@@ -230,27 +230,31 @@ LANGUAGE sql SET search_path = pg_catalog, public AS $$
           p_facts ->> 'ip', p_facts ->> 'user_agent', p_facts ->> 'request_id', p_details)
 $$;
 --> statement-breakpoint
--- Idempotency: NULL when the key is claimed now (do the work and store the answer), else the stored answer.
--- A concurrent holder of the same key makes this wait for its commit; a different body is DUPLICATE_REQUEST.
-CREATE FUNCTION app.claim_idempotency_key(p_key text, p_hash text, p_now timestamptz) RETURNS jsonb
+-- Idempotency, in the transaction of the work it guards. `app.replay(p)` claims p's idempotency_key for the
+-- caller and answers NULL (do the work), or the answer stored for it; a concurrent holder of the key makes it
+-- wait for that commit, and another request_hash is DUPLICATE_REQUEST. `app.answer(p, status, body)` stores the
+-- answer and returns it. Calls without a key (the scheduler's, idempotent by their own keys) skip both.
+CREATE FUNCTION app.replay(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
 DECLARE v_row idempotency_keys;
 BEGIN
+  IF NOT p ? 'idempotency_key' THEN RETURN NULL; END IF;
   INSERT INTO idempotency_keys (tenant_id, caller_id, key, request_hash, response_status, response_body, created_at)
-  VALUES (app.tenant_id(), app.claims() ->> 'sub', p_key, p_hash, 0, 'null', p_now) ON CONFLICT DO NOTHING;
+  VALUES (app.tenant_id(), app.claims() ->> 'sub', p ->> 'idempotency_key', p ->> 'request_hash', 0, 'null', (p ->> 'now')::timestamptz)
+  ON CONFLICT DO NOTHING;
   IF FOUND THEN RETURN NULL; END IF;
-  SELECT * INTO v_row FROM idempotency_keys WHERE tenant_id = app.tenant_id() AND caller_id = app.claims() ->> 'sub' AND key = p_key;
-  IF v_row.request_hash <> p_hash THEN
-    PERFORM app.fail('DUPLICATE_REQUEST', 'This Idempotency-Key was used with a different request', jsonb_build_object('idempotency_key', p_key));
+  SELECT * INTO v_row FROM idempotency_keys WHERE tenant_id = app.tenant_id() AND caller_id = app.claims() ->> 'sub' AND key = p ->> 'idempotency_key';
+  IF v_row.request_hash <> p ->> 'request_hash' THEN
+    PERFORM app.fail('DUPLICATE_REQUEST', 'This Idempotency-Key was used with a different request', jsonb_build_object('idempotency_key', p ->> 'idempotency_key'));
   END IF;
   RETURN jsonb_build_object('status', v_row.response_status, 'body', v_row.response_body, 'replayed', true);
 END
 $$;
 --> statement-breakpoint
-CREATE FUNCTION app.answer_idempotently(p_key text, p_status int, p_body jsonb) RETURNS jsonb
+CREATE FUNCTION app.answer(p jsonb, p_status int, p_body jsonb) RETURNS jsonb
 LANGUAGE sql SET search_path = pg_catalog, public AS $$
   UPDATE idempotency_keys SET response_status = p_status, response_body = p_body
-  WHERE tenant_id = app.tenant_id() AND caller_id = app.claims() ->> 'sub' AND key = p_key;
+  WHERE p ? 'idempotency_key' AND tenant_id = app.tenant_id() AND caller_id = app.claims() ->> 'sub' AND key = p ->> 'idempotency_key';
   SELECT jsonb_build_object('status', p_status, 'body', p_body, 'replayed', false)
 $$;
 --> statement-breakpoint
@@ -351,7 +355,7 @@ BEGIN
   IF v_tenant IS NULL OR v_employee IS NULL OR NOT app.has_any_role(ARRAY['employee', 'manager', 'hr_admin', 'system_admin']) THEN
     PERFORM app.fail('FORBIDDEN', 'Only employees may request leave');
   END IF;
-  v_replay := app.claim_idempotency_key(p ->> 'idempotency_key', p ->> 'request_hash', v_now);
+  v_replay := app.replay(p);
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
 
   SELECT * INTO e FROM employees WHERE id = v_employee AND tenant_id = v_tenant;
@@ -413,7 +417,7 @@ BEGIN
   PERFORM app.audit_ledger(p -> 'facts', 'request.submit', 'leave_request', v_request.id::text,
                            jsonb_build_object('policy_key', v_key, 'amount', v_amount, 'start_date', v_start, 'end_date', v_end));
   PERFORM app.snapshot_if_due(v_account, v_now);
-  RETURN app.answer_idempotently(p ->> 'idempotency_key', 201, app.request_json(v_request));
+  RETURN app.answer(p, 201, app.request_json(v_request));
 END
 $$;
 --> statement-breakpoint
@@ -433,7 +437,7 @@ DECLARE
   v_manager uuid;
   v_approvals int;
 BEGIN
-  v_replay := app.claim_idempotency_key(p ->> 'idempotency_key', p ->> 'request_hash', v_now);
+  v_replay := app.replay(p);
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
 
   SELECT * INTO r FROM leave_requests WHERE id = (p ->> 'request_id')::uuid AND tenant_id = v_tenant;
@@ -474,7 +478,7 @@ BEGIN
   PERFORM app.audit_ledger(p -> 'facts', 'request.' || v_decision, 'leave_request', r.id::text, jsonb_build_object('comment', p ->> 'comment'));
   PERFORM app.snapshot_if_due(r.account_id, v_now);
   SELECT * INTO r FROM leave_requests WHERE id = r.id;
-  RETURN app.answer_idempotently(p ->> 'idempotency_key', 200, app.request_json(r));
+  RETURN app.answer(p, 200, app.request_json(r));
 END
 $$;
 --> statement-breakpoint
@@ -491,7 +495,7 @@ DECLARE
   r leave_requests;
   v_today date;
 BEGIN
-  v_replay := app.claim_idempotency_key(p ->> 'idempotency_key', p ->> 'request_hash', v_now);
+  v_replay := app.replay(p);
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
 
   SELECT * INTO r FROM leave_requests WHERE id = (p ->> 'request_id')::uuid AND tenant_id = v_tenant AND employee_id = v_employee;
@@ -520,7 +524,7 @@ BEGIN
   PERFORM app.audit_ledger(p -> 'facts', 'request.cancel', 'leave_request', r.id::text, jsonb_build_object('was', r.status));
   PERFORM app.snapshot_if_due(r.account_id, v_now);
   SELECT * INTO r FROM leave_requests WHERE id = r.id;
-  RETURN app.answer_idempotently(p ->> 'idempotency_key', 200, app.request_json(r));
+  RETURN app.answer(p, 200, app.request_json(r));
 END
 $$;
 --> statement-breakpoint
@@ -546,7 +550,7 @@ BEGIN
     PERFORM app.fail('VALIDATION_FAILED', 'Only grants and adjustments are posted by hand',
                      jsonb_build_object('issues', jsonb_build_array(jsonb_build_object('path', 'kind', 'message', 'grant or adjustment', 'code', 'custom'))));
   END IF;
-  v_replay := app.claim_idempotency_key(p ->> 'idempotency_key', p ->> 'request_hash', v_now);
+  v_replay := app.replay(p);
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
   IF NOT EXISTS (SELECT 1 FROM employees WHERE id = v_employee AND tenant_id = v_tenant) THEN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such employee', jsonb_build_object('employee_id', v_employee));
@@ -564,7 +568,7 @@ BEGIN
   PERFORM app.audit_ledger(p -> 'facts', 'ledger.' || v_entry.kind, 'employee', v_employee::text,
                            jsonb_build_object('policy_key', v_key, 'amount', v_entry.amount, 'effective_date', v_entry.effective_date, 'entry_id', v_entry.id));
   PERFORM app.snapshot_if_due(v_account, v_now);
-  RETURN app.answer_idempotently(p ->> 'idempotency_key', 201, app.entry_json(v_entry));
+  RETURN app.answer(p, 201, app.entry_json(v_entry));
 END
 $$;
 --> statement-breakpoint
@@ -596,14 +600,14 @@ REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.refuse_change(), app.audit_row_text(audit_log), app.audit_link_hash(text, audit_log), app.verify_audit_chain(bigint, int), app.fail(text, text, jsonb),
   app.unit_factor(policy_unit), app.charged_half_days(uuid, smallint[], date, date, leave_start_part, leave_end_part), app.balance_of(uuid, date, timestamptz),
   app.snapshot_if_due(uuid, timestamptz), app.take_snapshot(uuid, date, timestamptz), app.lock_account(uuid, uuid, text),
-  app.audit_ledger(jsonb, text, text, text, jsonb), app.claim_idempotency_key(text, text, timestamptz), app.answer_idempotently(text, int, jsonb),
+  app.audit_ledger(jsonb, text, text, text, jsonb), app.replay(jsonb), app.answer(jsonb, int, jsonb),
   app.request_json(leave_requests), app.entry_json(ledger_entries), app.resolve_hold(uuid, leave_request_status, timestamptz, uuid),
   app.expire_overdue(uuid, uuid, timestamptz, int) FROM PUBLIC;
 --> statement-breakpoint
 -- Helpers the definer's functions call.
 GRANT EXECUTE ON FUNCTION app.fail(text, text, jsonb), app.unit_factor(policy_unit), app.charged_half_days(uuid, smallint[], date, date, leave_start_part, leave_end_part),
   app.balance_of(uuid, date, timestamptz), app.snapshot_if_due(uuid, timestamptz), app.take_snapshot(uuid, date, timestamptz), app.lock_account(uuid, uuid, text),
-  app.audit_ledger(jsonb, text, text, text, jsonb), app.claim_idempotency_key(text, text, timestamptz), app.answer_idempotently(text, int, jsonb),
+  app.audit_ledger(jsonb, text, text, text, jsonb), app.replay(jsonb), app.answer(jsonb, int, jsonb),
   app.request_json(leave_requests), app.entry_json(ledger_entries), app.resolve_hold(uuid, leave_request_status, timestamptz, uuid),
   app.expire_overdue(uuid, uuid, timestamptz, int), app.audit_row_text(audit_log), app.audit_link_hash(text, audit_log) TO leave_ledger_definer;
 --> statement-breakpoint

@@ -1,4 +1,4 @@
-DROP FUNCTION app.post_accruals(jsonb), app.year_end_rollover(jsonb), app.reverse_rollover(jsonb), app.sweep(jsonb), app.active_tenants(), app.rollover_in_effect(uuid, int), app.answer(jsonb, int, jsonb), app.replay(jsonb);
+DROP FUNCTION app.post_accruals(jsonb), app.year_end_rollover(jsonb), app.reverse_rollover(jsonb), app.sweep(jsonb), app.active_tenants(), app.rollover_in_effect(uuid, int);
 --> statement-breakpoint
 REVOKE SELECT (status) ON tenants FROM leave_ledger_definer;
 --> statement-breakpoint

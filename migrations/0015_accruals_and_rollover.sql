@@ -9,16 +9,6 @@ GRANT SELECT, INSERT ON accrual_postings TO leave_ledger_definer;
 --> statement-breakpoint
 CREATE TRIGGER accrual_postings_append_only BEFORE UPDATE OR DELETE ON accrual_postings FOR EACH ROW EXECUTE FUNCTION app.refuse_change();
 --> statement-breakpoint
--- Admin runs take an Idempotency-Key (users); the scheduler's calls do not (they are idempotent by their keys).
-CREATE FUNCTION app.answer(p jsonb, p_status int, p_body jsonb) RETURNS jsonb LANGUAGE sql SET search_path = pg_catalog, public AS $$
-  SELECT CASE WHEN p ? 'idempotency_key' THEN app.answer_idempotently(p ->> 'idempotency_key', p_status, p_body)
-              ELSE jsonb_build_object('status', p_status, 'body', p_body, 'replayed', false) END
-$$;
---> statement-breakpoint
-CREATE FUNCTION app.replay(p jsonb) RETURNS jsonb LANGUAGE sql SET search_path = pg_catalog, public AS $$
-  SELECT CASE WHEN p ? 'idempotency_key' THEN app.claim_idempotency_key(p ->> 'idempotency_key', p ->> 'request_hash', (p ->> 'now')::timestamptz) END
-$$;
---> statement-breakpoint
 -- One chunk of the accrual run: for each employee after `after` (by id, `limit` of them), every due period of
 -- every assigned accruing policy is claimed in accrual_postings (the unique key) and posted, capped at the
 -- policy's max balance. A period is due once its first day has come in the employee's time zone, the
@@ -300,9 +290,9 @@ $$;
 --> statement-breakpoint
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
 --> statement-breakpoint
-REVOKE ALL ON FUNCTION app.rollover_in_effect(uuid, int), app.answer(jsonb, int, jsonb), app.replay(jsonb) FROM PUBLIC;
+REVOKE ALL ON FUNCTION app.rollover_in_effect(uuid, int) FROM PUBLIC;
 --> statement-breakpoint
-GRANT EXECUTE ON FUNCTION app.rollover_in_effect(uuid, int), app.answer(jsonb, int, jsonb), app.replay(jsonb) TO leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.rollover_in_effect(uuid, int) TO leave_ledger_definer;
 --> statement-breakpoint
 GRANT EXECUTE ON FUNCTION app.post_accruals(jsonb), app.year_end_rollover(jsonb), app.reverse_rollover(jsonb) TO leave_ledger_app;
 --> statement-breakpoint
