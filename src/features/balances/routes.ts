@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
-import { AppError, type ErrorCode } from "../../edge/errors";
+import type { ErrorCode } from "../../edge/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
 import { IdempotencyHeaders, writeLedger } from "../../ledger/write";
 import { AdjustmentBody, AsOfQuery, EmployeeBalances, EmployeeParams, EntryListQuery, EntryPage, LedgerEntrySchema, TeamBalances } from "./schemas";
+import { targetEmployee } from "../users/visible-employee";
 import { employeeBalances, listEntries, teamBalances } from "./service";
 
 const READ_ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
@@ -64,8 +65,7 @@ const adjust = createRoute({
 export const balanceRoutes = createRouter()
   .openapi(mine, async (c) => {
     const principal = c.get("principal");
-    if (!principal.employeeId) throw new AppError("RESOURCE_NOT_FOUND", "You have no employee record");
-    return c.json(await employeeBalances(c.get("config"), principal, principal.employeeId, c.req.valid("query").as_of ?? null, c.get("now")), 200);
+    return c.json(await employeeBalances(c.get("config"), principal, targetEmployee(principal), c.req.valid("query").as_of ?? null, c.get("now")), 200);
   })
   .openapi(employee, async (c) =>
     c.json(await employeeBalances(c.get("config"), c.get("principal"), c.req.valid("param").id, c.req.valid("query").as_of ?? null, c.get("now")), 200))

@@ -2,9 +2,9 @@ import { type SQL, sql } from "drizzle-orm";
 import { type Principal, userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import type { Config } from "../../edge/config";
-import { AppError } from "../../edge/errors";
 import { type CursorKey, decodeCursor, isDateText, isInteger, pageOf } from "../../edge/pagination";
 import { dateIn } from "../../ledger/calendar";
+import { type EmployeeRow, employeeLookup, seenOrNotFound, targetEmployee } from "../users/visible-employee";
 import type { ENTRY_SORTS } from "./schemas";
 
 type BalanceRow = {
@@ -30,8 +30,6 @@ function balancesQuery(which: SQL, asOf: string | null, now: number) {
     where ${which} order by a.employee_id, a.policy_key`;
 }
 
-type EmployeeRow = { id: string; time_zone: string };
-
 function byEmployee(rows: BalanceRow[], employees: EmployeeRow[], asOf: string | null, now: number) {
   return employees.map(({ id: employeeId, time_zone }) => ({
     employee_id: employeeId,
@@ -49,11 +47,10 @@ function byEmployee(rows: BalanceRow[], employees: EmployeeRow[], asOf: string |
 /** One employee's balances (404 when the caller may not see the employee, other tenants included). */
 export async function employeeBalances(config: Config, principal: Principal, employeeId: string, asOf: string | null, now: number) {
   const [employee, balances] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ id: string; time_zone: string }>(sql`select id, time_zone from employees where id = ${employeeId}`),
+    employeeLookup(db, employeeId),
     db.execute<BalanceRow>(balancesQuery(sql`a.employee_id = ${employeeId}`, asOf, now)),
   ], { readOnly: true });
-  if (employee.rows.length === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such employee", { employee_id: employeeId });
-  return byEmployee(balances.rows, employee.rows, asOf, now)[0]!;
+  return byEmployee(balances.rows, [seenOrNotFound(employee, employeeId)], asOf, now)[0]!;
 }
 
 /** The balances of the caller's direct reports. */
@@ -99,8 +96,7 @@ export interface EntryFilter {
 
 /** Ledger entries of one employee (the caller by default), filtered and sorted by an allow-listed key. */
 export async function listEntries(config: Config, principal: Principal, filter: EntryFilter) {
-  const employeeId = filter.employee_id ?? principal.employeeId;
-  if (!employeeId) throw new AppError("RESOURCE_NOT_FOUND", "You have no employee record; name an employee_id");
+  const employeeId = targetEmployee(principal, filter.employee_id);
   const sort = SORTS[filter.sort];
   const after = filter.cursor
     ? sort.after(sort.shape === "id" ? decodeCursor<[number]>(filter.cursor, [isInteger]) : decodeCursor<[string, number]>(filter.cursor, [isDateText, isInteger]))
@@ -114,10 +110,10 @@ export async function listEntries(config: Config, principal: Principal, filter: 
     after,
   ].filter((c): c is SQL => c !== null);
   const [employee, entries] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ id: string }>(sql`select id from employees where id = ${employeeId}`),
+    employeeLookup(db, employeeId),
     db.execute<{ entry: EntryView }>(sql`select app.entry_json(e) as entry from ledger_entries e where ${sql.join(conditions, sql` and `)}
       order by ${sort.order} limit ${filter.limit + 1}`),
   ], { readOnly: true });
-  if (employee.rows.length === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such employee", { employee_id: employeeId });
+  seenOrNotFound(employee, employeeId);
   return pageOf(entries.rows.map((r) => r.entry), filter.limit, sort.keyOf);
 }

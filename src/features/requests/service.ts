@@ -4,6 +4,7 @@ import { runInDatabase } from "../../db/door";
 import type { Config } from "../../edge/config";
 import { AppError } from "../../edge/errors";
 import { type CursorKey, decodeCursor, isTimestampText, pageOf } from "../../edge/pagination";
+import { employeeLookup, seenOrNotFound, targetEmployee } from "../users/visible-employee";
 
 /** A request as the API shows it: built by `app.request_json` (migrations/0013), like the answers of writes. */
 export type LeaveRequestView = Record<string, unknown> & { id: string; submitted_at: string };
@@ -23,14 +24,13 @@ function pageQuery(principal: Principal, where: SQL, direction: "asc" | "desc", 
 
 /** Requests of one employee (the caller by default), newest first; 404 for an employee the caller may not see. */
 export async function listRequests(config: Config, principal: Principal, query: { employee_id?: string | undefined; status?: string | undefined; limit: number; cursor?: string | undefined }) {
-  const employee = query.employee_id ?? principal.employeeId;
-  if (!employee) throw new AppError("RESOURCE_NOT_FOUND", "You have no employee record; name an employee_id");
+  const employee = targetEmployee(principal, query.employee_id);
   const status = query.status ? sql`r.status = ${query.status}` : sql`true`;
   const [visible, page] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ id: string }>(sql`select id from employees where id = ${employee}`),
+    employeeLookup(db, employee),
     db.execute<{ request: LeaveRequestView }>(pageQuery(principal, sql`r.employee_id = ${employee} and ${status}`, "desc", query.limit, query.cursor)),
   ], { readOnly: true });
-  if (visible.rows.length === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such employee", { employee_id: employee });
+  seenOrNotFound(visible, employee);
   return pageOf(page.rows.map((row) => row.request), query.limit, keyOf);
 }
 
