@@ -63,39 +63,41 @@ describe("the employee's calendar", () => {
     expect(await w.balance(w.tokens.eli, eli)).toMatchObject({ posted: 4 });
   });
 
-  it("a monthly accrual is due when the month begins where the employee is", async () => {
-    const w = await world("2026-11-30T12:00:00Z", { accrual: { period: "monthly", amount: 2 } }, "2026-11-01");
-    const months = async (employeeId: string) =>
+  // At `start`, UTC and Honolulu are before the boundary and Kiritimati past it; Honolulu crosses it at 10:00 UTC.
+  it.each([
+    {
+      boundary: "a monthly accrual is due when the month begins where the employee is",
+      accrual: { period: "monthly", amount: 2 },
+      startsOn: "2026-11-01",
+      start: "2026-11-30T12:00:00Z",
+      before: "2026-12-01T09:59:00Z",
+      after: "2026-12-01T10:00:00Z",
+      periods: ["2026-11-01", "2026-12-01"],
+    },
+    {
+      boundary: "the leave year turns at midnight of the employee's own 1 January",
+      accrual: { period: "yearly", amount: 20 },
+      startsOn: "2026-01-01",
+      start: "2026-12-31T10:30:00Z",
+      before: "2027-01-01T09:59:00Z",
+      after: "2027-01-01T10:00:00Z",
+      periods: ["2026-01-01", "2027-01-01"],
+    },
+  ])("$boundary", async ({ accrual, startsOn, start, before, after, periods }) => {
+    const w = await world(start, { accrual }, startsOn);
+    const posted = async (employeeId: string) =>
       (await superuserSql()`select effective_date::text as day from ledger_entries where employee_id = ${employeeId} and kind = 'accrual' order by 1`).map((r) => r.day);
     await w.accrue();
-    expect(await months(emma)).toEqual(["2026-11-01", "2026-12-01"]);
-    expect(await months(eli)).toEqual(["2026-11-01"]);
-    for (const [at, eliMonths] of [
-      ["2026-12-01T09:59:00Z", ["2026-11-01"]],
-      ["2026-12-01T10:00:00Z", ["2026-11-01", "2026-12-01"]],
+    expect(await posted(emma)).toEqual(periods);
+    expect(await posted(eli)).toEqual(periods.slice(0, 1));
+    for (const [at, eliPeriods] of [
+      [before, periods.slice(0, 1)],
+      [after, periods],
     ] as const) {
       w.api.clock.nowMs = Date.parse(at);
       await w.signInAgain();
       await w.accrue();
-      expect(await months(eli), at).toEqual(eliMonths);
-    }
-  });
-
-  it("the leave year turns at midnight of the employee's own 1 January", async () => {
-    const w = await world("2026-12-31T10:30:00Z", { accrual: { period: "yearly", amount: 20 } }, "2026-01-01");
-    const years = async (employeeId: string) =>
-      (await superuserSql()`select effective_date::text as day from ledger_entries where employee_id = ${employeeId} and kind = 'accrual' order by 1`).map((r) => r.day);
-    await w.accrue();
-    expect(await years(emma)).toEqual(["2026-01-01", "2027-01-01"]);
-    expect(await years(eli)).toEqual(["2026-01-01"]);
-    for (const [at, eliYears] of [
-      ["2027-01-01T09:59:00Z", ["2026-01-01"]],
-      ["2027-01-01T10:00:00Z", ["2026-01-01", "2027-01-01"]],
-    ] as const) {
-      w.api.clock.nowMs = Date.parse(at);
-      await w.signInAgain();
-      await w.accrue();
-      expect(await years(eli), at).toEqual(eliYears);
+      expect(await posted(eli), at).toEqual(eliPeriods);
     }
   });
 });
