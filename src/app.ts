@@ -83,19 +83,8 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.use(requireConfig());
   for (const path of ANONYMOUS_ROUTES) app.use(path, limitByIp());
 
-  app.route("/", healthRoutes);
-  app.route("/", tenantRoutes);
-  app.route("/", authRoutes);
-  app.route("/", meRoutes);
-  app.route("/", userRoutes);
-  app.route("/", auditRoutes);
-  app.route("/", apiKeyRoutes);
-  app.route("/", policyRoutes);
-  app.route("/", requestRoutes);
-  app.route("/", approvalRoutes);
-  app.route("/", balanceRoutes);
-  app.route("/", ledgerRunRoutes);
-  app.route("/", holidayRoutes);
+  const features = [healthRoutes, tenantRoutes, authRoutes, meRoutes, userRoutes, auditRoutes, apiKeyRoutes, policyRoutes, requestRoutes, approvalRoutes, balanceRoutes, ledgerRunRoutes, holidayRoutes];
+  for (const routes of features) app.route("/", routes);
   registerDocs(app);
 
   app.notFound(renderNotFound);
