@@ -346,6 +346,8 @@ DECLARE
   e employees;
   pol leave_policies;
   v_account uuid;
+  v_days date[];
+  v_parts day_half[];
   v_halves int;
   v_amount numeric;
   v_balance record;
@@ -372,7 +374,9 @@ BEGIN
                      jsonb_build_object('policy_key', v_key, 'eligible_from', e.hire_date + pol.waiting_period_days));
   END IF;
 
-  SELECT count(*) INTO v_halves FROM app.charged_half_days(v_tenant, e.work_week, v_start, v_end, v_start_part, v_end_part);
+  SELECT coalesce(array_agg(c.day ORDER BY c.day, c.half), '{}'), coalesce(array_agg(c.half ORDER BY c.day, c.half), '{}') INTO v_days, v_parts
+  FROM app.charged_half_days(v_tenant, e.work_week, v_start, v_end, v_start_part, v_end_part) c;
+  v_halves := cardinality(v_days);
   IF v_halves = 0 THEN
     PERFORM app.fail('VALIDATION_FAILED', 'The request covers no working day',
                      jsonb_build_object('issues', jsonb_build_array(jsonb_build_object('path', 'end_date', 'message', 'no working day between start and end', 'code', 'custom'))));
@@ -402,11 +406,11 @@ BEGIN
   RETURNING * INTO v_request;
   BEGIN
     INSERT INTO booked_days (tenant_id, employee_id, day, half, request_id)
-    SELECT v_tenant, v_employee, c.day, c.half, v_request.id FROM app.charged_half_days(v_tenant, e.work_week, v_start, v_end, v_start_part, v_end_part) c;
+    SELECT v_tenant, v_employee, c.day, c.half, v_request.id FROM unnest(v_days, v_parts) AS c(day, half);
   EXCEPTION WHEN unique_violation THEN
     PERFORM app.fail('CONFLICT', 'Another open request already takes some of these days',
                      jsonb_build_object('days', (SELECT jsonb_agg(DISTINCT b.day ORDER BY b.day) FROM booked_days b
-                                                 JOIN app.charged_half_days(v_tenant, e.work_week, v_start, v_end, v_start_part, v_end_part) c
+                                                 JOIN unnest(v_days, v_parts) AS c(day, half)
                                                    ON c.day = b.day AND c.half = b.half
                                                  WHERE b.employee_id = v_employee)));
   END;
