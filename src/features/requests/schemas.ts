@@ -2,9 +2,10 @@ import { z } from "@hono/zod-openapi";
 import { END_PARTS, POLICY_KEY_PATTERN, REQUEST_STATUSES, START_PARTS } from "../../db/schema";
 import { PageQuery, Pagination } from "../../edge/pagination";
 import { MAX_REQUEST_SPAN_DAYS } from "../../constants";
+import { type PlainDate, toDayNumber } from "../../ledger/calendar";
 
 const day = (example: string) => z.iso.date().openapi({ example });
-const spanDays = (start: string, end: string) => (Date.parse(end) - Date.parse(start)) / 86_400_000;
+const spanDays = (start: string, end: string) => toDayNumber(end as PlainDate) - toDayNumber(start as PlainDate);
 
 export const SubmitRequestBody = z
   .object({
