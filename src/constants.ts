@@ -10,6 +10,8 @@ export const REQUEST_ID_HEADER = "X-Request-Id";
 export const DB_REQUEST_TIMEOUT_MS = 8_000;
 /** Postgres cancels a statement after this long; shorter than the request timeout so the server stops too. */
 export const DB_STATEMENT_TIMEOUT_MS = 5_000;
+/** `Retry-After` of a 503 whose thrower did not name a better one. */
+export const SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS = 5;
 /** Waits before retrying a transaction that hit a serialization failure or deadlock. */
 export const DB_RETRY_DELAYS_MS = [100, 200, 400] as const;
 

@@ -68,7 +68,7 @@ export function dbErrorToAppError(error: unknown): AppError {
       return new AppError("SERVICE_UNAVAILABLE", "The database is busy; retry the request", {}, { cause: error, headers: { "Retry-After": "1" } });
     case "timeout":
     case "connection":
-      return new AppError("SERVICE_UNAVAILABLE", "The database is unavailable; retry later", { dependency: "database" }, { cause: error, headers: { "Retry-After": "5" } });
+      return new AppError("SERVICE_UNAVAILABLE", "The database is unavailable; retry later", { dependency: "database" }, { cause: error });
     case "internal":
       return new AppError("DATABASE_ERROR", "The database could not complete the operation", {}, { cause: error });
   }

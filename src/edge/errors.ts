@@ -1,7 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ERROR_DOCS_PATH } from "../constants";
+import { ERROR_DOCS_PATH, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "../constants";
 
 /** Every error code the API answers with, its HTTP status and what it means (rendered on /docs). */
 export const ERROR_CODES = {
@@ -80,6 +80,9 @@ export function errorBody(c: Context, error: AppError): ErrorBody {
   };
 }
 
+/** Every 503 tells the client when to retry (with the same Idempotency-Key), whoever threw it. */
 export function errorResponse(c: Context, error: AppError): Response {
-  return c.json(errorBody(c, error), error.status, error.options.headers);
+  const headers = { ...error.options.headers };
+  if (error.status === 503 && headers["Retry-After"] === undefined) headers["Retry-After"] = String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS);
+  return c.json(errorBody(c, error), error.status, headers);
 }

@@ -30,12 +30,24 @@ const call = async <T>(config: Config, tenantId: string | undefined, statement: 
   return result.rows[0]!.out;
 };
 
+export interface RunBudget {
+  /** How long the run may keep starting new work, measured on `clock`. */
+  budgetMs?: number;
+  /** The clock the budget is measured on: the wall clock, whatever instant the run is for. */
+  clock?: () => number;
+}
+
 /**
  * The daily Cron Trigger's work, per active tenant: expire overdue holds, forget old idempotency keys, then
  * post every due accrual (missed periods included) in chunks of employees. Every step is repeatable, so a run
  * cut short (budget, failure) is completed by the next one.
+ *
+ * `nowMs` is the instant the work is *for* (the trigger's scheduled time); the budget starts when the run
+ * starts. Deriving the deadline from `nowMs` would let a late invocation (or a replayed one) stop after one
+ * tenant.
  */
-export async function runDailyWork(config: Config, nowMs: number, deadlineMs = nowMs + SCHEDULED_BUDGET_MS, clock: () => number = Date.now): Promise<TenantRun[]> {
+export async function runDailyWork(config: Config, nowMs: number, { budgetMs = SCHEDULED_BUDGET_MS, clock = Date.now }: RunBudget = {}): Promise<TenantRun[]> {
+  const deadlineMs = clock() + budgetMs;
   const now = new Date(nowMs).toISOString();
   const [tenants] = await runInDatabase(config, systemCaller("scheduler"), (db) => [db.execute<{ id: string }>(sql`select id from app.active_tenants() as id`)], {
     readOnly: true,

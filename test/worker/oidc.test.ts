@@ -1,7 +1,7 @@
 import { SignJWT, exportJWK, generateKeyPair } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import { TEST_OIDC_AUDIENCE, TEST_OIDC_ISSUER } from "../support/test-constants";
-import { authApp } from "../support/worker/auth";
+import { authApp, TUESDAY_NOON } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
 import { expectError, harbor, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
 import { forgetExternalIssuers } from "../../src/auth/oidc";
@@ -14,7 +14,7 @@ async function identityProvider(kid = "idp-key-1") {
   return {
     jwk,
     sign: (claims: Record<string, unknown> = {}, options: { kid?: string; iat?: number } = {}) => {
-      const now = Math.floor(Date.now() / 1000);
+      const now = Math.floor(TUESDAY_NOON / 1000); // the test app's clock
       return new SignJWT({ iss: TEST_OIDC_ISSUER, aud: TEST_OIDC_AUDIENCE, sub: GUS_SUBJECT, email: "gus.employee@globex.example", ...claims })
         .setProtectedHeader({ alg: "RS256", kid: options.kid ?? kid })
         .setIssuedAt(options.iat ?? now)
@@ -82,7 +82,7 @@ describe("an external OIDC issuer", () => {
     await harbor.publishJwks("globex", { keys: [idp.jwk] });
     const api = authApp();
     await expectError(await api.me(await idp.sign({ aud: "someone-else" })), 401, "UNAUTHORIZED");
-    await expectError(await api.me(await idp.sign({}, { iat: Math.floor(Date.now() / 1000) - 7200 })), 401, "UNAUTHORIZED");
+    await expectError(await api.me(await idp.sign({}, { iat: Math.floor(TUESDAY_NOON / 1000) - 7200 })), 401, "UNAUTHORIZED");
     await expectError(await api.me(await stranger.sign()), 401, "UNAUTHORIZED");
     expect((await api.me(await idp.sign())).status).toBe(200);
   });

@@ -47,10 +47,30 @@ it("a run out of budget stops after the tenant at hand, and the next day starts 
   const config = loadConfig(testEnv);
   if (!config.ok) throw new Error("test config invalid");
   const firstTenant = async (day: number) => {
-    const runs = await runDailyWork(config.config, TUESDAY_NOON + day * 86_400_000, 0);
+    const runs = await runDailyWork(config.config, TUESDAY_NOON + day * 86_400_000, { budgetMs: 0 });
     expect(runs).toHaveLength(1);
     return runs[0]!.tenant_id;
   };
   const tenants = new Set([await firstTenant(0), await firstTenant(1)]);
   expect(tenants.size).toBe(2);
+});
+
+it("a late invocation still covers every tenant: the budget starts when the run starts, not at the scheduled time", async () => {
+  const config = loadConfig(testEnv);
+  if (!config.ok) throw new Error("test config invalid");
+  // The trigger was scheduled a day before the run began (a delayed or replayed invocation).
+  const startedAt = TUESDAY_NOON + 86_400_000;
+  const runs = await runDailyWork(config.config, TUESDAY_NOON, { clock: () => startedAt });
+  expect(runs.map((r) => r.tenant_id).sort()).toEqual([ACME.id, GLOBEX.id].sort());
+  expect(runs.every((r) => r.finished)).toBe(true);
+});
+
+it("a run whose budget runs out during a tenant finishes that tenant's step and starts no further tenant", async () => {
+  const config = loadConfig(testEnv);
+  if (!config.ok) throw new Error("test config invalid");
+  // Every reading of this clock is a minute later: the first tenant's work outlasts a 30 s budget.
+  let wall = TUESDAY_NOON;
+  const ticking = () => (wall += 60_000);
+  const runs = await runDailyWork(config.config, TUESDAY_NOON, { budgetMs: 30_000, clock: ticking });
+  expect(runs).toHaveLength(1);
 });

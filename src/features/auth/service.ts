@@ -43,7 +43,7 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
   try {
     [ipStart, accountStart] = await Promise.all([ipLimiter.beginAttempt(policies.ip, facts.now), accountLimiter.beginAttempt(policies.account, facts.now)]);
   } catch (error) {
-    throw new AppError("SERVICE_UNAVAILABLE", "Login is unavailable; retry later", { dependency: "rate_limiter" }, { cause: error, headers: { "Retry-After": "5" } });
+    throw new AppError("SERVICE_UNAVAILABLE", "Login is unavailable; retry later", { dependency: "rate_limiter" }, { cause: error });
   }
   if (!ipStart.allowed || !accountStart.allowed) {
     if (ipStart.allowed) await ipLimiter.cancelAttempt(ipStart.attemptId);
@@ -105,7 +105,7 @@ async function currentSessionVersion(env: Env, userId: string, fromDatabase: num
     const versions = await limiterFor(env, `user:${userId}`).versions();
     return Math.max(fromDatabase, versions.sessionVersion);
   } catch (error) {
-    throw new AppError("SERVICE_UNAVAILABLE", "Login is unavailable; retry later", { dependency: "rate_limiter" }, { cause: error, headers: { "Retry-After": "5" } });
+    throw new AppError("SERVICE_UNAVAILABLE", "Login is unavailable; retry later", { dependency: "rate_limiter" }, { cause: error });
   }
 }
 

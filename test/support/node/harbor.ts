@@ -1,9 +1,12 @@
 /**
  * Loopback servers the tests steer: a fake Sentry that records envelopes (and can fail or hang on request),
- * and a TCP gate in front of Postgres that can be closed (connections refused, as with a stopped server) or
- * made to hang (connections accepted, never answered). Tests in workerd reach its control API over HTTP.
+ * a TCP gate in front of Postgres that can be closed (connections refused, as with a stopped server) or
+ * made to hang (connections accepted, never answered), and CPU burners (one busy process per core) that make
+ * the machine as loaded as a busy CI runner. Tests in workerd reach its control API over HTTP.
  */
+import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type IncomingMessage } from "node:http";
+import { availableParallelism } from "node:os";
 import { createConnection, createServer as createTcpServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
 
@@ -40,6 +43,14 @@ export async function startHarbor(postgresPort: number): Promise<Harbor> {
   const events: { raw: string; events: unknown[] }[] = [];
   const jwks = new Map<string, { body: string; fetches: number }>();
   const sockets = new Set<Socket>();
+  const burners: ChildProcess[] = [];
+  const setCpuLoad = (on: boolean) => {
+    if (on && burners.length === 0) {
+      for (let i = 0; i < availableParallelism(); i++) burners.push(spawn(process.execPath, ["-e", "for (;;) {}"], { stdio: "ignore" }));
+    }
+    if (!on) for (const burner of burners.splice(0)) burner.kill("SIGKILL");
+    return burners.length;
+  };
 
   const gate: Server = createTcpServer((client) => {
     sockets.add(client);
@@ -106,6 +117,10 @@ export async function startHarbor(postgresPort: number): Promise<Harbor> {
       await setGate(body.mode);
       return json(200, { mode: gateMode });
     }
+    if (req.method === "POST" && path === "/control/cpu-load") {
+      const body = JSON.parse(await readBody(req)) as { on: boolean };
+      return json(200, { burners: setCpuLoad(body.on) });
+    }
     json(404, { message: "unknown harbor path" });
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -116,6 +131,7 @@ export async function startHarbor(postgresPort: number): Promise<Harbor> {
     port,
     gatePort,
     close: async () => {
+      setCpuLoad(false);
       for (const socket of sockets) socket.destroy();
       server.closeAllConnections();
       await Promise.all([

@@ -4,9 +4,15 @@ import { createApp } from "../../../src/app";
 import type { Env } from "../../../src/env";
 import { callApp } from "./harness";
 
-/** A clock tests move by hand: lockouts and expiry without sleeping. */
+/** A fixed Tuesday noon (UTC): the instant every test clock starts at unless a test names another. */
+export const TUESDAY_NOON = Date.parse("2026-11-24T12:00:00Z");
+
+/**
+ * A clock tests move by hand: lockouts and expiry without sleeping. It never reads the wall clock, so a test
+ * passes the same way next year.
+ */
 export class TestClock {
-  constructor(public nowMs = Date.now()) {}
+  constructor(public nowMs = TUESDAY_NOON) {}
   readonly now = () => this.nowMs;
   advance(ms: number): void {
     this.nowMs += ms;

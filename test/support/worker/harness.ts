@@ -40,6 +40,7 @@ export async function expectError(response: Response, status: number, code: Erro
   expect(body.error.request_id).toBe(response.headers.get("X-Request-Id"));
   expect(body.error.documentation_url).toBe(`${BASE_URL}/docs#errors-${code}`);
   expect(response.headers.get("content-type")).toMatch(/^application\/json/);
+  if (status === 503) expect(Number(response.headers.get("Retry-After")), "a 503 says when to retry").toBeGreaterThan(0);
   return body.error;
 }
 
@@ -107,6 +108,16 @@ export const harbor = {
   },
   async gate(mode: "open" | "closed" | "hang"): Promise<void> {
     await fetch(`${inject("harborUrl")}/control/gate`, { method: "POST", body: JSON.stringify({ mode }) });
+  },
+  /** Runs `work` while one CPU-bound process per core competes with the Worker and Postgres. */
+  async underCpuLoad<T>(work: () => Promise<T>): Promise<T> {
+    const res = await fetch(`${inject("harborUrl")}/control/cpu-load`, { method: "POST", body: JSON.stringify({ on: true }) });
+    expect(((await res.json()) as { burners: number }).burners, "CPU burners started").toBeGreaterThan(0);
+    try {
+      return await work();
+    } finally {
+      await fetch(`${inject("harborUrl")}/control/cpu-load`, { method: "POST", body: JSON.stringify({ on: false }) });
+    }
   },
 };
 

@@ -1,10 +1,9 @@
 import { expect } from "vitest";
 import type { Env } from "../../../src/env";
-import { authApp, TestClock } from "./auth";
+import { authApp, TestClock, TUESDAY_NOON } from "./auth";
 import { people } from "./callers";
 
-/** A fixed Tuesday noon (UTC) for tests that reason about dates. */
-export const TUESDAY_NOON = Date.parse("2026-11-24T12:00:00Z");
+export { TUESDAY_NOON };
 
 export const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 let keys = 0;

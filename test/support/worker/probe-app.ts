@@ -1,6 +1,7 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { createApp } from "../../../src/app";
 import { authenticate } from "../../../src/auth/authenticate";
+import { TestClock } from "./auth";
 
 export const ProbeBody = z.object({
   name: z.string().min(1),
@@ -11,8 +12,8 @@ export const ProbeBody = z.object({
  * The real app with two routes only tests have: one that validates a JSON body (the pipeline's body rules
  * need a route that reads one) and one that throws. Everything else is the production pipeline.
  */
-export function createProbeApp() {
-  const app = createApp();
+export function createProbeApp(clock = new TestClock()) {
+  const app = createApp({ clock: clock.now });
   app.openapi(
     createRoute({
       method: "post",
