@@ -85,7 +85,7 @@ async function main(): Promise<void> {
     say("DATABASE_URL is set: using that database instead of the embedded one");
     const migrationUrl = process.env.MIGRATION_DATABASE_URL;
     if (migrationUrl) {
-      await migrateUp(migrationUrl, (line) => say(`migrations: ${line}`));
+      await migrateUp(migrationUrl, { log: (line) => say(`migrations: ${line}`) });
       await seedDatabase(migrationUrl, secrets.PIN_PEPPER!);
     }
     if (!new URL(databaseUrl).hostname.endsWith(".neon.tech")) {

@@ -1,6 +1,8 @@
 /**
  * Migration runner. `tsx scripts/migrate.ts up | down [steps] | status`, against MIGRATION_DATABASE_URL
  * (or DATABASE_URL): a role that owns the schema and may create roles, not the Worker's login role.
+ * `up` applies pending versioned migrations, then every changed repeatable (migrations/functions); `down`
+ * undoes the newest steps of either kind.
  */
 import { migrateDown, migrateUp, migrationStatus } from "./lib/migrator";
 
@@ -14,14 +16,14 @@ const log = (line: string) => console.log(line);
 
 try {
   if (command === "up") {
-    const ran = await migrateUp(url, log);
-    console.log(ran.length ? `${ran.length} migration(s) applied` : "already up to date");
+    const ran = await migrateUp(url, { log });
+    console.log(ran.length ? `${ran.length} step(s) applied` : "already up to date");
   } else if (command === "down") {
     const steps = arg === undefined ? 1 : Number(arg);
     if (!Number.isInteger(steps) || steps < 1) throw new Error("down takes a positive number of steps");
-    await migrateDown(url, steps, log);
+    await migrateDown(url, steps, { log });
   } else if (command === "status") {
-    for (const { tag, applied } of await migrationStatus(url)) console.log(`${applied ? "applied" : "pending"}  ${tag}`);
+    for (const { name, status } of await migrationStatus(url)) console.log(`${status.padEnd(8)} ${name}`);
   } else {
     throw new Error(`unknown command ${command}: use up, down [steps] or status`);
   }

@@ -44,9 +44,16 @@ export const EXTERNAL_TOKEN_MAX_AGE_SECONDS = 60 * 60;
 /** The longest leave request, in calendar days (longer absences are HR adjustments, not requests). */
 export const MAX_REQUEST_SPAN_DAYS = 366;
 
-/** Employees per accrual call, accounts per rollover call: each call is one set-based statement, well inside a Worker's limits. */
-export const ACCRUAL_CHUNK_EMPLOYEES = 500;
-export const ROLLOVER_CHUNK_ACCOUNTS = 500;
+/**
+ * Items per call of the chunked ledger runs (employees per accrual call, accounts per rollover call, entries
+ * per reversal call): each call is one set-based statement, well inside a Worker's limits. The SQL functions
+ * clamp to the same numbers (`app.chunk_size`, generated from this table by `npm run db:functions`).
+ */
+export const CHUNK_LIMITS = {
+  accruals: { default: 500, max: 2_000 },
+  rollover: { default: 500, max: 2_000 },
+  reversal: { default: 1_000, max: 5_000 },
+} as const;
 /** How long the scheduled run keeps working before it stops (the next run continues: every step is repeatable). */
 export const SCHEDULED_BUDGET_MS = 10 * 60_000;
 /** How long an Idempotency-Key's first answer is kept for replay. */

@@ -32,7 +32,7 @@ export async function startLocalStack(options: {
     await ensureDatabase(postgres.superuserUrl(), DATABASE_NAME, DB_ROLES.owner);
     const ownerDatabaseUrl = `postgres://${DB_ROLES.owner}@127.0.0.1:${postgres.port}/${DATABASE_NAME}`;
     const superuserDatabaseUrl = postgres.superuserUrl(DATABASE_NAME);
-    await migrateUp(ownerDatabaseUrl, (line) => log(`migrations: ${line}`));
+    await migrateUp(ownerDatabaseUrl, { log: (line) => log(`migrations: ${line}`) });
     if (options.seedWithPinPepper) await seedDatabase(superuserDatabaseUrl, options.seedWithPinPepper);
     const neon = await startLocalNeon({ log });
     return {

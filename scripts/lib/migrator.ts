@@ -1,14 +1,24 @@
 import { createHash } from "node:crypto";
-import { readFile } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { revertStatements, snapshotCatalog } from "./catalog";
 
 /**
- * Applies `migrations/NNNN_name.sql` (drizzle-kit's output plus hand-written ones, in journal order) and
- * reverts them with their hand-written `NNNN_name.down.sql`. Each migration runs in its own transaction under
- * an advisory lock, and an applied migration whose file changed afterwards is refused.
+ * Two kinds of migrations, applied in this order under one advisory lock, each in its own transaction:
+ *
+ * - Versioned: `migrations/NNNN_name.sql` (drizzle-kit's output plus hand-written ones, in journal order),
+ *   reverted by their hand-written `NNNN_name.down.sql`. An applied one whose file changed is refused.
+ * - Repeatable: `migrations/functions/NN_concern.sql`, the one current definition of every SQL function,
+ *   view and trigger (`CREATE OR REPLACE`), in file-name order. A file is applied again whenever its checksum
+ *   differs from its last application. Each application records the statements that undo it, read from the
+ *   catalog before and after, so a rollback restores exactly the definitions, owners and grants it replaced.
+ *
+ * History is a list of steps, newest last: each versioned migration, followed by the repeatable applications
+ * made after it. `migrateDown(n)` undoes the newest n steps.
  */
 export const MIGRATIONS_DIR = fileURLToPath(new URL("../../migrations/", import.meta.url));
+export const REPEATABLES_FOLDER = "functions";
 const LOCK_KEY = 7_318_004_112; // any constant; shared by every runner of this project
 const BREAKPOINT = "--> statement-breakpoint";
 
@@ -19,6 +29,21 @@ export interface Migration {
   checksum: string;
 }
 
+export interface Repeatable {
+  /** `functions/NN_concern.sql`: the step's name in logs and in the history. */
+  name: string;
+  body: string;
+  checksum: string;
+}
+
+export interface MigratorOptions {
+  log?: (line: string) => void;
+  /** The migrations folder (tests use copies). */
+  dir?: string;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
 export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]> {
   const journal = JSON.parse(await readFile(`${dir}/meta/_journal.json`, "utf8")) as { entries: { tag: string }[] };
   return Promise.all(
@@ -27,7 +52,17 @@ export async function loadMigrations(dir = MIGRATIONS_DIR): Promise<Migration[]>
       const down = await readFile(`${dir}/${tag}.down.sql`, "utf8").catch(() => {
         throw new Error(`migration ${tag} has no down script (${tag}.down.sql): every migration needs one`);
       });
-      return { tag, up, down, checksum: createHash("sha256").update(up).digest("hex") };
+      return { tag, up, down, checksum: sha256(up) };
+    }),
+  );
+}
+
+export async function loadRepeatables(dir = MIGRATIONS_DIR): Promise<Repeatable[]> {
+  const files = (await readdir(`${dir}/${REPEATABLES_FOLDER}`)).filter((f) => f.endsWith(".sql")).sort();
+  return Promise.all(
+    files.map(async (file) => {
+      const body = await readFile(`${dir}/${REPEATABLES_FOLDER}/${file}`, "utf8");
+      return { name: `${REPEATABLES_FOLDER}/${file}`, body, checksum: sha256(body) };
     }),
   );
 }
@@ -43,8 +78,12 @@ async function withLockedClient<T>(databaseUrl: string, work: (client: pg.Client
     await client.query("select pg_advisory_lock($1)", [LOCK_KEY]);
     await client.query(`create table if not exists public.schema_migrations (
       name text primary key, checksum text not null, applied_at timestamptz not null default now())`);
-    // Only the migration runner (owner) reads it directly; other roles get explicit policies.
+    await client.query(`create table if not exists public.schema_repeatables (
+      seq bigint generated always as identity primary key, name text not null, checksum text not null,
+      after_migration text, revert text[] not null, applied_at timestamptz not null default now())`);
+    // Only the migration runner (owner) reads them directly; other roles get explicit policies.
     await client.query("alter table public.schema_migrations enable row level security");
+    await client.query("alter table public.schema_repeatables enable row level security");
     return await work(client);
   } finally {
     await client.query("select pg_advisory_unlock($1)", [LOCK_KEY]).catch(() => {});
@@ -68,9 +107,17 @@ async function inTransaction(client: pg.Client, work: () => Promise<void>): Prom
   }
 }
 
-/** Applies every pending migration. Returns the tags applied. */
-export async function migrateUp(databaseUrl: string, log: (line: string) => void = () => {}): Promise<string[]> {
-  const migrations = await loadMigrations();
+/** The checksum of each repeatable's current application. */
+async function appliedRepeatables(client: pg.Client): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ name: string; checksum: string }>(
+    "select distinct on (name) name, checksum from public.schema_repeatables order by name, seq desc",
+  );
+  return new Map(rows.map((r) => [r.name, r.checksum]));
+}
+
+/** Applies every pending versioned migration, then every repeatable that changed. Returns the steps applied. */
+export async function migrateUp(databaseUrl: string, { log = () => {}, dir = MIGRATIONS_DIR }: MigratorOptions = {}): Promise<string[]> {
+  const [migrations, repeatables] = await Promise.all([loadMigrations(dir), loadRepeatables(dir)]);
   return withLockedClient(databaseUrl, async (client) => {
     const done = await applied(client);
     const ran: string[] = [];
@@ -87,32 +134,83 @@ export async function migrateUp(databaseUrl: string, log: (line: string) => void
       log(`applied ${migration.tag}`);
       ran.push(migration.tag);
     }
+    const after = migrations.filter((m) => done.has(m.tag) || ran.includes(m.tag)).at(-1)?.tag ?? null;
+    const current = await appliedRepeatables(client);
+    for (const repeatable of repeatables) {
+      if (current.get(repeatable.name) === repeatable.checksum) continue;
+      await inTransaction(client, async () => {
+        const before = await snapshotCatalog(client);
+        await client.query(repeatable.body);
+        const revert = revertStatements(before, await snapshotCatalog(client));
+        await client.query("insert into public.schema_repeatables (name, checksum, after_migration, revert) values ($1, $2, $3, $4)", [
+          repeatable.name,
+          repeatable.checksum,
+          after,
+          revert,
+        ]);
+      });
+      log(`applied ${repeatable.name}`);
+      ran.push(repeatable.name);
+    }
     return ran;
   });
 }
 
-/** Reverts the last `steps` applied migrations, newest first. Returns the tags reverted. */
-export async function migrateDown(databaseUrl: string, steps: number, log: (line: string) => void = () => {}): Promise<string[]> {
-  const migrations = new Map((await loadMigrations()).map((m) => [m.tag, m]));
+type Step = { kind: "versioned"; name: string } | { kind: "repeatable"; name: string; seq: number; revert: string[] };
+
+/** Every applied step, oldest first: each versioned migration followed by the repeatables applied after it. */
+async function history(client: pg.Client): Promise<Step[]> {
+  const versioned = [...(await applied(client)).keys()];
+  const { rows } = await client.query<{ seq: string; name: string; after_migration: string | null; revert: string[] }>(
+    "select seq, name, after_migration, revert from public.schema_repeatables order by seq",
+  );
+  const repeatablesAfter = (tag: string | null): Step[] =>
+    rows.filter((r) => r.after_migration === tag).map((r) => ({ kind: "repeatable", name: r.name, seq: Number(r.seq), revert: r.revert }));
+  return [...repeatablesAfter(null), ...versioned.flatMap((tag): Step[] => [{ kind: "versioned", name: tag }, ...repeatablesAfter(tag)])];
+}
+
+/**
+ * Undoes the newest `steps` steps, newest first: a versioned migration by its down script, a repeatable's
+ * application by the statements recorded with it (which bring back the previous definitions). Returns them.
+ */
+export async function migrateDown(databaseUrl: string, steps: number, { log = () => {}, dir = MIGRATIONS_DIR }: MigratorOptions = {}): Promise<string[]> {
+  const migrations = new Map((await loadMigrations(dir)).map((m) => [m.tag, m]));
   return withLockedClient(databaseUrl, async (client) => {
-    const done = [...(await applied(client)).keys()].reverse().slice(0, steps);
-    for (const tag of done) {
-      const migration = migrations.get(tag);
-      if (!migration) throw new Error(`applied migration ${tag} has no file in migrations/`);
+    const undo = (await history(client)).reverse().slice(0, steps);
+    for (const step of undo) {
       await inTransaction(client, async () => {
+        if (step.kind === "repeatable") {
+          // Earlier definitions are restored as they were; their bodies were checked when first created.
+          await client.query("set local check_function_bodies = off");
+          for (const statement of step.revert) await client.query(statement);
+          await client.query("delete from public.schema_repeatables where seq = $1", [step.seq]);
+          return;
+        }
+        const migration = migrations.get(step.name);
+        if (!migration) throw new Error(`applied migration ${step.name} has no file in migrations/`);
         for (const statement of statements(migration.down)) await client.query(statement);
-        await client.query("delete from public.schema_migrations where name = $1", [tag]);
+        await client.query("delete from public.schema_migrations where name = $1", [step.name]);
       });
-      log(`reverted ${tag}`);
+      log(`reverted ${step.name}`);
     }
-    return done;
+    return undo.map((step) => step.name);
   });
 }
 
-export async function migrationStatus(databaseUrl: string): Promise<{ tag: string; applied: boolean }[]> {
-  const migrations = await loadMigrations();
+export type StepStatus = "applied" | "pending" | "changed";
+
+/** Each versioned migration and each repeatable: applied, pending (never applied) or changed since applied. */
+export async function migrationStatus(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<{ name: string; status: StepStatus }[]> {
+  const [migrations, repeatables] = await Promise.all([loadMigrations(dir), loadRepeatables(dir)]);
   return withLockedClient(databaseUrl, async (client) => {
     const done = await applied(client);
-    return migrations.map((m) => ({ tag: m.tag, applied: done.has(m.tag) }));
+    const current = await appliedRepeatables(client);
+    return [
+      ...migrations.map((m) => ({ name: m.tag, status: done.has(m.tag) ? ("applied" as const) : ("pending" as const) })),
+      ...repeatables.map((r) => {
+        const checksum = current.get(r.name);
+        return { name: r.name, status: checksum === undefined ? ("pending" as const) : checksum === r.checksum ? ("applied" as const) : ("changed" as const) };
+      }),
+    ];
   });
 }

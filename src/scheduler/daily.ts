@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { ACCRUAL_CHUNK_EMPLOYEES, IDEMPOTENCY_RETENTION_HOURS, SCHEDULED_BUDGET_MS } from "../constants";
+import { CHUNK_LIMITS, IDEMPOTENCY_RETENTION_HOURS, SCHEDULED_BUDGET_MS } from "../constants";
 import { systemCaller } from "../db/claims";
 import { runInDatabase } from "../db/door";
 import type { Config } from "../edge/config";
@@ -65,7 +65,7 @@ export async function runDailyWork(config: Config, nowMs: number, { budgetMs = S
     const run: TenantRun = { tenant_id: tenantId, ...swept, employees: 0, accruals: 0, carryover_expiries: 0, finished: false };
     let after: string | null = null;
     do {
-      const answer: { body: AccrualChunk } = await call(config, tenantId, sql`select app.post_accruals(${JSON.stringify({ now, after, limit: ACCRUAL_CHUNK_EMPLOYEES })}::jsonb) as out`);
+      const answer: { body: AccrualChunk } = await call(config, tenantId, sql`select app.post_accruals(${JSON.stringify({ now, after, limit: CHUNK_LIMITS.accruals.default })}::jsonb) as out`);
       run.employees += answer.body.employees;
       run.accruals += answer.body.accruals;
       run.carryover_expiries += answer.body.carryover_expiries;

@@ -1,9 +1,15 @@
+import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { snapshotCatalog } from "../../scripts/lib/catalog";
 import { DATABASE_NAME } from "../../scripts/lib/local-stack";
 import { ensureDatabase, type LocalPostgres } from "../../scripts/lib/embedded-postgres";
-import { loadMigrations, migrateDown, migrateUp, migrationStatus } from "../../scripts/lib/migrator";
+import { loadMigrations, loadRepeatables, MIGRATIONS_DIR, migrateDown, migrateUp, migrationStatus } from "../../scripts/lib/migrator";
+import { generatedSql } from "../../scripts/lib/generated-sql";
 import { DB_ROLES } from "../../src/db/roles";
+import { PERMISSION_NAMES, PERMISSIONS, ROLES } from "../../src/kernel/access";
 import { startThrowawayPostgres } from "../support/node/throwaway-postgres";
 
 let postgres: LocalPostgres;
@@ -19,17 +25,32 @@ async function query<T extends pg.QueryResultRow>(text: string, url = postgres.s
   }
 }
 
+async function withClient<T>(work: (client: pg.Client) => Promise<T>, url = postgres.superuserUrl(DATABASE_NAME)): Promise<T> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+/** Every function, view and trigger with its definition, owner and grants. */
+const catalog = () => withClient(async (client) => [...(await snapshotCatalog(client)).entries()].sort(([a], [b]) => a.localeCompare(b)));
+
 /** Tables, policies, functions and roles: what a migration can leave behind. */
 async function schemaFingerprint() {
   const [tables, policies, functions, types, roles] = await Promise.all([
-    query<{ t: string }>("select relname || ':' || relrowsecurity || relforcerowsecurity as t from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and relname <> 'schema_migrations' order by 1"),
+    query<{ t: string }>("select relname || ':' || relrowsecurity || relforcerowsecurity as t from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and relname not in ('schema_migrations', 'schema_repeatables') order by 1"),
     query<{ p: string }>("select tablename || '.' || policyname as p from pg_policies order by 1"),
     query<{ f: string }>("select p.oid::regprocedure::text as f from pg_proc p where pronamespace = (select oid from pg_namespace where nspname = 'app') order by 1"),
     query<{ t: string }>("select typname as t from pg_type where typnamespace = 'public'::regnamespace and typtype = 'e' order by 1"),
     query<{ r: string }>("select rolname as r from pg_roles where rolname like 'leave_ledger_%' and rolname <> 'leave_ledger_owner' order by 1"),
   ]);
-  return { tables, policies, functions, types, roles };
+  return { tables, policies, functions, types, roles, catalog: await catalog() };
 }
+
+const allSteps = async () => [...(await loadMigrations()).map((m) => m.tag), ...(await loadRepeatables()).map((r) => r.name)];
 
 beforeAll(async () => {
   postgres = await startThrowawayPostgres();
@@ -46,8 +67,8 @@ describe("migrations", () => {
   });
 
   it("run UP → DOWN → UP to the same schema, as the owner role", async () => {
-    const tags = (await loadMigrations()).map((m) => m.tag);
-    expect(await migrateUp(ownerUrl)).toEqual(tags);
+    const steps = await allSteps();
+    expect(await migrateUp(ownerUrl)).toEqual(steps);
     const up = await schemaFingerprint();
     expect(up.tables.map((t) => t.t)).toEqual([
       "accrual_postings:truetrue",
@@ -75,12 +96,12 @@ describe("migrations", () => {
     expect(up.policies.length).toBeGreaterThan(8);
     expect(up.roles.map((r) => r.r)).toEqual(["leave_ledger_app", "leave_ledger_authenticator", "leave_ledger_definer", "leave_ledger_system"]);
 
-    expect(await migrateDown(ownerUrl, tags.length)).toEqual([...tags].reverse());
+    expect(await migrateDown(ownerUrl, steps.length)).toEqual([...steps].reverse());
     const down = await schemaFingerprint();
-    expect(down).toEqual({ tables: [], policies: [], functions: [], types: [], roles: [] });
-    expect((await migrationStatus(ownerUrl)).every((m) => !m.applied)).toBe(true);
+    expect(down).toEqual({ tables: [], policies: [], functions: [], types: [], roles: [], catalog: [] });
+    expect((await migrationStatus(ownerUrl)).every((m) => m.status === "pending")).toBe(true);
 
-    expect(await migrateUp(ownerUrl)).toEqual(tags);
+    expect(await migrateUp(ownerUrl)).toEqual(steps);
     expect(await schemaFingerprint()).toEqual(up);
   });
 
@@ -88,12 +109,82 @@ describe("migrations", () => {
     expect(await migrateUp(ownerUrl)).toEqual([]);
   });
 
-  it("steps down one migration at a time", async () => {
+  it("steps down one step at a time, repeatables first, then the versioned migration they followed", async () => {
+    const steps = await allSteps();
+    const repeatables = (await loadRepeatables()).length;
     const tags = (await loadMigrations()).map((m) => m.tag);
-    expect(await migrateDown(ownerUrl, 1)).toEqual([tags.at(-1)]);
+    expect(await migrateDown(ownerUrl, 1)).toEqual([steps.at(-1)]);
     const status = await migrationStatus(ownerUrl);
-    expect(status.filter((m) => m.applied).map((m) => m.tag)).toEqual(tags.slice(0, -1));
-    expect(await migrateUp(ownerUrl)).toEqual([tags.at(-1)]);
+    expect(status.filter((m) => m.status === "applied").map((m) => m.name)).toEqual(steps.slice(0, -1));
+    expect(await migrateUp(ownerUrl)).toEqual([steps.at(-1)]);
+
+    expect(await migrateDown(ownerUrl, repeatables + 1)).toEqual([...steps].reverse().slice(0, repeatables + 1));
+    expect((await migrationStatus(ownerUrl)).filter((m) => m.status === "applied").map((m) => m.name)).toEqual(tags.slice(0, -1));
+    expect(await migrateUp(ownerUrl)).toEqual([tags.at(-1), ...steps.slice(-repeatables)]);
+  });
+
+  it("a changed repeatable is applied again; rolling it back restores the definitions, owners and grants it replaced", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "leave-ledger-migrations-"));
+    try {
+      await cp(MIGRATIONS_DIR, dir, { recursive: true });
+      const before = await catalog();
+      const file = join(dir, "functions", "15_refusals.sql");
+      const original = await readFile(file, "utf8");
+      // A rule change (a new body), a new function, a changed grant and a new trigger, in one file.
+      await writeFile(
+        file,
+        `${original.replace("RAISE EXCEPTION", "RAISE EXCEPTION USING MESSAGE = 'changed'; RAISE EXCEPTION")}
+CREATE OR REPLACE FUNCTION app.rule_probe() RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;
+GRANT EXECUTE ON FUNCTION app.fail(text, text, jsonb) TO leave_ledger_system;
+CREATE OR REPLACE TRIGGER holidays_probe BEFORE DELETE ON holidays FOR EACH ROW EXECUTE FUNCTION app.refuse_change();
+`,
+      );
+      expect((await migrationStatus(ownerUrl, dir)).find((m) => m.name === "functions/15_refusals.sql")?.status).toBe("changed");
+      expect(await migrateUp(ownerUrl, { dir })).toEqual(["functions/15_refusals.sql"]);
+      const changed = new Map(await catalog());
+      expect(changed.get("function::app.fail(text,text,jsonb)")?.definition).toContain("'changed'");
+      expect(changed.get("function::app.fail(text,text,jsonb)")?.acl).toContain("leave_ledger_system=EXECUTE");
+      expect(changed.has("function::app.rule_probe()")).toBe(true);
+      expect(changed.has("trigger:holidays:holidays_probe")).toBe(true);
+
+      expect(await migrateDown(ownerUrl, 1, { dir })).toEqual(["functions/15_refusals.sql"]);
+      expect(await catalog()).toEqual(before);
+      // The file is still changed, so the next UP applies it again; back to the committed version.
+      expect(await migrateUp(ownerUrl, { dir })).toEqual(["functions/15_refusals.sql"]);
+      expect(await migrateDown(ownerUrl, 1, { dir })).toEqual(["functions/15_refusals.sql"]);
+      expect(await catalog()).toEqual(before);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("every function, view and trigger has exactly one home in migrations/functions", async () => {
+    const homes = new Map<string, string[]>();
+    for (const { name, body } of await loadRepeatables()) {
+      for (const [, kind, object] of body.matchAll(/^CREATE OR REPLACE (FUNCTION|VIEW|TRIGGER) (?:app\.)?(\w+)/gm)) {
+        const key = `${kind!.toLowerCase()}:${object}`;
+        homes.set(key, [...(homes.get(key) ?? []), name]);
+      }
+    }
+    expect([...homes].filter(([, files]) => files.length > 1), "defined in more than one file").toEqual([]);
+    const objects = (await catalog()).map(([, o]) => `${o.kind}:${o.name.replace(/^app\./, "").replace(/\(.*$/, "")}`);
+    expect([...new Set(objects)].sort()).toEqual([...homes.keys()].sort());
+  });
+
+  it("re-applying every repeatable to the migrated database changes nothing (no definition drifted from its file)", async () => {
+    const repeatables = await loadRepeatables();
+    await withClient(async (client) => {
+      await client.query("begin");
+      try {
+        const before = await snapshotCatalog(client);
+        for (const { body } of repeatables) await client.query(body);
+        const after = await snapshotCatalog(client);
+        const drifted = [...after].filter(([key, object]) => JSON.stringify(object) !== JSON.stringify(before.get(key))).map(([key]) => key);
+        expect(drifted).toEqual([]);
+      } finally {
+        await client.query("rollback");
+      }
+    }, ownerUrl);
   });
 
   it("refuses to run when an applied migration's file has changed", async () => {
@@ -102,5 +193,37 @@ describe("migrations", () => {
     const first = (await loadMigrations())[0]!;
     await query(`update schema_migrations set checksum = '${first.checksum}' where name = '${first.tag}'`);
     expect(await migrateUp(ownerUrl)).toEqual([]);
+  });
+
+  it("the generated function files are exactly what their TypeScript sources generate (npm run db:functions)", async () => {
+    for (const [file, content] of Object.entries(generatedSql())) expect(await readFile(join(MIGRATIONS_DIR, file), "utf8"), file).toBe(content);
+  });
+
+  it("app.can in the database answers as the permission matrix does, for every role and permission", async () => {
+    const answers = await withClient(async (client) => {
+      const rows: string[] = [];
+      for (const role of ROLES) {
+        const { rows: allowed } = await client.query<{ permission: string }>(
+          "select p as permission from unnest($1::text[]) p, lateral (select set_config('request.jwt.claims', $2, true)) c where app.can(p)",
+          [PERMISSION_NAMES, JSON.stringify({ roles: [role] })],
+        );
+        rows.push(...allowed.map((r) => `${role}:${r.permission}`));
+      }
+      return rows.sort();
+    });
+    const expected = ROLES.flatMap((role) => PERMISSION_NAMES.filter((p) => (PERMISSIONS[p] as readonly string[]).includes(role)).map((p) => `${role}:${p}`));
+    expect(answers).toEqual(expected.sort());
+  });
+
+  it("no policy or function names roles: they ask app.can for permissions the matrix has", async () => {
+    const sources = await query<{ name: string; text: string }>(`
+      select tablename || '.' || policyname as name, coalesce(qual, '') || ' ' || coalesce(with_check, '') as text from pg_policies
+      union all
+      select p.oid::regprocedure::text, p.prosrc from pg_proc p
+       where p.pronamespace = 'app'::regnamespace and p.proname not in ('has_any_role', 'can')`);
+    expect(sources.filter((s) => s.text.includes("has_any_role")).map((s) => s.name)).toEqual([]);
+    const asked = new Set(sources.flatMap((s) => [...s.text.matchAll(/app\.can\('([^']+)'/g)].map((m) => m[1]!)));
+    expect(asked.size).toBeGreaterThan(5);
+    expect([...asked].filter((p) => !(p in PERMISSIONS))).toEqual([]);
   });
 });

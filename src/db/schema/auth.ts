@@ -1,10 +1,10 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, check, foreignKey, index, jsonb, pgPolicy, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { roleEnum, tenants, users } from "./identity";
-import { TENANT_READERS, appRole, definerOnly, definerRole, hasAnyRole, tenantId, userId } from "./rls";
+import { appRole, can, definerOnly, definerRole, tenantId, userId } from "./rls";
 
-const auditReaders = hasAnyRole(...TENANT_READERS);
-const systemAdmin = hasAnyRole("system_admin");
+const auditReaders = can("audit:read");
+const keyManagers = can("apikey:manage");
 const callerKind = sql`(select app.claims() ->> 'caller')`;
 
 /**
@@ -109,9 +109,9 @@ export const apiKeys = pgTable(
   (t) => [
     index("api_keys_tenant_idx").on(t.tenantId),
     check("api_keys_not_system_admin", sql`${t.role} <> 'system_admin'`),
-    pgPolicy("api_keys_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${systemAdmin}` }),
-    pgPolicy("api_keys_insert", { for: "insert", to: appRole, withCheck: sql`${t.tenantId} = ${tenantId} and ${systemAdmin} and ${t.createdBy} = ${userId}` }),
-    pgPolicy("api_keys_update", { for: "update", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${systemAdmin}`, withCheck: sql`${t.tenantId} = ${tenantId}` }),
+    pgPolicy("api_keys_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${keyManagers}` }),
+    pgPolicy("api_keys_insert", { for: "insert", to: appRole, withCheck: sql`${t.tenantId} = ${tenantId} and ${keyManagers} and ${t.createdBy} = ${userId}` }),
+    pgPolicy("api_keys_update", { for: "update", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${keyManagers}`, withCheck: sql`${t.tenantId} = ${tenantId}` }),
     definerOnly("api_keys_definer"),
   ],
 ).enableRLS();

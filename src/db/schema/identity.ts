@@ -16,13 +16,13 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { TENANT_READERS, TENANT_WRITERS, appRole, definerRole, employeeId, hasAnyRole, tenantId, userId } from "./rls";
+import { ROLES, type Role } from "../../kernel/access";
+import { appRole, can, definerRole, employeeId, tenantId, userId } from "./rls";
 
 /** Tenant slugs: checked by the database (`tenants_slug_format`) and by the API's validators. */
 export const TENANT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
-export const ROLES = ["employee", "manager", "hr_admin", "system_admin", "auditor"] as const;
-export type Role = (typeof ROLES)[number];
+export { ROLES, type Role };
 export const roleEnum = pgEnum("app_role", ROLES);
 export const tenantStatusEnum = pgEnum("tenant_status", ["active", "suspended"]);
 export const userStatusEnum = pgEnum("user_status", ["active", "deactivated"]);
@@ -67,18 +67,18 @@ export const users = pgTable(
     pgPolicy("users_select", {
       for: "select",
       to: appRole,
-      using: sql`${t.tenantId} = ${tenantId} and (${t.id} = ${userId} or ${hasAnyRole(...TENANT_READERS)} or exists (
+      using: sql`${t.tenantId} = ${tenantId} and (${t.id} = ${userId} or ${can("tenant:read")} or exists (
         select 1 from employees e where e.user_id = ${t.id} and e.manager_id = ${employeeId}))`,
     }),
     pgPolicy("users_insert", {
       for: "insert",
       to: appRole,
-      withCheck: sql`${t.tenantId} = ${tenantId} and ${hasAnyRole(...TENANT_WRITERS)}`,
+      withCheck: sql`${t.tenantId} = ${tenantId} and ${can("user:manage")}`,
     }),
     pgPolicy("users_update", {
       for: "update",
       to: appRole,
-      using: sql`${t.tenantId} = ${tenantId} and ${hasAnyRole(...TENANT_WRITERS)}`,
+      using: sql`${t.tenantId} = ${tenantId} and ${can("user:manage")}`,
       withCheck: sql`${t.tenantId} = ${tenantId}`,
     }),
   ],
@@ -110,17 +110,17 @@ export const employees = pgTable(
     pgPolicy("employees_select", {
       for: "select",
       to: appRole,
-      using: sql`${t.tenantId} = ${tenantId} and (${t.id} = ${employeeId} or ${t.managerId} = ${employeeId} or ${hasAnyRole(...TENANT_READERS)})`,
+      using: sql`${t.tenantId} = ${tenantId} and (${t.id} = ${employeeId} or ${t.managerId} = ${employeeId} or ${can("tenant:read")})`,
     }),
     pgPolicy("employees_insert", {
       for: "insert",
       to: appRole,
-      withCheck: sql`${t.tenantId} = ${tenantId} and ${hasAnyRole(...TENANT_WRITERS)}`,
+      withCheck: sql`${t.tenantId} = ${tenantId} and ${can("user:manage")}`,
     }),
     pgPolicy("employees_update", {
       for: "update",
       to: appRole,
-      using: sql`${t.tenantId} = ${tenantId} and ${hasAnyRole(...TENANT_WRITERS)}`,
+      using: sql`${t.tenantId} = ${tenantId} and ${can("user:manage")}`,
       withCheck: sql`${t.tenantId} = ${tenantId}`,
     }),
   ],
@@ -141,18 +141,18 @@ export const roleAssignments = pgTable(
     pgPolicy("role_assignments_select", {
       for: "select",
       to: appRole,
-      using: sql`${t.tenantId} = ${tenantId} and (${t.userId} = ${userId} or ${hasAnyRole(...TENANT_READERS)})`,
+      using: sql`${t.tenantId} = ${tenantId} and (${t.userId} = ${userId} or ${can("tenant:read")})`,
     }),
     // HR Admins manage roles but cannot mint System Admins (no privilege escalation through HR).
     pgPolicy("role_assignments_insert", {
       for: "insert",
       to: appRole,
-      withCheck: sql`${t.tenantId} = ${tenantId} and (${hasAnyRole("system_admin")} or (${hasAnyRole("hr_admin")} and ${t.role} <> 'system_admin'))`,
+      withCheck: sql`${t.tenantId} = ${tenantId} and (${can("role:assign:system_admin")} or (${can("role:assign")} and ${t.role} <> 'system_admin'))`,
     }),
     pgPolicy("role_assignments_delete", {
       for: "delete",
       to: appRole,
-      using: sql`${t.tenantId} = ${tenantId} and (${hasAnyRole("system_admin")} or (${hasAnyRole("hr_admin")} and ${t.role} <> 'system_admin'))`,
+      using: sql`${t.tenantId} = ${tenantId} and (${can("role:assign:system_admin")} or (${can("role:assign")} and ${t.role} <> 'system_admin'))`,
     }),
   ],
 ).enableRLS();

@@ -19,15 +19,15 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { employees, tenants } from "./identity";
-import { TENANT_READERS, TENANT_WRITERS, appRole, definerOnly, definerRole, hasAnyRole, tenantId, visibleTenantRows } from "./rls";
+import { appRole, can, definerOnly, definerRole, tenantId, visibleTenantRows } from "./rls";
 
 /**
  * The ledger. Every table here is written only by the ledger functions (migrations/0013, SECURITY DEFINER,
  * each checking the caller's claims itself); the app role reads under the policies below and holds no write
  * privilege at all, so no route bug can edit, delete or forge an entry.
  */
-const policyManagers = hasAnyRole(...TENANT_WRITERS);
-const tenantReaders = hasAnyRole(...TENANT_READERS);
+const policyManagers = can("policy:manage");
+const tenantReaders = can("tenant:read");
 
 const amount = (name: string) => numeric(name, { precision: 12, scale: 4, mode: "number" });
 

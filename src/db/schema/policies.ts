@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
 import { check, date, foreignKey, index, integer, numeric, pgEnum, pgPolicy, pgTable, smallint, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
 import { TENANT_SLUG_PATTERN, employees, tenants } from "./identity";
-import { TENANT_WRITERS, appRole, hasAnyRole, tenantId, userId, visibleTenantRows } from "./rls";
+import { appRole, can, tenantId, userId, visibleTenantRows } from "./rls";
 
-const policyManagers = hasAnyRole(...TENANT_WRITERS);
+const policyManagers = can("policy:manage");
 
 export const POLICY_UNITS = ["day", "half_day", "hour"] as const;
 export const ACCRUAL_PERIODS = ["none", "monthly", "yearly"] as const;

@@ -1,7 +1,7 @@
 import { type SQL, sql } from "drizzle-orm";
 import { pgPolicy, pgRole } from "drizzle-orm/pg-core";
+import type { Permission } from "../../kernel/access";
 import { DB_ROLES } from "../roles";
-import type { Role } from "./identity";
 
 /** The pieces every table's row-level security policies are written with. */
 export const appRole = pgRole(DB_ROLES.app).existing();
@@ -11,13 +11,11 @@ export const definerRole = pgRole(DB_ROLES.definer).existing();
 export const tenantId = sql`(select app.tenant_id())`;
 export const userId = sql`(select app.user_id())`;
 export const employeeId = sql`(select app.employee_id())`;
-export const hasAnyRole = (...roles: Role[]) => sql.raw(`(select app.has_any_role(array[${roles.map((r) => `'${r}'`).join(",")}]))`);
-
-export const TENANT_READERS: Role[] = ["hr_admin", "system_admin", "auditor"];
-export const TENANT_WRITERS: Role[] = ["hr_admin", "system_admin"];
+/** Whether the caller's roles allow `permission` (src/kernel/access.ts): policies never name roles. */
+export const can = (permission: Permission) => sql.raw(`(select app.can('${permission}'))`);
 
 /** Rows about an employee: the employee's own, a manager's direct reports', or any of the tenant's for its readers. */
-export const visibleEmployee = (column: unknown): SQL => sql`(${column} = ${employeeId} or ${hasAnyRole(...TENANT_READERS)} or exists (
+export const visibleEmployee = (column: unknown): SQL => sql`(${column} = ${employeeId} or ${can("tenant:read")} or exists (
         select 1 from employees e where e.id = ${column} and e.manager_id = ${employeeId}))`;
 
 /** The caller's tenant's rows about employees the caller may see. */

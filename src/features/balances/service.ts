@@ -18,15 +18,19 @@ type BalanceRow = {
 
 /**
  * Balances of the employees `which` selects, one row per policy, each the newest snapshot plus the entries
- * since (`app.balance_of`): the cost does not grow with history. The allowance is the policy version in force
- * on `as_of` (or today). Row-level security limits what is seen.
+ * since (`app.balance_of`): the cost does not grow with history. The unit and allowance are the policy version
+ * in force on `as_of` (or on the employee's today); before the first version takes effect, the newest version.
+ * Row-level security limits what is seen.
  */
 function balancesQuery(which: SQL, asOf: string | null, now: number) {
+  const instant = new Date(now).toISOString();
   return sql`select a.employee_id, a.policy_key, p.unit, p.negative_allowance, b.posted, b.pending
     from ledger_accounts a
-    cross join lateral (select lp.unit, lp.negative_allowance from leave_policies lp where lp.tenant_id = a.tenant_id and lp.key = a.policy_key
-                        order by lp.effective_from <= coalesce(${asOf}::date, ${new Date(now).toISOString().slice(0, 10)}::date) desc, lp.version desc limit 1) p
-    cross join lateral app.balance_of(a.id, ${asOf}::date, ${new Date(now).toISOString()}::timestamptz) b
+    join employees e on e.id = a.employee_id
+    cross join lateral (select v.unit, v.negative_allowance from (
+        select 1 as preference, * from app.policy_in_force(a.tenant_id, a.policy_key, coalesce(${asOf}::date, app.today_in(e.time_zone, ${instant}::timestamptz)))
+        union all select 2, * from app.policy_in_force(a.tenant_id, a.policy_key, 'infinity')) v order by v.preference limit 1) p
+    cross join lateral app.balance_of(a.id, ${asOf}::date, ${instant}::timestamptz) b
     where ${which} order by a.employee_id, a.policy_key`;
 }
 

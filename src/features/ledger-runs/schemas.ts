@@ -1,12 +1,12 @@
 import { z } from "@hono/zod-openapi";
-import { ACCRUAL_CHUNK_EMPLOYEES, ROLLOVER_CHUNK_ACCOUNTS } from "../../constants";
+import { CHUNK_LIMITS } from "../../constants";
 import { RUN_KINDS } from "../../db/schema";
 import { OffsetQuery } from "../../edge/pagination";
 
 const after = z.uuid().nullable().default(null).openapi({ description: "`next_after` of the previous chunk; null to start" });
 
 export const AccrualRunBody = z
-  .object({ after, limit: z.number().int().min(1).max(2_000).default(ACCRUAL_CHUNK_EMPLOYEES) })
+  .object({ after, limit: z.number().int().min(1).max(CHUNK_LIMITS.accruals.max).default(CHUNK_LIMITS.accruals.default) })
   .openapi("AccrualRun");
 export const AccrualChunk = z
   .object({ employees: z.number().int(), accruals: z.number().int(), amount: z.number(), carryover_expiries: z.number().int(), next_after: z.uuid().nullable() })
@@ -18,7 +18,7 @@ export const RolloverBody = z
     dry_run: z.boolean().default(true).openapi({ description: "Report what would happen and write nothing (the default)" }),
     run_id: z.uuid().nullable().default(null).openapi({ description: "The run the first real chunk opened; null for the first chunk" }),
     after,
-    limit: z.number().int().min(1).max(2_000).default(ROLLOVER_CHUNK_ACCOUNTS),
+    limit: z.number().int().min(1).max(CHUNK_LIMITS.rollover.max).default(CHUNK_LIMITS.rollover.default),
   })
   .openapi("Rollover");
 export const RolloverChunk = z
@@ -36,7 +36,7 @@ export const RolloverChunk = z
   .openapi("RolloverChunk");
 
 export const RunParams = z.object({ run_id: z.uuid().openapi({ param: { name: "run_id", in: "path" } }) });
-export const ReversalBody = z.object({ limit: z.number().int().min(1).max(5_000).default(1_000) }).openapi("RolloverReversal");
+export const ReversalBody = z.object({ limit: z.number().int().min(1).max(CHUNK_LIMITS.reversal.max).default(CHUNK_LIMITS.reversal.default) }).openapi("RolloverReversal");
 export const ReversalChunk = z
   .object({ run_id: z.uuid(), reversal_run_id: z.uuid(), reversed_entries: z.number().int(), done: z.boolean() })
   .openapi("RolloverReversalChunk");

@@ -9,7 +9,8 @@ import { PERMISSIONS, type Permission, permissionsOf } from "../../auth/permissi
 import { userCaller } from "../../auth/principal";
 import { signedIn } from "../../auth/guard";
 import { runInDatabase } from "../../db/door";
-import { ROLES, employees, users } from "../../db/schema";
+import { employees, users } from "../../db/schema";
+import { ROLES } from "../../kernel/access";
 import { AppError } from "../../edge/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
 

@@ -1,5 +1,5 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ROLES } from "../../db/schema";
+import { ROLES } from "../../kernel/access";
 import type { ErrorCode } from "../../edge/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
 import { requestFacts } from "../audit/record";

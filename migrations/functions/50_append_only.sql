@@ -1,0 +1,24 @@
+-- Facts stay facts: ledger entries, snapshots, approvals, runs and accrual postings refuse UPDATE, DELETE (and TRUNCATE of entries), the owner included.
+-- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
+
+-- Entries, snapshots, approvals and runs are facts: nobody changes or removes them, the owner included.
+CREATE OR REPLACE FUNCTION app.refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION '% is append-only: % refused', TG_TABLE_NAME, TG_OP USING ERRCODE = 'insufficient_privilege';
+END
+$$;
+
+CREATE OR REPLACE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON ledger_entries FOR EACH ROW EXECUTE FUNCTION app.refuse_change();
+
+CREATE OR REPLACE TRIGGER ledger_entries_no_truncate BEFORE TRUNCATE ON ledger_entries FOR EACH STATEMENT EXECUTE FUNCTION app.refuse_change();
+
+CREATE OR REPLACE TRIGGER balance_snapshots_append_only BEFORE UPDATE OR DELETE ON balance_snapshots FOR EACH ROW EXECUTE FUNCTION app.refuse_change();
+
+CREATE OR REPLACE TRIGGER approvals_append_only BEFORE UPDATE OR DELETE ON approvals FOR EACH ROW EXECUTE FUNCTION app.refuse_change();
+
+CREATE OR REPLACE TRIGGER ledger_runs_append_only BEFORE UPDATE OR DELETE ON ledger_runs FOR EACH ROW EXECUTE FUNCTION app.refuse_change();
+
+CREATE OR REPLACE TRIGGER accrual_postings_append_only BEFORE UPDATE OR DELETE ON accrual_postings FOR EACH ROW EXECUTE FUNCTION app.refuse_change();
+
+-- Who owns and who may call each function: restated on every application, so this file alone says it.
+REVOKE ALL ON FUNCTION app.refuse_change() FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;

@@ -1,0 +1,282 @@
+-- Leave requests: submit (hold), decide (usage or release), cancel, expire; their JSON shape.
+-- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
+
+-- The API's view of a request (the same for GET, lists, and the answers of writes).
+CREATE OR REPLACE FUNCTION app.request_json(r leave_requests) RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
+  SELECT jsonb_build_object(
+    'id', r.id, 'employee_id', r.employee_id, 'policy_key', r.policy_key, 'policy_version_id', r.policy_version_id,
+    'start_date', r.start_date, 'end_date', r.end_date, 'start_part', r.start_part, 'end_part', r.end_part,
+    'days', r.days, 'amount', r.amount, 'unit', (SELECT p.unit FROM leave_policies p WHERE p.id = r.policy_version_id),
+    'reason', r.reason, 'status', r.status, 'approvals_required', r.approvals_required,
+    'approvals', coalesce((SELECT jsonb_agg(jsonb_build_object('approver_id', a.approver_id, 'decision', a.decision, 'comment', a.comment,
+                                                               'decided_at', a.decided_at) ORDER BY a.decided_at, a.approver_id)
+                           FROM approvals a WHERE a.request_id = r.id), '[]'),
+    'expires_at', r.expires_at, 'submitted_at', r.submitted_at, 'resolved_at', r.resolved_at)
+$$;
+
+-- Resolves a pending request's hold exactly once (the unique resolves_entry_id refuses a second release):
+-- approved (then usage per day is posted), rejected, cancelled or expired (then its days are freed).
+CREATE OR REPLACE FUNCTION app.resolve_hold(p_request uuid, p_status leave_request_status, p_now timestamptz, p_actor uuid) RETURNS void
+LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+DECLARE
+  r leave_requests;
+  v_hold ledger_entries;
+  v_factor numeric;
+BEGIN
+  SELECT * INTO r FROM leave_requests WHERE id = p_request;
+  SELECT * INTO v_hold FROM ledger_entries WHERE request_id = r.id AND kind = 'hold';
+  INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at,
+                              reference, request_id, resolves_entry_id, actor_id, note)
+  VALUES (r.tenant_id, r.account_id, r.employee_id, r.policy_key, r.policy_version_id, 'hold_release', -v_hold.amount, v_hold.effective_date, p_now,
+          'request:' || r.id || ':release', r.id, v_hold.id, p_actor::text, p_status::text);
+  IF p_status = 'approved' THEN
+    SELECT app.unit_factor(p.unit) INTO v_factor FROM leave_policies p WHERE p.id = r.policy_version_id;
+    INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at,
+                                reference, request_id, actor_id)
+    SELECT r.tenant_id, r.account_id, r.employee_id, r.policy_key, r.policy_version_id, 'usage', -(count(*) * 0.5 * v_factor), b.day, p_now,
+           'request:' || r.id || ':usage:' || b.day, r.id, p_actor::text
+    FROM booked_days b WHERE b.request_id = r.id GROUP BY b.day ORDER BY b.day;
+  ELSE
+    DELETE FROM booked_days WHERE request_id = r.id;
+  END IF;
+  UPDATE leave_requests SET status = p_status, resolved_at = p_now, resolved_by = p_actor WHERE id = r.id;
+END
+$$;
+
+-- Expires pending requests whose TTL has passed (their holds already stopped counting at that instant; this
+-- frees their days and writes the release). Rows another transaction holds are left for a later sweep.
+CREATE OR REPLACE FUNCTION app.expire_overdue(p_tenant uuid, p_employee uuid, p_now timestamptz, p_limit int) RETURNS int
+LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_id uuid;
+  v_count int := 0;
+BEGIN
+  FOR v_id IN
+    SELECT q.id FROM leave_requests q
+    WHERE q.tenant_id = p_tenant AND q.status = 'pending' AND q.expires_at <= p_now AND (p_employee IS NULL OR q.employee_id = p_employee)
+    ORDER BY q.expires_at LIMIT p_limit FOR UPDATE SKIP LOCKED
+  LOOP
+    PERFORM app.resolve_hold(v_id, 'expired', p_now, NULL);
+    PERFORM app.audit_ledger('{}', 'request.expire', 'leave_request', v_id::text, jsonb_build_object('reason', 'approval TTL passed'));
+    v_count := v_count + 1;
+  END LOOP;
+  RETURN v_count;
+END
+$$;
+
+-- Submit: claim the key, check eligibility, lock the balance, check it (pending holds included), book the
+-- half days (the primary key refuses a day already taken), place the hold, audit, answer. One transaction.
+CREATE OR REPLACE FUNCTION app.submit_leave_request(p jsonb) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_tenant uuid := app.tenant_id();
+  v_user uuid := app.user_id();
+  v_employee uuid := app.employee_id();
+  v_now timestamptz := (p ->> 'now')::timestamptz;
+  v_start date := (p ->> 'start_date')::date;
+  v_end date := (p ->> 'end_date')::date;
+  v_start_part leave_start_part := coalesce(p ->> 'start_part', 'morning')::leave_start_part;
+  v_end_part leave_end_part := coalesce(p ->> 'end_part', 'evening')::leave_end_part;
+  v_key text := p ->> 'policy_key';
+  v_replay jsonb;
+  e employees;
+  pol leave_policies;
+  v_account uuid;
+  v_days date[];
+  v_parts day_half[];
+  v_halves int;
+  v_amount numeric;
+  v_balance record;
+  v_available numeric;
+  v_request leave_requests;
+BEGIN
+  IF v_tenant IS NULL OR v_employee IS NULL OR NOT app.can('request:submit') THEN
+    PERFORM app.fail('FORBIDDEN', 'Only employees may request leave');
+  END IF;
+  v_replay := app.replay(p);
+  IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
+
+  SELECT * INTO e FROM employees WHERE id = v_employee AND tenant_id = v_tenant;
+  SELECT * INTO pol FROM app.policy_in_force(v_tenant, v_key, v_start);
+  IF pol.id IS NULL THEN
+    PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such policy in force on the start date', jsonb_build_object('policy_key', v_key));
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM policy_assignments a WHERE a.tenant_id = v_tenant AND a.employee_id = v_employee AND a.policy_key = v_key
+                 AND a.starts_on <= v_start AND (a.ends_on IS NULL OR a.ends_on >= v_end)) THEN
+    PERFORM app.fail('NOT_ELIGIBLE', 'You are not assigned to this policy for these dates', jsonb_build_object('policy_key', v_key));
+  END IF;
+  IF v_start < e.hire_date + pol.waiting_period_days THEN
+    PERFORM app.fail('NOT_ELIGIBLE', 'The policy''s waiting period has not ended by the start date',
+                     jsonb_build_object('policy_key', v_key, 'eligible_from', e.hire_date + pol.waiting_period_days));
+  END IF;
+
+  SELECT coalesce(array_agg(c.day ORDER BY c.day, c.half), '{}'), coalesce(array_agg(c.half ORDER BY c.day, c.half), '{}') INTO v_days, v_parts
+  FROM app.charged_half_days(v_tenant, e.work_week, v_start, v_end, v_start_part, v_end_part) c;
+  v_halves := cardinality(v_days);
+  IF v_halves = 0 THEN
+    PERFORM app.fail('VALIDATION_FAILED', 'The request covers no working day',
+                     jsonb_build_object('issues', jsonb_build_array(jsonb_build_object('path', 'end_date', 'message', 'no working day between start and end', 'code', 'custom'))));
+  END IF;
+  v_amount := v_halves * 0.5 * app.unit_factor(pol.unit);
+
+  -- A balance that already cannot cover the request (as committed now) is refused without queueing for the
+  -- lock; otherwise the check is repeated under the lock, which is the one that decides.
+  SELECT a.id INTO v_account FROM ledger_accounts a WHERE a.tenant_id = v_tenant AND a.employee_id = v_employee AND a.policy_key = v_key;
+  FOR pass IN 1 .. 2 LOOP
+    IF pass = 2 THEN
+      v_account := app.lock_account(v_tenant, v_employee, v_key);
+      PERFORM app.expire_overdue(v_tenant, v_employee, v_now, 100);
+    END IF;
+    SELECT * INTO v_balance FROM app.balance_of(v_account, NULL, v_now);
+    v_available := coalesce(v_balance.posted, 0) - coalesce(v_balance.pending, 0) + pol.negative_allowance;
+    IF v_amount > v_available THEN
+      PERFORM app.fail('INSUFFICIENT_BALANCE', 'The balance available does not cover the request',
+                       jsonb_build_object('requested', v_amount, 'available', v_available, 'policy_id', v_key));
+    END IF;
+  END LOOP;
+
+  INSERT INTO leave_requests (tenant_id, employee_id, account_id, policy_key, policy_version_id, start_date, end_date, start_part, end_part,
+                              days, amount, reason, approvals_required, expires_at, submitted_by, submitted_at)
+  VALUES (v_tenant, v_employee, v_account, v_key, pol.id, v_start, v_end, v_start_part, v_end_part, v_halves * 0.5, v_amount,
+          p ->> 'reason', pol.approvals_required, v_now + make_interval(hours => pol.approval_ttl_hours), v_user, v_now)
+  RETURNING * INTO v_request;
+  BEGIN
+    INSERT INTO booked_days (tenant_id, employee_id, day, half, request_id)
+    SELECT v_tenant, v_employee, c.day, c.half, v_request.id FROM unnest(v_days, v_parts) AS c(day, half);
+  EXCEPTION WHEN unique_violation THEN
+    PERFORM app.fail('CONFLICT', 'Another open request already takes some of these days',
+                     jsonb_build_object('days', (SELECT jsonb_agg(DISTINCT b.day ORDER BY b.day) FROM booked_days b
+                                                 JOIN unnest(v_days, v_parts) AS c(day, half)
+                                                   ON c.day = b.day AND c.half = b.half
+                                                 WHERE b.employee_id = v_employee)));
+  END;
+  INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at,
+                              reference, request_id, expires_at, actor_id)
+  VALUES (v_tenant, v_account, v_employee, v_key, pol.id, 'hold', -v_amount, v_start, v_now, 'request:' || v_request.id || ':hold',
+          v_request.id, v_request.expires_at, v_user::text);
+  PERFORM app.audit_ledger(p -> 'facts', 'request.submit', 'leave_request', v_request.id::text,
+                           jsonb_build_object('policy_key', v_key, 'amount', v_amount, 'start_date', v_start, 'end_date', v_end));
+  PERFORM app.snapshot_if_due(v_account, v_now);
+  RETURN app.answer(p, 201, app.request_json(v_request));
+END
+$$;
+
+-- Approve or reject. A manager decides for direct reports only, HR Admin and System Admin for anyone, nobody
+-- for themselves; one decision per person (a second approval by the same person is refused, not counted).
+-- Approval posts usage once the policy's number of distinct approvers is reached; rejection voids the hold.
+CREATE OR REPLACE FUNCTION app.decide_leave_request(p jsonb) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_tenant uuid := app.tenant_id();
+  v_user uuid := app.user_id();
+  v_employee uuid := app.employee_id();
+  v_now timestamptz := (p ->> 'now')::timestamptz;
+  v_decision approval_decision := (p ->> 'decision')::approval_decision;
+  v_replay jsonb;
+  r leave_requests;
+  v_manager uuid;
+  v_approvals int;
+BEGIN
+  v_replay := app.replay(p);
+  IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
+
+  SELECT * INTO r FROM leave_requests WHERE id = (p ->> 'request_id')::uuid AND tenant_id = v_tenant;
+  SELECT manager_id INTO v_manager FROM employees WHERE id = r.employee_id;
+  IF r.id IS NULL OR NOT coalesce(r.employee_id = v_employee OR v_manager = v_employee OR app.can('tenant:read'), false) THEN
+    PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such request', jsonb_build_object('request_id', p ->> 'request_id'));
+  END IF;
+  IF r.employee_id = v_employee THEN
+    PERFORM app.fail('FORBIDDEN', 'Nobody decides their own request');
+  END IF;
+  IF NOT coalesce(app.can('request:approve:any') OR (app.can('request:approve:reports') AND v_manager = v_employee), false) THEN
+    PERFORM app.fail('FORBIDDEN', 'Only the employee''s manager, HR Admins and System Admins decide requests');
+  END IF;
+
+  PERFORM app.lock_account(v_tenant, r.employee_id, r.policy_key);
+  SELECT * INTO r FROM leave_requests WHERE id = r.id FOR UPDATE;
+  IF r.status = 'pending' AND r.expires_at <= v_now THEN
+    PERFORM app.fail('CONFLICT', 'The request expired before it was decided', jsonb_build_object('status', 'expired', 'expired_at', r.expires_at));
+  END IF;
+  IF r.status <> 'pending' THEN
+    PERFORM app.fail('CONFLICT', 'The request is no longer pending', jsonb_build_object('status', r.status));
+  END IF;
+  BEGIN
+    INSERT INTO approvals (tenant_id, request_id, employee_id, approver_id, decision, comment, decided_at)
+    VALUES (v_tenant, r.id, r.employee_id, v_user, v_decision, p ->> 'comment', v_now);
+  EXCEPTION WHEN unique_violation THEN
+    PERFORM app.fail('CONFLICT', 'You already decided this request; a second approval needs another person', jsonb_build_object('request_id', r.id));
+  END;
+
+  IF v_decision = 'reject' THEN
+    PERFORM app.resolve_hold(r.id, 'rejected', v_now, v_user);
+  ELSE
+    SELECT count(*) INTO v_approvals FROM approvals WHERE request_id = r.id AND decision = 'approve';
+    IF v_approvals >= r.approvals_required THEN
+      PERFORM app.resolve_hold(r.id, 'approved', v_now, v_user);
+    END IF;
+  END IF;
+  PERFORM app.audit_ledger(p -> 'facts', 'request.' || v_decision, 'leave_request', r.id::text, jsonb_build_object('comment', p ->> 'comment'));
+  PERFORM app.snapshot_if_due(r.account_id, v_now);
+  SELECT * INTO r FROM leave_requests WHERE id = r.id;
+  RETURN app.answer(p, 200, app.request_json(r));
+END
+$$;
+
+-- Cancel one's own request: a pending one voids its hold; an approved one not yet started (in the
+-- employee's calendar) is reversed entry by entry. Reversals are never blocked by balance limits.
+CREATE OR REPLACE FUNCTION app.cancel_leave_request(p jsonb) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  v_tenant uuid := app.tenant_id();
+  v_user uuid := app.user_id();
+  v_employee uuid := app.employee_id();
+  v_now timestamptz := (p ->> 'now')::timestamptz;
+  v_replay jsonb;
+  r leave_requests;
+  v_today date;
+BEGIN
+  v_replay := app.replay(p);
+  IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
+
+  SELECT * INTO r FROM leave_requests WHERE id = (p ->> 'request_id')::uuid AND tenant_id = v_tenant AND employee_id = v_employee;
+  IF r.id IS NULL THEN
+    PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such request of yours', jsonb_build_object('request_id', p ->> 'request_id'));
+  END IF;
+  PERFORM app.lock_account(v_tenant, r.employee_id, r.policy_key);
+  SELECT * INTO r FROM leave_requests WHERE id = r.id FOR UPDATE;
+  IF r.status = 'pending' AND r.expires_at > v_now THEN
+    PERFORM app.resolve_hold(r.id, 'cancelled', v_now, v_user);
+  ELSIF r.status = 'approved' THEN
+    SELECT app.today_in(time_zone, v_now) INTO v_today FROM employees WHERE id = r.employee_id;
+    IF r.start_date <= v_today THEN
+      PERFORM app.fail('CONFLICT', 'The leave has started; ask HR for an adjustment', jsonb_build_object('status', r.status, 'start_date', r.start_date));
+    END IF;
+    INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at,
+                                reference, request_id, resolves_entry_id, actor_id, note)
+    SELECT u.tenant_id, u.account_id, u.employee_id, u.policy_key, u.policy_version_id, 'reversal', -u.amount, u.effective_date, v_now,
+           'request:' || r.id || ':reversal:' || u.effective_date, r.id, u.id, v_user::text, 'cancelled'
+    FROM ledger_entries u WHERE u.request_id = r.id AND u.kind = 'usage' ORDER BY u.id;
+    DELETE FROM booked_days WHERE request_id = r.id;
+    UPDATE leave_requests SET status = 'cancelled', resolved_at = v_now, resolved_by = v_user WHERE id = r.id;
+  ELSE
+    PERFORM app.fail('CONFLICT', 'The request is no longer open', jsonb_build_object('status', CASE WHEN r.status = 'pending' THEN 'expired' ELSE r.status::text END));
+  END IF;
+  PERFORM app.audit_ledger(p -> 'facts', 'request.cancel', 'leave_request', r.id::text, jsonb_build_object('was', r.status));
+  PERFORM app.snapshot_if_due(r.account_id, v_now);
+  SELECT * INTO r FROM leave_requests WHERE id = r.id;
+  RETURN app.answer(p, 200, app.request_json(r));
+END
+$$;
+
+-- Who owns and who may call each function: restated on every application, so this file alone says it.
+GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for the hand-over
+ALTER FUNCTION app.submit_leave_request(jsonb) OWNER TO leave_ledger_definer;
+ALTER FUNCTION app.decide_leave_request(jsonb) OWNER TO leave_ledger_definer;
+ALTER FUNCTION app.cancel_leave_request(jsonb) OWNER TO leave_ledger_definer;
+REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.request_json(leave_requests) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.request_json(leave_requests) TO leave_ledger_app, leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.resolve_hold(uuid,leave_request_status,timestamp with time zone,uuid), app.expire_overdue(uuid,uuid,timestamp with time zone,integer) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.resolve_hold(uuid,leave_request_status,timestamp with time zone,uuid), app.expire_overdue(uuid,uuid,timestamp with time zone,integer) TO leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.submit_leave_request(jsonb), app.decide_leave_request(jsonb), app.cancel_leave_request(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
+GRANT EXECUTE ON FUNCTION app.submit_leave_request(jsonb), app.decide_leave_request(jsonb), app.cancel_leave_request(jsonb) TO leave_ledger_app;
