@@ -13,7 +13,7 @@ import {
   TEST_PREVIOUS_JWT_KEY,
 } from "./test/support/test-constants.ts";
 
-// The Workers plugin runs wrangler's code: no telemetry, no update check, no Cloudflare fetches (LOCAL-STACK.md).
+// The Workers plugin runs wrangler's code: no telemetry, no update check, no Cloudflare fetches (docs/development.md).
 Object.assign(process.env, { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH_ENABLED: "false", WRANGLER_HIDE_BANNER: "true" });
 
 export default defineConfig({
@@ -46,7 +46,12 @@ export default defineConfig({
                 JWT_ISSUER: TEST_JWT_ISSUER,
                 JWT_AUDIENCE: TEST_JWT_AUDIENCE,
                 OIDC_ISSUERS: JSON.stringify([
-                  { issuer: TEST_OIDC_ISSUER, jwks_uri: `${inject("harborUrl")}/jwks/globex`, audience: TEST_OIDC_AUDIENCE, tenant_id: TEST_OIDC_TENANT_ID },
+                  {
+                    issuer: TEST_OIDC_ISSUER,
+                    jwks_uri: `${inject("harborUrl")}/jwks/globex`,
+                    audience: TEST_OIDC_AUDIENCE,
+                    tenant_id: TEST_OIDC_TENANT_ID,
+                  },
                 ]),
               },
             },

@@ -4,17 +4,18 @@
  * in interleaved rounds. Prints throughput and p50/p99 per path and the ratio to the bare route, all from
  * this one run: absolute numbers vary by machine, ratios are what to compare.
  */
-import autocannon from "autocannon";
-import { build } from "esbuild";
+
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { buildBundle, startBundle } from "./lib/bundle";
+import autocannon from "autocannon";
+import { build } from "esbuild";
 import { PBKDF2_ITERATIONS } from "../src/auth/secrets";
-import { generateLocalSecrets } from "./lib/local-secrets";
-import { DEMO_PASSWORD, SEED_TENANTS } from "./lib/seed-data";
-import { startLocalStack } from "./lib/local-stack";
 import { ledgerBench } from "./bench/ledger-bench";
+import { buildBundle, startBundle } from "./lib/bundle";
+import { generateLocalSecrets } from "./lib/local-secrets";
+import { startLocalStack } from "./lib/local-stack";
+import { DEMO_PASSWORD, SEED_TENANTS } from "./lib/seed-data";
 
 const PROJECT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -49,10 +50,23 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 async function measure(url: string, seconds: number, tokens: string[] = []): Promise<Sample & { total: number }> {
   let turn = 0;
   const requests = tokens.length
-    ? [{ setupRequest: (request: autocannon.Request) => ({ ...request, headers: { ...request.headers, authorization: `Bearer ${tokens[turn++ % tokens.length]}` } }) }]
+    ? [
+        {
+          setupRequest: (request: autocannon.Request) => ({
+            ...request,
+            headers: { ...request.headers, authorization: `Bearer ${tokens[turn++ % tokens.length]}` },
+          }),
+        },
+      ]
     : undefined;
   const result = await autocannon({ url, connections: CONNECTIONS, duration: seconds, pipelining: 1, ...(requests ? { requests } : {}) });
-  return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx, total: result.requests.sent };
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx,
+    total: result.requests.sent,
+  };
 }
 
 /** PBKDF2-SHA256 cost per derivation at several iteration counts (WebCrypto, this machine). */
@@ -65,7 +79,9 @@ async function hashingCost(): Promise<string[]> {
     for (let i = 0; i < runs; i++) {
       await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt: new Uint8Array(16), iterations }, key, 256);
     }
-    lines.push(`PBKDF2-SHA256 ${String(iterations).padStart(7)} iterations: ${((performance.now() - started) / runs).toFixed(1)} ms per hash${iterations === PBKDF2_ITERATIONS ? "  ← used (Cloudflare's maximum)" : ""}`);
+    lines.push(
+      `PBKDF2-SHA256 ${String(iterations).padStart(7)} iterations: ${((performance.now() - started) / runs).toFixed(1)} ms per hash${iterations === PBKDF2_ITERATIONS ? "  ← used (Cloudflare's maximum)" : ""}`,
+    );
   }
   return lines;
 }
@@ -77,13 +93,25 @@ async function main() {
   const dist = join(work, "dist");
   await buildBundle(dist, "");
   const bare = join(work, "bare", "bare.js");
-  await build({ entryPoints: [resolve(PROJECT, "scripts/bench/bare-worker.ts")], bundle: true, format: "esm", minify: true, outfile: bare, platform: "neutral" });
+  await build({
+    entryPoints: [resolve(PROJECT, "scripts/bench/bare-worker.ts")],
+    bundle: true,
+    format: "esm",
+    minify: true,
+    outfile: bare,
+    platform: "neutral",
+  });
 
   const secrets = await generateLocalSecrets();
   const stack = await startLocalStack({ dataDir: join(work, "postgres"), persistent: false, seedWithPinPepper: secrets.PIN_PEPPER });
   // The bench user must not be rate-limited: the limits are raised for this run only.
   const unlimited = { RATE_LIMIT_USER_PER_MINUTE: "100000000", RATE_LIMIT_USER_PER_HOUR: "100000000" };
-  const worker = await startBundle({ bundleDir: dist, stack, secrets: { ...secrets, ...unlimited }, extraWorkers: [{ name: "bare", scriptPath: bare, routes: ["*/bare"] }] });
+  const worker = await startBundle({
+    bundleDir: dist,
+    stack,
+    secrets: { ...secrets, ...unlimited },
+    extraWorkers: [{ name: "bare", scriptPath: bare, routes: ["*/bare"] }],
+  });
   try {
     const base = worker.url;
     const loginTimes: number[] = [];
@@ -127,7 +155,13 @@ async function main() {
 
     const summary = TARGETS.map((t) => {
       const s = samples.get(t.name)!;
-      return { name: t.name, rps: median(s.map((x) => x.rps)), p50: median(s.map((x) => x.p50)), p99: median(s.map((x) => x.p99)), errors: s.reduce((a, x) => a + x.errors, 0) };
+      return {
+        name: t.name,
+        rps: median(s.map((x) => x.rps)),
+        p50: median(s.map((x) => x.p50)),
+        p99: median(s.map((x) => x.p99)),
+        errors: s.reduce((a, x) => a + x.errors, 0),
+      };
     });
     const bareRps = summary[0]!.rps;
     console.log(`\n${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per path (medians)\n`);
@@ -140,10 +174,19 @@ async function main() {
     console.log(
       `\nDurable Object round trips per authenticated request: ${(hourly / authenticatedRequests.sent).toFixed(3)} (${hourly} counted by the object / ${authenticatedRequests.sent} sent)`,
     );
-    console.log(`login (PBKDF2 + 3 Durable Object calls + 2 database round trips), median of ${loginTimes.length}: ${median(loginTimes).toFixed(0)} ms`);
+    console.log(
+      `login (PBKDF2 + 3 Durable Object calls + 2 database round trips), median of ${loginTimes.length}: ${median(loginTimes).toFixed(0)} ms`,
+    );
     for (const line of await hashingCost()) console.log(line);
     console.log("\npreparing the ledger benchmarks (a tenant of 52 employees, 100 000 entries of history)…");
-    const ledger = await ledgerBench({ base, stack, pinPepper: secrets.PIN_PEPPER!, connections: CONNECTIONS, seconds: SECONDS, rounds: ROUNDS });
+    const ledger = await ledgerBench({
+      base,
+      stack,
+      pinPepper: secrets.PIN_PEPPER!,
+      connections: CONNECTIONS,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+    });
     console.log(`\n${ledger.lines.join("\n")}`);
     if (summary.some((s) => s.errors > 0) || ledger.errors > 0) {
       console.error("\nsome requests failed: the figures above are not valid");

@@ -3,13 +3,13 @@
  * environment plus the secrets, taken from this process's environment (as a CI job holding them would
  * run it), validated by the same schema the Worker uses. Prints problems by variable name, never values.
  *
- *   DATABASE_URL=… PIN_PEPPER=… SENTRY_DSN=… npm run check-config -- --env production
+ *   DATABASE_URL=… PIN_PEPPER=… JWT_SIGNING_KEY=… SENTRY_DSN=… npm run check-config -- --env production
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { parse } from "smol-toml";
-import { parseConfig } from "../src/edge/config";
 import { DB_ROLES } from "../src/db/roles";
+import { parseConfig } from "../src/kernel/config";
 
 const PROJECT = resolve(import.meta.dirname, "..");
 const SECRETS = ["DATABASE_URL", "PIN_PEPPER", "SENTRY_DSN", "JWT_SIGNING_KEY", "JWT_PREVIOUS_SIGNING_KEY"] as const;
@@ -36,8 +36,10 @@ export function checkDeployment(toml: string, environment: string, secrets: Reco
   }
 
   const kv = target.kv_namespaces?.find((n) => n.binding === "PERMISSIONS_KV");
-  if (!kv?.id || /REPLACE|local/i.test(kv.id)) problems.push("PERMISSIONS_KV: set the namespace id (wrangler kv namespace create PERMISSIONS_KV)");
-  if (!target.durable_objects?.bindings?.some((b) => b.name === "RATE_LIMITER")) problems.push("RATE_LIMITER: Durable Object binding missing");
+  if (!kv?.id || /REPLACE|local/i.test(kv.id))
+    problems.push("PERMISSIONS_KV: set the namespace id (wrangler kv namespace create PERMISSIONS_KV)");
+  if (!target.durable_objects?.bindings?.some((b) => b.name === "RATE_LIMITER"))
+    problems.push("RATE_LIMITER: Durable Object binding missing");
   return problems;
 }
 

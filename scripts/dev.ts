@@ -8,12 +8,12 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import { ACME, DEMO_PASSWORD, DEMO_PIN } from "./lib/seed-data";
 import { generateLocalSecrets } from "./lib/local-secrets";
 import { type LocalStack, startLocalStack } from "./lib/local-stack";
 import { migrateUp } from "./lib/migrator";
-import { seedDatabase } from "./lib/seed";
 import { offlineWranglerEnv } from "./lib/offline-env";
+import { seedDatabase } from "./lib/seed";
+import { ACME, DEMO_PASSWORD, DEMO_PIN } from "./lib/seed-data";
 import { type LocalNeon, startLocalNeon } from "./local-neon/server";
 
 const PROJECT = resolve(import.meta.dirname, "..");
@@ -94,7 +94,12 @@ async function main(): Promise<void> {
     }
   } else {
     say(`starting PostgreSQL (data in ${resolve(DATA, "postgres")})…`);
-    stack = await startLocalStack({ dataDir: resolve(DATA, "postgres"), persistent: true, seedWithPinPepper: secrets.PIN_PEPPER!, log: say });
+    stack = await startLocalStack({
+      dataDir: resolve(DATA, "postgres"),
+      persistent: true,
+      seedWithPinPepper: secrets.PIN_PEPPER!,
+      log: say,
+    });
     databaseUrl = stack.workerDatabaseUrl;
     neonEndpoint = stack.neon.url;
     say(`PostgreSQL on 127.0.0.1:${stack.postgres.port}, local Neon endpoint ${neonEndpoint}`);
@@ -103,8 +108,14 @@ async function main(): Promise<void> {
   const vars: Record<string, string> = { ...secrets, DATABASE_URL: databaseUrl };
   if (neonEndpoint) vars.NEON_FETCH_ENDPOINT = neonEndpoint;
   const args = [
-    "dev", "--ip", "127.0.0.1", "--port", String(PORT), "--local",
-    "--persist-to", resolve(DATA, "wrangler-state"),
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(PORT),
+    "--local",
+    "--persist-to",
+    resolve(DATA, "wrangler-state"),
     "--show-interactive-dev-session=false",
     // The daily Cron Trigger on demand: GET /__scheduled?cron=5+0+*+*+*
     "--test-scheduled",
@@ -127,7 +138,7 @@ async function main(): Promise<void> {
     curl ${base}/health
     curl ${base}/health/ready
     curl ${base}/v1/tenants/${ACME.slug}
-    open ${base}/docs             (API reference; the OpenAPI document is at /v1/openapi.json)
+    ${base}/docs                  (API reference; the OpenAPI document is at /v1/openapi.json)
 
   Demo tenant "${ACME.slug}", password "${DEMO_PASSWORD}" for everyone, kiosk PIN ${DEMO_PIN}:
     ${ACME.people.map((p) => `${p.email} (${p.roles.join(", ")})`).join("\n    ")}

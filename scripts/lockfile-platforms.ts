@@ -44,10 +44,19 @@ for (const [path, entry] of Object.entries(lock.packages)) {
   for (const [name, version] of Object.entries(entry.optionalDependencies ?? {})) {
     const platform = PLATFORMS[name];
     if (!platform || resolvable(lock.packages, `${path}/`, name, version)) continue;
-    lock.packages[`${owner}node_modules/${name}`] = { version, ...platform, dev: true, license: "Apache-2.0", optional: true, engines: { node: ">=16" } };
+    lock.packages[`${owner}node_modules/${name}`] = {
+      version,
+      ...platform,
+      dev: true,
+      license: "Apache-2.0",
+      optional: true,
+      engines: { node: ">=16" },
+    };
     added.push(`${owner}node_modules/${name}@${version}`);
   }
 }
-lock.packages = Object.fromEntries(Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : a > b ? 1 : 0)));
+lock.packages = Object.fromEntries(
+  Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : a > b ? 1 : 0)),
+);
 await writeFile(LOCKFILE, `${JSON.stringify(lock, null, 2)}\n`);
 console.log(added.length ? `added ${added.length} platform entries:\n  ${added.join("\n  ")}` : "lockfile already complete");

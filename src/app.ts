@@ -2,32 +2,32 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { methodNotAllowed } from "hono/method-not-allowed";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { MAX_REQUEST_ID_LENGTH, REQUEST_ID_HEADER } from "./constants";
+import { ANONYMOUS_ROUTES, limitByIp } from "./auth/ip-limit";
 import { accessLog } from "./edge/access-log";
 import { limitBodySize, requireJsonBody } from "./edge/body-guard";
 import { requireConfig } from "./edge/config-guard";
-import type { AppEnv } from "./edge/context";
 import { contentSecurityPolicy, corsFromConfig } from "./edge/cross-origin";
 import { renderError, renderNotFound } from "./edge/error-renderer";
-import { AppError, errorResponse } from "./edge/errors";
-import { createRouter } from "./edge/openapi";
-import { traceContext } from "./edge/trace-context";
 import { flagIdentityHeaders } from "./edge/identity-headers";
-import { ANONYMOUS_ROUTES, limitByIp } from "./auth/ip-limit";
-import { authRoutes } from "./features/auth/routes";
-import { meRoutes } from "./features/me/routes";
-import { userRoutes } from "./features/users/routes";
-import { auditRoutes } from "./features/audit/routes";
+import { traceContext } from "./edge/trace-context";
 import { apiKeyRoutes } from "./features/api-keys/routes";
-import { policyRoutes } from "./features/policies/routes";
-import { requestRoutes } from "./features/requests/routes";
 import { approvalRoutes } from "./features/approvals/routes";
+import { auditRoutes } from "./features/audit/routes";
+import { authRoutes } from "./features/auth/routes";
 import { balanceRoutes } from "./features/balances/routes";
-import { ledgerRunRoutes } from "./features/ledger-runs/routes";
-import { holidayRoutes } from "./features/holidays/routes";
 import { registerDocs } from "./features/docs/routes";
 import { healthRoutes } from "./features/health/routes";
+import { holidayRoutes } from "./features/holidays/routes";
+import { ledgerRunRoutes } from "./features/ledger-runs/routes";
+import { meRoutes } from "./features/me/routes";
+import { policyRoutes } from "./features/policies/routes";
+import { requestRoutes } from "./features/requests/routes";
 import { tenantRoutes } from "./features/tenants/routes";
+import { userRoutes } from "./features/users/routes";
+import { MAX_REQUEST_ID_LENGTH, REQUEST_ID_HEADER } from "./kernel/constants";
+import type { AppEnv } from "./kernel/context";
+import { AppError, errorResponse } from "./kernel/errors";
+import { createRouter } from "./kernel/openapi";
 
 export interface AppOptions {
   /** The time source for every request (ms since the epoch). Tests pass a controllable clock. */
@@ -58,7 +58,12 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
       onMethodNotAllowed: (c, allowed) =>
         errorResponse(
           c,
-          new AppError("METHOD_NOT_ALLOWED", `${c.req.method} is not allowed here`, { allowed }, { headers: { Allow: allowed.join(", ") } }),
+          new AppError(
+            "METHOD_NOT_ALLOWED",
+            `${c.req.method} is not allowed here`,
+            { allowed },
+            { headers: { Allow: allowed.join(", ") } },
+          ),
         ),
     }),
   );
@@ -83,7 +88,21 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.use(requireConfig());
   for (const path of ANONYMOUS_ROUTES) app.use(path, limitByIp());
 
-  const features = [healthRoutes, tenantRoutes, authRoutes, meRoutes, userRoutes, auditRoutes, apiKeyRoutes, policyRoutes, requestRoutes, approvalRoutes, balanceRoutes, ledgerRunRoutes, holidayRoutes];
+  const features = [
+    healthRoutes,
+    tenantRoutes,
+    authRoutes,
+    meRoutes,
+    userRoutes,
+    auditRoutes,
+    apiKeyRoutes,
+    policyRoutes,
+    requestRoutes,
+    approvalRoutes,
+    balanceRoutes,
+    ledgerRunRoutes,
+    holidayRoutes,
+  ];
   for (const routes of features) app.route("/", routes);
   registerDocs(app);
 

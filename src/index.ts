@@ -1,5 +1,5 @@
 import { createApp } from "./app";
-import type { Env } from "./env";
+import type { Env } from "./kernel/env";
 import { onSchedule } from "./scheduler/daily";
 
 export { RateLimiter } from "./durable/rate-limiter";

@@ -6,8 +6,8 @@
  */
 import autocannon from "autocannon";
 import pg from "pg";
-import { DEMO_PASSWORD, type SeedPerson, type SeedTenant, seedStatements } from "../lib/seed-data";
 import type { LocalStack } from "../lib/local-stack";
+import { DEMO_PASSWORD, type SeedPerson, type SeedTenant, seedStatements } from "../lib/seed-data";
 
 const EMPLOYEES = 50;
 const SMALL_HISTORY = 100;
@@ -34,7 +34,15 @@ function benchTenant(): SeedTenant {
     managerEmployeeId: null,
     roles,
   });
-  return { id, slug: "bench", name: "Bench Ltd", people: [person(0, ["employee", "hr_admin", "system_admin"]), ...Array.from({ length: EMPLOYEES + 2 }, (_, i) => person(i + 1, ["employee"]))] };
+  return {
+    id,
+    slug: "bench",
+    name: "Bench Ltd",
+    people: [
+      person(0, ["employee", "hr_admin", "system_admin"]),
+      ...Array.from({ length: EMPLOYEES + 2 }, (_, i) => person(i + 1, ["employee"])),
+    ],
+  };
 }
 
 /** Working days (Mon–Fri) from 2027-01-04 on, as YYYY-MM-DD. */
@@ -62,7 +70,11 @@ async function fixtures(stack: LocalStack, pinPepper: string, tenant: SeedTenant
       `insert into policy_assignments (tenant_id, employee_id, policy_key, starts_on, created_by) select $1, e, $2, '2020-01-01', $3 from unnest($4::uuid[]) e`,
       [tenant.id, POLICY, admin.userId, employeeIds],
     );
-    await db.query(`insert into ledger_accounts (tenant_id, employee_id, policy_key) select $1, e, $2 from unnest($3::uuid[]) e`, [tenant.id, POLICY, employeeIds]);
+    await db.query(`insert into ledger_accounts (tenant_id, employee_id, policy_key) select $1, e, $2 from unnest($3::uuid[]) e`, [
+      tenant.id,
+      POLICY,
+      employeeIds,
+    ]);
     // Every account gets a large grant; the two history accounts get their entries, a snapshot, and entries since.
     const history = async (employeeId: string, entries: number) => {
       const insert = (count: number) =>
@@ -74,7 +86,10 @@ async function fixtures(stack: LocalStack, pinPepper: string, tenant: SeedTenant
           [employeeId, count, crypto.randomUUID()],
         );
       await insert(entries - SINCE_SNAPSHOT);
-      await db.query(`select app.take_snapshot(id, current_date, now()) from ledger_accounts where employee_id = $1 and policy_key = $2`, [employeeId, POLICY]);
+      await db.query(`select app.take_snapshot(id, current_date, now()) from ledger_accounts where employee_id = $1 and policy_key = $2`, [
+        employeeId,
+        POLICY,
+      ]);
       await insert(SINCE_SNAPSHOT);
     };
     const [small, large] = tenant.people.slice(-2);
@@ -111,8 +126,15 @@ const ACCRUAL_CHUNK = 500;
  */
 async function accrualAtScale(base: string, stack: LocalStack, pinPepper: string): Promise<string[]> {
   const admin: SeedPerson = {
-    userId: crypto.randomUUID(), employeeId: crypto.randomUUID(), email: "admin@large.example", displayName: "Large Admin", employeeNumber: "L-0",
-    timeZone: "UTC", hireDate: "2020-01-01", managerEmployeeId: null, roles: ["employee", "hr_admin"],
+    userId: crypto.randomUUID(),
+    employeeId: crypto.randomUUID(),
+    email: "admin@large.example",
+    displayName: "Large Admin",
+    employeeNumber: "L-0",
+    timeZone: "UTC",
+    hireDate: "2020-01-01",
+    managerEmployeeId: null,
+    roles: ["employee", "hr_admin"],
   };
   const tenant: SeedTenant = { id: crypto.randomUUID(), slug: "large", name: "Large Corp", people: [admin] };
   const db = new pg.Client({ connectionString: stack.superuserDatabaseUrl });
@@ -138,7 +160,10 @@ async function accrualAtScale(base: string, stack: LocalStack, pinPepper: string
       `insert into policy_assignments (tenant_id, employee_id, policy_key, starts_on, created_by) select $1, id, 'monthly', $2, $3 from employees where tenant_id = $1`,
       [tenant.id, threeMonthsAgo.toISOString().slice(0, 10), admin.userId],
     );
-    await db.query(`insert into ledger_accounts (tenant_id, employee_id, policy_key) select $1, id, 'monthly' from employees where tenant_id = $1`, [tenant.id]);
+    await db.query(
+      `insert into ledger_accounts (tenant_id, employee_id, policy_key) select $1, id, 'monthly' from employees where tenant_id = $1`,
+      [tenant.id],
+    );
     await db.query("analyze");
   } finally {
     await db.end();
@@ -172,7 +197,14 @@ async function accrualAtScale(base: string, stack: LocalStack, pinPepper: string
   ];
 }
 
-export async function ledgerBench(options: { base: string; stack: LocalStack; pinPepper: string; connections: number; seconds: number; rounds: number }): Promise<LedgerBenchResult> {
+export async function ledgerBench(options: {
+  base: string;
+  stack: LocalStack;
+  pinPepper: string;
+  connections: number;
+  seconds: number;
+  rounds: number;
+}): Promise<LedgerBenchResult> {
   const { base, stack } = options;
   const tenant = benchTenant();
   const { small, large } = await fixtures(stack, options.pinPepper, tenant);
@@ -188,15 +220,26 @@ export async function ledgerBench(options: { base: string; stack: LocalStack; pi
   const stats = new URL("/stats", stack.neon.url);
   const roundTrips = async () => ((await (await fetch(stats)).json()) as { round_trips: number }).round_trips;
   const send = (token: string, path: string, body?: unknown) =>
-    fetch(base + path, body === undefined ? { headers: { Authorization: `Bearer ${token}` } } : {
-      method: "POST",
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
-      body: JSON.stringify(body),
-    });
+    fetch(
+      base + path,
+      body === undefined
+        ? { headers: { Authorization: `Bearer ${token}` } }
+        : {
+            method: "POST",
+            headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
+            body: JSON.stringify(body),
+          },
+    );
   for (const token of [adminToken, tokens[0]!]) await send(token, "/v1/me/permissions"); // warm the permission cache
-  const submitted = (await (await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-07", end_date: "2026-12-07" })).json()) as { id: string };
-  const rejectable = (await (await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-08", end_date: "2026-12-08" })).json()) as { id: string };
-  const cancellable = (await (await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-09", end_date: "2026-12-09" })).json()) as { id: string };
+  const submitted = (await (
+    await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-07", end_date: "2026-12-07" })
+  ).json()) as { id: string };
+  const rejectable = (await (
+    await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-08", end_date: "2026-12-08" })
+  ).json()) as { id: string };
+  const cancellable = (await (
+    await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-09", end_date: "2026-12-09" })
+  ).json()) as { id: string };
   const employee = workers[0]!.employeeId;
   const calls: [string, () => Promise<Response>][] = [
     ["GET /v1/me/balances", () => send(tokens[0]!, "/v1/me/balances")],
@@ -210,7 +253,17 @@ export async function ledgerBench(options: { base: string; stack: LocalStack; pi
     ["POST /v1/requests/{id}/approve", () => send(adminToken, `/v1/requests/${submitted.id}/approve`, {})],
     ["POST /v1/requests/{id}/reject", () => send(adminToken, `/v1/requests/${rejectable.id}/reject`, {})],
     ["POST /v1/requests/{id}/cancel", () => send(tokens[0]!, `/v1/requests/${cancellable.id}/cancel`, {})],
-    ["POST /v1/employees/{id}/ledger-entries", () => send(adminToken, `/v1/employees/${employee}/ledger-entries`, { policy_key: POLICY, kind: "grant", amount: 1, effective_date: "2026-11-01", note: "bench" })],
+    [
+      "POST /v1/employees/{id}/ledger-entries",
+      () =>
+        send(adminToken, `/v1/employees/${employee}/ledger-entries`, {
+          policy_key: POLICY,
+          kind: "grant",
+          amount: 1,
+          effective_date: "2026-11-01",
+          note: "bench",
+        }),
+    ],
     ["POST /v1/accruals/runs", () => send(adminToken, "/v1/accruals/runs", { limit: 100 })],
     ["POST /v1/rollovers (dry run)", () => send(adminToken, "/v1/rollovers", { year: 2026, limit: 100 })],
     ["GET /v1/reconciliation", () => send(adminToken, "/v1/reconciliation?limit=10")],
@@ -231,7 +284,13 @@ export async function ledgerBench(options: { base: string; stack: LocalStack; pi
 
   // Balance reads: the same request against 100 and 100 000 entries of history, interleaved.
   const measure = async (path: string, seconds: number, requests?: autocannon.Request[]) => {
-    const result = await autocannon({ url: base + path, connections: options.connections, duration: seconds, headers: { authorization: `Bearer ${adminToken}` }, ...(requests ? { requests } : {}) });
+    const result = await autocannon({
+      url: base + path,
+      connections: options.connections,
+      duration: seconds,
+      headers: { authorization: `Bearer ${adminToken}` },
+      ...(requests ? { requests } : {}),
+    });
     errors += result.errors + result.non2xx;
     return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
   };
@@ -240,7 +299,8 @@ export async function ledgerBench(options: { base: string; stack: LocalStack; pi
   await measure(paths.small, 1);
   await measure(paths.large, 1);
   for (let round = 0; round < options.rounds; round++) {
-    for (const which of round % 2 === 0 ? (["small", "large"] as const) : (["large", "small"] as const)) reads[which].push((await measure(paths[which], options.seconds)).rps);
+    for (const which of round % 2 === 0 ? (["small", "large"] as const) : (["large", "small"] as const))
+      reads[which].push((await measure(paths[which], options.seconds)).rps);
   }
   const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
   const [smallRps, largeRps] = [median(reads.small), median(reads.large)];
@@ -265,8 +325,16 @@ export async function ledgerBench(options: { base: string; stack: LocalStack; pi
           return {
             ...request,
             method: "POST",
-            headers: { "content-type": "application/json", authorization: `Bearer ${tokens[n % EMPLOYEES]}`, "idempotency-key": `bench-submit-${n}` },
-            body: JSON.stringify({ policy_key: POLICY, start_date: days[Math.floor(n / EMPLOYEES) + 10], end_date: days[Math.floor(n / EMPLOYEES) + 10] }),
+            headers: {
+              "content-type": "application/json",
+              authorization: `Bearer ${tokens[n % EMPLOYEES]}`,
+              "idempotency-key": `bench-submit-${n}`,
+            },
+            body: JSON.stringify({
+              policy_key: POLICY,
+              start_date: days[Math.floor(n / EMPLOYEES) + 10],
+              end_date: days[Math.floor(n / EMPLOYEES) + 10],
+            }),
           };
         },
       },

@@ -1,8 +1,8 @@
 import { spawnSync } from "node:child_process";
-import { readFile, readdir } from "node:fs/promises";
+import { readdir, readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { parse } from "smol-toml";
 import type { LocalStack } from "./local-stack";
 import { offlineWranglerEnv } from "./offline-env";
@@ -42,7 +42,9 @@ export async function startBundle(options: {
   secrets: Record<string, string>;
   extraWorkers?: { name: string; scriptPath: string; routes: string[] }[];
 }): Promise<{ url: string; limiterCounts(key: string): Promise<{ windowSeconds: number; count: number }[]>; dispose(): Promise<void> }> {
-  const { compatibility_date: compatibilityDate } = parse(await readFile(resolve(PROJECT, "wrangler.toml"), "utf8")) as { compatibility_date: string };
+  const { compatibility_date: compatibilityDate } = parse(await readFile(resolve(PROJECT, "wrangler.toml"), "utf8")) as {
+    compatibility_date: string;
+  };
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
@@ -77,7 +79,9 @@ export async function startBundle(options: {
     url,
     /** What the RateLimiter object for `key` has counted, read from the object itself. */
     limiterCounts: async (key) => {
-      const stub = limiters.get(limiters.idFromName(key)) as unknown as { counts(now: number): Promise<{ windowSeconds: number; count: number }[]> };
+      const stub = limiters.get(limiters.idFromName(key)) as unknown as {
+        counts(now: number): Promise<{ windowSeconds: number; count: number }[]>;
+      };
       return stub.counts(Date.now());
     },
     dispose: () => mf.dispose(),

@@ -83,7 +83,8 @@ export function revertStatements(before: Catalog, after: Catalog): string[] {
     if (now && now.result !== f.result) statements.push(`DROP FUNCTION ${f.name}`);
     statements.push(f.definition, ...restorePrivileges(f, now));
   }
-  for (const v of [...changed("view").map(earlier), ...dropped("view")]) statements.push(v.definition, ...restorePrivileges(v, after.get(keyOf(v))));
+  for (const v of [...changed("view").map(earlier), ...dropped("view")])
+    statements.push(v.definition, ...restorePrivileges(v, after.get(keyOf(v))));
   for (const f of created("function")) statements.push(`DROP FUNCTION ${f.name}`);
   for (const t of [...changed("trigger").map(earlier), ...dropped("trigger")]) statements.push(t.definition);
   return statements;

@@ -113,12 +113,22 @@ export async function startLocalPostgres(options: { dataDir: string; port?: numb
     await mkdir(options.dataDir, { recursive: true, mode: 0o700 });
     if (runAs) await chown(options.dataDir, runAs.uid, runAs.gid);
     // Loopback only and trusted: SCRAM costs a lot per new connection and nothing off this machine can connect.
-    await run(binaries.initdb, [`--pgdata=${options.dataDir}`, `--username=${SUPERUSER}`, "--auth=trust", "--encoding=UTF8", "--locale=C"], runAs);
+    await run(
+      binaries.initdb,
+      [`--pgdata=${options.dataDir}`, `--username=${SUPERUSER}`, "--auth=trust", "--encoding=UTF8", "--locale=C"],
+      runAs,
+    );
   }
 
   const server: ChildProcess = spawn(
     binaries.postgres,
-    ["-D", options.dataDir, "-p", String(port), ...[...SERVER_SETTINGS, ...(options.persistent ? [] : EPHEMERAL_SETTINGS)].flatMap((s) => ["-c", s])],
+    [
+      "-D",
+      options.dataDir,
+      "-p",
+      String(port),
+      ...[...SERVER_SETTINGS, ...(options.persistent ? [] : EPHEMERAL_SETTINGS)].flatMap((s) => ["-c", s]),
+    ],
     { ...runAs, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, LC_ALL: "C" } },
   );
   // If this process dies without stopping it, take the server down too (immediate shutdown).
@@ -128,7 +138,10 @@ export async function startLocalPostgres(options: { dataDir: string; port?: numb
 
   await new Promise<void>((resolve, reject) => {
     let output = "";
-    const timer = setTimeout(() => reject(new Error(`PostgreSQL did not start within ${START_TIMEOUT_MS} ms: ${output}`)), START_TIMEOUT_MS);
+    const timer = setTimeout(
+      () => reject(new Error(`PostgreSQL did not start within ${START_TIMEOUT_MS} ms: ${output}`)),
+      START_TIMEOUT_MS,
+    );
     server.stderr!.on("data", (chunk: Buffer) => {
       output += chunk.toString();
       if (output.includes("database system is ready to accept connections")) {

@@ -1,5 +1,5 @@
-import { CHUNK_LIMITS } from "../../src/constants";
 import { PERMISSIONS } from "../../src/kernel/access";
+import { CHUNK_LIMITS } from "../../src/kernel/constants";
 
 /**
  * Repeatable migrations written from TypeScript, so that a rule both sides need has one source: the
@@ -11,7 +11,9 @@ const quote = (text: string) => `'${text.replaceAll("'", "''")}'`;
 const header = (source: string) => `-- Generated from ${source} by \`npm run db:functions\`: change the source, not this file.`;
 
 function permissions(): string {
-  const cases = Object.entries(PERMISSIONS).map(([permission, roles]) => `    WHEN ${quote(permission)} THEN ARRAY[${roles.map(quote).join(", ")}]`);
+  const cases = Object.entries(PERMISSIONS).map(
+    ([permission, roles]) => `    WHEN ${quote(permission)} THEN ARRAY[${roles.map(quote).join(", ")}]`,
+  );
   return `${header("PERMISSIONS in src/kernel/access.ts")}
 -- Whether the caller's roles allow a permission. Policies and functions ask app.can('<permission>') instead of
 -- naming roles; a permission the matrix does not name allows nothing.
@@ -28,7 +30,9 @@ GRANT EXECUTE ON FUNCTION app.can(text) TO leave_ledger_app, leave_ledger_define
 
 function chunkLimits(): string {
   const cases = (pick: "default" | "max") =>
-    Object.entries(CHUNK_LIMITS).map(([kind, limits]) => `WHEN ${quote(kind)} THEN ${limits[pick]}`).join(" ");
+    Object.entries(CHUNK_LIMITS)
+      .map(([kind, limits]) => `WHEN ${quote(kind)} THEN ${limits[pick]}`)
+      .join(" ");
   return `${header("CHUNK_LIMITS in src/constants.ts")}
 -- How many items one call of a chunked ledger run handles: the requested number within [1, max], or the
 -- default. The API validates the same bounds; direct callers of the functions are held to them here.

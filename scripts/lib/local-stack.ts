@@ -1,8 +1,8 @@
 import { DB_ROLES } from "../../src/db/roles";
+import { type LocalNeon, startLocalNeon } from "../local-neon/server";
 import { ensureDatabase, type LocalPostgres, startLocalPostgres } from "./embedded-postgres";
 import { migrateUp } from "./migrator";
 import { seedDatabase } from "./seed";
-import { type LocalNeon, startLocalNeon } from "../local-neon/server";
 
 export const DATABASE_NAME = "leave_ledger";
 

@@ -68,7 +68,10 @@ export async function loadRepeatables(dir = MIGRATIONS_DIR): Promise<Repeatable[
 }
 
 function statements(script: string): string[] {
-  return script.split(BREAKPOINT).map((s) => s.trim()).filter(Boolean);
+  return script
+    .split(BREAKPOINT)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 async function withLockedClient<T>(databaseUrl: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -92,7 +95,9 @@ async function withLockedClient<T>(databaseUrl: string, work: (client: pg.Client
 }
 
 async function applied(client: pg.Client): Promise<Map<string, string>> {
-  const { rows } = await client.query<{ name: string; checksum: string }>("select name, checksum from public.schema_migrations order by name");
+  const { rows } = await client.query<{ name: string; checksum: string }>(
+    "select name, checksum from public.schema_migrations order by name",
+  );
   return new Map(rows.map((r) => [r.name, r.checksum]));
 }
 
@@ -173,7 +178,11 @@ async function history(client: pg.Client): Promise<Step[]> {
  * Undoes the newest `steps` steps, newest first: a versioned migration by its down script, a repeatable's
  * application by the statements recorded with it (which bring back the previous definitions). Returns them.
  */
-export async function migrateDown(databaseUrl: string, steps: number, { log = () => {}, dir = MIGRATIONS_DIR }: MigratorOptions = {}): Promise<string[]> {
+export async function migrateDown(
+  databaseUrl: string,
+  steps: number,
+  { log = () => {}, dir = MIGRATIONS_DIR }: MigratorOptions = {},
+): Promise<string[]> {
   const migrations = new Map((await loadMigrations(dir)).map((m) => [m.tag, m]));
   return withLockedClient(databaseUrl, async (client) => {
     const undo = (await history(client)).reverse().slice(0, steps);
@@ -209,7 +218,10 @@ export async function migrationStatus(databaseUrl: string, dir = MIGRATIONS_DIR)
       ...migrations.map((m) => ({ name: m.tag, status: done.has(m.tag) ? ("applied" as const) : ("pending" as const) })),
       ...repeatables.map((r) => {
         const checksum = current.get(r.name);
-        return { name: r.name, status: checksum === undefined ? ("pending" as const) : checksum === r.checksum ? ("applied" as const) : ("changed" as const) };
+        return {
+          name: r.name,
+          status: checksum === undefined ? ("pending" as const) : checksum === r.checksum ? ("applied" as const) : ("changed" as const),
+        };
       }),
     ];
   });

@@ -1,6 +1,10 @@
 import { resolve } from "node:path";
 
-/** Environment for wrangler that makes zero connections outside this machine (checked: LOCAL-STACK.md). */
+/**
+ * Environment for wrangler that makes zero connections outside this machine. Checked on a machine that reaches
+ * nothing else: without all three, wrangler sends telemetry, checks for updates or fetches Cloudflare's
+ * request metadata (`send_metrics = false` in wrangler.toml alone still sends one event).
+ */
 export function offlineWranglerEnv(projectDir: string): NodeJS.ProcessEnv {
   return {
     ...process.env,

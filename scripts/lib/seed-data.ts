@@ -42,12 +42,60 @@ export const ACME: SeedTenant = {
   slug: "acme",
   name: "Acme Corporation",
   people: [
-    person(1, 1, { email: "sam.admin@acme.example", displayName: "Sam Admin", employeeNumber: "A-001", timeZone: "Europe/London", hireDate: "2019-03-01", managerEmployeeId: null, roles: ["employee", "system_admin"] }),
-    person(2, 1, { email: "hana.hr@acme.example", displayName: "Hana HR", employeeNumber: "A-002", timeZone: "Europe/Berlin", hireDate: "2020-01-15", managerEmployeeId: null, roles: ["employee", "hr_admin"] }),
-    person(3, 1, { email: "mike.manager@acme.example", displayName: "Mike Manager", employeeNumber: "A-003", timeZone: "America/New_York", hireDate: "2018-06-04", managerEmployeeId: null, roles: ["employee", "manager"] }),
-    person(4, 1, { email: "emma.employee@acme.example", displayName: "Emma Employee", employeeNumber: "A-004", timeZone: "Europe/Berlin", hireDate: "2022-09-01", managerEmployeeId: ACME_MANAGER, roles: ["employee"] }),
-    person(5, 1, { email: "eli.employee@acme.example", displayName: "Eli Employee", employeeNumber: "A-005", timeZone: "Asia/Tokyo", hireDate: "2023-04-10", managerEmployeeId: ACME_MANAGER, roles: ["employee"] }),
-    person(6, 1, { email: "ada.auditor@acme.example", displayName: "Ada Auditor", employeeNumber: "A-006", timeZone: "UTC", hireDate: "2021-11-01", managerEmployeeId: null, roles: ["auditor"] }),
+    person(1, 1, {
+      email: "sam.admin@acme.example",
+      displayName: "Sam Admin",
+      employeeNumber: "A-001",
+      timeZone: "Europe/London",
+      hireDate: "2019-03-01",
+      managerEmployeeId: null,
+      roles: ["employee", "system_admin"],
+    }),
+    person(2, 1, {
+      email: "hana.hr@acme.example",
+      displayName: "Hana HR",
+      employeeNumber: "A-002",
+      timeZone: "Europe/Berlin",
+      hireDate: "2020-01-15",
+      managerEmployeeId: null,
+      roles: ["employee", "hr_admin"],
+    }),
+    person(3, 1, {
+      email: "mike.manager@acme.example",
+      displayName: "Mike Manager",
+      employeeNumber: "A-003",
+      timeZone: "America/New_York",
+      hireDate: "2018-06-04",
+      managerEmployeeId: null,
+      roles: ["employee", "manager"],
+    }),
+    person(4, 1, {
+      email: "emma.employee@acme.example",
+      displayName: "Emma Employee",
+      employeeNumber: "A-004",
+      timeZone: "Europe/Berlin",
+      hireDate: "2022-09-01",
+      managerEmployeeId: ACME_MANAGER,
+      roles: ["employee"],
+    }),
+    person(5, 1, {
+      email: "eli.employee@acme.example",
+      displayName: "Eli Employee",
+      employeeNumber: "A-005",
+      timeZone: "Asia/Tokyo",
+      hireDate: "2023-04-10",
+      managerEmployeeId: ACME_MANAGER,
+      roles: ["employee"],
+    }),
+    person(6, 1, {
+      email: "ada.auditor@acme.example",
+      displayName: "Ada Auditor",
+      employeeNumber: "A-006",
+      timeZone: "UTC",
+      hireDate: "2021-11-01",
+      managerEmployeeId: null,
+      roles: ["auditor"],
+    }),
   ],
 };
 
@@ -56,8 +104,24 @@ export const GLOBEX: SeedTenant = {
   slug: "globex",
   name: "Globex Inc.",
   people: [
-    person(1, 2, { email: "gina.hr@globex.example", displayName: "Gina HR", employeeNumber: "G-001", timeZone: "America/Los_Angeles", hireDate: "2017-02-01", managerEmployeeId: null, roles: ["employee", "hr_admin", "manager"] }),
-    person(2, 2, { email: "gus.employee@globex.example", displayName: "Gus Employee", employeeNumber: "G-002", timeZone: "Australia/Sydney", hireDate: "2024-01-08", managerEmployeeId: "00000000-0000-4000-8200-000000000201", roles: ["employee"] }),
+    person(1, 2, {
+      email: "gina.hr@globex.example",
+      displayName: "Gina HR",
+      employeeNumber: "G-001",
+      timeZone: "America/Los_Angeles",
+      hireDate: "2017-02-01",
+      managerEmployeeId: null,
+      roles: ["employee", "hr_admin", "manager"],
+    }),
+    person(2, 2, {
+      email: "gus.employee@globex.example",
+      displayName: "Gus Employee",
+      employeeNumber: "G-002",
+      timeZone: "Australia/Sydney",
+      hireDate: "2024-01-08",
+      managerEmployeeId: "00000000-0000-4000-8200-000000000201",
+      roles: ["employee"],
+    }),
   ],
 };
 
@@ -87,7 +151,10 @@ export async function seedStatements(pinPepper: string, tenants: SeedTenant[] = 
   const hashes = await hashesFor(pinPepper);
   const out: Statement[] = [];
   for (const tenant of tenants) {
-    out.push({ text: "insert into tenants (id, slug, name) values ($1, $2, $3) on conflict (id) do nothing", values: [tenant.id, tenant.slug, tenant.name] });
+    out.push({
+      text: "insert into tenants (id, slug, name) values ($1, $2, $3) on conflict (id) do nothing",
+      values: [tenant.id, tenant.slug, tenant.name],
+    });
     const ordered = [...tenant.people].sort((a, b) => Number(a.managerEmployeeId !== null) - Number(b.managerEmployeeId !== null));
     for (const p of ordered) {
       out.push({
@@ -139,7 +206,10 @@ export function demoLedgerStatements(now: Date): Statement[] {
   const hana = ACME.people.find((p) => p.roles.includes("hr_admin"))!;
   const emma = ACME.people.find((p) => p.email.startsWith("emma."))!;
   const employees = ACME.people.filter((p) => p.roles.includes("employee")).map((p) => p.employeeId);
-  const claims = (value: Record<string, unknown>) => ({ text: "select set_config('request.jwt.claims', $1, true)", values: [JSON.stringify(value)] });
+  const claims = (value: Record<string, unknown>) => ({
+    text: "select set_config('request.jwt.claims', $1, true)",
+    values: [JSON.stringify(value)],
+  });
   const start = demoLeaveStart(now);
   return [
     {
@@ -153,7 +223,10 @@ export function demoLedgerStatements(now: Date): Statement[] {
              select $1, e, $2, '2026-01-01', $3 from unnest($4::uuid[]) e on conflict do nothing`,
       values: [ACME.id, DEMO_POLICY_KEY, hana.userId, employees],
     },
-    { text: "insert into ledger_accounts (tenant_id, employee_id, policy_key) select $1, e, $2 from unnest($3::uuid[]) e on conflict do nothing", values: [ACME.id, DEMO_POLICY_KEY, employees] },
+    {
+      text: "insert into ledger_accounts (tenant_id, employee_id, policy_key) select $1, e, $2 from unnest($3::uuid[]) e on conflict do nothing",
+      values: [ACME.id, DEMO_POLICY_KEY, employees],
+    },
     {
       text: `insert into ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, reference, actor_id, note)
              select a.tenant_id, a.id, a.employee_id, a.policy_key, p.id, 'grant', 5, '2026-01-01', 'demo:opening', $3, 'opening balance'
@@ -161,13 +234,27 @@ export function demoLedgerStatements(now: Date): Statement[] {
              where a.tenant_id = $1 and a.policy_key = $2 on conflict do nothing`,
       values: [ACME.id, DEMO_POLICY_KEY, hana.userId],
     },
-    ...DEMO_HOLIDAYS.map(([day, name]) => ({ text: "insert into holidays (tenant_id, day, name) values ($1, $2, $3) on conflict do nothing", values: [ACME.id, day, name] })),
+    ...DEMO_HOLIDAYS.map(([day, name]) => ({
+      text: "insert into holidays (tenant_id, day, name) values ($1, $2, $3) on conflict do nothing",
+      values: [ACME.id, day, name],
+    })),
     claims({ caller: "system:scheduler", sub: null, tenant_id: ACME.id, employee_id: null, roles: [] }),
     { text: "select app.post_accruals($1::jsonb)", values: [JSON.stringify({ now: now.toISOString(), after: null, limit: 2000 })] },
     claims({ caller: "user", sub: emma.userId, tenant_id: ACME.id, employee_id: emma.employeeId, roles: emma.roles }),
     {
       text: "select app.submit_leave_request($1::jsonb)",
-      values: [JSON.stringify({ idempotency_key: "demo-seed-request", request_hash: "demo", policy_key: DEMO_POLICY_KEY, start_date: start, end_date: start, reason: "Dentist", now: now.toISOString(), facts: {} })],
+      values: [
+        JSON.stringify({
+          idempotency_key: "demo-seed-request",
+          request_hash: "demo",
+          policy_key: DEMO_POLICY_KEY,
+          start_date: start,
+          end_date: start,
+          reason: "Dentist",
+          now: now.toISOString(),
+          facts: {},
+        }),
+      ],
     },
   ];
 }

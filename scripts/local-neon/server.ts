@@ -1,7 +1,7 @@
 /**
  * A local stand-in for Neon's serverless HTTP endpoint (`POST /sql`), so `@neondatabase/serverless` in HTTP
  * mode runs against an ordinary PostgreSQL. It speaks the protocol the driver speaks (see
- * test/local-neon.test.ts, which drives it with the real driver): one query, or a batch run as one
+ * test/node/local-neon.test.ts, which drives it with the real driver): one query, or a batch run as one
  * transaction honouring Neon-Batch-Isolation-Level / -Read-Only / -Deferrable; rows as raw text with field
  * type ids; Postgres error fields with HTTP 400 on failure.
  *
@@ -21,8 +21,22 @@ const CONNECT_TIMEOUT_MS = 15_000;
 const POOL_SIZE = 40;
 const RAW_TEXT: pg.CustomTypesConfig = { getTypeParser: () => (value: string) => value };
 const ERROR_FIELDS = [
-  "severity", "code", "detail", "hint", "position", "internalPosition", "internalQuery", "where",
-  "schema", "table", "column", "dataType", "constraint", "file", "line", "routine",
+  "severity",
+  "code",
+  "detail",
+  "hint",
+  "position",
+  "internalPosition",
+  "internalQuery",
+  "where",
+  "schema",
+  "table",
+  "column",
+  "dataType",
+  "constraint",
+  "file",
+  "line",
+  "routine",
 ] as const;
 const ISOLATION_LEVELS: Record<string, string> = {
   ReadUncommitted: "read uncommitted",
@@ -38,7 +52,11 @@ interface QueryData {
 }
 
 class RequestError extends Error {
-  constructor(readonly status: number, message: string, readonly fields: Record<string, unknown> = {}) {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly fields: Record<string, unknown> = {},
+  ) {
     super(message);
   }
 }
@@ -205,7 +223,9 @@ function parseBody(raw: string): QueryData | { queries: QueryData[] } {
     throw new RequestError(400, "request body is not valid JSON");
   }
   const isQuery = (value: unknown): value is QueryData =>
-    typeof value === "object" && value !== null && typeof (value as QueryData).query === "string" &&
+    typeof value === "object" &&
+    value !== null &&
+    typeof (value as QueryData).query === "string" &&
     ((value as QueryData).params === undefined || Array.isArray((value as QueryData).params));
   if (typeof body === "object" && body !== null && Array.isArray((body as { queries?: unknown }).queries)) {
     const queries = (body as { queries: unknown[] }).queries;

@@ -1,12 +1,15 @@
 import { sql } from "drizzle-orm";
 import { systemCaller } from "../db/claims";
 import { runInDatabase } from "../db/door";
-import type { Role } from "../db/schema";
-import type { Config } from "../edge/config";
-import { AppError } from "../edge/errors";
+import type { Role } from "../kernel/access";
+import { constantTimeEqual, randomHex } from "../kernel/bytes";
+import type { Config } from "../kernel/config";
+import { AppError } from "../kernel/errors";
 import type { Permission } from "./permissions";
 import type { Principal } from "./principal";
 import { randomToken, sha256Hex } from "./secrets";
+
+const utf8 = (text: string) => new TextEncoder().encode(text);
 
 /**
  * Service API keys: `llk_<prefix>_<secret>`. The prefix is public (it names the key in lists, logs and its
@@ -31,10 +34,6 @@ export async function newApiKey(prefix = randomHex(6)): Promise<{ key: string; p
   return { key, prefix, hash: await sha256Hex(key) };
 }
 
-function randomHex(bytes: number): string {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
 type KeyRow = { id: string; tenant_id: string; key_hash: string; role: Role; scopes: Permission[]; revoked: boolean };
 
 const lookups = new Map<string, KeyRow>();
@@ -45,13 +44,6 @@ const MAX_ENTRIES = 5_000;
 export function forgetApiKeys(): void {
   lookups.clear();
   lastTouched.clear();
-}
-
-function constantTimeEqual(a: string, b: string): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a.charCodeAt(i) ^ b.charCodeAt(i);
-  return diff === 0;
 }
 
 /**
@@ -71,9 +63,14 @@ export async function authenticateApiKey(
   const cacheKey = version === null ? null : `${prefix}:${version}`;
   let row = cacheKey ? lookups.get(cacheKey) : undefined;
   if (!row) {
-    const [result] = await runInDatabase(config, systemCaller("auth"), (db) => [db.execute<KeyRow>(sql`select * from app.api_key_lookup(${prefix})`)], {
-      readOnly: true,
-    });
+    const [result] = await runInDatabase(
+      config,
+      systemCaller("auth"),
+      (db) => [db.execute<KeyRow>(sql`select * from app.api_key_lookup(${prefix})`)],
+      {
+        readOnly: true,
+      },
+    );
     row = result.rows[0];
     if (!row) throw invalid();
     if (cacheKey) {
@@ -81,16 +78,16 @@ export async function authenticateApiKey(
       lookups.set(cacheKey, row);
     }
   }
-  if (row.revoked || !constantTimeEqual(await sha256Hex(token), row.key_hash)) throw invalid();
+  if (row.revoked || !constantTimeEqual(utf8(await sha256Hex(token)), utf8(row.key_hash))) throw invalid();
 
   if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS <= nowMs) {
     if (lastTouched.size >= MAX_ENTRIES) lastTouched.clear();
     lastTouched.set(row.id, nowMs);
     const id = row.id;
     waitUntil(
-      runInDatabase(config, systemCaller("auth", row.tenant_id), (db) => [db.execute(sql`select app.touch_api_key(${id}, ${new Date(nowMs).toISOString()})`)]).catch(
-        () => {},
-      ),
+      runInDatabase(config, systemCaller("auth", row.tenant_id), (db) => [
+        db.execute(sql`select app.touch_api_key(${id}, ${new Date(nowMs).toISOString()})`),
+      ]).catch(() => {}),
     );
   }
   return { kind: "api_key", userId: row.id, tenantId: row.tenant_id, employeeId: null, roles: [row.role], scopes: row.scopes };

@@ -1,12 +1,10 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { decodeJwt } from "jose";
-import { MAX_TOKEN_LENGTH } from "../constants";
-import type { HitResult } from "../durable/rate-limiter";
-import type { AppEnv } from "../edge/context";
-import { AppError } from "../edge/errors";
-import { log } from "../edge/logger";
+import { MAX_TOKEN_LENGTH } from "../kernel/constants";
+import type { AppEnv } from "../kernel/context";
+import { AppError } from "../kernel/errors";
 import { authenticateApiKey, isApiKey, keyPrefix } from "./api-keys";
-import { blockedFor, limiterFor, rememberBlocked, setRateLimitHeaders, userLimits } from "./limiter";
+import { countRequest, userLimits } from "./limiter";
 import { verifyExternalToken } from "./oidc";
 import { loadPrincipal } from "./principal";
 import { type AccessIdentity, verifyAccessToken } from "./tokens";
@@ -16,7 +14,12 @@ const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
 export function bearerToken(c: Context<AppEnv>): string {
   const match = BEARER.exec(c.req.header("Authorization") ?? "");
   if (!match) {
-    throw new AppError("UNAUTHORIZED", "A bearer token is required", {}, { headers: { "WWW-Authenticate": 'Bearer realm="leave-ledger"' } });
+    throw new AppError(
+      "UNAUTHORIZED",
+      "A bearer token is required",
+      {},
+      { headers: { "WWW-Authenticate": 'Bearer realm="leave-ledger"' } },
+    );
   }
   return match[1]!;
 }
@@ -51,39 +54,18 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
   if (isApiKey(token)) {
     const prefix = keyPrefix(token);
     if (!prefix) throw new AppError("UNAUTHORIZED", "Invalid or revoked API key");
-    const hit = await countRequest(c, `apikey:${prefix}`, now);
+    const hit = await countRequest(c, `apikey:${prefix}`, userLimits(c.get("config")), now);
     const principal = await authenticateApiKey(config, token, hit?.sessionVersion ?? null, now, waitUntil);
     c.set("principal", principal);
     return next();
   }
 
   const identity = await verifyBearer(c, token, now);
-  const hit = await countRequest(c, `user:${identity.userId}`, now);
-  if (hit && identity.sessionVersion < hit.sessionVersion) throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "session ended" });
+  const hit = await countRequest(c, `user:${identity.userId}`, userLimits(c.get("config")), now);
+  if (hit && identity.sessionVersion < hit.sessionVersion)
+    throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "session ended" });
   const { principal, cache } = await loadPrincipal(config, c.env.PERMISSIONS_KV, identity, hit?.permissionVersion ?? null, waitUntil, now);
   c.set("principal", principal);
   c.set("permissionCache", cache);
   await next();
 };
-
-/**
- * One Durable Object call: counts the request against the caller's limits and returns the caller's versions.
- * Null when the object cannot be reached: the request then goes on unlimited (logged).
- */
-async function countRequest(c: Context<AppEnv>, key: `user:${string}` | `apikey:${string}`, now: number): Promise<HitResult | null> {
-  const blocked = blockedFor(key, now);
-  if (blocked > 0) throw new AppError("RATE_LIMIT_EXCEEDED", "Too many requests", {}, { headers: { "Retry-After": String(blocked) } });
-  let hit: HitResult;
-  try {
-    hit = await limiterFor(c.env, key).hit(userLimits(c.get("config")), now);
-  } catch (error) {
-    log("warn", "rate_limiter_unavailable", { request_id: c.get("requestId"), error: (error as Error).message });
-    return null;
-  }
-  setRateLimitHeaders(c, hit);
-  if (!hit.allowed) {
-    rememberBlocked(key, now + hit.resetSeconds * 1000);
-    throw new AppError("RATE_LIMIT_EXCEEDED", "Too many requests", {}, { headers: { "Retry-After": String(hit.resetSeconds) } });
-  }
-  return hit;
-}

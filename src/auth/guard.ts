@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "../edge/context";
+import type { AppEnv } from "../kernel/context";
 import { authenticate } from "./authenticate";
 import { type Permission, requirePermission } from "./permissions";
 

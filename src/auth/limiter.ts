@@ -1,10 +1,18 @@
-import type { Env } from "../env";
 import type { Context } from "hono";
 import type { AttemptPolicy, HitResult, WindowLimit } from "../durable/rate-limiter";
-import type { Config } from "../edge/config";
+import type { Config } from "../kernel/config";
+import type { AppEnv } from "../kernel/context";
+import type { Env } from "../kernel/env";
+import { AppError } from "../kernel/errors";
+import { log } from "../kernel/logger";
 
-/** The Durable Object that counts for one key. Key names are documented in README "Storage". */
-export function limiterFor(env: Env, key: `user:${string}` | `ip:${string}` | `login-account:${string}` | `login-ip:${string}` | `apikey:${string}`) {
+export type { AttemptStart } from "../durable/rate-limiter";
+
+/** The Durable Object that counts for one key. Key names are documented in docs/storage.md. */
+export function limiterFor(
+  env: Env,
+  key: `user:${string}` | `ip:${string}` | `login-account:${string}` | `login-ip:${string}` | `apikey:${string}`,
+) {
   return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
 }
 
@@ -52,6 +60,36 @@ export function blockedFor(key: string, nowMs: number): number {
 /** The caller's address as Cloudflare reports it (`CF-Connecting-IP` is set by the edge, not the client). */
 export function clientIp(headers: Headers): string {
   return headers.get("CF-Connecting-IP") ?? "127.0.0.1";
+}
+
+/**
+ * One Durable Object call: counts the request against `limits` for `key` and sets the `RateLimit-*` headers;
+ * over a limit, 429 with `Retry-After` (and this isolate refuses the key without asking until the window
+ * ends). Null when the object cannot be reached: the request then goes on unlimited (logged).
+ */
+export async function countRequest(
+  c: Context<AppEnv>,
+  key: `user:${string}` | `apikey:${string}` | `ip:${string}`,
+  limits: WindowLimit[],
+  now: number,
+): Promise<HitResult | null> {
+  const tooMany = (seconds: number) =>
+    new AppError("RATE_LIMIT_EXCEEDED", "Too many requests", {}, { headers: { "Retry-After": String(seconds) } });
+  const blocked = blockedFor(key, now);
+  if (blocked > 0) throw tooMany(blocked);
+  let hit: HitResult;
+  try {
+    hit = await limiterFor(c.env, key).hit(limits, now);
+  } catch (error) {
+    log("warn", "rate_limiter_unavailable", { request_id: c.get("requestId"), error: (error as Error).message });
+    return null;
+  }
+  setRateLimitHeaders(c, hit);
+  if (!hit.allowed) {
+    rememberBlocked(key, now + hit.resetSeconds * 1000);
+    throw tooMany(hit.resetSeconds);
+  }
+  return hit;
 }
 
 /** `RateLimit-*` response headers (IETF draft) describing the limit closest to running out. */

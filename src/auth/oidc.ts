@@ -1,5 +1,8 @@
 import { sql } from "drizzle-orm";
-import { type JSONWebKeySet, createLocalJWKSet, decodeProtectedHeader, errors, jwtVerify } from "jose";
+import { createLocalJWKSet, decodeProtectedHeader, type JSONWebKeySet, jwtVerify } from "jose";
+import { systemCaller } from "../db/claims";
+import { runInDatabase } from "../db/door";
+import type { Config } from "../kernel/config";
 import {
   EXTERNAL_TOKEN_MAX_AGE_SECONDS,
   JWKS_CACHE_TTL_SECONDS,
@@ -7,13 +10,10 @@ import {
   JWKS_REFETCH_COOLDOWN_SECONDS,
   JWT_CLOCK_SKEW_SECONDS,
   PERMISSION_CACHE_TTL_SECONDS,
-} from "../constants";
-import { systemCaller } from "../db/claims";
-import { runInDatabase } from "../db/door";
-import type { Config } from "../edge/config";
-import { AppError } from "../edge/errors";
-import { log } from "../edge/logger";
-import type { AccessIdentity } from "./tokens";
+} from "../kernel/constants";
+import { AppError } from "../kernel/errors";
+import { log } from "../kernel/logger";
+import { type AccessIdentity, unauthorized, verificationFailure } from "./tokens";
 
 /**
  * Tokens from a tenant's own OIDC provider. The issuer decides the tenant (configuration, never the token);
@@ -27,7 +27,6 @@ export type ExternalIssuer = Config["OIDC_ISSUERS"][number];
 const ALGORITHMS = ["RS256", "ES256"];
 /** A JWKS is a few keys; anything this big is not one. */
 const MAX_JWKS_CHARS = 64 * 1024;
-const unauthorized = (reason: string) => new AppError("UNAUTHORIZED", "Invalid or expired token", { reason });
 
 interface CachedJwks {
   jwks: JSONWebKeySet;
@@ -46,7 +45,10 @@ export function forgetExternalIssuers(): void {
 const jwksKey = (issuer: string) => `jwks:${issuer}`;
 
 async function fetchJwks(issuer: ExternalIssuer, kv: KVNamespace, nowMs: number): Promise<CachedJwks> {
-  const response = await fetch(issuer.jwks_uri, { signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS), headers: { Accept: "application/json" } });
+  const response = await fetch(issuer.jwks_uri, {
+    signal: AbortSignal.timeout(JWKS_FETCH_TIMEOUT_MS),
+    headers: { Accept: "application/json" },
+  });
   if (!response.ok) throw new Error(`JWKS answered ${response.status}`);
   const text = await response.text();
   if (text.length > MAX_JWKS_CHARS) throw new Error("JWKS too large");
@@ -80,15 +82,24 @@ async function userForSubject(config: Config, issuer: ExternalIssuer, subject: s
   const key = `${issuer.tenant_id}:${subject}`;
   const known = subjects.get(key);
   if (known && known.until > nowMs) return known.userId;
-  const [result] = await runInDatabase(config, systemCaller("auth", issuer.tenant_id), (db) => [
-    db.execute<{ user_id: string }>(sql`select user_id from app.user_by_external_subject(${issuer.tenant_id}, ${subject})`),
-  ], { readOnly: true });
+  const [result] = await runInDatabase(
+    config,
+    systemCaller("auth", issuer.tenant_id),
+    (db) => [db.execute<{ user_id: string }>(sql`select user_id from app.user_by_external_subject(${issuer.tenant_id}, ${subject})`)],
+    { readOnly: true },
+  );
   const userId = result.rows[0]?.user_id ?? null;
   if (userId) subjects.set(key, { userId, until: nowMs + PERMISSION_CACHE_TTL_SECONDS * 1000 });
   return userId;
 }
 
-export async function verifyExternalToken(config: Config, kv: KVNamespace, issuer: ExternalIssuer, token: string, nowMs: number): Promise<AccessIdentity> {
+export async function verifyExternalToken(
+  config: Config,
+  kv: KVNamespace,
+  issuer: ExternalIssuer,
+  token: string,
+  nowMs: number,
+): Promise<AccessIdentity> {
   let kid: unknown;
   try {
     const header = decodeProtectedHeader(token);
@@ -119,10 +130,7 @@ export async function verifyExternalToken(config: Config, kv: KVNamespace, issue
     subject = payload.sub;
     issuedAt = payload.iat!;
   } catch (error) {
-    if (error instanceof AppError) throw error;
-    if (error instanceof errors.JWTExpired) throw unauthorized("token expired");
-    if (error instanceof errors.JOSEError) throw unauthorized(error.code);
-    throw unauthorized("malformed token");
+    throw verificationFailure(error);
   }
   const userId = await userForSubject(config, issuer, subject, nowMs);
   if (!userId) throw unauthorized("unknown subject");

@@ -1,10 +1,10 @@
 import type { MiddlewareHandler } from "hono";
 import { PERMISSION_NAMES, PERMISSIONS, type Permission, type Role } from "../kernel/access";
-import type { AppEnv } from "../edge/context";
-import { AppError } from "../edge/errors";
+import type { AppEnv } from "../kernel/context";
+import { AppError } from "../kernel/errors";
 import type { Principal } from "./principal";
 
-export { PERMISSIONS, PERMISSION_NAMES, type Permission };
+export { PERMISSION_NAMES, PERMISSIONS, type Permission };
 
 export function can(principal: Pick<Principal, "roles"> & Partial<Pick<Principal, "scopes">>, permission: Permission): boolean {
   const allowed: readonly Role[] = PERMISSIONS[permission];
@@ -17,7 +17,9 @@ export function permissionsOf(principal: Pick<Principal, "roles"> & Partial<Pick
 }
 
 /** After `authenticate`: 403 FORBIDDEN unless one of the caller's roles grants `permission`. */
-export const requirePermission = (permission: Permission): MiddlewareHandler<AppEnv> => async (c, next) => {
-  if (!can(c.get("principal"), permission)) throw new AppError("FORBIDDEN", "Your roles do not allow this", { permission });
-  await next();
-};
+export const requirePermission =
+  (permission: Permission): MiddlewareHandler<AppEnv> =>
+  async (c, next) => {
+    if (!can(c.get("principal"), permission)) throw new AppError("FORBIDDEN", "Your roles do not allow this", { permission });
+    await next();
+  };

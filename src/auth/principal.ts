@@ -1,31 +1,14 @@
 import { sql } from "drizzle-orm";
-import { PERMISSION_CACHE_TTL_SECONDS } from "../constants";
-import { type Caller, type UserClaims, systemCaller } from "../db/claims";
+import { type Caller, systemCaller, type UserClaims } from "../db/claims";
 import { runInDatabase } from "../db/door";
-import type { Role } from "../db/schema";
-import type { Permission } from "./permissions";
-import type { Config } from "../edge/config";
-import { AppError } from "../edge/errors";
-import { log } from "../edge/logger";
+import type { Role } from "../kernel/access";
+import type { Config } from "../kernel/config";
+import { PERMISSION_CACHE_TTL_SECONDS } from "../kernel/constants";
+import type { CacheOutcome, Principal } from "../kernel/context";
+import { AppError } from "../kernel/errors";
+import { log } from "../kernel/logger";
 
-/** Who is calling, as the database says now: loaded from Postgres, cached in KV per permission version. */
-export interface Principal {
-  kind: "user" | "api_key";
-  /** users.id, or api_keys.id for a service key. */
-  userId: string;
-  tenantId: string;
-  employeeId: string | null;
-  roles: Role[];
-  /** A service key may be narrowed to some permissions; empty means everything its role allows. */
-  scopes: Permission[];
-}
-
-/**
- * How a request's principal was found, logged as `permission_cache` on its access-log line (the hit ratio is
- * (memory + kv) / all): memory, this isolate had it; kv, KV had it; miss, loaded from Postgres and cached;
- * bypass, from Postgres because no version was known.
- */
-export type CacheOutcome = "memory" | "kv" | "miss" | "bypass";
+export type { CacheOutcome, Principal };
 
 type IdentityRow = {
   user_id: string;
@@ -37,7 +20,7 @@ type IdentityRow = {
   permission_version: string | number;
 };
 
-/** KV keys (documented in README "Storage"): `perm:<user id>:<permission version>`. */
+/** KV keys (documented in docs/storage.md): `perm:<user id>:<permission version>`. */
 export const permissionCacheKey = (userId: string, permissionVersion: number) => `perm:${userId}:${permissionVersion}`;
 
 /**
@@ -58,7 +41,13 @@ export function forgetPrincipals(): void {
 }
 
 export function claimsFor(principal: Principal): UserClaims {
-  return { caller: principal.kind, sub: principal.userId, tenant_id: principal.tenantId, employee_id: principal.employeeId, roles: principal.roles };
+  return {
+    caller: principal.kind,
+    sub: principal.userId,
+    tenant_id: principal.tenantId,
+    employee_id: principal.employeeId,
+    roles: principal.roles,
+  };
 }
 
 export function userCaller(principal: Principal): Caller {
@@ -66,13 +55,23 @@ export function userCaller(principal: Principal): Caller {
 }
 
 async function loadFromDatabase(config: Config, userId: string, tenantId: string) {
-  const [result] = await runInDatabase(config, systemCaller("auth", tenantId), (db) => [
-    db.execute<IdentityRow>(sql`select * from app.identity(${userId}, ${tenantId})`),
-  ], { readOnly: true });
+  const [result] = await runInDatabase(
+    config,
+    systemCaller("auth", tenantId),
+    (db) => [db.execute<IdentityRow>(sql`select * from app.identity(${userId}, ${tenantId})`)],
+    { readOnly: true },
+  );
   const row = result.rows[0];
-  if (!row || row.status !== "active") return null;
+  if (row?.status !== "active") return null;
   return {
-    principal: { kind: "user", userId: row.user_id, tenantId: row.tenant_id, employeeId: row.employee_id, roles: row.roles, scopes: [] } satisfies Principal,
+    principal: {
+      kind: "user",
+      userId: row.user_id,
+      tenantId: row.tenant_id,
+      employeeId: row.employee_id,
+      roles: row.roles,
+      scopes: [],
+    } satisfies Principal,
     sessionVersion: Number(row.session_version),
   };
 }

@@ -7,6 +7,8 @@
  * Cloudflare's runtime refuses PBKDF2 above 100 000 iterations (local workerd does not), so that is both our
  * cost and a hard ceiling: a hash that asks for more is treated as invalid rather than failing in production.
  */
+import { constantTimeEqual, fromBase64Url, toBase64Url, toHex } from "../kernel/bytes";
+
 export const PBKDF2_ITERATIONS = 100_000;
 export const PBKDF2_MAX_ITERATIONS_ON_CLOUDFLARE = 100_000;
 const SALT_BYTES = 16;
@@ -15,19 +17,11 @@ const SCHEME = "pbkdf2-sha256";
 const encoder = new TextEncoder();
 const encode = (text: string): Uint8Array<ArrayBuffer> => encoder.encode(text) as Uint8Array<ArrayBuffer>;
 
-function toBase64Url(bytes: Uint8Array): string {
-  let binary = "";
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
-}
-
-function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
-  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
-  const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/") + "=".repeat((4 - (text.length % 4)) % 4));
-  return Uint8Array.from(binary, (c) => c.charCodeAt(0));
-}
-
-async function derive(secret: Uint8Array<ArrayBuffer>, salt: Uint8Array<ArrayBuffer>, iterations: number): Promise<Uint8Array<ArrayBuffer>> {
+async function derive(
+  secret: Uint8Array<ArrayBuffer>,
+  salt: Uint8Array<ArrayBuffer>,
+  iterations: number,
+): Promise<Uint8Array<ArrayBuffer>> {
   const key = await crypto.subtle.importKey("raw", secret, "PBKDF2", false, ["deriveBits"]);
   const bits = await crypto.subtle.deriveBits({ name: "PBKDF2", hash: "SHA-256", salt, iterations }, key, HASH_BYTES * 8);
   return new Uint8Array(bits);
@@ -36,13 +30,6 @@ async function derive(secret: Uint8Array<ArrayBuffer>, salt: Uint8Array<ArrayBuf
 async function peppered(pin: string, pepper: string): Promise<Uint8Array<ArrayBuffer>> {
   const key = await crypto.subtle.importKey("raw", encoder.encode(pepper), { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
   return new Uint8Array(await crypto.subtle.sign("HMAC", key, encoder.encode(pin)));
-}
-
-function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  let diff = 0;
-  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
-  return diff === 0;
 }
 
 async function hash(secret: Uint8Array<ArrayBuffer>, salt = crypto.getRandomValues(new Uint8Array(SALT_BYTES))): Promise<string> {
@@ -56,7 +43,12 @@ async function verify(secret: Uint8Array<ArrayBuffer>, encoded: string | null): 
   const salt = fromBase64Url(saltText ?? "");
   const expected = fromBase64Url(hashText ?? "");
   const wellFormed =
-    scheme === SCHEME && Number.isInteger(iterations) && iterations > 0 && iterations <= PBKDF2_MAX_ITERATIONS_ON_CLOUDFLARE && salt && expected;
+    scheme === SCHEME &&
+    Number.isInteger(iterations) &&
+    iterations > 0 &&
+    iterations <= PBKDF2_MAX_ITERATIONS_ON_CLOUDFLARE &&
+    salt &&
+    expected;
   const actual = await derive(secret, salt && wellFormed ? salt : DUMMY_SALT, wellFormed ? iterations : PBKDF2_ITERATIONS);
   return Boolean(wellFormed && encoded !== null && constantTimeEqual(actual, expected!));
 }
@@ -71,8 +63,7 @@ export const verifyPin = async (pin: string, pepper: string, encoded: string | n
 
 /** SHA-256 of a bearer secret (refresh token, API key): high-entropy secrets need no slow hash. */
 export async function sha256Hex(value: string): Promise<string> {
-  const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value)));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, "0")).join("");
+  return toHex(new Uint8Array(await crypto.subtle.digest("SHA-256", encoder.encode(value))));
 }
 
 /** A random bearer secret with a readable prefix, e.g. `llr_…` for refresh tokens. */

@@ -1,7 +1,7 @@
-import { type CryptoKey, type JWK, SignJWT, decodeProtectedHeader, errors, importJWK, jwtVerify } from "jose";
-import { ACCESS_TOKEN_TTL_SECONDS, JWT_CLOCK_SKEW_SECONDS, MAX_TOKEN_LENGTH } from "../constants";
-import type { Config } from "../edge/config";
-import { AppError } from "../edge/errors";
+import { type CryptoKey, decodeProtectedHeader, errors, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
+import type { Config } from "../kernel/config";
+import { ACCESS_TOKEN_TTL_SECONDS, JWT_CLOCK_SKEW_SECONDS, MAX_TOKEN_LENGTH } from "../kernel/constants";
+import { AppError } from "../kernel/errors";
 
 /**
  * Our access tokens: ES256, `kid` naming the current or previous signing key, 15 minutes. They carry identity
@@ -60,7 +60,15 @@ export async function signAccessToken(config: Config, identity: AccessIdentity, 
     .sign(signing.key);
 }
 
-const unauthorized = (reason: string) => new AppError("UNAUTHORIZED", "Invalid or expired token", { reason });
+export const unauthorized = (reason: string) => new AppError("UNAUTHORIZED", "Invalid or expired token", { reason });
+
+/** What a failed verification answers, ours or an external issuer's: 401 with the reason, never a 5xx. */
+export function verificationFailure(error: unknown): AppError {
+  if (error instanceof AppError) return error;
+  if (error instanceof errors.JWTExpired) return unauthorized("token expired");
+  if (error instanceof errors.JOSEError) return unauthorized(error.code);
+  return unauthorized("malformed token");
+}
 
 /** Verifies one of our access tokens. Every failure is 401 UNAUTHORIZED with a short, non-sensitive reason. */
 export async function verifyAccessToken(config: Config, token: string, nowMs: number): Promise<AccessIdentity> {
@@ -93,9 +101,6 @@ export async function verifyAccessToken(config: Config, token: string, nowMs: nu
     if (typeof sv !== "number" || !Number.isSafeInteger(sv) || sv < 0) throw unauthorized("malformed claims");
     return { userId: sub, tenantId: tid, sessionVersion: sv };
   } catch (error) {
-    if (error instanceof AppError) throw error;
-    if (error instanceof errors.JWTExpired) throw unauthorized("token expired");
-    if (error instanceof errors.JOSEError) throw unauthorized(error.code);
-    throw unauthorized("malformed token");
+    throw verificationFailure(error);
   }
 }

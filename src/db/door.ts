@@ -2,8 +2,8 @@ import { neon, neonConfig } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
-import { DB_REQUEST_TIMEOUT_MS, DB_RETRY_DELAYS_MS, DB_STATEMENT_TIMEOUT_MS } from "../constants";
-import type { Config } from "../edge/config";
+import type { Config } from "../kernel/config";
+import { DB_REQUEST_TIMEOUT_MS, DB_RETRY_DELAYS_MS, DB_STATEMENT_TIMEOUT_MS } from "../kernel/constants";
 import { type Caller, claimsOf } from "./claims";
 import { classifyDbError, dbErrorToAppError } from "./errors";
 import { DB_ROLES } from "./roles";
@@ -18,6 +18,9 @@ export interface DoorOptions {
   /** Defaults to the setTimeout-based sleep; tests may shorten it. */
   sleep?: (ms: number) => Promise<void>;
 }
+
+/** The results of `work`'s statements, in order (the role-and-claims statement's result left out). */
+type WorkResults<T extends readonly BatchItem<"pg">[]> = BatchResponse<[BatchItem<"pg">, ...T]> extends [unknown, ...infer R] ? R : never;
 
 /** The driver's endpoint setting is module-wide; a config without NEON_FETCH_ENDPOINT means Neon itself. */
 const NEON_DEFAULT_ENDPOINT = neonConfig.fetchEndpoint;
@@ -37,7 +40,7 @@ export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
   caller: Caller,
   work: (db: Db) => T,
   options: DoorOptions = {},
-): Promise<BatchResponse<[BatchItem<"pg">, ...T]> extends [unknown, ...infer R] ? R : never> {
+): Promise<WorkResults<T>> {
   const role = caller.kind === "user" ? DB_ROLES.app : DB_ROLES.system;
   const wait = options.sleep ?? sleep;
   for (let attempt = 0; ; attempt++) {
@@ -54,7 +57,7 @@ export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
     );
     try {
       const [, ...results] = await db.batch([enter, ...work(db)]);
-      return results as never;
+      return results as WorkResults<T>;
     } catch (error) {
       const delay = DB_RETRY_DELAYS_MS[attempt];
       if (classifyDbError(error) === "retryable" && delay !== undefined) {

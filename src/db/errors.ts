@@ -1,4 +1,4 @@
-import { AppError, ERROR_CODES, type ErrorCode } from "../edge/errors";
+import { AppError, ERROR_CODES, type ErrorCode } from "../kernel/errors";
 
 /** What went wrong in the database, independent of the driver. */
 export type DbErrorKind = "not_found" | "constraint" | "permission" | "retryable" | "timeout" | "connection" | "internal";
@@ -65,7 +65,12 @@ export function dbErrorToAppError(error: unknown): AppError {
     case "permission":
       return new AppError("FORBIDDEN", "Not allowed", {}, { cause: error });
     case "retryable":
-      return new AppError("SERVICE_UNAVAILABLE", "The database is busy; retry the request", {}, { cause: error, headers: { "Retry-After": "1" } });
+      return new AppError(
+        "SERVICE_UNAVAILABLE",
+        "The database is busy; retry the request",
+        {},
+        { cause: error, headers: { "Retry-After": "1" } },
+      );
     case "timeout":
     case "connection":
       return new AppError("SERVICE_UNAVAILABLE", "The database is unavailable; retry later", { dependency: "database" }, { cause: error });

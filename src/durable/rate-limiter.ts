@@ -1,5 +1,4 @@
 import { DurableObject } from "cloudflare:workers";
-import type { Env } from "../env";
 
 /**
  * One object per limited key (`user:…`, `ip:…`, `login-account:…`, `login-ip:…`, `apikey:…`), backed by
@@ -61,10 +60,11 @@ const SCHEMA = [
   "create table if not exists attempts (id text primary key, expires_at integer not null)",
 ];
 
-export class RateLimiter extends DurableObject<Env> {
+/** The object reads no bindings: it counts, and keeps versions. */
+export class RateLimiter extends DurableObject<unknown> {
   private readonly sql: SqlStorage;
 
-  constructor(ctx: DurableObjectState, env: Env) {
+  constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
@@ -114,7 +114,9 @@ export class RateLimiter extends DurableObject<Env> {
   /** Current counts per window (operations and the bench's round-trip count). */
   counts(nowMs: number): { windowSeconds: number; count: number }[] {
     return this.sql
-      .exec<{ window_seconds: number; window_start: number; count: number }>("select window_seconds, window_start, count from counters order by window_seconds")
+      .exec<{ window_seconds: number; window_start: number; count: number }>(
+        "select window_seconds, window_start, count from counters order by window_seconds",
+      )
       .toArray()
       .filter((row) => row.window_start + row.window_seconds * 1000 > nowMs)
       .map((row) => ({ windowSeconds: row.window_seconds, count: row.count }));
@@ -130,7 +132,8 @@ export class RateLimiter extends DurableObject<Env> {
    */
   raiseVersions(raise: Partial<Versions>): Versions {
     if (raise.sessionVersion !== undefined) this.write("session_version", Math.max(this.read("session_version") + 1, raise.sessionVersion));
-    if (raise.permissionVersion !== undefined) this.write("permission_version", Math.max(this.read("permission_version") + 1, raise.permissionVersion));
+    if (raise.permissionVersion !== undefined)
+      this.write("permission_version", Math.max(this.read("permission_version") + 1, raise.permissionVersion));
     return this.versions();
   }
 
@@ -195,8 +198,11 @@ export class RateLimiter extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Math.max(Date.now(), this.read("last_cleanup_target"));
     this.sql.exec("delete from attempts where expires_at <= ?", now);
-    for (const row of this.sql.exec<{ window_seconds: number; window_start: number }>("select window_seconds, window_start from counters").toArray()) {
-      if (row.window_start + row.window_seconds * 1000 <= now) this.sql.exec("delete from counters where window_seconds = ?", row.window_seconds);
+    for (const row of this.sql
+      .exec<{ window_seconds: number; window_start: number }>("select window_seconds, window_start from counters")
+      .toArray()) {
+      if (row.window_start + row.window_seconds * 1000 <= now)
+        this.sql.exec("delete from counters where window_seconds = ?", row.window_seconds);
     }
     if (this.read("locked_until") <= now && this.sql.exec<{ n: number }>("select count(*) as n from attempts").one().n === 0) {
       this.sql.exec("delete from state where name in ('failures', 'locked_until', 'window_start')");

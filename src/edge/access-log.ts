@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
-import type { AppContext, AppEnv } from "./context";
-import { log, redactUrl } from "./logger";
+import type { AppContext, AppEnv } from "../kernel/context";
+import { log, redactUrl } from "../kernel/logger";
 
 /** The route pattern that served the request (`/v1/tenants/:slug`), not the raw path: low-cardinality. */
 export function routePattern(c: AppContext): string {
@@ -14,16 +14,21 @@ export const accessLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const started = performance.now();
   await next();
   const status = c.res.status;
-  log(status >= 500 ? "error" : "info", "request", {
-    method: c.req.method,
-    route: routePattern(c),
-    path: c.req.url.includes("?") ? redactUrl(new URL(c.req.url)) : c.req.path,
-    status,
-    duration_ms: Math.round((performance.now() - started) * 100) / 100,
-    request_id: c.get("requestId"),
-    trace_id: c.get("trace")?.traceId,
-    user_agent: c.req.header("user-agent"),
-    user_id: c.get("principal")?.userId,
-    permission_cache: c.get("permissionCache"),
-  }, { redacted: true });
+  log(
+    status >= 500 ? "error" : "info",
+    "request",
+    {
+      method: c.req.method,
+      route: routePattern(c),
+      path: c.req.url.includes("?") ? redactUrl(new URL(c.req.url)) : c.req.path,
+      status,
+      duration_ms: Math.round((performance.now() - started) * 100) / 100,
+      request_id: c.get("requestId"),
+      trace_id: c.get("trace")?.traceId,
+      user_agent: c.req.header("user-agent"),
+      user_id: c.get("principal")?.userId,
+      permission_cache: c.get("permissionCache"),
+    },
+    { redacted: true },
+  );
 };

@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { bodyLimit } from "hono/body-limit";
-import { MAX_BODY_BYTES } from "../constants";
-import type { AppEnv } from "./context";
-import { AppError } from "./errors";
+import { MAX_BODY_BYTES } from "../kernel/constants";
+import type { AppEnv } from "../kernel/context";
+import { AppError } from "../kernel/errors";
 
 const METHODS_WITH_BODY = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 const JSON_MEDIA_TYPE = /^application\/(?:[\w.+-]+\+)?json$/i;

@@ -1,22 +1,7 @@
 import type { MiddlewareHandler } from "hono";
-import type { Env } from "../env";
-import { type ConfigResult, parseConfig } from "./config";
-import type { AppEnv } from "./context";
-import { AppError } from "./errors";
-import { log } from "./logger";
-
-/** The Workers runtime hands every request of an isolate the same `env` object: validate it once. */
-const parsed = new WeakMap<object, ConfigResult>();
-
-export function loadConfig(env: Env): ConfigResult {
-  let result = parsed.get(env);
-  if (!result) {
-    result = parseConfig({ ...env });
-    parsed.set(env, result);
-    if (!result.ok) log("error", "config_invalid", { problems: result.problems });
-  }
-  return result;
-}
+import { loadConfig } from "../kernel/config";
+import type { AppEnv } from "../kernel/context";
+import { AppError } from "../kernel/errors";
 
 /** Every route but /health* needs a valid configuration; the error names the variables, never their values. */
 export const requireConfig = (): MiddlewareHandler<AppEnv> => async (c, next) => {

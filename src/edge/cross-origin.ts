@@ -1,8 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
-import { REQUEST_ID_HEADER } from "../constants";
-import { isOrigin, splitOrigins } from "./config";
-import type { AppEnv } from "./context";
+import { isOrigin, splitOrigins } from "../kernel/config";
+import { REQUEST_ID_HEADER } from "../kernel/constants";
+import type { AppEnv } from "../kernel/context";
 
 const allowLists = new WeakMap<object, Set<string>>();
 

@@ -1,10 +1,10 @@
 import type { ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import type { AppEnv } from "../kernel/context";
+import { AppError, errorResponse, fromHttpException } from "../kernel/errors";
+import { describeError, log } from "../kernel/logger";
+import { reportError } from "../kernel/sentry";
 import { routePattern } from "./access-log";
-import type { AppEnv } from "./context";
-import { AppError, errorResponse, fromHttpException } from "./errors";
-import { describeError, log } from "./logger";
-import { reportError } from "./sentry";
 
 /** Codes that mean a bug or a broken dependency rather than a bad request: logged and sent to Sentry. */
 const REPORTED = new Set(["INTERNAL_ERROR", "DATABASE_ERROR"]);

@@ -1,23 +1,9 @@
 import type { MiddlewareHandler } from "hono";
-import type { AppEnv } from "./context";
-
-/** W3C Trace Context (https://www.w3.org/TR/trace-context/): we continue the caller's trace as a new span. */
-export interface TraceContext {
-  traceId: string;
-  parentSpanId: string | null;
-  spanId: string;
-  sampled: boolean;
-  /** `traceparent` value for calls this request makes and for the response. */
-  traceparent: string;
-}
+import { randomHex } from "../kernel/bytes";
+import type { AppEnv, TraceContext } from "../kernel/context";
 
 const TRACEPARENT = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const ALL_ZERO = /^0+$/;
-
-function randomHex(bytes: number): string {
-  const buffer = crypto.getRandomValues(new Uint8Array(bytes));
-  return Array.from(buffer, (b) => b.toString(16).padStart(2, "0")).join("");
-}
 
 export function parseTraceparent(header: string | undefined): Omit<TraceContext, "spanId" | "traceparent"> | null {
   const match = header ? TRACEPARENT.exec(header.trim().toLowerCase()) : null;

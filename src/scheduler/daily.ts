@@ -1,12 +1,12 @@
 import { sql } from "drizzle-orm";
-import { CHUNK_LIMITS, IDEMPOTENCY_RETENTION_HOURS, SCHEDULED_BUDGET_MS } from "../constants";
 import { systemCaller } from "../db/claims";
 import { runInDatabase } from "../db/door";
-import type { Config } from "../edge/config";
-import { loadConfig } from "../edge/config-guard";
-import { describeError, log } from "../edge/logger";
-import { reportError } from "../edge/sentry";
-import type { Env } from "../env";
+import type { Config } from "../kernel/config";
+import { loadConfig } from "../kernel/config";
+import { CHUNK_LIMITS, IDEMPOTENCY_RETENTION_HOURS, SCHEDULED_BUDGET_MS } from "../kernel/constants";
+import type { Env } from "../kernel/env";
+import { describeError, log } from "../kernel/logger";
+import { reportError } from "../kernel/sentry";
 
 export interface TenantRun {
   tenant_id: string;
@@ -46,12 +46,21 @@ export interface RunBudget {
  * starts. Deriving the deadline from `nowMs` would let a late invocation (or a replayed one) stop after one
  * tenant.
  */
-export async function runDailyWork(config: Config, nowMs: number, { budgetMs = SCHEDULED_BUDGET_MS, clock = Date.now }: RunBudget = {}): Promise<TenantRun[]> {
+export async function runDailyWork(
+  config: Config,
+  nowMs: number,
+  { budgetMs = SCHEDULED_BUDGET_MS, clock = Date.now }: RunBudget = {},
+): Promise<TenantRun[]> {
   const deadlineMs = clock() + budgetMs;
   const now = new Date(nowMs).toISOString();
-  const [tenants] = await runInDatabase(config, systemCaller("scheduler"), (db) => [db.execute<{ id: string }>(sql`select id from app.active_tenants() as id`)], {
-    readOnly: true,
-  });
+  const [tenants] = await runInDatabase(
+    config,
+    systemCaller("scheduler"),
+    (db) => [db.execute<{ id: string }>(sql`select id from app.active_tenants() as id`)],
+    {
+      readOnly: true,
+    },
+  );
   // Start with a different tenant each day, so a budget that runs out never starves the same tenants.
   const ids = tenants.rows.map((t) => t.id);
   const first = ids.length === 0 ? 0 : Math.floor(nowMs / 86_400_000) % ids.length;
@@ -65,7 +74,11 @@ export async function runDailyWork(config: Config, nowMs: number, { budgetMs = S
     const run: TenantRun = { tenant_id: tenantId, ...swept, employees: 0, accruals: 0, carryover_expiries: 0, finished: false };
     let after: string | null = null;
     do {
-      const answer: { body: AccrualChunk } = await call(config, tenantId, sql`select app.post_accruals(${JSON.stringify({ now, after, limit: CHUNK_LIMITS.accruals.default })}::jsonb) as out`);
+      const answer: { body: AccrualChunk } = await call(
+        config,
+        tenantId,
+        sql`select app.post_accruals(${JSON.stringify({ now, after, limit: CHUNK_LIMITS.accruals.default })}::jsonb) as out`,
+      );
       run.employees += answer.body.employees;
       run.accruals += answer.body.accruals;
       run.carryover_expiries += answer.body.carryover_expiries;

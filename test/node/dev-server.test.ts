@@ -29,7 +29,10 @@ async function waitFor(url: string, child: ChildProcess, limitMs: number): Promi
   const started = Date.now();
   while (Date.now() - started < limitMs) {
     if (child.exitCode !== null) throw new Error(`npm run dev exited with ${child.exitCode}`);
-    const ok = await fetch(url).then((r) => r.ok, () => false);
+    const ok = await fetch(url).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (ok) return Date.now() - started;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -73,7 +76,9 @@ describe("npm run dev", () => {
         body: JSON.stringify({ tenant: "acme", email: "mike.manager@acme.example", password: DEMO_PASSWORD }),
       });
       const { access_token } = (await login.json()) as { access_token: string };
-      const inbox = (await (await fetch(`${base}/v1/approvals`, { headers: { Authorization: `Bearer ${access_token}` } })).json()) as { data: { policy_key: string; status: string }[] };
+      const inbox = (await (await fetch(`${base}/v1/approvals`, { headers: { Authorization: `Bearer ${access_token}` } })).json()) as {
+        data: { policy_key: string; status: string }[];
+      };
       expect(inbox.data).toMatchObject([{ policy_key: DEMO_POLICY_KEY, status: "pending" }]);
       // The daily job runs on demand.
       expect((await fetch(`${base}/__scheduled?cron=5+0+*+*+*`)).status).toBe(200);

@@ -2,11 +2,11 @@
  * The local stand-in for Neon's /sql endpoint, driven by the real @neondatabase/serverless driver, so the
  * stand-in cannot drift from the protocol the Worker speaks in production.
  */
-import { neon, neonConfig, type NeonQueryFunction } from "@neondatabase/serverless";
+import { type NeonQueryFunction, neon, neonConfig } from "@neondatabase/serverless";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type LocalNeon, startLocalNeon } from "../../scripts/local-neon/server";
 import type { LocalPostgres } from "../../scripts/lib/embedded-postgres";
+import { type LocalNeon, startLocalNeon } from "../../scripts/local-neon/server";
 import { startThrowawayPostgres } from "../support/node/throwaway-postgres";
 
 let postgres: LocalPostgres;
@@ -33,7 +33,17 @@ describe("single queries", () => {
     const [row] = await sql`select 42::int4 as i, 9007199254740993::int8 as big, 1.5::float8 as f, 'x'::text as t, true as b,
       null::text as n, '{"a":[1,2]}'::jsonb as j, array[1,2,3]::int[] as arr, '2026-11-23'::date as d,
       '2026-11-23T10:00:00Z'::timestamptz as ts, '\\x0102'::bytea as bin, 12.50::numeric(6,2) as num`;
-    expect(row).toMatchObject({ i: 42, big: "9007199254740993", f: 1.5, t: "x", b: true, n: null, j: { a: [1, 2] }, arr: [1, 2, 3], num: "12.50" });
+    expect(row).toMatchObject({
+      i: 42,
+      big: "9007199254740993",
+      f: 1.5,
+      t: "x",
+      b: true,
+      n: null,
+      j: { a: [1, 2] },
+      arr: [1, 2, 3],
+      num: "12.50",
+    });
     expect(row!.ts).toEqual(new Date("2026-11-23T10:00:00Z"));
     expect(row!.bin).toEqual(Buffer.from([1, 2]));
   });
@@ -81,31 +91,40 @@ describe("batch transactions", () => {
   });
 
   it("rolls every statement back when one fails", async () => {
-    await expect(sql.transaction([sql`insert into items values (20, 'c', 3)`, sql`insert into items values (20, 'dup', 3)`])).rejects.toMatchObject({
+    await expect(
+      sql.transaction([sql`insert into items values (20, 'c', 3)`, sql`insert into items values (20, 'dup', 3)`]),
+    ).rejects.toMatchObject({
       code: "23505",
     });
     expect(await sql`select id from items where id = 20`).toEqual([]);
   });
 
   it("honours the read-only flag", async () => {
-    await expect(sql.transaction([sql`insert into items values (30, 'd', 1)`], { readOnly: true })).rejects.toMatchObject({ code: "25006" });
+    await expect(sql.transaction([sql`insert into items values (30, 'd', 1)`], { readOnly: true })).rejects.toMatchObject({
+      code: "25006",
+    });
   });
 
   it("honours the isolation level and deferrable flag", async () => {
-    const [[row]] = (await sql.transaction([sql`select current_setting('transaction_isolation') as level, current_setting('transaction_read_only') as ro`], {
-      isolationLevel: "Serializable",
-      readOnly: true,
-      deferrable: true,
-    })) as [[{ level: string; ro: string }]];
+    const [[row]] = (await sql.transaction(
+      [sql`select current_setting('transaction_isolation') as level, current_setting('transaction_read_only') as ro`],
+      {
+        isolationLevel: "Serializable",
+        readOnly: true,
+        deferrable: true,
+      },
+    )) as [[{ level: string; ro: string }]];
     expect(row).toEqual({ level: "serializable", ro: "on" });
-    const [[rc]] = (await sql.transaction([sql`select current_setting('transaction_isolation') as level`], { isolationLevel: "RepeatableRead" })) as [
-      [{ level: string }],
-    ];
+    const [[rc]] = (await sql.transaction([sql`select current_setting('transaction_isolation') as level`], {
+      isolationLevel: "RepeatableRead",
+    })) as [[{ level: string }]];
     expect(rc.level).toBe("repeatable read");
   });
 
   it("keeps set_config(…, true) inside its transaction", async () => {
-    const [[inside]] = (await sql.transaction([sql`select set_config('request.jwt.claims', '{"sub":"x"}', true) as v`])) as [[{ v: string }]];
+    const [[inside]] = (await sql.transaction([sql`select set_config('request.jwt.claims', '{"sub":"x"}', true) as v`])) as [
+      [{ v: string }],
+    ];
     expect(inside.v).toBe('{"sub":"x"}');
     const [after] = await sql`select coalesce(current_setting('request.jwt.claims', true), '') as v`;
     expect(after!.v).toBe("");

@@ -4,10 +4,10 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { snapshotCatalog } from "../../scripts/lib/catalog";
-import { DATABASE_NAME } from "../../scripts/lib/local-stack";
 import { ensureDatabase, type LocalPostgres } from "../../scripts/lib/embedded-postgres";
-import { loadMigrations, loadRepeatables, MIGRATIONS_DIR, migrateDown, migrateUp, migrationStatus } from "../../scripts/lib/migrator";
 import { generatedSql } from "../../scripts/lib/generated-sql";
+import { DATABASE_NAME } from "../../scripts/lib/local-stack";
+import { loadMigrations, loadRepeatables, MIGRATIONS_DIR, migrateDown, migrateUp, migrationStatus } from "../../scripts/lib/migrator";
 import { DB_ROLES } from "../../src/db/roles";
 import { PERMISSION_NAMES, PERMISSIONS, ROLES } from "../../src/kernel/access";
 import { startThrowawayPostgres } from "../support/node/throwaway-postgres";
@@ -41,11 +41,17 @@ const catalog = () => withClient(async (client) => [...(await snapshotCatalog(cl
 /** Tables, policies, functions and roles: what a migration can leave behind. */
 async function schemaFingerprint() {
   const [tables, policies, functions, types, roles] = await Promise.all([
-    query<{ t: string }>("select relname || ':' || relrowsecurity || relforcerowsecurity as t from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and relname not in ('schema_migrations', 'schema_repeatables') order by 1"),
+    query<{ t: string }>(
+      "select relname || ':' || relrowsecurity || relforcerowsecurity as t from pg_class where relnamespace = 'public'::regnamespace and relkind = 'r' and relname not in ('schema_migrations', 'schema_repeatables') order by 1",
+    ),
     query<{ p: string }>("select tablename || '.' || policyname as p from pg_policies order by 1"),
-    query<{ f: string }>("select p.oid::regprocedure::text as f from pg_proc p where pronamespace = (select oid from pg_namespace where nspname = 'app') order by 1"),
+    query<{ f: string }>(
+      "select p.oid::regprocedure::text as f from pg_proc p where pronamespace = (select oid from pg_namespace where nspname = 'app') order by 1",
+    ),
     query<{ t: string }>("select typname as t from pg_type where typnamespace = 'public'::regnamespace and typtype = 'e' order by 1"),
-    query<{ r: string }>("select rolname as r from pg_roles where rolname like 'leave_ledger_%' and rolname <> 'leave_ledger_owner' order by 1"),
+    query<{ r: string }>(
+      "select rolname as r from pg_roles where rolname like 'leave_ledger_%' and rolname <> 'leave_ledger_owner' order by 1",
+    ),
   ]);
   return { tables, policies, functions, types, roles, catalog: await catalog() };
 }
@@ -94,7 +100,12 @@ describe("migrations", () => {
       "users:truetrue",
     ]);
     expect(up.policies.length).toBeGreaterThan(8);
-    expect(up.roles.map((r) => r.r)).toEqual(["leave_ledger_app", "leave_ledger_authenticator", "leave_ledger_definer", "leave_ledger_system"]);
+    expect(up.roles.map((r) => r.r)).toEqual([
+      "leave_ledger_app",
+      "leave_ledger_authenticator",
+      "leave_ledger_definer",
+      "leave_ledger_system",
+    ]);
 
     expect(await migrateDown(ownerUrl, steps.length)).toEqual([...steps].reverse());
     const down = await schemaFingerprint();
@@ -166,7 +177,10 @@ CREATE OR REPLACE TRIGGER holidays_probe BEFORE DELETE ON holidays FOR EACH ROW 
         homes.set(key, [...(homes.get(key) ?? []), name]);
       }
     }
-    expect([...homes].filter(([, files]) => files.length > 1), "defined in more than one file").toEqual([]);
+    expect(
+      [...homes].filter(([, files]) => files.length > 1),
+      "defined in more than one file",
+    ).toEqual([]);
     const objects = (await catalog()).map(([, o]) => `${o.kind}:${o.name.replace(/^app\./, "").replace(/\(.*$/, "")}`);
     expect([...new Set(objects)].sort()).toEqual([...homes.keys()].sort());
   });
@@ -179,7 +193,9 @@ CREATE OR REPLACE TRIGGER holidays_probe BEFORE DELETE ON holidays FOR EACH ROW 
         const before = await snapshotCatalog(client);
         for (const { body } of repeatables) await client.query(body);
         const after = await snapshotCatalog(client);
-        const drifted = [...after].filter(([key, object]) => JSON.stringify(object) !== JSON.stringify(before.get(key))).map(([key]) => key);
+        const drifted = [...after]
+          .filter(([key, object]) => JSON.stringify(object) !== JSON.stringify(before.get(key)))
+          .map(([key]) => key);
         expect(drifted).toEqual([]);
       } finally {
         await client.query("rollback");
@@ -196,7 +212,8 @@ CREATE OR REPLACE TRIGGER holidays_probe BEFORE DELETE ON holidays FOR EACH ROW 
   });
 
   it("the generated function files are exactly what their TypeScript sources generate (npm run db:functions)", async () => {
-    for (const [file, content] of Object.entries(generatedSql())) expect(await readFile(join(MIGRATIONS_DIR, file), "utf8"), file).toBe(content);
+    for (const [file, content] of Object.entries(generatedSql()))
+      expect(await readFile(join(MIGRATIONS_DIR, file), "utf8"), file).toBe(content);
   });
 
   it("app.can in the database answers as the permission matrix does, for every role and permission", async () => {
@@ -211,7 +228,9 @@ CREATE OR REPLACE TRIGGER holidays_probe BEFORE DELETE ON holidays FOR EACH ROW 
       }
       return rows.sort();
     });
-    const expected = ROLES.flatMap((role) => PERMISSION_NAMES.filter((p) => (PERMISSIONS[p] as readonly string[]).includes(role)).map((p) => `${role}:${p}`));
+    const expected = ROLES.flatMap((role) =>
+      PERMISSION_NAMES.filter((p) => (PERMISSIONS[p] as readonly string[]).includes(role)).map((p) => `${role}:${p}`),
+    );
     expect(answers).toEqual(expected.sort());
   });
 

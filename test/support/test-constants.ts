@@ -3,9 +3,33 @@ export const TEST_PIN_PEPPER = "test-pin-pepper-0123456789abcdef0123456789";
 export const TEST_ALLOWED_ORIGIN = "https://app.leave-ledger.test";
 
 /** Test-only ES256 keys (generated once, fixed so runs are deterministic). The "attacker" key is not configured anywhere. */
-export const TEST_JWT_KEY = {"kty":"EC","x":"X9hq_rdioRFD2VjJcfYzx4cLlOGJeAuvGi_HgNcBZ0A","y":"VTQoXSqs3YSv1ycSp9erLkVZArqiTaYvSlrasdPVslw","crv":"P-256","d":"vlKGBKG19qTqTq4ClrnOpl1vRaLzy_37WucjpMabcr4","kid":"test-2026-11","alg":"ES256"};
-export const TEST_PREVIOUS_JWT_KEY = {"kty":"EC","x":"rWXGGPqA-p9zeE7wNNfBWMR3kyAemiZ1Xl4Hq0jtdE4","y":"SsAjHJYm6U1hk3nQsDeYN-W3iyJxYYl_s77lk-23HSs","crv":"P-256","d":"x8ScNT1uYnxE5VDnT8V803EkjEfj9X_VEjthQpBm0Xs","kid":"test-2026-10","alg":"ES256"};
-export const ATTACKER_JWT_KEY = {"kty":"EC","x":"veBxI05cO4K5K0FEzcR8sAY-nyM9Zkhn1MzzquJmA0Q","y":"ru2J388Fk4Xr7joIBISxDnIYQD6ylBxejHIN2oA9vUI","crv":"P-256","d":"JS6mSxygQl7gI1-KssdujIIRfAE84GG29SMS_ELwmT4","kid":"attacker","alg":"ES256"};
+export const TEST_JWT_KEY = {
+  kty: "EC",
+  x: "X9hq_rdioRFD2VjJcfYzx4cLlOGJeAuvGi_HgNcBZ0A",
+  y: "VTQoXSqs3YSv1ycSp9erLkVZArqiTaYvSlrasdPVslw",
+  crv: "P-256",
+  d: "vlKGBKG19qTqTq4ClrnOpl1vRaLzy_37WucjpMabcr4",
+  kid: "test-2026-11",
+  alg: "ES256",
+};
+export const TEST_PREVIOUS_JWT_KEY = {
+  kty: "EC",
+  x: "rWXGGPqA-p9zeE7wNNfBWMR3kyAemiZ1Xl4Hq0jtdE4",
+  y: "SsAjHJYm6U1hk3nQsDeYN-W3iyJxYYl_s77lk-23HSs",
+  crv: "P-256",
+  d: "x8ScNT1uYnxE5VDnT8V803EkjEfj9X_VEjthQpBm0Xs",
+  kid: "test-2026-10",
+  alg: "ES256",
+};
+export const ATTACKER_JWT_KEY = {
+  kty: "EC",
+  x: "veBxI05cO4K5K0FEzcR8sAY-nyM9Zkhn1MzzquJmA0Q",
+  y: "ru2J388Fk4Xr7joIBISxDnIYQD6ylBxejHIN2oA9vUI",
+  crv: "P-256",
+  d: "JS6mSxygQl7gI1-KssdujIIRfAE84GG29SMS_ELwmT4",
+  kid: "attacker",
+  alg: "ES256",
+};
 export const TEST_JWT_ISSUER = "https://api.leave-ledger.test";
 export const TEST_JWT_AUDIENCE = "leave-ledger-api";
 

@@ -23,7 +23,9 @@ describe("service API keys", () => {
   it("are shown once, stored only as a hash with a public prefix, and authenticate as Bearer", async () => {
     const { api, created } = await adminWithKey();
     expect(created.key).toMatch(new RegExp(`^llk_${created.prefix}_[A-Za-z0-9_-]{43}$`));
-    const [row] = (await superuserSql()`select key_hash, prefix from api_keys where id = ${created.id}`) as [{ key_hash: string; prefix: string }];
+    const [row] = (await superuserSql()`select key_hash, prefix from api_keys where id = ${created.id}`) as [
+      { key_hash: string; prefix: string },
+    ];
     expect(row.key_hash).toBe(await sha256Hex(created.key));
     expect(JSON.stringify(row)).not.toContain(created.key.split("_").at(-1));
 
@@ -38,15 +40,23 @@ describe("service API keys", () => {
   it("scopes narrow what the key's role allows", async () => {
     const { api, created } = await adminWithKey({ name: "audit only", role: "hr_admin", scopes: ["audit:read"] });
     expect((await api.send("/v1/audit", { headers: bearer(created.key) })).status).toBe(200);
-    const permissions = (await (await api.send("/v1/me/permissions", { headers: bearer(created.key) })).json()) as { permissions: string[] };
+    const permissions = (await (await api.send("/v1/me/permissions", { headers: bearer(created.key) })).json()) as {
+      permissions: string[];
+    };
     expect(permissions.permissions).toEqual(["audit:read"]);
-    await expectError(await api.postJson(`/v1/users/${people.eli.userId}/roles`, { role: "manager" }, bearer(created.key)), 403, "FORBIDDEN");
+    await expectError(
+      await api.postJson(`/v1/users/${people.eli.userId}/roles`, { role: "manager" }, bearer(created.key)),
+      403,
+      "FORBIDDEN",
+    );
   });
 
   it("rotation and revocation take effect at once, although the key was cached", async () => {
     const { api, sam, created } = await adminWithKey();
     expect((await api.send("/v1/audit", { headers: bearer(created.key) })).status).toBe(200);
-    const rotated = (await (await api.send(`/v1/api-keys/${created.id}/rotate`, { method: "POST", headers: bearer(sam.access_token) })).json()) as { key: string; prefix: string };
+    const rotated = (await (
+      await api.send(`/v1/api-keys/${created.id}/rotate`, { method: "POST", headers: bearer(sam.access_token) })
+    ).json()) as { key: string; prefix: string };
     expect(rotated.prefix).toBe(created.prefix);
     expect(rotated.key).not.toBe(created.key);
     await expectError(await api.send("/v1/audit", { headers: bearer(created.key) }), 401, "UNAUTHORIZED");
@@ -54,7 +64,11 @@ describe("service API keys", () => {
 
     expect((await api.send(`/v1/api-keys/${created.id}`, { method: "DELETE", headers: bearer(sam.access_token) })).status).toBe(204);
     await expectError(await api.send("/v1/audit", { headers: bearer(rotated.key) }), 401, "UNAUTHORIZED");
-    await expectError(await api.send(`/v1/api-keys/${created.id}`, { method: "DELETE", headers: bearer(sam.access_token) }), 404, "RESOURCE_NOT_FOUND");
+    await expectError(
+      await api.send(`/v1/api-keys/${created.id}`, { method: "DELETE", headers: bearer(sam.access_token) }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
     const audit = await superuserSql()`select action from audit_log where action like 'apikey.%' order by id`;
     expect(audit.map((a) => a.action)).toEqual(["apikey.create", "apikey.rotate", "apikey.revoke"]);
   });
@@ -73,7 +87,11 @@ describe("service API keys", () => {
     const hana = await api.tokens(people.hana.email);
     await expectError(await api.postJson("/v1/api-keys", { name: "x", role: "auditor" }, bearer(hana.access_token)), 403, "FORBIDDEN");
     const sam = await api.tokens(people.sam.email);
-    await expectError(await api.postJson("/v1/api-keys", { name: "x", role: "system_admin" }, bearer(sam.access_token)), 400, "VALIDATION_FAILED");
+    await expectError(
+      await api.postJson("/v1/api-keys", { name: "x", role: "system_admin" }, bearer(sam.access_token)),
+      400,
+      "VALIDATION_FAILED",
+    );
   });
 
   it("are rate-limited per key", async () => {
@@ -86,7 +104,13 @@ describe("service API keys", () => {
 
   it("refuse malformed, unknown and guessed keys", async () => {
     const { api, created } = await adminWithKey();
-    for (const key of ["llk_", "llk_short", `llk_${created.prefix}_${"A".repeat(43)}`, `llk_000000000000_${"A".repeat(43)}`, `${created.key}x`]) {
+    for (const key of [
+      "llk_",
+      "llk_short",
+      `llk_${created.prefix}_${"A".repeat(43)}`,
+      `llk_000000000000_${"A".repeat(43)}`,
+      `${created.key}x`,
+    ]) {
       await expectError(await api.send("/v1/audit", { headers: bearer(key) }), 401, "UNAUTHORIZED");
     }
   });

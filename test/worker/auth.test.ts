@@ -1,19 +1,33 @@
 import { runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { RateLimiter } from "../../src/durable/rate-limiter";
 import { DEMO_PASSWORD, DEMO_PIN } from "../../scripts/lib/seed-data";
-import { ACCESS_TOKEN_TTL_SECONDS } from "../../src/constants";
+import { forgetPrincipals } from "../../src/auth/principal";
+import type { RateLimiter } from "../../src/durable/rate-limiter";
+import { ACCESS_TOKEN_TTL_SECONDS } from "../../src/kernel/constants";
 import { authApp } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
-import { forgetPrincipals } from "../../src/auth/principal";
-import { captureLogs, expectError, failingDurableObject, failingKv, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
+import {
+  captureLogs,
+  expectError,
+  failingDurableObject,
+  failingKv,
+  resetDatabase,
+  resetEdgeState,
+  superuserSql,
+  testEnv,
+} from "../support/worker/harness";
 
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
 });
 
 const auditActions = async () =>
-  (await superuserSql()`select action, success, actor_type, target_id from audit_log order by id`) as { action: string; success: boolean; actor_type: string; target_id: string | null }[];
+  (await superuserSql()`select action, success, actor_type, target_id from audit_log order by id`) as {
+    action: string;
+    success: boolean;
+    actor_type: string;
+    target_id: string | null;
+  }[];
 
 describe("login", () => {
   it("issues a 15-minute access token and a refresh token; the access token opens /v1/me", async () => {
@@ -45,7 +59,11 @@ describe("login", () => {
     const ok = await api.postJson("/v1/auth/pin", { tenant: "acme", employee_number: "A-004", pin: DEMO_PIN });
     expect(ok.status).toBe(200);
     await expectError(await api.postJson("/v1/auth/pin", { tenant: "acme", employee_number: "A-004", pin: "1357" }), 401, "UNAUTHORIZED");
-    await expectError(await api.postJson("/v1/auth/pin", { tenant: "acme", employee_number: "A-004", pin: "12" }), 400, "VALIDATION_FAILED");
+    await expectError(
+      await api.postJson("/v1/auth/pin", { tenant: "acme", employee_number: "A-004", pin: "12" }),
+      400,
+      "VALIDATION_FAILED",
+    );
   });
 
   it("answers a wrong password, an unknown user, an unknown tenant and a deactivated user the same way", async () => {
@@ -113,7 +131,8 @@ describe("lockout", () => {
     const api = authApp();
     const ip = "198.51.100.77";
     for (let i = 0; i < 3; i++) expect((await api.login(people.mike.email, DEMO_PASSWORD, ip)).status).toBe(200);
-    for (const who of [people.emma, people.eli, people.hana, people.sam, people.ada]) expect((await api.login(who.email, "wrong", ip)).status).toBe(401);
+    for (const who of [people.emma, people.eli, people.hana, people.sam, people.ada])
+      expect((await api.login(who.email, "wrong", ip)).status).toBe(401);
     const res = await api.login(people.mike.email, DEMO_PASSWORD, ip);
     await expectError(res, 429, "RATE_LIMIT_EXCEEDED");
     expect(Number(res.headers.get("Retry-After"))).toBeGreaterThan(0);
@@ -122,7 +141,12 @@ describe("lockout", () => {
 
   it("fails closed: login answers 503 when the limiter cannot be reached", async () => {
     const api = authApp();
-    const res = await api.postJson("/v1/auth/login", { tenant: "acme", email: people.emma.email, password: DEMO_PASSWORD }, {}, { RATE_LIMITER: failingDurableObject() });
+    const res = await api.postJson(
+      "/v1/auth/login",
+      { tenant: "acme", email: people.emma.email, password: DEMO_PASSWORD },
+      {},
+      { RATE_LIMITER: failingDurableObject() },
+    );
     await expectError(res, 503, "SERVICE_UNAVAILABLE");
   });
 });
@@ -201,12 +225,16 @@ describe("rate limits and degraded dependencies", () => {
   it("200 concurrent requests of one user against a limit of 100: exactly 100 pass, and the object stores 100", async () => {
     const api = authApp();
     const { access_token } = await api.tokens(people.emma.email);
-    const results = await Promise.all(Array.from({ length: 200 }, () => api.send("/v1/me/permissions", { headers: { Authorization: `Bearer ${access_token}` } })));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, () => api.send("/v1/me/permissions", { headers: { Authorization: `Bearer ${access_token}` } })),
+    );
     const statuses = results.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(100);
     expect(statuses.filter((s) => s === 429)).toHaveLength(100);
-    const stored = await runInDurableObject(testEnv.RATE_LIMITER.get(testEnv.RATE_LIMITER.idFromName(`user:${people.emma.userId}`)), (_: RateLimiter, state) =>
-      state.storage.sql.exec<{ count: number }>("select count from counters where window_seconds = 60").one().count,
+    const stored = await runInDurableObject(
+      testEnv.RATE_LIMITER.get(testEnv.RATE_LIMITER.idFromName(`user:${people.emma.userId}`)),
+      (_: RateLimiter, state) =>
+        state.storage.sql.exec<{ count: number }>("select count from counters where window_seconds = 60").one().count,
     );
     expect(stored).toBe(100);
   });
@@ -262,11 +290,19 @@ describe("identity comes only from the token", () => {
     const { access_token } = await api.tokens(people.emma.email);
     let res!: Response;
     const logs = await captureLogs(async () => {
-      res = await api.me(access_token, { "X-User-Id": people.sam.userId, "X-Tenant-Id": "00000000-0000-4000-8200-000000000001", "X-Role": "system_admin" });
+      res = await api.me(access_token, {
+        "X-User-Id": people.sam.userId,
+        "X-Tenant-Id": "00000000-0000-4000-8200-000000000001",
+        "X-Role": "system_admin",
+      });
     });
     expect(((await res.json()) as any).user.id).toBe(people.emma.userId);
     const event = logs.find((l) => l.event === "security_event");
-    expect(event).toMatchObject({ kind: "identity_header_ignored", headers: ["x-user-id", "x-tenant-id", "x-role"], request_id: res.headers.get("X-Request-Id") });
+    expect(event).toMatchObject({
+      kind: "identity_header_ignored",
+      headers: ["x-user-id", "x-tenant-id", "x-role"],
+      request_id: res.headers.get("X-Request-Id"),
+    });
   });
 
   it("no token, or not a bearer token → 401 with WWW-Authenticate", async () => {
@@ -284,7 +320,9 @@ describe("the audit log", () => {
     await authApp().login(people.emma.email);
     const su = superuserSql();
     for (const statement of ["update audit_log set success = false", "delete from audit_log", "truncate audit_log"]) {
-      await expect(su.transaction([su.query("set local role leave_ledger_app"), su.query(statement)]), statement).rejects.toMatchObject({ code: "42501" });
+      await expect(su.transaction([su.query("set local role leave_ledger_app"), su.query(statement)]), statement).rejects.toMatchObject({
+        code: "42501",
+      });
       await expect(su.query(statement), `${statement} as superuser`).rejects.toMatchObject({ code: "42501" });
     }
     expect(await auditActions()).toHaveLength(1);

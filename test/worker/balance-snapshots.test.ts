@@ -11,7 +11,11 @@ import { resetDatabase, superuserSql } from "../support/worker/harness";
  */
 const DAYS = ["2026-01-15", "2026-03-01", "2026-06-30", "2026-09-01", "2026-12-31", "2027-02-01"];
 const step = fc.oneof(
-  fc.record({ kind: fc.constant("post" as const), amount: fc.integer({ min: -5, max: 9 }).filter((n) => n !== 0), day: fc.constantFrom(...DAYS) }),
+  fc.record({
+    kind: fc.constant("post" as const),
+    amount: fc.integer({ min: -5, max: 9 }).filter((n) => n !== 0),
+    day: fc.constantFrom(...DAYS),
+  }),
   fc.record({ kind: fc.constant("snapshot" as const), asOf: fc.constantFrom(...DAYS) }),
 );
 
@@ -25,7 +29,10 @@ it("balances from snapshots equal the sums of the entries, for every as_of", { t
     fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 25 }), async (steps) => {
       run++;
       const employee = people.emma.employeeId;
-      const [account] = (await sql`insert into ledger_accounts (tenant_id, employee_id, policy_key) values (${ACME.id}, ${employee}, ${`snap-${run}`}) returning id`) as [{ id: string }];
+      const [account] =
+        (await sql`insert into ledger_accounts (tenant_id, employee_id, policy_key) values (${ACME.id}, ${employee}, ${`snap-${run}`}) returning id`) as [
+          { id: string },
+        ];
       let n = 0;
       for (const s of steps) {
         if (s.kind === "post") {
@@ -36,10 +43,11 @@ it("balances from snapshots equal the sums of the entries, for every as_of", { t
         }
       }
       for (const asOf of [null, ...DAYS, "2025-12-31"]) {
-        const [{ posted, expected }] = (await sql`select (select posted::float from app.balance_of(${account.id}, ${asOf}::date, now())) as posted,
+        const [{ posted, expected }] =
+          (await sql`select (select posted::float from app.balance_of(${account.id}, ${asOf}::date, now())) as posted,
           (select coalesce(sum(amount), 0)::float from ledger_entries where account_id = ${account.id} and (${asOf}::date is null or effective_date <= ${asOf}::date)) as expected`) as [
-          { posted: number; expected: number },
-        ];
+            { posted: number; expected: number },
+          ];
         expect(posted, `as_of ${asOf} after ${JSON.stringify(steps)}`).toBe(expected);
       }
     }),

@@ -1,22 +1,20 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { ACME } from "../../scripts/lib/seed-data";
-import { resetDatabase, superuserSql } from "../support/worker/harness";
+import { dateIn, type PlainDate, toDayNumber } from "../../src/domain/calendar";
 import {
-  MONDAY_TO_FRIDAY,
-  type EndPart,
-  type PlainDate,
-  type StartPart,
   addDays,
   chargedDays,
-  dateIn,
+  type EndPart,
   fromDayNumber,
-  isWorkingDay,
   isoWeekday,
+  isWorkingDay,
+  MONDAY_TO_FRIDAY,
   parsePlainDate,
-  toDayNumber,
+  type StartPart,
   totalCharge,
-} from "../../src/ledger/calendar";
+} from "../support/worker/calendar-oracle";
+import { resetDatabase, superuserSql } from "../support/worker/harness";
 
 const HONOLULU = "Pacific/Honolulu"; // UTC−10, no daylight saving
 const KIRITIMATI = "Pacific/Kiritimati"; // UTC+14
@@ -28,7 +26,8 @@ const PROPERTY_RUNS = { seed: 20261123, numRuns: 300 };
 describe("plain dates", () => {
   it("accept real calendar dates only", () => {
     expect(parsePlainDate("2028-02-29")).toBe("2028-02-29");
-    for (const bad of ["2026-02-29", "2026-13-01", "2026-11-31", "26-11-01", "2026-11-1", "2026-11-23T00:00:00Z", ""]) expect(parsePlainDate(bad), bad).toBeNull();
+    for (const bad of ["2026-02-29", "2026-13-01", "2026-11-31", "26-11-01", "2026-11-1", "2026-11-23T00:00:00Z", ""])
+      expect(parsePlainDate(bad), bad).toBeNull();
   });
 
   it("know the weekday and step across months and years", () => {
@@ -59,13 +58,27 @@ describe("the employee's own calendar day, while UTC is on another day", () => {
 describe("charged days", () => {
   it("skip weekends and holidays", () => {
     const days = chargedDays(calendar, d("2026-12-21"), d("2027-01-01"))!; // Mon 21 … Fri 1 Jan, 25 and 26 are holidays
-    expect(days.map((x) => x.date)).toEqual(["2026-12-21", "2026-12-22", "2026-12-23", "2026-12-24", "2026-12-28", "2026-12-29", "2026-12-30", "2026-12-31", "2027-01-01"]);
+    expect(days.map((x) => x.date)).toEqual([
+      "2026-12-21",
+      "2026-12-22",
+      "2026-12-23",
+      "2026-12-24",
+      "2026-12-28",
+      "2026-12-29",
+      "2026-12-30",
+      "2026-12-31",
+      "2027-01-01",
+    ]);
     expect(totalCharge(days)).toBe(9);
   });
 
   it("count half days at either end", () => {
-    expect(chargedDays(calendar, d("2026-11-23"), d("2026-11-23"), "morning", "midday")).toEqual([{ date: "2026-11-23", amount: 0.5, half: "morning" }]);
-    expect(chargedDays(calendar, d("2026-11-23"), d("2026-11-23"), "afternoon", "evening")).toEqual([{ date: "2026-11-23", amount: 0.5, half: "afternoon" }]);
+    expect(chargedDays(calendar, d("2026-11-23"), d("2026-11-23"), "morning", "midday")).toEqual([
+      { date: "2026-11-23", amount: 0.5, half: "morning" },
+    ]);
+    expect(chargedDays(calendar, d("2026-11-23"), d("2026-11-23"), "afternoon", "evening")).toEqual([
+      { date: "2026-11-23", amount: 0.5, half: "afternoon" },
+    ]);
     expect(totalCharge(chargedDays(calendar, d("2026-11-23"), d("2026-11-25"), "afternoon", "midday")!)).toBe(2);
     expect(chargedDays(calendar, d("2026-11-23"), d("2026-11-23"), "afternoon", "midday")).toBeNull();
     expect(chargedDays(calendar, d("2026-11-24"), d("2026-11-23"))).toBeNull();
@@ -74,7 +87,9 @@ describe("charged days", () => {
 
 describe("properties (fast-check, fixed seed)", () => {
   const dayNumber = fc.integer({ min: toDayNumber(d("2020-01-01")), max: toDayNumber(d("2035-12-31")) });
-  const range = fc.tuple(dayNumber, fc.integer({ min: 0, max: 400 })).map(([start, length]) => [fromDayNumber(start), fromDayNumber(start + length)] as const);
+  const range = fc
+    .tuple(dayNumber, fc.integer({ min: 0, max: 400 }))
+    .map(([start, length]) => [fromDayNumber(start), fromDayNumber(start + length)] as const);
 
   it("a range costs what its two halves cost, split at any day", () => {
     fc.assert(
@@ -92,31 +107,40 @@ describe("properties (fast-check, fixed seed)", () => {
 
   it("only working days are charged, in order, inside the range, never more than its calendar days", () => {
     fc.assert(
-      fc.property(range, fc.constantFrom("morning", "afternoon"), fc.constantFrom("midday", "evening"), ([start, end], startPart, endPart) => {
-        const days = chargedDays(calendar, start, end, startPart as "morning" | "afternoon", endPart as "midday" | "evening");
-        if (days === null) return;
-        const numbers = days.map((x) => toDayNumber(x.date));
-        expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
-        for (const day of days) {
-          expect(isWorkingDay(calendar, day.date)).toBe(true);
-          expect(toDayNumber(day.date)).toBeGreaterThanOrEqual(toDayNumber(start));
-          expect(toDayNumber(day.date)).toBeLessThanOrEqual(toDayNumber(end));
-        }
-        expect(totalCharge(days)).toBeLessThanOrEqual(toDayNumber(end) - toDayNumber(start) + 1);
-        expect(totalCharge(days) * 2).toBe(Math.round(totalCharge(days) * 2)); // whole or half days only
-      }),
+      fc.property(
+        range,
+        fc.constantFrom("morning", "afternoon"),
+        fc.constantFrom("midday", "evening"),
+        ([start, end], startPart, endPart) => {
+          const days = chargedDays(calendar, start, end, startPart as "morning" | "afternoon", endPart as "midday" | "evening");
+          if (days === null) return;
+          const numbers = days.map((x) => toDayNumber(x.date));
+          expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+          for (const day of days) {
+            expect(isWorkingDay(calendar, day.date)).toBe(true);
+            expect(toDayNumber(day.date)).toBeGreaterThanOrEqual(toDayNumber(start));
+            expect(toDayNumber(day.date)).toBeLessThanOrEqual(toDayNumber(end));
+          }
+          expect(totalCharge(days)).toBeLessThanOrEqual(toDayNumber(end) - toDayNumber(start) + 1);
+          expect(totalCharge(days) * 2).toBe(Math.round(totalCharge(days) * 2)); // whole or half days only
+        },
+      ),
       PROPERTY_RUNS,
     );
   });
 
   it("an employee's date is never more than a day from UTC's, and day numbers round-trip", () => {
     fc.assert(
-      fc.property(fc.integer({ min: at("2020-01-01T00:00:00Z"), max: at("2035-12-31T23:59:59Z") }), fc.constantFrom(HONOLULU, KIRITIMATI, "UTC", "Europe/Berlin", "Asia/Kathmandu"), (instant, zone) => {
-        const local = dateIn(zone, instant);
-        const utc = new Date(instant).toISOString().slice(0, 10) as PlainDate;
-        expect(Math.abs(toDayNumber(local) - toDayNumber(utc))).toBeLessThanOrEqual(1);
-        expect(fromDayNumber(toDayNumber(local))).toBe(local);
-      }),
+      fc.property(
+        fc.integer({ min: at("2020-01-01T00:00:00Z"), max: at("2035-12-31T23:59:59Z") }),
+        fc.constantFrom(HONOLULU, KIRITIMATI, "UTC", "Europe/Berlin", "Asia/Kathmandu"),
+        (instant, zone) => {
+          const local = dateIn(zone, instant);
+          const utc = new Date(instant).toISOString().slice(0, 10) as PlainDate;
+          expect(Math.abs(toDayNumber(local) - toDayNumber(utc))).toBeLessThanOrEqual(1);
+          expect(fromDayNumber(toDayNumber(local))).toBe(local);
+        },
+      ),
       PROPERTY_RUNS,
     );
   });
@@ -141,7 +165,8 @@ describe("the database charges the same days (app.charged_half_days, used by sub
           const end = addDays(start, span);
           const charged = chargedDays({ workWeek: new Set(workWeek), holidays: new Set(HOLIDAYS) }, start, end, startPart, endPart) ?? [];
           const expected = charged.flatMap((c) => (c.half ? [`${c.date} ${c.half}`] : [`${c.date} morning`, `${c.date} afternoon`]));
-          const rows = (await sql`select day::text || ' ' || half as half_day from app.charged_half_days(${ACME.id}, ${`{${workWeek.join(",")}}`}::smallint[], ${start}, ${end},
+          const rows =
+            (await sql`select day::text || ' ' || half as half_day from app.charged_half_days(${ACME.id}, ${`{${workWeek.join(",")}}`}::smallint[], ${start}, ${end},
             ${startPart}::leave_start_part, ${endPart}::leave_end_part)`) as { half_day: string }[];
           expect(rows.map((r) => r.half_day)).toEqual(expected);
         },

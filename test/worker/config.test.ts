@@ -1,11 +1,11 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { MIN_SECRET_BYTES } from "../../src/constants";
-import { parseConfig } from "../../src/edge/config";
-import type { Env } from "../../src/env";
-import { BASE_URL, captureLogs, expectError, testEnv } from "../support/worker/harness";
+import { parseConfig } from "../../src/kernel/config";
+import { MIN_SECRET_BYTES } from "../../src/kernel/constants";
+import type { Env } from "../../src/kernel/env";
 import { TEST_JWT_KEY } from "../support/test-constants";
+import { BASE_URL, captureLogs, expectError, testEnv } from "../support/worker/harness";
 
 const valid = {
   ENVIRONMENT: "production",
@@ -47,10 +47,23 @@ describe("configuration rules", () => {
     ["previous key with the same kid", { JWT_PREVIOUS_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY) }, "JWT_PREVIOUS_SIGNING_KEY"],
     ["rate limit that is not a number", { RATE_LIMIT_USER_PER_MINUTE: "lots" }, "RATE_LIMIT_USER_PER_MINUTE"],
     ["OIDC issuers that are not JSON", { OIDC_ISSUERS: "idp.example.com" }, "OIDC_ISSUERS"],
-    ["an OIDC issuer without a tenant", { OIDC_ISSUERS: JSON.stringify([{ issuer: "https://idp.example", jwks_uri: "https://idp.example/jwks", audience: "a" }]) }, "OIDC_ISSUERS"],
+    [
+      "an OIDC issuer without a tenant",
+      { OIDC_ISSUERS: JSON.stringify([{ issuer: "https://idp.example", jwks_uri: "https://idp.example/jwks", audience: "a" }]) },
+      "OIDC_ISSUERS",
+    ],
     [
       "an OIDC JWKS over plain http in production",
-      { OIDC_ISSUERS: JSON.stringify([{ issuer: "https://idp.example", jwks_uri: "http://idp.example/jwks", audience: "a", tenant_id: "00000000-0000-4000-8100-000000000001" }]) },
+      {
+        OIDC_ISSUERS: JSON.stringify([
+          {
+            issuer: "https://idp.example",
+            jwks_uri: "http://idp.example/jwks",
+            audience: "a",
+            tenant_id: "00000000-0000-4000-8100-000000000001",
+          },
+        ]),
+      },
       "OIDC_ISSUERS",
     ],
   ])("refuses %s, naming the variable and not its value", (_, overrides, variable) => {
@@ -67,7 +80,11 @@ describe("configuration rules", () => {
   });
 
   it("reports every problem at once", () => {
-    expect(problemsOf({ PIN_PEPPER: "x", DATABASE_URL: "x" }).map((p) => p.variable).sort()).toEqual(["DATABASE_URL", "PIN_PEPPER"]);
+    expect(
+      problemsOf({ PIN_PEPPER: "x", DATABASE_URL: "x" })
+        .map((p) => p.variable)
+        .sort(),
+    ).toEqual(["DATABASE_URL", "PIN_PEPPER"]);
   });
 
   it("allows the local Neon endpoint in development", () => {

@@ -1,19 +1,17 @@
 import { sql } from "drizzle-orm";
-import { beforeEach, describe, expect, it } from "vitest";
-import { inject } from "vitest";
+import { beforeEach, describe, expect, inject, it } from "vitest";
+import { ACME } from "../../scripts/lib/seed-data";
 import { createApp } from "../../src/app";
 import { systemCaller } from "../../src/db/claims";
 import { runInDatabase } from "../../src/db/door";
 import { classifyDbError } from "../../src/db/errors";
 import { users } from "../../src/db/schema";
-import { DB_RETRY_DELAYS_MS } from "../../src/constants";
-import { AppError } from "../../src/edge/errors";
-import { call, callApp, captureLogs, expectError, harbor, resetDatabase, superuserSql, rejectionOf } from "../support/worker/harness";
+import { DB_RETRY_DELAYS_MS } from "../../src/kernel/constants";
+import { AppError } from "../../src/kernel/errors";
 import { as, dbConfig, people, roundTrips } from "../support/worker/callers";
-import { ACME } from "../../scripts/lib/seed-data";
+import { call, callApp, captureLogs, expectError, harbor, rejectionOf, resetDatabase, superuserSql } from "../support/worker/harness";
 
 beforeEach(() => resetDatabase());
-
 
 describe("the database door", () => {
   it("runs a user's work as the app role with exactly the claims given", async () => {
@@ -31,7 +29,9 @@ describe("the database door", () => {
 
   it("runs a system caller as the system role with a named caller and no user", async () => {
     const [row] = await runInDatabase(dbConfig(), systemCaller("tenant-directory"), (db) => [
-      db.execute<{ role: string; claims: Record<string, unknown> }>(sql`select current_user as role, current_setting('request.jwt.claims') ::jsonb as claims`),
+      db.execute<{ role: string; claims: Record<string, unknown> }>(
+        sql`select current_user as role, current_setting('request.jwt.claims') ::jsonb as claims`,
+      ),
     ]);
     expect(row.rows[0]).toEqual({
       role: "leave_ledger_system",
@@ -102,11 +102,16 @@ describe("retries", () => {
 
   it("retries serialization failures with 100/200/400 ms backoff and then succeeds", async () => {
     const waits: number[] = [];
-    const [result] = await runInDatabase(dbConfig(), as.emma, (db) => [db.execute<{ attempt: number }>(sql`select test_support.fail_first(3) as attempt`)], {
-      sleep: async (ms) => {
-        waits.push(ms);
+    const [result] = await runInDatabase(
+      dbConfig(),
+      as.emma,
+      (db) => [db.execute<{ attempt: number }>(sql`select test_support.fail_first(3) as attempt`)],
+      {
+        sleep: async (ms) => {
+          waits.push(ms);
+        },
       },
-    });
+    );
     expect(result.rows[0]!.attempt).toBe(4);
     expect(waits).toEqual([...DB_RETRY_DELAYS_MS]);
   });

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { createApp } from "../../src/app";
-import type { Env } from "../../src/env";
-import { HEALTH_CHECK_TIMEOUT_MS } from "../../src/constants";
-import { call, callApp, captureLogs, failingDurableObject, failingKv } from "../support/worker/harness";
 import pkg from "../../package.json";
+import { createApp } from "../../src/app";
+import { HEALTH_CHECK_TIMEOUT_MS } from "../../src/kernel/constants";
+import type { Env } from "../../src/kernel/env";
+import { call, callApp, captureLogs, failingDurableObject, failingKv } from "../support/worker/harness";
 
 const app = createApp();
 

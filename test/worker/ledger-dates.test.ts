@@ -86,7 +86,9 @@ describe("the employee's calendar", () => {
   ])("$boundary", async ({ accrual, startsOn, start, before, after, periods }) => {
     const w = await world(start, { accrual }, startsOn);
     const posted = async (employeeId: string) =>
-      (await superuserSql()`select effective_date::text as day from ledger_entries where employee_id = ${employeeId} and kind = 'accrual' order by 1`).map((r) => r.day);
+      (
+        await superuserSql()`select effective_date::text as day from ledger_entries where employee_id = ${employeeId} and kind = 'accrual' order by 1`
+      ).map((r) => r.day);
     await w.accrue();
     expect(await posted(emma)).toEqual(periods);
     expect(await posted(eli)).toEqual(periods.slice(0, 1));

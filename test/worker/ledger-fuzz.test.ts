@@ -8,10 +8,21 @@ import { bearer, ledgerWorld } from "../support/worker/ledger";
 const FUZZ_RUNS = { seed: 20261124, numRuns: 60 };
 const UNLIMITED = { RATE_LIMIT_USER_PER_MINUTE: "1000000", RATE_LIMIT_USER_PER_HOUR: "1000000" };
 
-const junk = fc.oneof(fc.string(), fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }));
+const junk = fc.oneof(
+  fc.string(),
+  fc.integer(),
+  fc.double(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.array(fc.string(), { maxLength: 3 }),
+  fc.dictionary(fc.string(), fc.string(), { maxKeys: 3 }),
+);
 /** Objects shaped like the real bodies, each field junk (or missing): a valid one is practically impossible. */
 const bodies = {
-  submit: fc.record({ policy_key: junk, start_date: junk, end_date: junk, start_part: junk, end_part: junk, reason: junk }, { requiredKeys: [] }),
+  submit: fc.record(
+    { policy_key: junk, start_date: junk, end_date: junk, start_part: junk, end_part: junk, reason: junk },
+    { requiredKeys: [] },
+  ),
   adjust: fc.record({ policy_key: junk, kind: junk, amount: junk, effective_date: junk, note: junk }, { requiredKeys: [] }),
   rollover: fc.record({ year: junk, dry_run: junk, run_id: junk, after: junk, limit: junk }, { requiredKeys: ["year"] }),
 };
@@ -28,7 +39,11 @@ it("bad bodies, ids, headers and queries get a clear 4xx and change nothing", { 
   const before = await ledgerState();
   const send = (path: string, init: RequestInit) => w.api.send(path, init, UNLIMITED);
   const post = (token: string, path: string, body: string, key: string | null = "fuzz-key") =>
-    send(path, { method: "POST", headers: { ...bearer(token), "Content-Type": "application/json", ...(key === null ? {} : { "Idempotency-Key": key }) }, body });
+    send(path, {
+      method: "POST",
+      headers: { ...bearer(token), "Content-Type": "application/json", ...(key === null ? {} : { "Idempotency-Key": key }) },
+      body,
+    });
   const expectClearRefusal = async (res: Response, what: string) => {
     expect(res.status, what).toBeGreaterThanOrEqual(400);
     expect(res.status, what).toBeLessThan(500);
@@ -48,13 +63,30 @@ it("bad bodies, ids, headers and queries get a clear 4xx and change nothing", { 
         // Header values arrive trimmed; a key that is valid after trimming is replaced by none at all.
         const idempotencyKey = key === null || /^[\x21-\x7e]{1,255}$/.test(key.trim()) ? null : key;
         await expectClearRefusal(await post(w.tokens.emma, "/v1/requests", JSON.stringify(submit)), `submit ${JSON.stringify(submit)}`);
-        await expectClearRefusal(await post(w.tokens.hana, `/v1/employees/${people.emma.employeeId}/ledger-entries`, JSON.stringify(adjust)), `adjust ${JSON.stringify(adjust)}`);
-        await expectClearRefusal(await post(w.tokens.sam, "/v1/rollovers", JSON.stringify({ ...rollover, dry_run: false })), `rollover ${JSON.stringify(rollover)}`);
-        await expectClearRefusal(await post(w.tokens.mike, `/v1/requests/${encodeURIComponent(junkId)}/approve`, "{}"), `approve ${junkId}`);
+        await expectClearRefusal(
+          await post(w.tokens.hana, `/v1/employees/${people.emma.employeeId}/ledger-entries`, JSON.stringify(adjust)),
+          `adjust ${JSON.stringify(adjust)}`,
+        );
+        await expectClearRefusal(
+          await post(w.tokens.sam, "/v1/rollovers", JSON.stringify({ ...rollover, dry_run: false })),
+          `rollover ${JSON.stringify(rollover)}`,
+        );
+        await expectClearRefusal(
+          await post(w.tokens.mike, `/v1/requests/${encodeURIComponent(junkId)}/approve`, "{}"),
+          `approve ${junkId}`,
+        );
         await expectClearRefusal(await post(w.tokens.emma, "/v1/requests", JSON.stringify(submit).slice(0, -1)), "truncated JSON");
         // A real request with a missing or malformed Idempotency-Key.
-        await expectClearRefusal(await post(w.tokens.mike, `/v1/requests/${request.id}/approve`, "{}", idempotencyKey), `key ${JSON.stringify(idempotencyKey)}`);
-        const query = new URLSearchParams({ sort: junkId, from: junkId, limit: junkId, cursor: junkId.replace(/[^A-Za-z0-9_-]/g, "") || "x" });
+        await expectClearRefusal(
+          await post(w.tokens.mike, `/v1/requests/${request.id}/approve`, "{}", idempotencyKey),
+          `key ${JSON.stringify(idempotencyKey)}`,
+        );
+        const query = new URLSearchParams({
+          sort: junkId,
+          from: junkId,
+          limit: junkId,
+          cursor: junkId.replace(/[^A-Za-z0-9_-]/g, "") || "x",
+        });
         const listed = await send(`/v1/ledger-entries?${query}`, { headers: bearer(w.tokens.emma) });
         await expectClearRefusal(listed, `list ${query}`);
       },

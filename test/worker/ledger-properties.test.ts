@@ -1,6 +1,7 @@
 import fc from "fast-check";
 import { expect, it } from "vitest";
-import { addDays, isoWeekday, type PlainDate } from "../../src/ledger/calendar";
+import type { PlainDate } from "../../src/domain/calendar";
+import { addDays, isoWeekday } from "../support/worker/calendar-oracle";
 import { people } from "../support/worker/callers";
 import { resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
 import { ledgerWorld } from "../support/worker/ledger";
@@ -27,7 +28,11 @@ type Op =
 
 const opArbitrary: fc.Arbitrary<Op> = fc.oneof(
   fc.record({ op: fc.constant("grant" as const), amount: fc.constantFrom(0.5, 1, 2) }),
-  fc.record({ op: fc.constant("submit" as const), day: fc.nat(DAYS.length - 1), part: fc.constantFrom<Part>("full", "morning", "afternoon") }),
+  fc.record({
+    op: fc.constant("submit" as const),
+    day: fc.nat(DAYS.length - 1),
+    part: fc.constantFrom<Part>("full", "morning", "afternoon"),
+  }),
   fc.record({ op: fc.constantFrom("approve" as const, "reject" as const, "cancel" as const), request: fc.nat(7) }),
   fc.constant({ op: "expire" as const }),
 );
@@ -40,7 +45,8 @@ interface ModelRequest {
   expiresAt: number;
 }
 
-const halvesOf = (day: PlainDate, part: Part) => (part === "full" ? [`${day}:am`, `${day}:pm`] : [`${day}:${part === "morning" ? "am" : "pm"}`]);
+const halvesOf = (day: PlainDate, part: Part) =>
+  part === "full" ? [`${day}:am`, `${day}:pm`] : [`${day}:${part === "morning" ? "am" : "pm"}`];
 const bodyOf = (day: PlainDate, part: Part) => ({
   start_date: day,
   end_date: day,
@@ -71,7 +77,8 @@ it("every step keeps the ledger's invariants, and the API's balance is the sum o
           const halves = halvesOf(DAYS[step.day]!, step.part);
           const amount = halves.length / 2;
           const res = await w.submit(w.tokens.emma, bodyOf(DAYS[step.day]!, step.part));
-          const expected = amount > model().available ? 422 : requests.some((r) => open(r) && r.halves.some((h) => halves.includes(h))) ? 409 : 201;
+          const expected =
+            amount > model().available ? 422 : requests.some((r) => open(r) && r.halves.some((h) => halves.includes(h))) ? 409 : 201;
           expect(res.status, JSON.stringify(step)).toBe(expected);
           if (res.status === 201) {
             const body = (await res.json()) as { id: string; amount: number };

@@ -11,10 +11,23 @@ import { ledgerWorld } from "../support/worker/ledger";
  * rows that are not the caller's are invisible, and no caller can change or forge ledger or audit rows.
  */
 const config = dbConfig();
-const EMPLOYEE_TABLES = ["ledger_accounts", "ledger_entries", "balance_snapshots", "leave_requests", "booked_days", "approvals", "accrual_postings"] as const;
+const EMPLOYEE_TABLES = [
+  "ledger_accounts",
+  "ledger_entries",
+  "balance_snapshots",
+  "leave_requests",
+  "booked_days",
+  "approvals",
+  "accrual_postings",
+] as const;
 
 async function employeesSeen(caller: Caller, table: string): Promise<string[]> {
-  const [result] = await runInDatabase(config, caller, (db) => [db.execute<{ employee_id: string }>(sql`select distinct employee_id from ${sql.identifier(table)}`)], { readOnly: true });
+  const [result] = await runInDatabase(
+    config,
+    caller,
+    (db) => [db.execute<{ employee_id: string }>(sql`select distinct employee_id from ${sql.identifier(table)}`)],
+    { readOnly: true },
+  );
   return result.rows.map((r) => r.employee_id).sort();
 }
 
@@ -52,7 +65,12 @@ describe("ledger rows by caller", () => {
 
   it("runs and holidays: only the tenant's; runs only to readers of the whole tenant", async () => {
     const count = async (caller: Caller, table: string) => {
-      const [result] = await runInDatabase(config, caller, (db) => [db.execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`)], { readOnly: true });
+      const [result] = await runInDatabase(
+        config,
+        caller,
+        (db) => [db.execute<{ n: number }>(sql`select count(*)::int as n from ${sql.identifier(table)}`)],
+        { readOnly: true },
+      );
       return result.rows[0]!.n;
     };
     expect(await count(as.ada, "ledger_runs")).toBeGreaterThan(0);
@@ -74,12 +92,18 @@ describe("nobody changes the ledger or the audit log behind the rules", () => {
   const attempts: [string, ReturnType<typeof sql>][] = [
     ["update an entry", sql`update ledger_entries set amount = 100`],
     ["delete an entry", sql`delete from ledger_entries`],
-    ["insert an entry", sql`insert into ledger_entries (tenant_id, account_id, employee_id, policy_key, kind, amount, effective_date, reference)
-                            select tenant_id, id, employee_id, policy_key, 'grant', 100, '2026-01-01', 'forged' from ledger_accounts limit 1`],
+    [
+      "insert an entry",
+      sql`insert into ledger_entries (tenant_id, account_id, employee_id, policy_key, kind, amount, effective_date, reference)
+                            select tenant_id, id, employee_id, policy_key, 'grant', 100, '2026-01-01', 'forged' from ledger_accounts limit 1`,
+    ],
     ["update a request", sql`update leave_requests set status = 'approved'`],
     ["delete booked days", sql`delete from booked_days`],
-    ["insert an approval", sql`insert into approvals (tenant_id, request_id, employee_id, approver_id, decision, decided_at)
-                               select tenant_id, id, employee_id, ${people.sam.userId}, 'approve', now() from leave_requests limit 1`],
+    [
+      "insert an approval",
+      sql`insert into approvals (tenant_id, request_id, employee_id, approver_id, decision, decided_at)
+                               select tenant_id, id, employee_id, ${people.sam.userId}, 'approve', now() from leave_requests limit 1`,
+    ],
     ["update a snapshot", sql`update balance_snapshots set settled_to_date = 1000`],
     ["update the audit log", sql`update audit_log set success = false`],
     ["delete the audit log", sql`delete from audit_log`],
@@ -99,23 +123,41 @@ describe("nobody changes the ledger or the audit log behind the rules", () => {
   it("the ledger functions take identity from the claims, never from their input", async () => {
     // Emma submits with a body naming Eli: the request is hers.
     const [result] = await runInDatabase(config, as.emma, (db) => [
-      db.execute<{ answer: { body: { employee_id: string } } }>(sql`select app.submit_leave_request(${JSON.stringify({
-        employee_id: people.eli.employeeId, policy_key: "pto", start_date: "2026-12-14", end_date: "2026-12-14",
-        idempotency_key: "rls-forge", request_hash: "x", now: new Date().toISOString(), facts: {},
-      })}::jsonb) as answer`),
+      db.execute<{ answer: { body: { employee_id: string } } }>(
+        sql`select app.submit_leave_request(${JSON.stringify({
+          employee_id: people.eli.employeeId,
+          policy_key: "pto",
+          start_date: "2026-12-14",
+          end_date: "2026-12-14",
+          idempotency_key: "rls-forge",
+          request_hash: "x",
+          now: new Date().toISOString(),
+          facts: {},
+        })}::jsonb) as answer`,
+      ),
     ]);
     expect(result.rows[0]!.answer.body.employee_id).toBe(people.emma.employeeId);
     // Hand-posted entries are grants and adjustments only, even when the function is called directly.
-    const forged = await rejectionOf(runInDatabase(config, as.hana, (db) => [
-      db.execute(sql`select app.post_adjustment(${JSON.stringify({ employee_id: people.emma.employeeId, policy_key: "pto", kind: "carryover_in", amount: 50, effective_date: "2026-01-01", idempotency_key: "rls-kind", request_hash: "x", now: new Date().toISOString(), facts: {} })}::jsonb)`),
-    ]));
+    const forged = await rejectionOf(
+      runInDatabase(config, as.hana, (db) => [
+        db.execute(
+          sql`select app.post_adjustment(${JSON.stringify({ employee_id: people.emma.employeeId, policy_key: "pto", kind: "carryover_in", amount: 50, effective_date: "2026-01-01", idempotency_key: "rls-kind", request_hash: "x", now: new Date().toISOString(), facts: {} })}::jsonb)`,
+        ),
+      ]),
+    );
     expect(forged.code).toBe("VALIDATION_FAILED");
     // Gina (another tenant) cannot decide or cancel Acme's requests: not found.
-    const [requests] = await runInDatabase(config, as.sam, (db) => [db.execute<{ id: string }>(sql`select id from leave_requests limit 1`)]);
+    const [requests] = await runInDatabase(config, as.sam, (db) => [
+      db.execute<{ id: string }>(sql`select id from leave_requests limit 1`),
+    ]);
     for (const fn of ["decide_leave_request", "cancel_leave_request"]) {
-      const error = await rejectionOf(runInDatabase(config, as.gina, (db) => [
-        db.execute(sql`select app.${sql.raw(fn)}(${JSON.stringify({ request_id: requests.rows[0]!.id, decision: "approve", idempotency_key: `rls-${fn}`, request_hash: "x", now: new Date().toISOString(), facts: {} })}::jsonb)`),
-      ]));
+      const error = await rejectionOf(
+        runInDatabase(config, as.gina, (db) => [
+          db.execute(
+            sql`select app.${sql.raw(fn)}(${JSON.stringify({ request_id: requests.rows[0]!.id, decision: "approve", idempotency_key: `rls-${fn}`, request_hash: "x", now: new Date().toISOString(), facts: {} })}::jsonb)`,
+          ),
+        ]),
+      );
       expect(error.code, fn).toBe("RESOURCE_NOT_FOUND");
     }
   });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
+import { auditChainBrokenOnPurpose } from "../support/worker/audit-chain-guard";
 import { people } from "../support/worker/callers";
 import { expectError, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
-import { auditChainBrokenOnPurpose } from "../support/worker/audit-chain-guard";
 import { bearer, ledgerWorld } from "../support/worker/ledger";
 
 beforeEach(async () => {
@@ -25,7 +25,13 @@ describe("accruals", () => {
     w.api.clock.advance(52 * 86_400_000); // → 2027-01-15
     await w.signInAgain();
     expect(await w.accrue(1)).toEqual({ accruals: 2, carryover_expiries: 0 });
-    expect((await w.entries(w.tokens.emma, "&kind=accrual")).map((e) => e.effective_date)).toEqual(["2026-09-01", "2026-10-01", "2026-11-01", "2026-12-01", "2027-01-01"]);
+    expect((await w.entries(w.tokens.emma, "&kind=accrual")).map((e) => e.effective_date)).toEqual([
+      "2026-09-01",
+      "2026-10-01",
+      "2026-11-01",
+      "2026-12-01",
+      "2027-01-01",
+    ]);
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ posted: 10 });
     const [{ postings }] = (await superuserSql()`select count(*)::int as postings from accrual_postings`) as [{ postings: number }];
     expect(postings).toBe(5);
@@ -71,7 +77,12 @@ describe("year-end rollover", () => {
 
     const dry = await w.post("/v1/rollovers", w.tokens.sam, { year: 2026, dry_run: true });
     expect(dry.status).toBe(200);
-    const plan = (await dry.json()) as { accounts: { employee_id: string; balance: number; carry: number; expire: number }[]; carried: number; expired: number; posted_entries: number };
+    const plan = (await dry.json()) as {
+      accounts: { employee_id: string; balance: number; carry: number; expire: number }[];
+      carried: number;
+      expired: number;
+      posted_entries: number;
+    };
     expect(plan.posted_entries).toBe(0);
     expect(Object.fromEntries(plan.accounts.map((a) => [a.employee_id, [a.balance, a.carry, a.expire]]))).toEqual({
       [emma]: [7, 5, 2],
@@ -80,7 +91,10 @@ describe("year-end rollover", () => {
     expect([plan.carried, plan.expired]).toEqual([8, 2]);
     expect(await superuserSql()`select count(*)::int as n from ledger_entries where run_id is not null`).toEqual([{ n: 0 }]);
 
-    const real = (await (await w.post("/v1/rollovers", w.tokens.sam, { year: 2026, dry_run: false })).json()) as { run_id: string; posted_entries: number };
+    const real = (await (await w.post("/v1/rollovers", w.tokens.sam, { year: 2026, dry_run: false })).json()) as {
+      run_id: string;
+      posted_entries: number;
+    };
     expect(real.posted_entries).toBe(5);
     expect((await w.entries(w.tokens.emma, "&from=2026-12-31")).map((e) => [e.kind, e.amount, e.effective_date])).toEqual([
       ["hold", -1, "2027-01-04"],
@@ -111,10 +125,16 @@ describe("year-end rollover", () => {
     const w = await ledgerWorld({ policy: POLICY, assign: [emma] });
     await w.grant(emma, 8, "2026-06-01");
     const run = (await (await w.post("/v1/rollovers", w.tokens.sam, { year: 2026, dry_run: false })).json()) as { run_id: string };
-    const first = (await (await w.post(`/v1/rollovers/${run.run_id}/reversal`, w.tokens.sam, { limit: 2 })).json()) as { reversed_entries: number; done: boolean };
+    const first = (await (await w.post(`/v1/rollovers/${run.run_id}/reversal`, w.tokens.sam, { limit: 2 })).json()) as {
+      reversed_entries: number;
+      done: boolean;
+    };
     expect(first).toMatchObject({ reversed_entries: 2, done: false });
     await expectError(await w.post("/v1/rollovers", w.tokens.sam, { year: 2026, dry_run: false }), 409, "CONFLICT");
-    const rest = (await (await w.post(`/v1/rollovers/${run.run_id}/reversal`, w.tokens.sam, { limit: 2 })).json()) as { reversed_entries: number; done: boolean };
+    const rest = (await (await w.post(`/v1/rollovers/${run.run_id}/reversal`, w.tokens.sam, { limit: 2 })).json()) as {
+      reversed_entries: number;
+      done: boolean;
+    };
     expect(rest).toMatchObject({ reversed_entries: 1, done: true });
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ posted: 8 });
     expect(await w.balance(w.tokens.emma, emma, "2026-12-31")).toMatchObject({ posted: 8 });
@@ -142,7 +162,11 @@ describe("reconciliation and the audit chain", () => {
     }
     const snapshots = (await superuserSql()`select count(*)::int as n from balance_snapshots`) as [{ n: number }];
     expect(snapshots[0].n).toBe(1);
-    const report = async () => (await (await w.api.send("/v1/reconciliation", { headers: bearer(w.tokens.sam) })).json()) as { accounts_checked: number; drifted: { employee_id: string }[] };
+    const report = async () =>
+      (await (await w.api.send("/v1/reconciliation", { headers: bearer(w.tokens.sam) })).json()) as {
+        accounts_checked: number;
+        drifted: { employee_id: string }[];
+      };
     expect(await report()).toMatchObject({ accounts_checked: 1, drifted: [] });
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ posted: 105 });
 
@@ -156,14 +180,21 @@ describe("reconciliation and the audit chain", () => {
   it("the chain verifies, and altering one row as the owner makes verification name that row", async () => {
     const w = await ledgerWorld({ grant: 2 });
     await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-07" });
-    const verify = async () => (await (await w.api.send("/v1/audit/verification", { headers: bearer(w.tokens.ada) })).json()) as { checked: number; valid: boolean; first_broken: { id: number } | null };
+    const verify = async () =>
+      (await (await w.api.send("/v1/audit/verification", { headers: bearer(w.tokens.ada) })).json()) as {
+        checked: number;
+        valid: boolean;
+        first_broken: { id: number } | null;
+      };
     const healthy = await verify();
     expect(healthy.valid).toBe(true);
     expect(healthy.checked).toBeGreaterThan(5);
     // In pieces: three rows per call, each continuing where the last stopped, together the whole chain.
     let checked = 0;
     for (let after: number | null = 0; after !== null; ) {
-      const part = (await (await w.api.send(`/v1/audit/verification?after_seq=${after}&limit=3`, { headers: bearer(w.tokens.ada) })).json()) as { checked: number; valid: boolean; next_after_seq: number | null };
+      const part = (await (
+        await w.api.send(`/v1/audit/verification?after_seq=${after}&limit=3`, { headers: bearer(w.tokens.ada) })
+      ).json()) as { checked: number; valid: boolean; next_after_seq: number | null };
       expect(part.valid).toBe(true);
       checked += part.checked;
       after = part.next_after_seq;

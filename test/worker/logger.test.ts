@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { REDACTED, describeError, redact, redactUrl } from "../../src/edge/logger";
+import { describeError, REDACTED, redact, redactUrl } from "../../src/kernel/logger";
 
 describe("log redaction", () => {
   it("replaces values under sensitive keys at any depth", () => {
@@ -20,7 +20,12 @@ describe("log redaction", () => {
   });
 
   it("keeps keys that merely contain the letters of a sensitive word", () => {
-    expect(redact({ shipping: "x", spinner: "y", pinned: true, opinion: "z" })).toEqual({ shipping: "x", spinner: "y", pinned: true, opinion: "z" });
+    expect(redact({ shipping: "x", spinner: "y", pinned: true, opinion: "z" })).toEqual({
+      shipping: "x",
+      spinner: "y",
+      pinned: true,
+      opinion: "z",
+    });
   });
 
   it("redacts sensitive query parameters and keeps the rest", () => {
@@ -32,6 +37,11 @@ describe("log redaction", () => {
 
   it("describes errors with their code and cause (Error objects serialise to {})", () => {
     const error = Object.assign(new Error("outer", { cause: new TypeError("inner") }), { code: "23505" });
-    expect(describeError(error)).toEqual({ name: "Error", message: "outer", code: "23505", cause: { name: "TypeError", message: "inner" } });
+    expect(describeError(error)).toEqual({
+      name: "Error",
+      message: "outer",
+      code: "23505",
+      cause: { name: "TypeError", message: "inner" },
+    });
   });
 });

@@ -1,10 +1,10 @@
-import { SignJWT, exportJWK, generateKeyPair } from "jose";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
+import { forgetExternalIssuers } from "../../src/auth/oidc";
 import { TEST_OIDC_AUDIENCE, TEST_OIDC_ISSUER } from "../support/test-constants";
 import { authApp, TUESDAY_NOON } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
 import { expectError, harbor, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
-import { forgetExternalIssuers } from "../../src/auth/oidc";
 
 const GUS_SUBJECT = "idp|gus-0001";
 
@@ -15,7 +15,13 @@ async function identityProvider(kid = "idp-key-1") {
     jwk,
     sign: (claims: Record<string, unknown> = {}, options: { kid?: string; iat?: number } = {}) => {
       const now = Math.floor(TUESDAY_NOON / 1000); // the test app's clock
-      return new SignJWT({ iss: TEST_OIDC_ISSUER, aud: TEST_OIDC_AUDIENCE, sub: GUS_SUBJECT, email: "gus.employee@globex.example", ...claims })
+      return new SignJWT({
+        iss: TEST_OIDC_ISSUER,
+        aud: TEST_OIDC_AUDIENCE,
+        sub: GUS_SUBJECT,
+        email: "gus.employee@globex.example",
+        ...claims,
+      })
         .setProtectedHeader({ alg: "RS256", kid: options.kid ?? kid })
         .setIssuedAt(options.iat ?? now)
         .setExpirationTime((options.iat ?? now) + 600)

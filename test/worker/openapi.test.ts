@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { createApp } from "../../src/app";
-import { ERROR_CODE_NAMES } from "../../src/edge/errors";
 import { TENANT_SLUG_PATTERN } from "../../src/db/schema";
+import { ERROR_CODE_NAMES } from "../../src/kernel/errors";
 import { call } from "../support/worker/harness";
 
 describe("GET /v1/openapi.json", () => {

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { PERMISSIONS, can, permissionsOf } from "../../src/auth/permissions";
+import { can, type PERMISSIONS, permissionsOf } from "../../src/auth/permissions";
 import { ROLES } from "../../src/db/schema";
 import { authApp } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
@@ -9,7 +9,7 @@ beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
 });
 
-/** DESIGN.md's matrix, row by row: which roles may. */
+/** The roles matrix (who may do what), row by row: which roles may. */
 const DESIGN_MATRIX: Record<string, string[]> = {
   "self:read": ["employee", "manager", "hr_admin", "system_admin", "auditor"],
   "team:read": ["manager", "hr_admin", "system_admin", "auditor"],
@@ -27,7 +27,8 @@ const DESIGN_MATRIX: Record<string, string[]> = {
 
 describe("the permission table", () => {
   it.each(Object.entries(DESIGN_MATRIX))("%s is granted exactly to %j", (permission, roles) => {
-    for (const role of ROLES) expect(can({ roles: [role] }, permission as keyof typeof PERMISSIONS), `${role} ${permission}`).toBe(roles.includes(role));
+    for (const role of ROLES)
+      expect(can({ roles: [role] }, permission as keyof typeof PERMISSIONS), `${role} ${permission}`).toBe(roles.includes(role));
   });
 
   it("an auditor can read everything and change nothing", () => {
@@ -45,11 +46,15 @@ describe("GET /v1/me/permissions", () => {
     const api = authApp();
     const emma = await api.tokens(people.emma.email);
     const sam = await api.tokens(people.sam.email);
-    const mine = (await (await api.send("/v1/me/permissions", { headers: { Authorization: `Bearer ${emma.access_token}` } })).json()) as any;
+    const mine = (await (
+      await api.send("/v1/me/permissions", { headers: { Authorization: `Bearer ${emma.access_token}` } })
+    ).json()) as any;
     expect(mine.roles).toEqual(["employee"]);
     expect(mine.permissions).toContain("request:submit");
     expect(mine.permissions).not.toContain("audit:read");
-    const admin = (await (await api.send("/v1/me/permissions", { headers: { Authorization: `Bearer ${sam.access_token}` } })).json()) as any;
+    const admin = (await (
+      await api.send("/v1/me/permissions", { headers: { Authorization: `Bearer ${sam.access_token}` } })
+    ).json()) as any;
     expect(admin.permissions).toEqual(expect.arrayContaining(["apikey:manage", "account:unlock", "rollover:run"]));
   });
 });
@@ -66,6 +71,7 @@ describe("per-IP limit on anonymous routes", () => {
     await expectError(refused, 429, "RATE_LIMIT_EXCEEDED");
     expect(Number(refused.headers.get("Retry-After"))).toBeGreaterThan(0);
     expect((await from("198.51.100.6")).status).toBe(200);
-    for (let i = 0; i < 10; i++) expect((await api.send("/health", { headers: { "CF-Connecting-IP": "198.51.100.5" } }, limits)).status).toBe(200);
+    for (let i = 0; i < 10; i++)
+      expect((await api.send("/health", { headers: { "CF-Connecting-IP": "198.51.100.5" } }, limits)).status).toBe(200);
   });
 });

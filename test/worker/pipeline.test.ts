@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { MAX_BODY_BYTES } from "../../src/constants";
+import { MAX_BODY_BYTES } from "../../src/kernel/constants";
+import { TEST_ALLOWED_ORIGIN } from "../support/test-constants";
 import { call, callApp, captureLogs, expectError } from "../support/worker/harness";
 import { createProbeApp } from "../support/worker/probe-app";
-import { TEST_ALLOWED_ORIGIN } from "../support/test-constants";
 
 const app = createProbeApp();
 const post = (body: BodyInit | null, headers: Record<string, string> = { "Content-Type": "application/json" }) =>
@@ -38,16 +38,17 @@ describe("W3C trace context", () => {
     expect(spanId).not.toBe("00f067aa0ba902b7");
   });
 
-  it.each([["garbage"], ["00-00000000000000000000000000000000-00f067aa0ba902b7-01"], ["01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7"]])(
-    "starts a new trace for an invalid header (%s)",
-    async (header) => {
-      const res = await call("/health", { headers: { traceparent: header } });
-      const traceId = res.headers.get("traceparent")!.split("-")[1];
-      expect(traceId).toMatch(/^[0-9a-f]{32}$/);
-      expect(traceId).not.toBe("4bf92f3577b34da6a3ce929d0e0e4736");
-      expect(traceId).not.toMatch(/^0+$/);
-    },
-  );
+  it.each([
+    ["garbage"],
+    ["00-00000000000000000000000000000000-00f067aa0ba902b7-01"],
+    ["01-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7"],
+  ])("starts a new trace for an invalid header (%s)", async (header) => {
+    const res = await call("/health", { headers: { traceparent: header } });
+    const traceId = res.headers.get("traceparent")!.split("-")[1];
+    expect(traceId).toMatch(/^[0-9a-f]{32}$/);
+    expect(traceId).not.toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    expect(traceId).not.toMatch(/^0+$/);
+  });
 });
 
 describe("access log", () => {
@@ -76,7 +77,9 @@ describe("access log", () => {
         headers: { Authorization: `Bearer ${secrets[0]}`, Cookie: `session=${secrets[1]}`, "Content-Type": "application/json" },
         body: JSON.stringify({ name: secrets[3], days: -1 }),
       });
-      await callApp(app, `/v1/boom?token=${secrets[2]}`, { headers: { Authorization: `Bearer ${secrets[0]}`, Cookie: `session=${secrets[1]}` } });
+      await callApp(app, `/v1/boom?token=${secrets[2]}`, {
+        headers: { Authorization: `Bearer ${secrets[0]}`, Cookie: `session=${secrets[1]}` },
+      });
     });
     const text = JSON.stringify(logs);
     expect(logs.filter((l) => l.event === "request")).toHaveLength(2);
@@ -207,6 +210,10 @@ describe("errors in one shape", () => {
 
   it("HEAD of a GET route works and an unknown method on a known path is 405", async () => {
     expect((await call("/health", { method: "HEAD" })).status).toBe(200);
-    await expectError(await call("/health", { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } }), 405, "METHOD_NOT_ALLOWED");
+    await expectError(
+      await call("/health", { method: "POST", body: "{}", headers: { "Content-Type": "application/json" } }),
+      405,
+      "METHOD_NOT_ALLOWED",
+    );
   });
 });

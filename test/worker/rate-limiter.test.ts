@@ -7,8 +7,11 @@ const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
 const MINUTE = 60_000;
 const limiter = (name: string) => testEnv.RATE_LIMITER.get(testEnv.RATE_LIMITER.idFromName(name));
 const storedCount = (name: string, windowSeconds: number) =>
-  runInDurableObject(limiter(name), (_: RateLimiter, state) =>
-    state.storage.sql.exec<{ count: number }>("select count from counters where window_seconds = ?", windowSeconds).toArray()[0]?.count ?? 0,
+  runInDurableObject(
+    limiter(name),
+    (_: RateLimiter, state) =>
+      state.storage.sql.exec<{ count: number }>("select count from counters where window_seconds = ?", windowSeconds).toArray()[0]?.count ??
+      0,
   );
 
 const ACCOUNT: AttemptPolicy = { mode: "consecutive", threshold: 5, seconds: 15 * 60 };
@@ -73,8 +76,9 @@ describe("login attempts", () => {
     const outcomes = await Promise.all(Array.from({ length: 20 }, () => attempt("login-account:acme:x", ACCOUNT, false, T0)));
     expect(outcomes.filter((o) => !o.refused)).toHaveLength(5);
     expect(outcomes.filter((o) => o.refused)).toHaveLength(15);
-    const failures = await runInDurableObject(limiter("login-account:acme:x"), (_: RateLimiter, state) =>
-      state.storage.sql.exec<{ value: number }>("select value from state where name = 'failures'").one().value,
+    const failures = await runInDurableObject(
+      limiter("login-account:acme:x"),
+      (_: RateLimiter, state) => state.storage.sql.exec<{ value: number }>("select value from state where name = 'failures'").one().value,
     );
     expect(failures).toBe(5);
     const later = await limiter("login-account:acme:x").beginAttempt(ACCOUNT, T0 + 1_000);
@@ -87,7 +91,11 @@ describe("login attempts", () => {
     expect(await attempt("login-account:lock", ACCOUNT, true, T0 + 15 * MINUTE)).toMatchObject({ refused: false, failures: 0 });
     for (let i = 0; i < 4; i++) await attempt("login-account:lock", ACCOUNT, false, T0 + 16 * MINUTE);
     expect(await attempt("login-account:lock", ACCOUNT, true, T0 + 16 * MINUTE)).toMatchObject({ refused: false, failures: 0 });
-    expect(await attempt("login-account:lock", ACCOUNT, false, T0 + 16 * MINUTE)).toMatchObject({ refused: false, failures: 1, locked: false });
+    expect(await attempt("login-account:lock", ACCOUNT, false, T0 + 16 * MINUTE)).toMatchObject({
+      refused: false,
+      failures: 1,
+      locked: false,
+    });
   });
 
   it("unlock ends a lock at once", async () => {

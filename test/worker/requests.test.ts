@@ -19,7 +19,10 @@ describe("leave requests", () => {
 
     const approved = await w.decide(w.tokens.mike, request.id, "approve");
     expect(approved.status).toBe(200);
-    expect(await approved.json()).toMatchObject({ status: "approved", approvals: [{ approver_id: people.mike.userId, decision: "approve" }] });
+    expect(await approved.json()).toMatchObject({
+      status: "approved",
+      approvals: [{ approver_id: people.mike.userId, decision: "approve" }],
+    });
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ posted: 7, pending: 0, available: 7 });
 
     const entries = (await (await w.api.send(`/v1/ledger-entries?policy_key=pto&sort=id`, { headers: bearer(w.tokens.emma) })).json()) as {
@@ -41,7 +44,11 @@ describe("leave requests", () => {
     const w = await ledgerWorld({ grant: 10 });
     expect((await w.api.postJson("/v1/holidays", { day: "2026-12-25", name: "Christmas" }, bearer(w.tokens.hana))).status).toBe(201);
     await expectError(await w.api.postJson("/v1/holidays", { day: "2026-12-25", name: "Again" }, bearer(w.tokens.hana)), 409, "CONFLICT");
-    await expectError(await w.api.postJson("/v1/holidays", { day: "2026-12-26", name: "Boxing Day" }, bearer(w.tokens.emma)), 403, "FORBIDDEN");
+    await expectError(
+      await w.api.postJson("/v1/holidays", { day: "2026-12-26", name: "Boxing Day" }, bearer(w.tokens.emma)),
+      403,
+      "FORBIDDEN",
+    );
     const listed = await w.api.send("/v1/holidays?year=2026", { headers: bearer(w.tokens.emma) });
     expect(await listed.json()).toEqual({ data: [{ day: "2026-12-25", name: "Christmas" }] });
     // Thu 24 Dec – Tue 29 Dec: Thu, (Fri holiday), (Sat, Sun), Mon, Tue = 3 days.
@@ -57,12 +64,20 @@ describe("leave requests", () => {
     expect(await patched.json()).toMatchObject({ work_week: [1, 3, 5] });
     expect(await w.submitted(w.tokens.eli, { start_date: "2026-12-07", end_date: "2026-12-11" })).toMatchObject({ days: 3 });
     expect((await w.api.send("/v1/holidays/2026-12-25", { method: "DELETE", headers: bearer(w.tokens.hana) })).status).toBe(204);
-    await expectError(await w.api.send("/v1/holidays/2026-12-25", { method: "DELETE", headers: bearer(w.tokens.hana) }), 404, "RESOURCE_NOT_FOUND");
+    await expectError(
+      await w.api.send("/v1/holidays/2026-12-25", { method: "DELETE", headers: bearer(w.tokens.hana) }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
   });
 
   it("refuse more than is available with 422 INSUFFICIENT_BALANCE and its details, writing nothing", async () => {
     const w = await ledgerWorld({ grant: 3 });
-    const error = await expectError(await w.submit(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-11" }), 422, "INSUFFICIENT_BALANCE");
+    const error = await expectError(
+      await w.submit(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-11" }),
+      422,
+      "INSUFFICIENT_BALANCE",
+    );
     expect(error.details).toEqual({ requested: 5, available: 3, policy_id: "pto" });
     expect(await superuserSql()`select count(*)::int as count from leave_requests`).toEqual([{ count: 0 }]);
   });
@@ -70,7 +85,11 @@ describe("leave requests", () => {
   it("count pending holds: a second request sees what the first holds", async () => {
     const w = await ledgerWorld({ grant: 3 });
     await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-08" });
-    const error = await expectError(await w.submit(w.tokens.emma, { start_date: "2026-12-14", end_date: "2026-12-15" }), 422, "INSUFFICIENT_BALANCE");
+    const error = await expectError(
+      await w.submit(w.tokens.emma, { start_date: "2026-12-14", end_date: "2026-12-15" }),
+      422,
+      "INSUFFICIENT_BALANCE",
+    );
     expect(error.details).toMatchObject({ requested: 2, available: 1 });
   });
 
@@ -79,14 +98,22 @@ describe("leave requests", () => {
     await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-08" });
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ posted: 1, pending: 2, available: 0.5 });
     await w.submitted(w.tokens.emma, { start_date: "2026-12-09", end_date: "2026-12-09", end_part: "midday" });
-    await expectError(await w.submit(w.tokens.emma, { start_date: "2026-12-10", end_date: "2026-12-10", end_part: "midday" }), 422, "INSUFFICIENT_BALANCE");
+    await expectError(
+      await w.submit(w.tokens.emma, { start_date: "2026-12-10", end_date: "2026-12-10", end_part: "midday" }),
+      422,
+      "INSUFFICIENT_BALANCE",
+    );
   });
 
   it("let a morning and an afternoon of one day both be taken, but never the same day twice", async () => {
     const w = await ledgerWorld({ grant: 10 });
     await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-07", end_part: "midday" });
     await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-07", start_part: "afternoon" });
-    const third = await expectError(await w.submit(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-07", start_part: "afternoon" }), 409, "CONFLICT");
+    const third = await expectError(
+      await w.submit(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-07", start_part: "afternoon" }),
+      409,
+      "CONFLICT",
+    );
     expect(third.details).toEqual({ days: ["2026-12-07"] });
 
     await w.submitted(w.tokens.emma, { start_date: "2026-12-08", end_date: "2026-12-08" });
@@ -114,7 +141,9 @@ describe("leave requests", () => {
     await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-11" });
     const statuses = await superuserSql()`select id, status from leave_requests order by submitted_at`;
     expect(statuses.map((r) => r.status)).toEqual(["rejected", "cancelled", "expired", "pending"]);
-    expect(await superuserSql()`select sum(amount)::float as sum from ledger_entries where kind in ('hold', 'hold_release') and request_id <> ${statuses[3]!.id}`).toEqual([{ sum: 0 }]);
+    expect(
+      await superuserSql()`select sum(amount)::float as sum from ledger_entries where kind in ('hold', 'hold_release') and request_id <> ${statuses[3]!.id}`,
+    ).toEqual([{ sum: 0 }]);
   });
 
   it("reverse an approved request cancelled before it starts; refuse once it has started", async () => {
@@ -125,8 +154,12 @@ describe("leave requests", () => {
     const cancelled = await w.cancel(w.tokens.emma, future.id);
     expect(await cancelled.json()).toMatchObject({ status: "cancelled" });
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ posted: 5, pending: 0 });
-    const reversals = await superuserSql()`select amount::float, resolves_entry_id is not null as resolves from ledger_entries where kind = 'reversal' order by id`;
-    expect(reversals).toEqual([{ amount: 1, resolves: true }, { amount: 1, resolves: true }]);
+    const reversals =
+      await superuserSql()`select amount::float, resolves_entry_id is not null as resolves from ledger_entries where kind = 'reversal' order by id`;
+    expect(reversals).toEqual([
+      { amount: 1, resolves: true },
+      { amount: 1, resolves: true },
+    ]);
 
     const started = await w.submitted(w.tokens.emma, { start_date: "2026-11-24", end_date: "2026-11-24" });
     await w.decide(w.tokens.mike, started.id, "approve");
@@ -144,7 +177,10 @@ describe("approvals", () => {
     const mikes = await w.submitted(w.tokens.mike, { start_date: "2026-12-07", end_date: "2026-12-07" });
     await expectError(await w.decide(w.tokens.mike, mikes.id, "approve"), 403, "FORBIDDEN");
     // The decision's body is optional.
-    const approved = await w.api.send(`/v1/requests/${hanas.id}/approve`, { method: "POST", headers: { ...bearer(w.tokens.sam), "Idempotency-Key": newKey() } });
+    const approved = await w.api.send(`/v1/requests/${hanas.id}/approve`, {
+      method: "POST",
+      headers: { ...bearer(w.tokens.sam), "Idempotency-Key": newKey() },
+    });
     expect(approved.status).toBe(200);
     expect(await approved.json()).toMatchObject({ status: "approved", approvals: [{ approver_id: people.sam.userId, comment: null }] });
   });
@@ -157,7 +193,10 @@ describe("approvals", () => {
     await expectError(await w.decide(w.tokens.mike, request.id, "approve"), 409, "CONFLICT");
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ posted: 5, pending: 1 });
     const second = await w.decide(w.tokens.hana, request.id, "approve");
-    expect(await second.json()).toMatchObject({ status: "approved", approvals: [{ approver_id: people.mike.userId }, { approver_id: people.hana.userId }] });
+    expect(await second.json()).toMatchObject({
+      status: "approved",
+      approvals: [{ approver_id: people.mike.userId }, { approver_id: people.hana.userId }],
+    });
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ posted: 4, pending: 0 });
     await expectError(await w.decide(w.tokens.sam, request.id, "reject"), 409, "CONFLICT");
   });
@@ -169,18 +208,29 @@ describe("approvals", () => {
     const elis = await w.submitted(w.tokens.eli, { start_date: "2026-12-07", end_date: "2026-12-07" });
     await w.submitted(w.tokens.mike, { start_date: "2026-12-07", end_date: "2026-12-07" });
     const inbox = async (token: string) =>
-      ((await (await w.api.send("/v1/approvals?limit=1", { headers: bearer(token) })).json()) as { data: { id: string }[]; pagination: { next_cursor: string | null } });
+      (await (await w.api.send("/v1/approvals?limit=1", { headers: bearer(token) })).json()) as {
+        data: { id: string }[];
+        pagination: { next_cursor: string | null };
+      };
     const first = await inbox(w.tokens.mike);
     expect(first.data.map((r) => r.id)).toEqual([emmas.id]);
-    const next = (await (await w.api.send(`/v1/approvals?limit=1&cursor=${first.pagination.next_cursor}`, { headers: bearer(w.tokens.mike) })).json()) as { data: { id: string }[] };
+    const next = (await (
+      await w.api.send(`/v1/approvals?limit=1&cursor=${first.pagination.next_cursor}`, { headers: bearer(w.tokens.mike) })
+    ).json()) as { data: { id: string }[] };
     expect(next.data.map((r) => r.id)).toEqual([elis.id]);
     await w.decide(w.tokens.mike, emmas.id, "approve");
     expect((await inbox(w.tokens.mike)).data.map((r) => r.id)).toEqual([elis.id]);
     await expectError(await w.api.send("/v1/approvals", { headers: bearer(w.tokens.emma) }), 403, "FORBIDDEN");
     // Lists: Mike sees his report's requests; Emma asking for Mike's gets 404, not an empty page.
-    const listed = (await (await w.api.send(`/v1/requests?employee_id=${people.eli.employeeId}`, { headers: bearer(w.tokens.mike) })).json()) as { data: { id: string }[] };
+    const listed = (await (
+      await w.api.send(`/v1/requests?employee_id=${people.eli.employeeId}`, { headers: bearer(w.tokens.mike) })
+    ).json()) as { data: { id: string }[] };
     expect(listed.data.map((r) => r.id)).toEqual([elis.id]);
-    await expectError(await w.api.send(`/v1/requests?employee_id=${people.mike.employeeId}`, { headers: bearer(w.tokens.emma) }), 404, "RESOURCE_NOT_FOUND");
+    await expectError(
+      await w.api.send(`/v1/requests?employee_id=${people.mike.employeeId}`, { headers: bearer(w.tokens.emma) }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
   });
 });
 
@@ -196,17 +246,25 @@ describe("idempotency", () => {
     await expectError(await w.submit(w.tokens.emma, { start_date: "2026-12-08", end_date: "2026-12-08" }, key), 409, "DUPLICATE_REQUEST");
     // Keys are per caller: Eli's use of the same key is his own.
     expect((await w.submit(w.tokens.eli, { start_date: "2026-12-07", end_date: "2026-12-07" }, key)).status).toBe(201);
-    await expectError(await w.api.postJson("/v1/requests", { policy_key: "pto", start_date: "2026-12-09", end_date: "2026-12-09" }, bearer(w.tokens.emma)), 400, "VALIDATION_FAILED");
+    await expectError(
+      await w.api.postJson("/v1/requests", { policy_key: "pto", start_date: "2026-12-09", end_date: "2026-12-09" }, bearer(w.tokens.emma)),
+      400,
+      "VALIDATION_FAILED",
+    );
   });
 
   it("50 concurrent requests with one key write once and answer identically", async () => {
     const w = await ledgerWorld({ grant: 5 });
     const key = newKey("storm");
-    const responses = await Promise.all(Array.from({ length: 50 }, () => w.submit(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-08" }, key)));
+    const responses = await Promise.all(
+      Array.from({ length: 50 }, () => w.submit(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-08" }, key)),
+    );
     expect(responses.map((r) => r.status)).toEqual(Array(50).fill(201));
     const bodies = await Promise.all(responses.map((r) => r.text()));
     expect(new Set(bodies).size).toBe(1);
-    expect(await superuserSql()`select (select count(*)::int from leave_requests) as requests, (select count(*)::int from ledger_entries where kind = 'hold') as holds`).toEqual([{ requests: 1, holds: 1 }]);
+    expect(
+      await superuserSql()`select (select count(*)::int from leave_requests) as requests, (select count(*)::int from ledger_entries where kind = 'hold') as holds`,
+    ).toEqual([{ requests: 1, holds: 1 }]);
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ pending: 2, available: 3 });
   });
 });
@@ -216,7 +274,12 @@ describe("when the database is down", () => {
     const w = await ledgerWorld({ grant: 5 });
     const gated = { DATABASE_URL: inject("gatedDatabaseUrl") };
     const body = JSON.stringify({ policy_key: "pto", start_date: "2026-12-07", end_date: "2026-12-07" });
-    const send = () => w.api.send("/v1/requests", { method: "POST", headers: { ...bearer(w.tokens.emma), "Content-Type": "application/json", "Idempotency-Key": "outage-1" }, body }, gated);
+    const send = () =>
+      w.api.send(
+        "/v1/requests",
+        { method: "POST", headers: { ...bearer(w.tokens.emma), "Content-Type": "application/json", "Idempotency-Key": "outage-1" }, body },
+        gated,
+      );
     expect((await w.api.send("/v1/me/balances", { headers: bearer(w.tokens.emma) }, gated)).status).toBe(200);
     await harbor.gate("closed");
     try {
@@ -224,7 +287,9 @@ describe("when the database is down", () => {
     } finally {
       await harbor.gate("open");
     }
-    expect(await superuserSql()`select (select count(*)::int from leave_requests) as requests, (select count(*)::int from idempotency_keys where key = 'outage-1') as keys`).toEqual([{ requests: 0, keys: 0 }]);
+    expect(
+      await superuserSql()`select (select count(*)::int from leave_requests) as requests, (select count(*)::int from idempotency_keys where key = 'outage-1') as keys`,
+    ).toEqual([{ requests: 0, keys: 0 }]);
     expect((await send()).status).toBe(201);
     expect(await w.balance(w.tokens.emma, emma)).toMatchObject({ pending: 1 });
   });

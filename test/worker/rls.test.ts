@@ -1,13 +1,12 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
 import { eq, sql } from "drizzle-orm";
-import { beforeEach, describe, expect, it } from "vitest";
-import { inject } from "vitest";
+import { beforeEach, describe, expect, inject, it } from "vitest";
 import { ACME, GLOBEX } from "../../scripts/lib/seed-data";
 import { type Caller, systemCaller } from "../../src/db/claims";
 import { runInDatabase } from "../../src/db/door";
 import { employees, roleAssignments, tenants, users } from "../../src/db/schema";
-import { resetDatabase, superuserSql, rejectionOf } from "../support/worker/harness";
 import { as, dbConfig, people } from "../support/worker/callers";
+import { rejectionOf, resetDatabase, superuserSql } from "../support/worker/harness";
 
 /** Row-level security tried from the app's side: every query goes through the real door, as real callers. */
 beforeEach(() => resetDatabase());
@@ -21,7 +20,6 @@ async function visibleEmployees(caller: Caller) {
   return ids(rows);
 }
 
-
 describe("who sees which employees", () => {
   it("an employee sees only themself", async () => {
     expect(await visibleEmployees(as.emma)).toEqual([people.emma.employeeId]);
@@ -31,18 +29,27 @@ describe("who sees which employees", () => {
     expect(await visibleEmployees(as.mike)).toEqual([people.mike.employeeId, people.emma.employeeId, people.eli.employeeId].sort());
   });
 
-  it.each([["HR Admin", "hana"], ["System Admin", "sam"], ["Auditor", "ada"]] as const)("%s sees the whole tenant and nothing else", async (_, who) => {
+  it.each([
+    ["HR Admin", "hana"],
+    ["System Admin", "sam"],
+    ["Auditor", "ada"],
+  ] as const)("%s sees the whole tenant and nothing else", async (_, who) => {
     expect(await visibleEmployees(as[who])).toEqual(acmeEmployeeIds);
   });
 
   it("another tenant's HR Admin sees none of this tenant, even by id", async () => {
-    const [rows] = await runInDatabase(config, as.gina, (db) => [db.select().from(employees).where(eq(employees.id, people.emma.employeeId))]);
+    const [rows] = await runInDatabase(config, as.gina, (db) => [
+      db.select().from(employees).where(eq(employees.id, people.emma.employeeId)),
+    ]);
     expect(rows).toEqual([]);
     expect(await visibleEmployees(as.gina)).toEqual(GLOBEX.people.map((p) => p.employeeId).sort());
   });
 
   it("claims without a tenant see nothing", async () => {
-    const nobody: Caller = { kind: "user", claims: { caller: "user", sub: people.emma.userId, tenant_id: "", employee_id: null, roles: ["hr_admin"] } as never };
+    const nobody: Caller = {
+      kind: "user",
+      claims: { caller: "user", sub: people.emma.userId, tenant_id: "", employee_id: null, roles: ["hr_admin"] } as never,
+    };
     expect(await visibleEmployees(nobody)).toEqual([]);
   });
 });
@@ -72,7 +79,11 @@ describe("who sees which users, tenants and roles", () => {
 describe("writes the database refuses", () => {
   const newUser = (tenantId: string) => ({ tenantId, email: `new-${crypto.randomUUID()}@example.test`, displayName: "New" });
 
-  it.each([["Employee", "emma"], ["Manager", "mike"], ["Auditor", "ada"]] as const)("%s cannot create users", async (_, who) => {
+  it.each([
+    ["Employee", "emma"],
+    ["Manager", "mike"],
+    ["Auditor", "ada"],
+  ] as const)("%s cannot create users", async (_, who) => {
     const error = await rejectionOf(runInDatabase(config, as[who], (db) => [db.insert(users).values(newUser(ACME.id))]));
     expect(error.code).toBe("FORBIDDEN");
   });
@@ -87,10 +98,16 @@ describe("writes the database refuses", () => {
 
   it("an employee cannot change their own manager or time zone (no row is updated)", async () => {
     const [updated] = await runInDatabase(config, as.emma, (db) => [
-      db.update(employees).set({ managerId: null, timeZone: "UTC" }).where(eq(employees.id, people.emma.employeeId)).returning({ id: employees.id }),
+      db
+        .update(employees)
+        .set({ managerId: null, timeZone: "UTC" })
+        .where(eq(employees.id, people.emma.employeeId))
+        .returning({ id: employees.id }),
     ]);
     expect(updated).toEqual([]);
-    const [row] = (await superuserSql()`select manager_id, time_zone from employees where id = ${people.emma.employeeId}`) as [Record<string, string>];
+    const [row] = (await superuserSql()`select manager_id, time_zone from employees where id = ${people.emma.employeeId}`) as [
+      Record<string, string>,
+    ];
     expect(row).toEqual({ manager_id: people.mike.employeeId, time_zone: people.emma.timeZone });
   });
 
@@ -111,18 +128,28 @@ describe("writes the database refuses", () => {
   });
 
   it("HR Admin assigns roles but cannot mint a System Admin; a System Admin can", async () => {
-    await runInDatabase(config, as.hana, (db) => [db.insert(roleAssignments).values({ tenantId: ACME.id, userId: people.emma.userId, role: "manager" })]);
+    await runInDatabase(config, as.hana, (db) => [
+      db.insert(roleAssignments).values({ tenantId: ACME.id, userId: people.emma.userId, role: "manager" }),
+    ]);
     const error = await rejectionOf(
-      runInDatabase(config, as.hana, (db) => [db.insert(roleAssignments).values({ tenantId: ACME.id, userId: people.hana.userId, role: "system_admin" })]),
+      runInDatabase(config, as.hana, (db) => [
+        db.insert(roleAssignments).values({ tenantId: ACME.id, userId: people.hana.userId, role: "system_admin" }),
+      ]),
     );
     expect(error.code).toBe("FORBIDDEN");
-    await runInDatabase(config, as.sam, (db) => [db.insert(roleAssignments).values({ tenantId: ACME.id, userId: people.hana.userId, role: "system_admin" })]);
+    await runInDatabase(config, as.sam, (db) => [
+      db.insert(roleAssignments).values({ tenantId: ACME.id, userId: people.hana.userId, role: "system_admin" }),
+    ]);
     const roles = await superuserSql()`select role from role_assignments where user_id = ${people.hana.userId} order by role`;
     expect(roles.map((r) => r.role)).toEqual(["employee", "hr_admin", "system_admin"]);
   });
 
   it("nobody deletes users or tenants through the app role", async () => {
-    for (const statement of [sql`delete from users where id = ${people.emma.userId}`, sql`delete from tenants where id = ${ACME.id}`, sql`truncate users cascade`]) {
+    for (const statement of [
+      sql`delete from users where id = ${people.emma.userId}`,
+      sql`delete from tenants where id = ${ACME.id}`,
+      sql`truncate users cascade`,
+    ]) {
       const error = await rejectionOf(runInDatabase(config, as.sam, (db) => [db.execute(statement)]));
       expect(error.code).toBe("FORBIDDEN");
     }
@@ -144,9 +171,13 @@ describe("identity tables and functions", () => {
       db.execute<{ ok: boolean }>(sql`select app.set_credentials(${people.eli.userId}, 'pbkdf2-sha256$1$x$y', null, 1, now()) as ok`),
     ]);
     expect(setOther[0].rows[0]!.ok).toBe(false);
-    const error = await rejectionOf(runInDatabase(config, as.emma, (db) => [db.execute(sql`select app.end_all_sessions(${people.eli.userId}, 1, now())`)]));
+    const error = await rejectionOf(
+      runInDatabase(config, as.emma, (db) => [db.execute(sql`select app.end_all_sessions(${people.eli.userId}, 1, now())`)]),
+    );
     expect(error.code).toBe("FORBIDDEN");
-    const [row] = (await superuserSql()`select password_hash from credentials where user_id = ${people.eli.userId}`) as [{ password_hash: string }];
+    const [row] = (await superuserSql()`select password_hash from credentials where user_id = ${people.eli.userId}`) as [
+      { password_hash: string },
+    ];
     expect(row.password_hash).not.toBe("pbkdf2-sha256$1$x$y");
   });
 
@@ -159,7 +190,8 @@ describe("identity tables and functions", () => {
 
   it("only System Admins see API keys, and only their tenant's", async () => {
     await superuserSql()`insert into api_keys (tenant_id, name, prefix, key_hash, role, created_by) values (${ACME.id}, 'k', 'aaaaaaaaaaaa', 'h', 'auditor', ${people.sam.userId})`;
-    const visible = async (caller: Caller) => (await runInDatabase(config, caller, (db) => [db.execute(sql`select id from api_keys`)]))[0].rows.length;
+    const visible = async (caller: Caller) =>
+      (await runInDatabase(config, caller, (db) => [db.execute(sql`select id from api_keys`)]))[0].rows.length;
     expect(await visible(as.sam)).toBe(1);
     expect(await visible(as.hana)).toBe(0);
     expect(await visible(as.gina)).toBe(0);
@@ -168,13 +200,17 @@ describe("identity tables and functions", () => {
   it("audit rows can only be written as oneself, in one's own tenant", async () => {
     const forged = await rejectionOf(
       runInDatabase(config, as.emma, (db) => [
-        db.execute(sql`insert into audit_log (tenant_id, actor_type, actor_id, action, success) values (${ACME.id}, 'user', ${people.sam.userId}, 'forged', true)`),
+        db.execute(
+          sql`insert into audit_log (tenant_id, actor_type, actor_id, action, success) values (${ACME.id}, 'user', ${people.sam.userId}, 'forged', true)`,
+        ),
       ]),
     );
     expect(forged.code).toBe("FORBIDDEN");
     const otherTenant = await rejectionOf(
       runInDatabase(config, as.emma, (db) => [
-        db.execute(sql`insert into audit_log (tenant_id, actor_type, actor_id, action, success) values (${GLOBEX.id}, 'user', ${people.emma.userId}, 'x', true)`),
+        db.execute(
+          sql`insert into audit_log (tenant_id, actor_type, actor_id, action, success) values (${GLOBEX.id}, 'user', ${people.emma.userId}, 'x', true)`,
+        ),
       ]),
     );
     expect(otherTenant.code).toBe("FORBIDDEN");
@@ -184,13 +220,17 @@ describe("identity tables and functions", () => {
 describe("system callers and the login role", () => {
   it("a system caller reads no table directly", async () => {
     for (const table of ["tenants", "users", "employees", "role_assignments"]) {
-      const error = await rejectionOf(runInDatabase(config, systemCaller("health"), (db) => [db.execute(sql.raw(`select * from public.${table}`))]));
+      const error = await rejectionOf(
+        runInDatabase(config, systemCaller("health"), (db) => [db.execute(sql.raw(`select * from public.${table}`))]),
+      );
       expect(error.code, table).toBe("FORBIDDEN");
     }
   });
 
   it("a system caller runs its granted functions", async () => {
-    const [rows] = await runInDatabase(config, systemCaller("tenant-directory"), (db) => [db.execute(sql`select * from app.tenant_directory('acme')`)]);
+    const [rows] = await runInDatabase(config, systemCaller("tenant-directory"), (db) => [
+      db.execute(sql`select * from app.tenant_directory('acme')`),
+    ]);
     expect(rows.rows).toEqual([{ id: ACME.id, slug: "acme", name: ACME.name }]);
   });
 
@@ -204,7 +244,17 @@ describe("system callers and the login role", () => {
   it("the Worker's login role on its own can read nothing", async () => {
     neonConfig.fetchEndpoint = inject("neonEndpoint");
     const direct = neon(inject("databaseUrl"));
-    for (const table of ["tenants", "users", "employees", "role_assignments", "schema_migrations", "credentials", "refresh_tokens", "api_keys", "audit_log"]) {
+    for (const table of [
+      "tenants",
+      "users",
+      "employees",
+      "role_assignments",
+      "schema_migrations",
+      "credentials",
+      "refresh_tokens",
+      "api_keys",
+      "audit_log",
+    ]) {
       await expect(direct.query(`select * from public.${table}`), table).rejects.toMatchObject({ code: "42501" });
     }
   });
@@ -231,7 +281,8 @@ describe("the schema itself", () => {
   });
 
   it("policies read claims once per statement: every app.* call in a policy is wrapped in (select …)", async () => {
-    const policies = await superuserSql()`select policyname, coalesce(qual, '') || ' ' || coalesce(with_check, '') as expr from pg_policies where schemaname = 'public'`;
+    const policies =
+      await superuserSql()`select policyname, coalesce(qual, '') || ' ' || coalesce(with_check, '') as expr from pg_policies where schemaname = 'public'`;
     expect(policies.length).toBeGreaterThan(0);
     for (const p of policies) {
       const expr = p.expr as string;

@@ -19,7 +19,8 @@ it("every ledger endpoint costs one round trip", { timeout: 60_000 }, async () =
   const toCancel = await w.submitted(w.tokens.eli, { start_date: "2026-12-08", end_date: "2026-12-08" });
   const emma = people.emma.employeeId;
 
-  const get = (token: string, path: string) => (bindings: { DATABASE_URL: string }) => w.api.send(path, { headers: bearer(token) }, bindings);
+  const get = (token: string, path: string) => (bindings: { DATABASE_URL: string }) =>
+    w.api.send(path, { headers: bearer(token) }, bindings);
   const post = (token: string, path: string, body: unknown) => (bindings: { DATABASE_URL: string }) =>
     w.api.postJson(path, body, { ...bearer(token), "Idempotency-Key": newKey("rt") }, bindings);
   const calls: [string, (bindings: { DATABASE_URL: string }) => Promise<Response>][] = [
@@ -34,7 +35,16 @@ it("every ledger endpoint costs one round trip", { timeout: 60_000 }, async () =
     ["POST /v1/requests/{id}/approve", post(w.tokens.mike, `/v1/requests/${pending.id}/approve`, {})],
     ["POST /v1/requests/{id}/reject", post(w.tokens.mike, `/v1/requests/${toReject.id}/reject`, { comment: "busy week" })],
     ["POST /v1/requests/{id}/cancel", post(w.tokens.eli, `/v1/requests/${toCancel.id}/cancel`, {})],
-    ["POST /v1/employees/{id}/ledger-entries", post(w.tokens.hana, `/v1/employees/${emma}/ledger-entries`, { policy_key: "pto", kind: "grant", amount: 1, effective_date: "2026-11-01", note: "rt" })],
+    [
+      "POST /v1/employees/{id}/ledger-entries",
+      post(w.tokens.hana, `/v1/employees/${emma}/ledger-entries`, {
+        policy_key: "pto",
+        kind: "grant",
+        amount: 1,
+        effective_date: "2026-11-01",
+        note: "rt",
+      }),
+    ],
     ["POST /v1/accruals/runs", post(w.tokens.hana, "/v1/accruals/runs", {})],
     ["POST /v1/rollovers (dry run)", post(w.tokens.sam, "/v1/rollovers", { year: 2026 })],
     ["GET /v1/reconciliation", get(w.tokens.sam, "/v1/reconciliation")],
@@ -43,7 +53,8 @@ it("every ledger endpoint costs one round trip", { timeout: 60_000 }, async () =
     ["GET /v1/audit/verification", get(w.tokens.ada, "/v1/audit/verification")],
   ];
   // Warm each caller's permission cache.
-  for (const token of Object.values(w.tokens)) expect((await w.api.send("/v1/me/permissions", { headers: bearer(token) })).status).toBe(200);
+  for (const token of Object.values(w.tokens))
+    expect((await w.api.send("/v1/me/permissions", { headers: bearer(token) })).status).toBe(200);
 
   const counted: Record<string, number> = {};
   for (const [name, send] of calls) {

@@ -1,13 +1,13 @@
 import { createExecutionContext, createScheduledController, waitOnExecutionContext } from "cloudflare:test";
 import { beforeEach, expect, it } from "vitest";
-import worker from "../../src/index";
-import { loadConfig } from "../../src/edge/config-guard";
-import { IDEMPOTENCY_RETENTION_HOURS } from "../../src/constants";
-import { runDailyWork } from "../../src/scheduler/daily";
 import { ACME, GLOBEX } from "../../scripts/lib/seed-data";
+import worker from "../../src/index";
+import { loadConfig } from "../../src/kernel/config";
+import { IDEMPOTENCY_RETENTION_HOURS } from "../../src/kernel/constants";
+import { runDailyWork } from "../../src/scheduler/daily";
 import { people } from "../support/worker/callers";
 import { captureLogs, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
-import { TUESDAY_NOON, ledgerWorld } from "../support/worker/ledger";
+import { ledgerWorld, TUESDAY_NOON } from "../support/worker/ledger";
 
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
@@ -16,7 +16,12 @@ beforeEach(async () => {
 const emma = people.emma.employeeId;
 
 it("the daily Cron Trigger expires overdue holds, forgets old idempotency keys and posts due accruals, repeatably", async () => {
-  const w = await ledgerWorld({ grant: 3, policy: { accrual: { period: "monthly", amount: 2 }, approval_ttl_hours: 24 }, startsOn: "2026-10-01", assign: [emma] });
+  const w = await ledgerWorld({
+    grant: 3,
+    policy: { accrual: { period: "monthly", amount: 2 }, approval_ttl_hours: 24 },
+    startsOn: "2026-10-01",
+    assign: [emma],
+  });
   const request = await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-07" });
   const twoDaysLater = TUESDAY_NOON + (IDEMPOTENCY_RETENTION_HOURS + 24) * 3_600_000;
 
@@ -28,12 +33,20 @@ it("the daily Cron Trigger expires overdue holds, forgets old idempotency keys a
   const done = logs.filter((l) => l.event === "scheduled_tenant_done");
   expect(done.map((l) => l.tenant_id).sort()).toEqual([ACME.id, GLOBEX.id].sort());
   // The grant's key and the submission's key are past the retention.
-  expect(done.find((l) => l.tenant_id === ACME.id)).toMatchObject({ expired_requests: 1, forgotten_idempotency_keys: 2, accruals: 2, finished: true });
+  expect(done.find((l) => l.tenant_id === ACME.id)).toMatchObject({
+    expired_requests: 1,
+    forgotten_idempotency_keys: 2,
+    accruals: 2,
+    finished: true,
+  });
 
   const [row] = (await superuserSql()`select status from leave_requests where id = ${request.id}`) as [{ status: string }];
   expect(row.status).toBe("expired");
   expect(await superuserSql()`select count(*)::int as n from idempotency_keys`).toEqual([{ n: 0 }]);
-  expect(await superuserSql()`select effective_date::text as day from ledger_entries where kind = 'accrual' order by 1`).toEqual([{ day: "2026-10-01" }, { day: "2026-11-01" }]);
+  expect(await superuserSql()`select effective_date::text as day from ledger_entries where kind = 'accrual' order by 1`).toEqual([
+    { day: "2026-10-01" },
+    { day: "2026-11-01" },
+  ]);
 
   // Run again (a retried or overlapping trigger): nothing more.
   const config = loadConfig(testEnv);

@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import {
-  PBKDF2_ITERATIONS,
-  PBKDF2_MAX_ITERATIONS_ON_CLOUDFLARE,
   hashPassword,
   hashPin,
+  PBKDF2_ITERATIONS,
+  PBKDF2_MAX_ITERATIONS_ON_CLOUDFLARE,
   randomToken,
   sha256Hex,
   verifyPassword,

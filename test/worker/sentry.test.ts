@@ -51,7 +51,11 @@ describe("Sentry reporting", () => {
     await Promise.all([resetDatabase(), resetEdgeState()]);
     const { access_token } = await authApp().tokens(people.emma.email);
     const ctx = createExecutionContext();
-    const res = await app.fetch(new Request(`${BASE_URL}/v1/boom-signed-in`, { headers: { Authorization: `Bearer ${access_token}` } }), testEnv, ctx);
+    const res = await app.fetch(
+      new Request(`${BASE_URL}/v1/boom-signed-in`, { headers: { Authorization: `Bearer ${access_token}` } }),
+      testEnv,
+      ctx,
+    );
     await waitOnExecutionContext(ctx);
     const error = await expectError(res, 500, "INTERNAL_ERROR");
     const [event] = await eventsFor(error.request_id);

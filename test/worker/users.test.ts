@@ -18,7 +18,10 @@ describe("role changes take effect on the very next request", () => {
     expect((await api.send("/v1/audit", { headers: bearer(hana.access_token) })).status).toBe(200);
     expect((await api.send("/v1/audit", { headers: bearer(hana.access_token) })).status).toBe(200); // served from the cache
 
-    const removed = await api.send(`/v1/users/${people.hana.userId}/roles/hr_admin`, { method: "DELETE", headers: bearer(sam.access_token) });
+    const removed = await api.send(`/v1/users/${people.hana.userId}/roles/hr_admin`, {
+      method: "DELETE",
+      headers: bearer(sam.access_token),
+    });
     expect(await removed.json()).toEqual({ user_id: people.hana.userId, role: "hr_admin", changed: true });
 
     const next = await api.send("/v1/audit", { headers: bearer(hana.access_token) });
@@ -40,18 +43,32 @@ describe("role changes take effect on the very next request", () => {
     const api = authApp();
     const hana = await api.tokens(people.hana.email);
     const sam = await api.tokens(people.sam.email);
-    await expectError(await api.postJson(`/v1/users/${people.hana.userId}/roles`, { role: "system_admin" }, bearer(hana.access_token)), 403, "FORBIDDEN");
-    expect((await api.postJson(`/v1/users/${people.hana.userId}/roles`, { role: "system_admin" }, bearer(sam.access_token))).status).toBe(200);
+    await expectError(
+      await api.postJson(`/v1/users/${people.hana.userId}/roles`, { role: "system_admin" }, bearer(hana.access_token)),
+      403,
+      "FORBIDDEN",
+    );
+    expect((await api.postJson(`/v1/users/${people.hana.userId}/roles`, { role: "system_admin" }, bearer(sam.access_token))).status).toBe(
+      200,
+    );
   });
 
   it("employees and auditors cannot change roles; another tenant's user is not found", async () => {
     const api = authApp();
     for (const who of [people.emma, people.ada]) {
       const { access_token } = await api.tokens(who.email);
-      await expectError(await api.postJson(`/v1/users/${people.eli.userId}/roles`, { role: "manager" }, bearer(access_token)), 403, "FORBIDDEN");
+      await expectError(
+        await api.postJson(`/v1/users/${people.eli.userId}/roles`, { role: "manager" }, bearer(access_token)),
+        403,
+        "FORBIDDEN",
+      );
     }
     const gina = await api.tokens(people.gina.email, "globex");
-    await expectError(await api.postJson(`/v1/users/${people.emma.userId}/roles`, { role: "manager" }, bearer(gina.access_token)), 404, "RESOURCE_NOT_FOUND");
+    await expectError(
+      await api.postJson(`/v1/users/${people.emma.userId}/roles`, { role: "manager" }, bearer(gina.access_token)),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
     const roles = await superuserSql()`select role from role_assignments where user_id = ${people.emma.userId}`;
     expect(roles.map((r) => r.role)).toEqual(["employee"]);
   });
@@ -76,7 +93,9 @@ describe("deactivation", () => {
     const hana = await api.tokens(people.hana.email);
     expect((await api.me(emma.access_token)).status).toBe(200);
     api.clock.advance(1000);
-    expect((await api.send(`/v1/users/${people.emma.userId}/deactivate`, { method: "POST", headers: bearer(hana.access_token) })).status).toBe(204);
+    expect(
+      (await api.send(`/v1/users/${people.emma.userId}/deactivate`, { method: "POST", headers: bearer(hana.access_token) })).status,
+    ).toBe(204);
     await expectError(await api.me(emma.access_token), 401, "UNAUTHORIZED");
     await expectError(await api.postJson("/v1/auth/refresh", { refresh_token: emma.refresh_token }), 401, "UNAUTHORIZED");
     await expectError(await api.login(people.emma.email), 401, "UNAUTHORIZED");
@@ -87,9 +106,17 @@ describe("deactivation", () => {
   it("is only for HR Admin and System Admin, within their tenant", async () => {
     const api = authApp();
     const mike = await api.tokens(people.mike.email);
-    await expectError(await api.send(`/v1/users/${people.emma.userId}/deactivate`, { method: "POST", headers: bearer(mike.access_token) }), 403, "FORBIDDEN");
+    await expectError(
+      await api.send(`/v1/users/${people.emma.userId}/deactivate`, { method: "POST", headers: bearer(mike.access_token) }),
+      403,
+      "FORBIDDEN",
+    );
     const gina = await api.tokens(people.gina.email, "globex");
-    await expectError(await api.send(`/v1/users/${people.emma.userId}/deactivate`, { method: "POST", headers: bearer(gina.access_token) }), 404, "RESOURCE_NOT_FOUND");
+    await expectError(
+      await api.send(`/v1/users/${people.emma.userId}/deactivate`, { method: "POST", headers: bearer(gina.access_token) }),
+      404,
+      "RESOURCE_NOT_FOUND",
+    );
     expect((await api.me((await api.tokens(people.emma.email)).access_token)).status).toBe(200);
   });
 });
@@ -104,7 +131,9 @@ describe("unlock", () => {
     await expectError(await api.postJson("/v1/auth/unlock", { email: people.emma.email }, bearer(hana.access_token)), 403, "FORBIDDEN");
     expect((await api.postJson("/v1/auth/unlock", { email: people.emma.email }, bearer(sam.access_token))).status).toBe(204);
     expect((await api.login(people.emma.email, DEMO_PASSWORD, "192.0.2.99")).status).toBe(200);
-    const [row] = (await superuserSql()`select actor_id, target_id from audit_log where action = 'auth.unlock'`) as [Record<string, string>];
+    const [row] = (await superuserSql()`select actor_id, target_id from audit_log where action = 'auth.unlock'`) as [
+      Record<string, string>,
+    ];
     expect(row).toEqual({ actor_id: people.sam.userId, target_id: people.emma.email });
   });
 });
@@ -120,7 +149,10 @@ describe("GET /v1/audit", () => {
     do {
       const res = await api.send(`/v1/audit?limit=2${cursor ? `&cursor=${cursor}` : ""}`, { headers: bearer(ada.access_token) });
       expect(res.status).toBe(200);
-      const page = (await res.json()) as { data: { id: number; action: string; actor_id: string | null }[]; pagination: { next_cursor: string | null; has_more: boolean } };
+      const page = (await res.json()) as {
+        data: { id: number; action: string; actor_id: string | null }[];
+        pagination: { next_cursor: string | null; has_more: boolean };
+      };
       expect(page.data.length).toBeLessThanOrEqual(2);
       seen.push(...page.data.map((d) => d.id));
       expect(page.pagination.has_more).toBe(page.pagination.next_cursor !== null);
@@ -135,9 +167,15 @@ describe("GET /v1/audit", () => {
     const api = authApp();
     await api.login(people.emma.email, "wrong", "192.0.2.1");
     const hana = await api.tokens(people.hana.email);
-    const filtered = (await (await api.send("/v1/audit?action=auth.login", { headers: bearer(hana.access_token) })).json()) as { data: { success: boolean }[] };
+    const filtered = (await (await api.send("/v1/audit?action=auth.login", { headers: bearer(hana.access_token) })).json()) as {
+      data: { success: boolean }[];
+    };
     expect(filtered.data.map((d) => d.success).sort()).toEqual([false, true]);
-    await expectError(await api.send("/v1/audit?cursor=bm90LWEtY3Vyc29y", { headers: bearer(hana.access_token) }), 400, "VALIDATION_FAILED");
+    await expectError(
+      await api.send("/v1/audit?cursor=bm90LWEtY3Vyc29y", { headers: bearer(hana.access_token) }),
+      400,
+      "VALIDATION_FAILED",
+    );
     await expectError(await api.send("/v1/audit?limit=1000", { headers: bearer(hana.access_token) }), 400, "VALIDATION_FAILED");
   });
 
@@ -164,20 +202,42 @@ describe("creating and changing users", () => {
     expect(res.status).toBe(201);
     const { user_id, employee_id } = (await res.json()) as { user_id: string; employee_id: string };
     await expectError(await api.login("nora.new@acme.example", DEMO_PASSWORD), 401, "UNAUTHORIZED");
-    expect((await api.postJson(`/v1/users/${user_id}/password`, { password: "a long new password" }, bearer(hana.access_token))).status).toBe(204);
+    expect(
+      (await api.postJson(`/v1/users/${user_id}/password`, { password: "a long new password" }, bearer(hana.access_token))).status,
+    ).toBe(204);
     const login = await api.login("nora.new@acme.example", "a long new password");
     expect(login.status).toBe(200);
     const me = (await (await api.me(((await login.json()) as any).access_token)).json()) as any;
-    expect(me).toMatchObject({ roles: ["employee"], employee: { id: employee_id, manager_id: people.mike.employeeId, time_zone: "America/Chicago" } });
+    expect(me).toMatchObject({
+      roles: ["employee"],
+      employee: { id: employee_id, manager_id: people.mike.employeeId, time_zone: "America/Chicago" },
+    });
     const audit = await superuserSql()`select action, success from audit_log where target_id = ${user_id} order by id`;
-    expect(audit.map((a) => `${a.action}:${a.success}`)).toEqual(["user.create:true", "auth.login:false", "user.password_reset:true", "auth.login:true"]);
+    expect(audit.map((a) => `${a.action}:${a.success}`)).toEqual([
+      "user.create:true",
+      "auth.login:false",
+      "user.password_reset:true",
+      "auth.login:true",
+    ]);
   });
 
   it("refuses a duplicate email (409), an unknown time zone (400), a System Admin minted by HR (403), and employees (403)", async () => {
     const api = authApp();
     const hana = await api.tokens(people.hana.email);
-    await expectError(await api.postJson("/v1/users", newUser({ email: people.emma.email.toUpperCase() }), bearer(hana.access_token)), 409, "CONFLICT");
-    const tz = await expectError(await api.postJson("/v1/users", newUser({ employee: { ...newUser().employee, time_zone: "Mars/Olympus" } }), bearer(hana.access_token)), 400, "VALIDATION_FAILED");
+    await expectError(
+      await api.postJson("/v1/users", newUser({ email: people.emma.email.toUpperCase() }), bearer(hana.access_token)),
+      409,
+      "CONFLICT",
+    );
+    const tz = await expectError(
+      await api.postJson(
+        "/v1/users",
+        newUser({ employee: { ...newUser().employee, time_zone: "Mars/Olympus" } }),
+        bearer(hana.access_token),
+      ),
+      400,
+      "VALIDATION_FAILED",
+    );
     expect((tz.details.issues as { path: string }[])[0]!.path).toBe("employee.time_zone");
     await expectError(await api.postJson("/v1/users", newUser({ roles: ["system_admin"] }), bearer(hana.access_token)), 403, "FORBIDDEN");
     const emma = await api.tokens(people.emma.email);
@@ -190,14 +250,20 @@ describe("creating and changing users", () => {
     const api = authApp();
     const hana = await api.tokens(people.hana.email);
     const patch = (id: string, change: unknown, token = hana.access_token) =>
-      api.send(`/v1/employees/${id}`, { method: "PATCH", headers: { ...bearer(token), "Content-Type": "application/json" }, body: JSON.stringify(change) });
+      api.send(`/v1/employees/${id}`, {
+        method: "PATCH",
+        headers: { ...bearer(token), "Content-Type": "application/json" },
+        body: JSON.stringify(change),
+      });
     const res = await patch(people.eli.employeeId, { manager_id: people.hana.employeeId, time_zone: "Europe/Paris" });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ manager_id: people.hana.employeeId, time_zone: "Europe/Paris" });
     await expectError(await patch(people.eli.employeeId, { manager_id: people.eli.employeeId }), 400, "VALIDATION_FAILED");
     // Mike manages Emma; making Emma Mike's manager would close a loop.
     await expectError(await patch(people.mike.employeeId, { manager_id: people.emma.employeeId }), 409, "CONFLICT");
-    const [mike] = (await superuserSql()`select manager_id from employees where id = ${people.mike.employeeId}`) as [{ manager_id: string | null }];
+    const [mike] = (await superuserSql()`select manager_id from employees where id = ${people.mike.employeeId}`) as [
+      { manager_id: string | null },
+    ];
     expect(mike.manager_id).toBeNull();
     await expectError(await patch(people.eli.employeeId, {}), 400, "VALIDATION_FAILED");
     await expectError(await patch(people.gus.employeeId, { time_zone: "UTC" }), 404, "RESOURCE_NOT_FOUND");
@@ -208,7 +274,10 @@ describe("creating and changing users", () => {
     const emma = await api.tokens(people.emma.email);
     const hana = await api.tokens(people.hana.email);
     api.clock.advance(1000);
-    expect((await api.postJson(`/v1/users/${people.emma.userId}/password`, { password: "emma's brand new password" }, bearer(hana.access_token))).status).toBe(204);
+    expect(
+      (await api.postJson(`/v1/users/${people.emma.userId}/password`, { password: "emma's brand new password" }, bearer(hana.access_token)))
+        .status,
+    ).toBe(204);
     await expectError(await api.me(emma.access_token), 401, "UNAUTHORIZED");
     await expectError(await api.login(people.emma.email, DEMO_PASSWORD, "192.0.2.60"), 401, "UNAUTHORIZED");
     expect((await api.login(people.emma.email, "emma's brand new password", "192.0.2.61")).status).toBe(200);

@@ -15,7 +15,9 @@ export const credentials = pgTable(
   "credentials",
   {
     userId: uuid("user_id").primaryKey(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     passwordHash: text("password_hash"),
     pinHash: text("pin_hash"),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
@@ -31,7 +33,9 @@ export const refreshTokens = pgTable(
   "refresh_tokens",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     userId: uuid("user_id").notNull(),
     familyId: uuid("family_id").notNull(),
     tokenHash: text("token_hash").notNull().unique(),
@@ -94,7 +98,9 @@ export const apiKeys = pgTable(
   "api_keys",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     name: text("name").notNull(),
     prefix: text("prefix").notNull().unique(),
     keyHash: text("key_hash").notNull(),
@@ -110,8 +116,17 @@ export const apiKeys = pgTable(
     index("api_keys_tenant_idx").on(t.tenantId),
     check("api_keys_not_system_admin", sql`${t.role} <> 'system_admin'`),
     pgPolicy("api_keys_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${keyManagers}` }),
-    pgPolicy("api_keys_insert", { for: "insert", to: appRole, withCheck: sql`${t.tenantId} = ${tenantId} and ${keyManagers} and ${t.createdBy} = ${userId}` }),
-    pgPolicy("api_keys_update", { for: "update", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${keyManagers}`, withCheck: sql`${t.tenantId} = ${tenantId}` }),
+    pgPolicy("api_keys_insert", {
+      for: "insert",
+      to: appRole,
+      withCheck: sql`${t.tenantId} = ${tenantId} and ${keyManagers} and ${t.createdBy} = ${userId}`,
+    }),
+    pgPolicy("api_keys_update", {
+      for: "update",
+      to: appRole,
+      using: sql`${t.tenantId} = ${tenantId} and ${keyManagers}`,
+      withCheck: sql`${t.tenantId} = ${tenantId}`,
+    }),
     definerOnly("api_keys_definer"),
   ],
 ).enableRLS();

@@ -47,7 +47,9 @@ export const users = pgTable(
   "users",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     email: text("email").notNull(),
     displayName: text("display_name").notNull(),
     status: userStatusEnum("status").notNull().default("active"),
@@ -88,7 +90,9 @@ export const employees = pgTable(
   "employees",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     userId: uuid("user_id").notNull().unique(),
     employeeNumber: text("employee_number").notNull(),
     managerId: uuid("manager_id"),
@@ -129,7 +133,9 @@ export const employees = pgTable(
 export const roleAssignments = pgTable(
   "role_assignments",
   {
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     userId: uuid("user_id").notNull(),
     role: roleEnum("role").notNull(),
     grantedBy: uuid("granted_by"),

@@ -1,4 +1,4 @@
 export * from "./auth";
 export * from "./identity";
-export * from "./policies";
 export * from "./ledger";
+export * from "./policies";

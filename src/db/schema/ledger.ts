@@ -31,7 +31,18 @@ const tenantReaders = can("tenant:read");
 
 const amount = (name: string) => numeric(name, { precision: 12, scale: 4, mode: "number" });
 
-export const ENTRY_KINDS = ["accrual", "grant", "hold", "hold_release", "usage", "adjustment", "carryover_out", "carryover_in", "expiry", "reversal"] as const;
+export const ENTRY_KINDS = [
+  "accrual",
+  "grant",
+  "hold",
+  "hold_release",
+  "usage",
+  "adjustment",
+  "carryover_out",
+  "carryover_in",
+  "expiry",
+  "reversal",
+] as const;
 export const entryKindEnum = pgEnum("ledger_entry_kind", ENTRY_KINDS);
 
 export const REQUEST_STATUSES = ["pending", "approved", "rejected", "cancelled", "expired"] as const;
@@ -49,7 +60,9 @@ export const runKindEnum = pgEnum("ledger_run_kind", RUN_KINDS);
 export const holidays = pgTable(
   "holidays",
   {
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     day: date("day").notNull(),
     name: text("name").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -71,14 +84,20 @@ export const ledgerAccounts = pgTable(
   "ledger_accounts",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     employeeId: uuid("employee_id").notNull(),
     policyKey: text("policy_key").notNull(),
     openedAt: timestamp("opened_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
     unique("ledger_accounts_employee_policy_key").on(t.tenantId, t.employeeId, t.policyKey),
-    foreignKey({ name: "ledger_accounts_employee_fk", columns: [t.tenantId, t.employeeId], foreignColumns: [employees.tenantId, employees.id] }),
+    foreignKey({
+      name: "ledger_accounts_employee_fk",
+      columns: [t.tenantId, t.employeeId],
+      foreignColumns: [employees.tenantId, employees.id],
+    }),
     pgPolicy("ledger_accounts_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
     definerOnly("ledger_accounts_definer"),
   ],
@@ -93,8 +112,12 @@ export const ledgerEntries = pgTable(
   "ledger_entries",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
-    accountId: uuid("account_id").notNull().references(() => ledgerAccounts.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => ledgerAccounts.id),
     employeeId: uuid("employee_id").notNull(),
     policyKey: text("policy_key").notNull(),
     policyVersionId: uuid("policy_version_id"),
@@ -142,8 +165,12 @@ export const balanceSnapshots = pgTable(
   "balance_snapshots",
   {
     id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
-    accountId: uuid("account_id").notNull().references(() => ledgerAccounts.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => ledgerAccounts.id),
     employeeId: uuid("employee_id").notNull(),
     asOf: date("as_of").notNull(),
     throughEntryId: bigint("through_entry_id", { mode: "number" }).notNull(),
@@ -163,9 +190,13 @@ export const leaveRequests = pgTable(
   "leave_requests",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     employeeId: uuid("employee_id").notNull(),
-    accountId: uuid("account_id").notNull().references(() => ledgerAccounts.id),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => ledgerAccounts.id),
     policyKey: text("policy_key").notNull(),
     policyVersionId: uuid("policy_version_id").notNull(),
     startDate: date("start_date").notNull(),
@@ -185,7 +216,11 @@ export const leaveRequests = pgTable(
     resolvedBy: uuid("resolved_by"),
   },
   (t) => [
-    foreignKey({ name: "leave_requests_employee_fk", columns: [t.tenantId, t.employeeId], foreignColumns: [employees.tenantId, employees.id] }),
+    foreignKey({
+      name: "leave_requests_employee_fk",
+      columns: [t.tenantId, t.employeeId],
+      foreignColumns: [employees.tenantId, employees.id],
+    }),
     index("leave_requests_employee_idx").on(t.tenantId, t.employeeId, t.submittedAt, t.id),
     index("leave_requests_tenant_idx").on(t.tenantId, t.submittedAt, t.id),
     index("leave_requests_pending_idx").on(t.tenantId, t.expiresAt).where(sql`${t.status} = 'pending'`),
@@ -203,11 +238,15 @@ export const leaveRequests = pgTable(
 export const bookedDays = pgTable(
   "booked_days",
   {
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     employeeId: uuid("employee_id").notNull(),
     day: date("day").notNull(),
     half: dayHalfEnum("half").notNull(),
-    requestId: uuid("request_id").notNull().references(() => leaveRequests.id),
+    requestId: uuid("request_id")
+      .notNull()
+      .references(() => leaveRequests.id),
   },
   (t) => [
     primaryKey({ columns: [t.employeeId, t.day, t.half] }),
@@ -222,8 +261,12 @@ export const approvals = pgTable(
   "approvals",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
-    requestId: uuid("request_id").notNull().references(() => leaveRequests.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    requestId: uuid("request_id")
+      .notNull()
+      .references(() => leaveRequests.id),
     employeeId: uuid("employee_id").notNull(),
     approverId: uuid("approver_id").notNull(),
     decision: decisionEnum("decision").notNull(),
@@ -244,7 +287,9 @@ export const approvals = pgTable(
 export const idempotencyKeys = pgTable(
   "idempotency_keys",
   {
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     callerId: text("caller_id").notNull(),
     key: text("key").notNull(),
     requestHash: text("request_hash").notNull(),
@@ -264,7 +309,9 @@ export const ledgerRuns = pgTable(
   "ledger_runs",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     kind: runKindEnum("kind").notNull(),
     period: text("period").notNull(),
     reversesRunId: uuid("reverses_run_id"),
@@ -287,8 +334,12 @@ export const ledgerRuns = pgTable(
 export const accrualPostings = pgTable(
   "accrual_postings",
   {
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
-    accountId: uuid("account_id").notNull().references(() => ledgerAccounts.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    accountId: uuid("account_id")
+      .notNull()
+      .references(() => ledgerAccounts.id),
     employeeId: uuid("employee_id").notNull(),
     period: text("period").notNull(),
     amount: amount("amount").notNull(),

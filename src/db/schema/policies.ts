@@ -1,6 +1,21 @@
 import { sql } from "drizzle-orm";
-import { check, date, foreignKey, index, integer, numeric, pgEnum, pgPolicy, pgTable, smallint, text, timestamp, unique, uuid } from "drizzle-orm/pg-core";
-import { TENANT_SLUG_PATTERN, employees, tenants } from "./identity";
+import {
+  check,
+  date,
+  foreignKey,
+  index,
+  integer,
+  numeric,
+  pgEnum,
+  pgPolicy,
+  pgTable,
+  smallint,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { employees, TENANT_SLUG_PATTERN, tenants } from "./identity";
 import { appRole, can, tenantId, userId, visibleTenantRows } from "./rls";
 
 const policyManagers = can("policy:manage");
@@ -22,7 +37,9 @@ export const leavePolicies = pgTable(
   "leave_policies",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     key: text("key").notNull(),
     version: integer("version").notNull(),
     name: text("name").notNull(),
@@ -45,7 +62,10 @@ export const leavePolicies = pgTable(
     unique("leave_policies_key_version_key").on(t.tenantId, t.key, t.version),
     check("leave_policies_key_format", sql`${t.key} ~ ${sql.raw(`'${POLICY_KEY_PATTERN.source}'`)}`),
     check("leave_policies_version_positive", sql`${t.version} >= 1`),
-    check("leave_policies_amounts", sql`${t.accrualAmount} >= 0 and coalesce(${t.maxBalance}, 0) >= 0 and coalesce(${t.carryoverCap}, 0) >= 0 and ${t.negativeAllowance} >= 0`),
+    check(
+      "leave_policies_amounts",
+      sql`${t.accrualAmount} >= 0 and coalesce(${t.maxBalance}, 0) >= 0 and coalesce(${t.carryoverCap}, 0) >= 0 and ${t.negativeAllowance} >= 0`,
+    ),
     check("leave_policies_accrual", sql`(${t.accrualPeriod} = 'none') = (${t.accrualAmount} = 0)`),
     check("leave_policies_carryover_expiry", sql`${t.carryoverExpiryMonths} is null or ${t.carryoverExpiryMonths} between 1 and 36`),
     check("leave_policies_approvals", sql`${t.approvalsRequired} in (1, 2) and ${t.approvalTtlHours} > 0 and ${t.waitingPeriodDays} >= 0`),
@@ -63,7 +83,9 @@ export const policyAssignments = pgTable(
   "policy_assignments",
   {
     id: uuid("id").primaryKey().defaultRandom(),
-    tenantId: uuid("tenant_id").notNull().references(() => tenants.id),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
     employeeId: uuid("employee_id").notNull(),
     policyKey: text("policy_key").notNull(),
     startsOn: date("starts_on").notNull(),
@@ -73,7 +95,11 @@ export const policyAssignments = pgTable(
   },
   (t) => [
     unique("policy_assignments_start_key").on(t.tenantId, t.employeeId, t.policyKey, t.startsOn),
-    foreignKey({ name: "policy_assignments_employee_fk", columns: [t.tenantId, t.employeeId], foreignColumns: [employees.tenantId, employees.id] }),
+    foreignKey({
+      name: "policy_assignments_employee_fk",
+      columns: [t.tenantId, t.employeeId],
+      foreignColumns: [employees.tenantId, employees.id],
+    }),
     index("policy_assignments_policy_idx").on(t.tenantId, t.policyKey),
     check("policy_assignments_dates", sql`${t.endsOn} is null or ${t.endsOn} >= ${t.startsOn}`),
     pgPolicy("policy_assignments_select", {
@@ -81,7 +107,11 @@ export const policyAssignments = pgTable(
       to: appRole,
       using: visibleTenantRows(t.tenantId, t.employeeId),
     }),
-    pgPolicy("policy_assignments_insert", { for: "insert", to: appRole, withCheck: sql`${t.tenantId} = ${tenantId} and ${policyManagers}` }),
+    pgPolicy("policy_assignments_insert", {
+      for: "insert",
+      to: appRole,
+      withCheck: sql`${t.tenantId} = ${tenantId} and ${policyManagers}`,
+    }),
     pgPolicy("policy_assignments_update", {
       for: "update",
       to: appRole,

@@ -19,7 +19,8 @@ export const visibleEmployee = (column: unknown): SQL => sql`(${column} = ${empl
         select 1 from employees e where e.id = ${column} and e.manager_id = ${employeeId}))`;
 
 /** The caller's tenant's rows about employees the caller may see. */
-export const visibleTenantRows = (tenantColumn: unknown, employeeColumn: unknown): SQL => sql`${tenantColumn} = ${tenantId} and ${visibleEmployee(employeeColumn)}`;
+export const visibleTenantRows = (tenantColumn: unknown, employeeColumn: unknown): SQL =>
+  sql`${tenantColumn} = ${tenantId} and ${visibleEmployee(employeeColumn)}`;
 
 /** A table only SECURITY DEFINER functions (owned by the definer role) read and write. */
 export const definerOnly = (name: string) => pgPolicy(name, { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` });

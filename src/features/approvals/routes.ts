@@ -1,13 +1,21 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
-import type { ErrorCode } from "../../edge/errors";
-import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
-import { PageQuery } from "../../edge/pagination";
-import { IdempotencyHeaders, writeLedger } from "../../ledger/write";
-import { DecisionBody, LeaveRequestSchema, RequestPage, RequestParams } from "../requests/schemas";
-import { approvalInbox } from "../requests/service";
+import { LeaveRequestSchema, RequestPage, RequestParams } from "../../domain/leave-requests";
+import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
+import type { ErrorCode } from "../../kernel/errors";
+import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
+import { PageQuery } from "../../kernel/pagination";
+import { DecisionBody } from "./schemas";
+import { approvalInbox } from "./service";
 
-const DECIDE_ERRORS: ErrorCode[] = ["INVALID_INPUT", "VALIDATION_FAILED", "RESOURCE_NOT_FOUND", "DUPLICATE_REQUEST", "CONFLICT", ...SIGNED_IN_ERRORS];
+const DECIDE_ERRORS: ErrorCode[] = [
+  "INVALID_INPUT",
+  "VALIDATION_FAILED",
+  "RESOURCE_NOT_FOUND",
+  "DUPLICATE_REQUEST",
+  "CONFLICT",
+  ...SIGNED_IN_ERRORS,
+];
 
 const inbox = createRoute({
   method: "get",
@@ -33,9 +41,23 @@ const decision = (verb: "approve" | "reject") =>
     responses: { 200: jsonResponse("The request after the decision", LeaveRequestSchema), ...errorResponses(...DECIDE_ERRORS) },
   });
 
+const decided = { schema: LeaveRequestSchema, status: 200 } as const;
+
 export const approvalRoutes = createRouter()
-  .openapi(inbox, async (c) => c.json((await approvalInbox(c.get("config"), c.get("principal"), c.get("now"), c.req.valid("query"))) as never, 200))
+  .openapi(inbox, async (c) => c.json(await approvalInbox(c.get("config"), c.get("principal"), c.get("now"), c.req.valid("query")), 200))
   .openapi(decision("approve"), (c) =>
-    writeLedger(c, "decide", { request_id: c.req.valid("param").id, decision: "approve", comment: c.req.valid("json")?.comment ?? null }) as never)
+    writeLedger(
+      c,
+      "decide",
+      { request_id: c.req.valid("param").id, decision: "approve", comment: c.req.valid("json")?.comment ?? null },
+      decided,
+    ),
+  )
   .openapi(decision("reject"), (c) =>
-    writeLedger(c, "decide", { request_id: c.req.valid("param").id, decision: "reject", comment: c.req.valid("json")?.comment ?? null }) as never);
+    writeLedger(
+      c,
+      "decide",
+      { request_id: c.req.valid("param").id, decision: "reject", comment: c.req.valid("json")?.comment ?? null },
+      decided,
+    ),
+  );

@@ -1,12 +1,19 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
-import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
+import { requestFacts } from "../../domain/audit";
+import { COMMON_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import { PasswordLoginBody, PinLoginBody, RefreshBody, TokenPairSchema, UnlockBody } from "./schemas";
-import { requestFacts } from "../audit/record";
 import { login, logout, logoutAll, refresh, unlock } from "./service";
 
 const tokens = { 200: jsonResponse("A new access token and refresh token", TokenPairSchema) };
-const LOGIN_ERRORS = errorResponses("VALIDATION_FAILED", "INVALID_INPUT", "UNAUTHORIZED", "ACCOUNT_LOCKED", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS);
+const LOGIN_ERRORS = errorResponses(
+  "VALIDATION_FAILED",
+  "INVALID_INPUT",
+  "UNAUTHORIZED",
+  "ACCOUNT_LOCKED",
+  "RATE_LIMIT_EXCEEDED",
+  ...COMMON_ERRORS,
+);
 
 const passwordLogin = createRoute({
   method: "post",
@@ -44,7 +51,10 @@ const logoutRoute = createRoute({
   tags: ["Authentication"],
   summary: "End the session a refresh token belongs to",
   request: { body: jsonBody(RefreshBody) },
-  responses: { 204: { description: "Ended (or never existed)" }, ...errorResponses("VALIDATION_FAILED", "INVALID_INPUT", ...COMMON_ERRORS) },
+  responses: {
+    204: { description: "Ended (or never existed)" },
+    ...errorResponses("VALIDATION_FAILED", "INVALID_INPUT", ...COMMON_ERRORS),
+  },
 });
 
 const logoutAllRoute = createRoute({
@@ -77,7 +87,9 @@ export const authRoutes = createRouter()
     const input = { kind: "pin" as const, tenant: body.tenant, employeeNumber: body.employee_number, pin: body.pin };
     return c.json(await login(c.get("config"), c.env, requestFacts(c), input), 200);
   })
-  .openapi(refreshRoute, async (c) => c.json(await refresh(c.get("config"), c.env, requestFacts(c), c.req.valid("json").refresh_token), 200))
+  .openapi(refreshRoute, async (c) =>
+    c.json(await refresh(c.get("config"), c.env, requestFacts(c), c.req.valid("json").refresh_token), 200),
+  )
   .openapi(logoutRoute, async (c) => {
     await logout(c.get("config"), requestFacts(c), c.req.valid("json").refresh_token);
     return c.body(null, 204);

@@ -1,16 +1,15 @@
 import { sql } from "drizzle-orm";
-import { limiterFor, loginPolicies } from "../../auth/limiter";
+import { type AttemptStart, limiterFor, loginPolicies } from "../../auth/limiter";
 import { type Principal, userCaller } from "../../auth/principal";
 import { randomToken, sha256Hex, verifyPassword, verifyPin } from "../../auth/secrets";
 import { signAccessToken } from "../../auth/tokens";
-import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from "../../constants";
 import { systemCaller } from "../../db/claims";
 import { runInDatabase } from "../../db/door";
-import type { AttemptStart } from "../../durable/rate-limiter";
-import type { Config } from "../../edge/config";
-import { AppError } from "../../edge/errors";
-import type { Env } from "../../env";
-import { type RequestFacts, auditAsSystem, auditAsUser } from "../audit/record";
+import { auditAsSystem, auditAsUser, type RequestFacts } from "../../domain/audit";
+import type { Config } from "../../kernel/config";
+import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from "../../kernel/constants";
+import type { Env } from "../../kernel/env";
+import { AppError } from "../../kernel/errors";
 import type { TokenPair } from "./schemas";
 
 const REFRESH_PREFIX = "llr_";
@@ -41,7 +40,10 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
   let ipStart: AttemptStart;
   let accountStart: AttemptStart;
   try {
-    [ipStart, accountStart] = await Promise.all([ipLimiter.beginAttempt(policies.ip, facts.now), accountLimiter.beginAttempt(policies.account, facts.now)]);
+    [ipStart, accountStart] = await Promise.all([
+      ipLimiter.beginAttempt(policies.ip, facts.now),
+      accountLimiter.beginAttempt(policies.account, facts.now),
+    ]);
   } catch (error) {
     throw new AppError("SERVICE_UNAVAILABLE", "Login is unavailable; retry later", { dependency: "rate_limiter" }, { cause: error });
   }
@@ -49,9 +51,19 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
     if (ipStart.allowed) await ipLimiter.cancelAttempt(ipStart.attemptId);
     if (accountStart.allowed) await accountLimiter.cancelAttempt(accountStart.attemptId);
     if (!accountStart.allowed) {
-      throw new AppError("ACCOUNT_LOCKED", "Too many failed logins for this account; try again later", {}, { headers: { "Retry-After": String(refused(accountStart)) } });
+      throw new AppError(
+        "ACCOUNT_LOCKED",
+        "Too many failed logins for this account; try again later",
+        {},
+        { headers: { "Retry-After": String(refused(accountStart)) } },
+      );
     }
-    throw new AppError("RATE_LIMIT_EXCEEDED", "Too many failed logins from this address", {}, { headers: { "Retry-After": String(refused(ipStart)) } });
+    throw new AppError(
+      "RATE_LIMIT_EXCEEDED",
+      "Too many failed logins from this address",
+      {},
+      { headers: { "Retry-After": String(refused(ipStart)) } },
+    );
   }
 
   const [found] = await runInDatabase(
@@ -82,7 +94,16 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
     await runInDatabase(config, systemCaller("login", candidate?.tenant_id), (db) => [
       auditAsSystem(db, facts, { ...base, actorType: "anonymous", actorId: null, action: "auth.login", success: false, details }),
       ...(account.locked
-        ? [auditAsSystem(db, facts, { ...base, actorType: "system", actorId: "rate-limiter", action: "auth.lockout", success: true, details: { method: input.kind, lock_seconds: account.retryAfterSeconds } })]
+        ? [
+            auditAsSystem(db, facts, {
+              ...base,
+              actorType: "system",
+              actorId: "rate-limiter",
+              action: "auth.lockout",
+              success: true,
+              details: { method: input.kind, lock_seconds: account.retryAfterSeconds },
+            }),
+          ]
         : []),
     ]);
     throw INVALID_CREDENTIALS();
@@ -93,8 +114,17 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
   const refreshToken = randomToken(REFRESH_PREFIX);
   const refreshHash = await sha256Hex(refreshToken);
   await runInDatabase(config, systemCaller("login", candidate.tenant_id), (db) => [
-    db.execute(sql`select app.issue_refresh_token(${userId}, ${crypto.randomUUID()}, ${refreshHash}, ${iso(facts.now + REFRESH_TOKEN_TTL_SECONDS * 1000)})`),
-    auditAsSystem(db, facts, { ...base, actorType: "user", actorId: userId, action: "auth.login", success: true, details: { method: input.kind } }),
+    db.execute(
+      sql`select app.issue_refresh_token(${userId}, ${crypto.randomUUID()}, ${refreshHash}, ${iso(facts.now + REFRESH_TOKEN_TTL_SECONDS * 1000)})`,
+    ),
+    auditAsSystem(db, facts, {
+      ...base,
+      actorType: "user",
+      actorId: userId,
+      action: "auth.login",
+      success: true,
+      details: { method: input.kind },
+    }),
   ]);
   return tokenPair(await signAccessToken(config, { userId, tenantId: candidate.tenant_id, sessionVersion }, facts.now), refreshToken);
 }
@@ -110,10 +140,22 @@ async function currentSessionVersion(env: Env, userId: string, fromDatabase: num
 }
 
 function tokenPair(accessToken: string, refreshToken: string): TokenPair {
-  return { token_type: "Bearer", access_token: accessToken, expires_in: ACCESS_TOKEN_TTL_SECONDS, refresh_token: refreshToken, refresh_expires_in: REFRESH_TOKEN_TTL_SECONDS };
+  return {
+    token_type: "Bearer",
+    access_token: accessToken,
+    expires_in: ACCESS_TOKEN_TTL_SECONDS,
+    refresh_token: refreshToken,
+    refresh_expires_in: REFRESH_TOKEN_TTL_SECONDS,
+  };
 }
 
-type Rotation = { outcome: string; user_id: string | null; tenant_id: string | null; family_id: string | null; session_version: string | number | null };
+type Rotation = {
+  outcome: string;
+  user_id: string | null;
+  tenant_id: string | null;
+  family_id: string | null;
+  session_version: string | number | null;
+};
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -133,7 +175,14 @@ export async function refresh(config: Config, env: Env, facts: RequestFacts, pre
     if (rotation.outcome !== "unknown") {
       const action = rotation.outcome === "reused" ? "auth.refresh_reuse" : "auth.refresh";
       await runInDatabase(config, systemCaller("auth", rotation.tenant_id ?? undefined), (db) => [
-        auditAsSystem(db, facts, { ...target, actorType: "anonymous", actorId: null, action, success: false, details: { outcome: rotation.outcome, family_id: rotation.family_id } }),
+        auditAsSystem(db, facts, {
+          ...target,
+          actorType: "anonymous",
+          actorId: null,
+          action,
+          success: false,
+          details: { outcome: rotation.outcome, family_id: rotation.family_id },
+        }),
       ]);
     }
     throw INVALID_REFRESH();
@@ -142,7 +191,14 @@ export async function refresh(config: Config, env: Env, facts: RequestFacts, pre
   const sessionVersion = await currentSessionVersion(env, userId, Number(rotation.session_version));
   const accessToken = await signAccessToken(config, { userId, tenantId: rotation.tenant_id, sessionVersion }, facts.now);
   await runInDatabase(config, systemCaller("auth", rotation.tenant_id), (db) => [
-    auditAsSystem(db, facts, { ...target, actorType: "user", actorId: userId, action: "auth.refresh", success: true, details: { family_id: rotation.family_id } }),
+    auditAsSystem(db, facts, {
+      ...target,
+      actorType: "user",
+      actorId: userId,
+      action: "auth.refresh",
+      success: true,
+      details: { family_id: rotation.family_id },
+    }),
   ]);
   return tokenPair(accessToken, next);
 }
@@ -157,7 +213,15 @@ export async function logout(config: Config, facts: RequestFacts, presented: str
   const ended = result.rows[0];
   if (ended) {
     await runInDatabase(config, systemCaller("auth", ended.tenant_id), (db) => [
-      auditAsSystem(db, facts, { tenantId: ended.tenant_id, actorType: "user", actorId: ended.user_id, action: "auth.logout", targetType: "user", targetId: ended.user_id, success: true }),
+      auditAsSystem(db, facts, {
+        tenantId: ended.tenant_id,
+        actorType: "user",
+        actorId: ended.user_id,
+        action: "auth.logout",
+        targetType: "user",
+        targetId: ended.user_id,
+        success: true,
+      }),
     ]);
   }
 }
@@ -172,7 +236,12 @@ export async function logoutAll(config: Config, env: Env, facts: RequestFacts, p
   try {
     version = (await limiterFor(env, `user:${principal.userId}`).raiseVersions({ sessionVersion: facts.now })).sessionVersion;
   } catch (error) {
-    throw new AppError("SERVICE_UNAVAILABLE", "Sessions cannot be ended right now; retry later", { dependency: "rate_limiter" }, { cause: error });
+    throw new AppError(
+      "SERVICE_UNAVAILABLE",
+      "Sessions cannot be ended right now; retry later",
+      { dependency: "rate_limiter" },
+      { cause: error },
+    );
   }
   await runInDatabase(config, userCaller(principal), (db) => [
     db.execute(sql`select app.end_all_sessions(${principal.userId}, ${version}, ${iso(facts.now)})`),
@@ -181,10 +250,19 @@ export async function logoutAll(config: Config, env: Env, facts: RequestFacts, p
 }
 
 /** System Admin ends a lockout of one login identifier (email, or employee number for PIN logins) of their tenant. */
-export async function unlock(config: Config, env: Env, facts: RequestFacts, principal: Principal, identifier: { email?: string; employeeNumber?: string }): Promise<void> {
-  const [tenant] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ slug: string }>(sql`select slug from tenants where id = ${principal.tenantId}`),
-  ], { readOnly: true });
+export async function unlock(
+  config: Config,
+  env: Env,
+  facts: RequestFacts,
+  principal: Principal,
+  identifier: { email?: string; employeeNumber?: string },
+): Promise<void> {
+  const [tenant] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [db.execute<{ slug: string }>(sql`select slug from tenants where id = ${principal.tenantId}`)],
+    { readOnly: true },
+  );
   const slug = tenant.rows[0]?.slug;
   if (!slug) throw new AppError("RESOURCE_NOT_FOUND", "No such tenant");
   const key = identifier.email ? identifier.email.toLowerCase() : `pin:${identifier.employeeNumber}`;

@@ -1,10 +1,19 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
-import type { ErrorCode } from "../../edge/errors";
-import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
-import { IdempotencyHeaders, writeLedger } from "../../ledger/write";
-import { AdjustmentBody, AsOfQuery, EmployeeBalances, EmployeeParams, EntryListQuery, EntryPage, LedgerEntrySchema, TeamBalances } from "./schemas";
-import { targetEmployee } from "../users/visible-employee";
+import { targetEmployee } from "../../domain/employees";
+import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
+import type { ErrorCode } from "../../kernel/errors";
+import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
+import {
+  AdjustmentBody,
+  AsOfQuery,
+  EmployeeBalances,
+  EmployeeParams,
+  EntryListQuery,
+  EntryPage,
+  LedgerEntrySchema,
+  TeamBalances,
+} from "./schemas";
 import { employeeBalances, listEntries, teamBalances } from "./service";
 
 const READ_ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
@@ -65,10 +74,27 @@ const adjust = createRoute({
 export const balanceRoutes = createRouter()
   .openapi(mine, async (c) => {
     const principal = c.get("principal");
-    return c.json(await employeeBalances(c.get("config"), principal, targetEmployee(principal), c.req.valid("query").as_of ?? null, c.get("now")), 200);
+    return c.json(
+      await employeeBalances(c.get("config"), principal, targetEmployee(principal), c.req.valid("query").as_of ?? null, c.get("now")),
+      200,
+    );
   })
   .openapi(employee, async (c) =>
-    c.json(await employeeBalances(c.get("config"), c.get("principal"), c.req.valid("param").id, c.req.valid("query").as_of ?? null, c.get("now")), 200))
-  .openapi(team, async (c) => c.json({ data: await teamBalances(c.get("config"), c.get("principal"), c.req.valid("query").as_of ?? null, c.get("now")) }, 200))
-  .openapi(entries, async (c) => c.json((await listEntries(c.get("config"), c.get("principal"), c.req.valid("query"))) as never, 200))
-  .openapi(adjust, (c) => writeLedger(c, "adjust", { employee_id: c.req.valid("param").id, ...c.req.valid("json") }) as never);
+    c.json(
+      await employeeBalances(
+        c.get("config"),
+        c.get("principal"),
+        c.req.valid("param").id,
+        c.req.valid("query").as_of ?? null,
+        c.get("now"),
+      ),
+      200,
+    ),
+  )
+  .openapi(team, async (c) =>
+    c.json({ data: await teamBalances(c.get("config"), c.get("principal"), c.req.valid("query").as_of ?? null, c.get("now")) }, 200),
+  )
+  .openapi(entries, async (c) => c.json(await listEntries(c.get("config"), c.get("principal"), c.req.valid("query")), 200))
+  .openapi(adjust, (c) =>
+    writeLedger(c, "adjust", { employee_id: c.req.valid("param").id, ...c.req.valid("json") }, { schema: LedgerEntrySchema, status: 201 }),
+  );

@@ -1,9 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { ENTRY_KINDS, POLICY_KEY_PATTERN } from "../../db/schema";
-import { PageQuery, Pagination } from "../../edge/pagination";
+import { PageQuery, Pagination } from "../../kernel/pagination";
 
 export const AsOfQuery = z.object({
-  as_of: z.iso.date().optional().openapi({ description: "An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included." }),
+  as_of: z.iso.date().optional().openapi({
+    description:
+      "An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included.",
+  }),
 });
 export const EmployeeParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
 
@@ -62,7 +65,12 @@ export const AdjustmentBody = z
   .object({
     policy_key: z.string().regex(POLICY_KEY_PATTERN),
     kind: z.enum(["grant", "adjustment"]).openapi({ description: "`grant`: a positive credit; `adjustment`: a correction of either sign" }),
-    amount: z.number().min(-10_000).max(10_000).multipleOf(0.0001).refine((a) => a !== 0, "must not be 0"),
+    amount: z
+      .number()
+      .min(-10_000)
+      .max(10_000)
+      .multipleOf(0.0001)
+      .refine((a) => a !== 0, "must not be 0"),
     effective_date: z.iso.date(),
     note: z.string().min(1).max(500),
   })

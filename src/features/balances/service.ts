@@ -1,11 +1,12 @@
+import type { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
 import { type Principal, userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
-import type { Config } from "../../edge/config";
-import { type CursorKey, decodeCursor, isDateText, isInteger, pageOf } from "../../edge/pagination";
-import { dateIn } from "../../ledger/calendar";
-import { type EmployeeRow, employeeLookup, seenOrNotFound, targetEmployee } from "../users/visible-employee";
-import type { ENTRY_SORTS } from "./schemas";
+import { dateIn } from "../../domain/calendar";
+import { type EmployeeRow, employeeLookup, seenOrNotFound, targetEmployee } from "../../domain/employees";
+import type { Config } from "../../kernel/config";
+import { type CursorKey, decodeCursor, isDateText, isInteger, pageOf } from "../../kernel/pagination";
+import type { ENTRY_SORTS, LedgerEntrySchema } from "./schemas";
 
 type BalanceRow = {
   employee_id: string;
@@ -43,32 +44,49 @@ function byEmployee(rows: BalanceRow[], employees: EmployeeRow[], asOf: string |
       .filter((r) => r.employee_id === employeeId)
       .map((r) => {
         const [posted, pending, allowance] = [Number(r.posted), Number(r.pending), Number(r.negative_allowance)];
-        return { policy_key: r.policy_key, unit: r.unit, posted, pending, negative_allowance: allowance, available: posted - pending + allowance };
+        return {
+          policy_key: r.policy_key,
+          unit: r.unit,
+          posted,
+          pending,
+          negative_allowance: allowance,
+          available: posted - pending + allowance,
+        };
       }),
   }));
 }
 
 /** One employee's balances (404 when the caller may not see the employee, other tenants included). */
 export async function employeeBalances(config: Config, principal: Principal, employeeId: string, asOf: string | null, now: number) {
-  const [employee, balances] = await runInDatabase(config, userCaller(principal), (db) => [
-    employeeLookup(db, employeeId),
-    db.execute<BalanceRow>(balancesQuery(sql`a.employee_id = ${employeeId}`, asOf, now)),
-  ], { readOnly: true });
+  const [employee, balances] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [employeeLookup(db, employeeId), db.execute<BalanceRow>(balancesQuery(sql`a.employee_id = ${employeeId}`, asOf, now))],
+    { readOnly: true },
+  );
   return byEmployee(balances.rows, [seenOrNotFound(employee, employeeId)], asOf, now)[0]!;
 }
 
 /** The balances of the caller's direct reports. */
 export async function teamBalances(config: Config, principal: Principal, asOf: string | null, now: number) {
   const reports = sql`select e.id from employees e where e.manager_id = ${principal.employeeId}`;
-  const [team, balances] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ id: string; time_zone: string }>(sql`select e.id, e.time_zone from employees e where e.manager_id = ${principal.employeeId} order by e.id`),
-    db.execute<BalanceRow>(balancesQuery(sql`a.employee_id in (${reports})`, asOf, now)),
-  ], { readOnly: true });
+  const [team, balances] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      db.execute<{ id: string; time_zone: string }>(
+        sql`select e.id, e.time_zone from employees e where e.manager_id = ${principal.employeeId} order by e.id`,
+      ),
+      db.execute<BalanceRow>(balancesQuery(sql`a.employee_id in (${reports})`, asOf, now)),
+    ],
+    { readOnly: true },
+  );
   return byEmployee(balances.rows, team.rows, asOf, now);
 }
 
 type EntrySort = (typeof ENTRY_SORTS)[number];
-type EntryView = Record<string, unknown> & { id: number; effective_date: string };
+/** An entry as the API shows it, built in SQL by `app.entry_json`. */
+type EntryView = z.infer<typeof LedgerEntrySchema>;
 
 const SORTS: Record<EntrySort, { order: SQL; after: (key: CursorKey) => SQL; keyOf: (e: EntryView) => CursorKey; shape: "date" | "id" }> = {
   "-id": { order: sql`e.id desc`, after: ([id]) => sql`e.id < ${id}`, keyOf: (e) => [e.id], shape: "id" },
@@ -103,7 +121,11 @@ export async function listEntries(config: Config, principal: Principal, filter: 
   const employeeId = targetEmployee(principal, filter.employee_id);
   const sort = SORTS[filter.sort];
   const after = filter.cursor
-    ? sort.after(sort.shape === "id" ? decodeCursor<[number]>(filter.cursor, [isInteger]) : decodeCursor<[string, number]>(filter.cursor, [isDateText, isInteger]))
+    ? sort.after(
+        sort.shape === "id"
+          ? decodeCursor<[number]>(filter.cursor, [isInteger])
+          : decodeCursor<[string, number]>(filter.cursor, [isDateText, isInteger]),
+      )
     : sql`true`;
   const conditions = [
     sql`e.employee_id = ${employeeId}`,
@@ -113,11 +135,20 @@ export async function listEntries(config: Config, principal: Principal, filter: 
     filter.to ? sql`e.effective_date <= ${filter.to}::date` : null,
     after,
   ].filter((c): c is SQL => c !== null);
-  const [employee, entries] = await runInDatabase(config, userCaller(principal), (db) => [
-    employeeLookup(db, employeeId),
-    db.execute<{ entry: EntryView }>(sql`select app.entry_json(e) as entry from ledger_entries e where ${sql.join(conditions, sql` and `)}
+  const [employee, entries] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      employeeLookup(db, employeeId),
+      db.execute<{ entry: EntryView }>(sql`select app.entry_json(e) as entry from ledger_entries e where ${sql.join(conditions, sql` and `)}
       order by ${sort.order} limit ${filter.limit + 1}`),
-  ], { readOnly: true });
+    ],
+    { readOnly: true },
+  );
   seenOrNotFound(employee, employeeId);
-  return pageOf(entries.rows.map((r) => r.entry), filter.limit, sort.keyOf);
+  return pageOf(
+    entries.rows.map((r) => r.entry),
+    filter.limit,
+    sort.keyOf,
+  );
 }

@@ -1,6 +1,6 @@
 import { html } from "hono/html";
 import type { HtmlEscapedString } from "hono/utils/html";
-import { ERROR_CODES, type ErrorCode } from "../../edge/errors";
+import { ERROR_CODES, type ErrorCode } from "../../kernel/errors";
 
 /**
  * A self-contained API reference rendered on the server from the OpenAPI document: no script, no asset
@@ -70,11 +70,14 @@ ${operations.map(({ path, method, op }) => {
 <h2><span class="m ${method}">${method}</span> <code>${path}</code></h2>
 <p><strong>${String(op.summary ?? "")}</strong></p>
 <p>${String(op.description ?? "")}</p>
-${parameters.length
+${
+  parameters.length
     ? html`<h3>Parameters</h3><table><tr><th>name</th><th>in</th><th>required</th><th>schema</th></tr>${parameters.map(
-        (p) => html`<tr><td><code>${String(p.name)}</code></td><td>${String(p.in)}</td><td>${p.required ? "yes" : "no"}</td><td><code>${JSON.stringify(p.schema ?? {})}</code></td></tr>`,
+        (p) =>
+          html`<tr><td><code>${String(p.name)}</code></td><td>${String(p.in)}</td><td>${p.required ? "yes" : "no"}</td><td><code>${JSON.stringify(p.schema ?? {})}</code></td></tr>`,
       )}</table>`
-    : ""}
+    : ""
+}
 ${body ? html`<h3>Request body (application/json)</h3>${schemaBlock(body.schema)}` : ""}
 <h3>Responses</h3>
 <table>${Object.entries(responses).map(([status, response]) => {
@@ -88,7 +91,8 @@ ${body ? html`<h3>Request body (application/json)</h3>${schemaBlock(body.schema)
 <p>Every error has the shape <code>{ "error": { "code", "message", "details", "request_id", "documentation_url" } }</code>.</p>
 <table><tr><th>code</th><th>status</th><th>meaning</th></tr>
 ${(Object.entries(ERROR_CODES) as [ErrorCode, { status: number; description: string }][]).map(
-  ([code, { status, description }]) => html`<tr id="errors-${code}"><td><code>${code}</code></td><td>${status}</td><td>${description}</td></tr>`,
+  ([code, { status, description }]) =>
+    html`<tr id="errors-${code}"><td><code>${code}</code></td><td>${status}</td><td>${description}</td></tr>`,
 )}
 </table>
 </section>

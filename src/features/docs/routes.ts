@@ -1,8 +1,8 @@
-import { createRoute, z } from "@hono/zod-openapi";
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import pkg from "../../../package.json";
-import type { AppEnv } from "../../edge/context";
-import { ErrorSchema } from "../../edge/openapi";
+import type { AppEnv } from "../../kernel/context";
+import { ErrorSchema } from "../../kernel/openapi";
 import { renderReferencePage } from "./reference-page";
 
 const DOCS_CSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";

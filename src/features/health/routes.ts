@@ -1,9 +1,9 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import pkg from "../../../package.json";
-import { createRouter, ErrorSchema, jsonResponse } from "../../edge/openapi";
-import { errorBody, AppError } from "../../edge/errors";
-import { describeError, log } from "../../edge/logger";
-import { CHECK_NAMES, checkReadiness } from "./readiness";
+import { AppError, errorBody } from "../../kernel/errors";
+import { describeError, log } from "../../kernel/logger";
+import { createRouter, ErrorSchema, jsonResponse } from "../../kernel/openapi";
+import { CHECK_NAMES, checkReadiness } from "./service";
 
 const NO_STORE = { "Cache-Control": "no-store" };
 
@@ -15,7 +15,9 @@ const ReadinessSchema = z
   .object({
     status: z.enum(["ready", "unavailable"]),
     version: z.string(),
-    checks: z.object(Object.fromEntries(CHECK_NAMES.map((name) => [name, CheckSchema])) as Record<(typeof CHECK_NAMES)[number], typeof CheckSchema>),
+    checks: z.object(
+      Object.fromEntries(CHECK_NAMES.map((name) => [name, CheckSchema])) as Record<(typeof CHECK_NAMES)[number], typeof CheckSchema>,
+    ),
     failing: z.array(z.enum(CHECK_NAMES)),
   })
   .openapi("Readiness");
@@ -54,7 +56,9 @@ export const healthRoutes = createRouter()
     const body = { version: pkg.version, checks: readiness.checks, failing: readiness.failing };
     if (readiness.ready) return c.json({ status: "ready" as const, ...body }, 200, NO_STORE);
     log("warn", "readiness_failed", {
-       request_id: c.get("requestId"), failing: readiness.failing, errors: Object.fromEntries(Object.entries(readiness.errors).map(([name, e]) => [name, describeError(e)])),
+      request_id: c.get("requestId"),
+      failing: readiness.failing,
+      errors: Object.fromEntries(Object.entries(readiness.errors).map(([name, e]) => [name, describeError(e)])),
     });
     const error = new AppError("SERVICE_UNAVAILABLE", `Not ready: ${readiness.failing.join(", ")}`, { failing: readiness.failing });
     return c.json({ status: "unavailable" as const, ...body, ...errorBody(c, error) }, 503, NO_STORE);

@@ -1,13 +1,9 @@
 import { createRoute } from "@hono/zod-openapi";
-import { sql } from "drizzle-orm";
-import { userCaller } from "../../auth/principal";
-import { runInDatabase } from "../../db/door";
 import { signedIn } from "../../auth/guard";
-import type { ErrorCode } from "../../edge/errors";
-import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
-import { IdempotencyHeaders, writeLedger } from "../../ledger/write";
-import { requestFacts } from "../audit/record";
-import { reconcile } from "./reconciliation";
+import { requestFacts } from "../../domain/audit";
+import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
+import type { ErrorCode } from "../../kernel/errors";
+import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import {
   AccrualChunk,
   AccrualRunBody,
@@ -21,9 +17,11 @@ import {
   RunPage,
   RunParams,
 } from "./schemas";
+import { listRuns, reconcile } from "./service";
 
 const WRITE_ERRORS: ErrorCode[] = ["INVALID_INPUT", "VALIDATION_FAILED", "DUPLICATE_REQUEST", ...SIGNED_IN_ERRORS];
-const CHUNKED = "One chunk per call: repeat with `after` = the answer's `next_after` until it is null. Idempotent (one Idempotency-Key per chunk), audited.";
+const CHUNKED =
+  "One chunk per call: repeat with `after` = the answer's `next_after` until it is null. Idempotent (one Idempotency-Key per chunk), audited.";
 
 const accruals = createRoute({
   method: "post",
@@ -59,13 +57,17 @@ const reconciliation = createRoute({
   method: "get",
   path: "/v1/reconciliation",
   tags: ["Ledger runs"],
-  summary: "Recompute balances from their entries and compare with their snapshots; report any drift (System Admin). A page of accounts per call. Audited.",
+  summary:
+    "Recompute balances from their entries and compare with their snapshots; report any drift (System Admin). A page of accounts per call. Audited.",
   ...signedIn("reconciliation:run"),
   request: { query: ReconciliationQuery },
-  responses: { 200: jsonResponse("Drift found on this page of accounts", ReconciliationReport), ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS) },
+  responses: {
+    200: jsonResponse("Drift found on this page of accounts", ReconciliationReport),
+    ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS),
+  },
 });
 
-const listRuns = createRoute({
+const runList = createRoute({
   method: "get",
   path: "/v1/ledger-runs",
   tags: ["Ledger runs"],
@@ -76,22 +78,17 @@ const listRuns = createRoute({
 });
 
 export const ledgerRunRoutes = createRouter()
-  .openapi(listRuns, async (c) => {
-    const { kind, offset, limit } = c.req.valid("query");
-    const principal = c.get("principal");
-    const which = sql`r.tenant_id = ${principal.tenantId} and (${kind ?? null}::ledger_run_kind is null or r.kind = ${kind ?? null}::ledger_run_kind)`;
-    const [rows, totals] = await runInDatabase(c.get("config"), userCaller(principal), (db) => [
-      db.execute<{ run: Record<string, unknown> }>(sql`select jsonb_build_object('id', r.id, 'kind', r.kind, 'period', r.period, 'reverses_run_id', r.reverses_run_id,
-          'reversed_by_run_id', (select x.id from ledger_runs x where x.reverses_run_id = r.id), 'actor_id', r.actor_id, 'summary', r.summary,
-          'started_at', r.started_at) as run
-        from ledger_runs r where ${which} order by r.started_at desc, r.id offset ${offset} limit ${limit}`),
-      db.execute<{ total: number }>(sql`select count(*)::int as total from ledger_runs r where ${which}`),
-    ], { readOnly: true });
-    return c.json({ data: rows.rows.map((r) => r.run), total: totals.rows[0]!.total, offset, limit } as never, 200);
-  })
-  .openapi(accruals, (c) => writeLedger(c, "accrue", c.req.valid("json")) as never)
-  .openapi(rollover, (c) => writeLedger(c, "rollover", c.req.valid("json")) as never)
-  .openapi(reverse, (c) => writeLedger(c, "reverseRollover", { run_id: c.req.valid("param").run_id, ...c.req.valid("json") }) as never)
+  .openapi(runList, async (c) => c.json(await listRuns(c.get("config"), c.get("principal"), c.req.valid("query")), 200))
+  .openapi(accruals, (c) => writeLedger(c, "accrue", c.req.valid("json"), { schema: AccrualChunk, status: 200 }))
+  .openapi(rollover, (c) => writeLedger(c, "rollover", c.req.valid("json"), { schema: RolloverChunk, status: 200 }))
+  .openapi(reverse, (c) =>
+    writeLedger(
+      c,
+      "reverseRollover",
+      { run_id: c.req.valid("param").run_id, ...c.req.valid("json") },
+      { schema: ReversalChunk, status: 200 },
+    ),
+  )
   .openapi(reconciliation, async (c) => {
     const { after, limit } = c.req.valid("query");
     return c.json(await reconcile(c.get("config"), requestFacts(c), c.get("principal"), after ?? null, limit, c.get("now")), 200);

@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
-import { CHUNK_LIMITS } from "../../constants";
 import { RUN_KINDS } from "../../db/schema";
-import { OffsetQuery } from "../../edge/pagination";
+import { CHUNK_LIMITS } from "../../kernel/constants";
+import { OffsetQuery } from "../../kernel/pagination";
 
 const after = z.uuid().nullable().default(null).openapi({ description: "`next_after` of the previous chunk; null to start" });
 
@@ -9,7 +9,13 @@ export const AccrualRunBody = z
   .object({ after, limit: z.number().int().min(1).max(CHUNK_LIMITS.accruals.max).default(CHUNK_LIMITS.accruals.default) })
   .openapi("AccrualRun");
 export const AccrualChunk = z
-  .object({ employees: z.number().int(), accruals: z.number().int(), amount: z.number(), carryover_expiries: z.number().int(), next_after: z.uuid().nullable() })
+  .object({
+    employees: z.number().int(),
+    accruals: z.number().int(),
+    amount: z.number(),
+    carryover_expiries: z.number().int(),
+    next_after: z.uuid().nullable(),
+  })
   .openapi("AccrualChunk");
 
 export const RolloverBody = z
@@ -30,13 +36,17 @@ export const RolloverChunk = z
     balance: z.number(),
     carried: z.number(),
     expired: z.number(),
-    accounts: z.array(z.object({ employee_id: z.uuid(), policy_key: z.string(), balance: z.number(), carry: z.number(), expire: z.number() })),
+    accounts: z.array(
+      z.object({ employee_id: z.uuid(), policy_key: z.string(), balance: z.number(), carry: z.number(), expire: z.number() }),
+    ),
     next_after: z.uuid().nullable(),
   })
   .openapi("RolloverChunk");
 
 export const RunParams = z.object({ run_id: z.uuid().openapi({ param: { name: "run_id", in: "path" } }) });
-export const ReversalBody = z.object({ limit: z.number().int().min(1).max(CHUNK_LIMITS.reversal.max).default(CHUNK_LIMITS.reversal.default) }).openapi("RolloverReversal");
+export const ReversalBody = z
+  .object({ limit: z.number().int().min(1).max(CHUNK_LIMITS.reversal.max).default(CHUNK_LIMITS.reversal.default) })
+  .openapi("RolloverReversal");
 export const ReversalChunk = z
   .object({ run_id: z.uuid(), reversal_run_id: z.uuid(), reversed_entries: z.number().int(), done: z.boolean() })
   .openapi("RolloverReversalChunk");
@@ -78,4 +88,6 @@ export const LedgerRun = z
     started_at: z.string(),
   })
   .openapi("LedgerRun");
-export const RunPage = z.object({ data: z.array(LedgerRun), total: z.number().int(), offset: z.number().int(), limit: z.number().int() }).openapi("LedgerRunPage");
+export const RunPage = z
+  .object({ data: z.array(LedgerRun), total: z.number().int(), offset: z.number().int(), limit: z.number().int() })
+  .openapi("LedgerRunPage");

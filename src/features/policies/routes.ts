@@ -1,8 +1,8 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
-import { AppError, type ErrorCode } from "../../edge/errors";
-import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
-import { requestFacts } from "../audit/record";
+import { requestFacts } from "../../domain/audit";
+import { AppError, type ErrorCode } from "../../kernel/errors";
+import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import { AssignBody, AssignmentResult, CreatePolicyBody, EndAssignmentBody, PolicyParams, PolicyRules, PolicySchema } from "./schemas";
 import { changeAssignments, currentPolicies, policyVersions, policyView, writePolicyVersion } from "./service";
 
@@ -74,7 +74,10 @@ export const policyRoutes = createRouter()
   })
   .openapi(revisePolicy, async (c) => {
     const { key } = c.req.valid("param");
-    return c.json(policyView(await writePolicyVersion(c.get("config"), requestFacts(c), c.get("principal"), key, c.req.valid("json"), "revise")), 201);
+    return c.json(
+      policyView(await writePolicyVersion(c.get("config"), requestFacts(c), c.get("principal"), key, c.req.valid("json"), "revise")),
+      201,
+    );
   })
   .openapi(listPolicies, async (c) => c.json({ data: (await currentPolicies(c.get("config"), c.get("principal"))).map(policyView) }, 200))
   .openapi(getPolicy, async (c) => {
@@ -86,7 +89,9 @@ export const policyRoutes = createRouter()
   .openapi(assign, async (c) => {
     const { key } = c.req.valid("param");
     const { employee_ids, starts_on } = c.req.valid("json");
-    const changed = await changeAssignments(c.get("config"), requestFacts(c), c.get("principal"), key, employee_ids, { startsOn: starts_on });
+    const changed = await changeAssignments(c.get("config"), requestFacts(c), c.get("principal"), key, employee_ids, {
+      startsOn: starts_on,
+    });
     return c.json({ policy_key: key, changed: changed.length, employee_ids: changed }, 200);
   })
   .openapi(unassign, async (c) => {

@@ -10,14 +10,23 @@ export const PolicyRules = z
     unit: z.enum(POLICY_UNITS),
     accrual: z
       .object({ period: z.enum(ACCRUAL_PERIODS), amount })
-      .refine((a) => (a.period === "none") === (a.amount === 0), { error: "an accrual period needs an amount above 0, and 'none' an amount of 0" })
+      .refine((a) => (a.period === "none") === (a.amount === 0), {
+        error: "an accrual period needs an amount above 0, and 'none' an amount of 0",
+      })
       .default({ period: "none", amount: 0 }),
     max_balance: amount.nullable().default(null),
-    carryover: z.object({ cap: amount.nullable().default(null), expiry_months: z.number().int().min(1).max(36).nullable().default(null) }).default({ cap: null, expiry_months: null }),
+    carryover: z
+      .object({ cap: amount.nullable().default(null), expiry_months: z.number().int().min(1).max(36).nullable().default(null) })
+      .default({ cap: null, expiry_months: null }),
     negative_allowance: amount.default(0),
     waiting_period_days: z.number().int().min(0).max(3650).default(0),
     approvals_required: z.union([z.literal(1), z.literal(2)]).default(1),
-    approval_ttl_hours: z.number().int().min(1).max(24 * 90).default(168),
+    approval_ttl_hours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 90)
+      .default(168),
     effective_from: z.iso.date(),
   })
   .openapi("PolicyRules");
@@ -45,10 +54,10 @@ export const PolicySchema = z
   })
   .openapi("Policy");
 
-export const AssignBody = z
-  .object({ employee_ids: z.array(z.uuid()).min(1).max(1_000), starts_on: z.iso.date() })
-  .openapi("AssignPolicy");
+export const AssignBody = z.object({ employee_ids: z.array(z.uuid()).min(1).max(1_000), starts_on: z.iso.date() }).openapi("AssignPolicy");
 export const EndAssignmentBody = z
   .object({ employee_ids: z.array(z.uuid()).min(1).max(1_000), ends_on: z.iso.date() })
   .openapi("EndPolicyAssignment");
-export const AssignmentResult = z.object({ policy_key: z.string(), changed: z.number().int(), employee_ids: z.array(z.uuid()) }).openapi("AssignmentResult");
+export const AssignmentResult = z
+  .object({ policy_key: z.string(), changed: z.number().int(), employee_ids: z.array(z.uuid()) })
+  .openapi("AssignmentResult");

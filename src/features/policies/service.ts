@@ -1,11 +1,11 @@
-import { and, desc, eq, sql } from "drizzle-orm";
 import type { z } from "@hono/zod-openapi";
+import { and, desc, eq, sql } from "drizzle-orm";
 import { type Principal, userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { leavePolicies } from "../../db/schema";
-import type { Config } from "../../edge/config";
-import { AppError } from "../../edge/errors";
-import { AUDIT_COLUMNS, type RequestFacts, auditValues } from "../audit/record";
+import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "../../domain/audit";
+import type { Config } from "../../kernel/config";
+import { AppError } from "../../kernel/errors";
 import type { PolicyRules, PolicySchema } from "./schemas";
 
 type Rules = z.infer<typeof PolicyRules>;
@@ -51,10 +51,27 @@ function columns(rules: Rules) {
  * A new policy (version 1) or the next version of an existing one, in one statement: the version is computed
  * from the ones already there, and two concurrent writers of the same version collide on the unique key.
  */
-export async function writePolicyVersion(config: Config, facts: RequestFacts, principal: Principal, key: string, rules: Rules, mode: "create" | "revise") {
-  const [existing] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.select({ version: leavePolicies.version }).from(leavePolicies).where(eq(leavePolicies.key, key)).orderBy(desc(leavePolicies.version)).limit(1),
-  ], { readOnly: true });
+export async function writePolicyVersion(
+  config: Config,
+  facts: RequestFacts,
+  principal: Principal,
+  key: string,
+  rules: Rules,
+  mode: "create" | "revise",
+) {
+  const [existing] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      db
+        .select({ version: leavePolicies.version })
+        .from(leavePolicies)
+        .where(eq(leavePolicies.key, key))
+        .orderBy(desc(leavePolicies.version))
+        .limit(1),
+    ],
+    { readOnly: true },
+  );
   const latest = existing[0]?.version ?? 0;
   if (mode === "create" && latest > 0) throw new AppError("CONFLICT", "A policy with this key exists; add a version instead", { key });
   if (mode === "revise" && latest === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such policy", { key });
@@ -63,24 +80,44 @@ export async function writePolicyVersion(config: Config, facts: RequestFacts, pr
       .insert(leavePolicies)
       .values({ tenantId: principal.tenantId, key, version: latest + 1, createdBy: principal.userId, ...columns(rules) })
       .returning(),
-    db.execute(sql`insert into audit_log ${AUDIT_COLUMNS} values (${auditValues(facts, principal, { action: mode === "create" ? "policy.create" : "policy.revise", targetType: "policy", targetId: `${key}@${latest + 1}` })})`),
+    db.execute(
+      sql`insert into audit_log ${AUDIT_COLUMNS} values (${auditValues(facts, principal, { action: mode === "create" ? "policy.create" : "policy.revise", targetType: "policy", targetId: `${key}@${latest + 1}` })})`,
+    ),
   ]);
   return inserted[0]!;
 }
 
 /** Every version of a policy, newest first. */
 export async function policyVersions(config: Config, principal: Principal, key: string) {
-  const [rows] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.select().from(leavePolicies).where(and(eq(leavePolicies.tenantId, principal.tenantId), eq(leavePolicies.key, key))).orderBy(desc(leavePolicies.version)),
-  ], { readOnly: true });
+  const [rows] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      db
+        .select()
+        .from(leavePolicies)
+        .where(and(eq(leavePolicies.tenantId, principal.tenantId), eq(leavePolicies.key, key)))
+        .orderBy(desc(leavePolicies.version)),
+    ],
+    { readOnly: true },
+  );
   return rows;
 }
 
 /** The newest version of every policy of the tenant. */
 export async function currentPolicies(config: Config, principal: Principal) {
-  const [rows] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.selectDistinctOn([leavePolicies.key]).from(leavePolicies).where(eq(leavePolicies.tenantId, principal.tenantId)).orderBy(leavePolicies.key, desc(leavePolicies.version)),
-  ], { readOnly: true });
+  const [rows] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      db
+        .selectDistinctOn([leavePolicies.key])
+        .from(leavePolicies)
+        .where(eq(leavePolicies.tenantId, principal.tenantId))
+        .orderBy(leavePolicies.key, desc(leavePolicies.version)),
+    ],
+    { readOnly: true },
+  );
   return rows;
 }
 

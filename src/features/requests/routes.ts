@@ -1,9 +1,10 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
-import type { ErrorCode } from "../../edge/errors";
-import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
-import { IdempotencyHeaders, writeLedger } from "../../ledger/write";
-import { LeaveRequestSchema, RequestListQuery, RequestPage, RequestParams, SubmitRequestBody } from "./schemas";
+import { LeaveRequestSchema, RequestPage, RequestParams } from "../../domain/leave-requests";
+import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
+import type { ErrorCode } from "../../kernel/errors";
+import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
+import { RequestListQuery, SubmitRequestBody } from "./schemas";
 import { getRequest, listRequests } from "./service";
 
 const READ_ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
@@ -53,7 +54,7 @@ const get = createRoute({
 });
 
 export const requestRoutes = createRouter()
-  .openapi(submit, (c) => writeLedger(c, "submit", c.req.valid("json")) as never)
-  .openapi(cancel, (c) => writeLedger(c, "cancel", { request_id: c.req.valid("param").id }) as never)
-  .openapi(list, async (c) => c.json(await listRequests(c.get("config"), c.get("principal"), c.req.valid("query")) as never, 200))
-  .openapi(get, async (c) => c.json((await getRequest(c.get("config"), c.get("principal"), c.req.valid("param").id)) as never, 200));
+  .openapi(submit, (c) => writeLedger(c, "submit", c.req.valid("json"), { schema: LeaveRequestSchema, status: 201 }))
+  .openapi(cancel, (c) => writeLedger(c, "cancel", { request_id: c.req.valid("param").id }, { schema: LeaveRequestSchema, status: 200 }))
+  .openapi(list, async (c) => c.json(await listRequests(c.get("config"), c.get("principal"), c.req.valid("query")), 200))
+  .openapi(get, async (c) => c.json(await getRequest(c.get("config"), c.get("principal"), c.req.valid("param").id), 200));

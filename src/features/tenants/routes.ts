@@ -1,6 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
-import { AppError } from "../../edge/errors";
-import { COMMON_ERRORS, createRouter, errorResponses, jsonResponse } from "../../edge/openapi";
+import { AppError } from "../../kernel/errors";
+import { COMMON_ERRORS, createRouter, errorResponses, jsonResponse } from "../../kernel/openapi";
 import { TenantProfileSchema, TenantSlugParams } from "./schemas";
 import { findTenantProfile } from "./service";
 

@@ -8,7 +8,5 @@ export const TenantSlugParams = z.object({
     .openapi({ param: { name: "slug", in: "path" }, example: "acme" }),
 });
 
-export const TenantProfileSchema = z
-  .object({ id: z.uuid(), slug: z.string(), name: z.string() })
-  .openapi("TenantProfile");
+export const TenantProfileSchema = z.object({ id: z.uuid(), slug: z.string(), name: z.string() }).openapi("TenantProfile");
 export type TenantProfile = z.infer<typeof TenantProfileSchema>;

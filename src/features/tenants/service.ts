@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { systemCaller } from "../../db/claims";
 import { runInDatabase } from "../../db/door";
-import type { Config } from "../../edge/config";
+import type { Config } from "../../kernel/config";
 import type { TenantProfile } from "./schemas";
 
 /** The public profile of an active tenant, read through the `tenant-directory` system caller. */

@@ -1,12 +1,13 @@
 import { createRoute, z } from "@hono/zod-openapi";
-import { ROLES } from "../../kernel/access";
-import type { ErrorCode } from "../../edge/errors";
-import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../edge/openapi";
-import { requestFacts } from "../audit/record";
-import { hashPassword, hashPin } from "../../auth/secrets";
 import { signedIn } from "../../auth/guard";
-import { NewPassword, TimeZone, WorkWeek } from "./schemas";
-import { changeRole, createUser, deactivate, setCredentials, updateEmployee } from "./service";
+import { hashPassword, hashPin } from "../../auth/secrets";
+import { requestFacts } from "../../domain/audit";
+import { NewPassword, setCredentials } from "../../domain/credentials";
+import { ROLES } from "../../kernel/access";
+import type { ErrorCode } from "../../kernel/errors";
+import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
+import { TimeZone, WorkWeek } from "./schemas";
+import { changeRole, createUser, deactivate, updateEmployee } from "./service";
 
 const UserParams = z.object({ user_id: z.uuid().openapi({ param: { name: "user_id", in: "path" } }) });
 const RoleParams = UserParams.extend({ role: z.enum(ROLES).openapi({ param: { name: "role", in: "path" } }) });
@@ -63,10 +64,20 @@ const CreatedUser = z.object({ user_id: z.uuid(), employee_id: z.uuid() }).opena
 const EmployeeParams = z.object({ employee_id: z.uuid().openapi({ param: { name: "employee_id", in: "path" } }) });
 const UpdateEmployeeBody = z
   .object({ manager_id: z.uuid().nullable().optional(), time_zone: TimeZone.optional(), work_week: WorkWeek.optional() })
-  .refine((b) => b.manager_id !== undefined || b.time_zone !== undefined || b.work_week !== undefined, { error: "change manager_id, time_zone or work_week" })
+  .refine((b) => b.manager_id !== undefined || b.time_zone !== undefined || b.work_week !== undefined, {
+    error: "change manager_id, time_zone or work_week",
+  })
   .openapi("UpdateEmployee");
 const EmployeeSchema = z
-  .object({ id: z.uuid(), user_id: z.uuid(), employee_number: z.string(), manager_id: z.uuid().nullable(), time_zone: z.string(), hire_date: z.string(), work_week: z.array(z.number().int()) })
+  .object({
+    id: z.uuid(),
+    user_id: z.uuid(),
+    employee_number: z.string(),
+    manager_id: z.uuid().nullable(),
+    time_zone: z.string(),
+    hire_date: z.string(),
+    work_week: z.array(z.number().int()),
+  })
   .openapi("Employee");
 const PasswordBody = z.object({ password: NewPassword }).openapi("SetPassword");
 const PinBody = z.object({ pin: z.string().regex(/^\d{4,8}$/, "4 to 8 digits") }).openapi("SetPin");
@@ -132,16 +143,43 @@ export const userRoutes = createRouter()
       timeZone: change.time_zone,
       workWeek: change.work_week,
     });
-    return c.json({ id: e.id, user_id: e.userId, employee_number: e.employeeNumber, manager_id: e.managerId, time_zone: e.timeZone, hire_date: e.hireDate, work_week: e.workWeek }, 200);
+    return c.json(
+      {
+        id: e.id,
+        user_id: e.userId,
+        employee_number: e.employeeNumber,
+        manager_id: e.managerId,
+        time_zone: e.timeZone,
+        hire_date: e.hireDate,
+        work_week: e.workWeek,
+      },
+      200,
+    );
   })
   .openapi(resetPasswordRoute, async (c) => {
     const passwordHash = await hashPassword(c.req.valid("json").password);
-    await setCredentials(c.get("config"), c.env, requestFacts(c), c.get("principal"), c.req.valid("param").user_id, { passwordHash }, "user.password_reset");
+    await setCredentials(
+      c.get("config"),
+      c.env,
+      requestFacts(c),
+      c.get("principal"),
+      c.req.valid("param").user_id,
+      { passwordHash },
+      "user.password_reset",
+    );
     return c.body(null, 204);
   })
   .openapi(resetPinRoute, async (c) => {
     const pinHash = await hashPin(c.req.valid("json").pin, c.get("config").PIN_PEPPER);
-    await setCredentials(c.get("config"), c.env, requestFacts(c), c.get("principal"), c.req.valid("param").user_id, { pinHash }, "user.pin_reset");
+    await setCredentials(
+      c.get("config"),
+      c.env,
+      requestFacts(c),
+      c.get("principal"),
+      c.req.valid("param").user_id,
+      { pinHash },
+      "user.pin_reset",
+    );
     return c.body(null, 204);
   })
   .openapi(assignRole, async (c) => {

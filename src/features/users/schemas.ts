@@ -1,18 +1,17 @@
 import { z } from "@hono/zod-openapi";
 
 /** A time zone the runtime knows (IANA name), so dates can be computed in it. */
-export const TimeZone = z.string().max(64).refine((tz) => {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: tz });
-    return true;
-  } catch {
-    return false;
-  }
-}, "an IANA time zone such as Europe/Berlin");
-
-/** Passwords: long enough to resist guessing, short enough to bound the hashing work. */
-export const NewPassword = z.string().min(12, "at least 12 characters").max(256);
-
+export const TimeZone = z
+  .string()
+  .max(64)
+  .refine((tz) => {
+    try {
+      new Intl.DateTimeFormat("en-US", { timeZone: tz });
+      return true;
+    } catch {
+      return false;
+    }
+  }, "an IANA time zone such as Europe/Berlin");
 
 /** ISO weekdays worked (1 = Monday … 7 = Sunday), each once, at least one. */
 export const WorkWeek = z

@@ -1,14 +1,13 @@
 import { and, eq, sql } from "drizzle-orm";
-import { limiterFor } from "../../auth/limiter";
 import { can } from "../../auth/permissions";
 import { type Principal, userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
-import { type Role, employees, roleAssignments, users } from "../../db/schema";
-import type { Config } from "../../edge/config";
-import { AppError } from "../../edge/errors";
-import { log } from "../../edge/logger";
-import type { Env } from "../../env";
-import { AUDIT_COLUMNS, type RequestFacts, auditAsUser, auditValues } from "../audit/record";
+import { employees, type Role, roleAssignments, users } from "../../db/schema";
+import { AUDIT_COLUMNS, auditAsUser, auditValues, type RequestFacts } from "../../domain/audit";
+import { raiseVersions } from "../../domain/credentials";
+import type { Config } from "../../kernel/config";
+import type { Env } from "../../kernel/env";
+import { AppError } from "../../kernel/errors";
 
 const notFound = () => new AppError("RESOURCE_NOT_FOUND", "No such user");
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -59,9 +58,12 @@ export async function changeRole(
  */
 export async function deactivate(config: Config, env: Env, facts: RequestFacts, principal: Principal, targetUserId: string): Promise<void> {
   if (targetUserId === principal.userId) throw new AppError("CONFLICT", "You cannot deactivate yourself");
-  const [visible] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ id: string }>(sql`select id from users where id = ${targetUserId}`),
-  ], { readOnly: true });
+  const [visible] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [db.execute<{ id: string }>(sql`select id from users where id = ${targetUserId}`)],
+    { readOnly: true },
+  );
   if (visible.rows.length === 0) throw notFound();
   const version = (await raiseVersions(env, targetUserId, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
   await runInDatabase(config, userCaller(principal), (db) => [
@@ -72,42 +74,6 @@ export async function deactivate(config: Config, env: Env, facts: RequestFacts, 
       audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, { action: "user.deactivate", targetType: "user", targetId: targetUserId })} from changed returning id)
       select (select count(*) from sessions) as sessions, (select count(*) from audit) as audited`),
   ]);
-}
-
-async function raiseVersions(env: Env, userId: string, versions: { sessionVersion?: number; permissionVersion?: number }, required = false) {
-  try {
-    return await limiterFor(env, `user:${userId}`).raiseVersions(versions);
-  } catch (error) {
-    // Postgres has the change; requests that cannot reach the Durable Object read Postgres directly.
-    log("error", "version_raise_failed", { user_id: userId, error: (error as Error).message });
-    if (required) throw new AppError("SERVICE_UNAVAILABLE", "Sessions cannot be ended right now; retry later", { dependency: "rate_limiter" }, { cause: error });
-    return null;
-  }
-}
-
-/** Sets a new password or PIN hash; every session of the user ends (their Durable Object first). */
-export async function setCredentials(
-  config: Config,
-  env: Env,
-  facts: RequestFacts,
-  principal: Principal,
-  targetUserId: string,
-  hashes: { passwordHash?: string; pinHash?: string },
-  action: string,
-): Promise<void> {
-  if (principal.kind !== "user") throw new AppError("FORBIDDEN", "API keys cannot set credentials");
-  const [visible] = await runInDatabase(config, userCaller(principal), (db) => [db.execute<{ id: string }>(sql`select id from users where id = ${targetUserId}`)], {
-    readOnly: true,
-  });
-  if (visible.rows.length === 0) throw notFound();
-  const version = (await raiseVersions(env, targetUserId, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
-  const [result] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ ok: boolean }>(
-      sql`select app.set_credentials(${targetUserId}, ${hashes.passwordHash ?? null}, ${hashes.pinHash ?? null}, ${version}, ${iso(facts.now)}) as ok`,
-    ),
-    auditAsUser(db, facts, principal, { action, targetType: "user", targetId: targetUserId, success: true }),
-  ]);
-  if (!result.rows[0]?.ok) throw new AppError("FORBIDDEN", "Not allowed to set this user's credentials");
 }
 
 export interface NewUser {
@@ -140,7 +106,13 @@ export async function createUser(config: Config, facts: RequestFacts, principal:
       hireDate: input.hireDate,
     }),
     db.insert(roleAssignments).values(input.roles.map((role) => ({ tenantId, userId, role, grantedBy: principal.userId }))),
-    auditAsUser(db, facts, principal, { action: "user.create", targetType: "user", targetId: userId, success: true, details: { roles: input.roles } }),
+    auditAsUser(db, facts, principal, {
+      action: "user.create",
+      targetType: "user",
+      targetId: userId,
+      success: true,
+      details: { roles: input.roles },
+    }),
   ]);
   return { userId, employeeId };
 }
@@ -153,7 +125,10 @@ export async function updateEmployee(
   employeeId: string,
   change: { managerId?: string | null | undefined; timeZone?: string | undefined; workWeek?: number[] | undefined },
 ) {
-  if (change.managerId === employeeId) throw new AppError("VALIDATION_FAILED", "An employee cannot manage themself", { issues: [{ path: "manager_id", message: "must not be the employee", code: "custom" }] });
+  if (change.managerId === employeeId)
+    throw new AppError("VALIDATION_FAILED", "An employee cannot manage themself", {
+      issues: [{ path: "manager_id", message: "must not be the employee", code: "custom" }],
+    });
   // The new manager's own chain of managers must not lead back to this employee (no management cycles).
   const newManager = change.managerId ?? null;
   const [rows, cycles] = await runInDatabase(config, userCaller(principal), (db) => [

@@ -9,8 +9,8 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { DATABASE_NAME, startLocalStack } from "../../../scripts/lib/local-stack";
 import { DB_ROLES } from "../../../src/db/roles";
-import { startHarbor } from "./harbor";
 import { TEST_PIN_PEPPER } from "../test-constants";
+import { startHarbor } from "./harbor";
 
 export default async function setup(project: TestProject) {
   const dir = await mkdtemp(join(tmpdir(), "leave-ledger-test-"));

@@ -6,9 +6,9 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type IncomingMessage } from "node:http";
-import { availableParallelism } from "node:os";
-import { createConnection, createServer as createTcpServer, type Server, type Socket } from "node:net";
 import type { AddressInfo } from "node:net";
+import { createConnection, createServer as createTcpServer, type Server, type Socket } from "node:net";
+import { availableParallelism } from "node:os";
 
 export type SentryMode = "ok" | "fail" | "hang";
 export type GateMode = "open" | "closed" | "hang";

@@ -19,7 +19,9 @@ afterEach(async () => {
     return;
   }
   const sql = superuserSql();
-  const chains = (await sql`select distinct tenant_id from audit_log where tenant_id is not null and chain_seq is not null`) as { tenant_id: string }[];
+  const chains = (await sql`select distinct tenant_id from audit_log where tenant_id is not null and chain_seq is not null`) as {
+    tenant_id: string;
+  }[];
   for (const { tenant_id } of chains) {
     const [, verdict] = (await sql.transaction([
       sql`select set_config('request.jwt.claims', ${JSON.stringify({ tenant_id })}, true)`,

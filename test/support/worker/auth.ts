@@ -1,7 +1,7 @@
 import { expect } from "vitest";
 import { DEMO_PASSWORD } from "../../../scripts/lib/seed-data";
 import { createApp } from "../../../src/app";
-import type { Env } from "../../../src/env";
+import type { Env } from "../../../src/kernel/env";
 import { callApp } from "./harness";
 
 /** A fixed Tuesday noon (UTC): the instant every test clock starts at unless a test names another. */

@@ -1,11 +1,17 @@
 import { inject } from "vitest";
 import { ACME, GLOBEX, type SeedPerson, type SeedTenant } from "../../../scripts/lib/seed-data";
 import type { Caller, UserClaims } from "../../../src/db/claims";
-import type { Config } from "../../../src/edge/config";
+import type { Config } from "../../../src/kernel/config";
 
 /** The claims the server would build for a seeded person. */
 export function userCaller(tenant: SeedTenant, person: SeedPerson): Caller {
-  const claims: UserClaims = { caller: "user", sub: person.userId, tenant_id: tenant.id, employee_id: person.employeeId, roles: person.roles };
+  const claims: UserClaims = {
+    caller: "user",
+    sub: person.userId,
+    tenant_id: tenant.id,
+    employee_id: person.employeeId,
+    roles: person.roles,
+  };
   return { kind: "user", claims };
 }
 

@@ -1,16 +1,17 @@
 /** Helpers that keep each test about behaviour: call the Worker, read errors, steer the harbor, query as superuser. */
+
+import { createExecutionContext, env, reset, SELF, waitOnExecutionContext } from "cloudflare:test";
 import { neon, neonConfig } from "@neondatabase/serverless";
-import { SELF, createExecutionContext, env, reset, waitOnExecutionContext } from "cloudflare:test";
 import type { Hono } from "hono";
 import { expect, inject } from "vitest";
 import { SEED_TENANTS, seedStatements } from "../../../scripts/lib/seed-data";
-import type { Env } from "../../../src/env";
-import type { AppError, ErrorCode } from "../../../src/edge/errors";
-import { TEST_PIN_PEPPER } from "../test-constants";
-import { forgetBlocked } from "../../../src/auth/limiter";
-import { forgetPrincipals } from "../../../src/auth/principal";
-import { forgetExternalIssuers } from "../../../src/auth/oidc";
 import { forgetApiKeys } from "../../../src/auth/api-keys";
+import { forgetBlocked } from "../../../src/auth/limiter";
+import { forgetExternalIssuers } from "../../../src/auth/oidc";
+import { forgetPrincipals } from "../../../src/auth/principal";
+import type { Env } from "../../../src/kernel/env";
+import type { AppError, ErrorCode } from "../../../src/kernel/errors";
+import { TEST_PIN_PEPPER } from "../test-constants";
 
 export const BASE_URL = "https://api.leave-ledger.test";
 export const testEnv = env as unknown as Env;
@@ -62,7 +63,17 @@ const TABLES = [
   "ledger_accounts",
   "holidays",
   "audit_chain_heads",
-  "policy_assignments", "leave_policies", "api_keys", "audit_log", "refresh_tokens", "credentials", "role_assignments", "employees", "users", "tenants"];
+  "policy_assignments",
+  "leave_policies",
+  "api_keys",
+  "audit_log",
+  "refresh_tokens",
+  "credentials",
+  "role_assignments",
+  "employees",
+  "users",
+  "tenants",
+];
 
 /** Puts the database back to the demo seed. The audit log refuses TRUNCATE; as superuser, tests skip its triggers. */
 export async function resetDatabase(): Promise<void> {

@@ -1,5 +1,5 @@
 import { expect } from "vitest";
-import type { Env } from "../../../src/env";
+import type { Env } from "../../../src/kernel/env";
 import { authApp, TestClock, TUESDAY_NOON } from "./auth";
 import { people } from "./callers";
 
@@ -50,9 +50,18 @@ export async function ledgerWorld(options: WorldOptions = {}) {
   const policy = { ...PTO, ...options.policy };
   expect((await api.postJson("/v1/policies", policy, bearer(tokens.hana))).status).toBe(201);
   const assign = options.assign ?? [people.emma.employeeId, people.eli.employeeId, people.mike.employeeId, people.hana.employeeId];
-  expect((await api.postJson(`/v1/policies/${policy.key}/assignments`, { employee_ids: assign, starts_on: options.startsOn ?? "2020-01-01" }, bearer(tokens.hana))).status).toBe(200);
+  expect(
+    (
+      await api.postJson(
+        `/v1/policies/${policy.key}/assignments`,
+        { employee_ids: assign, starts_on: options.startsOn ?? "2020-01-01" },
+        bearer(tokens.hana),
+      )
+    ).status,
+  ).toBe(200);
 
-  const post = (path: string, token: string, body: unknown, key = newKey()) => api.postJson(path, body, { ...bearer(token), "Idempotency-Key": key }, options.bindings);
+  const post = (path: string, token: string, body: unknown, key = newKey()) =>
+    api.postJson(path, body, { ...bearer(token), "Idempotency-Key": key }, options.bindings);
   const world = {
     api,
     tokens,
@@ -63,10 +72,17 @@ export async function ledgerWorld(options: WorldOptions = {}) {
     policyKey: policy.key as string,
     post,
     async grant(employeeId: string, amount: number, effectiveDate = "2026-01-01") {
-      const res = await post(`/v1/employees/${employeeId}/ledger-entries`, tokens.hana, { policy_key: policy.key, kind: "grant", amount, effective_date: effectiveDate, note: "test grant" });
+      const res = await post(`/v1/employees/${employeeId}/ledger-entries`, tokens.hana, {
+        policy_key: policy.key,
+        kind: "grant",
+        amount,
+        effective_date: effectiveDate,
+        note: "test grant",
+      });
       expect(res.status, await res.clone().text()).toBe(201);
     },
-    submit: (token: string, body: Record<string, unknown>, key?: string) => post("/v1/requests", token, { policy_key: policy.key, ...body }, key),
+    submit: (token: string, body: Record<string, unknown>, key?: string) =>
+      post("/v1/requests", token, { policy_key: policy.key, ...body }, key),
     async submitted(token: string, body: Record<string, unknown>) {
       const res = await world.submit(token, body);
       expect(res.status, await res.clone().text()).toBe(201);
@@ -94,7 +110,11 @@ export async function ledgerWorld(options: WorldOptions = {}) {
       return ((await res.json()) as { data: { id: number; kind: string; amount: number; effective_date: string }[] }).data;
     },
     async balance(token: string, employeeId: string, asOf?: string) {
-      const res = await api.send(`/v1/employees/${employeeId}/balances${asOf ? `?as_of=${asOf}` : ""}`, { headers: bearer(token) }, options.bindings);
+      const res = await api.send(
+        `/v1/employees/${employeeId}/balances${asOf ? `?as_of=${asOf}` : ""}`,
+        { headers: bearer(token) },
+        options.bindings,
+      );
       expect(res.status, await res.clone().text()).toBe(200);
       const body = (await res.json()) as { balances: { policy_key: string; posted: number; pending: number; available: number }[] };
       return body.balances.find((b) => b.policy_key === policy.key) ?? { policy_key: policy.key, posted: 0, pending: 0, available: 0 };

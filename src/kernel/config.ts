@@ -1,19 +1,23 @@
 import { z } from "zod";
-import { MIN_SECRET_BYTES } from "../constants";
+import { MIN_SECRET_BYTES } from "./constants";
+import { log } from "./logger";
 
 const ENVIRONMENTS = ["development", "test", "staging", "production"] as const;
 
-const secret = z
-  .string({ error: "is missing" })
-  .refine((value) => new TextEncoder().encode(value).byteLength >= MIN_SECRET_BYTES, {
-    error: `must be at least ${MIN_SECRET_BYTES} bytes`,
-  });
+const secret = z.string({ error: "is missing" }).refine((value) => new TextEncoder().encode(value).byteLength >= MIN_SECRET_BYTES, {
+  error: `must be at least ${MIN_SECRET_BYTES} bytes`,
+});
 
 const postgresUrl = z.string({ error: "is missing" }).refine(
   (value) => {
     try {
       const url = new URL(value);
-      return (url.protocol === "postgres:" || url.protocol === "postgresql:") && url.hostname !== "" && url.username !== "" && url.pathname.length > 1;
+      return (
+        (url.protocol === "postgres:" || url.protocol === "postgresql:") &&
+        url.hostname !== "" &&
+        url.username !== "" &&
+        url.pathname.length > 1
+      );
     } catch {
       return false;
     }
@@ -22,7 +26,10 @@ const postgresUrl = z.string({ error: "is missing" }).refine(
 );
 
 export function splitOrigins(value: string | undefined): string[] {
-  return (value ?? "").split(",").map((origin) => origin.trim()).filter(Boolean);
+  return (value ?? "")
+    .split(",")
+    .map((origin) => origin.trim())
+    .filter(Boolean);
 }
 
 export function isOrigin(value: string): boolean {
@@ -138,4 +145,17 @@ export function parseConfig(env: Record<string, unknown>): ConfigResult {
   if (result.success) return { ok: true, config: result.data };
   const problems = result.error.issues.map((issue) => ({ variable: String(issue.path[0] ?? "(config)"), problem: issue.message }));
   return { ok: false, problems };
+}
+
+/** The Workers runtime hands every request of an isolate the same `env` object: validate it once. */
+const parsed = new WeakMap<object, ConfigResult>();
+
+export function loadConfig(env: object): ConfigResult {
+  let result = parsed.get(env);
+  if (!result) {
+    result = parseConfig({ ...env });
+    parsed.set(env, result);
+    if (!result.ok) log("error", "config_invalid", { problems: result.problems });
+  }
+  return result;
 }

@@ -18,7 +18,10 @@ export const ErrorSchema = z
 export const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
 
 /** A JSON response of the route. */
-export const jsonResponse = <T extends z.ZodType>(description: string, schema: T) => ({ description, content: { "application/json": { schema } } });
+export const jsonResponse = <T extends z.ZodType>(description: string, schema: T) => ({
+  description,
+  content: { "application/json": { schema } },
+});
 
 /** OpenAPI response entries for the error codes a route can answer with, grouped by their status. */
 export function errorResponses(...codes: ErrorCode[]) {

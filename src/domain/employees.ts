@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
-import type { Principal } from "../../auth/principal";
-import type { Db } from "../../db/door";
-import { AppError } from "../../edge/errors";
+import type { Principal } from "../auth/principal";
+import type { Db } from "../db/door";
+import { AppError } from "../kernel/errors";
 
 /** What reads about one employee need: who it is, and that the caller may see it (row-level security decides). */
 export type EmployeeRow = { id: string; time_zone: string };

@@ -1,9 +1,9 @@
 /**
- * Leave is counted in calendar days of the employee's own time zone, never in instants shifted by UTC: a day
- * off in Honolulu is one day even while UTC has already moved on. Dates here are plain `YYYY-MM-DD` strings;
- * arithmetic runs on day numbers (days since 1970-01-01), which have no time zone at all.
+ * The working-day calendar in TypeScript: an oracle the tests hold the SQL against (app.charged_half_days in
+ * migrations/functions/55_calendar.sql), and date helpers for building test data. Production code counts days
+ * in SQL only.
  */
-export type PlainDate = string & { readonly __plainDate: unique symbol };
+import { type PlainDate, toDayNumber } from "../../../src/domain/calendar";
 
 const PLAIN_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const DAY_MS = 86_400_000;
@@ -19,11 +19,6 @@ export function parsePlainDate(value: string): PlainDate | null {
   return value as PlainDate;
 }
 
-export function toDayNumber(date: PlainDate): number {
-  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
-  return Date.UTC(year, month - 1, day) / DAY_MS;
-}
-
 export function fromDayNumber(dayNumber: number): PlainDate {
   return new Date(dayNumber * DAY_MS).toISOString().slice(0, 10) as PlainDate;
 }
@@ -36,19 +31,6 @@ export function addDays(date: PlainDate, days: number): PlainDate {
 export function isoWeekday(date: PlainDate): number {
   const weekday = new Date(toDayNumber(date) * DAY_MS).getUTCDay();
   return weekday === 0 ? 7 : weekday;
-}
-
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-/** The calendar date at `instantMs` in `timeZone` (an IANA name), e.g. "today" for an employee. */
-export function dateIn(timeZone: string, instantMs: number): PlainDate {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
-    formatters.set(timeZone, formatter);
-  }
-  const parts = Object.fromEntries(formatter.formatToParts(new Date(instantMs)).map((p) => [p.type, p.value]));
-  return `${parts.year}-${parts.month}-${parts.day}` as PlainDate;
 }
 
 /** Which days are worked: ISO weekdays of the work week, minus the tenant's holidays. */
@@ -80,7 +62,13 @@ export interface DayCharge {
  * afternoon takes only the second half of the first day, ending at midday only the first half of the last.
  * Returns null when the parts leave nothing of a one-day request (afternoon until midday).
  */
-export function chargedDays(calendar: WorkCalendar, start: PlainDate, end: PlainDate, startPart: StartPart = "morning", endPart: EndPart = "evening"): DayCharge[] | null {
+export function chargedDays(
+  calendar: WorkCalendar,
+  start: PlainDate,
+  end: PlainDate,
+  startPart: StartPart = "morning",
+  endPart: EndPart = "evening",
+): DayCharge[] | null {
   const first = toDayNumber(start);
   const last = toDayNumber(end);
   if (last < first) return null;
@@ -91,7 +79,13 @@ export function chargedDays(calendar: WorkCalendar, start: PlainDate, end: Plain
     if (!isWorkingDay(calendar, date)) continue;
     const afternoonOnly = n === first && startPart === "afternoon";
     const morningOnly = n === last && endPart === "midday";
-    days.push(afternoonOnly ? { date, amount: 0.5, half: "afternoon" } : morningOnly ? { date, amount: 0.5, half: "morning" } : { date, amount: 1, half: null });
+    days.push(
+      afternoonOnly
+        ? { date, amount: 0.5, half: "afternoon" }
+        : morningOnly
+          ? { date, amount: 0.5, half: "morning" }
+          : { date, amount: 1, half: null },
+    );
   }
   return days;
 }

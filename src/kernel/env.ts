@@ -1,4 +1,4 @@
-import type { RateLimiter } from "./durable/rate-limiter";
+import type { RateLimiter } from "../durable/rate-limiter";
 
 /** Bindings and variables of the Worker (wrangler.toml `[vars]`, secrets via `wrangler secret put`). */
 export interface Env {

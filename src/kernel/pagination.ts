@@ -1,8 +1,12 @@
 import { z } from "@hono/zod-openapi";
+import { fromBase64Url, toBase64Url } from "./bytes";
 import { AppError } from "./errors";
 
 /** Offset pagination for small admin lists (`?offset=&limit=` → `{ data, total, offset, limit }`). */
-export const OffsetQuery = z.object({ offset: z.coerce.number().int().min(0).default(0), limit: z.coerce.number().int().min(1).max(100).default(20) });
+export const OffsetQuery = z.object({
+  offset: z.coerce.number().int().min(0).default(0),
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+});
 
 /**
  * Cursor pagination (`?cursor=&limit=` → `{ data, pagination: { next_cursor, has_more } }`). A cursor is the
@@ -14,7 +18,10 @@ export const DEFAULT_PAGE_SIZE = 50;
 
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
-  cursor: z.string().regex(/^[A-Za-z0-9_-]{1,256}$/, "a cursor from a previous page").optional(),
+  cursor: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,256}$/, "a cursor from a previous page")
+    .optional(),
 });
 
 export const Pagination = z.object({ next_cursor: z.string().nullable(), has_more: z.boolean() });
@@ -22,19 +29,21 @@ export const Pagination = z.object({ next_cursor: z.string().nullable(), has_mor
 export type CursorKey = (string | number)[];
 
 export function encodeCursor(key: CursorKey): string {
-  return btoa(JSON.stringify(key)).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+  return toBase64Url(JSON.stringify(key));
 }
 
 /** The key a cursor carries, checked against the shape the route expects (one check per position). */
 export function decodeCursor<T extends CursorKey>(cursor: string, shape: { [K in keyof T]: (v: unknown) => v is T[K] }): T {
   let key: unknown;
   try {
-    key = JSON.parse(atob(cursor.replaceAll("-", "+").replaceAll("_", "/")));
+    key = JSON.parse(new TextDecoder().decode(fromBase64Url(cursor) ?? new Uint8Array()));
   } catch {
     key = undefined;
   }
   if (!Array.isArray(key) || key.length !== shape.length || !shape.every((isValid, i) => isValid(key[i]))) {
-    throw new AppError("VALIDATION_FAILED", "The request does not match the schema", { issues: [{ path: "cursor", message: "not a cursor from this API", code: "custom" }] });
+    throw new AppError("VALIDATION_FAILED", "The request does not match the schema", {
+      issues: [{ path: "cursor", message: "not a cursor from this API", code: "custom" }],
+    });
   }
   return key as T;
 }

@@ -26,7 +26,12 @@ export function redactUrl(url: URL): string {
 
 /** Writes one line. `fields` are redacted unless the caller vouches that it built them from safe values only. */
 export function log(level: Level, event: string, fields: Record<string, unknown> = {}, options: { redacted?: boolean } = {}): void {
-  const line = JSON.stringify({ level, event, time: new Date().toISOString(), ...(options.redacted ? fields : (redact(fields) as object)) });
+  const line = JSON.stringify({
+    level,
+    event,
+    time: new Date().toISOString(),
+    ...(options.redacted ? fields : (redact(fields) as object)),
+  });
   if (level === "error") console.error(line);
   else if (level === "warn") console.warn(line);
   else console.log(line);

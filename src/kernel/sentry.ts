@@ -1,4 +1,4 @@
-import { Toucan, type Options } from "toucan-js";
+import { type Options, Toucan } from "toucan-js";
 import pkg from "../../package.json";
 import type { Config } from "./config";
 import { REDACTED, redact } from "./logger";
@@ -17,7 +17,17 @@ export interface ErrorReport {
 /** Headers that are safe to attach to an event; everything else (Authorization, Cookie, …) never leaves. */
 type SentryEvent = Parameters<NonNullable<Options["beforeSend"]>>[0];
 
-const SAFE_HEADERS = ["user-agent", "content-type", "content-length", "accept", "origin", "referer", "x-request-id", "cf-ray", "cf-ipcountry"];
+const SAFE_HEADERS = [
+  "user-agent",
+  "content-type",
+  "content-length",
+  "accept",
+  "origin",
+  "referer",
+  "x-request-id",
+  "cf-ray",
+  "cf-ipcountry",
+];
 const SAFE_SEARCH_PARAM = /^(?!.*(token|key|secret|password|code|sig|session)).*$/i;
 
 /** An unreachable Sentry would otherwise surface as an uncaught rejection inside toucan's transport. */
@@ -56,7 +66,12 @@ export function reportError(
       ...(request ? { request } : {}),
       environment: config.ENVIRONMENT,
       release: `leave-ledger@${pkg.version}`,
-      requestDataOptions: { allowedHeaders: SAFE_HEADERS, allowedCookies: false, allowedSearchParams: SAFE_SEARCH_PARAM, allowedIps: false },
+      requestDataOptions: {
+        allowedHeaders: SAFE_HEADERS,
+        allowedCookies: false,
+        allowedSearchParams: SAFE_SEARCH_PARAM,
+        allowedIps: false,
+      },
       beforeSend: scrubEvent,
     });
     sentry.setTag("request_id", report.requestId);

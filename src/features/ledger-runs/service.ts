@@ -1,8 +1,10 @@
+import type { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { type Principal, userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
-import type { Config } from "../../edge/config";
-import { type RequestFacts, auditAsUser } from "../audit/record";
+import { auditAsUser, type RequestFacts } from "../../domain/audit";
+import type { Config } from "../../kernel/config";
+import type { LedgerRun, RunPage } from "./schemas";
 
 type AccountCheck = {
   account_id: string;
@@ -22,7 +24,14 @@ type AccountCheck = {
  * that snapshot covers, and reports every account where either disagrees. Deliberately reads the whole
  * history (that is the point); a page of accounts per call.
  */
-export async function reconcile(config: Config, facts: RequestFacts, principal: Principal, after: string | null, limit: number, now: number) {
+export async function reconcile(
+  config: Config,
+  facts: RequestFacts,
+  principal: Principal,
+  after: string | null,
+  limit: number,
+  now: number,
+) {
   const settled = sql.raw(`e.kind not in ('hold', 'hold_release')`);
   const [checks] = await runInDatabase(config, userCaller(principal), (db) => [
     db.execute<AccountCheck>(sql`
@@ -39,13 +48,20 @@ export async function reconcile(config: Config, facts: RequestFacts, principal: 
       cross join lateral app.balance_of(a.id, null, ${new Date(now).toISOString()}::timestamptz) live
       where a.tenant_id = ${principal.tenantId} and (${after}::uuid is null or a.id > ${after}::uuid)
       order by a.id limit ${limit}`),
-    auditAsUser(db, facts, principal, { action: "reconciliation.run", targetType: "tenant", targetId: principal.tenantId, success: true, details: { after, limit } }),
+    auditAsUser(db, facts, principal, {
+      action: "reconciliation.run",
+      targetType: "tenant",
+      targetId: principal.tenantId,
+      success: true,
+      details: { after, limit },
+    }),
   ]);
   const drifted = checks.rows
     .filter(
       (r) =>
         Number(r.balance_from_snapshot) !== Number(r.balance_from_entries) ||
-        (r.snapshot_id !== null && (Number(r.snapshot_to_date) !== Number(r.recomputed_to_date) || Number(r.snapshot_after) !== Number(r.recomputed_after))),
+        (r.snapshot_id !== null &&
+          (Number(r.snapshot_to_date) !== Number(r.recomputed_to_date) || Number(r.snapshot_after) !== Number(r.recomputed_after))),
     )
     .map((r) => ({
       account_id: r.account_id,
@@ -53,9 +69,39 @@ export async function reconcile(config: Config, facts: RequestFacts, principal: 
       policy_key: r.policy_key,
       snapshot_id: r.snapshot_id === null ? null : Number(r.snapshot_id),
       snapshot: r.snapshot_id === null ? null : { settled_to_date: Number(r.snapshot_to_date), settled_after: Number(r.snapshot_after) },
-      recomputed: r.snapshot_id === null ? null : { settled_to_date: Number(r.recomputed_to_date), settled_after: Number(r.recomputed_after) },
+      recomputed:
+        r.snapshot_id === null ? null : { settled_to_date: Number(r.recomputed_to_date), settled_after: Number(r.recomputed_after) },
       balance_from_snapshot: Number(r.balance_from_snapshot),
       balance_from_entries: Number(r.balance_from_entries),
     }));
-  return { accounts_checked: checks.rows.length, drifted, next_after: checks.rows.length === limit ? checks.rows.at(-1)!.account_id : null };
+  return {
+    accounts_checked: checks.rows.length,
+    drifted,
+    next_after: checks.rows.length === limit ? checks.rows.at(-1)!.account_id : null,
+  };
+}
+
+/** The tenant's runs, newest first, each with the run that reversed it (if any). */
+export async function listRuns(
+  config: Config,
+  principal: Principal,
+  query: { kind?: string | undefined; offset: number; limit: number },
+): Promise<z.infer<typeof RunPage>> {
+  const { kind, offset, limit } = query;
+  const which = sql`r.tenant_id = ${principal.tenantId} and (${kind ?? null}::ledger_run_kind is null or r.kind = ${kind ?? null}::ledger_run_kind)`;
+  const [rows, totals] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      db.execute<{
+        run: z.infer<typeof LedgerRun>;
+      }>(sql`select jsonb_build_object('id', r.id, 'kind', r.kind, 'period', r.period, 'reverses_run_id', r.reverses_run_id,
+        'reversed_by_run_id', (select x.id from ledger_runs x where x.reverses_run_id = r.id), 'actor_id', r.actor_id, 'summary', r.summary,
+        'started_at', r.started_at) as run
+      from ledger_runs r where ${which} order by r.started_at desc, r.id offset ${offset} limit ${limit}`),
+      db.execute<{ total: number }>(sql`select count(*)::int as total from ledger_runs r where ${which}`),
+    ],
+    { readOnly: true },
+  );
+  return { data: rows.rows.map((r) => r.run), total: totals.rows[0]!.total, offset, limit };
 }

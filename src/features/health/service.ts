@@ -1,14 +1,16 @@
 import { sql } from "drizzle-orm";
-import { HEALTH_CHECK_TIMEOUT_MS } from "../../constants";
 import { systemCaller } from "../../db/claims";
 import { runInDatabase } from "../../db/door";
-import { loadConfig } from "../../edge/config-guard";
-import { AppError } from "../../edge/errors";
-import type { Env } from "../../env";
+import { loadConfig } from "../../kernel/config";
+import { HEALTH_CHECK_TIMEOUT_MS } from "../../kernel/constants";
+import type { Env } from "../../kernel/env";
+import { AppError } from "../../kernel/errors";
 
 export const CHECK_NAMES = ["config", "database", "kv", "durable_object"] as const;
 export type CheckName = (typeof CHECK_NAMES)[number];
-export type CheckResult = { status: "ok"; duration_ms: number; [detail: string]: unknown } | { status: "fail"; duration_ms: number; error: string };
+export type CheckResult =
+  | { status: "ok"; duration_ms: number; [detail: string]: unknown }
+  | { status: "fail"; duration_ms: number; error: string };
 
 /** A key that is never written: reading it still goes all the way to KV. */
 export const KV_PROBE_KEY = "health:probe";
@@ -30,7 +32,11 @@ async function timed(check: () => Promise<Record<string, unknown>>): Promise<{ r
     return { result: { status: "ok", duration_ms: elapsed(), ...details } };
   } catch (error) {
     const message =
-      error instanceof CheckTimeout ? `no answer within ${HEALTH_CHECK_TIMEOUT_MS} ms` : error instanceof AppError ? error.code : "check failed";
+      error instanceof CheckTimeout
+        ? `no answer within ${HEALTH_CHECK_TIMEOUT_MS} ms`
+        : error instanceof AppError
+          ? error.code
+          : "check failed";
     return { result: { status: "fail", duration_ms: elapsed(), error: message }, error };
   } finally {
     if (timer !== undefined) clearTimeout(timer);

@@ -1,11 +1,12 @@
 import { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import type { ContentfulStatusCode } from "hono/utils/http-status";
+import type { SuccessStatusCode } from "hono/utils/http-status";
 import { userCaller } from "../auth/principal";
 import { sha256Hex } from "../auth/secrets";
 import { runInDatabase } from "../db/door";
-import type { AppContext } from "../edge/context";
-import { requestFacts } from "../features/audit/record";
+import type { AppContext } from "../kernel/context";
+import { AppError } from "../kernel/errors";
+import { requestFacts } from "./audit";
 
 /**
  * Every write with ledger effects goes through one of these database functions (migrations/0013), in one
@@ -31,16 +32,30 @@ export const IdempotencyHeaders = z.object({
   [IDEMPOTENCY_KEY_HEADER]: z
     .string()
     .regex(/^[\x21-\x7e]{1,255}$/, "1 to 255 visible ASCII characters")
-    .openapi({ param: { name: IDEMPOTENCY_KEY_HEADER, in: "header" }, description: "Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST.", example: "2f1c3b6e-submit-1" }),
+    .openapi({
+      param: { name: IDEMPOTENCY_KEY_HEADER, in: "header" },
+      description: "Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST.",
+      example: "2f1c3b6e-submit-1",
+    }),
 });
 
 interface LedgerAnswer {
-  status: ContentfulStatusCode;
-  body: Record<string, unknown>;
+  status: number;
+  body: unknown;
   replayed: boolean;
 }
 
-export async function writeLedger(c: AppContext, operation: LedgerOperation, input: Record<string, unknown>): Promise<Response> {
+/**
+ * Runs `operation` and answers with what the database function answered (the stored first answer on a
+ * replay). The body was built in SQL in the shape of `response.schema`, the route's documented answer, which
+ * the contract tests check against the OpenAPI document.
+ */
+export async function writeLedger<T extends z.ZodType, S extends SuccessStatusCode & (200 | 201)>(
+  c: AppContext,
+  operation: LedgerOperation,
+  input: Record<string, unknown>,
+  response: { schema: T; status: S },
+) {
   const key = c.req.header(IDEMPOTENCY_KEY_HEADER)!;
   const facts = requestFacts(c);
   const payload = {
@@ -52,9 +67,13 @@ export async function writeLedger(c: AppContext, operation: LedgerOperation, inp
     facts: { ip: facts.ip, user_agent: facts.userAgent, request_id: facts.requestId },
   };
   const [result] = await runInDatabase(c.get("config"), userCaller(c.get("principal")), (db) => [
-    db.execute<{ answer: LedgerAnswer }>(sql`select app.${sql.raw(LEDGER_FUNCTIONS[operation])}(${JSON.stringify(payload)}::jsonb) as answer`),
+    db.execute<{ answer: LedgerAnswer }>(
+      sql`select app.${sql.raw(LEDGER_FUNCTIONS[operation])}(${JSON.stringify(payload)}::jsonb) as answer`,
+    ),
   ]);
   const answer = result.rows[0]!.answer;
+  if (answer.status !== response.status)
+    throw new AppError("INTERNAL_ERROR", "The ledger answered with an unexpected status", { status: answer.status });
   if (answer.replayed) c.header(REPLAYED_HEADER, "true");
-  return c.json(answer.body, answer.status);
+  return c.json(answer.body as z.output<T>, response.status);
 }

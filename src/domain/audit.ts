@@ -1,9 +1,9 @@
 import { type SQL, sql } from "drizzle-orm";
-import { clientIp } from "../../auth/limiter";
-import type { Principal } from "../../auth/principal";
-import type { Db } from "../../db/door";
-import { auditLog } from "../../db/schema";
-import type { AppContext } from "../../edge/context";
+import { clientIp } from "../auth/limiter";
+import type { Principal } from "../auth/principal";
+import type { Db } from "../db/door";
+import { auditLog } from "../db/schema";
+import type { AppContext } from "../kernel/context";
 
 /**
  * Writing audit rows, always inside the transaction of the change they record. As the caller under RLS (a
@@ -19,7 +19,12 @@ export interface RequestFacts {
 }
 
 export function requestFacts(c: AppContext): RequestFacts {
-  return { now: c.get("now"), ip: clientIp(c.req.raw.headers), userAgent: c.req.header("User-Agent") ?? null, requestId: c.get("requestId") };
+  return {
+    now: c.get("now"),
+    ip: clientIp(c.req.raw.headers),
+    userAgent: c.req.header("User-Agent") ?? null,
+    requestId: c.get("requestId"),
+  };
 }
 
 interface SystemAudit {
@@ -40,7 +45,12 @@ export function auditAsSystem(db: Db, facts: RequestFacts, row: SystemAudit) {
 }
 
 /** An audit row written as the acting user, under RLS. */
-export function auditAsUser(db: Db, facts: RequestFacts, principal: Principal, row: Omit<SystemAudit, "tenantId" | "actorType" | "actorId">) {
+export function auditAsUser(
+  db: Db,
+  facts: RequestFacts,
+  principal: Principal,
+  row: Omit<SystemAudit, "tenantId" | "actorType" | "actorId">,
+) {
   return db.insert(auditLog).values({
     tenantId: principal.tenantId,
     actorType: principal.kind,
@@ -61,8 +71,14 @@ export function auditAsUser(db: Db, facts: RequestFacts, principal: Principal, r
  * select ${auditValues(…)} from <rows that changed>`): the values of a successful action by the caller.
  * `targetId` may be SQL, such as a column of those rows.
  */
-export function auditValues(facts: RequestFacts, principal: Principal, row: { action: string; targetType: string; targetId: SQL | string; details?: Record<string, unknown> }) {
+export function auditValues(
+  facts: RequestFacts,
+  principal: Principal,
+  row: { action: string; targetType: string; targetId: SQL | string; details?: Record<string, unknown> },
+) {
   return sql`${principal.tenantId}::uuid, ${principal.kind}, ${principal.userId}, ${row.action}, ${row.targetType}, ${row.targetId}, true, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(row.details ?? {})}::jsonb`;
 }
 
-export const AUDIT_COLUMNS = sql.raw("(tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details)");
+export const AUDIT_COLUMNS = sql.raw(
+  "(tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details)",
+);

@@ -1,7 +1,7 @@
 import type { Context } from "hono";
-import { HTTPException } from "hono/http-exception";
+import type { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
-import { ERROR_DOCS_PATH, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "../constants";
+import { ERROR_DOCS_PATH, SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "./constants";
 
 /** Every error code the API answers with, its HTTP status and what it means (rendered on /docs). */
 export const ERROR_CODES = {
@@ -15,14 +15,24 @@ export const ERROR_CODES = {
   DUPLICATE_REQUEST: { status: 409, description: "The Idempotency-Key was used before with a different body." },
   PAYLOAD_TOO_LARGE: { status: 413, description: "The request body is larger than the limit." },
   UNSUPPORTED_MEDIA_TYPE: { status: 415, description: "Request bodies must be `application/json`." },
-  INSUFFICIENT_BALANCE: { status: 422, description: "The balance available does not cover the request; `details` has `requested`, `available` and `policy_id`." },
-  NOT_ELIGIBLE: { status: 422, description: "The employee is not assigned to the policy for these dates, or its waiting period has not ended." },
+  INSUFFICIENT_BALANCE: {
+    status: 422,
+    description: "The balance available does not cover the request; `details` has `requested`, `available` and `policy_id`.",
+  },
+  NOT_ELIGIBLE: {
+    status: 422,
+    description: "The employee is not assigned to the policy for these dates, or its waiting period has not ended.",
+  },
   ACCOUNT_LOCKED: { status: 429, description: "Too many failed logins for this identifier; see `Retry-After`." },
   RATE_LIMIT_EXCEEDED: { status: 429, description: "Too many requests; see `Retry-After`." },
   INTERNAL_ERROR: { status: 500, description: "An unexpected error. It was logged and reported with the request id." },
   CONFIG_INVALID: { status: 500, description: "The deployment's configuration is invalid; `details.variables` names the variables." },
   DATABASE_ERROR: { status: 500, description: "The database refused the operation unexpectedly. Nothing was written." },
-  SERVICE_UNAVAILABLE: { status: 503, description: "A dependency (the database) is unavailable; retry later. Nothing was written." },
+  SERVICE_UNAVAILABLE: {
+    status: 503,
+    description:
+      "A dependency (the database, the rate limiter) is unavailable; retry after `Retry-After` seconds with the same Idempotency-Key: a write either committed once or not at all.",
+  },
 } as const satisfies Record<string, { status: ContentfulStatusCode; description: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CODES;
@@ -83,6 +93,7 @@ export function errorBody(c: Context, error: AppError): ErrorBody {
 /** Every 503 tells the client when to retry (with the same Idempotency-Key), whoever threw it. */
 export function errorResponse(c: Context, error: AppError): Response {
   const headers = { ...error.options.headers };
-  if (error.status === 503 && headers["Retry-After"] === undefined) headers["Retry-After"] = String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS);
+  if (error.status === 503 && headers["Retry-After"] === undefined)
+    headers["Retry-After"] = String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS);
   return c.json(errorBody(c, error), error.status, headers);
 }

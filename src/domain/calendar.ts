@@ -1,0 +1,28 @@
+/**
+ * Leave is counted in calendar days of the employee's own time zone, never in instants shifted by UTC: a day
+ * off in Honolulu is one day even while UTC has already moved on. Dates here are plain `YYYY-MM-DD` strings;
+ * arithmetic runs on day numbers (days since 1970-01-01), which have no time zone at all. Working days are
+ * counted in SQL (migrations/functions/55_calendar.sql).
+ */
+export type PlainDate = string & { readonly __plainDate: unique symbol };
+
+const DAY_MS = 86_400_000;
+
+/** Days since 1970-01-01. */
+export function toDayNumber(date: PlainDate): number {
+  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
+  return Date.UTC(year, month - 1, day) / DAY_MS;
+}
+
+const formatters = new Map<string, Intl.DateTimeFormat>();
+
+/** The calendar date at `instantMs` in `timeZone` (an IANA name), e.g. "today" for an employee. */
+export function dateIn(timeZone: string, instantMs: number): PlainDate {
+  let formatter = formatters.get(timeZone);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat("en-CA", { timeZone, year: "numeric", month: "2-digit", day: "2-digit" });
+    formatters.set(timeZone, formatter);
+  }
+  const parts = Object.fromEntries(formatter.formatToParts(new Date(instantMs)).map((p) => [p.type, p.value]));
+  return `${parts.year}-${parts.month}-${parts.day}` as PlainDate;
+}

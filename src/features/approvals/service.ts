@@ -1,0 +1,34 @@
+import { sql } from "drizzle-orm";
+import { can } from "../../auth/permissions";
+import { type Principal, userCaller } from "../../auth/principal";
+import { runInDatabase } from "../../db/door";
+import { type LeaveRequest, requestPage, requestPageQuery } from "../../domain/leave-requests";
+import type { Config } from "../../kernel/config";
+
+/**
+ * What waits for the caller's decision, oldest first: pending, unexpired requests of their direct reports
+ * (or of anyone, for HR Admins and System Admins), never their own, not yet decided by them.
+ */
+export async function approvalInbox(
+  config: Config,
+  principal: Principal,
+  now: number,
+  query: { limit: number; cursor?: string | undefined },
+) {
+  const anyone = can(principal, "request:approve:any");
+  const scope = anyone
+    ? sql`true`
+    : sql`exists (select 1 from employees e where e.id = r.employee_id and e.manager_id = ${principal.employeeId})`;
+  const where = sql`r.status = 'pending' and r.expires_at > ${new Date(now).toISOString()}::timestamptz
+    and r.employee_id is distinct from ${principal.employeeId}::uuid and ${scope}
+    and not exists (select 1 from approvals a where a.request_id = r.id and a.approver_id = ${principal.userId})`;
+  const [page] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [db.execute<{ request: LeaveRequest }>(requestPageQuery(principal, where, "asc", query.limit, query.cursor))],
+    {
+      readOnly: true,
+    },
+  );
+  return requestPage(page.rows, query.limit);
+}

@@ -1,0 +1,27 @@
+import { base64url } from "jose";
+
+/** Byte helpers every layer uses: one implementation each. */
+
+export const toHex = (bytes: Uint8Array): string => Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+
+export const randomHex = (bytes: number): string => toHex(crypto.getRandomValues(new Uint8Array(bytes)));
+
+export const toBase64Url = (data: Uint8Array | string): string => base64url.encode(data);
+
+/** The bytes of an unpadded base64url text, or null if it is not one. */
+export function fromBase64Url(text: string): Uint8Array<ArrayBuffer> | null {
+  if (!/^[A-Za-z0-9_-]*$/.test(text)) return null;
+  try {
+    return base64url.decode(text) as Uint8Array<ArrayBuffer>;
+  } catch {
+    return null;
+  }
+}
+
+/** Compares without an early exit, so the time taken says nothing about where two secrets differ. */
+export function constantTimeEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  let diff = 0;
+  for (let i = 0; i < a.length; i++) diff |= a[i]! ^ b[i]!;
+  return diff === 0;
+}

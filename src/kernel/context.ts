@@ -1,0 +1,56 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Context } from "hono";
+import type { Permission, Role } from "./access";
+import type { Config } from "./config";
+import type { Env } from "./env";
+
+/** W3C Trace Context (https://www.w3.org/TR/trace-context/): we continue the caller's trace as a new span. */
+export interface TraceContext {
+  traceId: string;
+  parentSpanId: string | null;
+  spanId: string;
+  sampled: boolean;
+  /** `traceparent` value for calls this request makes and for the response. */
+  traceparent: string;
+}
+
+/** Who is calling, as the database says now: loaded from Postgres, cached in KV per permission version. */
+export interface Principal {
+  kind: "user" | "api_key";
+  /** users.id, or api_keys.id for a service key. */
+  userId: string;
+  tenantId: string;
+  employeeId: string | null;
+  roles: Role[];
+  /** A service key may be narrowed to some permissions; empty means everything its role allows. */
+  scopes: Permission[];
+}
+
+/**
+ * How a request's principal was found, logged as `permission_cache` on its access-log line (the hit ratio is
+ * (memory + kv) / all): memory, this isolate had it; kv, KV had it; miss, loaded from Postgres and cached;
+ * bypass, from Postgres because no version was known.
+ */
+export type CacheOutcome = "memory" | "kv" | "miss" | "bypass";
+
+/** What the edge middleware puts on every request's context. */
+export interface AppVariables {
+  requestId: string;
+  trace: TraceContext;
+  /** Set by the config guard on every route but /health*. */
+  config: Config;
+  /** The request's time in ms, from the app's clock (tests control it). */
+  now: number;
+  /** Set by `authenticate` on authenticated routes. */
+  principal: Principal;
+  /** How the permission cache served this request, for the access log. */
+  permissionCache: CacheOutcome;
+}
+
+export interface AppEnv {
+  Bindings: Env;
+  Variables: AppVariables;
+}
+
+export type AppContext = Context<AppEnv>;
+export type AppRouter = OpenAPIHono<AppEnv>;
