@@ -38,7 +38,7 @@ export function classifyDbError(error: unknown): DbErrorKind {
   return "internal";
 }
 
-/** SQLSTATE of a rule the database refused (`app.fail` in migrations/0013): the API code is the HINT, details the DETAIL. */
+/** SQLSTATE of a rule the database refused (`app.fail`, migrations/functions/15_refusals.sql): the API code is the HINT, details the DETAIL. */
 const REFUSED = "LL001";
 
 function refusal(error: PgErrorLike): AppError | null {

@@ -8,31 +8,87 @@ import { type CursorKey, decodeCursor, isTimestampText, Pagination, pageOf } fro
 export const LeaveRequestSchema = z
   .object({
     id: z.uuid(),
-    employee_id: z.uuid(),
+    employee_id: z.uuid().openapi({ description: "The employee taking the leave" }),
     policy_key: z.string(),
-    policy_version_id: z.uuid(),
-    start_date: z.string(),
-    end_date: z.string(),
-    start_part: z.enum(START_PARTS),
-    end_part: z.enum(END_PARTS),
-    days: z.number().openapi({ description: "Working days covered (half days count 0.5)" }),
-    amount: z.number().openapi({ description: "What the request costs, in the policy's unit" }),
-    unit: z.string(),
-    reason: z.string().nullable(),
-    status: z.enum(REQUEST_STATUSES),
-    approvals_required: z.number().int(),
-    approvals: z.array(
-      z.object({ approver_id: z.uuid(), decision: z.enum(["approve", "reject"]), comment: z.string().nullable(), decided_at: z.string() }),
-    ),
-    expires_at: z.string(),
-    submitted_at: z.string(),
-    resolved_at: z.string().nullable(),
+    policy_version_id: z.uuid().openapi({ description: "The policy version in force on the start date, whose rules the request follows" }),
+    start_date: z.iso.date().openapi({ description: "First day of the leave" }),
+    end_date: z.iso.date().openapi({ description: "Last day of the leave" }),
+    start_part: z.enum(START_PARTS).openapi({ description: "`afternoon`: only the second half of the first day is taken" }),
+    end_part: z.enum(END_PARTS).openapi({ description: "`midday`: only the first half of the last day is taken" }),
+    days: z.number().openapi({ description: "Working days covered (half days count 0.5; days off and holidays are not counted)" }),
+    amount: z
+      .number()
+      .openapi({ description: "What the request costs, in the policy's unit (a day is 1 `day`, 2 `half_day` or 8 `hour`)" }),
+    unit: z.string().openapi({ description: "The policy's unit: `day`, `half_day` or `hour`" }),
+    reason: z.string().nullable().openapi({ description: "The employee's note; null when none was given" }),
+    status: z.enum(REQUEST_STATUSES).openapi({
+      description: "`pending` until decided, cancelled or expired (a pending request past `expires_at` no longer holds its days)",
+    }),
+    approvals_required: z.number().int().openapi({ description: "Distinct approvals needed (the policy's rule when it was submitted)" }),
+    approvals: z
+      .array(
+        z.object({
+          approver_id: z.uuid().openapi({ description: "The user id of who decided" }),
+          decision: z.enum(["approve", "reject"]),
+          comment: z.string().nullable().openapi({ description: "The approver's comment; null when none was given" }),
+          decided_at: z.iso.datetime({ offset: true }),
+        }),
+      )
+      .openapi({ description: "Decisions so far, oldest first" }),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .openapi({ description: "When the request expires if still pending: submission time plus the policy's approval TTL" }),
+    submitted_at: z.iso.datetime({ offset: true }),
+    resolved_at: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .openapi({ description: "When it was approved, rejected, cancelled or expired; null while pending" }),
   })
   .openapi("LeaveRequest");
 
 export type LeaveRequest = z.infer<typeof LeaveRequestSchema>;
 
-export const RequestParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+/**
+ * Emma's request for 21–23 December 2026 in the demo tenant (`acme`, scripts/lib/seed-data.ts) as submitted:
+ * pending, its hold placed. The base of the documented examples of the request and approval routes.
+ */
+export const LEAVE_REQUEST_EXAMPLE: LeaveRequest = {
+  id: "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+  employee_id: "00000000-0000-4000-8100-000000000204",
+  policy_key: "pto-standard",
+  policy_version_id: "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+  start_date: "2026-12-21",
+  end_date: "2026-12-23",
+  start_part: "morning",
+  end_part: "evening",
+  days: 3,
+  amount: 3,
+  unit: "day",
+  reason: "Family visit",
+  status: "pending",
+  approvals_required: 1,
+  approvals: [],
+  expires_at: "2026-12-08T08:47:13.502+00:00",
+  submitted_at: "2026-12-01T08:47:13.502+00:00",
+  resolved_at: null,
+};
+
+/** The demo data's pending request (Emma at the dentist), in examples of lists and the approvals inbox. */
+export const DENTIST_REQUEST_EXAMPLE: LeaveRequest = {
+  ...LEAVE_REQUEST_EXAMPLE,
+  id: "3f9c2a71-5b8e-4d06-a1c4-7e2b9d8f6a13",
+  start_date: "2026-12-14",
+  end_date: "2026-12-14",
+  days: 1,
+  amount: 1,
+  reason: "Dentist",
+  expires_at: "2026-12-07T09:15:42.318+00:00",
+  submitted_at: "2026-11-30T09:15:42.318+00:00",
+};
+
+export const RequestParams = z.object({
+  id: z.uuid().openapi({ param: { name: "id", in: "path" }, example: LEAVE_REQUEST_EXAMPLE.id }),
+});
 export const RequestPage = z.object({ data: z.array(LeaveRequestSchema), pagination: Pagination }).openapi("LeaveRequestPage");
 
 const afterCursor = (cursor: string | undefined, direction: "asc" | "desc"): SQL => {

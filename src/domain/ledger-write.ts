@@ -9,7 +9,7 @@ import { AppError } from "../kernel/errors";
 import { requestFacts } from "./audit";
 
 /**
- * Every write with ledger effects goes through one of these database functions (migrations/0013), in one
+ * Every write with ledger effects goes through one of these database functions (migrations/functions), in one
  * round trip: the Idempotency-Key is claimed, the rules checked, the ledger written, the action audited and
  * the answer stored — all in one transaction. A replay of the key returns the stored answer.
  */

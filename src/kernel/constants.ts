@@ -21,8 +21,8 @@ export const HEALTH_CHECK_TIMEOUT_MS = 2_000;
 /** Secrets shorter than this (in bytes) are refused at startup. */
 export const MIN_SECRET_BYTES = 32;
 
-/** Where `documentation_url` of every error points: the reference page served by this API. */
-export const ERROR_DOCS_PATH = "/docs#errors";
+/** Where `documentation_url` of every error points: its heading in the reference page served by this API. */
+export const ERROR_DOCS_PATH = "/docs#description";
 
 /** Access tokens live this long; refresh tokens this long (rotated on every use). */
 export const ACCESS_TOKEN_TTL_SECONDS = 15 * 60;

@@ -78,6 +78,10 @@ export interface ErrorBody {
   error: { code: ErrorCode; message: string; details: Record<string, unknown>; request_id: string; documentation_url: string };
 }
 
+/** The error code's heading in the reference page (/docs, whose anchors are lower-case with hyphens). */
+export const errorDocumentationUrl = (origin: string, code: ErrorCode) =>
+  `${origin}${ERROR_DOCS_PATH}/${code.toLowerCase().replaceAll("_", "-")}`;
+
 export function errorBody(c: Context, error: AppError): ErrorBody {
   return {
     error: {
@@ -85,7 +89,7 @@ export function errorBody(c: Context, error: AppError): ErrorBody {
       message: error.message,
       details: error.details,
       request_id: c.get("requestId") ?? "",
-      documentation_url: `${new URL(c.req.url).origin}${ERROR_DOCS_PATH}-${error.code}`,
+      documentation_url: errorDocumentationUrl(new URL(c.req.url).origin, error.code),
     },
   };
 }

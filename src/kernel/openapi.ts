@@ -14,13 +14,16 @@ export const ErrorSchema = z
   })
   .openapi("Error");
 
-/** A JSON request body the route validates. */
-export const jsonBody = <T extends z.ZodType>(schema: T) => ({ required: true, content: { "application/json": { schema } } });
+/** A JSON request body the route validates, with an example of a valid one (shown and tried in the reference). */
+export const jsonBody = <T extends z.ZodType>(schema: T, example?: z.input<T>) => ({
+  required: true,
+  content: { "application/json": { schema, ...(example === undefined ? {} : { example }) } },
+});
 
-/** A JSON response of the route. */
-export const jsonResponse = <T extends z.ZodType>(description: string, schema: T) => ({
+/** A JSON response of the route, with an example taken from the demo data. */
+export const jsonResponse = <T extends z.ZodType>(description: string, schema: T, example?: z.output<T>) => ({
   description,
-  content: { "application/json": { schema } },
+  content: { "application/json": { schema, ...(example === undefined ? {} : { example }) } },
 });
 
 /** OpenAPI response entries for the error codes a route can answer with, grouped by their status. */

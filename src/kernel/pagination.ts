@@ -4,8 +4,14 @@ import { AppError } from "./errors";
 
 /** Offset pagination for small admin lists (`?offset=&limit=` → `{ data, total, offset, limit }`). */
 export const OffsetQuery = z.object({
-  offset: z.coerce.number().int().min(0).default(0),
-  limit: z.coerce.number().int().min(1).max(100).default(20),
+  offset: z.coerce.number().int().min(0).default(0).openapi({ description: "How many items to skip", example: 0 }),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .default(20)
+    .openapi({ description: "How many items to return (at most 100)", example: 20 }),
 });
 
 /**
@@ -17,14 +23,24 @@ export const MAX_PAGE_SIZE = 200;
 export const DEFAULT_PAGE_SIZE = 50;
 
 export const PageQuery = z.object({
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(MAX_PAGE_SIZE)
+    .default(DEFAULT_PAGE_SIZE)
+    .openapi({ description: `Items per page (at most ${MAX_PAGE_SIZE})`, example: DEFAULT_PAGE_SIZE }),
   cursor: z
     .string()
     .regex(/^[A-Za-z0-9_-]{1,256}$/, "a cursor from a previous page")
-    .optional(),
+    .optional()
+    .openapi({ description: "`next_cursor` of the previous page; leave out for the first page" }),
 });
 
-export const Pagination = z.object({ next_cursor: z.string().nullable(), has_more: z.boolean() });
+export const Pagination = z.object({
+  next_cursor: z.string().nullable().openapi({ description: "Pass as `cursor` to get the next page; null on the last page" }),
+  has_more: z.boolean().openapi({ description: "Whether another page follows" }),
+});
 
 export type CursorKey = (string | number)[];
 

@@ -3,60 +3,22 @@
  * wrangler dev; Ctrl-C (SIGINT to the process group, as a terminal sends it) leaves no process behind; a
  * second run reuses the data.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "../../scripts/lib/embedded-postgres";
 import { DEMO_PASSWORD, DEMO_POLICY_KEY } from "../../scripts/lib/seed-data";
+import { ctrlC, type DevServer, devServer, STARTUP_LIMIT_MS, waitFor } from "../support/node/dev-server";
 
-const PROJECT = resolve(import.meta.dirname, "../..");
-const STARTUP_LIMIT_MS = 60_000;
-let dataDir: string;
+let server: DevServer;
 let port: number;
-
-function startDev(): ChildProcess {
-  return spawn("npm", ["run", "dev"], {
-    cwd: PROJECT,
-    env: { ...process.env, PORT: String(port), LEAVE_LEDGER_DATA_DIR: dataDir, DATABASE_URL: "" },
-    stdio: ["ignore", "pipe", "pipe"],
-    detached: true,
-  });
-}
-
-async function waitFor(url: string, child: ChildProcess, limitMs: number): Promise<number> {
-  const started = Date.now();
-  while (Date.now() - started < limitMs) {
-    if (child.exitCode !== null) throw new Error(`npm run dev exited with ${child.exitCode}`);
-    const ok = await fetch(url).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) return Date.now() - started;
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`${url} did not answer within ${limitMs} ms`);
-}
-
-async function ctrlC(child: ChildProcess): Promise<void> {
-  const exited = new Promise<void>((r) => child.once("exit", () => r()));
-  process.kill(-child.pid!, "SIGINT");
-  await exited;
-  await new Promise((r) => setTimeout(r, 1_000)); // let grandchildren finish exiting
-}
-
-function leftovers(): string[] {
-  const ps = execFileSync("ps", ["-eo", "pid,args"], { encoding: "utf8" });
-  return ps.split("\n").filter((line) => line.includes(dataDir) || line.includes(`127.0.0.1:${port}`));
-}
+let dataDir: string;
+const startDev = (): ChildProcess => server.start();
+const leftovers = () => server.leftovers();
 
 beforeAll(async () => {
-  dataDir = await mkdtemp(join(tmpdir(), "leave-ledger-dev-"));
-  await chmod(dataDir, 0o755);
-  port = await freePort();
+  server = await devServer();
+  ({ port, dataDir } = server);
 });
-afterAll(() => rm(dataDir, { recursive: true, force: true }));
+afterAll(() => server.dispose());
 
 describe("npm run dev", () => {
   it("serves /health within 60 s, is ready with the demo data, and Ctrl-C stops everything", async () => {

@@ -1,6 +1,6 @@
 /**
  * The artifact that gets deployed, not the sources vitest compiles: the minified `wrangler deploy --dry-run`
- * bundle boots in workerd and serves health, a database read and the docs.
+ * bundle boots in workerd and serves health, a database read, the OpenAPI document and the reference page.
  */
 import { chmod, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -36,13 +36,15 @@ describe("the production bundle", () => {
     expect(size.gzipBytes).toBeLessThan(1024 * 1024); // free plan: 3 MiB; we want headroom for cold starts
   });
 
-  it("serves /health, is ready, reads the database and renders the docs", async () => {
+  it("serves /health, is ready, reads the database, and serves the OpenAPI document and its reference page", async () => {
     expect((await fetch(`${worker.url}/health`)).status).toBe(200);
     const ready = await fetch(`${worker.url}/health/ready`);
     expect(ready.status).toBe(200);
     expect(await (await fetch(`${worker.url}/v1/tenants/acme`)).json()).toMatchObject({ slug: "acme" });
+    const document = (await (await fetch(`${worker.url}/v1/openapi.json`)).json()) as { paths: Record<string, unknown> };
+    expect(Object.keys(document.paths)).toContain("/v1/tenants/{slug}");
     const docs = await fetch(`${worker.url}/docs`);
     expect(docs.status).toBe(200);
-    expect(await docs.text()).toContain("/v1/tenants/{slug}");
+    expect(await docs.text()).toContain('<script src="/docs/assets/scalar.js"></script>');
   });
 });

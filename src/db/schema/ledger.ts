@@ -22,7 +22,7 @@ import { employees, tenants } from "./identity";
 import { appRole, can, definerOnly, definerRole, tenantId, visibleTenantRows } from "./rls";
 
 /**
- * The ledger. Every table here is written only by the ledger functions (migrations/0013, SECURITY DEFINER,
+ * The ledger. Every table here is written only by the ledger functions (migrations/functions, SECURITY DEFINER,
  * each checking the caller's claims itself); the app role reads under the policies below and holds no write
  * privilege at all, so no route bug can edit, delete or forge an entry.
  */

@@ -7,7 +7,7 @@ import { DB_ROLES } from "../roles";
 export const appRole = pgRole(DB_ROLES.app).existing();
 export const definerRole = pgRole(DB_ROLES.definer).existing();
 
-/** Claims helpers live in schema `app` (migrations/0000); `(select …)` makes Postgres read them once per statement. */
+/** Claims helpers live in schema `app` (migrations/functions/10_claims.sql); `(select …)` makes Postgres read them once per statement. */
 export const tenantId = sql`(select app.tenant_id())`;
 export const userId = sql`(select app.user_id())`;
 export const employeeId = sql`(select app.employee_id())`;

@@ -1,6 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
-import { LeaveRequestSchema, RequestPage, RequestParams } from "../../domain/leave-requests";
+import {
+  DENTIST_REQUEST_EXAMPLE,
+  LEAVE_REQUEST_EXAMPLE,
+  type LeaveRequest,
+  LeaveRequestSchema,
+  RequestPage,
+  RequestParams,
+} from "../../domain/leave-requests";
 import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
 import type { ErrorCode } from "../../kernel/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
@@ -17,29 +24,78 @@ const DECIDE_ERRORS: ErrorCode[] = [
   ...SIGNED_IN_ERRORS,
 ];
 
+/** Mike Manager, who decides for Emma in the demo tenant. */
+const MIKE_USER_ID = "00000000-0000-4000-8100-000000000103";
+
 const inbox = createRoute({
   method: "get",
   path: "/v1/approvals",
   tags: ["Approvals"],
-  summary: "What waits for your decision, oldest first: your direct reports' pending requests (anyone's for HR Admin and System Admin)",
+  operationId: "listApprovals",
+  summary: "List requests awaiting your decision",
+  description:
+    "Pending, unexpired requests you may decide, oldest first, cursor-paginated: your direct reports' (managers), or anyone's " +
+    "in the tenant (HR Admin, System Admin). Never your own, and never one you have already approved (a second approval " +
+    "must come from another person).",
   ...signedIn("request:approve:reports"),
   request: { query: PageQuery },
-  responses: { 200: jsonResponse("A page of pending requests", RequestPage), ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS) },
+  responses: {
+    200: jsonResponse("A page of pending requests", RequestPage, {
+      data: [DENTIST_REQUEST_EXAMPLE, LEAVE_REQUEST_EXAMPLE],
+      pagination: { next_cursor: null, has_more: false },
+    }),
+    ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS),
+  },
 });
 
-const decision = (verb: "approve" | "reject") =>
-  createRoute({
+const DECISIONS = {
+  approve: {
+    operationId: "approveRequest",
+    summary: "Approve a leave request",
+    description:
+      "Records your approval. Once the policy's number of distinct approvers have approved, the hold is released, a `usage` entry " +
+      "is posted for each day and the request becomes `approved`; until then it stays `pending`. Managers decide for their direct " +
+      "reports, HR Admins and System Admins for anyone, nobody for themselves; a request that expired, is no longer pending or that " +
+      "you already decided is a `CONFLICT`. Requires an `Idempotency-Key`; audited as `request.approve`.",
+    comment: "Enjoy the break!",
+    status: "approved",
+  },
+  reject: {
+    operationId: "rejectRequest",
+    summary: "Reject a leave request",
+    description:
+      "Rejects the request: its hold is released, its days are freed for other requests and it becomes `rejected`. Managers decide " +
+      "for their direct reports, HR Admins and System Admins for anyone, nobody for themselves; a request that expired or is no longer " +
+      "pending is a `CONFLICT`. Requires an `Idempotency-Key`; audited as `request.reject`.",
+    comment: "The year-end release is that week; could you move it to January?",
+    status: "rejected",
+  },
+} as const;
+
+const decision = (verb: "approve" | "reject") => {
+  const { operationId, summary, description, comment, status } = DECISIONS[verb];
+  const decidedAt = "2026-12-02T15:20:31.117+00:00";
+  const example: LeaveRequest = {
+    ...LEAVE_REQUEST_EXAMPLE,
+    status,
+    approvals: [{ approver_id: MIKE_USER_ID, decision: verb, comment, decided_at: decidedAt }],
+    resolved_at: decidedAt,
+  };
+  return createRoute({
     method: "post",
     path: `/v1/requests/{id}/${verb}`,
     tags: ["Approvals"],
-    summary:
-      verb === "approve"
-        ? "Approve: once the policy's number of distinct approvers have approved, the hold becomes usage. Idempotent, audited."
-        : "Reject: the hold is voided and the days freed. Idempotent, audited.",
+    operationId,
+    summary,
+    description,
     ...signedIn("request:approve:reports"),
-    request: { headers: IdempotencyHeaders, params: RequestParams, body: { ...jsonBody(DecisionBody), required: false } },
-    responses: { 200: jsonResponse("The request after the decision", LeaveRequestSchema), ...errorResponses(...DECIDE_ERRORS) },
+    request: { headers: IdempotencyHeaders, params: RequestParams, body: { ...jsonBody(DecisionBody, { comment }), required: false } },
+    responses: {
+      200: jsonResponse("The request after the decision", LeaveRequestSchema, example),
+      ...errorResponses(...DECIDE_ERRORS),
+    },
   });
+};
 
 const decided = { schema: LeaveRequestSchema, status: 200 } as const;
 

@@ -7,12 +7,49 @@ import { listAuditEntries, verifyAuditChain } from "./service";
 const listAudit = createRoute({
   method: "get",
   path: "/v1/audit",
+  operationId: "listAuditEntries",
   tags: ["Audit"],
-  summary: "The tenant's audit log, newest first (HR Admin, System Admin, Auditor)",
+  summary: "List the tenant's audit log",
+  description:
+    "Every audited action of the caller's tenant (sign-ins, role and credential changes, ledger writes, …), newest first, a page at a time: " +
+    "pass `next_cursor` as `cursor` until `has_more` is false. Filter by `action`. HR Admin, System Admin or Auditor.",
   ...signedIn("audit:read"),
   request: { query: AuditQuery },
   responses: {
-    200: jsonResponse("A page of entries", AuditPage),
+    200: jsonResponse("A page of entries", AuditPage, {
+      data: [
+        {
+          id: 1843,
+          occurred_at: "2026-11-17T10:05:12.447Z",
+          actor_type: "user",
+          actor_id: "00000000-0000-4000-8100-000000000102",
+          action: "role.assign",
+          target_type: "user",
+          target_id: "00000000-0000-4000-8100-000000000104",
+          success: true,
+          ip: "203.0.113.24",
+          user_agent:
+            "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+          request_id: "4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72",
+          details: { role: "manager" },
+        },
+        {
+          id: 1842,
+          occurred_at: "2026-11-17T09:29:48.031Z",
+          actor_type: "anonymous",
+          actor_id: null,
+          action: "auth.login",
+          target_type: "user",
+          target_id: "00000000-0000-4000-8100-000000000104",
+          success: false,
+          ip: "198.51.100.7",
+          user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+          request_id: "9a1d3f5b-2c4e-4f6a-8b7c-0e2d4f6a8c91",
+          details: { method: "password", identifier_known: true, failures: 1 },
+        },
+      ],
+      pagination: { next_cursor: "WzE4NDJd", has_more: true },
+    }),
     ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS),
   },
 });
@@ -20,12 +57,19 @@ const listAudit = createRoute({
 const verifyChain = createRoute({
   method: "get",
   path: "/v1/audit/verification",
+  operationId: "verifyAuditChain",
   tags: ["Audit"],
-  summary:
-    "Verify the tenant's audit hash chain, up to 100 000 rows per call; names the first row that does not follow from its predecessor (HR Admin, System Admin, Auditor)",
+  summary: "Verify the tenant's audit hash chain",
+  description:
+    "Every audit entry carries a hash of its predecessor's; this checks that the tenant's chain is whole, up to 100 000 rows per call, " +
+    "and names the first row that does not follow from its predecessor (missing or altered). " +
+    "For longer chains, call again with `after_seq` set to `next_after_seq` until it is null. Read-only; HR Admin, System Admin or Auditor.",
   ...signedIn("audit:read"),
   request: { query: VerificationQuery },
-  responses: { 200: jsonResponse("The verdict", Verification), ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS) },
+  responses: {
+    200: jsonResponse("The verdict", Verification, { checked: 1843, valid: true, first_broken: null, next_after_seq: null }),
+    ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS),
+  },
 });
 
 export const auditRoutes = createRouter()

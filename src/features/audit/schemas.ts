@@ -6,23 +6,26 @@ export const AuditQuery = PageQuery.extend({
     .string()
     .regex(/^[a-z_]+(\.[a-z_]+)*$/, "an action such as auth.login")
     .max(64)
-    .optional(),
+    .optional()
+    .openapi({ description: "Only entries of this action, such as `auth.login` or `role.assign`", example: "auth.login" }),
 });
 
 export const AuditEntry = z
   .object({
-    id: z.number().int(),
-    occurred_at: z.string(),
-    actor_type: z.string(),
-    actor_id: z.string().nullable(),
-    action: z.string(),
-    target_type: z.string().nullable(),
-    target_id: z.string().nullable(),
-    success: z.boolean(),
-    ip: z.string().nullable(),
-    user_agent: z.string().nullable(),
-    request_id: z.string().nullable(),
-    details: z.record(z.string(), z.unknown()),
+    id: z.number().int().openapi({ description: "The entry's id; later entries have larger ids" }),
+    occurred_at: z.iso.datetime().openapi({ description: "When it happened (UTC)" }),
+    actor_type: z.string().openapi({ description: "Who acted: `user`, `api_key`, `system` or `anonymous`", example: "user" }),
+    actor_id: z.string().nullable().openapi({
+      description: "The user's or API key's id, or the system part's name (such as `rate-limiter`); null for anonymous callers",
+    }),
+    action: z.string().openapi({ description: "What happened, such as `auth.login`, `role.assign` or `apikey.revoke`" }),
+    target_type: z.string().nullable().openapi({ description: "What it happened to, such as `user`, `employee` or `api_key`" }),
+    target_id: z.string().nullable().openapi({ description: "Which one: an id (the prefix for an API key), a date or a login identifier" }),
+    success: z.boolean().openapi({ description: "false for refused attempts, such as a failed sign-in" }),
+    ip: z.string().nullable().openapi({ description: "The caller's IP address, if known" }),
+    user_agent: z.string().nullable().openapi({ description: "The caller's `User-Agent` header, if sent" }),
+    request_id: z.string().nullable().openapi({ description: "The request's `X-Request-Id`, to find it in the logs" }),
+    details: z.record(z.string(), z.unknown()).openapi({ description: "Facts particular to the action, such as the role granted" }),
   })
   .openapi("AuditEntry");
 
@@ -36,13 +39,26 @@ export const VerificationQuery = z.object({
     .min(0)
     .default(0)
     .openapi({ description: "Start after this chain position (`next_after_seq` of the previous answer)" }),
-  limit: z.coerce.number().int().min(1).max(VERIFY_CHUNK).default(VERIFY_CHUNK),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(VERIFY_CHUNK)
+    .default(VERIFY_CHUNK)
+    .openapi({ description: "How many rows of the chain to check in this call" }),
 });
 export const Verification = z
   .object({
     checked: z.number().int().openapi({ description: "Rows of the tenant's chain checked by this call" }),
-    valid: z.boolean(),
-    first_broken: z.object({ id: z.number().int(), chain_seq: z.number().int(), reason: z.string() }).nullable(),
+    valid: z.boolean().openapi({ description: "Whether every row checked follows from its predecessor" }),
+    first_broken: z
+      .object({
+        id: z.number().int().openapi({ description: "The audit entry's `id`" }),
+        chain_seq: z.number().int().openapi({ description: "Its position in the tenant's chain" }),
+        reason: z.string().openapi({ description: "`a row is missing before this one` or `the row or its predecessor was altered`" }),
+      })
+      .nullable()
+      .openapi({ description: "The first row that does not follow from its predecessor; null when every row checked does" }),
     next_after_seq: z.number().int().nullable().openapi({ description: "Where to continue; null once the end of the chain was checked" }),
   })
   .openapi("AuditChainVerification");

@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
 import { targetEmployee } from "../../domain/employees";
 import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
@@ -18,55 +18,159 @@ import { employeeBalances, listEntries, teamBalances } from "./service";
 
 const READ_ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
 
+/** The demo tenant (`acme`) on 2 December 2026: Emma has 3 days approved and a day pending; Eli, in Tokyo, is a day ahead. */
+const EMMA = "00000000-0000-4000-8100-000000000204";
+const ELI = "00000000-0000-4000-8100-000000000205";
+const PTO_V1 = "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80";
+const EMMA_BALANCES: z.output<typeof EmployeeBalances> = {
+  employee_id: EMMA,
+  today: "2026-12-02",
+  as_of: null,
+  balances: [{ policy_key: "pto-standard", unit: "day", posted: 26.9996, pending: 1, negative_allowance: 2, available: 27.9996 }],
+};
+const ELI_BALANCES: z.output<typeof EmployeeBalances> = {
+  employee_id: ELI,
+  today: "2026-12-03",
+  as_of: null,
+  balances: [{ policy_key: "pto-standard", unit: "day", posted: 29.9996, pending: 0, negative_allowance: 2, available: 31.9996 }],
+};
+/** Emma's request for 21–23 December, once approved: its hold (62), released (63), and a usage entry per day. */
+const REQUEST = "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64";
+const APPROVED_AT = "2026-12-02T15:20:31.117+00:00";
+const entry = (fields: Partial<z.output<typeof LedgerEntrySchema>>): z.output<typeof LedgerEntrySchema> => ({
+  id: 0,
+  employee_id: EMMA,
+  policy_key: "pto-standard",
+  policy_version_id: PTO_V1,
+  kind: "usage",
+  amount: 0,
+  effective_date: "2026-12-21",
+  recorded_at: APPROVED_AT,
+  reference: "",
+  request_id: REQUEST,
+  run_id: null,
+  resolves_entry_id: null,
+  expires_at: null,
+  note: null,
+  ...fields,
+});
+const usage = (id: number, day: string) => entry({ id, amount: -1, effective_date: day, reference: `request:${REQUEST}:usage:${day}` });
+const ENTRIES_EXAMPLE: z.output<typeof EntryPage> = {
+  data: [
+    usage(66, "2026-12-23"),
+    usage(65, "2026-12-22"),
+    usage(64, "2026-12-21"),
+    entry({ id: 63, kind: "hold_release", amount: 3, reference: `request:${REQUEST}:release`, resolves_entry_id: 62, note: "approved" }),
+    entry({
+      id: 62,
+      kind: "hold",
+      amount: -3,
+      recorded_at: "2026-12-01T08:47:13.502+00:00",
+      reference: `request:${REQUEST}:hold`,
+      expires_at: "2026-12-08T08:47:13.502+00:00",
+    }),
+  ],
+  pagination: { next_cursor: "WzYyXQ", has_more: true },
+};
+
 const mine = createRoute({
   method: "get",
   path: "/v1/me/balances",
   tags: ["Balances"],
-  summary: "Your balances, per policy: posted, pending, available",
+  operationId: "getMyBalances",
+  summary: "Get your balances",
+  description:
+    "Your balance in each policy you have a ledger account in: `posted` (settled entries), `pending` (held by open requests) and " +
+    "`available` (what a new request may take). With `as_of`, only entries effective on or before that date count. " +
+    "For any signed-in user with an employee record.",
   ...signedIn("self:read"),
   request: { query: AsOfQuery },
-  responses: { 200: jsonResponse("Balances", EmployeeBalances), ...errorResponses(...READ_ERRORS) },
+  responses: { 200: jsonResponse("Balances", EmployeeBalances, EMMA_BALANCES), ...errorResponses(...READ_ERRORS) },
 });
 
 const employee = createRoute({
   method: "get",
   path: "/v1/employees/{id}/balances",
   tags: ["Balances"],
-  summary: "An employee's balances (yourself, your direct reports, or anyone in the tenant for HR Admin, System Admin and Auditor)",
+  operationId: "getEmployeeBalances",
+  summary: "Get an employee's balances",
+  description:
+    "An employee's balances, as `GET /v1/me/balances` gives yours. You may read your own, your direct reports' (managers), " +
+    "or anyone's in the tenant (HR Admin, System Admin, Auditor); any other employee is `RESOURCE_NOT_FOUND`.",
   ...signedIn("self:read"),
   request: { params: EmployeeParams, query: AsOfQuery },
-  responses: { 200: jsonResponse("Balances", EmployeeBalances), ...errorResponses(...READ_ERRORS) },
+  responses: { 200: jsonResponse("Balances", EmployeeBalances, EMMA_BALANCES), ...errorResponses(...READ_ERRORS) },
 });
 
 const team = createRoute({
   method: "get",
   path: "/v1/team/balances",
   tags: ["Balances"],
-  summary: "Your direct reports' balances",
+  operationId: "getTeamBalances",
+  summary: "Get your team's balances",
+  description:
+    "The balances of each of your direct reports, as `GET /v1/me/balances` gives yours. For managers; HR Admins, System Admins " +
+    "and Auditors may call it too, and get their own direct reports'.",
   ...signedIn("team:read"),
   request: { query: AsOfQuery },
-  responses: { 200: jsonResponse("Balances per report", TeamBalances), ...errorResponses(...READ_ERRORS) },
+  responses: {
+    200: jsonResponse("Balances per report", TeamBalances, { data: [EMMA_BALANCES, ELI_BALANCES] }),
+    ...errorResponses(...READ_ERRORS),
+  },
 });
 
 const entries = createRoute({
   method: "get",
   path: "/v1/ledger-entries",
   tags: ["Balances"],
-  summary: "Ledger entries of an employee (yours by default), cursor-paginated, filterable by policy, kind and effective dates",
+  operationId: "listLedgerEntries",
+  summary: "List ledger entries",
+  description:
+    "The entries behind an employee's balances (credits, holds, usage, expiries, reversals), never edited once posted. " +
+    "Yours by default; with `employee_id`, your direct reports' (managers) or anyone's in the tenant (HR Admin, System Admin, Auditor). " +
+    "Cursor-paginated, sorted by `sort`, filterable by policy, kind and effective dates.",
   ...signedIn("self:read"),
   request: { query: EntryListQuery },
-  responses: { 200: jsonResponse("A page of entries", EntryPage), ...errorResponses(...READ_ERRORS) },
+  responses: { 200: jsonResponse("A page of entries", EntryPage, ENTRIES_EXAMPLE), ...errorResponses(...READ_ERRORS) },
 });
 
 const adjust = createRoute({
   method: "post",
   path: "/v1/employees/{id}/ledger-entries",
   tags: ["Balances"],
-  summary: "Post a grant or an adjustment (HR Admin, System Admin). Never blocked by limits. Idempotent, audited.",
+  operationId: "postLedgerEntry",
+  summary: "Post a grant or an adjustment",
+  description:
+    "Posts a `grant` (a positive credit) or an `adjustment` (a correction of either sign) to an employee's balance in a policy, " +
+    "under the policy's newest version; HR Admins and System Admins only. Never blocked by the policy's limits: it corrects the ledger. " +
+    "Requires an `Idempotency-Key`; audited as `ledger.grant` or `ledger.adjustment`.",
   ...signedIn("policy:manage"),
-  request: { headers: IdempotencyHeaders, params: EmployeeParams, body: jsonBody(AdjustmentBody) },
+  request: {
+    headers: IdempotencyHeaders,
+    params: EmployeeParams,
+    body: jsonBody(AdjustmentBody, {
+      policy_key: "pto-standard",
+      kind: "grant",
+      amount: 1,
+      effective_date: "2026-12-02",
+      note: "Volunteering day at the city food bank",
+    }),
+  },
   responses: {
-    201: jsonResponse("The entry", LedgerEntrySchema),
+    201: jsonResponse(
+      "The entry",
+      LedgerEntrySchema,
+      entry({
+        id: 71,
+        kind: "grant",
+        amount: 1,
+        effective_date: "2026-12-02",
+        recorded_at: "2026-12-02T16:05:09.664+00:00",
+        reference: "manual:00000000-0000-4000-8100-000000000102:2f1c3b6e-grant-1",
+        request_id: null,
+        note: "Volunteering day at the city food bank",
+      }),
+    ),
     ...errorResponses("INVALID_INPUT", "DUPLICATE_REQUEST", ...READ_ERRORS),
   },
 });

@@ -6,17 +6,24 @@ export const AsOfQuery = z.object({
   as_of: z.iso.date().optional().openapi({
     description:
       "An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included.",
+    example: "2026-12-31",
   }),
 });
-export const EmployeeParams = z.object({ id: z.uuid().openapi({ param: { name: "id", in: "path" } }) });
+export const EmployeeParams = z.object({
+  id: z
+    .uuid()
+    .openapi({ param: { name: "id", in: "path" }, description: "The employee's id", example: "00000000-0000-4000-8100-000000000204" }),
+});
+
+const inUnit = (what: string) => `${what}, in the policy's unit`;
 
 export const PolicyBalance = z
   .object({
     policy_key: z.string(),
-    unit: z.string(),
-    posted: z.number().openapi({ description: "Credits minus posted usage (settled entries)" }),
-    pending: z.number().openapi({ description: "Holds of pending requests, unexpired" }),
-    negative_allowance: z.number(),
+    unit: z.string().openapi({ description: "The policy's unit: `day`, `half_day` or `hour`" }),
+    posted: z.number().openapi({ description: inUnit("Credits minus posted usage and expiries (settled entries)") }),
+    pending: z.number().openapi({ description: inUnit("Held by pending requests not yet expired (0 or more)") }),
+    negative_allowance: z.number().openapi({ description: inUnit("How far below zero requests may take the balance") }),
     available: z.number().openapi({ description: "posted − pending + negative_allowance: what a new request may take" }),
   })
   .openapi("PolicyBalance");
@@ -24,12 +31,14 @@ export const PolicyBalance = z
 export const EmployeeBalances = z
   .object({
     employee_id: z.uuid(),
-    today: z.string().openapi({ description: "The employee's current date, in their own time zone" }),
-    as_of: z.string().nullable(),
-    balances: z.array(PolicyBalance),
+    today: z.iso.date().openapi({ description: "The employee's current date, in their own time zone" }),
+    as_of: z.iso.date().nullable().openapi({ description: "The `as_of` asked for; null when every entry counts" }),
+    balances: z.array(PolicyBalance).openapi({ description: "One per policy the employee has a ledger account in, by policy key" }),
   })
   .openapi("EmployeeBalances");
-export const TeamBalances = z.object({ data: z.array(EmployeeBalances) }).openapi("TeamBalances");
+export const TeamBalances = z
+  .object({ data: z.array(EmployeeBalances).openapi({ description: "One per direct report, by employee id" }) })
+  .openapi("TeamBalances");
 
 export const ENTRY_SORTS = ["effective_date", "-effective_date", "id", "-id"] as const;
 export const EntryListQuery = PageQuery.extend({
@@ -38,25 +47,44 @@ export const EntryListQuery = PageQuery.extend({
   kind: z.enum(ENTRY_KINDS).optional(),
   from: z.iso.date().optional().openapi({ description: "Effective on or after" }),
   to: z.iso.date().optional().openapi({ description: "Effective on or before" }),
-  sort: z.enum(ENTRY_SORTS).default("-id"),
+  sort: z.enum(ENTRY_SORTS).default("-id").openapi({ description: "By effective date or by id (posting order); `-` for descending" }),
 });
 
 export const LedgerEntrySchema = z
   .object({
-    id: z.number().int(),
+    id: z.number().int().openapi({ description: "The entry's number: later postings have higher ones" }),
     employee_id: z.uuid(),
     policy_key: z.string(),
-    policy_version_id: z.uuid().nullable(),
-    kind: z.enum(ENTRY_KINDS),
-    amount: z.number(),
-    effective_date: z.string(),
-    recorded_at: z.string(),
-    reference: z.string(),
-    request_id: z.uuid().nullable(),
-    run_id: z.uuid().nullable(),
-    resolves_entry_id: z.number().int().nullable(),
-    expires_at: z.string().nullable(),
-    note: z.string().nullable(),
+    policy_version_id: z.uuid().nullable().openapi({ description: "The policy version it was posted under; null when none" }),
+    kind: z.enum(ENTRY_KINDS).openapi({
+      description:
+        "`accrual`, `grant` and `adjustment` credit or correct; `hold` and `hold_release` place and release a pending request's hold; " +
+        "`usage` is an approved leave day; `carryover_out`, `carryover_in` and `expiry` come from the year-end rollover and " +
+        "carry-over expiry; `reversal` undoes the entry it resolves",
+    }),
+    amount: z
+      .number()
+      .openapi({ description: "Signed, in the policy's unit: credits are positive, debits (holds, usage, expiries) negative" }),
+    effective_date: z.iso.date().openapi({ description: "The day it counts for (a leave day, an accrual period's first day, …)" }),
+    recorded_at: z.iso.datetime({ offset: true }).openapi({ description: "When it was posted" }),
+    reference: z.string().openapi({
+      description: "What posted it, unique per account: e.g. `request:{id}:hold`, `accrual:2026-12`, `manual:{user id}:{Idempotency-Key}`",
+    }),
+    request_id: z.uuid().nullable().openapi({ description: "The leave request it belongs to; null for other entries" }),
+    run_id: z.uuid().nullable().openapi({ description: "The accrual, rollover or reversal run that posted it; null for other entries" }),
+    resolves_entry_id: z
+      .number()
+      .int()
+      .nullable()
+      .openapi({ description: "The entry it resolves (a hold release its hold, a reversal the entry it reverses); null otherwise" }),
+    expires_at: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .openapi({ description: "Holds only: when the hold stops counting if the request is still pending; null for other kinds" }),
+    note: z
+      .string()
+      .nullable()
+      .openapi({ description: "HR's note on grants and adjustments, the outcome on hold releases, …; null when none" }),
   })
   .openapi("LedgerEntry");
 export const EntryPage = z.object({ data: z.array(LedgerEntrySchema), pagination: Pagination }).openapi("LedgerEntryPage");
@@ -70,9 +98,10 @@ export const AdjustmentBody = z
       .min(-10_000)
       .max(10_000)
       .multipleOf(0.0001)
-      .refine((a) => a !== 0, "must not be 0"),
-    effective_date: z.iso.date(),
-    note: z.string().min(1).max(500),
+      .refine((a) => a !== 0, "must not be 0")
+      .openapi({ description: "Signed, in the policy's unit, at most 4 decimals: positive credits, negative debits" }),
+    effective_date: z.iso.date().openapi({ description: "The day it counts for in balances as of a date" }),
+    note: z.string().min(1).max(500).openapi({ description: "Why: kept on the entry" }),
   })
   .refine((b) => b.kind !== "grant" || b.amount > 0, { path: ["amount"], error: "a grant is positive" })
   .openapi("Adjustment");

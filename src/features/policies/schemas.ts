@@ -3,61 +3,107 @@ import { ACCRUAL_PERIODS, POLICY_KEY_PATTERN, POLICY_UNITS } from "../../db/sche
 
 const amount = z.number().min(0).max(100_000).multipleOf(0.0001);
 
+/** What each rule means, shared by the rules a client sends and the policy versions it reads. */
+const RULE = {
+  name: "Shown to employees",
+  unit: "What balances and requests under the policy count in: a day is 1 `day`, 2 `half_day` or 8 `hour`",
+  accrual:
+    "Credit posted per period, in the policy's unit: `monthly` on the 1st of each month, `yearly` on 1 January (once that day has " +
+    "come in the employee's time zone); `none` with amount 0 for no accrual",
+  max_balance: "Accruals stop at this posted balance (grants and adjustments are not capped); null: no cap",
+  carryover: "What the year-end rollover carries into the next year",
+  carryover_cap: "The most carried over, in the policy's unit (the rest expires on 31 December); null: all of it",
+  carryover_expiry_months: "Months after 1 January when carried-over days not used by then expire; null: they never expire",
+  negative_allowance: "How far below zero requests may take the balance, in the policy's unit",
+  waiting_period_days: "Days after the hire date before leave may start or accrue under the policy",
+  approvals_required: "Distinct approvers a request needs",
+  approval_ttl_hours: "Hours a request may wait for its decision before it expires and its days are freed",
+  effective_from: "The first day this version's rules apply (to requests starting and accrual periods beginning from then)",
+};
+
 /** The rules of a policy version (everything but its key). */
 export const PolicyRules = z
   .object({
-    name: z.string().min(1).max(200),
-    unit: z.enum(POLICY_UNITS),
+    name: z.string().min(1).max(200).openapi({ description: RULE.name }),
+    unit: z.enum(POLICY_UNITS).openapi({ description: RULE.unit }),
     accrual: z
       .object({ period: z.enum(ACCRUAL_PERIODS), amount })
       .refine((a) => (a.period === "none") === (a.amount === 0), {
         error: "an accrual period needs an amount above 0, and 'none' an amount of 0",
       })
-      .default({ period: "none", amount: 0 }),
-    max_balance: amount.nullable().default(null),
+      .default({ period: "none", amount: 0 })
+      .openapi({ description: RULE.accrual }),
+    max_balance: amount.nullable().default(null).openapi({ description: RULE.max_balance }),
     carryover: z
-      .object({ cap: amount.nullable().default(null), expiry_months: z.number().int().min(1).max(36).nullable().default(null) })
-      .default({ cap: null, expiry_months: null }),
-    negative_allowance: amount.default(0),
-    waiting_period_days: z.number().int().min(0).max(3650).default(0),
-    approvals_required: z.union([z.literal(1), z.literal(2)]).default(1),
+      .object({
+        cap: amount.nullable().default(null).openapi({ description: RULE.carryover_cap }),
+        expiry_months: z.number().int().min(1).max(36).nullable().default(null).openapi({ description: RULE.carryover_expiry_months }),
+      })
+      .default({ cap: null, expiry_months: null })
+      .openapi({ description: RULE.carryover }),
+    negative_allowance: amount.default(0).openapi({ description: RULE.negative_allowance }),
+    waiting_period_days: z.number().int().min(0).max(3650).default(0).openapi({ description: RULE.waiting_period_days }),
+    approvals_required: z
+      .union([z.literal(1), z.literal(2)])
+      .default(1)
+      .openapi({ description: RULE.approvals_required }),
     approval_ttl_hours: z
       .number()
       .int()
       .min(1)
       .max(24 * 90)
-      .default(168),
-    effective_from: z.iso.date(),
+      .default(168)
+      .openapi({ description: RULE.approval_ttl_hours }),
+    effective_from: z.iso.date().openapi({ description: RULE.effective_from }),
   })
   .openapi("PolicyRules");
 
 export const PolicyKey = z.string().regex(POLICY_KEY_PATTERN, "lowercase letters, digits and dashes").openapi({ example: "pto-standard" });
-export const CreatePolicyBody = PolicyRules.extend({ key: PolicyKey }).openapi("CreatePolicy");
+export const CreatePolicyBody = PolicyRules.extend({
+  key: PolicyKey.openapi({ description: "Permanent: requests, balances and entries name the policy by it" }),
+}).openapi("CreatePolicy");
 export const PolicyParams = z.object({ key: PolicyKey.openapi({ param: { name: "key", in: "path" } }) });
 
 export const PolicySchema = z
   .object({
-    id: z.uuid(),
+    id: z.uuid().openapi({ description: "This version's id (`policy_version_id` on requests and entries)" }),
     key: z.string(),
-    version: z.number().int(),
-    name: z.string(),
-    unit: z.enum(POLICY_UNITS),
-    accrual: z.object({ period: z.enum(ACCRUAL_PERIODS), amount: z.number() }),
-    max_balance: z.number().nullable(),
-    carryover: z.object({ cap: z.number().nullable(), expiry_months: z.number().int().nullable() }),
-    negative_allowance: z.number(),
-    waiting_period_days: z.number().int(),
-    approvals_required: z.number().int(),
-    approval_ttl_hours: z.number().int(),
-    effective_from: z.string(),
-    created_at: z.string(),
+    version: z.number().int().openapi({ description: "1 for the first version, one more for each revision" }),
+    name: z.string().openapi({ description: RULE.name }),
+    unit: z.enum(POLICY_UNITS).openapi({ description: RULE.unit }),
+    accrual: z.object({ period: z.enum(ACCRUAL_PERIODS), amount: z.number() }).openapi({ description: RULE.accrual }),
+    max_balance: z.number().nullable().openapi({ description: RULE.max_balance }),
+    carryover: z
+      .object({
+        cap: z.number().nullable().openapi({ description: RULE.carryover_cap }),
+        expiry_months: z.number().int().nullable().openapi({ description: RULE.carryover_expiry_months }),
+      })
+      .openapi({ description: RULE.carryover }),
+    negative_allowance: z.number().openapi({ description: RULE.negative_allowance }),
+    waiting_period_days: z.number().int().openapi({ description: RULE.waiting_period_days }),
+    approvals_required: z.number().int().openapi({ description: RULE.approvals_required }),
+    approval_ttl_hours: z.number().int().openapi({ description: RULE.approval_ttl_hours }),
+    effective_from: z.iso.date().openapi({ description: RULE.effective_from }),
+    created_at: z.iso.datetime({ offset: true }),
   })
   .openapi("Policy");
 
-export const AssignBody = z.object({ employee_ids: z.array(z.uuid()).min(1).max(1_000), starts_on: z.iso.date() }).openapi("AssignPolicy");
+export const AssignBody = z
+  .object({
+    employee_ids: z.array(z.uuid()).min(1).max(1_000).openapi({ description: "Employees to assign" }),
+    starts_on: z.iso.date().openapi({ description: "The first day of the assignment" }),
+  })
+  .openapi("AssignPolicy");
 export const EndAssignmentBody = z
-  .object({ employee_ids: z.array(z.uuid()).min(1).max(1_000), ends_on: z.iso.date() })
+  .object({
+    employee_ids: z.array(z.uuid()).min(1).max(1_000).openapi({ description: "Employees whose open assignment to end" }),
+    ends_on: z.iso.date().openapi({ description: "The last day of the assignment" }),
+  })
   .openapi("EndPolicyAssignment");
 export const AssignmentResult = z
-  .object({ policy_key: z.string(), changed: z.number().int(), employee_ids: z.array(z.uuid()) })
+  .object({
+    policy_key: z.string(),
+    changed: z.number().int().openapi({ description: "How many employees this call changed" }),
+    employee_ids: z.array(z.uuid()).openapi({ description: "The employees it changed; the others were left as they were" }),
+  })
   .openapi("AssignmentResult");

@@ -1,6 +1,13 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
-import { LeaveRequestSchema, RequestPage, RequestParams } from "../../domain/leave-requests";
+import {
+  DENTIST_REQUEST_EXAMPLE,
+  LEAVE_REQUEST_EXAMPLE,
+  type LeaveRequest,
+  LeaveRequestSchema,
+  RequestPage,
+  RequestParams,
+} from "../../domain/leave-requests";
 import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
 import type { ErrorCode } from "../../kernel/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
@@ -10,15 +17,45 @@ import { getRequest, listRequests } from "./service";
 const READ_ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
 const WRITE_ERRORS: ErrorCode[] = ["INVALID_INPUT", "DUPLICATE_REQUEST", "CONFLICT", ...READ_ERRORS];
 
+/** Emma's requests in the demo tenant: the one of the examples, approved by Mike, and her seeded dentist visit, pending. */
+const APPROVED_EXAMPLE: LeaveRequest = {
+  ...LEAVE_REQUEST_EXAMPLE,
+  status: "approved",
+  approvals: [
+    {
+      approver_id: "00000000-0000-4000-8100-000000000103",
+      decision: "approve",
+      comment: "Enjoy the break!",
+      decided_at: "2026-12-02T15:20:31.117+00:00",
+    },
+  ],
+  resolved_at: "2026-12-02T15:20:31.117+00:00",
+};
 const submit = createRoute({
   method: "post",
   path: "/v1/requests",
   tags: ["Requests"],
-  summary: "Request leave: the days are charged (working days only) and held against the balance at once. Idempotent, audited.",
+  operationId: "submitRequest",
+  summary: "Request leave",
+  description:
+    "Submits a leave request for yourself (employees, managers, HR Admins and System Admins with an employee record). " +
+    "The working days between the dates are charged (days off and the tenant's holidays are not) and held against the balance at once: " +
+    "they count as `pending` until the request is approved, rejected, cancelled or expires after the policy's approval TTL. " +
+    "Refused with `INSUFFICIENT_BALANCE` when the available balance does not cover it, `NOT_ELIGIBLE` outside your assignment to the " +
+    "policy or within its waiting period, and `CONFLICT` when another open request takes some of the days. " +
+    "Requires an `Idempotency-Key`; audited as `request.submit`.",
   ...signedIn("request:submit"),
-  request: { headers: IdempotencyHeaders, body: jsonBody(SubmitRequestBody) },
+  request: {
+    headers: IdempotencyHeaders,
+    body: jsonBody(SubmitRequestBody, {
+      policy_key: "pto-standard",
+      start_date: "2026-12-21",
+      end_date: "2026-12-23",
+      reason: "Family visit",
+    }),
+  },
   responses: {
-    201: jsonResponse("The pending request, its hold placed", LeaveRequestSchema),
+    201: jsonResponse("The pending request, its hold placed", LeaveRequestSchema, LEAVE_REQUEST_EXAMPLE),
     ...errorResponses("INSUFFICIENT_BALANCE", "NOT_ELIGIBLE", ...WRITE_ERRORS),
   },
 });
@@ -27,30 +64,58 @@ const cancel = createRoute({
   method: "post",
   path: "/v1/requests/{id}/cancel",
   tags: ["Requests"],
-  summary: "Cancel your request: a pending one voids its hold; an approved one not yet started is reversed. Idempotent, audited.",
+  operationId: "cancelRequest",
+  summary: "Cancel your request",
+  description:
+    "Cancels one of your own requests. A pending request's hold is released and its days are freed; an approved request whose leave " +
+    "has not started yet (in your time zone) is reversed, each `usage` entry by a `reversal` entry, never blocked by balance limits. " +
+    "A request that has started or is no longer open is a `CONFLICT` (ask HR for an adjustment). " +
+    "Requires an `Idempotency-Key`; audited as `request.cancel`.",
   ...signedIn("request:submit"),
   request: { headers: IdempotencyHeaders, params: RequestParams },
-  responses: { 200: jsonResponse("The cancelled request", LeaveRequestSchema), ...errorResponses(...WRITE_ERRORS) },
+  responses: {
+    200: jsonResponse("The cancelled request", LeaveRequestSchema, {
+      ...APPROVED_EXAMPLE,
+      status: "cancelled",
+      resolved_at: "2026-12-09T07:58:20.644+00:00",
+    }),
+    ...errorResponses(...WRITE_ERRORS),
+  },
 });
 
 const list = createRoute({
   method: "get",
   path: "/v1/requests",
   tags: ["Requests"],
-  summary: "Requests of an employee (yours by default; your reports' as a manager; anyone's as HR), newest first",
+  operationId: "listRequests",
+  summary: "List leave requests",
+  description:
+    "Requests of one employee, newest submission first, cursor-paginated and filterable by status. " +
+    "Yours by default; with `employee_id`, your direct reports' (managers) or anyone's in the tenant (HR Admin, System Admin, Auditor). " +
+    "An employee you may not see is `RESOURCE_NOT_FOUND`.",
   ...signedIn("self:read"),
   request: { query: RequestListQuery },
-  responses: { 200: jsonResponse("A page of requests", RequestPage), ...errorResponses(...READ_ERRORS) },
+  responses: {
+    200: jsonResponse("A page of requests", RequestPage, {
+      data: [APPROVED_EXAMPLE, DENTIST_REQUEST_EXAMPLE],
+      pagination: { next_cursor: null, has_more: false },
+    }),
+    ...errorResponses(...READ_ERRORS),
+  },
 });
 
 const get = createRoute({
   method: "get",
   path: "/v1/requests/{id}",
   tags: ["Requests"],
-  summary: "One request, with its approvals",
+  operationId: "getRequest",
+  summary: "Get a leave request",
+  description:
+    "One request with its approvals so far. Visible to the employee, their manager, and HR Admins, System Admins and Auditors; " +
+    "to anyone else it is `RESOURCE_NOT_FOUND`.",
   ...signedIn("self:read"),
   request: { params: RequestParams },
-  responses: { 200: jsonResponse("The request", LeaveRequestSchema), ...errorResponses(...READ_ERRORS) },
+  responses: { 200: jsonResponse("The request", LeaveRequestSchema, APPROVED_EXAMPLE), ...errorResponses(...READ_ERRORS) },
 });
 
 export const requestRoutes = createRouter()

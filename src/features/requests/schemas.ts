@@ -14,7 +14,7 @@ export const SubmitRequestBody = z
     end_date: day("2026-12-23"),
     start_part: z.enum(START_PARTS).default("morning").openapi({ description: "`afternoon`: only the second half of the first day" }),
     end_part: z.enum(END_PARTS).default("evening").openapi({ description: "`midday`: only the first half of the last day" }),
-    reason: z.string().max(500).optional(),
+    reason: z.string().max(500).optional().openapi({ description: "A note for your approver" }),
   })
   .refine((b) => b.end_date >= b.start_date, { path: ["end_date"], error: "must not be before start_date" })
   .refine((b) => spanDays(b.start_date, b.end_date) < MAX_REQUEST_SPAN_DAYS, {
@@ -25,5 +25,5 @@ export const SubmitRequestBody = z
 
 export const RequestListQuery = PageQuery.extend({
   employee_id: z.uuid().optional().openapi({ description: "Default: your own requests" }),
-  status: z.enum(REQUEST_STATUSES).optional(),
+  status: z.enum(REQUEST_STATUSES).optional().openapi({ description: "Only requests in this status" }),
 });

@@ -1,124 +1,162 @@
-import { createRoute, z } from "@hono/zod-openapi";
+import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
 import { hashPassword, hashPin } from "../../auth/secrets";
 import { requestFacts } from "../../domain/audit";
-import { NewPassword, setCredentials } from "../../domain/credentials";
-import { ROLES } from "../../kernel/access";
+import { setCredentials } from "../../domain/credentials";
 import type { ErrorCode } from "../../kernel/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
-import { TimeZone, WorkWeek } from "./schemas";
+import {
+  CreatedUser,
+  CreateUserBody,
+  EmployeeParams,
+  EmployeeSchema,
+  PasswordBody,
+  PinBody,
+  RoleBody,
+  RoleChange,
+  RoleParams,
+  UpdateEmployeeBody,
+  UserParams,
+} from "./schemas";
 import { changeRole, createUser, deactivate, updateEmployee } from "./service";
 
-const UserParams = z.object({ user_id: z.uuid().openapi({ param: { name: "user_id", in: "path" } }) });
-const RoleParams = UserParams.extend({ role: z.enum(ROLES).openapi({ param: { name: "role", in: "path" } }) });
-const RoleBody = z.object({ role: z.enum(ROLES) }).openapi("RoleAssignment");
-const RoleChange = z.object({ user_id: z.uuid(), role: z.enum(ROLES), changed: z.boolean() }).openapi("RoleChange");
 const ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
+
+/** Demo data: Emma Employee of `acme`, and Mike Manager, her manager. */
+const EMMA = { userId: "00000000-0000-4000-8100-000000000104", employeeId: "00000000-0000-4000-8100-000000000204" };
+const MIKE_EMPLOYEE_ID = "00000000-0000-4000-8100-000000000203";
 
 const assignRole = createRoute({
   method: "post",
   path: "/v1/users/{user_id}/roles",
+  operationId: "grantRole",
   tags: ["Users"],
-  summary: "Grant a role (HR Admin, System Admin; only a System Admin grants System Admin)",
-  description: "Takes effect on the user's very next request. Audited.",
+  summary: "Grant a role to a user",
+  description:
+    "Adds a role to a user of the caller's tenant; it takes effect on the user's very next request. " +
+    "HR Admin or System Admin; only a System Admin grants `system_admin`. " +
+    "Idempotent: granting a role the user holds answers `changed: false`. Audited.",
   ...signedIn("role:assign"),
-  request: { params: UserParams, body: jsonBody(RoleBody) },
-  responses: { 200: jsonResponse("The role is held", RoleChange), ...errorResponses(...ERRORS) },
+  request: { params: UserParams, body: jsonBody(RoleBody, { role: "manager" }) },
+  responses: {
+    200: jsonResponse("The role is held", RoleChange, { user_id: EMMA.userId, role: "manager", changed: true }),
+    ...errorResponses(...ERRORS),
+  },
 });
 
 const removeRole = createRoute({
   method: "delete",
   path: "/v1/users/{user_id}/roles/{role}",
+  operationId: "revokeRole",
   tags: ["Users"],
-  summary: "Remove a role",
-  description: "Takes effect on the user's very next request. Audited.",
+  summary: "Revoke a role from a user",
+  description:
+    "Removes a role from a user of the caller's tenant; it takes effect on the user's very next request. " +
+    "HR Admin or System Admin; only a System Admin removes `system_admin`. " +
+    "Idempotent: removing a role the user does not hold answers `changed: false`. Audited.",
   ...signedIn("role:assign"),
   request: { params: RoleParams },
-  responses: { 200: jsonResponse("The role is not held", RoleChange), ...errorResponses(...ERRORS) },
+  responses: {
+    200: jsonResponse("The role is not held", RoleChange, { user_id: EMMA.userId, role: "manager", changed: true }),
+    ...errorResponses(...ERRORS),
+  },
 });
 
 const deactivateUser = createRoute({
   method: "post",
   path: "/v1/users/{user_id}/deactivate",
+  operationId: "deactivateUser",
   tags: ["Users"],
-  summary: "Deactivate a user: every session ends at once",
+  summary: "Deactivate a user",
+  description:
+    "Stops a user of the caller's tenant from signing in: every session ends at once (refresh tokens are revoked, access tokens are refused from their next request). " +
+    "HR Admin or System Admin; you cannot deactivate yourself (409). Audited.",
   ...signedIn("user:manage"),
   request: { params: UserParams },
   responses: { 204: { description: "Deactivated" }, ...errorResponses("CONFLICT", ...ERRORS) },
 });
 
-const CreateUserBody = z
-  .object({
-    email: z.email().max(254),
-    display_name: z.string().min(1).max(200),
-    employee: z.object({
-      employee_number: z.string().min(1).max(64),
-      manager_id: z.uuid().nullable().default(null),
-      time_zone: TimeZone,
-      hire_date: z.iso.date(),
-    }),
-    roles: z.array(z.enum(ROLES)).min(1).max(ROLES.length).default(["employee"]),
-  })
-  .openapi("CreateUser");
-const CreatedUser = z.object({ user_id: z.uuid(), employee_id: z.uuid() }).openapi("CreatedUser");
-const EmployeeParams = z.object({ employee_id: z.uuid().openapi({ param: { name: "employee_id", in: "path" } }) });
-const UpdateEmployeeBody = z
-  .object({ manager_id: z.uuid().nullable().optional(), time_zone: TimeZone.optional(), work_week: WorkWeek.optional() })
-  .refine((b) => b.manager_id !== undefined || b.time_zone !== undefined || b.work_week !== undefined, {
-    error: "change manager_id, time_zone or work_week",
-  })
-  .openapi("UpdateEmployee");
-const EmployeeSchema = z
-  .object({
-    id: z.uuid(),
-    user_id: z.uuid(),
-    employee_number: z.string(),
-    manager_id: z.uuid().nullable(),
-    time_zone: z.string(),
-    hire_date: z.string(),
-    work_week: z.array(z.number().int()),
-  })
-  .openapi("Employee");
-const PasswordBody = z.object({ password: NewPassword }).openapi("SetPassword");
-const PinBody = z.object({ pin: z.string().regex(/^\d{4,8}$/, "4 to 8 digits") }).openapi("SetPin");
-
 const createUserRoute = createRoute({
   method: "post",
   path: "/v1/users",
+  operationId: "createUser",
   tags: ["Users"],
-  summary: "Create a user with their employee record and roles (HR Admin, System Admin). Audited.",
+  summary: "Create a user with their employee record and roles",
+  description:
+    "Creates a user of the caller's tenant, their employee record and their roles in one transaction. " +
+    "The user has no password or PIN yet: set them with `POST /v1/users/{user_id}/password` and `/pin`. " +
+    "HR Admin or System Admin; only a System Admin grants `system_admin`. An email or employee number already used in the tenant answers 409. Audited.",
   ...signedIn("user:manage"),
-  request: { body: jsonBody(CreateUserBody) },
-  responses: { 201: jsonResponse("Created", CreatedUser), ...errorResponses("CONFLICT", ...ERRORS) },
+  request: {
+    body: jsonBody(CreateUserBody, {
+      email: "noah.newhire@acme.example",
+      display_name: "Noah Newhire",
+      employee: { employee_number: "A-007", manager_id: MIKE_EMPLOYEE_ID, time_zone: "Europe/London", hire_date: "2026-12-01" },
+      roles: ["employee"],
+    }),
+  },
+  responses: {
+    201: jsonResponse("Created", CreatedUser, {
+      user_id: "5b0e7c1a-93d2-4f6b-8e41-7c2a9d0f3b58",
+      employee_id: "c4d81f27-6a3e-4b95-a0d7-1e9f52b8c634",
+    }),
+    ...errorResponses("CONFLICT", ...ERRORS),
+  },
 });
 
 const updateEmployeeRoute = createRoute({
   method: "patch",
   path: "/v1/employees/{employee_id}",
+  operationId: "updateEmployee",
   tags: ["Users"],
-  summary: "Set an employee's manager or time zone (HR Admin, System Admin). Audited.",
+  summary: "Update an employee's manager, time zone or work week",
+  description:
+    "Changes only the fields given and answers the whole employee record. " +
+    "A manager who reports, directly or not, to this employee answers 409 (no management cycles). HR Admin or System Admin. Audited.",
   ...signedIn("user:manage"),
-  request: { params: EmployeeParams, body: jsonBody(UpdateEmployeeBody) },
-  responses: { 200: jsonResponse("Updated", EmployeeSchema), ...errorResponses("CONFLICT", ...ERRORS) },
+  request: {
+    params: EmployeeParams,
+    body: jsonBody(UpdateEmployeeBody, { manager_id: MIKE_EMPLOYEE_ID, time_zone: "Europe/Berlin", work_week: [1, 2, 3, 4] }),
+  },
+  responses: {
+    200: jsonResponse("Updated", EmployeeSchema, {
+      id: EMMA.employeeId,
+      user_id: EMMA.userId,
+      employee_number: "A-004",
+      manager_id: MIKE_EMPLOYEE_ID,
+      time_zone: "Europe/Berlin",
+      hire_date: "2022-09-01",
+      work_week: [1, 2, 3, 4],
+    }),
+    ...errorResponses("CONFLICT", ...ERRORS),
+  },
 });
 
 const resetPasswordRoute = createRoute({
   method: "post",
   path: "/v1/users/{user_id}/password",
+  operationId: "setUserPassword",
   tags: ["Users"],
-  summary: "Set a user's password (HR Admin, System Admin); every session of the user ends. Audited.",
+  summary: "Set a user's password",
+  description:
+    "Sets (or resets) the password of a user of the caller's tenant, without the old one. " +
+    "Every session of the user ends: they sign in again with the new password. HR Admin or System Admin; not API keys. Audited.",
   ...signedIn("user:manage"),
-  request: { params: UserParams, body: jsonBody(PasswordBody) },
+  request: { params: UserParams, body: jsonBody(PasswordBody, { password: "winter-orchard-compass-17" }) },
   responses: { 204: { description: "Set" }, ...errorResponses(...ERRORS) },
 });
 
 const resetPinRoute = createRoute({
   method: "post",
   path: "/v1/users/{user_id}/pin",
+  operationId: "setUserPin",
   tags: ["Users"],
-  summary: "Set a user's kiosk PIN (HR Admin, System Admin); every session of the user ends. Audited.",
+  summary: "Set a user's kiosk PIN",
+  description:
+    "Sets (or resets) the PIN a user of the caller's tenant signs in with at a kiosk (`POST /v1/auth/pin`). " +
+    "Every session of the user ends. HR Admin or System Admin; not API keys. Audited.",
   ...signedIn("user:manage"),
-  request: { params: UserParams, body: jsonBody(PinBody) },
+  request: { params: UserParams, body: jsonBody(PinBody, { pin: "2468" }) },
   responses: { 204: { description: "Set" }, ...errorResponses(...ERRORS) },
 });
 
@@ -157,27 +195,27 @@ export const userRoutes = createRouter()
     );
   })
   .openapi(resetPasswordRoute, async (c) => {
-    const passwordHash = await hashPassword(c.req.valid("json").password);
+    const hashes = { passwordHash: await hashPassword(c.req.valid("json").password) };
     await setCredentials(
       c.get("config"),
       c.env,
       requestFacts(c),
       c.get("principal"),
       c.req.valid("param").user_id,
-      { passwordHash },
+      hashes,
       "user.password_reset",
     );
     return c.body(null, 204);
   })
   .openapi(resetPinRoute, async (c) => {
-    const pinHash = await hashPin(c.req.valid("json").pin, c.get("config").PIN_PEPPER);
+    const hashes = { pinHash: await hashPin(c.req.valid("json").pin, c.get("config").PIN_PEPPER) };
     await setCredentials(
       c.get("config"),
       c.env,
       requestFacts(c),
       c.get("principal"),
       c.req.valid("param").user_id,
-      { pinHash },
+      hashes,
       "user.pin_reset",
     );
     return c.body(null, 204);

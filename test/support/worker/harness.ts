@@ -10,7 +10,7 @@ import { forgetBlocked } from "../../../src/auth/limiter";
 import { forgetExternalIssuers } from "../../../src/auth/oidc";
 import { forgetPrincipals } from "../../../src/auth/principal";
 import type { Env } from "../../../src/kernel/env";
-import type { AppError, ErrorCode } from "../../../src/kernel/errors";
+import { type AppError, type ErrorCode, errorDocumentationUrl } from "../../../src/kernel/errors";
 import { TEST_PIN_PEPPER } from "../test-constants";
 
 export const BASE_URL = "https://api.leave-ledger.test";
@@ -39,7 +39,7 @@ export async function expectError(response: Response, status: number, code: Erro
   expect({ status: response.status, code: body.error?.code }).toEqual({ status, code });
   expect(Object.keys(body.error).sort()).toEqual(["code", "details", "documentation_url", "message", "request_id"]);
   expect(body.error.request_id).toBe(response.headers.get("X-Request-Id"));
-  expect(body.error.documentation_url).toBe(`${BASE_URL}/docs#errors-${code}`);
+  expect(body.error.documentation_url).toBe(errorDocumentationUrl(BASE_URL, code));
   expect(response.headers.get("content-type")).toMatch(/^application\/json/);
   if (status === 503) expect(Number(response.headers.get("Retry-After")), "a 503 says when to retry").toBeGreaterThan(0);
   return body.error;

@@ -1,0 +1,8826 @@
+// Generated from the OpenAPI document by `npm run openapi` (openapi-typescript). Do not edit.
+
+export interface paths {
+    "/docs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read the API reference
+         * @description This document as a searchable reference with a getting-started guide, examples and try-it, served offline.
+         */
+        get: operations["getApiReference"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness for uptime monitors
+         * @description Answers as long as the Worker runs: performs no I/O at all and is never rate-limited. Public.
+         */
+        get: operations["getHealth"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/live": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Liveness probe
+         * @description The same as `GET /health`, at the path orchestrators expect: no I/O, never rate-limited. Public.
+         */
+        get: operations["getLiveness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/health/ready": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Readiness of every dependency
+         * @description Checks the configuration, Postgres, KV and the rate-limiter Durable Object at once, each with its own short deadline. Answers 200 when all of them answer, otherwise 503 naming the failing checks in `failing` and in the error. Public and never cached; use it for load balancers and deploy gates.
+         */
+        get: operations["getReadiness"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/accruals/runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run accruals
+         * @description Posts every due accrual, missed periods included, for one chunk of employees (by id), capped at each policy's maximum balance; HR Admins and System Admins (the scheduler also runs it daily). Each period is posted once per account, so running it again is safe; the same chunk expires carried-over days past their expiry. One chunk per call: repeat with `after` = the answer's `next_after` until it is null, with one `Idempotency-Key` per chunk; audited as `accrual.run` when anything was posted.
+         */
+        post: operations["runAccruals"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's API keys
+         * @description Every key of the caller's tenant, newest first, revoked ones included, one page at a time (`offset`, `limit`). Secrets are never shown again: a key is named by its `prefix`. System Admin only.
+         */
+        get: operations["listApiKeys"];
+        put?: never;
+        /**
+         * Create a service API key
+         * @description Creates a key for an integration, acting with one role (any but `system_admin`), optionally narrowed to some of that role's permissions. The answer carries the whole key in `key`: it is shown this once and only its hash is stored. System Admin only. Audited.
+         */
+        post: operations["createApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{key_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke an API key
+         * @description The key stops working at once, for good; it stays in the list with its `revoked_at`. A key already revoked answers 404. System Admin only. Audited.
+         */
+        delete: operations["revokeApiKey"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/api-keys/{key_id}/rotate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Replace an API key's secret
+         * @description Issues a new secret for an active key, keeping its id, prefix, role and scopes; the old secret stops working at once. The answer carries the new whole key in `key`, shown this once. Revoked keys answer 404. System Admin only. Audited.
+         */
+        post: operations["rotateApiKey"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/approvals": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List requests awaiting your decision
+         * @description Pending, unexpired requests you may decide, oldest first, cursor-paginated: your direct reports' (managers), or anyone's in the tenant (HR Admin, System Admin). Never your own, and never one you have already approved (a second approval must come from another person).
+         */
+        get: operations["listApprovals"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the tenant's audit log
+         * @description Every audited action of the caller's tenant (sign-ins, role and credential changes, ledger writes, …), newest first, a page at a time: pass `next_cursor` as `cursor` until `has_more` is false. Filter by `action`. HR Admin, System Admin or Auditor.
+         */
+        get: operations["listAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/audit/verification": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Verify the tenant's audit hash chain
+         * @description Every audit entry carries a hash of its predecessor's; this checks that the tenant's chain is whole, up to 100 000 rows per call, and names the first row that does not follow from its predecessor (missing or altered). For longer chains, call again with `after_seq` set to `next_after_seq` until it is null. Read-only; HR Admin, System Admin or Auditor.
+         */
+        get: operations["verifyAuditChain"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/login": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in with a password
+         * @description Signs in to a tenant with an email and a password and answers a token pair: an access token (15 minutes) and a refresh token (7 days, one use). Unknown users, wrong passwords and deactivated accounts all answer 401 the same way; sign-ins and failed attempts are audited. Five consecutive failures lock the submitted identifier for 15 minutes (429 `ACCOUNT_LOCKED`, whether or not it exists); five failures per IP address in 15 minutes answer 429 `RATE_LIMIT_EXCEEDED`.
+         */
+        post: operations["login"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/logout": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the session of a refresh token
+         * @description Revokes the refresh token and every token of its family; the access token stays valid until it expires (at most 15 minutes). Idempotent: answers 204 whether or not the token was known, so it reveals nothing. Audited when a session ended.
+         */
+        post: operations["logout"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/logout-all": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End every session of the caller
+         * @description Signs the caller out on every device: all their refresh tokens are revoked and every access token is refused from its very next request, this one's included. Any signed-in user; API keys have no sessions (403, revoke the key instead). Audited.
+         */
+        post: operations["logoutEverywhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Sign in at a kiosk with an employee number and PIN
+         * @description The kiosk variant of `POST /v1/auth/login`: the employee number and PIN replace the email and password, and the answer is the same token pair. Failures answer, lock and are audited exactly like password logins (the lock is per employee number).
+         */
+        post: operations["loginWithPin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/refresh": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Exchange a refresh token for a new token pair
+         * @description Refresh tokens rotate on every use: the presented one is used up and the answer carries its successor. Presenting a used refresh token a second time is taken as theft and revokes its whole family (every token issued from the same login). Expired, revoked and unknown tokens answer 401.
+         */
+        post: operations["refreshSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/auth/unlock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End a login lockout
+         * @description Lifts the lock that repeated failed sign-ins put on one login identifier of the caller's tenant: an email (password logins) or an employee number (PIN logins). System Admin only. Answers 204 whether or not the identifier was locked. Audited.
+         */
+        post: operations["unlockAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/employees/{employee_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Update an employee's manager, time zone or work week
+         * @description Changes only the fields given and answers the whole employee record. A manager who reports, directly or not, to this employee answers 409 (no management cycles). HR Admin or System Admin. Audited.
+         */
+        patch: operations["updateEmployee"];
+        trace?: never;
+    };
+    "/v1/employees/{id}/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get an employee's balances
+         * @description An employee's balances, as `GET /v1/me/balances` gives yours. You may read your own, your direct reports' (managers), or anyone's in the tenant (HR Admin, System Admin, Auditor); any other employee is `RESOURCE_NOT_FOUND`.
+         */
+        get: operations["getEmployeeBalances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/employees/{id}/ledger-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Post a grant or an adjustment
+         * @description Posts a `grant` (a positive credit) or an `adjustment` (a correction of either sign) to an employee's balance in a policy, under the policy's newest version; HR Admins and System Admins only. Never blocked by the policy's limits: it corrects the ledger. Requires an `Idempotency-Key`; audited as `ledger.grant` or `ledger.adjustment`.
+         */
+        post: operations["postLedgerEntry"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holidays": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List holidays
+         * @description The tenant's holidays in one calendar year, by date: days no request is charged for. For any signed-in user.
+         */
+        get: operations["listHolidays"];
+        put?: never;
+        /**
+         * Add a holiday
+         * @description Adds a day to the tenant's holidays: requests submitted afterwards are not charged for it (earlier requests keep what they were charged). HR Admins and System Admins only; a day that is a holiday already is a `CONFLICT`. Audited as `holiday.add`.
+         */
+        post: operations["addHoliday"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/holidays/{day}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Remove a holiday
+         * @description Removes a day from the tenant's holidays: requests submitted afterwards are charged for it when it is a working day (earlier requests keep what they were charged). HR Admins and System Admins only; audited as `holiday.remove`.
+         */
+        delete: operations["removeHoliday"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ledger-entries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List ledger entries
+         * @description The entries behind an employee's balances (credits, holds, usage, expiries, reversals), never edited once posted. Yours by default; with `employee_id`, your direct reports' (managers) or anyone's in the tenant (HR Admin, System Admin, Auditor). Cursor-paginated, sorted by `sort`, filterable by policy, kind and effective dates.
+         */
+        get: operations["listLedgerEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/ledger-runs": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List ledger runs
+         * @description Accrual, rollover and reversal runs of the tenant, newest first, offset-paginated and filterable by kind; each names the run that reversed it, if any. HR Admins, System Admins and Auditors.
+         */
+        get: operations["listLedgerRuns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get the caller's user, tenant, roles and employee record
+         * @description Who the access token belongs to: the user, their tenant, their roles and, for employees, the employee record (whose `id` the balance and request routes take). Any signed-in user; an API key is not a user (403).
+         */
+        get: operations["getMe"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get your balances
+         * @description Your balance in each policy you have a ledger account in: `posted` (settled entries), `pending` (held by open requests) and `available` (what a new request may take). With `as_of`, only entries effective on or before that date count. For any signed-in user with an employee record.
+         */
+        get: operations["getMyBalances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change your password
+         * @description Sets a new password after checking the current one (401 when it is wrong). Every session of the caller ends, this one included: sign in again with the new password. Users only, not API keys. Audited.
+         */
+        post: operations["changeMyPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/permissions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List what the caller's roles allow
+         * @description The caller's roles and every permission they grant, for showing or hiding parts of a user interface. Served from the permission cache without reading the database. Any signed-in user or API key.
+         */
+        get: operations["getMyPermissions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/openapi.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get this OpenAPI document
+         * @description The OpenAPI 3.1 document of this API, generated from the schemas that validate its requests.
+         */
+        get: operations["getOpenApiDocument"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List policies
+         * @description The current (newest) version of every policy of the tenant, by key. For any signed-in user.
+         */
+        get: operations["listPolicies"];
+        put?: never;
+        /**
+         * Create a policy
+         * @description Creates a leave policy, at version 1, with its key and rules; HR Admins and System Admins only. A key in use is a `CONFLICT` (revise that policy instead). Employees accrue and request leave under it once assigned to it. Audited as `policy.create`.
+         */
+        post: operations["createPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a policy's versions
+         * @description Every version of one policy, newest first. For any signed-in user.
+         */
+        get: operations["getPolicyVersions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/{key}/assignments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Assign a policy to employees
+         * @description Assigns the policy to up to 1 000 employees from `starts_on` and opens their ledger accounts; HR Admins and System Admins only. Employees already assigned (with an open assignment) and ids of no employee of the tenant are left as they are: the answer names the employees assigned by this call. Audited as `policy.assign`, once per employee assigned.
+         */
+        post: operations["assignPolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/{key}/assignments/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End policy assignments
+         * @description Ends employees' open assignments to the policy on `ends_on`, the last day they may take leave or accrue under it; HR Admins and System Admins only. Employees without an open assignment that started by then are left as they are. Audited as `policy.unassign`, once per employee changed.
+         */
+        post: operations["endPolicyAssignments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/policies/{key}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Revise a policy
+         * @description Changes a policy by adding its next version, whose rules apply from `effective_from`; earlier versions are never rewritten, so existing requests and entries keep the rules they were made under. HR Admins and System Admins only; audited as `policy.revise`.
+         */
+        post: operations["revisePolicy"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reconciliation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Reconcile balances
+         * @description Recomputes each ledger account's balance, and its newest snapshot's sums, from its entries and reports every account where they disagree with the snapshots. Reads the whole history, so it checks a page of accounts per call: repeat with `after` = `next_after` until it is null. System Admins only; writes nothing but its audit entry (`reconciliation.run`).
+         */
+        get: operations["reconcileBalances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List leave requests
+         * @description Requests of one employee, newest submission first, cursor-paginated and filterable by status. Yours by default; with `employee_id`, your direct reports' (managers) or anyone's in the tenant (HR Admin, System Admin, Auditor). An employee you may not see is `RESOURCE_NOT_FOUND`.
+         */
+        get: operations["listRequests"];
+        put?: never;
+        /**
+         * Request leave
+         * @description Submits a leave request for yourself (employees, managers, HR Admins and System Admins with an employee record). The working days between the dates are charged (days off and the tenant's holidays are not) and held against the balance at once: they count as `pending` until the request is approved, rejected, cancelled or expires after the policy's approval TTL. Refused with `INSUFFICIENT_BALANCE` when the available balance does not cover it, `NOT_ELIGIBLE` outside your assignment to the policy or within its waiting period, and `CONFLICT` when another open request takes some of the days. Requires an `Idempotency-Key`; audited as `request.submit`.
+         */
+        post: operations["submitRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get a leave request
+         * @description One request with its approvals so far. Visible to the employee, their manager, and HR Admins, System Admins and Auditors; to anyone else it is `RESOURCE_NOT_FOUND`.
+         */
+        get: operations["getRequest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Approve a leave request
+         * @description Records your approval. Once the policy's number of distinct approvers have approved, the hold is released, a `usage` entry is posted for each day and the request becomes `approved`; until then it stays `pending`. Managers decide for their direct reports, HR Admins and System Admins for anyone, nobody for themselves; a request that expired, is no longer pending or that you already decided is a `CONFLICT`. Requires an `Idempotency-Key`; audited as `request.approve`.
+         */
+        post: operations["approveRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel your request
+         * @description Cancels one of your own requests. A pending request's hold is released and its days are freed; an approved request whose leave has not started yet (in your time zone) is reversed, each `usage` entry by a `reversal` entry, never blocked by balance limits. A request that has started or is no longer open is a `CONFLICT` (ask HR for an adjustment). Requires an `Idempotency-Key`; audited as `request.cancel`.
+         */
+        post: operations["cancelRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/requests/{id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reject a leave request
+         * @description Rejects the request: its hold is released, its days are freed for other requests and it becomes `rejected`. Managers decide for their direct reports, HR Admins and System Admins for anyone, nobody for themselves; a request that expired or is no longer pending is a `CONFLICT`. Requires an `Idempotency-Key`; audited as `request.reject`.
+         */
+        post: operations["rejectRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rollovers": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Run the year-end rollover
+         * @description Carries each account's posted balance on 31 December over to 1 January up to the policy's carry-over cap, and expires the rest; System Admins only. With `dry_run` (the default) it reports the plan and writes nothing; the first real chunk opens the run, whose `run_id` later chunks pass, and a year already rolled over is a `CONFLICT` until that run is reversed. One chunk of accounts per call: repeat with `after` = the answer's `next_after` until it is null, with one `Idempotency-Key` per chunk; audited.
+         */
+        post: operations["runRollover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/rollovers/{run_id}/reversal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reverse a rollover
+         * @description Reverses a rollover run, `limit` entries per call: each of its entries gets a `reversal` entry resolving it, in a reversal run of its own; System Admins only. Repeat until `done`; the year may then be rolled over again. Requires an `Idempotency-Key` (one per call); audited as `rollover.reverse`.
+         */
+        post: operations["reverseRollover"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/team/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Get your team's balances
+         * @description The balances of each of your direct reports, as `GET /v1/me/balances` gives yours. For managers; HR Admins, System Admins and Auditors may call it too, and get their own direct reports'.
+         */
+        get: operations["getTeamBalances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{slug}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Look up a tenant by slug
+         * @description Public tenant discovery for login screens: the id and display name of an active tenant, nothing else. Suspended and unknown tenants both answer 404. No sign-in needed.
+         */
+        get: operations["getTenant"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Create a user with their employee record and roles
+         * @description Creates a user of the caller's tenant, their employee record and their roles in one transaction. The user has no password or PIN yet: set them with `POST /v1/users/{user_id}/password` and `/pin`. HR Admin or System Admin; only a System Admin grants `system_admin`. An email or employee number already used in the tenant answers 409. Audited.
+         */
+        post: operations["createUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{user_id}/deactivate": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deactivate a user
+         * @description Stops a user of the caller's tenant from signing in: every session ends at once (refresh tokens are revoked, access tokens are refused from their next request). HR Admin or System Admin; you cannot deactivate yourself (409). Audited.
+         */
+        post: operations["deactivateUser"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{user_id}/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a user's password
+         * @description Sets (or resets) the password of a user of the caller's tenant, without the old one. Every session of the user ends: they sign in again with the new password. HR Admin or System Admin; not API keys. Audited.
+         */
+        post: operations["setUserPassword"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{user_id}/pin": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Set a user's kiosk PIN
+         * @description Sets (or resets) the PIN a user of the caller's tenant signs in with at a kiosk (`POST /v1/auth/pin`). Every session of the user ends. HR Admin or System Admin; not API keys. Audited.
+         */
+        post: operations["setUserPin"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{user_id}/roles": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grant a role to a user
+         * @description Adds a role to a user of the caller's tenant; it takes effect on the user's very next request. HR Admin or System Admin; only a System Admin grants `system_admin`. Idempotent: granting a role the user holds answers `changed: false`. Audited.
+         */
+        post: operations["grantRole"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/users/{user_id}/roles/{role}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Revoke a role from a user
+         * @description Removes a role from a user of the caller's tenant; it takes effect on the user's very next request. HR Admin or System Admin; only a System Admin removes `system_admin`. Idempotent: removing a role the user does not hold answers `changed: false`. Audited.
+         */
+        delete: operations["revokeRole"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        AccrualChunk: {
+            /** @description Accrual entries posted */
+            accruals: number;
+            /** @description Their total, in the policies' units */
+            amount: number;
+            /** @description Expiry entries posted for carried-over days past their expiry */
+            carryover_expiries: number;
+            /** @description Employees in this chunk */
+            employees: number;
+            /**
+             * Format: uuid
+             * @description The last employee id of this chunk: pass it as `after` for the next one; null when done
+             */
+            next_after: string | null;
+        };
+        AccrualRun: {
+            /**
+             * Format: uuid
+             * @description `next_after` of the previous chunk; null to start
+             * @default null
+             */
+            after?: string | null;
+            /**
+             * @description Employees per chunk
+             * @default 500
+             */
+            limit?: number;
+        };
+        Adjustment: {
+            /** @description Signed, in the policy's unit, at most 4 decimals: positive credits, negative debits */
+            amount: number;
+            /**
+             * Format: date
+             * @description The day it counts for in balances as of a date
+             */
+            effective_date: string;
+            /**
+             * @description `grant`: a positive credit; `adjustment`: a correction of either sign
+             * @enum {string}
+             */
+            kind: "grant" | "adjustment";
+            /** @description Why: kept on the entry */
+            note: string;
+            policy_key: string;
+        };
+        ApiKey: {
+            /**
+             * Format: date-time
+             * @description When the key was created (UTC)
+             */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When the key last authenticated a request (UTC, updated at most once a minute); null if never
+             */
+            last_used_at: string | null;
+            /** @description What the key is for, as given when it was created */
+            name: string;
+            /**
+             * @description The public part of the key (`llk_<prefix>_…`), kept across rotations: it names the key in lists and logs
+             * @example 3cda38e31c00
+             */
+            prefix: string;
+            /**
+             * Format: date-time
+             * @description When the key was revoked (UTC); null while it works
+             */
+            revoked_at: string | null;
+            /**
+             * @description The one role the key acts with (never `system_admin`)
+             * @enum {string}
+             */
+            role: "employee" | "manager" | "hr_admin" | "auditor";
+            /**
+             * Format: date-time
+             * @description When the secret was last replaced (UTC); null if never
+             */
+            rotated_at: string | null;
+            /** @description Permissions the key is narrowed to, within its role's; empty: everything the role allows */
+            scopes: ("self:read" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
+        };
+        ApiKeyPage: {
+            /** @description The keys, newest first, revoked ones included */
+            data: components["schemas"]["ApiKey"][];
+            /** @description The `limit` of this page */
+            limit: number;
+            /** @description The `offset` of this page */
+            offset: number;
+            /** @description How many keys the tenant has in all */
+            total: number;
+        };
+        AssignmentResult: {
+            /** @description How many employees this call changed */
+            changed: number;
+            /** @description The employees it changed; the others were left as they were */
+            employee_ids: string[];
+            policy_key: string;
+        };
+        AssignPolicy: {
+            /** @description Employees to assign */
+            employee_ids: string[];
+            /**
+             * Format: date
+             * @description The first day of the assignment
+             */
+            starts_on: string;
+        };
+        AuditChainVerification: {
+            /** @description Rows of the tenant's chain checked by this call */
+            checked: number;
+            /** @description The first row that does not follow from its predecessor; null when every row checked does */
+            first_broken: {
+                /** @description Its position in the tenant's chain */
+                chain_seq: number;
+                /** @description The audit entry's `id` */
+                id: number;
+                /** @description `a row is missing before this one` or `the row or its predecessor was altered` */
+                reason: string;
+            } | null;
+            /** @description Where to continue; null once the end of the chain was checked */
+            next_after_seq: number | null;
+            /** @description Whether every row checked follows from its predecessor */
+            valid: boolean;
+        };
+        AuditEntry: {
+            /** @description What happened, such as `auth.login`, `role.assign` or `apikey.revoke` */
+            action: string;
+            /** @description The user's or API key's id, or the system part's name (such as `rate-limiter`); null for anonymous callers */
+            actor_id: string | null;
+            /**
+             * @description Who acted: `user`, `api_key`, `system` or `anonymous`
+             * @example user
+             */
+            actor_type: string;
+            /** @description Facts particular to the action, such as the role granted */
+            details: {
+                [key: string]: unknown;
+            };
+            /** @description The entry's id; later entries have larger ids */
+            id: number;
+            /** @description The caller's IP address, if known */
+            ip: string | null;
+            /**
+             * Format: date-time
+             * @description When it happened (UTC)
+             */
+            occurred_at: string;
+            /** @description The request's `X-Request-Id`, to find it in the logs */
+            request_id: string | null;
+            /** @description false for refused attempts, such as a failed sign-in */
+            success: boolean;
+            /** @description Which one: an id (the prefix for an API key), a date or a login identifier */
+            target_id: string | null;
+            /** @description What it happened to, such as `user`, `employee` or `api_key` */
+            target_type: string | null;
+            /** @description The caller's `User-Agent` header, if sent */
+            user_agent: string | null;
+        };
+        AuditPage: {
+            data: components["schemas"]["AuditEntry"][];
+            pagination: {
+                /** @description Whether another page follows */
+                has_more: boolean;
+                /** @description Pass as `cursor` to get the next page; null on the last page */
+                next_cursor: string | null;
+            };
+        };
+        ChangePassword: {
+            current_password: string;
+            /** @description 12 to 256 characters */
+            new_password: string;
+        };
+        CreateApiKey: {
+            /** @description What the key is for, to recognise it in lists */
+            name: string;
+            /**
+             * @description The one role the key acts with (never `system_admin`)
+             * @enum {string}
+             */
+            role: "employee" | "manager" | "hr_admin" | "auditor";
+            /**
+             * @description Permissions the key is narrowed to, within its role's; empty: everything the role allows
+             * @default []
+             */
+            scopes?: ("self:read" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
+        };
+        CreatedUser: {
+            /**
+             * Format: uuid
+             * @description The new employee record's id (for balances, policies and `PATCH /v1/employees/{employee_id}`)
+             */
+            employee_id: string;
+            /**
+             * Format: uuid
+             * @description The new user's id (for the role and credential routes)
+             */
+            user_id: string;
+        };
+        CreatePolicy: components["schemas"]["PolicyRules"] & {
+            /**
+             * @description Permanent: requests, balances and entries name the policy by it
+             * @example pto-standard
+             */
+            key: string;
+        };
+        CreateUser: {
+            /** @description The name shown to colleagues */
+            display_name: string;
+            /**
+             * Format: email
+             * @description The sign-in email, unique in the tenant (case-insensitively)
+             */
+            email: string;
+            /** @description The employee record created with the user */
+            employee: {
+                /** @description The number of the tenant's HR records, unique in the tenant */
+                employee_number: string;
+                /**
+                 * Format: date
+                 * @description First day of employment (YYYY-MM-DD)
+                 */
+                hire_date: string;
+                /**
+                 * Format: uuid
+                 * @description The employee id of the manager who approves the requests; null for none
+                 * @default null
+                 */
+                manager_id?: string | null;
+                /**
+                 * @description IANA time zone in which the employee's dates are counted
+                 * @example Europe/Berlin
+                 */
+                time_zone: string;
+            };
+            /**
+             * @description Roles granted at once; only a System Admin may grant `system_admin`
+             * @default [
+             *       "employee"
+             *     ]
+             */
+            roles?: ("employee" | "manager" | "hr_admin" | "system_admin" | "auditor")[];
+        };
+        Decision: {
+            /** @description Shown to the employee with your decision */
+            comment?: string;
+        };
+        Employee: {
+            /** @description The number of the tenant's HR records */
+            employee_number: string;
+            /**
+             * Format: date
+             * @description First day of employment (YYYY-MM-DD)
+             */
+            hire_date: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: uuid
+             * @description The employee id of the manager who approves the requests; null when none
+             */
+            manager_id: string | null;
+            /** @description IANA time zone in which the employee's dates are counted */
+            time_zone: string;
+            /** Format: uuid */
+            user_id: string;
+            /** @description ISO weekdays worked, ascending (1 = Monday … 7 = Sunday) */
+            work_week: number[];
+        };
+        EmployeeBalances: {
+            /**
+             * Format: date
+             * @description The `as_of` asked for; null when every entry counts
+             */
+            as_of: string | null;
+            /** @description One per policy the employee has a ledger account in, by policy key */
+            balances: components["schemas"]["PolicyBalance"][];
+            /** Format: uuid */
+            employee_id: string;
+            /**
+             * Format: date
+             * @description The employee's current date, in their own time zone
+             */
+            today: string;
+        };
+        EndPolicyAssignment: {
+            /** @description Employees whose open assignment to end */
+            employee_ids: string[];
+            /**
+             * Format: date
+             * @description The last day of the assignment
+             */
+            ends_on: string;
+        };
+        /** @description The one error shape. Codes: INVALID_INPUT, VALIDATION_FAILED, UNAUTHORIZED, FORBIDDEN, RESOURCE_NOT_FOUND, METHOD_NOT_ALLOWED, CONFLICT, DUPLICATE_REQUEST, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, INSUFFICIENT_BALANCE, NOT_ELIGIBLE, ACCOUNT_LOCKED, RATE_LIMIT_EXCEEDED, INTERNAL_ERROR, CONFIG_INVALID, DATABASE_ERROR, SERVICE_UNAVAILABLE. Bodies larger than 65536 bytes are refused. */
+        Error: {
+            error: {
+                /** @enum {string} */
+                code: "INVALID_INPUT" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "FORBIDDEN" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "DUPLICATE_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_BALANCE" | "NOT_ELIGIBLE" | "ACCOUNT_LOCKED" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "CONFIG_INVALID" | "DATABASE_ERROR" | "SERVICE_UNAVAILABLE";
+                details: {
+                    [key: string]: unknown;
+                };
+                /** Format: uri */
+                documentation_url: string;
+                message: string;
+                request_id: string;
+            };
+        };
+        Health: {
+            /** @enum {string} */
+            status: "ok";
+            /**
+             * @description The deployed API version (semantic versioning)
+             * @example 0.1.0
+             */
+            version: string;
+        };
+        Holiday: {
+            /** Format: date */
+            day: string;
+            /** @description Shown to employees, e.g. in a calendar */
+            name: string;
+        };
+        LeaveRequest: {
+            /** @description What the request costs, in the policy's unit (a day is 1 `day`, 2 `half_day` or 8 `hour`) */
+            amount: number;
+            /** @description Decisions so far, oldest first */
+            approvals: {
+                /**
+                 * Format: uuid
+                 * @description The user id of who decided
+                 */
+                approver_id: string;
+                /** @description The approver's comment; null when none was given */
+                comment: string | null;
+                /** Format: date-time */
+                decided_at: string;
+                /** @enum {string} */
+                decision: "approve" | "reject";
+            }[];
+            /** @description Distinct approvals needed (the policy's rule when it was submitted) */
+            approvals_required: number;
+            /** @description Working days covered (half days count 0.5; days off and holidays are not counted) */
+            days: number;
+            /**
+             * Format: uuid
+             * @description The employee taking the leave
+             */
+            employee_id: string;
+            /**
+             * Format: date
+             * @description Last day of the leave
+             */
+            end_date: string;
+            /**
+             * @description `midday`: only the first half of the last day is taken
+             * @enum {string}
+             */
+            end_part: "midday" | "evening";
+            /**
+             * Format: date-time
+             * @description When the request expires if still pending: submission time plus the policy's approval TTL
+             */
+            expires_at: string;
+            /** Format: uuid */
+            id: string;
+            policy_key: string;
+            /**
+             * Format: uuid
+             * @description The policy version in force on the start date, whose rules the request follows
+             */
+            policy_version_id: string;
+            /** @description The employee's note; null when none was given */
+            reason: string | null;
+            /**
+             * Format: date-time
+             * @description When it was approved, rejected, cancelled or expired; null while pending
+             */
+            resolved_at: string | null;
+            /**
+             * Format: date
+             * @description First day of the leave
+             */
+            start_date: string;
+            /**
+             * @description `afternoon`: only the second half of the first day is taken
+             * @enum {string}
+             */
+            start_part: "morning" | "afternoon";
+            /**
+             * @description `pending` until decided, cancelled or expired (a pending request past `expires_at` no longer holds its days)
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "cancelled" | "expired";
+            /** Format: date-time */
+            submitted_at: string;
+            /** @description The policy's unit: `day`, `half_day` or `hour` */
+            unit: string;
+        };
+        LeaveRequestPage: {
+            data: components["schemas"]["LeaveRequest"][];
+            pagination: {
+                /** @description Whether another page follows */
+                has_more: boolean;
+                /** @description Pass as `cursor` to get the next page; null on the last page */
+                next_cursor: string | null;
+            };
+        };
+        LedgerEntry: {
+            /** @description Signed, in the policy's unit: credits are positive, debits (holds, usage, expiries) negative */
+            amount: number;
+            /**
+             * Format: date
+             * @description The day it counts for (a leave day, an accrual period's first day, …)
+             */
+            effective_date: string;
+            /** Format: uuid */
+            employee_id: string;
+            /**
+             * Format: date-time
+             * @description Holds only: when the hold stops counting if the request is still pending; null for other kinds
+             */
+            expires_at: string | null;
+            /** @description The entry's number: later postings have higher ones */
+            id: number;
+            /**
+             * @description `accrual`, `grant` and `adjustment` credit or correct; `hold` and `hold_release` place and release a pending request's hold; `usage` is an approved leave day; `carryover_out`, `carryover_in` and `expiry` come from the year-end rollover and carry-over expiry; `reversal` undoes the entry it resolves
+             * @enum {string}
+             */
+            kind: "accrual" | "grant" | "hold" | "hold_release" | "usage" | "adjustment" | "carryover_out" | "carryover_in" | "expiry" | "reversal";
+            /** @description HR's note on grants and adjustments, the outcome on hold releases, …; null when none */
+            note: string | null;
+            policy_key: string;
+            /**
+             * Format: uuid
+             * @description The policy version it was posted under; null when none
+             */
+            policy_version_id: string | null;
+            /**
+             * Format: date-time
+             * @description When it was posted
+             */
+            recorded_at: string;
+            /** @description What posted it, unique per account: e.g. `request:{id}:hold`, `accrual:2026-12`, `manual:{user id}:{Idempotency-Key}` */
+            reference: string;
+            /**
+             * Format: uuid
+             * @description The leave request it belongs to; null for other entries
+             */
+            request_id: string | null;
+            /** @description The entry it resolves (a hold release its hold, a reversal the entry it reverses); null otherwise */
+            resolves_entry_id: number | null;
+            /**
+             * Format: uuid
+             * @description The accrual, rollover or reversal run that posted it; null for other entries
+             */
+            run_id: string | null;
+        };
+        LedgerEntryPage: {
+            data: components["schemas"]["LedgerEntry"][];
+            pagination: {
+                /** @description Whether another page follows */
+                has_more: boolean;
+                /** @description Pass as `cursor` to get the next page; null on the last page */
+                next_cursor: string | null;
+            };
+        };
+        LedgerRun: {
+            /** @description The user id of who ran it, or `system:scheduler` for scheduled accruals */
+            actor_id: string;
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            kind: "accrual" | "rollover" | "rollover_reversal" | "snapshot";
+            /** @description Accrual runs: the UTC date they ran (YYYY-MM-DD); rollovers and their reversals: the year */
+            period: string;
+            /**
+             * Format: uuid
+             * @description The run that reverses this one; null when none does
+             */
+            reversed_by_run_id: string | null;
+            /**
+             * Format: uuid
+             * @description The run this one reverses; null unless a reversal
+             */
+            reverses_run_id: string | null;
+            /** Format: date-time */
+            started_at: string;
+            /** @description Figures recorded when it ran: `employees`, `accruals`, `amount`, `carryover_expiries` (and `after`) for accruals, `year` for rollovers, `reverses` for reversals */
+            summary: {
+                [key: string]: unknown;
+            };
+        };
+        LedgerRunPage: {
+            data: components["schemas"]["LedgerRun"][];
+            limit: number;
+            offset: number;
+            /** @description Runs matching, across all pages */
+            total: number;
+        };
+        Me: {
+            /** @description The caller's employee record; null for a user without one */
+            employee: {
+                /** @description The number of the tenant's HR records (used for kiosk PIN sign-in) */
+                employee_number: string;
+                /**
+                 * Format: date
+                 * @description First day of employment (YYYY-MM-DD)
+                 */
+                hire_date: string;
+                /**
+                 * Format: uuid
+                 * @description The employee id, used by balances, requests and approvals
+                 */
+                id: string;
+                /**
+                 * Format: uuid
+                 * @description The employee id of the manager who approves the requests; null when none
+                 */
+                manager_id: string | null;
+                /**
+                 * @description IANA time zone in which the employee's dates are counted
+                 * @example Europe/Berlin
+                 */
+                time_zone: string;
+            } | null;
+            /** @description The roles the caller holds in the tenant */
+            roles: ("employee" | "manager" | "hr_admin" | "system_admin" | "auditor")[];
+            /** Format: uuid */
+            tenant_id: string;
+            user: {
+                display_name: string;
+                email: string;
+                /** Format: uuid */
+                id: string;
+            };
+        };
+        MyPermissions: {
+            /** @description Every permission those roles grant (narrowed to its scopes for an API key that has any) */
+            permissions: ("self:read" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
+            /** @description The roles the caller holds (an API key: its one role) */
+            roles: ("employee" | "manager" | "hr_admin" | "system_admin" | "auditor")[];
+        };
+        NewApiKey: components["schemas"]["ApiKey"] & {
+            /** @description The whole key (`llk_<prefix>_<secret>`), to send as `Authorization: Bearer <key>`. Shown once; store it now. */
+            key: string;
+        };
+        PasswordLogin: {
+            /**
+             * Format: email
+             * @description Compared case-insensitively
+             * @example emma.employee@acme.example
+             */
+            email: string;
+            password: string;
+            /**
+             * @description The slug of the tenant to sign in to
+             * @example acme
+             */
+            tenant: string;
+        };
+        PinLogin: {
+            /**
+             * @description The employee number of the tenant's HR records
+             * @example A-004
+             */
+            employee_number: string;
+            /** @description The kiosk PIN: 4 to 8 digits, as a string (leading zeros count) */
+            pin: string;
+            /**
+             * @description The slug of the tenant to sign in to
+             * @example acme
+             */
+            tenant: string;
+        };
+        Policy: {
+            /** @description Credit posted per period, in the policy's unit: `monthly` on the 1st of each month, `yearly` on 1 January (once that day has come in the employee's time zone); `none` with amount 0 for no accrual */
+            accrual: {
+                amount: number;
+                /** @enum {string} */
+                period: "none" | "monthly" | "yearly";
+            };
+            /** @description Hours a request may wait for its decision before it expires and its days are freed */
+            approval_ttl_hours: number;
+            /** @description Distinct approvers a request needs */
+            approvals_required: number;
+            /** @description What the year-end rollover carries into the next year */
+            carryover: {
+                /** @description The most carried over, in the policy's unit (the rest expires on 31 December); null: all of it */
+                cap: number | null;
+                /** @description Months after 1 January when carried-over days not used by then expire; null: they never expire */
+                expiry_months: number | null;
+            };
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: date
+             * @description The first day this version's rules apply (to requests starting and accrual periods beginning from then)
+             */
+            effective_from: string;
+            /**
+             * Format: uuid
+             * @description This version's id (`policy_version_id` on requests and entries)
+             */
+            id: string;
+            key: string;
+            /** @description Accruals stop at this posted balance (grants and adjustments are not capped); null: no cap */
+            max_balance: number | null;
+            /** @description Shown to employees */
+            name: string;
+            /** @description How far below zero requests may take the balance, in the policy's unit */
+            negative_allowance: number;
+            /**
+             * @description What balances and requests under the policy count in: a day is 1 `day`, 2 `half_day` or 8 `hour`
+             * @enum {string}
+             */
+            unit: "day" | "half_day" | "hour";
+            /** @description 1 for the first version, one more for each revision */
+            version: number;
+            /** @description Days after the hire date before leave may start or accrue under the policy */
+            waiting_period_days: number;
+        };
+        PolicyBalance: {
+            /** @description posted − pending + negative_allowance: what a new request may take */
+            available: number;
+            /** @description How far below zero requests may take the balance, in the policy's unit */
+            negative_allowance: number;
+            /** @description Held by pending requests not yet expired (0 or more), in the policy's unit */
+            pending: number;
+            policy_key: string;
+            /** @description Credits minus posted usage and expiries (settled entries), in the policy's unit */
+            posted: number;
+            /** @description The policy's unit: `day`, `half_day` or `hour` */
+            unit: string;
+        };
+        PolicyRules: {
+            /**
+             * @description Credit posted per period, in the policy's unit: `monthly` on the 1st of each month, `yearly` on 1 January (once that day has come in the employee's time zone); `none` with amount 0 for no accrual
+             * @default {
+             *       "period": "none",
+             *       "amount": 0
+             *     }
+             */
+            accrual?: {
+                amount: number;
+                /** @enum {string} */
+                period: "none" | "monthly" | "yearly";
+            };
+            /**
+             * @description Hours a request may wait for its decision before it expires and its days are freed
+             * @default 168
+             */
+            approval_ttl_hours?: number;
+            /**
+             * @description Distinct approvers a request needs
+             * @default 1
+             */
+            approvals_required?: 1 | 2;
+            /**
+             * @description What the year-end rollover carries into the next year
+             * @default {
+             *       "cap": null,
+             *       "expiry_months": null
+             *     }
+             */
+            carryover?: {
+                /**
+                 * @description The most carried over, in the policy's unit (the rest expires on 31 December); null: all of it
+                 * @default null
+                 */
+                cap?: number | null;
+                /**
+                 * @description Months after 1 January when carried-over days not used by then expire; null: they never expire
+                 * @default null
+                 */
+                expiry_months?: number | null;
+            };
+            /**
+             * Format: date
+             * @description The first day this version's rules apply (to requests starting and accrual periods beginning from then)
+             */
+            effective_from: string;
+            /**
+             * @description Accruals stop at this posted balance (grants and adjustments are not capped); null: no cap
+             * @default null
+             */
+            max_balance?: number | null;
+            /** @description Shown to employees */
+            name: string;
+            /**
+             * @description How far below zero requests may take the balance, in the policy's unit
+             * @default 0
+             */
+            negative_allowance?: number;
+            /**
+             * @description What balances and requests under the policy count in: a day is 1 `day`, 2 `half_day` or 8 `hour`
+             * @enum {string}
+             */
+            unit: "day" | "half_day" | "hour";
+            /**
+             * @description Days after the hire date before leave may start or accrue under the policy
+             * @default 0
+             */
+            waiting_period_days?: number;
+        };
+        Readiness: {
+            /** @description One result per dependency, each checked at once with its own deadline */
+            checks: {
+                config: {
+                    /** @description How long the check took, in milliseconds */
+                    duration_ms: number;
+                    /** @description Why the check failed (an error code or a timeout); only when `status` is `fail` */
+                    error?: string;
+                    /** @description `database` only: the last migration applied to Postgres (null before the first) */
+                    schema_version?: string | null;
+                    /** @enum {string} */
+                    status: "ok" | "fail";
+                } & {
+                    [key: string]: unknown;
+                };
+                database: {
+                    /** @description How long the check took, in milliseconds */
+                    duration_ms: number;
+                    /** @description Why the check failed (an error code or a timeout); only when `status` is `fail` */
+                    error?: string;
+                    /** @description `database` only: the last migration applied to Postgres (null before the first) */
+                    schema_version?: string | null;
+                    /** @enum {string} */
+                    status: "ok" | "fail";
+                } & {
+                    [key: string]: unknown;
+                };
+                durable_object: {
+                    /** @description How long the check took, in milliseconds */
+                    duration_ms: number;
+                    /** @description Why the check failed (an error code or a timeout); only when `status` is `fail` */
+                    error?: string;
+                    /** @description `database` only: the last migration applied to Postgres (null before the first) */
+                    schema_version?: string | null;
+                    /** @enum {string} */
+                    status: "ok" | "fail";
+                } & {
+                    [key: string]: unknown;
+                };
+                kv: {
+                    /** @description How long the check took, in milliseconds */
+                    duration_ms: number;
+                    /** @description Why the check failed (an error code or a timeout); only when `status` is `fail` */
+                    error?: string;
+                    /** @description `database` only: the last migration applied to Postgres (null before the first) */
+                    schema_version?: string | null;
+                    /** @enum {string} */
+                    status: "ok" | "fail";
+                } & {
+                    [key: string]: unknown;
+                };
+            };
+            /** @description The checks that failed; empty when ready */
+            failing: ("config" | "database" | "kv" | "durable_object")[];
+            /** @enum {string} */
+            status: "ready" | "unavailable";
+            /** @description The deployed API version (semantic versioning) */
+            version: string;
+        };
+        ReconciliationReport: {
+            /** @description Ledger accounts checked on this page */
+            accounts_checked: number;
+            /** @description Accounts whose snapshot or balance disagrees with their entries; empty when all agree */
+            drifted: {
+                /**
+                 * Format: uuid
+                 * @description The ledger account (one per employee and policy)
+                 */
+                account_id: string;
+                /** @description Posted balance summed from every settled entry */
+                balance_from_entries: number;
+                /** @description Posted balance as the API computes it: the snapshot plus later entries */
+                balance_from_snapshot: number;
+                /** Format: uuid */
+                employee_id: string;
+                policy_key: string;
+                /** @description The same sums recomputed from the entries it covers; null without a snapshot */
+                recomputed: {
+                    /** @description Settled entries effective after it, summed */
+                    settled_after: number;
+                    /** @description Settled entries effective on or before the snapshot's date, summed */
+                    settled_to_date: number;
+                } | null;
+                /** @description What that snapshot stored; null without a snapshot */
+                snapshot: {
+                    /** @description Settled entries effective after it, summed */
+                    settled_after: number;
+                    /** @description Settled entries effective on or before the snapshot's date, summed */
+                    settled_to_date: number;
+                } | null;
+                /** @description The account's newest balance snapshot; null when it has none */
+                snapshot_id: number | null;
+            }[];
+            /**
+             * Format: uuid
+             * @description The last account id of this page: pass it as `after` for the next one; null when done
+             */
+            next_after: string | null;
+        };
+        RefreshRequest: {
+            /** @description The `refresh_token` of the last token pair (`llr_…`) */
+            refresh_token: string;
+        };
+        RoleAssignment: {
+            /**
+             * @description The role to grant
+             * @enum {string}
+             */
+            role: "employee" | "manager" | "hr_admin" | "system_admin" | "auditor";
+        };
+        RoleChange: {
+            /** @description Whether this call changed anything: false when the user already held (or, for a removal, did not hold) the role */
+            changed: boolean;
+            /** @enum {string} */
+            role: "employee" | "manager" | "hr_admin" | "system_admin" | "auditor";
+            /** Format: uuid */
+            user_id: string;
+        };
+        Rollover: {
+            /**
+             * Format: uuid
+             * @description `next_after` of the previous chunk; null to start
+             * @default null
+             */
+            after?: string | null;
+            /**
+             * @description Report what would happen and write nothing (the default)
+             * @default true
+             */
+            dry_run?: boolean;
+            /**
+             * @description Ledger accounts per chunk
+             * @default 500
+             */
+            limit?: number;
+            /**
+             * Format: uuid
+             * @description The run the first real chunk opened; null for the first chunk
+             * @default null
+             */
+            run_id?: string | null;
+            /** @description The year that ends */
+            year: number;
+        };
+        RolloverChunk: {
+            /** @description One per ledger account of the chunk not yet rolled over in this run, by account id */
+            accounts: {
+                /** @description Posted balance on 31 December, in the policy's unit */
+                balance: number;
+                /** @description Carried over: the balance up to the policy's cap (0 when not positive) */
+                carry: number;
+                /** Format: uuid */
+                employee_id: string;
+                /** @description What expires: the rest of a positive balance */
+                expire: number;
+                policy_key: string;
+            }[];
+            /** @description The chunk's accounts' posted balances on 31 December, summed */
+            balance: number;
+            /** @description Carried over to 1 January, summed */
+            carried: number;
+            dry_run: boolean;
+            /** @description Expired on 31 December, summed */
+            expired: number;
+            /**
+             * Format: uuid
+             * @description The last ledger account id of this chunk: pass it as `after` for the next one; null when done
+             */
+            next_after: string | null;
+            /** @description Entries written by this chunk (0 on a dry run) */
+            posted_entries: number;
+            /**
+             * Format: uuid
+             * @description The rollover run; null on a dry run without `run_id`
+             */
+            run_id: string | null;
+            year: number;
+        };
+        RolloverReversal: {
+            /**
+             * @description Entries reversed per call
+             * @default 1000
+             */
+            limit?: number;
+        };
+        RolloverReversalChunk: {
+            /** @description Whether every entry of the run is reversed (then the year may be rolled over again) */
+            done: boolean;
+            /**
+             * Format: uuid
+             * @description The run the reversal entries belong to (the same for every call)
+             */
+            reversal_run_id: string;
+            /** @description Entries reversed by this call */
+            reversed_entries: number;
+            /**
+             * Format: uuid
+             * @description The rollover run being reversed
+             */
+            run_id: string;
+        };
+        SetPassword: {
+            /** @description 12 to 256 characters */
+            password: string;
+        };
+        SetPin: {
+            /** @description The kiosk PIN: 4 to 8 digits, as a string (leading zeros count) */
+            pin: string;
+        };
+        SubmitLeaveRequest: {
+            /**
+             * Format: date
+             * @example 2026-12-23
+             */
+            end_date: string;
+            /**
+             * @description `midday`: only the first half of the last day
+             * @default evening
+             * @enum {string}
+             */
+            end_part?: "midday" | "evening";
+            /** @example pto-standard */
+            policy_key: string;
+            /** @description A note for your approver */
+            reason?: string;
+            /**
+             * Format: date
+             * @example 2026-12-21
+             */
+            start_date: string;
+            /**
+             * @description `afternoon`: only the second half of the first day
+             * @default morning
+             * @enum {string}
+             */
+            start_part?: "morning" | "afternoon";
+        };
+        TeamBalances: {
+            /** @description One per direct report, by employee id */
+            data: components["schemas"]["EmployeeBalances"][];
+        };
+        TenantProfile: {
+            /** Format: uuid */
+            id: string;
+            /** @description The display name, for login screens */
+            name: string;
+            /** @description The short name used to sign in (`tenant` of the login bodies) */
+            slug: string;
+        };
+        TokenPair: {
+            /** @description A signed JWT (ES256) naming the user and tenant; it carries no roles */
+            access_token: string;
+            /** @description Seconds until the access token expires */
+            expires_in: number;
+            /** @description Seconds until the refresh token expires, unless used or revoked first */
+            refresh_expires_in: number;
+            /** @description An opaque token (`llr_…`) for `POST /v1/auth/refresh`; it works once */
+            refresh_token: string;
+            /**
+             * @description Send the access token as `Authorization: Bearer <access_token>`
+             * @enum {string}
+             */
+            token_type: "Bearer";
+        };
+        /** @description Exactly one of `email` or `employee_number`: the locked login identifier, in the caller's tenant. */
+        Unlock: {
+            /**
+             * Format: email
+             * @description The email a password login was locked for
+             */
+            email?: string;
+            /** @description The employee number a PIN login was locked for */
+            employee_number?: string;
+        };
+        /** @description At least one of `manager_id`, `time_zone` or `work_week`; fields left out stay as they are. */
+        UpdateEmployee: {
+            /**
+             * Format: uuid
+             * @description The new manager's employee id; null for none
+             */
+            manager_id?: string | null;
+            /** @description IANA time zone in which the employee's dates are counted */
+            time_zone?: string;
+            /**
+             * @description ISO weekdays worked (1 = Monday … 7 = Sunday); leave is charged only for these
+             * @example [
+             *       1,
+             *       2,
+             *       3,
+             *       4,
+             *       5
+             *     ]
+             */
+            work_week?: number[];
+        };
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: {
+        /** @description `true` when this is the stored answer of an earlier request with the same Idempotency-Key. */
+        IdempotentReplayed: "true";
+        /** @description Requests allowed in the current window of the limit closest to running out. */
+        RateLimitLimit: number;
+        /** @description Requests left in that window. */
+        RateLimitRemaining: number;
+        /** @description Seconds until that window resets. */
+        RateLimitReset: number;
+        /** @description The request's id (yours if you sent a valid `X-Request-Id`); quote it when reporting a problem. */
+        RequestId: string;
+        /** @description Seconds to wait before retrying (send the same Idempotency-Key again for writes). */
+        RetryAfter: number;
+    };
+    pathItems: never;
+}
+export type $defs = Record<string, never>;
+export interface operations {
+    getApiReference: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The reference page */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+        };
+    };
+    getHealth: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Worker answers */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "version": "0.1.0"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getLiveness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The Worker answers */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ok",
+                     *       "version": "0.1.0"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Health"];
+                };
+            };
+        };
+    };
+    getReadiness: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every dependency answered */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "ready",
+                     *       "version": "0.1.0",
+                     *       "checks": {
+                     *         "config": {
+                     *           "status": "ok",
+                     *           "duration_ms": 0
+                     *         },
+                     *         "database": {
+                     *           "status": "ok",
+                     *           "duration_ms": 18,
+                     *           "schema_version": "0016_permission_vocabulary"
+                     *         },
+                     *         "kv": {
+                     *           "status": "ok",
+                     *           "duration_ms": 4
+                     *         },
+                     *         "durable_object": {
+                     *           "status": "ok",
+                     *           "duration_ms": 6
+                     *         }
+                     *       },
+                     *       "failing": []
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"];
+                };
+            };
+            /** @description At least one dependency failed */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "status": "unavailable",
+                     *       "version": "0.1.0",
+                     *       "checks": {
+                     *         "config": {
+                     *           "status": "ok",
+                     *           "duration_ms": 0
+                     *         },
+                     *         "database": {
+                     *           "status": "fail",
+                     *           "duration_ms": 2001,
+                     *           "error": "no answer within 2000 ms"
+                     *         },
+                     *         "kv": {
+                     *           "status": "ok",
+                     *           "duration_ms": 4
+                     *         },
+                     *         "durable_object": {
+                     *           "status": "ok",
+                     *           "duration_ms": 6
+                     *         }
+                     *       },
+                     *       "failing": [
+                     *         "database"
+                     *       ],
+                     *       "error": {
+                     *         "code": "SERVICE_UNAVAILABLE",
+                     *         "message": "Not ready: database",
+                     *         "details": {
+                     *           "failing": [
+                     *             "database"
+                     *           ]
+                     *         },
+                     *         "request_id": "0b6f2a52-3d4e-4a8c-9f1e-2c7d5e8a9b10",
+                     *         "documentation_url": "https://api.leave-ledger.example/docs#errors-SERVICE_UNAVAILABLE"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Readiness"] & {
+                        error: {
+                            /** @enum {string} */
+                            code: "INVALID_INPUT" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "FORBIDDEN" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "DUPLICATE_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_BALANCE" | "NOT_ELIGIBLE" | "ACCOUNT_LOCKED" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "CONFIG_INVALID" | "DATABASE_ERROR" | "SERVICE_UNAVAILABLE";
+                            details: {
+                                [key: string]: unknown;
+                            };
+                            /** Format: uri */
+                            documentation_url: string;
+                            message: string;
+                            request_id: string;
+                        };
+                    };
+                };
+            };
+        };
+    };
+    runAccruals: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST. */
+                "idempotency-key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "after": null,
+                 *       "limit": 500
+                 *     }
+                 */
+                "application/json": components["schemas"]["AccrualRun"];
+            };
+        };
+        responses: {
+            /** @description What this chunk posted */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "employees": 6,
+                     *       "accruals": 5,
+                     *       "amount": 10.4165,
+                     *       "carryover_expiries": 0,
+                     *       "next_after": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AccrualChunk"];
+                };
+            };
+            /** @description INVALID_INPUT or VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DUPLICATE_REQUEST */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listApiKeys: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (at most 100) */
+                limit?: number;
+                /** @description How many items to skip */
+                offset?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "6f1c2a9e-4b7d-4c3e-9a85-2d7b1e0f4c36",
+                     *           "name": "Payroll sync",
+                     *           "prefix": "3cda38e31c00",
+                     *           "role": "auditor",
+                     *           "scopes": [
+                     *             "tenant:read"
+                     *           ],
+                     *           "created_at": "2026-11-17T09:42:15.318Z",
+                     *           "rotated_at": null,
+                     *           "last_used_at": "2026-11-30T23:00:04.127Z",
+                     *           "revoked_at": null
+                     *         },
+                     *         {
+                     *           "id": "b4673f18-7fda-4e53-a386-583e07c32679",
+                     *           "name": "HRIS import (retired)",
+                     *           "prefix": "ac4a1815be5b",
+                     *           "role": "hr_admin",
+                     *           "scopes": [
+                     *             "user:manage"
+                     *           ],
+                     *           "created_at": "2026-10-05T13:20:37.904Z",
+                     *           "rotated_at": null,
+                     *           "last_used_at": "2026-11-19T02:00:11.562Z",
+                     *           "revoked_at": "2026-11-20T10:14:52.006Z"
+                     *         }
+                     *       ],
+                     *       "total": 2,
+                     *       "offset": 0,
+                     *       "limit": 20
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApiKeyPage"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Payroll sync",
+                 *       "role": "auditor",
+                 *       "scopes": [
+                 *         "tenant:read"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateApiKey"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c2a9e-4b7d-4c3e-9a85-2d7b1e0f4c36",
+                     *       "name": "Payroll sync",
+                     *       "prefix": "3cda38e31c00",
+                     *       "role": "auditor",
+                     *       "scopes": [
+                     *         "tenant:read"
+                     *       ],
+                     *       "created_at": "2026-11-17T09:42:15.318Z",
+                     *       "rotated_at": null,
+                     *       "last_used_at": null,
+                     *       "revoked_at": null,
+                     *       "key": "llk_3cda38e31c00_e-h3hMuzR03I6_mGIcx4uehuyiIbv92nUfG9pp7yOzs"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NewApiKey"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's `id` (not its prefix) */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rotateApiKey: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The key's `id` (not its prefix) */
+                key_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Rotated */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "6f1c2a9e-4b7d-4c3e-9a85-2d7b1e0f4c36",
+                     *       "name": "Payroll sync",
+                     *       "prefix": "3cda38e31c00",
+                     *       "role": "auditor",
+                     *       "scopes": [
+                     *         "tenant:read"
+                     *       ],
+                     *       "created_at": "2026-11-17T09:42:15.318Z",
+                     *       "rotated_at": "2026-12-01T08:05:41.072Z",
+                     *       "last_used_at": "2026-11-30T23:00:04.127Z",
+                     *       "revoked_at": null,
+                     *       "key": "llk_3cda38e31c00_ztCuYPPQ8lTF9WXvvULrvjiKx1oTROx1ivC32WVdwn4"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["NewApiKey"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listApprovals: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; leave out for the first page */
+                cursor?: string;
+                /** @description Items per page (at most 200) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of pending requests */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "3f9c2a71-5b8e-4d06-a1c4-7e2b9d8f6a13",
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "policy_key": "pto-standard",
+                     *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *           "start_date": "2026-12-14",
+                     *           "end_date": "2026-12-14",
+                     *           "start_part": "morning",
+                     *           "end_part": "evening",
+                     *           "days": 1,
+                     *           "amount": 1,
+                     *           "unit": "day",
+                     *           "reason": "Dentist",
+                     *           "status": "pending",
+                     *           "approvals_required": 1,
+                     *           "approvals": [],
+                     *           "expires_at": "2026-12-07T09:15:42.318+00:00",
+                     *           "submitted_at": "2026-11-30T09:15:42.318+00:00",
+                     *           "resolved_at": null
+                     *         },
+                     *         {
+                     *           "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "policy_key": "pto-standard",
+                     *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *           "start_date": "2026-12-21",
+                     *           "end_date": "2026-12-23",
+                     *           "start_part": "morning",
+                     *           "end_part": "evening",
+                     *           "days": 3,
+                     *           "amount": 3,
+                     *           "unit": "day",
+                     *           "reason": "Family visit",
+                     *           "status": "pending",
+                     *           "approvals_required": 1,
+                     *           "approvals": [],
+                     *           "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *           "submitted_at": "2026-12-01T08:47:13.502+00:00",
+                     *           "resolved_at": null
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "next_cursor": null,
+                     *         "has_more": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeaveRequestPage"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listAuditEntries: {
+        parameters: {
+            query?: {
+                /** @description Only entries of this action, such as `auth.login` or `role.assign` */
+                action?: string;
+                /** @description `next_cursor` of the previous page; leave out for the first page */
+                cursor?: string;
+                /** @description Items per page (at most 200) */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 1843,
+                     *           "occurred_at": "2026-11-17T10:05:12.447Z",
+                     *           "actor_type": "user",
+                     *           "actor_id": "00000000-0000-4000-8100-000000000102",
+                     *           "action": "role.assign",
+                     *           "target_type": "user",
+                     *           "target_id": "00000000-0000-4000-8100-000000000104",
+                     *           "success": true,
+                     *           "ip": "203.0.113.24",
+                     *           "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
+                     *           "request_id": "4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72",
+                     *           "details": {
+                     *             "role": "manager"
+                     *           }
+                     *         },
+                     *         {
+                     *           "id": 1842,
+                     *           "occurred_at": "2026-11-17T09:29:48.031Z",
+                     *           "actor_type": "anonymous",
+                     *           "actor_id": null,
+                     *           "action": "auth.login",
+                     *           "target_type": "user",
+                     *           "target_id": "00000000-0000-4000-8100-000000000104",
+                     *           "success": false,
+                     *           "ip": "198.51.100.7",
+                     *           "user_agent": "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                     *           "request_id": "9a1d3f5b-2c4e-4f6a-8b7c-0e2d4f6a8c91",
+                     *           "details": {
+                     *             "method": "password",
+                     *             "identifier_known": true,
+                     *             "failures": 1
+                     *           }
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "next_cursor": "WzE4NDJd",
+                     *         "has_more": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    verifyAuditChain: {
+        parameters: {
+            query?: {
+                /** @description Start after this chain position (`next_after_seq` of the previous answer) */
+                after_seq?: number | null;
+                /** @description How many rows of the chain to check in this call */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The verdict */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "checked": 1843,
+                     *       "valid": true,
+                     *       "first_broken": null,
+                     *       "next_after_seq": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AuditChainVerification"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    login: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tenant": "acme",
+                 *       "email": "emma.employee@acme.example",
+                 *       "password": "leave-ledger-demo"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PasswordLogin"];
+            };
+        };
+        responses: {
+            /** @description A new access token and refresh token */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "token_type": "Bearer",
+                     *       "access_token": "eyJhbGciOiJFUzI1NiIsImtpZCI6ImtleS0yMDI2LTExLTAxIiwidHlwIjoiYXQrand0In0.eyJ0aWQiOiIwMDAwMDAwMC0wMDAwLTQwMDAtODEwMC0wMDAwMDAwMDAwMDEiLCJzdiI6MCwiaXNzIjoiaHR0cHM6Ly9hcGkubGVhdmUtbGVkZ2VyLmV4YW1wbGUiLCJhdWQiOiJsZWF2ZS1sZWRnZXItYXBpIiwic3ViIjoiMDAwMDAwMDAtMDAwMC00MDAwLTgxMDAtMDAwMDAwMDAwMTA0IiwiaWF0IjoxNzk0OTA3ODAwLCJuYmYiOjE3OTQ5MDc4MDAsImV4cCI6MTc5NDkwODcwMCwianRpIjoiOWQzYzZmMGUtMmI3YS00ZTFkLThjNTUtM2EwZjdiNmUyZDkxIn0.Ufix8i3UPcS6rEfMq9utbA7b735i-10bkOF13gfcXAv6ST6ylO-B4fdZJHtuSx44fbgSksdVDYp1X5iK1YevLg",
+                     *       "expires_in": 900,
+                     *       "refresh_token": "llr_6edkYMENGjCcV6u4RTAycrx33wU06O8a9XDuHKpKsQY",
+                     *       "refresh_expires_in": 604800
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description VALIDATION_FAILED or INVALID_INPUT */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ACCOUNT_LOCKED or RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    logout: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "llr_Bl1iG_jR9gOc_kzGpo85ZKjf3UUXASWtDQYYz1ExVm0"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description Ended (or never existed) */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED or INVALID_INPUT */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    logoutEverywhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description All sessions ended */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    loginWithPin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "tenant": "acme",
+                 *       "employee_number": "A-004",
+                 *       "pin": "2468"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PinLogin"];
+            };
+        };
+        responses: {
+            /** @description A new access token and refresh token */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "token_type": "Bearer",
+                     *       "access_token": "eyJhbGciOiJFUzI1NiIsImtpZCI6ImtleS0yMDI2LTExLTAxIiwidHlwIjoiYXQrand0In0.eyJ0aWQiOiIwMDAwMDAwMC0wMDAwLTQwMDAtODEwMC0wMDAwMDAwMDAwMDEiLCJzdiI6MCwiaXNzIjoiaHR0cHM6Ly9hcGkubGVhdmUtbGVkZ2VyLmV4YW1wbGUiLCJhdWQiOiJsZWF2ZS1sZWRnZXItYXBpIiwic3ViIjoiMDAwMDAwMDAtMDAwMC00MDAwLTgxMDAtMDAwMDAwMDAwMTA0IiwiaWF0IjoxNzk0OTA3ODAwLCJuYmYiOjE3OTQ5MDc4MDAsImV4cCI6MTc5NDkwODcwMCwianRpIjoiOWQzYzZmMGUtMmI3YS00ZTFkLThjNTUtM2EwZjdiNmUyZDkxIn0.Ufix8i3UPcS6rEfMq9utbA7b735i-10bkOF13gfcXAv6ST6ylO-B4fdZJHtuSx44fbgSksdVDYp1X5iK1YevLg",
+                     *       "expires_in": 900,
+                     *       "refresh_token": "llr_6edkYMENGjCcV6u4RTAycrx33wU06O8a9XDuHKpKsQY",
+                     *       "refresh_expires_in": 604800
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description VALIDATION_FAILED or INVALID_INPUT */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description ACCOUNT_LOCKED or RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    refreshSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "refresh_token": "llr_Bl1iG_jR9gOc_kzGpo85ZKjf3UUXASWtDQYYz1ExVm0"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RefreshRequest"];
+            };
+        };
+        responses: {
+            /** @description A new access token and refresh token */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "token_type": "Bearer",
+                     *       "access_token": "eyJhbGciOiJFUzI1NiIsImtpZCI6ImtleS0yMDI2LTExLTAxIiwidHlwIjoiYXQrand0In0.eyJ0aWQiOiIwMDAwMDAwMC0wMDAwLTQwMDAtODEwMC0wMDAwMDAwMDAwMDEiLCJzdiI6MCwiaXNzIjoiaHR0cHM6Ly9hcGkubGVhdmUtbGVkZ2VyLmV4YW1wbGUiLCJhdWQiOiJsZWF2ZS1sZWRnZXItYXBpIiwic3ViIjoiMDAwMDAwMDAtMDAwMC00MDAwLTgxMDAtMDAwMDAwMDAwMTA0IiwiaWF0IjoxNzk0OTA3ODAwLCJuYmYiOjE3OTQ5MDc4MDAsImV4cCI6MTc5NDkwODcwMCwianRpIjoiOWQzYzZmMGUtMmI3YS00ZTFkLThjNTUtM2EwZjdiNmUyZDkxIn0.Ufix8i3UPcS6rEfMq9utbA7b735i-10bkOF13gfcXAv6ST6ylO-B4fdZJHtuSx44fbgSksdVDYp1X5iK1YevLg",
+                     *       "expires_in": 900,
+                     *       "refresh_token": "llr_6edkYMENGjCcV6u4RTAycrx33wU06O8a9XDuHKpKsQY",
+                     *       "refresh_expires_in": 604800
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TokenPair"];
+                };
+            };
+            /** @description VALIDATION_FAILED or INVALID_INPUT */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unlockAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "emma.employee@acme.example"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Unlock"];
+            };
+        };
+        responses: {
+            /** @description Unlocked */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    updateEmployee: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The employee's id (`employee.id` of `GET /v1/me`) */
+                employee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "manager_id": "00000000-0000-4000-8100-000000000203",
+                 *       "time_zone": "Europe/Berlin",
+                 *       "work_week": [
+                 *         1,
+                 *         2,
+                 *         3,
+                 *         4
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["UpdateEmployee"];
+            };
+        };
+        responses: {
+            /** @description Updated */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "00000000-0000-4000-8100-000000000204",
+                     *       "user_id": "00000000-0000-4000-8100-000000000104",
+                     *       "employee_number": "A-004",
+                     *       "manager_id": "00000000-0000-4000-8100-000000000203",
+                     *       "time_zone": "Europe/Berlin",
+                     *       "hire_date": "2022-09-01",
+                     *       "work_week": [
+                     *         1,
+                     *         2,
+                     *         3,
+                     *         4
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Employee"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEmployeeBalances: {
+        parameters: {
+            query?: {
+                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. */
+                as_of?: string;
+            };
+            header?: never;
+            path: {
+                /** @description The employee's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Balances */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "today": "2026-12-02",
+                     *       "as_of": null,
+                     *       "balances": [
+                     *         {
+                     *           "policy_key": "pto-standard",
+                     *           "unit": "day",
+                     *           "posted": 26.9996,
+                     *           "pending": 1,
+                     *           "negative_allowance": 2,
+                     *           "available": 27.9996
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EmployeeBalances"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    postLedgerEntry: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST. */
+                "idempotency-key": string;
+            };
+            path: {
+                /** @description The employee's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "policy_key": "pto-standard",
+                 *       "kind": "grant",
+                 *       "amount": 1,
+                 *       "effective_date": "2026-12-02",
+                 *       "note": "Volunteering day at the city food bank"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Adjustment"];
+            };
+        };
+        responses: {
+            /** @description The entry */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": 71,
+                     *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "policy_key": "pto-standard",
+                     *       "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *       "kind": "grant",
+                     *       "amount": 1,
+                     *       "effective_date": "2026-12-02",
+                     *       "recorded_at": "2026-12-02T16:05:09.664+00:00",
+                     *       "reference": "manual:00000000-0000-4000-8100-000000000102:2f1c3b6e-grant-1",
+                     *       "request_id": null,
+                     *       "run_id": null,
+                     *       "resolves_entry_id": null,
+                     *       "expires_at": null,
+                     *       "note": "Volunteering day at the city food bank"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LedgerEntry"];
+                };
+            };
+            /** @description INVALID_INPUT or VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DUPLICATE_REQUEST */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listHolidays: {
+        parameters: {
+            query: {
+                /** @description A calendar year */
+                year: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Holidays */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "day": "2026-12-25",
+                     *           "name": "Christmas Day"
+                     *         },
+                     *         {
+                     *           "day": "2026-12-26",
+                     *           "name": "Boxing Day"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        /** @description By date */
+                        data: components["schemas"]["Holiday"][];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    addHoliday: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "day": "2027-03-26",
+                 *       "name": "Good Friday"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Holiday"];
+            };
+        };
+        responses: {
+            /** @description Added */
+            201: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "day": "2027-03-26",
+                     *       "name": "Good Friday"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Holiday"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    removeHoliday: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                day: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listLedgerEntries: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; leave out for the first page */
+                cursor?: string;
+                /** @description Default: your own entries */
+                employee_id?: string;
+                /** @description Effective on or after */
+                from?: string;
+                kind?: "accrual" | "grant" | "hold" | "hold_release" | "usage" | "adjustment" | "carryover_out" | "carryover_in" | "expiry" | "reversal";
+                /** @description Items per page (at most 200) */
+                limit?: number;
+                policy_key?: string;
+                /** @description By effective date or by id (posting order); `-` for descending */
+                sort?: "effective_date" | "-effective_date" | "id" | "-id";
+                /** @description Effective on or before */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of entries */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": 66,
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "policy_key": "pto-standard",
+                     *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *           "kind": "usage",
+                     *           "amount": -1,
+                     *           "effective_date": "2026-12-23",
+                     *           "recorded_at": "2026-12-02T15:20:31.117+00:00",
+                     *           "reference": "request:b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64:usage:2026-12-23",
+                     *           "request_id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *           "run_id": null,
+                     *           "resolves_entry_id": null,
+                     *           "expires_at": null,
+                     *           "note": null
+                     *         },
+                     *         {
+                     *           "id": 65,
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "policy_key": "pto-standard",
+                     *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *           "kind": "usage",
+                     *           "amount": -1,
+                     *           "effective_date": "2026-12-22",
+                     *           "recorded_at": "2026-12-02T15:20:31.117+00:00",
+                     *           "reference": "request:b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64:usage:2026-12-22",
+                     *           "request_id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *           "run_id": null,
+                     *           "resolves_entry_id": null,
+                     *           "expires_at": null,
+                     *           "note": null
+                     *         },
+                     *         {
+                     *           "id": 64,
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "policy_key": "pto-standard",
+                     *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *           "kind": "usage",
+                     *           "amount": -1,
+                     *           "effective_date": "2026-12-21",
+                     *           "recorded_at": "2026-12-02T15:20:31.117+00:00",
+                     *           "reference": "request:b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64:usage:2026-12-21",
+                     *           "request_id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *           "run_id": null,
+                     *           "resolves_entry_id": null,
+                     *           "expires_at": null,
+                     *           "note": null
+                     *         },
+                     *         {
+                     *           "id": 63,
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "policy_key": "pto-standard",
+                     *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *           "kind": "hold_release",
+                     *           "amount": 3,
+                     *           "effective_date": "2026-12-21",
+                     *           "recorded_at": "2026-12-02T15:20:31.117+00:00",
+                     *           "reference": "request:b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64:release",
+                     *           "request_id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *           "run_id": null,
+                     *           "resolves_entry_id": 62,
+                     *           "expires_at": null,
+                     *           "note": "approved"
+                     *         },
+                     *         {
+                     *           "id": 62,
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "policy_key": "pto-standard",
+                     *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *           "kind": "hold",
+                     *           "amount": -3,
+                     *           "effective_date": "2026-12-21",
+                     *           "recorded_at": "2026-12-01T08:47:13.502+00:00",
+                     *           "reference": "request:b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64:hold",
+                     *           "request_id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *           "run_id": null,
+                     *           "resolves_entry_id": null,
+                     *           "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *           "note": null
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "next_cursor": "WzYyXQ",
+                     *         "has_more": true
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LedgerEntryPage"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listLedgerRuns: {
+        parameters: {
+            query?: {
+                /** @description Only runs of this kind */
+                kind?: "accrual" | "rollover" | "rollover_reversal" | "snapshot";
+                /** @description How many items to return (at most 100) */
+                limit?: number;
+                /** @description How many items to skip */
+                offset?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of runs */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "7c2d9e4f-1a6b-4c83-9f0e-2b5a8d7c3e91",
+                     *           "kind": "rollover",
+                     *           "period": "2026",
+                     *           "reverses_run_id": null,
+                     *           "reversed_by_run_id": null,
+                     *           "actor_id": "00000000-0000-4000-8100-000000000101",
+                     *           "summary": {
+                     *             "year": 2026
+                     *           },
+                     *           "started_at": "2027-01-04T09:00:12.845213+00:00"
+                     *         },
+                     *         {
+                     *           "id": "e1a7c3f9-2d4b-4e86-b0f5-9c8a6d3e1b27",
+                     *           "kind": "accrual",
+                     *           "period": "2027-01-01",
+                     *           "reverses_run_id": null,
+                     *           "reversed_by_run_id": null,
+                     *           "actor_id": "system:scheduler",
+                     *           "summary": {
+                     *             "after": null,
+                     *             "employees": 6,
+                     *             "accruals": 5,
+                     *             "amount": 12.5,
+                     *             "carryover_expiries": 0
+                     *           },
+                     *           "started_at": "2027-01-01T02:00:03.271094+00:00"
+                     *         }
+                     *       ],
+                     *       "total": 14,
+                     *       "offset": 0,
+                     *       "limit": 2
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LedgerRunPage"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user": {
+                     *         "id": "00000000-0000-4000-8100-000000000104",
+                     *         "email": "emma.employee@acme.example",
+                     *         "display_name": "Emma Employee"
+                     *       },
+                     *       "tenant_id": "00000000-0000-4000-8100-000000000001",
+                     *       "roles": [
+                     *         "employee"
+                     *       ],
+                     *       "employee": {
+                     *         "id": "00000000-0000-4000-8100-000000000204",
+                     *         "employee_number": "A-004",
+                     *         "manager_id": "00000000-0000-4000-8100-000000000203",
+                     *         "time_zone": "Europe/Berlin",
+                     *         "hire_date": "2022-09-01"
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyBalances: {
+        parameters: {
+            query?: {
+                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. */
+                as_of?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Balances */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "today": "2026-12-02",
+                     *       "as_of": null,
+                     *       "balances": [
+                     *         {
+                     *           "policy_key": "pto-standard",
+                     *           "unit": "day",
+                     *           "posted": 26.9996,
+                     *           "pending": 1,
+                     *           "negative_allowance": 2,
+                     *           "available": 27.9996
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EmployeeBalances"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    changeMyPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "current_password": "leave-ledger-demo",
+                 *       "new_password": "maple-harbour-lantern-42"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ChangePassword"];
+            };
+        };
+        responses: {
+            /** @description Changed */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getMyPermissions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Roles and permissions */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "roles": [
+                     *         "employee"
+                     *       ],
+                     *       "permissions": [
+                     *         "self:read",
+                     *         "request:submit"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["MyPermissions"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getOpenApiDocument: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The OpenAPI document */
+            200: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID or DATABASE_ERROR */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listPolicies: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Policies */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *           "key": "pto-standard",
+                     *           "version": 1,
+                     *           "name": "Paid time off",
+                     *           "unit": "day",
+                     *           "accrual": {
+                     *             "period": "monthly",
+                     *             "amount": 2.0833
+                     *           },
+                     *           "max_balance": 40,
+                     *           "carryover": {
+                     *             "cap": 5,
+                     *             "expiry_months": 3
+                     *           },
+                     *           "negative_allowance": 2,
+                     *           "waiting_period_days": 0,
+                     *           "approvals_required": 1,
+                     *           "approval_ttl_hours": 168,
+                     *           "effective_from": "2026-01-01",
+                     *           "created_at": "2026-01-05T10:30:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["Policy"][];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "key": "sick-leave",
+                 *       "name": "Sick leave",
+                 *       "unit": "day",
+                 *       "accrual": {
+                 *         "period": "yearly",
+                 *         "amount": 10
+                 *       },
+                 *       "max_balance": 10,
+                 *       "carryover": {
+                 *         "cap": 0,
+                 *         "expiry_months": null
+                 *       },
+                 *       "approvals_required": 1,
+                 *       "approval_ttl_hours": 72,
+                 *       "effective_from": "2027-01-01"
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreatePolicy"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "c27e9b14-6f3a-4d8e-b501-3a9d7e2c4f18",
+                     *       "key": "sick-leave",
+                     *       "version": 1,
+                     *       "name": "Sick leave",
+                     *       "unit": "day",
+                     *       "accrual": {
+                     *         "period": "yearly",
+                     *         "amount": 10
+                     *       },
+                     *       "max_balance": 10,
+                     *       "carryover": {
+                     *         "cap": 0,
+                     *         "expiry_months": null
+                     *       },
+                     *       "negative_allowance": 0,
+                     *       "waiting_period_days": 0,
+                     *       "approvals_required": 1,
+                     *       "approval_ttl_hours": 72,
+                     *       "effective_from": "2027-01-01",
+                     *       "created_at": "2026-12-10T11:05:17.830Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getPolicyVersions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Versions */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "8a3f1e62-4c7d-4b95-a2e8-0d6c9b1f3a57",
+                     *           "key": "pto-standard",
+                     *           "version": 2,
+                     *           "name": "Paid time off",
+                     *           "unit": "day",
+                     *           "accrual": {
+                     *             "period": "monthly",
+                     *             "amount": 2.5
+                     *           },
+                     *           "max_balance": 40,
+                     *           "carryover": {
+                     *             "cap": 5,
+                     *             "expiry_months": 3
+                     *           },
+                     *           "negative_allowance": 2,
+                     *           "waiting_period_days": 0,
+                     *           "approvals_required": 1,
+                     *           "approval_ttl_hours": 168,
+                     *           "effective_from": "2027-01-01",
+                     *           "created_at": "2026-12-10T11:02:45.219Z"
+                     *         },
+                     *         {
+                     *           "id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *           "key": "pto-standard",
+                     *           "version": 1,
+                     *           "name": "Paid time off",
+                     *           "unit": "day",
+                     *           "accrual": {
+                     *             "period": "monthly",
+                     *             "amount": 2.0833
+                     *           },
+                     *           "max_balance": 40,
+                     *           "carryover": {
+                     *             "cap": 5,
+                     *             "expiry_months": 3
+                     *           },
+                     *           "negative_allowance": 2,
+                     *           "waiting_period_days": 0,
+                     *           "approvals_required": 1,
+                     *           "approval_ttl_hours": 168,
+                     *           "effective_from": "2026-01-01",
+                     *           "created_at": "2026-01-05T10:30:00.000Z"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": {
+                        data: components["schemas"]["Policy"][];
+                    };
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    assignPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "employee_ids": [
+                 *         "00000000-0000-4000-8100-000000000206",
+                 *         "00000000-0000-4000-8100-000000000204"
+                 *       ],
+                 *       "starts_on": "2027-01-01"
+                 *     }
+                 */
+                "application/json": components["schemas"]["AssignPolicy"];
+            };
+        };
+        responses: {
+            /** @description Newly assigned employees */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "policy_key": "pto-standard",
+                     *       "changed": 1,
+                     *       "employee_ids": [
+                     *         "00000000-0000-4000-8100-000000000206"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssignmentResult"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endPolicyAssignments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "employee_ids": [
+                 *         "00000000-0000-4000-8100-000000000205"
+                 *       ],
+                 *       "ends_on": "2027-06-30"
+                 *     }
+                 */
+                "application/json": components["schemas"]["EndPolicyAssignment"];
+            };
+        };
+        responses: {
+            /** @description Employees whose assignment ended */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "policy_key": "pto-standard",
+                     *       "changed": 1,
+                     *       "employee_ids": [
+                     *         "00000000-0000-4000-8100-000000000205"
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AssignmentResult"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revisePolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "name": "Paid time off",
+                 *       "unit": "day",
+                 *       "accrual": {
+                 *         "period": "monthly",
+                 *         "amount": 2.5
+                 *       },
+                 *       "max_balance": 40,
+                 *       "carryover": {
+                 *         "cap": 5,
+                 *         "expiry_months": 3
+                 *       },
+                 *       "negative_allowance": 2,
+                 *       "approvals_required": 1,
+                 *       "approval_ttl_hours": 168,
+                 *       "effective_from": "2027-01-01"
+                 *     }
+                 */
+                "application/json": components["schemas"]["PolicyRules"];
+            };
+        };
+        responses: {
+            /** @description The new version */
+            201: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "8a3f1e62-4c7d-4b95-a2e8-0d6c9b1f3a57",
+                     *       "key": "pto-standard",
+                     *       "version": 2,
+                     *       "name": "Paid time off",
+                     *       "unit": "day",
+                     *       "accrual": {
+                     *         "period": "monthly",
+                     *         "amount": 2.5
+                     *       },
+                     *       "max_balance": 40,
+                     *       "carryover": {
+                     *         "cap": 5,
+                     *         "expiry_months": 3
+                     *       },
+                     *       "negative_allowance": 2,
+                     *       "waiting_period_days": 0,
+                     *       "approvals_required": 1,
+                     *       "approval_ttl_hours": 168,
+                     *       "effective_from": "2027-01-01",
+                     *       "created_at": "2026-12-10T11:02:45.219Z"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Policy"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reconcileBalances: {
+        parameters: {
+            query?: {
+                /** @description `next_after` of the previous page of accounts */
+                after?: string;
+                /** @description Ledger accounts per page */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Drift found on this page of accounts */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "accounts_checked": 5,
+                     *       "drifted": [
+                     *         {
+                     *           "account_id": "0a4f6c2e-8b1d-4e73-9a5c-6d2f1b8e3c40",
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "policy_key": "pto-standard",
+                     *           "snapshot_id": 12,
+                     *           "snapshot": {
+                     *             "settled_to_date": 25.9163,
+                     *             "settled_after": 0
+                     *           },
+                     *           "recomputed": {
+                     *             "settled_to_date": 26.9163,
+                     *             "settled_after": 0
+                     *           },
+                     *           "balance_from_snapshot": 25.9996,
+                     *           "balance_from_entries": 26.9996
+                     *         }
+                     *       ],
+                     *       "next_after": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ReconciliationReport"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRequests: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; leave out for the first page */
+                cursor?: string;
+                /** @description Default: your own requests */
+                employee_id?: string;
+                /** @description Items per page (at most 200) */
+                limit?: number;
+                /** @description Only requests in this status */
+                status?: "pending" | "approved" | "rejected" | "cancelled" | "expired";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of requests */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "policy_key": "pto-standard",
+                     *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *           "start_date": "2026-12-21",
+                     *           "end_date": "2026-12-23",
+                     *           "start_part": "morning",
+                     *           "end_part": "evening",
+                     *           "days": 3,
+                     *           "amount": 3,
+                     *           "unit": "day",
+                     *           "reason": "Family visit",
+                     *           "status": "approved",
+                     *           "approvals_required": 1,
+                     *           "approvals": [
+                     *             {
+                     *               "approver_id": "00000000-0000-4000-8100-000000000103",
+                     *               "decision": "approve",
+                     *               "comment": "Enjoy the break!",
+                     *               "decided_at": "2026-12-02T15:20:31.117+00:00"
+                     *             }
+                     *           ],
+                     *           "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *           "submitted_at": "2026-12-01T08:47:13.502+00:00",
+                     *           "resolved_at": "2026-12-02T15:20:31.117+00:00"
+                     *         },
+                     *         {
+                     *           "id": "3f9c2a71-5b8e-4d06-a1c4-7e2b9d8f6a13",
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "policy_key": "pto-standard",
+                     *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *           "start_date": "2026-12-14",
+                     *           "end_date": "2026-12-14",
+                     *           "start_part": "morning",
+                     *           "end_part": "evening",
+                     *           "days": 1,
+                     *           "amount": 1,
+                     *           "unit": "day",
+                     *           "reason": "Dentist",
+                     *           "status": "pending",
+                     *           "approvals_required": 1,
+                     *           "approvals": [],
+                     *           "expires_at": "2026-12-07T09:15:42.318+00:00",
+                     *           "submitted_at": "2026-11-30T09:15:42.318+00:00",
+                     *           "resolved_at": null
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "next_cursor": null,
+                     *         "has_more": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeaveRequestPage"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    submitRequest: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST. */
+                "idempotency-key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "policy_key": "pto-standard",
+                 *       "start_date": "2026-12-21",
+                 *       "end_date": "2026-12-23",
+                 *       "reason": "Family visit"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SubmitLeaveRequest"];
+            };
+        };
+        responses: {
+            /** @description The pending request, its hold placed */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "policy_key": "pto-standard",
+                     *       "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *       "start_date": "2026-12-21",
+                     *       "end_date": "2026-12-23",
+                     *       "start_part": "morning",
+                     *       "end_part": "evening",
+                     *       "days": 3,
+                     *       "amount": 3,
+                     *       "unit": "day",
+                     *       "reason": "Family visit",
+                     *       "status": "pending",
+                     *       "approvals_required": 1,
+                     *       "approvals": [],
+                     *       "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
+                     *       "resolved_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeaveRequest"];
+                };
+            };
+            /** @description INVALID_INPUT or VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DUPLICATE_REQUEST or CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INSUFFICIENT_BALANCE or NOT_ELIGIBLE */
+            422: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The request */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "policy_key": "pto-standard",
+                     *       "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *       "start_date": "2026-12-21",
+                     *       "end_date": "2026-12-23",
+                     *       "start_part": "morning",
+                     *       "end_part": "evening",
+                     *       "days": 3,
+                     *       "amount": 3,
+                     *       "unit": "day",
+                     *       "reason": "Family visit",
+                     *       "status": "approved",
+                     *       "approvals_required": 1,
+                     *       "approvals": [
+                     *         {
+                     *           "approver_id": "00000000-0000-4000-8100-000000000103",
+                     *           "decision": "approve",
+                     *           "comment": "Enjoy the break!",
+                     *           "decided_at": "2026-12-02T15:20:31.117+00:00"
+                     *         }
+                     *       ],
+                     *       "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
+                     *       "resolved_at": "2026-12-02T15:20:31.117+00:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeaveRequest"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    approveRequest: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST. */
+                "idempotency-key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "comment": "Enjoy the break!"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            /** @description The request after the decision */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "policy_key": "pto-standard",
+                     *       "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *       "start_date": "2026-12-21",
+                     *       "end_date": "2026-12-23",
+                     *       "start_part": "morning",
+                     *       "end_part": "evening",
+                     *       "days": 3,
+                     *       "amount": 3,
+                     *       "unit": "day",
+                     *       "reason": "Family visit",
+                     *       "status": "approved",
+                     *       "approvals_required": 1,
+                     *       "approvals": [
+                     *         {
+                     *           "approver_id": "00000000-0000-4000-8100-000000000103",
+                     *           "decision": "approve",
+                     *           "comment": "Enjoy the break!",
+                     *           "decided_at": "2026-12-02T15:20:31.117+00:00"
+                     *         }
+                     *       ],
+                     *       "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
+                     *       "resolved_at": "2026-12-02T15:20:31.117+00:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeaveRequest"];
+                };
+            };
+            /** @description INVALID_INPUT or VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DUPLICATE_REQUEST or CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    cancelRequest: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST. */
+                "idempotency-key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The cancelled request */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "policy_key": "pto-standard",
+                     *       "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *       "start_date": "2026-12-21",
+                     *       "end_date": "2026-12-23",
+                     *       "start_part": "morning",
+                     *       "end_part": "evening",
+                     *       "days": 3,
+                     *       "amount": 3,
+                     *       "unit": "day",
+                     *       "reason": "Family visit",
+                     *       "status": "cancelled",
+                     *       "approvals_required": 1,
+                     *       "approvals": [
+                     *         {
+                     *           "approver_id": "00000000-0000-4000-8100-000000000103",
+                     *           "decision": "approve",
+                     *           "comment": "Enjoy the break!",
+                     *           "decided_at": "2026-12-02T15:20:31.117+00:00"
+                     *         }
+                     *       ],
+                     *       "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
+                     *       "resolved_at": "2026-12-09T07:58:20.644+00:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeaveRequest"];
+                };
+            };
+            /** @description INVALID_INPUT or VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DUPLICATE_REQUEST or CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    rejectRequest: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST. */
+                "idempotency-key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                /**
+                 * @example {
+                 *       "comment": "The year-end release is that week; could you move it to January?"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Decision"];
+            };
+        };
+        responses: {
+            /** @description The request after the decision */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "policy_key": "pto-standard",
+                     *       "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
+                     *       "start_date": "2026-12-21",
+                     *       "end_date": "2026-12-23",
+                     *       "start_part": "morning",
+                     *       "end_part": "evening",
+                     *       "days": 3,
+                     *       "amount": 3,
+                     *       "unit": "day",
+                     *       "reason": "Family visit",
+                     *       "status": "rejected",
+                     *       "approvals_required": 1,
+                     *       "approvals": [
+                     *         {
+                     *           "approver_id": "00000000-0000-4000-8100-000000000103",
+                     *           "decision": "reject",
+                     *           "comment": "The year-end release is that week; could you move it to January?",
+                     *           "decided_at": "2026-12-02T15:20:31.117+00:00"
+                     *         }
+                     *       ],
+                     *       "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
+                     *       "resolved_at": "2026-12-02T15:20:31.117+00:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeaveRequest"];
+                };
+            };
+            /** @description INVALID_INPUT or VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DUPLICATE_REQUEST or CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    runRollover: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST. */
+                "idempotency-key": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "year": 2026,
+                 *       "dry_run": true,
+                 *       "run_id": null,
+                 *       "after": null,
+                 *       "limit": 2
+                 *     }
+                 */
+                "application/json": components["schemas"]["Rollover"];
+            };
+        };
+        responses: {
+            /** @description The plan (dry run) or what was posted */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "year": 2026,
+                     *       "dry_run": true,
+                     *       "run_id": null,
+                     *       "posted_entries": 0,
+                     *       "balance": 56.9992,
+                     *       "carried": 10,
+                     *       "expired": 46.9992,
+                     *       "accounts": [
+                     *         {
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "policy_key": "pto-standard",
+                     *           "balance": 26.9996,
+                     *           "carry": 5,
+                     *           "expire": 21.9996
+                     *         },
+                     *         {
+                     *           "employee_id": "00000000-0000-4000-8100-000000000201",
+                     *           "policy_key": "pto-standard",
+                     *           "balance": 29.9996,
+                     *           "carry": 5,
+                     *           "expire": 24.9996
+                     *         }
+                     *       ],
+                     *       "next_after": "2b7d4e90-6c1f-4a38-8d52-9e0f3a6b1c74"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RolloverChunk"];
+                };
+            };
+            /** @description INVALID_INPUT or VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT or DUPLICATE_REQUEST */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reverseRollover: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST. */
+                "idempotency-key": string;
+            };
+            path: {
+                /** @description The rollover run to reverse */
+                run_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "limit": 1000
+                 *     }
+                 */
+                "application/json": components["schemas"]["RolloverReversal"];
+            };
+        };
+        responses: {
+            /** @description Progress of the reversal */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "run_id": "7c2d9e4f-1a6b-4c83-9f0e-2b5a8d7c3e91",
+                     *       "reversal_run_id": "4b8e1f3a-7d2c-4a95-8e6f-1c3b9a5d2e70",
+                     *       "reversed_entries": 15,
+                     *       "done": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RolloverReversalChunk"];
+                };
+            };
+            /** @description INVALID_INPUT or VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DUPLICATE_REQUEST */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTeamBalances: {
+        parameters: {
+            query?: {
+                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. */
+                as_of?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Balances per report */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "today": "2026-12-02",
+                     *           "as_of": null,
+                     *           "balances": [
+                     *             {
+                     *               "policy_key": "pto-standard",
+                     *               "unit": "day",
+                     *               "posted": 26.9996,
+                     *               "pending": 1,
+                     *               "negative_allowance": 2,
+                     *               "available": 27.9996
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "employee_id": "00000000-0000-4000-8100-000000000205",
+                     *           "today": "2026-12-03",
+                     *           "as_of": null,
+                     *           "balances": [
+                     *             {
+                     *               "policy_key": "pto-standard",
+                     *               "unit": "day",
+                     *               "posted": 29.9996,
+                     *               "pending": 0,
+                     *               "negative_allowance": 2,
+                     *               "available": 31.9996
+                     *             }
+                     *           ]
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TeamBalances"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getTenant: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The tenant's slug, as people type it on the login screen */
+                slug: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "00000000-0000-4000-8100-000000000001",
+                     *       "slug": "acme",
+                     *       "name": "Acme Corporation"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TenantProfile"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "email": "noah.newhire@acme.example",
+                 *       "display_name": "Noah Newhire",
+                 *       "employee": {
+                 *         "employee_number": "A-007",
+                 *         "manager_id": "00000000-0000-4000-8100-000000000203",
+                 *         "time_zone": "Europe/London",
+                 *         "hire_date": "2026-12-01"
+                 *       },
+                 *       "roles": [
+                 *         "employee"
+                 *       ]
+                 *     }
+                 */
+                "application/json": components["schemas"]["CreateUser"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user_id": "5b0e7c1a-93d2-4f6b-8e41-7c2a9d0f3b58",
+                     *       "employee_id": "c4d81f27-6a3e-4b95-a0d7-1e9f52b8c634"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["CreatedUser"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    deactivateUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id (`user.id` of `GET /v1/me`, `user_id` of `POST /v1/users`) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deactivated */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setUserPassword: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id (`user.id` of `GET /v1/me`, `user_id` of `POST /v1/users`) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "password": "winter-orchard-compass-17"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetPassword"];
+            };
+        };
+        responses: {
+            /** @description Set */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    setUserPin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id (`user.id` of `GET /v1/me`, `user_id` of `POST /v1/users`) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "pin": "2468"
+                 *     }
+                 */
+                "application/json": components["schemas"]["SetPin"];
+            };
+        };
+        responses: {
+            /** @description Set */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    grantRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id (`user.id` of `GET /v1/me`, `user_id` of `POST /v1/users`) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "role": "manager"
+                 *     }
+                 */
+                "application/json": components["schemas"]["RoleAssignment"];
+            };
+        };
+        responses: {
+            /** @description The role is held */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user_id": "00000000-0000-4000-8100-000000000104",
+                     *       "role": "manager",
+                     *       "changed": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleChange"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeRole: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The role to remove */
+                role: "employee" | "manager" | "hr_admin" | "system_admin" | "auditor";
+                /** @description The user's id (`user.id` of `GET /v1/me`, `user_id` of `POST /v1/users`) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The role is not held */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user_id": "00000000-0000-4000-8100-000000000104",
+                     *       "role": "manager",
+                     *       "changed": true
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RoleChange"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+}
