@@ -8,7 +8,7 @@
  */
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
-import openapiTS, { astToString } from "openapi-typescript";
+import openapiTS, { astToString, type OpenAPI3 } from "openapi-typescript";
 
 const PROJECT = resolve(import.meta.dirname, "..");
 export const DOCUMENT_FILE = resolve(PROJECT, ".data/openapi.json");
@@ -19,9 +19,9 @@ const HEADER = "// Generated from the OpenAPI document by `npm run openapi` (ope
 const APP = "../src/app.ts";
 const DOCUMENT = "../src/features/docs/document.ts";
 const { createApp } = (await import(APP)) as { createApp: () => unknown };
-const { openApiDocument } = (await import(DOCUMENT)) as { openApiDocument: (app: unknown) => Record<string, unknown> };
+const { openApiDocument } = (await import(DOCUMENT)) as { openApiDocument: (app: unknown) => OpenAPI3 };
 const document = openApiDocument(createApp());
-const types = HEADER + astToString(await openapiTS(document as never, { alphabetize: true, defaultNonNullable: false }));
+const types = HEADER + astToString(await openapiTS(document, { alphabetize: true, defaultNonNullable: false }));
 
 await mkdir(resolve(PROJECT, ".data"), { recursive: true });
 await writeFile(DOCUMENT_FILE, `${JSON.stringify(document, null, 2)}\n`);

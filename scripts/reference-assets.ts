@@ -8,7 +8,7 @@ import { dirname, resolve } from "node:path";
 
 const PROJECT = resolve(import.meta.dirname, "..");
 const SOURCE = resolve(PROJECT, "node_modules/@scalar/api-reference/dist/browser/standalone.js");
-export const REFERENCE_BUNDLE = resolve(PROJECT, "src/features/docs/public/docs/assets/scalar.js");
+const REFERENCE_BUNDLE = resolve(PROJECT, "src/features/docs/public/docs/assets/scalar.js");
 
 await mkdir(dirname(REFERENCE_BUNDLE), { recursive: true });
 await copyFile(SOURCE, REFERENCE_BUNDLE);

@@ -1,4 +1,4 @@
--- Generated from CHUNK_LIMITS in src/constants.ts by `npm run db:functions`: change the source, not this file.
+-- Generated from CHUNK_LIMITS in src/kernel/constants.ts by `npm run db:functions`: change the source, not this file.
 -- How many items one call of a chunked ledger run handles: the requested number within [1, max], or the
 -- default. The API validates the same bounds; direct callers of the functions are held to them here.
 CREATE OR REPLACE FUNCTION app.chunk_size(p_kind text, p_requested int) RETURNS int LANGUAGE sql IMMUTABLE AS $$

@@ -2,14 +2,14 @@
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
 -- The calendar date in a time zone at an instant: an employee's "today" is today_in(their time zone, now).
--- Mirrors dateIn() in src/ledger/calendar.ts.
+-- Mirrors dateIn() in src/domain/calendar.ts.
 CREATE OR REPLACE FUNCTION app.today_in(p_time_zone text, p_now timestamptz) RETURNS date LANGUAGE sql STABLE AS $$
   SELECT (p_now AT TIME ZONE p_time_zone)::date
 $$;
 
 -- The half days a request books: the employee's working days (work week minus the tenant's holidays) from
 -- start to end, less the morning of the first day if it starts in the afternoon and the afternoon of the
--- last if it ends at midday. Mirrors chargedDays() in src/ledger/calendar.ts (tested against each other).
+-- last if it ends at midday. Tested against chargedDays() in test/support/worker/calendar-oracle.ts.
 CREATE OR REPLACE FUNCTION app.charged_half_days(p_tenant uuid, p_work_week smallint[], p_start date, p_end date, p_start_part leave_start_part, p_end_part leave_end_part)
 RETURNS TABLE (day date, half day_half) LANGUAGE sql STABLE AS $$
   SELECT d::date, h.half

@@ -33,7 +33,7 @@ function chunkLimits(): string {
     Object.entries(CHUNK_LIMITS)
       .map(([kind, limits]) => `WHEN ${quote(kind)} THEN ${limits[pick]}`)
       .join(" ");
-  return `${header("CHUNK_LIMITS in src/constants.ts")}
+  return `${header("CHUNK_LIMITS in src/kernel/constants.ts")}
 -- How many items one call of a chunked ledger run handles: the requested number within [1, max], or the
 -- default. The API validates the same bounds; direct callers of the functions are held to them here.
 CREATE OR REPLACE FUNCTION app.chunk_size(p_kind text, p_requested int) RETURNS int LANGUAGE sql IMMUTABLE AS $$

@@ -206,9 +206,12 @@ export async function migrateDown(
   });
 }
 
-export type StepStatus = "applied" | "pending" | "changed";
+export type StepStatus = "applied" | "pending" | "changed" | "orphaned";
 
-/** Each versioned migration and each repeatable: applied, pending (never applied) or changed since applied. */
+/**
+ * Each versioned migration and each repeatable: applied, pending (never applied), changed since applied, or
+ * orphaned (applied, but its file is gone: its objects stay until a migration drops them).
+ */
 export async function migrationStatus(databaseUrl: string, dir = MIGRATIONS_DIR): Promise<{ name: string; status: StepStatus }[]> {
   const [migrations, repeatables] = await Promise.all([loadMigrations(dir), loadRepeatables(dir)]);
   return withLockedClient(databaseUrl, async (client) => {
@@ -223,6 +226,9 @@ export async function migrationStatus(databaseUrl: string, dir = MIGRATIONS_DIR)
           status: checksum === undefined ? ("pending" as const) : checksum === r.checksum ? ("applied" as const) : ("changed" as const),
         };
       }),
+      ...[...current.keys()]
+        .filter((name) => !repeatables.some((r) => r.name === name))
+        .map((name) => ({ name, status: "orphaned" as const })),
     ];
   });
 }

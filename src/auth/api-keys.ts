@@ -4,9 +4,9 @@ import { runInDatabase } from "../db/door";
 import type { Role } from "../kernel/access";
 import { constantTimeEqual, randomHex } from "../kernel/bytes";
 import type { Config } from "../kernel/config";
+import type { Principal } from "../kernel/context";
 import { AppError } from "../kernel/errors";
 import type { Permission } from "./permissions";
-import type { Principal } from "./principal";
 import { randomToken, sha256Hex } from "./secrets";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);

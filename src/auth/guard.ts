@@ -1,7 +1,8 @@
 import type { MiddlewareHandler } from "hono";
+import type { Permission } from "../kernel/access";
 import type { AppEnv } from "../kernel/context";
 import { authenticate } from "./authenticate";
-import { type Permission, requirePermission } from "./permissions";
+import { requirePermission } from "./permissions";
 
 /**
  * What a protected route declares: the bearer scheme in the OpenAPI document, and the middleware that

@@ -1,8 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { PERMISSION_NAMES, PERMISSIONS, type Permission, type Role } from "../kernel/access";
-import type { AppEnv } from "../kernel/context";
+import type { AppEnv, Principal } from "../kernel/context";
 import { AppError } from "../kernel/errors";
-import type { Principal } from "./principal";
 
 export { PERMISSION_NAMES, PERMISSIONS, type Permission };
 

@@ -8,8 +8,6 @@ import type { CacheOutcome, Principal } from "../kernel/context";
 import { AppError } from "../kernel/errors";
 import { log } from "../kernel/logger";
 
-export type { CacheOutcome, Principal };
-
 type IdentityRow = {
   user_id: string;
   tenant_id: string;

@@ -1,4 +1,4 @@
-import type { Role } from "./schema";
+import type { Role } from "../kernel/access";
 
 /**
  * The one shape of claims Postgres sees as `request.jwt.claims` (read by `app.claims()` and every RLS

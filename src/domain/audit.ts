@@ -1,9 +1,8 @@
 import { type SQL, sql } from "drizzle-orm";
 import { clientIp } from "../auth/limiter";
-import type { Principal } from "../auth/principal";
 import type { Db } from "../db/door";
 import { auditLog } from "../db/schema";
-import type { AppContext } from "../kernel/context";
+import type { AppContext, Principal } from "../kernel/context";
 
 /**
  * Writing audit rows, always inside the transaction of the change they record. As the caller under RLS (a

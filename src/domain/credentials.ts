@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { limiterFor } from "../auth/limiter";
-import { type Principal, userCaller } from "../auth/principal";
+import { userCaller } from "../auth/principal";
 import { runInDatabase } from "../db/door";
 import type { Config } from "../kernel/config";
+import type { Principal } from "../kernel/context";
 import type { Env } from "../kernel/env";
 import { AppError } from "../kernel/errors";
 import { log } from "../kernel/logger";

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
-import type { Principal } from "../auth/principal";
 import type { Db } from "../db/door";
+import type { Principal } from "../kernel/context";
 import { AppError } from "../kernel/errors";
 
 /** What reads about one employee need: who it is, and that the caller may see it (row-level security decides). */

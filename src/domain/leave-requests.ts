@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
-import type { Principal } from "../auth/principal";
 import { END_PARTS, REQUEST_STATUSES, START_PARTS } from "../db/schema";
+import type { Principal } from "../kernel/context";
 import { type CursorKey, decodeCursor, isTimestampText, Pagination, pageOf } from "../kernel/pagination";
 
 /** A leave request as the API shows it, built in SQL by `app.request_json` like the answers of writes. */

@@ -27,7 +27,7 @@ export const corsFromConfig = (): MiddlewareHandler<AppEnv> => {
   return handler as MiddlewareHandler<AppEnv>;
 };
 
-/** JSON responses load nothing; a route that serves a page (/docs) sets its own, narrower exception. */
+/** JSON responses load nothing; a route that serves a page (/docs) sets its own policy for what the page loads. */
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export const contentSecurityPolicy = (): MiddlewareHandler<AppEnv> => async (c, next) => {

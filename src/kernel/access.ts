@@ -1,7 +1,7 @@
 /**
  * The roles a person can hold and what each role may do: the one permission vocabulary. The Worker checks it
  * with `can` (src/auth/permissions.ts); Postgres with `app.can('<permission>')`, generated from this table into
- * migrations/functions/12_permissions.sql (`npm run db:permissions`; a test fails when the two differ).
+ * migrations/functions/12_permissions.sql (`npm run db:functions`; a test fails when the two differ).
  * Resource-level scoping (own, direct reports, tenant) is enforced by the routes and, last, by row-level
  * security.
  */

@@ -164,6 +164,27 @@ CREATE OR REPLACE TRIGGER holidays_probe BEFORE DELETE ON holidays FOR EACH ROW 
       expect(await migrateUp(ownerUrl, { dir })).toEqual(["functions/15_refusals.sql"]);
       expect(await migrateDown(ownerUrl, 1, { dir })).toEqual(["functions/15_refusals.sql"]);
       expect(await catalog()).toEqual(before);
+
+      // What CREATE OR REPLACE cannot undo: a renamed parameter, a view's options, a disabled trigger, no grants.
+      const probes = (parameter: string, viewOptions: string, triggerState: string) => `${original}
+DROP FUNCTION IF EXISTS app.rule_probe(int);
+CREATE FUNCTION app.rule_probe(${parameter} int) RETURNS int LANGUAGE sql IMMUTABLE AS $$ SELECT 1 $$;
+REVOKE ALL ON FUNCTION app.rule_probe(int) FROM PUBLIC;
+CREATE OR REPLACE VIEW app.probe_view ${viewOptions} AS SELECT 1 AS one;
+CREATE OR REPLACE TRIGGER holidays_probe BEFORE DELETE ON holidays FOR EACH ROW EXECUTE FUNCTION app.refuse_change();
+ALTER TABLE holidays ${triggerState} TRIGGER holidays_probe;
+`;
+      await writeFile(file, probes("p_first", "WITH (security_invoker = true)", "DISABLE"));
+      await migrateUp(ownerUrl, { dir });
+      const first = await catalog();
+      expect(new Map(first).get("view::app.probe_view")?.definition).toContain("security_invoker");
+      await writeFile(file, probes("p_second", "", "ENABLE"));
+      await migrateUp(ownerUrl, { dir });
+      expect(new Map(await catalog()).get("function::app.rule_probe(integer)")?.shape).toContain("p_second");
+      expect(await migrateDown(ownerUrl, 1, { dir })).toEqual(["functions/15_refusals.sql"]);
+      expect(await catalog()).toEqual(first);
+      expect(await migrateDown(ownerUrl, 1, { dir })).toEqual(["functions/15_refusals.sql"]);
+      expect(await catalog()).toEqual(before);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

@@ -57,6 +57,7 @@ describe("GET /health/ready", () => {
       const res = await callApp(app, "/health/ready", {}, bindings as Partial<Env>);
       expect(res.status).toBe(503);
       expect(res.headers.get("Cache-Control")).toBe("no-store");
+      expect(Number(res.headers.get("Retry-After")), "a 503 says when to retry").toBeGreaterThan(0);
       const body = (await res.json()) as any;
       expect(body.status).toBe("unavailable");
       expect(body.failing).toEqual([name]);

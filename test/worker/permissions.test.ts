@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { can, type PERMISSIONS, permissionsOf } from "../../src/auth/permissions";
-import { ROLES } from "../../src/db/schema";
+import { can, permissionsOf } from "../../src/auth/permissions";
+import type { PERMISSIONS } from "../../src/kernel/access";
+import { ROLES } from "../../src/kernel/access";
 import { authApp } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
 import { expectError, resetDatabase, resetEdgeState } from "../support/worker/harness";

@@ -16,13 +16,12 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
-import { ROLES, type Role } from "../../kernel/access";
+import { ROLES } from "../../kernel/access";
 import { appRole, can, definerRole, employeeId, tenantId, userId } from "./rls";
 
 /** Tenant slugs: checked by the database (`tenants_slug_format`) and by the API's validators. */
 export const TENANT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
-export { ROLES, type Role };
 export const roleEnum = pgEnum("app_role", ROLES);
 export const tenantStatusEnum = pgEnum("tenant_status", ["active", "suspended"]);
 export const userStatusEnum = pgEnum("user_status", ["active", "deactivated"]);

@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
 import { can } from "../../auth/permissions";
-import { type Principal, userCaller } from "../../auth/principal";
+import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { type LeaveRequest, requestPage, requestPageQuery } from "../../domain/leave-requests";
 import type { Config } from "../../kernel/config";
+import type { Principal } from "../../kernel/context";
 
 /**
  * What waits for the caller's decision, oldest first: pending, unexpired requests of their direct reports

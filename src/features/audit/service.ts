@@ -1,9 +1,10 @@
 import type { z } from "@hono/zod-openapi";
 import { and, desc, eq, lt, sql } from "drizzle-orm";
-import { type Principal, userCaller } from "../../auth/principal";
+import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { auditLog } from "../../db/schema";
 import type { Config } from "../../kernel/config";
+import type { Principal } from "../../kernel/context";
 import { decodeCursor, isInteger, pageOf } from "../../kernel/pagination";
 import type { AuditPage, Verification } from "./schemas";
 

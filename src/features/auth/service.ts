@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { type AttemptStart, limiterFor, loginPolicies } from "../../auth/limiter";
-import { type Principal, userCaller } from "../../auth/principal";
+import { userCaller } from "../../auth/principal";
 import { randomToken, sha256Hex, verifyPassword, verifyPin } from "../../auth/secrets";
 import { signAccessToken } from "../../auth/tokens";
 import { systemCaller } from "../../db/claims";
@@ -8,6 +8,7 @@ import { runInDatabase } from "../../db/door";
 import { auditAsSystem, auditAsUser, type RequestFacts } from "../../domain/audit";
 import type { Config } from "../../kernel/config";
 import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from "../../kernel/constants";
+import type { Principal } from "../../kernel/context";
 import type { Env } from "../../kernel/env";
 import { AppError } from "../../kernel/errors";
 import type { TokenPair } from "./schemas";

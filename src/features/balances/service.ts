@@ -1,10 +1,11 @@
 import type { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
-import { type Principal, userCaller } from "../../auth/principal";
+import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { dateIn } from "../../domain/calendar";
 import { type EmployeeRow, employeeLookup, seenOrNotFound, targetEmployee } from "../../domain/employees";
 import type { Config } from "../../kernel/config";
+import type { Principal } from "../../kernel/context";
 import { type CursorKey, decodeCursor, isDateText, isInteger, pageOf } from "../../kernel/pagination";
 import type { ENTRY_SORTS, LedgerEntrySchema } from "./schemas";
 

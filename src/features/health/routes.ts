@@ -1,5 +1,6 @@
 import { createRoute, z } from "@hono/zod-openapi";
 import pkg from "../../../package.json";
+import { SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "../../kernel/constants";
 import { AppError, errorBody } from "../../kernel/errors";
 import { describeError, log } from "../../kernel/logger";
 import { createRouter, ErrorSchema, jsonResponse } from "../../kernel/openapi";
@@ -101,7 +102,7 @@ const ready = createRoute({
               message: "Not ready: database",
               details: { failing: ["database"] },
               request_id: "0b6f2a52-3d4e-4a8c-9f1e-2c7d5e8a9b10",
-              documentation_url: "https://api.leave-ledger.example/docs#errors-SERVICE_UNAVAILABLE",
+              documentation_url: "https://api.leave-ledger.example/docs#description/service-unavailable",
             },
           },
         },
@@ -123,5 +124,8 @@ export const healthRoutes = createRouter()
       errors: Object.fromEntries(Object.entries(readiness.errors).map(([name, e]) => [name, describeError(e)])),
     });
     const error = new AppError("SERVICE_UNAVAILABLE", `Not ready: ${readiness.failing.join(", ")}`, { failing: readiness.failing });
-    return c.json({ status: "unavailable" as const, ...body, ...errorBody(c, error) }, 503, NO_STORE);
+    return c.json({ status: "unavailable" as const, ...body, ...errorBody(c, error) }, 503, {
+      ...NO_STORE,
+      "Retry-After": String(SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS),
+    });
   });

@@ -1,10 +1,11 @@
 import type { z } from "@hono/zod-openapi";
 import { and, eq, gte, lte, sql } from "drizzle-orm";
-import { type Principal, userCaller } from "../../auth/principal";
+import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { holidays } from "../../db/schema";
 import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "../../domain/audit";
 import type { Config } from "../../kernel/config";
+import type { Principal } from "../../kernel/context";
 import { AppError } from "../../kernel/errors";
 import type { Holiday, HolidayList } from "./schemas";
 

@@ -1,9 +1,10 @@
 import type { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { type Principal, userCaller } from "../../auth/principal";
+import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { auditAsUser, type RequestFacts } from "../../domain/audit";
 import type { Config } from "../../kernel/config";
+import type { Principal } from "../../kernel/context";
 import type { LedgerRun, RunPage } from "./schemas";
 
 type AccountCheck = {

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { eq, sql } from "drizzle-orm";
 import { permissionsOf } from "../../auth/permissions";
-import { type Principal, userCaller } from "../../auth/principal";
+import { userCaller } from "../../auth/principal";
 import { hashPassword, verifyPassword } from "../../auth/secrets";
 import { systemCaller } from "../../db/claims";
 import { runInDatabase } from "../../db/door";
@@ -9,6 +9,7 @@ import { employees, users } from "../../db/schema";
 import type { RequestFacts } from "../../domain/audit";
 import { setCredentials } from "../../domain/credentials";
 import type { Config } from "../../kernel/config";
+import type { Principal } from "../../kernel/context";
 import type { Env } from "../../kernel/env";
 import { AppError } from "../../kernel/errors";
 import type { MeSchema, PermissionsSchema } from "./schemas";

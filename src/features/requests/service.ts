@@ -1,9 +1,10 @@
 import { sql } from "drizzle-orm";
-import { type Principal, userCaller } from "../../auth/principal";
+import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { employeeLookup, seenOrNotFound, targetEmployee } from "../../domain/employees";
 import { type LeaveRequest, requestPage, requestPageQuery } from "../../domain/leave-requests";
 import type { Config } from "../../kernel/config";
+import type { Principal } from "../../kernel/context";
 import { AppError } from "../../kernel/errors";
 
 /** Requests of one employee (the caller by default), newest first; 404 for an employee the caller may not see. */

@@ -3,6 +3,7 @@ import { signedIn } from "../../auth/guard";
 import { hashPassword, hashPin } from "../../auth/secrets";
 import { requestFacts } from "../../domain/audit";
 import { setCredentials } from "../../domain/credentials";
+import type { AppContext } from "../../kernel/context";
 import type { ErrorCode } from "../../kernel/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import {
@@ -160,6 +161,10 @@ const resetPinRoute = createRoute({
   responses: { 204: { description: "Set" }, ...errorResponses(...ERRORS) },
 });
 
+/** An admin's reset of a user's password or PIN: every session of the user ends. */
+const resetCredentials = (c: AppContext, userId: string, hashes: { passwordHash?: string; pinHash?: string }, action: string) =>
+  setCredentials(c.get("config"), c.env, requestFacts(c), c.get("principal"), userId, hashes, action);
+
 export const userRoutes = createRouter()
   .openapi(createUserRoute, async (c) => {
     const input = c.req.valid("json");
@@ -196,28 +201,12 @@ export const userRoutes = createRouter()
   })
   .openapi(resetPasswordRoute, async (c) => {
     const hashes = { passwordHash: await hashPassword(c.req.valid("json").password) };
-    await setCredentials(
-      c.get("config"),
-      c.env,
-      requestFacts(c),
-      c.get("principal"),
-      c.req.valid("param").user_id,
-      hashes,
-      "user.password_reset",
-    );
+    await resetCredentials(c, c.req.valid("param").user_id, hashes, "user.password_reset");
     return c.body(null, 204);
   })
   .openapi(resetPinRoute, async (c) => {
     const hashes = { pinHash: await hashPin(c.req.valid("json").pin, c.get("config").PIN_PEPPER) };
-    await setCredentials(
-      c.get("config"),
-      c.env,
-      requestFacts(c),
-      c.get("principal"),
-      c.req.valid("param").user_id,
-      hashes,
-      "user.pin_reset",
-    );
+    await resetCredentials(c, c.req.valid("param").user_id, hashes, "user.pin_reset");
     return c.body(null, 204);
   })
   .openapi(assignRole, async (c) => {

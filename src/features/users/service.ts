@@ -1,11 +1,13 @@
 import { and, eq, sql } from "drizzle-orm";
 import { can } from "../../auth/permissions";
-import { type Principal, userCaller } from "../../auth/principal";
+import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
-import { employees, type Role, roleAssignments, users } from "../../db/schema";
+import { employees, roleAssignments, users } from "../../db/schema";
 import { AUDIT_COLUMNS, auditAsUser, auditValues, type RequestFacts } from "../../domain/audit";
 import { raiseVersions } from "../../domain/credentials";
+import type { Role } from "../../kernel/access";
 import type { Config } from "../../kernel/config";
+import type { Principal } from "../../kernel/context";
 import type { Env } from "../../kernel/env";
 import { AppError } from "../../kernel/errors";
 

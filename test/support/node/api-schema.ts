@@ -2207,7 +2207,7 @@ export interface operations {
                      *           ]
                      *         },
                      *         "request_id": "0b6f2a52-3d4e-4a8c-9f1e-2c7d5e8a9b10",
-                     *         "documentation_url": "https://api.leave-ledger.example/docs#errors-SERVICE_UNAVAILABLE"
+                     *         "documentation_url": "https://api.leave-ledger.example/docs#description/service-unavailable"
                      *       }
                      *     }
                      */
