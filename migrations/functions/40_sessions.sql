@@ -81,7 +81,7 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $
 $$;
 
 -- Every session of a user ends: refresh tokens revoked, session version raised (access tokens die on their next use).
--- Callable by the user themself, or by an HR Admin / System Admin of the same tenant.
+-- Callable by the user themself, or by an HR Admin / System Admin of the same tenant who may manage the user.
 CREATE OR REPLACE FUNCTION app.end_all_sessions(p_user_id uuid, p_session_version bigint, p_now timestamptz)
 RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
@@ -89,7 +89,7 @@ DECLARE
 BEGIN
   IF NOT EXISTS (
     SELECT 1 FROM users u WHERE u.id = p_user_id AND u.tenant_id = app.tenant_id()
-      AND (u.id = app.user_id() OR app.can('user:manage'))
+      AND (u.id = app.user_id() OR (app.can('user:manage') AND app.may_manage(u.id)))
   ) THEN
     RAISE EXCEPTION 'not allowed to end the sessions of this user' USING ERRCODE = 'insufficient_privilege';
   END IF;

@@ -2,14 +2,15 @@
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
 -- Setting a password or PIN hash (hashing happens in the Worker): by the user themself, or by an HR Admin or
--- System Admin of the same tenant. Every session of the user ends with it (refresh tokens revoked, session
+-- System Admin of the same tenant who may manage the user (38_user_management.sql); never by an API key. Every session of the user ends with it (refresh tokens revoked, session
 -- version raised; the Worker raises the Durable Object's copy first).
 CREATE OR REPLACE FUNCTION app.set_credentials(p_user_id uuid, p_password_hash text, p_pin_hash text, p_session_version bigint, p_now timestamptz)
 RETURNS boolean LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
   IF NOT EXISTS (
     SELECT 1 FROM users u WHERE u.id = p_user_id AND u.tenant_id = app.tenant_id()
-      AND (u.id = app.user_id() OR app.can('user:manage'))
+      AND app.claims() ->> 'caller' = 'user'
+      AND (u.id = app.user_id() OR (app.can('user:manage') AND app.may_manage(u.id)))
   ) THEN
     RETURN false;
   END IF;

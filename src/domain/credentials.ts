@@ -2,7 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { limiterFor } from "../auth/limiter";
 import { userCaller } from "../auth/principal";
-import { runInDatabase } from "../db/door";
+import { type Db, runInDatabase } from "../db/door";
 import type { Config } from "../kernel/config";
 import type { Principal } from "../kernel/context";
 import type { Env } from "../kernel/env";
@@ -41,6 +41,17 @@ export async function raiseVersions(
   }
 }
 
+/** The statement that refuses a target the caller may not manage: 404 if not in the tenant, 403 if it outranks. */
+export const mayManageCheck = (db: Db, userId: string) => db.execute(sql`select app.assert_may_manage(${userId})`);
+
+/**
+ * Refuses, before anything happens, a target the caller may not manage (`app.assert_may_manage`): another
+ * tenant's user is 404, one holding a role the caller may not grant is 403.
+ */
+export async function assertMayManage(config: Config, principal: Principal, userId: string): Promise<void> {
+  await runInDatabase(config, userCaller(principal), (db) => [mayManageCheck(db, userId)], { readOnly: true });
+}
+
 /** Sets a new password or PIN hash; every session of the user ends (their Durable Object first). */
 export async function setCredentials(
   config: Config,
@@ -52,15 +63,7 @@ export async function setCredentials(
   action: string,
 ): Promise<void> {
   if (principal.kind !== "user") throw new AppError("FORBIDDEN", "API keys cannot set credentials");
-  const [visible] = await runInDatabase(
-    config,
-    userCaller(principal),
-    (db) => [db.execute<{ id: string }>(sql`select id from users where id = ${targetUserId}`)],
-    {
-      readOnly: true,
-    },
-  );
-  if (visible.rows.length === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such user");
+  await assertMayManage(config, principal, targetUserId);
   const version = (await raiseVersions(env, targetUserId, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
   const [result] = await runInDatabase(config, userCaller(principal), (db) => [
     db.execute<{ ok: boolean }>(

@@ -17,7 +17,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { ROLES } from "../../kernel/access";
-import { appRole, can, definerRole, employeeId, tenantId, userId } from "./rls";
+import { appRole, can, definerRole, employeeId, mayManage, tenantId, userId } from "./rls";
 
 /** Tenant slugs: checked by the database (`tenants_slug_format`) and by the API's validators. */
 export const TENANT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -79,7 +79,7 @@ export const users = pgTable(
     pgPolicy("users_update", {
       for: "update",
       to: appRole,
-      using: sql`${t.tenantId} = ${tenantId} and ${can("user:manage")}`,
+      using: sql`${t.tenantId} = ${tenantId} and ${can("user:manage")} and ${mayManage(t.id)}`,
       withCheck: sql`${t.tenantId} = ${tenantId}`,
     }),
   ],
@@ -148,16 +148,16 @@ export const roleAssignments = pgTable(
       to: appRole,
       using: sql`${t.tenantId} = ${tenantId} and (${t.userId} = ${userId} or ${can("tenant:read")})`,
     }),
-    // HR Admins manage roles but cannot mint System Admins (no privilege escalation through HR).
+    // HR Admins manage roles but cannot mint System Admins, nor touch any role of a user they may not manage.
     pgPolicy("role_assignments_insert", {
       for: "insert",
       to: appRole,
-      withCheck: sql`${t.tenantId} = ${tenantId} and (${can("role:assign:system_admin")} or (${can("role:assign")} and ${t.role} <> 'system_admin'))`,
+      withCheck: sql`${t.tenantId} = ${tenantId} and (${can("role:assign:system_admin")} or (${can("role:assign")} and ${t.role} <> 'system_admin')) and ${mayManage(t.userId)}`,
     }),
     pgPolicy("role_assignments_delete", {
       for: "delete",
       to: appRole,
-      using: sql`${t.tenantId} = ${tenantId} and (${can("role:assign:system_admin")} or (${can("role:assign")} and ${t.role} <> 'system_admin'))`,
+      using: sql`${t.tenantId} = ${tenantId} and (${can("role:assign:system_admin")} or (${can("role:assign")} and ${t.role} <> 'system_admin')) and ${mayManage(t.userId)}`,
     }),
   ],
 ).enableRLS();

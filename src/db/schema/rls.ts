@@ -14,6 +14,9 @@ export const employeeId = sql`(select app.employee_id())`;
 /** Whether the caller's roles allow `permission` (src/kernel/access.ts): policies never name roles. */
 export const can = (permission: Permission) => sql.raw(`(select app.can('${permission}'))`);
 
+/** Whether the caller may manage the user in `column` (themself, or one holding only roles the caller may grant). */
+export const mayManage = (column: unknown): SQL => sql`(select app.may_manage(${column}))`;
+
 /** Rows about an employee: the employee's own, a manager's direct reports', or any of the tenant's for its readers. */
 export const visibleEmployee = (column: unknown): SQL => sql`(${column} = ${employeeId} or ${can("tenant:read")} or exists (
         select 1 from employees e where e.id = ${column} and e.manager_id = ${employeeId}))`;

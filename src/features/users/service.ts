@@ -4,7 +4,7 @@ import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { employees, roleAssignments, users } from "../../db/schema";
 import { AUDIT_COLUMNS, auditAsUser, auditValues, type RequestFacts } from "../../domain/audit";
-import { raiseVersions } from "../../domain/credentials";
+import { assertMayManage, mayManageCheck, raiseVersions } from "../../domain/credentials";
 import type { Role } from "../../kernel/access";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
@@ -17,10 +17,10 @@ const iso = (ms: number) => new Date(ms).toISOString();
 type ChangeRow = { found: number; changed: number };
 
 /**
- * Adds or removes a role, in one statement: find the user (RLS: the caller's tenant only), change, raise the
- * version, audit — or nothing. Postgres commits first (RLS decides who may, and HR Admins cannot touch System
- * Admin), then the user's permission version rises in their Durable Object, so their very next request
- * loads the new roles instead of a cached entry.
+ * Adds or removes a role, in one round trip: refuse a target the caller may not manage (404 or 403), then find
+ * the user, change, raise the version, audit — or nothing. Postgres commits first (RLS decides who may; the last
+ * System Admin keeps the role), then the user's permission version rises in their Durable Object, so their very
+ * next request loads the new roles instead of a cached entry.
  */
 export async function changeRole(
   config: Config,
@@ -40,7 +40,8 @@ export async function changeRole(
       ? sql`insert into role_assignments (tenant_id, user_id, role, granted_by)
             select tenant_id, id, ${role}::app_role, ${principal.userId}::uuid from target on conflict do nothing returning user_id`
       : sql`delete from role_assignments where user_id in (select id from target) and role = ${role}::app_role returning user_id`;
-  const [result] = await runInDatabase(config, userCaller(principal), (db) => [
+  const [, result] = await runInDatabase(config, userCaller(principal), (db) => [
+    mayManageCheck(db, targetUserId),
     db.execute<ChangeRow>(sql`
       with target as (select id, tenant_id from users where id = ${targetUserId}),
       change as (${change}),
@@ -60,13 +61,7 @@ export async function changeRole(
  */
 export async function deactivate(config: Config, env: Env, facts: RequestFacts, principal: Principal, targetUserId: string): Promise<void> {
   if (targetUserId === principal.userId) throw new AppError("CONFLICT", "You cannot deactivate yourself");
-  const [visible] = await runInDatabase(
-    config,
-    userCaller(principal),
-    (db) => [db.execute<{ id: string }>(sql`select id from users where id = ${targetUserId}`)],
-    { readOnly: true },
-  );
-  if (visible.rows.length === 0) throw notFound();
+  await assertMayManage(config, principal, targetUserId);
   const version = (await raiseVersions(env, targetUserId, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
   await runInDatabase(config, userCaller(principal), (db) => [
     db.execute(sql`
