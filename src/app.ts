@@ -74,6 +74,8 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     secureHeaders({
       strictTransportSecurity: "max-age=63072000; includeSubDomains",
       crossOriginResourcePolicy: "same-site",
+      // Agrees with the CSP's frame-ancestors 'none': no page of this API may be framed.
+      xFrameOptions: "DENY",
       crossOriginOpenerPolicy: false,
       originAgentCluster: false,
       xDnsPrefetchControl: false,

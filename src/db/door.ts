@@ -4,6 +4,7 @@ import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import type { Config } from "../kernel/config";
 import { DB_REQUEST_TIMEOUT_MS, DB_RETRY_DELAYS_MS, DB_STATEMENT_TIMEOUT_MS } from "../kernel/constants";
+import { AppError } from "../kernel/errors";
 import { type Caller, claimsOf } from "./claims";
 import { classifyDbError, dbErrorToAppError } from "./errors";
 import { DB_ROLES } from "./roles";
@@ -59,6 +60,8 @@ export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
       const [, ...results] = await db.batch([enter, ...work(db)]);
       return results as WorkResults<T>;
     } catch (error) {
+      // Refused while the work was being built (a bad cursor, say): the request's fault, not the database's.
+      if (error instanceof AppError) throw error;
       const delay = DB_RETRY_DELAYS_MS[attempt];
       if (classifyDbError(error) === "retryable" && delay !== undefined) {
         await wait(delay);

@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
 import { END_PARTS, REQUEST_STATUSES, START_PARTS } from "../db/schema";
 import type { Principal } from "../kernel/context";
-import { type CursorKey, decodeCursor, isTimestampText, Pagination, pageOf } from "../kernel/pagination";
+import { CalendarDate, isInstant } from "../kernel/dates";
+import { type CursorKey, decodeCursor, isUuid, Pagination, pageOf } from "../kernel/pagination";
 
 /** A leave request as the API shows it, built in SQL by `app.request_json` like the answers of writes. */
 export const LeaveRequestSchema = z
@@ -11,8 +12,8 @@ export const LeaveRequestSchema = z
     employee_id: z.uuid().openapi({ description: "The employee taking the leave" }),
     policy_key: z.string(),
     policy_version_id: z.uuid().openapi({ description: "The policy version in force on the start date, whose rules the request follows" }),
-    start_date: z.iso.date().openapi({ description: "First day of the leave" }),
-    end_date: z.iso.date().openapi({ description: "Last day of the leave" }),
+    start_date: CalendarDate.openapi({ description: "First day of the leave" }),
+    end_date: CalendarDate.openapi({ description: "Last day of the leave" }),
     start_part: z.enum(START_PARTS).openapi({ description: "`afternoon`: only the second half of the first day is taken" }),
     end_part: z.enum(END_PARTS).openapi({ description: "`midday`: only the first half of the last day is taken" }),
     days: z.number().openapi({ description: "Working days covered (half days count 0.5; days off and holidays are not counted)" }),
@@ -91,13 +92,13 @@ export const RequestParams = z.object({
 });
 export const RequestPage = z.object({ data: z.array(LeaveRequestSchema), pagination: Pagination }).openapi("LeaveRequestPage");
 
-const afterCursor = (cursor: string | undefined, direction: "asc" | "desc"): SQL => {
+/** The two lists of requests: an employee's, newest first, and the approvals inbox, oldest first. */
+export type RequestList = { name: "requests"; direction: "desc" } | { name: "approvals"; direction: "asc" };
+
+const afterCursor = (list: RequestList, cursor: string | undefined): SQL => {
   if (!cursor) return sql`true`;
-  const [at, id] = decodeCursor<[string, string]>(cursor, [
-    isTimestampText,
-    (v): v is string => typeof v === "string" && /^[0-9a-f-]{36}$/.test(v),
-  ]);
-  return direction === "desc"
+  const [at, id] = decodeCursor<[string, string]>(list.name, cursor, [isInstant, isUuid]);
+  return list.direction === "desc"
     ? sql`(r.submitted_at, r.id) < (${at}::timestamptz, ${id}::uuid)`
     : sql`(r.submitted_at, r.id) > (${at}::timestamptz, ${id}::uuid)`;
 };
@@ -105,15 +106,16 @@ const afterCursor = (cursor: string | undefined, direction: "asc" | "desc"): SQL
 const keyOf = (r: LeaveRequest): CursorKey => [r.submitted_at, r.id];
 
 /** One page of the caller's tenant's requests that `where` selects, by submission time. */
-export function requestPageQuery(principal: Principal, where: SQL, direction: "asc" | "desc", limit: number, cursor?: string) {
-  const order = direction === "desc" ? sql`r.submitted_at desc, r.id desc` : sql`r.submitted_at, r.id`;
+export function requestPageQuery(principal: Principal, list: RequestList, where: SQL, limit: number, cursor?: string) {
+  const order = list.direction === "desc" ? sql`r.submitted_at desc, r.id desc` : sql`r.submitted_at, r.id`;
   return sql`select app.request_json(r) as request from leave_requests r
-    where r.tenant_id = ${principal.tenantId} and ${where} and ${afterCursor(cursor, direction)} order by ${order} limit ${limit + 1}`;
+    where r.tenant_id = ${principal.tenantId} and ${where} and ${afterCursor(list, cursor)} order by ${order} limit ${limit + 1}`;
 }
 
 /** The rows of `requestPageQuery` (one more than asked, to know whether more follow) as a page. */
-export const requestPage = (rows: { request: LeaveRequest }[], limit: number) =>
+export const requestPage = (list: RequestList, rows: { request: LeaveRequest }[], limit: number) =>
   pageOf(
+    list.name,
     rows.map((row) => row.request),
     limit,
     keyOf,

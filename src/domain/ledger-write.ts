@@ -4,6 +4,7 @@ import type { SuccessStatusCode } from "hono/utils/http-status";
 import { userCaller } from "../auth/principal";
 import { sha256Hex } from "../auth/secrets";
 import { runInDatabase } from "../db/door";
+import { IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER } from "../kernel/constants";
 import type { AppContext } from "../kernel/context";
 import { AppError } from "../kernel/errors";
 import { requestFacts } from "./audit";
@@ -23,9 +24,6 @@ const LEDGER_FUNCTIONS = {
   reverseRollover: "reverse_rollover",
 } as const;
 export type LedgerOperation = keyof typeof LEDGER_FUNCTIONS;
-
-export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
-export const REPLAYED_HEADER = "Idempotent-Replayed";
 
 /** Declared on every POST with ledger effects: the header is required (400 VALIDATION_FAILED without it). */
 export const IdempotencyHeaders = z.object({

@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from "hono";
 import { cors } from "hono/cors";
 import { isOrigin, splitOrigins } from "../kernel/config";
-import { REQUEST_ID_HEADER } from "../kernel/constants";
+import { REPLAYED_HEADER, REQUEST_ID_HEADER } from "../kernel/constants";
 import type { AppEnv } from "../kernel/context";
 
 const allowLists = new WeakMap<object, Set<string>>();
@@ -21,7 +21,15 @@ export const corsFromConfig = (): MiddlewareHandler<AppEnv> => {
     origin: (origin, c) => (allowedOrigins(c.env).has(origin) ? origin : null),
     allowMethods: ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"],
     allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", REQUEST_ID_HEADER, "traceparent"],
-    exposeHeaders: [REQUEST_ID_HEADER, "traceparent", "RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "Retry-After"],
+    exposeHeaders: [
+      REQUEST_ID_HEADER,
+      "traceparent",
+      "RateLimit-Limit",
+      "RateLimit-Remaining",
+      "RateLimit-Reset",
+      "Retry-After",
+      REPLAYED_HEADER,
+    ],
     maxAge: 600,
   });
   return handler as MiddlewareHandler<AppEnv>;

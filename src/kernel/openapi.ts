@@ -47,19 +47,77 @@ export const COMMON_ERRORS: ErrorCode[] = ["INTERNAL_ERROR", "CONFIG_INVALID", "
 /** Errors any route behind `signedIn()` may answer with, besides its own. */
 export const SIGNED_IN_ERRORS: ErrorCode[] = ["UNAUTHORIZED", "FORBIDDEN", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS];
 
-/** A feature router: zod-openapi validation whose failures become 400 VALIDATION_FAILED with per-field details. */
+/** Where a value came from, as a client names it. */
+const SOURCES: Record<string, string> = { json: "body", query: "query", param: "path", header: "header", cookie: "cookie", form: "form" };
+
+interface Issue {
+  in: string;
+  path: string;
+  message: string;
+  code: string;
+}
+
+const validationFailed = (issues: Issue[]) =>
+  new AppError("VALIDATION_FAILED", issues.map((i) => `${i.in} ${i.path || "value"}: ${i.message}`).join("; "), { issues });
+
+/**
+ * Text Postgres refuses or mangles: NUL, and UTF-16 halves without their other half. Refused wherever it comes
+ * from (every field of every body, query, path and header), here, instead of in each schema.
+ */
+function badText(value: unknown, path: string[] = []): string[] {
+  if (typeof value === "string") return value.includes("\u0000") || !value.isWellFormed() ? [path.join(".")] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => badText(v, [...path, String(i)]));
+  if (value && typeof value === "object")
+    return Object.entries(value).flatMap(([k, v]) => [...badText(k, path), ...badText(v, [...path, k])]);
+  return [];
+}
+
+/** Fields of the raw body that validation dropped because no schema names them. */
+function unknownFields(raw: unknown, parsed: unknown, path: string[] = []): string[] {
+  if (Array.isArray(raw) && Array.isArray(parsed)) return raw.flatMap((v, i) => unknownFields(v, parsed[i], [...path, String(i)]));
+  if (!raw || typeof raw !== "object" || Array.isArray(raw) || !parsed || typeof parsed !== "object") return [];
+  return Object.entries(raw).flatMap(([key, value]) =>
+    key in parsed ? unknownFields(value, (parsed as Record<string, unknown>)[key], [...path, key]) : [[...path, key].join(".")],
+  );
+}
+
+/**
+ * A feature router: zod-openapi validation whose failures become 400 VALIDATION_FAILED with one issue per
+ * problem, each saying where (`body`, `query`, `path`, `header`) and what. Also refused: text with NUL or
+ * unpaired surrogates, and body fields no schema names (a misspelt field must not be lost silently).
+ */
 export function createRouter(): OpenAPIHono<AppEnv> {
   return new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
+    defaultHook: async (result, c) => {
+      const source = SOURCES[result.target] ?? result.target;
       if (!result.success) {
-        throw new AppError("VALIDATION_FAILED", "The request does not match the schema", {
-          issues: result.error.issues.map((issue) => ({
+        throw validationFailed(
+          result.error.issues.map((issue) => ({
+            in: source,
             path: issue.path.map(String).join("."),
-            message: issue.message,
+            message: /received undefined$/.test(issue.message) ? "is required" : issue.message,
             code: issue.code,
           })),
-        });
+        );
       }
+      const issues: Issue[] = badText(result.data).map((path) => ({
+        in: source,
+        path,
+        message: "must be text without NUL characters or unpaired surrogates",
+        code: "invalid_text",
+      }));
+      if (result.target === "json") {
+        const raw: unknown = await c.req.json();
+        issues.push(
+          ...unknownFields(raw, result.data).map((path) => ({
+            in: source,
+            path,
+            message: "is not a field of this request",
+            code: "unrecognized_keys",
+          })),
+        );
+      }
+      if (issues.length > 0) throw validationFailed(issues);
     },
   });
 }

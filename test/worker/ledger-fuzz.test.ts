@@ -8,7 +8,11 @@ import { bearer, ledgerWorld } from "../support/worker/ledger";
 const FUZZ_RUNS = { seed: 20261124, numRuns: 60 };
 const UNLIMITED = { RATE_LIMIT_USER_PER_MINUTE: "1000000", RATE_LIMIT_USER_PER_HOUR: "1000000" };
 
+/** Values that once reached Postgres and failed there: NUL, half a surrogate pair, dates it has no day for. */
+const POISON = ["before\u0000after", "half \ud800 pair", "0000-01-01", "2026-02-30", "9999-99-99", "0x10"];
+
 const junk = fc.oneof(
+  fc.constantFrom(...POISON),
   fc.string(),
   fc.integer(),
   fc.double(),
@@ -89,6 +93,14 @@ it("bad bodies, ids, headers and queries get a clear 4xx and change nothing", { 
         });
         const listed = await send(`/v1/ledger-entries?${query}`, { headers: bearer(w.tokens.emma) });
         await expectClearRefusal(listed, `list ${query}`);
+        // Every cursor list and the balance reads, with a junk or poisoned cursor and date.
+        const cursor = encodeURIComponent(junkId.replace(/[^A-Za-z0-9_-]/g, "") || "x");
+        for (const path of [`/v1/requests?cursor=${cursor}`, `/v1/approvals?cursor=${cursor}`, `/v1/audit?cursor=${cursor}`]) {
+          await expectClearRefusal(await send(path, { headers: bearer(w.tokens.hana) }), path);
+        }
+        const dates = POISON.filter((p) => p.isWellFormed() && !p.includes("\u0000"));
+        const asOf = encodeURIComponent(dates[junkId.length % dates.length]!);
+        await expectClearRefusal(await send(`/v1/me/balances?as_of=${asOf}`, { headers: bearer(w.tokens.emma) }), `as_of ${asOf}`);
       },
     ),
     FUZZ_RUNS,

@@ -2,10 +2,11 @@ import { sql } from "drizzle-orm";
 import { can } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
-import { type LeaveRequest, requestPage, requestPageQuery } from "../../domain/leave-requests";
+import { type LeaveRequest, type RequestList, requestPage, requestPageQuery } from "../../domain/leave-requests";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 
+const INBOX: RequestList = { name: "approvals", direction: "asc" };
 /**
  * What waits for the caller's decision, oldest first: pending, unexpired requests of their direct reports
  * (or of anyone, for HR Admins and System Admins), never their own, not yet decided by them.
@@ -26,10 +27,10 @@ export async function approvalInbox(
   const [page] = await runInDatabase(
     config,
     userCaller(principal),
-    (db) => [db.execute<{ request: LeaveRequest }>(requestPageQuery(principal, where, "asc", query.limit, query.cursor))],
+    (db) => [db.execute<{ request: LeaveRequest }>(requestPageQuery(principal, INBOX, where, query.limit, query.cursor))],
     {
       readOnly: true,
     },
   );
-  return requestPage(page.rows, query.limit);
+  return requestPage(INBOX, page.rows, query.limit);
 }

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { PageQuery, Pagination } from "../../kernel/pagination";
+import { PageQuery, Pagination, queryInteger } from "../../kernel/pagination";
 
 export const AuditQuery = PageQuery.extend({
   action: z
@@ -33,19 +33,10 @@ export const AuditPage = z.object({ data: z.array(AuditEntry), pagination: Pagin
 
 const VERIFY_CHUNK = 100_000;
 export const VerificationQuery = z.object({
-  after_seq: z.coerce
-    .number()
-    .int()
-    .min(0)
+  after_seq: queryInteger(0, Number.MAX_SAFE_INTEGER)
     .default(0)
     .openapi({ description: "Start after this chain position (`next_after_seq` of the previous answer)" }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(VERIFY_CHUNK)
-    .default(VERIFY_CHUNK)
-    .openapi({ description: "How many rows of the chain to check in this call" }),
+  limit: queryInteger(1, VERIFY_CHUNK).default(VERIFY_CHUNK).openapi({ description: "How many rows of the chain to check in this call" }),
 });
 export const Verification = z
   .object({

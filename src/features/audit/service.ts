@@ -42,7 +42,7 @@ export async function listAuditEntries(
   const { limit, cursor, action } = query;
   const conditions = [
     eq(auditLog.tenantId, principal.tenantId),
-    ...(cursor ? [lt(auditLog.id, decodeCursor<[number]>(cursor, [isInteger])[0])] : []),
+    ...(cursor ? [lt(auditLog.id, decodeCursor<[number]>("audit", cursor, [isInteger])[0])] : []),
     ...(action ? [eq(auditLog.action, action)] : []),
   ];
   const [rows] = await runInDatabase(
@@ -58,7 +58,7 @@ export async function listAuditEntries(
     ],
     { readOnly: true },
   );
-  const page = pageOf(rows, limit, (r) => [r.id]);
+  const page = pageOf("audit", rows, limit, (r) => [r.id]);
   return {
     data: page.data.map((r) => ({
       id: r.id,

@@ -1,9 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { ENTRY_KINDS, POLICY_KEY_PATTERN } from "../../db/schema";
+import { CalendarDate } from "../../kernel/dates";
 import { PageQuery, Pagination } from "../../kernel/pagination";
 
 export const AsOfQuery = z.object({
-  as_of: z.iso.date().optional().openapi({
+  as_of: CalendarDate.optional().openapi({
     description:
       "An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included.",
     example: "2026-12-31",
@@ -31,8 +32,8 @@ export const PolicyBalance = z
 export const EmployeeBalances = z
   .object({
     employee_id: z.uuid(),
-    today: z.iso.date().openapi({ description: "The employee's current date, in their own time zone" }),
-    as_of: z.iso.date().nullable().openapi({ description: "The `as_of` asked for; null when every entry counts" }),
+    today: CalendarDate.openapi({ description: "The employee's current date, in their own time zone" }),
+    as_of: CalendarDate.nullable().openapi({ description: "The `as_of` asked for; null when every entry counts" }),
     balances: z.array(PolicyBalance).openapi({ description: "One per policy the employee has a ledger account in, by policy key" }),
   })
   .openapi("EmployeeBalances");
@@ -45,8 +46,8 @@ export const EntryListQuery = PageQuery.extend({
   employee_id: z.uuid().optional().openapi({ description: "Default: your own entries" }),
   policy_key: z.string().regex(POLICY_KEY_PATTERN).optional(),
   kind: z.enum(ENTRY_KINDS).optional(),
-  from: z.iso.date().optional().openapi({ description: "Effective on or after" }),
-  to: z.iso.date().optional().openapi({ description: "Effective on or before" }),
+  from: CalendarDate.optional().openapi({ description: "Effective on or after" }),
+  to: CalendarDate.optional().openapi({ description: "Effective on or before" }),
   sort: z.enum(ENTRY_SORTS).default("-id").openapi({ description: "By effective date or by id (posting order); `-` for descending" }),
 });
 
@@ -65,7 +66,7 @@ export const LedgerEntrySchema = z
     amount: z
       .number()
       .openapi({ description: "Signed, in the policy's unit: credits are positive, debits (holds, usage, expiries) negative" }),
-    effective_date: z.iso.date().openapi({ description: "The day it counts for (a leave day, an accrual period's first day, …)" }),
+    effective_date: CalendarDate.openapi({ description: "The day it counts for (a leave day, an accrual period's first day, …)" }),
     recorded_at: z.iso.datetime({ offset: true }).openapi({ description: "When it was posted" }),
     reference: z.string().openapi({
       description: "What posted it, unique per account: e.g. `request:{id}:hold`, `accrual:2026-12`, `manual:{user id}:{Idempotency-Key}`",
@@ -100,7 +101,7 @@ export const AdjustmentBody = z
       .multipleOf(0.0001)
       .refine((a) => a !== 0, "must not be 0")
       .openapi({ description: "Signed, in the policy's unit, at most 4 decimals: positive credits, negative debits" }),
-    effective_date: z.iso.date().openapi({ description: "The day it counts for in balances as of a date" }),
+    effective_date: CalendarDate.openapi({ description: "The day it counts for in balances as of a date" }),
     note: z.string().min(1).max(500).openapi({ description: "Why: kept on the entry" }),
   })
   .refine((b) => b.kind !== "grant" || b.amount > 0, { path: ["amount"], error: "a grant is positive" })

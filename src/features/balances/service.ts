@@ -6,7 +6,8 @@ import { dateIn } from "../../domain/calendar";
 import { type EmployeeRow, employeeLookup, seenOrNotFound, targetEmployee } from "../../domain/employees";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
-import { type CursorKey, decodeCursor, isDateText, isInteger, pageOf } from "../../kernel/pagination";
+import { isCalendarDate } from "../../kernel/dates";
+import { type CursorKey, decodeCursor, isInteger, pageOf } from "../../kernel/pagination";
 import type { ENTRY_SORTS, LedgerEntrySchema } from "./schemas";
 
 type BalanceRow = {
@@ -124,8 +125,8 @@ export async function listEntries(config: Config, principal: Principal, filter: 
   const after = filter.cursor
     ? sort.after(
         sort.shape === "id"
-          ? decodeCursor<[number]>(filter.cursor, [isInteger])
-          : decodeCursor<[string, number]>(filter.cursor, [isDateText, isInteger]),
+          ? decodeCursor<[number]>(`ledger-entries:${filter.sort}`, filter.cursor, [isInteger])
+          : decodeCursor<[string, number]>(`ledger-entries:${filter.sort}`, filter.cursor, [isCalendarDate, isInteger]),
       )
     : sql`true`;
   const conditions = [
@@ -148,6 +149,7 @@ export async function listEntries(config: Config, principal: Principal, filter: 
   );
   seenOrNotFound(employee, employeeId);
   return pageOf(
+    `ledger-entries:${filter.sort}`,
     entries.rows.map((r) => r.entry),
     filter.limit,
     sort.keyOf,

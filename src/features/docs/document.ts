@@ -1,8 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import pkg from "../../../package.json";
 import { ANONYMOUS_ROUTES } from "../../auth/ip-limit";
-import { IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER } from "../../domain/ledger-write";
-import { MAX_BODY_BYTES, REQUEST_ID_HEADER } from "../../kernel/constants";
+import { IDEMPOTENCY_KEY_HEADER, MAX_BODY_BYTES, REPLAYED_HEADER, REQUEST_ID_HEADER } from "../../kernel/constants";
 import type { AppEnv } from "../../kernel/context";
 import { ERROR_CODES, type ErrorCode } from "../../kernel/errors";
 import { ErrorSchema } from "../../kernel/openapi";

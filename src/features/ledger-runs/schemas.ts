@@ -1,7 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { RUN_KINDS } from "../../db/schema";
 import { CHUNK_LIMITS } from "../../kernel/constants";
-import { OffsetQuery } from "../../kernel/pagination";
+import { OffsetQuery, queryInteger } from "../../kernel/pagination";
 
 const after = z.uuid().nullable().default(null).openapi({ description: "`next_after` of the previous chunk; null to start" });
 const nextAfter = (what: string) =>
@@ -100,7 +100,7 @@ export const ReversalChunk = z
 
 export const ReconciliationQuery = z.object({
   after: z.uuid().optional().openapi({ description: "`next_after` of the previous page of accounts" }),
-  limit: z.coerce.number().int().min(1).max(1_000).default(200).openapi({ description: "Ledger accounts per page" }),
+  limit: queryInteger(1, 1_000).default(200).openapi({ description: "Ledger accounts per page" }),
 });
 const Sums = z.object({
   settled_to_date: z.number().openapi({ description: "Settled entries effective on or before the snapshot's date, summed" }),

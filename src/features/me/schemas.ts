@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { NewPassword } from "../../domain/credentials";
 import { PERMISSION_NAMES, ROLES } from "../../kernel/access";
+import { CalendarDate } from "../../kernel/dates";
 
 export const MeSchema = z
   .object({
@@ -18,7 +19,7 @@ export const MeSchema = z
         time_zone: z
           .string()
           .openapi({ description: "IANA time zone in which the employee's dates are counted", example: "Europe/Berlin" }),
-        hire_date: z.iso.date().openapi({ description: "First day of employment (YYYY-MM-DD)" }),
+        hire_date: CalendarDate.openapi({ description: "First day of employment (YYYY-MM-DD)" }),
       })
       .nullable()
       .openapi({ description: "The caller's employee record; null for a user without one" }),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { ACCRUAL_PERIODS, POLICY_KEY_PATTERN, POLICY_UNITS } from "../../db/schema";
+import { CalendarDate } from "../../kernel/dates";
 
 const amount = z.number().min(0).max(100_000).multipleOf(0.0001);
 
@@ -54,7 +55,7 @@ export const PolicyRules = z
       .max(24 * 90)
       .default(168)
       .openapi({ description: RULE.approval_ttl_hours }),
-    effective_from: z.iso.date().openapi({ description: RULE.effective_from }),
+    effective_from: CalendarDate.openapi({ description: RULE.effective_from }),
   })
   .openapi("PolicyRules");
 
@@ -83,7 +84,7 @@ export const PolicySchema = z
     waiting_period_days: z.number().int().openapi({ description: RULE.waiting_period_days }),
     approvals_required: z.number().int().openapi({ description: RULE.approvals_required }),
     approval_ttl_hours: z.number().int().openapi({ description: RULE.approval_ttl_hours }),
-    effective_from: z.iso.date().openapi({ description: RULE.effective_from }),
+    effective_from: CalendarDate.openapi({ description: RULE.effective_from }),
     created_at: z.iso.datetime({ offset: true }),
   })
   .openapi("Policy");
@@ -91,13 +92,13 @@ export const PolicySchema = z
 export const AssignBody = z
   .object({
     employee_ids: z.array(z.uuid()).min(1).max(1_000).openapi({ description: "Employees to assign" }),
-    starts_on: z.iso.date().openapi({ description: "The first day of the assignment" }),
+    starts_on: CalendarDate.openapi({ description: "The first day of the assignment" }),
   })
   .openapi("AssignPolicy");
 export const EndAssignmentBody = z
   .object({
     employee_ids: z.array(z.uuid()).min(1).max(1_000).openapi({ description: "Employees whose open assignment to end" }),
-    ends_on: z.iso.date().openapi({ description: "The last day of the assignment" }),
+    ends_on: CalendarDate.openapi({ description: "The last day of the assignment" }),
   })
   .openapi("EndPolicyAssignment");
 export const AssignmentResult = z

@@ -2,11 +2,12 @@ import { sql } from "drizzle-orm";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { employeeLookup, seenOrNotFound, targetEmployee } from "../../domain/employees";
-import { type LeaveRequest, requestPage, requestPageQuery } from "../../domain/leave-requests";
+import { type LeaveRequest, type RequestList, requestPage, requestPageQuery } from "../../domain/leave-requests";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import { AppError } from "../../kernel/errors";
 
+const REQUESTS: RequestList = { name: "requests", direction: "desc" };
 /** Requests of one employee (the caller by default), newest first; 404 for an employee the caller may not see. */
 export async function listRequests(
   config: Config,
@@ -21,13 +22,13 @@ export async function listRequests(
     (db) => [
       employeeLookup(db, employee),
       db.execute<{ request: LeaveRequest }>(
-        requestPageQuery(principal, sql`r.employee_id = ${employee} and ${status}`, "desc", query.limit, query.cursor),
+        requestPageQuery(principal, REQUESTS, sql`r.employee_id = ${employee} and ${status}`, query.limit, query.cursor),
       ),
     ],
     { readOnly: true },
   );
   seenOrNotFound(visible, employee);
-  return requestPage(page.rows, query.limit);
+  return requestPage(REQUESTS, page.rows, query.limit);
 }
 
 export async function getRequest(config: Config, principal: Principal, id: string): Promise<LeaveRequest> {

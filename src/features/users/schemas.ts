@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { NewPassword } from "../../domain/credentials";
 import { ROLES } from "../../kernel/access";
+import { CalendarDate } from "../../kernel/dates";
 
 /** A time zone the runtime knows (IANA name), so dates can be computed in it. */
 export const TimeZone = z
@@ -59,7 +60,7 @@ export const CreateUserBody = z
           .default(null)
           .openapi({ description: "The employee id of the manager who approves the requests; null for none" }),
         time_zone: TimeZone.openapi({ description: "IANA time zone in which the employee's dates are counted", example: "Europe/Berlin" }),
-        hire_date: z.iso.date().openapi({ description: "First day of employment (YYYY-MM-DD)" }),
+        hire_date: CalendarDate.openapi({ description: "First day of employment (YYYY-MM-DD)" }),
       })
       .openapi({ description: "The employee record created with the user" }),
     roles: z
@@ -106,7 +107,7 @@ export const EmployeeSchema = z
     employee_number: z.string().openapi({ description: "The number of the tenant's HR records" }),
     manager_id: z.uuid().nullable().openapi({ description: "The employee id of the manager who approves the requests; null when none" }),
     time_zone: z.string().openapi({ description: "IANA time zone in which the employee's dates are counted" }),
-    hire_date: z.iso.date().openapi({ description: "First day of employment (YYYY-MM-DD)" }),
+    hire_date: CalendarDate.openapi({ description: "First day of employment (YYYY-MM-DD)" }),
     work_week: z.array(z.number().int()).openapi({ description: "ISO weekdays worked, ascending (1 = Monday … 7 = Sunday)" }),
   })
   .openapi("Employee");

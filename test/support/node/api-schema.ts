@@ -2376,7 +2376,7 @@ export interface operations {
                 /** @description How many items to return (at most 100) */
                 limit?: number;
                 /** @description How many items to skip */
-                offset?: number | null;
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -3163,7 +3163,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Start after this chain position (`next_after_seq` of the previous answer) */
-                after_seq?: number | null;
+                after_seq?: number;
                 /** @description How many rows of the chain to check in this call */
                 limit?: number;
             };
@@ -4913,7 +4913,7 @@ export interface operations {
                 /** @description How many items to return (at most 100) */
                 limit?: number;
                 /** @description How many items to skip */
-                offset?: number | null;
+                offset?: number;
             };
             header?: never;
             path?: never;
