@@ -62,6 +62,27 @@ export function clientIp(headers: Headers): string {
   return headers.get("CF-Connecting-IP") ?? "127.0.0.1";
 }
 
+const HEXTET = /^[0-9a-f]{1,4}$/i;
+
+/**
+ * What per-IP limits count under: an IPv4 address as it is, an IPv6 address by its /64 — one subscriber gets a
+ * whole /64 and could otherwise rotate through addresses to escape the limit. Anything unparsable counts as
+ * itself.
+ */
+export function ipBucket(ip: string): string {
+  if (!ip.includes(":")) return ip;
+  const halves = ip.toLowerCase().split("::");
+  if (halves.length > 2) return ip;
+  // An embedded IPv4 tail (::ffff:192.0.2.1) is two hextets; only the first four matter here.
+  const groups = (part: string | undefined) => (part ? part.split(":").flatMap((g) => (g.includes(".") ? ["0", "0"] : [g])) : []);
+  const [head, tail] = [groups(halves[0]), groups(halves[1])];
+  if ([...head, ...tail].some((g) => g === "")) return ip;
+  const expanded = halves.length === 2 ? [...head, ...Array(Math.max(0, 8 - head.length - tail.length)).fill("0"), ...tail] : head;
+  const prefix = expanded.slice(0, 4);
+  if (prefix.length < 4 || !prefix.every((g) => HEXTET.test(g))) return ip;
+  return `${prefix.map((g) => Number.parseInt(g, 16).toString(16)).join(":")}::/64`;
+}
+
 /**
  * One Durable Object call: counts the request against `limits` for `key` and sets the `RateLimit-*` headers;
  * over a limit, 429 with `Retry-After` (and this isolate refuses the key without asking until the window

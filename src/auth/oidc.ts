@@ -35,11 +35,14 @@ interface CachedJwks {
 
 const jwksMemory = new Map<string, CachedJwks>();
 const subjects = new Map<string, { userId: string; until: number }>();
+/** When this isolate last tried each issuer's JWKS (one entry per configured issuer): a failing one is not asked every request. */
+const lastFetchAttempt = new Map<string, number>();
 
 /** Tests reset isolate state between cases. */
 export function forgetExternalIssuers(): void {
   jwksMemory.clear();
   subjects.clear();
+  lastFetchAttempt.clear();
 }
 
 const jwksKey = (issuer: string) => `jwks:${issuer}`;
@@ -68,8 +71,14 @@ async function issuerKeys(issuer: ExternalIssuer, kv: KVNamespace, nowMs: number
     cached = fresh(await kv.get<CachedJwks>(jwksKey(issuer.issuer), "json").catch(() => null));
     if (cached) jwksMemory.set(issuer.issuer, cached);
   }
-  const coolingDown = cached !== null && nowMs - cached.fetchedAt < JWKS_REFETCH_COOLDOWN_SECONDS * 1000;
-  if (cached && (!refresh || coolingDown)) return cached;
+  const lastAttempt = Math.max(
+    cached?.fetchedAt ?? Number.NEGATIVE_INFINITY,
+    lastFetchAttempt.get(issuer.issuer) ?? Number.NEGATIVE_INFINITY,
+  );
+  const coolingDown = nowMs - lastAttempt < JWKS_REFETCH_COOLDOWN_SECONDS * 1000;
+  if (cached && !refresh) return cached;
+  if (coolingDown) return cached;
+  lastFetchAttempt.set(issuer.issuer, nowMs);
   try {
     return await fetchJwks(issuer, kv, nowMs);
   } catch (error) {

@@ -54,6 +54,19 @@ describe("an external OIDC issuer", () => {
     expect((await harbor.jwksFetches("globex")) - before).toBe(1);
   });
 
+  it("a failing identity provider is asked at most once per cool-down, also while no keys are cached", async () => {
+    const idp = await identityProvider();
+    await harbor.publishJwks("globex", null);
+    const before = await harbor.jwksFetches("globex");
+    const api = authApp();
+    for (let i = 0; i < 4; i++) await expectError(await api.me(await idp.sign()), 401, "UNAUTHORIZED");
+    expect((await harbor.jwksFetches("globex")) - before).toBe(1);
+    api.clock.advance(61_000);
+    await harbor.publishJwks("globex", { keys: [idp.jwk] });
+    expect((await api.me(await idp.sign({}, { iat: Math.floor(api.clock.nowMs / 1000) }))).status).toBe(200);
+    expect((await harbor.jwksFetches("globex")) - before).toBe(2);
+  });
+
   it("a rotated key is picked up by refetching on an unknown kid, at most once per cool-down", async () => {
     const oldIdp = await identityProvider("idp-key-1");
     await harbor.publishJwks("globex", { keys: [oldIdp.jwk] });

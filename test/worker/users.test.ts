@@ -291,6 +291,19 @@ describe("creating and changing users", () => {
     expect((await api.postJson("/v1/auth/pin", { tenant: "acme", employee_number: "A-005", pin: "975310" })).status).toBe(200);
   });
 
+  it("a new PIN has at least 6 digits (existing shorter PINs still sign in)", async () => {
+    const api = authApp();
+    const hana = await api.tokens(people.hana.email);
+    for (const pin of ["2468", "13579", "123456789", "12a456"]) {
+      await expectError(
+        await api.postJson(`/v1/users/${people.eli.userId}/pin`, { pin }, bearer(hana.access_token)),
+        400,
+        "VALIDATION_FAILED",
+      );
+    }
+    expect((await api.postJson("/v1/auth/pin", { tenant: "acme", employee_number: "A-005", pin: "2468" })).status).toBe(200);
+  });
+
   it("users change their own password with the current one; every session ends", async () => {
     const api = authApp();
     const emma = await api.tokens(people.emma.email);

@@ -157,7 +157,7 @@ const resetPinRoute = createRoute({
     "Sets (or resets) the PIN a user of the caller's tenant signs in with at a kiosk (`POST /v1/auth/pin`). " +
     "Every session of the user ends. HR Admin or System Admin; not API keys. Audited.",
   ...signedIn("user:manage"),
-  request: { params: UserParams, body: jsonBody(PinBody, { pin: "2468" }) },
+  request: { params: UserParams, body: jsonBody(PinBody, { pin: "864209" }) },
   responses: { 204: { description: "Set" }, ...errorResponses(...ERRORS) },
 });
 

@@ -116,7 +116,7 @@ export const PinBody = z
   .object({
     pin: z
       .string()
-      .regex(/^\d{4,8}$/, "4 to 8 digits")
-      .openapi({ description: "The kiosk PIN: 4 to 8 digits, as a string (leading zeros count)" }),
+      .regex(/^\d{6,8}$/, "6 to 8 digits")
+      .openapi({ description: "The kiosk PIN: 6 to 8 digits, as a string (leading zeros count)" }),
   })
   .openapi("SetPin");

@@ -1933,7 +1933,7 @@ export interface components {
             password: string;
         };
         SetPin: {
-            /** @description The kiosk PIN: 4 to 8 digits, as a string (leading zeros count) */
+            /** @description The kiosk PIN: 6 to 8 digits, as a string (leading zeros count) */
             pin: string;
         };
         SubmitLeaveRequest: {
@@ -8459,7 +8459,7 @@ export interface operations {
             content: {
                 /**
                  * @example {
-                 *       "pin": "2468"
+                 *       "pin": "864209"
                  *     }
                  */
                 "application/json": components["schemas"]["SetPin"];

@@ -94,9 +94,10 @@ export async function startHarbor(postgresPort: number): Promise<Harbor> {
     }
     const jwksName = /^\/(?:control\/)?jwks\/([\w-]+)$/.exec(path)?.[1];
     if (jwksName && req.method === "GET" && path.startsWith("/jwks/")) {
-      const entry = jwks.get(jwksName);
-      if (!entry) return json(404, { message: "no such JWKS" });
+      const entry = jwks.get(jwksName) ?? { body: "", fetches: 0 };
       entry.fetches += 1;
+      jwks.set(jwksName, entry);
+      if (!entry.body) return json(404, { message: "no such JWKS" });
       res.writeHead(200, { "content-type": "application/json" });
       return res.end(entry.body);
     }

@@ -110,9 +110,9 @@ export const harbor = {
   async sentry(options: { mode?: "ok" | "fail" | "hang"; clear?: boolean }): Promise<void> {
     await fetch(`${inject("harborUrl")}/control/sentry`, { method: "POST", body: JSON.stringify(options) });
   },
-  /** Serves `jwks` at `${harborUrl}/jwks/<name>`; returns how often it was fetched so far. */
+  /** Serves `jwks` at `${harborUrl}/jwks/<name>` (null: answers 404, as a failing identity provider). */
   async publishJwks(name: string, jwks: unknown): Promise<void> {
-    await fetch(`${inject("harborUrl")}/control/jwks/${name}`, { method: "POST", body: JSON.stringify(jwks) });
+    await fetch(`${inject("harborUrl")}/control/jwks/${name}`, { method: "POST", body: jwks === null ? "" : JSON.stringify(jwks) });
   },
   async jwksFetches(name: string): Promise<number> {
     return ((await (await fetch(`${inject("harborUrl")}/control/jwks/${name}`)).json()) as { fetches: number }).fetches;
