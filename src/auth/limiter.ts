@@ -113,6 +113,33 @@ export async function countRequest(
   return hit;
 }
 
+/**
+ * Raises a user's or an API key's versions in their Durable Object, so that their next request sees the change
+ * (sessions ended, roles changed, key rotated). `required`: a failure is 503, because nothing may proceed
+ * without it; otherwise it is logged, and requests that cannot reach the object read Postgres directly.
+ */
+export async function raiseVersions(
+  env: Env,
+  key: `user:${string}` | `apikey:${string}`,
+  versions: { sessionVersion?: number; permissionVersion?: number },
+  required = false,
+) {
+  try {
+    return await limiterFor(env, key).raiseVersions(versions);
+  } catch (error) {
+    log("error", "version_raise_failed", { key, error: (error as Error).message });
+    if (required) {
+      throw new AppError(
+        "SERVICE_UNAVAILABLE",
+        "Sessions cannot be ended right now; retry later",
+        { dependency: "rate_limiter" },
+        { cause: error },
+      );
+    }
+    return null;
+  }
+}
+
 /** `RateLimit-*` response headers (IETF draft) describing the limit closest to running out. */
 export function setRateLimitHeaders(c: Context, hit: Pick<HitResult, "limit" | "remaining" | "resetSeconds">): void {
   c.header("RateLimit-Limit", String(hit.limit));

@@ -1,45 +1,18 @@
 import { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { limiterFor } from "../auth/limiter";
+import { raiseVersions } from "../auth/limiter";
 import { userCaller } from "../auth/principal";
 import { type Db, runInDatabase } from "../db/door";
 import type { Config } from "../kernel/config";
 import type { Principal } from "../kernel/context";
 import type { Env } from "../kernel/env";
 import { AppError } from "../kernel/errors";
-import { log } from "../kernel/logger";
 import { auditAsUser, type RequestFacts } from "./audit";
 
 /** Passwords: long enough to resist guessing, short enough to bound the hashing work. */
 export const NewPassword = z.string().min(12, "at least 12 characters").max(256);
 
 const iso = (ms: number) => new Date(ms).toISOString();
-
-/**
- * Raises a user's session or permission version in their Durable Object, so their next request sees the
- * change. `required`: a failure answers 503 (nothing may proceed without it); otherwise it is logged.
- */
-export async function raiseVersions(
-  env: Env,
-  userId: string,
-  versions: { sessionVersion?: number; permissionVersion?: number },
-  required = false,
-) {
-  try {
-    return await limiterFor(env, `user:${userId}`).raiseVersions(versions);
-  } catch (error) {
-    // Postgres has the change; requests that cannot reach the Durable Object read Postgres directly.
-    log("error", "version_raise_failed", { user_id: userId, error: (error as Error).message });
-    if (required)
-      throw new AppError(
-        "SERVICE_UNAVAILABLE",
-        "Sessions cannot be ended right now; retry later",
-        { dependency: "rate_limiter" },
-        { cause: error },
-      );
-    return null;
-  }
-}
 
 /** The statement that refuses a target the caller may not manage: 404 if not in the tenant, 403 if it outranks. */
 export const mayManageCheck = (db: Db, userId: string) => db.execute(sql`select app.assert_may_manage(${userId})`);
@@ -64,7 +37,7 @@ export async function setCredentials(
 ): Promise<void> {
   if (principal.kind !== "user") throw new AppError("FORBIDDEN", "API keys cannot set credentials");
   await assertMayManage(config, principal, targetUserId);
-  const version = (await raiseVersions(env, targetUserId, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
+  const version = (await raiseVersions(env, `user:${targetUserId}`, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
   const [result] = await runInDatabase(config, userCaller(principal), (db) => [
     db.execute<{ ok: boolean }>(
       sql`select app.set_credentials(${targetUserId}, ${hashes.passwordHash ?? null}, ${hashes.pinHash ?? null}, ${version}, ${iso(facts.now)}) as ok`,

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import { newApiKey } from "../../auth/api-keys";
-import { limiterFor } from "../../auth/limiter";
+import { raiseVersions } from "../../auth/limiter";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { apiKeys } from "../../db/schema";
@@ -11,7 +11,6 @@ import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import type { Env } from "../../kernel/env";
 import { AppError } from "../../kernel/errors";
-import { log } from "../../kernel/logger";
 import type { ApiKeyPage, ApiKeySchema, CreateApiKeyBody, NewApiKeySchema } from "./schemas";
 
 type ApiKeyView = z.infer<typeof ApiKeySchema>;
@@ -44,16 +43,6 @@ const columns = {
   lastUsedAt: apiKeys.lastUsedAt,
   revokedAt: apiKeys.revokedAt,
 };
-
-/** The key's cached lookups end at once: its Durable Object's version rises. */
-async function invalidate(env: Env, prefix: string, nowMs: number) {
-  try {
-    await limiterFor(env, `apikey:${prefix}`).raiseVersions({ sessionVersion: nowMs });
-  } catch (error) {
-    // Requests that cannot reach the object look the key up in Postgres every time.
-    log("error", "version_raise_failed", { key_prefix: prefix, error: (error as Error).message });
-  }
-}
 
 export async function createApiKey(
   config: Config,
@@ -140,7 +129,8 @@ export async function rotateApiKey(
     auditAsUser(db, facts, principal, { action: "apikey.rotate", targetType: "api_key", targetId: prefix, success: true }),
   ]);
   if (!rows[0]) throw new AppError("RESOURCE_NOT_FOUND", "No such active API key");
-  await invalidate(env, prefix, facts.now);
+  // The key's cached lookups end at once: its Durable Object's version rises.
+  await raiseVersions(env, `apikey:${prefix}`, { sessionVersion: facts.now });
   return { ...view(rows[0]), key: fresh.key };
 }
 
@@ -154,5 +144,6 @@ export async function revokeApiKey(config: Config, env: Env, facts: RequestFacts
   ]);
   const prefix = rows.rows[0]?.prefix;
   if (!prefix) throw new AppError("RESOURCE_NOT_FOUND", "No such active API key");
-  await invalidate(env, prefix, facts.now);
+  // The key's cached lookups end at once: its Durable Object's version rises.
+  await raiseVersions(env, `apikey:${prefix}`, { sessionVersion: facts.now });
 }

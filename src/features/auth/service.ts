@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type AttemptStart, ipBucket, limiterFor, loginPolicies } from "../../auth/limiter";
+import { type AttemptStart, ipBucket, limiterFor, loginPolicies, raiseVersions } from "../../auth/limiter";
 import { userCaller } from "../../auth/principal";
 import { randomToken, sha256Hex, verifyPassword, verifyPin } from "../../auth/secrets";
 import { signAccessToken } from "../../auth/tokens";
@@ -233,17 +233,7 @@ export async function logout(config: Config, facts: RequestFacts, presented: str
  */
 export async function logoutAll(config: Config, env: Env, facts: RequestFacts, principal: Principal): Promise<void> {
   if (principal.kind !== "user") throw new AppError("FORBIDDEN", "API keys have no sessions; revoke the key instead");
-  let version: number;
-  try {
-    version = (await limiterFor(env, `user:${principal.userId}`).raiseVersions({ sessionVersion: facts.now })).sessionVersion;
-  } catch (error) {
-    throw new AppError(
-      "SERVICE_UNAVAILABLE",
-      "Sessions cannot be ended right now; retry later",
-      { dependency: "rate_limiter" },
-      { cause: error },
-    );
-  }
+  const version = (await raiseVersions(env, `user:${principal.userId}`, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
   await runInDatabase(config, userCaller(principal), (db) => [
     db.execute(sql`select app.end_all_sessions(${principal.userId}, ${version}, ${iso(facts.now)})`),
     auditAsUser(db, facts, principal, { action: "auth.logout_all", targetType: "user", targetId: principal.userId, success: true }),

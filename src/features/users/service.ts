@@ -1,10 +1,11 @@
 import { and, eq, sql } from "drizzle-orm";
+import { raiseVersions } from "../../auth/limiter";
 import { can } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { employees, roleAssignments, users } from "../../db/schema";
 import { AUDIT_COLUMNS, auditAsUser, auditValues, type RequestFacts } from "../../domain/audit";
-import { assertMayManage, mayManageCheck, raiseVersions } from "../../domain/credentials";
+import { assertMayManage, mayManageCheck } from "../../domain/credentials";
 import type { Role } from "../../kernel/access";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
@@ -51,7 +52,7 @@ export async function changeRole(
   ]);
   const row = result.rows[0]!;
   if (row.found === 0) throw notFound();
-  if (row.changed > 0) await raiseVersions(env, targetUserId, { permissionVersion: version });
+  if (row.changed > 0) await raiseVersions(env, `user:${targetUserId}`, { permissionVersion: version });
   return { changed: row.changed > 0 };
 }
 
@@ -62,7 +63,7 @@ export async function changeRole(
 export async function deactivate(config: Config, env: Env, facts: RequestFacts, principal: Principal, targetUserId: string): Promise<void> {
   if (targetUserId === principal.userId) throw new AppError("CONFLICT", "You cannot deactivate yourself");
   await assertMayManage(config, principal, targetUserId);
-  const version = (await raiseVersions(env, targetUserId, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
+  const version = (await raiseVersions(env, `user:${targetUserId}`, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
   await runInDatabase(config, userCaller(principal), (db) => [
     db.execute(sql`
       with target as (select id from users where id = ${targetUserId}),
