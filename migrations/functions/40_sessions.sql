@@ -1,6 +1,9 @@
 -- Sign-in and sessions: login and PIN candidates, identity, refresh-token rotation and revocation, external subjects.
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
+-- Earlier signatures (0004): refresh tokens now carry the session version they were issued under.
+DROP FUNCTION IF EXISTS app.issue_refresh_token(uuid, uuid, text, timestamptz);
+
 -- Login by email: the user, its status and password hash, if the tenant is active. No row for anything else.
 CREATE OR REPLACE FUNCTION app.login_candidate(p_tenant_slug text, p_email text)
 RETURNS TABLE (user_id uuid, tenant_id uuid, status text, secret_hash text, session_version bigint)
@@ -32,40 +35,56 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
   WHERE u.id = p_user_id AND u.tenant_id = p_tenant_id
 $$;
 
-CREATE OR REPLACE FUNCTION app.issue_refresh_token(p_user_id uuid, p_family_id uuid, p_token_hash text, p_expires_at timestamptz)
-RETURNS void LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  INSERT INTO refresh_tokens (tenant_id, user_id, family_id, token_hash, expires_at)
-  SELECT u.tenant_id, u.id, p_family_id, p_token_hash, p_expires_at FROM users u WHERE u.id = p_user_id AND u.status = 'active'
+-- A new session's first refresh token, under the session version the caller read when it checked the secret:
+-- if a logout-all, password reset or deactivation raised it since, nothing is issued (false). The user row is
+-- locked first, as every session change takes it, so the two cannot interleave.
+CREATE OR REPLACE FUNCTION app.issue_refresh_token(p_user_id uuid, p_family_id uuid, p_token_hash text, p_expires_at timestamptz, p_session_version bigint)
+RETURNS boolean LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+DECLARE
+  u record;
+BEGIN
+  SELECT x.tenant_id, x.session_version INTO u FROM users x WHERE x.id = p_user_id AND x.status = 'active' FOR SHARE;
+  IF NOT FOUND OR u.session_version > p_session_version THEN
+    RETURN false;
+  END IF;
+  INSERT INTO refresh_tokens (tenant_id, user_id, family_id, token_hash, expires_at, session_version)
+  VALUES (u.tenant_id, p_user_id, p_family_id, p_token_hash, p_expires_at, u.session_version);
+  RETURN true;
+END
 $$;
 
--- Rotation in one step: a token used twice revokes its whole family (the caller gets outcome 'reused').
+-- Rotation in one step, the user row locked first (a rotation and a logout-all or password reset of the same user
+-- run one after the other, never interleaved). A token issued under an older session version is refused
+-- ('ended'); a token used twice ends every session of the user ('reused', with the raised session version).
 CREATE OR REPLACE FUNCTION app.rotate_refresh_token(p_token_hash text, p_new_hash text, p_expires_at timestamptz, p_now timestamptz)
 RETURNS TABLE (outcome text, user_id uuid, tenant_id uuid, family_id uuid, session_version bigint)
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
+  owner uuid;
   t refresh_tokens%ROWTYPE;
   u record;
 BEGIN
-  SELECT * INTO t FROM refresh_tokens r WHERE r.token_hash = p_token_hash FOR UPDATE;
+  SELECT r.user_id INTO owner FROM refresh_tokens r WHERE r.token_hash = p_token_hash;
   IF NOT FOUND THEN
     RETURN QUERY SELECT 'unknown'::text, NULL::uuid, NULL::uuid, NULL::uuid, NULL::bigint;
     RETURN;
   END IF;
-  SELECT x.status, x.session_version INTO u FROM users x WHERE x.id = t.user_id;
+  SELECT x.status, x.session_version INTO u FROM users x WHERE x.id = owner FOR NO KEY UPDATE;
+  SELECT * INTO t FROM refresh_tokens r WHERE r.token_hash = p_token_hash FOR UPDATE;
   IF t.revoked_at IS NOT NULL THEN
     RETURN QUERY SELECT 'revoked'::text, t.user_id, t.tenant_id, t.family_id, u.session_version;
   ELSIF t.used_at IS NOT NULL THEN
-    UPDATE refresh_tokens r SET revoked_at = p_now WHERE r.family_id = t.family_id AND r.revoked_at IS NULL;
-    RETURN QUERY SELECT 'reused'::text, t.user_id, t.tenant_id, t.family_id, u.session_version;
+    RETURN QUERY SELECT 'reused'::text, t.user_id, t.tenant_id, t.family_id,
+      app.end_sessions(t.user_id, greatest(u.session_version + 1, (extract(epoch FROM p_now) * 1000)::bigint), p_now);
   ELSIF t.expires_at <= p_now THEN
     RETURN QUERY SELECT 'expired'::text, t.user_id, t.tenant_id, t.family_id, u.session_version;
-  ELSIF u.status <> 'active' THEN
+  ELSIF u.status <> 'active' OR t.session_version < u.session_version THEN
     UPDATE refresh_tokens r SET revoked_at = p_now WHERE r.family_id = t.family_id AND r.revoked_at IS NULL;
-    RETURN QUERY SELECT 'inactive'::text, t.user_id, t.tenant_id, t.family_id, u.session_version;
+    RETURN QUERY SELECT (CASE WHEN u.status <> 'active' THEN 'inactive' ELSE 'ended' END)::text, t.user_id, t.tenant_id, t.family_id, u.session_version;
   ELSE
     UPDATE refresh_tokens r SET used_at = p_now WHERE r.id = t.id;
-    INSERT INTO refresh_tokens (tenant_id, user_id, family_id, token_hash, expires_at)
-    VALUES (t.tenant_id, t.user_id, t.family_id, p_new_hash, p_expires_at);
+    INSERT INTO refresh_tokens (tenant_id, user_id, family_id, token_hash, expires_at, session_version)
+    VALUES (t.tenant_id, t.user_id, t.family_id, p_new_hash, p_expires_at, u.session_version);
     RETURN QUERY SELECT 'rotated'::text, t.user_id, t.tenant_id, t.family_id, u.session_version;
   END IF;
 END
@@ -80,12 +99,24 @@ LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $
   RETURNING r.user_id, r.tenant_id
 $$;
 
--- Every session of a user ends: refresh tokens revoked, session version raised (access tokens die on their next use).
--- Callable by the user themself, or by an HR Admin / System Admin of the same tenant who may manage the user.
-CREATE OR REPLACE FUNCTION app.end_all_sessions(p_user_id uuid, p_session_version bigint, p_now timestamptz)
+-- Every session of a user ends: session version raised (access tokens die on their next use), then refresh
+-- tokens revoked — the user row first, in the order every session function takes its locks. No checks: only
+-- the functions below and in 42_credentials.sql call it, after their own.
+CREATE OR REPLACE FUNCTION app.end_sessions(p_user_id uuid, p_session_version bigint, p_now timestamptz)
 RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 DECLARE
   v bigint;
+BEGIN
+  UPDATE users u SET session_version = greatest(u.session_version, p_session_version), updated_at = p_now
+  WHERE u.id = p_user_id RETURNING u.session_version INTO v;
+  UPDATE refresh_tokens r SET revoked_at = p_now WHERE r.user_id = p_user_id AND r.revoked_at IS NULL;
+  RETURN v;
+END
+$$;
+
+-- Callable by the user themself, or by an HR Admin / System Admin of the same tenant who may manage the user.
+CREATE OR REPLACE FUNCTION app.end_all_sessions(p_user_id uuid, p_session_version bigint, p_now timestamptz)
+RETURNS bigint LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
   IF NOT EXISTS (
     SELECT 1 FROM users u WHERE u.id = p_user_id AND u.tenant_id = app.tenant_id()
@@ -93,10 +124,7 @@ BEGIN
   ) THEN
     RAISE EXCEPTION 'not allowed to end the sessions of this user' USING ERRCODE = 'insufficient_privilege';
   END IF;
-  UPDATE refresh_tokens r SET revoked_at = p_now WHERE r.user_id = p_user_id AND r.revoked_at IS NULL;
-  UPDATE users u SET session_version = greatest(u.session_version, p_session_version), updated_at = p_now
-  WHERE u.id = p_user_id RETURNING u.session_version INTO v;
-  RETURN v;
+  RETURN app.end_sessions(p_user_id, p_session_version, p_now);
 END
 $$;
 
@@ -111,13 +139,15 @@ GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for 
 ALTER FUNCTION app.login_candidate(text,text) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.pin_candidate(text,text) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.identity(uuid,uuid) OWNER TO leave_ledger_definer;
-ALTER FUNCTION app.issue_refresh_token(uuid,uuid,text,timestamp with time zone) OWNER TO leave_ledger_definer;
+ALTER FUNCTION app.issue_refresh_token(uuid,uuid,text,timestamp with time zone,bigint) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.rotate_refresh_token(text,text,timestamp with time zone,timestamp with time zone) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.revoke_refresh_family(text,timestamp with time zone) OWNER TO leave_ledger_definer;
+ALTER FUNCTION app.end_sessions(uuid,bigint,timestamp with time zone) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.end_all_sessions(uuid,bigint,timestamp with time zone) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.user_by_external_subject(uuid,text) OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
-REVOKE ALL ON FUNCTION app.login_candidate(text,text), app.pin_candidate(text,text), app.identity(uuid,uuid), app.issue_refresh_token(uuid,uuid,text,timestamp with time zone), app.rotate_refresh_token(text,text,timestamp with time zone,timestamp with time zone), app.revoke_refresh_family(text,timestamp with time zone), app.user_by_external_subject(uuid,text) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
-GRANT EXECUTE ON FUNCTION app.login_candidate(text,text), app.pin_candidate(text,text), app.identity(uuid,uuid), app.issue_refresh_token(uuid,uuid,text,timestamp with time zone), app.rotate_refresh_token(text,text,timestamp with time zone,timestamp with time zone), app.revoke_refresh_family(text,timestamp with time zone), app.user_by_external_subject(uuid,text) TO leave_ledger_system;
+REVOKE ALL ON FUNCTION app.login_candidate(text,text), app.pin_candidate(text,text), app.identity(uuid,uuid), app.issue_refresh_token(uuid,uuid,text,timestamp with time zone,bigint), app.rotate_refresh_token(text,text,timestamp with time zone,timestamp with time zone), app.revoke_refresh_family(text,timestamp with time zone), app.user_by_external_subject(uuid,text) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
+GRANT EXECUTE ON FUNCTION app.login_candidate(text,text), app.pin_candidate(text,text), app.identity(uuid,uuid), app.issue_refresh_token(uuid,uuid,text,timestamp with time zone,bigint), app.rotate_refresh_token(text,text,timestamp with time zone,timestamp with time zone), app.revoke_refresh_family(text,timestamp with time zone), app.user_by_external_subject(uuid,text) TO leave_ledger_system;
+REVOKE ALL ON FUNCTION app.end_sessions(uuid,bigint,timestamp with time zone) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 REVOKE ALL ON FUNCTION app.end_all_sessions(uuid,bigint,timestamp with time zone) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.end_all_sessions(uuid,bigint,timestamp with time zone) TO leave_ledger_app;

@@ -3,7 +3,7 @@
 
 -- Setting a password or PIN hash (hashing happens in the Worker): by the user themself, or by an HR Admin or
 -- System Admin of the same tenant who may manage the user (38_user_management.sql); never by an API key. Every session of the user ends with it (refresh tokens revoked, session
--- version raised; the Worker raises the Durable Object's copy first).
+-- version raised; the Worker raises the Durable Object's copy before and after).
 CREATE OR REPLACE FUNCTION app.set_credentials(p_user_id uuid, p_password_hash text, p_pin_hash text, p_session_version bigint, p_now timestamptz)
 RETURNS boolean LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
 BEGIN
@@ -20,8 +20,7 @@ BEGIN
     password_hash = coalesce(excluded.password_hash, c.password_hash),
     pin_hash = coalesce(excluded.pin_hash, c.pin_hash),
     updated_at = p_now;
-  UPDATE refresh_tokens r SET revoked_at = p_now WHERE r.user_id = p_user_id AND r.revoked_at IS NULL;
-  UPDATE users u SET session_version = greatest(u.session_version, p_session_version), updated_at = p_now WHERE u.id = p_user_id;
+  PERFORM app.end_sessions(p_user_id, p_session_version, p_now);
   RETURN true;
 END
 $$;

@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import { readdir, readFile } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
 import pg from "pg";
+import { DB_ROLES } from "../../src/db/roles";
 import { revertStatements, snapshotCatalog } from "./catalog";
 
 /**
@@ -189,9 +190,12 @@ export async function migrateDown(
     for (const step of undo) {
       await inTransaction(client, async () => {
         if (step.kind === "repeatable") {
-          // Earlier definitions are restored as they were; their bodies were checked when first created.
+          // Earlier definitions are restored as they were; their bodies were checked when first created. A function
+          // recreated for the definer is handed over as the files do it: while the definer may create in the schema.
           await client.query("set local check_function_bodies = off");
+          await client.query(`grant create on schema app to ${DB_ROLES.definer}`);
           for (const statement of step.revert) await client.query(statement);
+          await client.query(`revoke create on schema app from ${DB_ROLES.definer}`);
           await client.query("delete from public.schema_repeatables where seq = $1", [step.seq]);
           return;
         }

@@ -4,8 +4,10 @@ import { runInDatabase } from "../db/door";
 import type { Role } from "../kernel/access";
 import { constantTimeEqual, randomHex } from "../kernel/bytes";
 import type { Config } from "../kernel/config";
+import { AUTH_CACHE_ENTRIES } from "../kernel/constants";
 import type { Principal } from "../kernel/context";
 import { AppError } from "../kernel/errors";
+import { ExpiringCache } from "../kernel/expiring-cache";
 import type { Permission } from "./permissions";
 import { randomToken, sha256Hex } from "./secrets";
 
@@ -36,9 +38,10 @@ export async function newApiKey(prefix = randomHex(6)): Promise<{ key: string; p
 
 type KeyRow = { id: string; tenant_id: string; key_hash: string; role: Role; scopes: Permission[]; revoked: boolean };
 
-const lookups = new Map<string, KeyRow>();
+/** `<prefix>:<version>` → the key's row: a rotation or revocation raises the version, so the entry is never asked for again. */
+const lookups = new ExpiringCache<KeyRow>(AUTH_CACHE_ENTRIES);
+/** Key id → when this isolate last recorded its use. */
 const lastTouched = new Map<string, number>();
-const MAX_ENTRIES = 5_000;
 
 /** Tests reset isolate state between cases. */
 export function forgetApiKeys(): void {
@@ -61,7 +64,7 @@ export async function authenticateApiKey(
   const prefix = keyPrefix(token);
   if (!prefix) throw invalid();
   const cacheKey = version === null ? null : `${prefix}:${version}`;
-  let row = cacheKey ? lookups.get(cacheKey) : undefined;
+  let row = cacheKey ? lookups.get(cacheKey, nowMs) : undefined;
   if (!row) {
     const [result] = await runInDatabase(
       config,
@@ -73,15 +76,12 @@ export async function authenticateApiKey(
     );
     row = result.rows[0];
     if (!row) throw invalid();
-    if (cacheKey) {
-      if (lookups.size >= MAX_ENTRIES) lookups.clear();
-      lookups.set(cacheKey, row);
-    }
+    if (cacheKey) lookups.set(cacheKey, row, nowMs);
   }
   if (row.revoked || !constantTimeEqual(utf8(await sha256Hex(token)), utf8(row.key_hash))) throw invalid();
 
   if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS <= nowMs) {
-    if (lastTouched.size >= MAX_ENTRIES) lastTouched.clear();
+    if (lastTouched.size >= AUTH_CACHE_ENTRIES) lastTouched.clear();
     lastTouched.set(row.id, nowMs);
     const id = row.id;
     waitUntil(

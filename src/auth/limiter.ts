@@ -1,5 +1,5 @@
 import type { Context } from "hono";
-import type { AttemptPolicy, HitResult, WindowLimit } from "../durable/rate-limiter";
+import type { AttemptPolicy, HitResult, Versions, WindowLimit } from "../durable/rate-limiter";
 import type { Config } from "../kernel/config";
 import type { AppEnv } from "../kernel/context";
 import type { Env } from "../kernel/env";
@@ -113,31 +113,41 @@ export async function countRequest(
   return hit;
 }
 
-/**
- * Raises a user's or an API key's versions in their Durable Object, so that their next request sees the change
- * (sessions ended, roles changed, key rotated). `required`: a failure is 503, because nothing may proceed
- * without it; otherwise it is logged, and requests that cannot reach the object read Postgres directly.
- */
-export async function raiseVersions(
-  env: Env,
-  key: `user:${string}` | `apikey:${string}`,
-  versions: { sessionVersion?: number; permissionVersion?: number },
-  required = false,
-) {
+type VersionedKey = `user:${string}` | `apikey:${string}`;
+type VersionName = "sessionVersion" | "permissionVersion";
+
+async function raise(env: Env, key: VersionedKey, names: VersionName[], nowMs: number, failure: string): Promise<Versions> {
   try {
-    return await limiterFor(env, key).raiseVersions(versions);
+    return await limiterFor(env, key).raiseVersions(Object.fromEntries(names.map((name) => [name, nowMs])));
   } catch (error) {
     log("error", "version_raise_failed", { key, error: (error as Error).message });
-    if (required) {
-      throw new AppError(
-        "SERVICE_UNAVAILABLE",
-        "Sessions cannot be ended right now; retry later",
-        { dependency: "rate_limiter" },
-        { cause: error },
-      );
-    }
-    return null;
+    throw new AppError("SERVICE_UNAVAILABLE", failure, { dependency: "rate_limiter" }, { cause: error });
   }
+}
+
+/**
+ * A change of sessions, roles or keys that must not answer success while the old state still works. The
+ * versions rise in the key's Durable Object before `commit` (unreachable: 503, nothing written) and again
+ * after it: a request that landed in between cached the old state under the first version, which the second
+ * makes unreachable. If the second raise fails, the change is committed but may not be in force everywhere:
+ * 503, and repeating the request finishes it (every such change is safe to repeat).
+ */
+export async function behindRaisedVersions<T>(
+  env: Env,
+  key: VersionedKey,
+  names: VersionName[],
+  nowMs: number,
+  commit: (raised: Versions) => Promise<T>,
+): Promise<T> {
+  const before = await raise(env, key, names, nowMs, "The change cannot be made right now; nothing was changed, retry later");
+  const result = await commit(before);
+  await raise(env, key, names, nowMs, "The change was saved but is not yet in force everywhere; repeat the request to finish it");
+  return result;
+}
+
+/** Raises versions after a change already committed elsewhere (a reused refresh token): 503 if unreachable. */
+export async function raiseAfterCommit(env: Env, key: VersionedKey, names: VersionName[], nowMs: number): Promise<void> {
+  await raise(env, key, names, nowMs, "Sessions were ended but not yet everywhere; retry later");
 }
 
 /** `RateLimit-*` response headers (IETF draft) describing the limit closest to running out. */

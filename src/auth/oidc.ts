@@ -4,14 +4,15 @@ import { systemCaller } from "../db/claims";
 import { runInDatabase } from "../db/door";
 import type { Config } from "../kernel/config";
 import {
+  AUTH_CACHE_ENTRIES,
   EXTERNAL_TOKEN_MAX_AGE_SECONDS,
   JWKS_CACHE_TTL_SECONDS,
   JWKS_FETCH_TIMEOUT_MS,
   JWKS_REFETCH_COOLDOWN_SECONDS,
   JWT_CLOCK_SKEW_SECONDS,
-  PERMISSION_CACHE_TTL_SECONDS,
 } from "../kernel/constants";
 import { AppError } from "../kernel/errors";
+import { ExpiringCache } from "../kernel/expiring-cache";
 import { log } from "../kernel/logger";
 import { type AccessIdentity, unauthorized, verificationFailure } from "./tokens";
 
@@ -34,7 +35,8 @@ interface CachedJwks {
 }
 
 const jwksMemory = new Map<string, CachedJwks>();
-const subjects = new Map<string, { userId: string; until: number }>();
+/** `<tenant id>:<subject>` → user id, for active users only (app.user_by_external_subject). */
+const subjects = new ExpiringCache<string>(AUTH_CACHE_ENTRIES);
 /** When this isolate last tried each issuer's JWKS (one entry per configured issuer): a failing one is not asked every request. */
 const lastFetchAttempt = new Map<string, number>();
 
@@ -87,10 +89,16 @@ async function issuerKeys(issuer: ExternalIssuer, kv: KVNamespace, nowMs: number
   }
 }
 
-async function userForSubject(config: Config, issuer: ExternalIssuer, subject: string, nowMs: number): Promise<string | null> {
+async function userForSubject(
+  config: Config,
+  issuer: ExternalIssuer,
+  subject: string,
+  nowMs: number,
+  tokenExpiresAt: number,
+): Promise<string | null> {
   const key = `${issuer.tenant_id}:${subject}`;
-  const known = subjects.get(key);
-  if (known && known.until > nowMs) return known.userId;
+  const known = subjects.get(key, nowMs);
+  if (known) return known;
   const [result] = await runInDatabase(
     config,
     systemCaller("auth", issuer.tenant_id),
@@ -98,7 +106,7 @@ async function userForSubject(config: Config, issuer: ExternalIssuer, subject: s
     { readOnly: true },
   );
   const userId = result.rows[0]?.user_id ?? null;
-  if (userId) subjects.set(key, { userId, until: nowMs + PERMISSION_CACHE_TTL_SECONDS * 1000 });
+  if (userId) subjects.set(key, userId, nowMs, tokenExpiresAt);
   return userId;
 }
 
@@ -125,6 +133,7 @@ export async function verifyExternalToken(
 
   let subject: string;
   let issuedAt: number;
+  let expiresAt: number;
   try {
     const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks), {
       algorithms: ALGORITHMS,
@@ -138,10 +147,11 @@ export async function verifyExternalToken(
     if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 255) throw unauthorized("malformed claims");
     subject = payload.sub;
     issuedAt = payload.iat!;
+    expiresAt = payload.exp! * 1000;
   } catch (error) {
     throw verificationFailure(error);
   }
-  const userId = await userForSubject(config, issuer, subject, nowMs);
+  const userId = await userForSubject(config, issuer, subject, nowMs, expiresAt);
   if (!userId) throw unauthorized("unknown subject");
   return { userId, tenantId: issuer.tenant_id, sessionVersion: issuedAt * 1000 };
 }

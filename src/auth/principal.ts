@@ -3,9 +3,10 @@ import { type Caller, systemCaller, type UserClaims } from "../db/claims";
 import { runInDatabase } from "../db/door";
 import type { Role } from "../kernel/access";
 import type { Config } from "../kernel/config";
-import { PERMISSION_CACHE_TTL_SECONDS } from "../kernel/constants";
+import { AUTH_CACHE_ENTRIES, PERMISSION_CACHE_TTL_SECONDS } from "../kernel/constants";
 import type { CacheOutcome, Principal } from "../kernel/context";
 import { AppError } from "../kernel/errors";
+import { ExpiringCache } from "../kernel/expiring-cache";
 import { log } from "../kernel/logger";
 
 type IdentityRow = {
@@ -22,16 +23,10 @@ type IdentityRow = {
 export const permissionCacheKey = (userId: string, permissionVersion: number) => `perm:${userId}:${permissionVersion}`;
 
 /**
- * The isolate's own copy, in front of KV. Entries are keyed by permission version like KV's, so they are
- * never stale: a role change raises the version and the old entry is simply never asked for again.
+ * The isolate's own copy, in front of KV. Entries are keyed by permission version like KV's: a role change
+ * raises the version and the old entry is simply never asked for again.
  */
-const memory = new Map<string, { principal: Principal; expiresAt: number }>();
-const MEMORY_ENTRIES = 5_000;
-
-function remember(key: string, principal: Principal, nowMs: number): void {
-  if (memory.size >= MEMORY_ENTRIES) memory.clear();
-  memory.set(key, { principal, expiresAt: nowMs + PERMISSION_CACHE_TTL_SECONDS * 1000 });
-}
+const memory = new ExpiringCache<Principal>(AUTH_CACHE_ENTRIES);
 
 /** Tests reset isolate state between cases. */
 export function forgetPrincipals(): void {
@@ -91,14 +86,12 @@ export async function loadPrincipal(
   const revoked = () => new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "session ended" });
   const key = permissionVersion === null ? null : permissionCacheKey(identity.userId, permissionVersion);
   if (key) {
-    const local = memory.get(key);
-    if (local && local.expiresAt > nowMs && local.principal.tenantId === identity.tenantId) {
-      return { principal: local.principal, cache: "memory" };
-    }
+    const local = memory.get(key, nowMs);
+    if (local && local.tenantId === identity.tenantId) return { principal: local, cache: "memory" };
     try {
       const cached = await kv.get<Principal>(key, "json");
       if (cached && cached.tenantId === identity.tenantId) {
-        remember(key, cached, nowMs);
+        memory.set(key, cached, nowMs);
         return { principal: cached, cache: "kv" };
       }
     } catch (error) {
@@ -109,7 +102,7 @@ export async function loadPrincipal(
   if (!loaded) throw revoked();
   if (identity.sessionVersion < loaded.sessionVersion) throw revoked();
   if (key) {
-    remember(key, loaded.principal, nowMs);
+    memory.set(key, loaded.principal, nowMs);
     waitUntil(
       kv.put(key, JSON.stringify(loaded.principal), { expirationTtl: PERMISSION_CACHE_TTL_SECONDS }).catch((error: unknown) => {
         log("warn", "permission_cache_unavailable", { error: (error as Error).message });

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
-import { raiseVersions } from "../auth/limiter";
+import { behindRaisedVersions } from "../auth/limiter";
 import { userCaller } from "../auth/principal";
 import { type Db, runInDatabase } from "../db/door";
 import type { Config } from "../kernel/config";
@@ -25,7 +25,7 @@ export async function assertMayManage(config: Config, principal: Principal, user
   await runInDatabase(config, userCaller(principal), (db) => [mayManageCheck(db, userId)], { readOnly: true });
 }
 
-/** Sets a new password or PIN hash; every session of the user ends (their Durable Object first). */
+/** Sets a new password or PIN hash; every session of the user ends (behind raised versions: safe to repeat). */
 export async function setCredentials(
   config: Config,
   env: Env,
@@ -37,12 +37,13 @@ export async function setCredentials(
 ): Promise<void> {
   if (principal.kind !== "user") throw new AppError("FORBIDDEN", "API keys cannot set credentials");
   await assertMayManage(config, principal, targetUserId);
-  const version = (await raiseVersions(env, `user:${targetUserId}`, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
-  const [result] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ ok: boolean }>(
-      sql`select app.set_credentials(${targetUserId}, ${hashes.passwordHash ?? null}, ${hashes.pinHash ?? null}, ${version}, ${iso(facts.now)}) as ok`,
-    ),
-    auditAsUser(db, facts, principal, { action, targetType: "user", targetId: targetUserId, success: true }),
-  ]);
-  if (!result.rows[0]?.ok) throw new AppError("FORBIDDEN", "Not allowed to set this user's credentials");
+  await behindRaisedVersions(env, `user:${targetUserId}`, ["sessionVersion"], facts.now, async ({ sessionVersion }) => {
+    const [result] = await runInDatabase(config, userCaller(principal), (db) => [
+      db.execute<{ ok: boolean }>(
+        sql`select app.set_credentials(${targetUserId}, ${hashes.passwordHash ?? null}, ${hashes.pinHash ?? null}, ${sessionVersion}, ${iso(facts.now)}) as ok`,
+      ),
+      auditAsUser(db, facts, principal, { action, targetType: "user", targetId: targetUserId, success: true }),
+    ]);
+    if (!result.rows[0]?.ok) throw new AppError("FORBIDDEN", "Not allowed to set this user's credentials");
+  });
 }

@@ -37,6 +37,11 @@ export const MAX_TOKEN_LENGTH = 4_096;
 /** Permission cache entries in KV live this long (they are keyed by version, so they never go stale). */
 export const PERMISSION_CACHE_TTL_SECONDS = 5 * 60;
 
+/** An isolate keeps authorization state it looked up (API keys, roles, external subjects) at most this long. */
+export const AUTH_CACHE_MAX_AGE_MS = 60_000;
+/** How many entries each of those isolate caches holds. */
+export const AUTH_CACHE_ENTRIES = 5_000;
+
 /** External OIDC issuers: their JWKS is kept this long (memory and KV) and refetched at most this often. */
 export const JWKS_CACHE_TTL_SECONDS = 60 * 60;
 export const JWKS_REFETCH_COOLDOWN_SECONDS = 60;

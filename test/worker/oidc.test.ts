@@ -106,6 +106,20 @@ describe("an external OIDC issuer", () => {
     expect((await api.me(await idp.sign())).status).toBe(200);
   });
 
+  it("deactivation ends external access at once, also for a token the issuer signs afterwards", async () => {
+    const idp = await identityProvider();
+    await harbor.publishJwks("globex", { keys: [idp.jwk] });
+    const api = authApp();
+    expect((await api.me(await idp.sign())).status).toBe(200); // Gus's roles are now cached
+    const gina = await api.tokens(people.gina.email, "globex");
+    api.clock.advance(1000);
+    const res = await api.postJson(`/v1/users/${people.gus.userId}/deactivate`, {}, { Authorization: `Bearer ${gina.access_token}` });
+    expect(res.status).toBe(204);
+    api.clock.advance(1000);
+    const issuedAfter = await idp.sign({}, { iat: Math.floor(api.clock.nowMs / 1000) });
+    await expectError(await api.me(issuedAfter), 401, "UNAUTHORIZED");
+  });
+
   it("logout-all ends external sessions too: tokens issued before it are refused", async () => {
     const idp = await identityProvider();
     await harbor.publishJwks("globex", { keys: [idp.jwk] });

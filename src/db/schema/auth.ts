@@ -43,6 +43,8 @@ export const refreshTokens = pgTable(
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
     usedAt: timestamp("used_at", { withTimezone: true }),
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    /** The user's session version when the token was issued: rotation refuses a token behind the user's current one. */
+    sessionVersion: bigint("session_version", { mode: "number" }).notNull().default(0),
   },
   (t) => [
     foreignKey({ name: "refresh_tokens_user_fk", columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }),

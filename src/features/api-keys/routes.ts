@@ -81,7 +81,7 @@ const rotate = createRoute({
   tags: ["API keys"],
   summary: "Replace an API key's secret",
   description:
-    "Issues a new secret for an active key, keeping its id, prefix, role and scopes; the old secret stops working at once. " +
+    "Issues a new secret for an active key, keeping its id, prefix, role and scopes; the old secret stops working before this answers. " +
     "The answer carries the new whole key in `key`, shown this once. Revoked keys answer 404. System Admin only. Audited.",
   ...signedIn("apikey:manage"),
   request: { params: KeyParams },
@@ -103,8 +103,9 @@ const revoke = createRoute({
   tags: ["API keys"],
   summary: "Revoke an API key",
   description:
-    "The key stops working at once, for good; it stays in the list with its `revoked_at`. " +
-    "A key already revoked answers 404. System Admin only. Audited.",
+    "The key stops working before this answers, for good; it stays in the list with its `revoked_at`. " +
+    "Revoking a key already revoked changes nothing and answers 204 again, so a retry after a 503 finishes the job. " +
+    "System Admin only. Audited.",
   ...signedIn("apikey:manage"),
   request: { params: KeyParams },
   responses: { 204: { description: "Revoked" }, ...errorResponses(...ERRORS) },

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { and, count, desc, eq, isNull, sql } from "drizzle-orm";
 import { newApiKey } from "../../auth/api-keys";
-import { raiseVersions } from "../../auth/limiter";
+import { behindRaisedVersions } from "../../auth/limiter";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { apiKeys } from "../../db/schema";
@@ -99,6 +99,25 @@ export async function listApiKeys(
   return { data: rows.map(view), total: totals[0]?.total ?? 0, offset, limit };
 }
 
+/** The prefix of a key of the caller's tenant (its Durable Object's name), or 404. */
+async function prefixOf(config: Config, principal: Principal, keyId: string, activeOnly: boolean): Promise<string> {
+  const [rows] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      db
+        .select({ prefix: apiKeys.prefix })
+        .from(apiKeys)
+        .where(and(eq(apiKeys.id, keyId), activeOnly ? isNull(apiKeys.revokedAt) : undefined)),
+    ],
+    { readOnly: true },
+  );
+  const prefix = rows[0]?.prefix;
+  if (!prefix) throw new AppError("RESOURCE_NOT_FOUND", activeOnly ? "No such active API key" : "No such API key");
+  return prefix;
+}
+
+/** A new secret for an active key; the old one stops working before this answers (behind raised versions). */
 export async function rotateApiKey(
   config: Config,
   env: Env,
@@ -106,44 +125,34 @@ export async function rotateApiKey(
   principal: Principal,
   keyId: string,
 ): Promise<NewApiKeyView> {
-  const [existing] = await runInDatabase(
-    config,
-    userCaller(principal),
-    (db) => [
-      db
-        .select({ prefix: apiKeys.prefix })
-        .from(apiKeys)
-        .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt))),
-    ],
-    { readOnly: true },
-  );
-  const prefix = existing[0]?.prefix;
-  if (!prefix) throw new AppError("RESOURCE_NOT_FOUND", "No such active API key");
+  const prefix = await prefixOf(config, principal, keyId, true);
   const fresh = await newApiKey(prefix);
-  const [rows] = await runInDatabase(config, userCaller(principal), (db) => [
-    db
-      .update(apiKeys)
-      .set({ keyHash: fresh.hash, rotatedAt: new Date(facts.now) })
-      .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
-      .returning(columns),
-    auditAsUser(db, facts, principal, { action: "apikey.rotate", targetType: "api_key", targetId: prefix, success: true }),
-  ]);
+  const [rows] = await behindRaisedVersions(env, `apikey:${prefix}`, ["sessionVersion"], facts.now, () =>
+    runInDatabase(config, userCaller(principal), (db) => [
+      db
+        .update(apiKeys)
+        .set({ keyHash: fresh.hash, rotatedAt: new Date(facts.now) })
+        .where(and(eq(apiKeys.id, keyId), isNull(apiKeys.revokedAt)))
+        .returning(columns),
+      auditAsUser(db, facts, principal, { action: "apikey.rotate", targetType: "api_key", targetId: prefix, success: true }),
+    ]),
+  );
   if (!rows[0]) throw new AppError("RESOURCE_NOT_FOUND", "No such active API key");
-  // The key's cached lookups end at once: its Durable Object's version rises.
-  await raiseVersions(env, `apikey:${prefix}`, { sessionVersion: facts.now });
   return { ...view(rows[0]), key: fresh.key };
 }
 
+/**
+ * The key stops working before this answers (behind raised versions). Revoking a key already revoked changes
+ * nothing and answers the same, so a retry after a 503 finishes the job.
+ */
 export async function revokeApiKey(config: Config, env: Env, facts: RequestFacts, principal: Principal, keyId: string): Promise<void> {
-  const [rows] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ prefix: string }>(sql`
-      with revoked as (update api_keys set revoked_at = ${new Date(facts.now).toISOString()} where id = ${keyId} and revoked_at is null returning prefix),
-      audit as (insert into audit_log ${AUDIT_COLUMNS}
-                select ${auditValues(facts, principal, { action: "apikey.revoke", targetType: "api_key", targetId: sql`prefix` })} from revoked returning id)
-      select prefix from revoked`),
-  ]);
-  const prefix = rows.rows[0]?.prefix;
-  if (!prefix) throw new AppError("RESOURCE_NOT_FOUND", "No such active API key");
-  // The key's cached lookups end at once: its Durable Object's version rises.
-  await raiseVersions(env, `apikey:${prefix}`, { sessionVersion: facts.now });
+  const prefix = await prefixOf(config, principal, keyId, false);
+  await behindRaisedVersions(env, `apikey:${prefix}`, ["sessionVersion"], facts.now, () =>
+    runInDatabase(config, userCaller(principal), (db) => [
+      db.execute(sql`
+        with revoked as (update api_keys set revoked_at = ${new Date(facts.now).toISOString()} where id = ${keyId} and revoked_at is null returning prefix)
+        insert into audit_log ${AUDIT_COLUMNS}
+        select ${auditValues(facts, principal, { action: "apikey.revoke", targetType: "api_key", targetId: sql`prefix` })} from revoked`),
+    ]),
+  );
 }

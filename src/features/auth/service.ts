@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type AttemptStart, ipBucket, limiterFor, loginPolicies, raiseVersions } from "../../auth/limiter";
+import { type AttemptStart, behindRaisedVersions, ipBucket, limiterFor, loginPolicies, raiseAfterCommit } from "../../auth/limiter";
 import { userCaller } from "../../auth/principal";
 import { randomToken, sha256Hex, verifyPassword, verifyPin } from "../../auth/secrets";
 import { signAccessToken } from "../../auth/tokens";
@@ -114,9 +114,9 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
   const sessionVersion = await currentSessionVersion(env, userId, Number(candidate.session_version));
   const refreshToken = randomToken(REFRESH_PREFIX);
   const refreshHash = await sha256Hex(refreshToken);
-  await runInDatabase(config, systemCaller("login", candidate.tenant_id), (db) => [
-    db.execute(
-      sql`select app.issue_refresh_token(${userId}, ${crypto.randomUUID()}, ${refreshHash}, ${iso(facts.now + REFRESH_TOKEN_TTL_SECONDS * 1000)})`,
+  const [issued] = await runInDatabase(config, systemCaller("login", candidate.tenant_id), (db) => [
+    db.execute<{ issued: boolean }>(
+      sql`select app.issue_refresh_token(${userId}, ${crypto.randomUUID()}, ${refreshHash}, ${iso(facts.now + REFRESH_TOKEN_TTL_SECONDS * 1000)}, ${candidate.session_version}) as issued`,
     ),
     auditAsSystem(db, facts, {
       ...base,
@@ -127,6 +127,8 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
       details: { method: input.kind },
     }),
   ]);
+  // The sessions ended (or the user was deactivated) while the secret was being checked: this one ends too.
+  if (!issued.rows[0]?.issued) throw INVALID_CREDENTIALS();
   return tokenPair(await signAccessToken(config, { userId, tenantId: candidate.tenant_id, sessionVersion }, facts.now), refreshToken);
 }
 
@@ -160,7 +162,10 @@ type Rotation = {
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** Refresh: the presented token is used up and replaced; a token presented twice ends its whole family. */
+/**
+ * Refresh: the presented token is used up and replaced. A token issued before the user's sessions ended is
+ * refused; a token presented twice (stolen, or replayed) ends every session of the user.
+ */
 export async function refresh(config: Config, env: Env, facts: RequestFacts, presented: string): Promise<TokenPair> {
   if (!presented.startsWith(REFRESH_PREFIX)) throw INVALID_REFRESH();
   const next = randomToken(REFRESH_PREFIX);
@@ -185,6 +190,9 @@ export async function refresh(config: Config, env: Env, facts: RequestFacts, pre
           details: { outcome: rotation.outcome, family_id: rotation.family_id },
         }),
       ]);
+    }
+    if (rotation.outcome === "reused" && rotation.user_id) {
+      await raiseAfterCommit(env, `user:${rotation.user_id}`, ["sessionVersion"], facts.now);
     }
     throw INVALID_REFRESH();
   }
@@ -228,16 +236,17 @@ export async function logout(config: Config, facts: RequestFacts, presented: str
 }
 
 /**
- * Every session of the caller ends: the session version rises in their Durable Object first (so access
- * tokens die on their very next request), then refresh tokens are revoked and Postgres' copy raised.
+ * Every session of the caller ends: refresh tokens revoked and the session version raised, in Postgres and
+ * (before and after) in their Durable Object, so access tokens die on their very next request.
  */
 export async function logoutAll(config: Config, env: Env, facts: RequestFacts, principal: Principal): Promise<void> {
   if (principal.kind !== "user") throw new AppError("FORBIDDEN", "API keys have no sessions; revoke the key instead");
-  const version = (await raiseVersions(env, `user:${principal.userId}`, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
-  await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute(sql`select app.end_all_sessions(${principal.userId}, ${version}, ${iso(facts.now)})`),
-    auditAsUser(db, facts, principal, { action: "auth.logout_all", targetType: "user", targetId: principal.userId, success: true }),
-  ]);
+  await behindRaisedVersions(env, `user:${principal.userId}`, ["sessionVersion"], facts.now, ({ sessionVersion }) =>
+    runInDatabase(config, userCaller(principal), (db) => [
+      db.execute(sql`select app.end_all_sessions(${principal.userId}, ${sessionVersion}, ${iso(facts.now)})`),
+      auditAsUser(db, facts, principal, { action: "auth.logout_all", targetType: "user", targetId: principal.userId, success: true }),
+    ]),
+  );
 }
 
 /** System Admin ends a lockout of one login identifier (email, or employee number for PIN logins) of their tenant. */

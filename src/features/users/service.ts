@@ -1,5 +1,5 @@
 import { and, eq, sql } from "drizzle-orm";
-import { raiseVersions } from "../../auth/limiter";
+import { behindRaisedVersions } from "../../auth/limiter";
 import { can } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
@@ -19,9 +19,9 @@ type ChangeRow = { found: number; changed: number };
 
 /**
  * Adds or removes a role, in one round trip: refuse a target the caller may not manage (404 or 403), then find
- * the user, change, raise the version, audit — or nothing. Postgres commits first (RLS decides who may; the last
- * System Admin keeps the role), then the user's permission version rises in their Durable Object, so their very
- * next request loads the new roles instead of a cached entry.
+ * the user, change, raise the version, audit — or nothing (RLS decides who may; the last System Admin keeps the
+ * role). The user's permission version rises in their Durable Object before and after, so their very next
+ * request loads the new roles instead of a cached entry. Repeating it is harmless (and finishes it after a 503).
  */
 export async function changeRole(
   config: Config,
@@ -35,43 +35,45 @@ export async function changeRole(
   if (role === "system_admin" && !can(principal, "role:assign:system_admin")) {
     throw new AppError("FORBIDDEN", "Only a System Admin may grant or remove System Admin", { permission: "role:assign:system_admin" });
   }
-  const version = facts.now;
   const change =
     operation === "assign"
       ? sql`insert into role_assignments (tenant_id, user_id, role, granted_by)
             select tenant_id, id, ${role}::app_role, ${principal.userId}::uuid from target on conflict do nothing returning user_id`
       : sql`delete from role_assignments where user_id in (select id from target) and role = ${role}::app_role returning user_id`;
-  const [, result] = await runInDatabase(config, userCaller(principal), (db) => [
-    mayManageCheck(db, targetUserId),
-    db.execute<ChangeRow>(sql`
+  const [, result] = await behindRaisedVersions(env, `user:${targetUserId}`, ["permissionVersion"], facts.now, ({ permissionVersion }) =>
+    runInDatabase(config, userCaller(principal), (db) => [
+      mayManageCheck(db, targetUserId),
+      db.execute<ChangeRow>(sql`
       with target as (select id, tenant_id from users where id = ${targetUserId}),
       change as (${change}),
-      bump as (update users set permission_version = greatest(permission_version, ${version}) where id in (select user_id from change) returning id),
+      bump as (update users set permission_version = greatest(permission_version, ${permissionVersion}) where id in (select user_id from change) returning id),
       audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, { action: `role.${operation}`, targetType: "user", targetId: targetUserId, details: { role } })} from target returning id)
       select (select count(*)::int from target) as found, (select count(*)::int from change) as changed`),
-  ]);
+    ]),
+  );
   const row = result.rows[0]!;
   if (row.found === 0) throw notFound();
-  if (row.changed > 0) await raiseVersions(env, `user:${targetUserId}`, { permissionVersion: version });
   return { changed: row.changed > 0 };
 }
 
 /**
- * Deactivates a user: their Durable Object's session version rises first, so every access token dies on its
- * next request; then Postgres records the status, revokes refresh tokens and raises its copy of the version.
+ * Deactivates a user: Postgres records the status, revokes refresh tokens and raises its session version; the
+ * session and permission versions rise in their Durable Object before and after, so every access token — ours
+ * or an external issuer's, however fresh — is refused on its next request. Repeating it is harmless.
  */
 export async function deactivate(config: Config, env: Env, facts: RequestFacts, principal: Principal, targetUserId: string): Promise<void> {
   if (targetUserId === principal.userId) throw new AppError("CONFLICT", "You cannot deactivate yourself");
   await assertMayManage(config, principal, targetUserId);
-  const version = (await raiseVersions(env, `user:${targetUserId}`, { sessionVersion: facts.now }, true))?.sessionVersion ?? facts.now;
-  await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute(sql`
+  await behindRaisedVersions(env, `user:${targetUserId}`, ["sessionVersion", "permissionVersion"], facts.now, (raised) =>
+    runInDatabase(config, userCaller(principal), (db) => [
+      db.execute(sql`
       with target as (select id from users where id = ${targetUserId}),
       changed as (update users set status = 'deactivated', updated_at = ${iso(facts.now)} where id in (select id from target) returning id),
-      sessions as (select app.end_all_sessions(id, ${version}, ${iso(facts.now)}) from changed),
+      sessions as (select app.end_all_sessions(id, ${raised.sessionVersion}, ${iso(facts.now)}) from changed),
       audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, { action: "user.deactivate", targetType: "user", targetId: targetUserId })} from changed returning id)
       select (select count(*) from sessions) as sessions, (select count(*) from audit) as audited`),
-  ]);
+    ]),
+  );
 }
 
 export interface NewUser {

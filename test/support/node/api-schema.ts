@@ -137,7 +137,7 @@ export interface paths {
         post?: never;
         /**
          * Revoke an API key
-         * @description The key stops working at once, for good; it stays in the list with its `revoked_at`. A key already revoked answers 404. System Admin only. Audited.
+         * @description The key stops working before this answers, for good; it stays in the list with its `revoked_at`. Revoking a key already revoked changes nothing and answers 204 again, so a retry after a 503 finishes the job. System Admin only. Audited.
          */
         delete: operations["revokeApiKey"];
         options?: never;
@@ -156,7 +156,7 @@ export interface paths {
         put?: never;
         /**
          * Replace an API key's secret
-         * @description Issues a new secret for an active key, keeping its id, prefix, role and scopes; the old secret stops working at once. The answer carries the new whole key in `key`, shown this once. Revoked keys answer 404. System Admin only. Audited.
+         * @description Issues a new secret for an active key, keeping its id, prefix, role and scopes; the old secret stops working before this answers. The answer carries the new whole key in `key`, shown this once. Revoked keys answer 404. System Admin only. Audited.
          */
         post: operations["rotateApiKey"];
         delete?: never;

@@ -143,12 +143,38 @@ export function failingKv(kind: "error" | "hang" = "error"): KVNamespace {
 export function failingDurableObject(): Env["RATE_LIMITER"] {
   const real = testEnv.RATE_LIMITER;
   return new Proxy(real, {
-    get: (target, prop) =>
-      prop === "get"
-        ? () => new Proxy({}, { get: () => () => Promise.reject(new Error("Durable Object unavailable (injected)")) })
-        : Reflect.get(target, prop).bind(target),
+    get: (target, prop) => (prop === "get" ? () => new Proxy({}, { get: () => injectedFailure }) : Reflect.get(target, prop).bind(target)),
   }) as Env["RATE_LIMITER"];
 }
+
+/**
+ * The real rate-limiter namespace, with every `raiseVersions` call (numbered from 1 across all objects) handed
+ * to `around`, which decides what happens: run the real raise, fail, or do something before or after it.
+ */
+export function interceptRaises(
+  around: (call: number, raise: () => Promise<unknown>) => Promise<unknown>,
+): Env["RATE_LIMITER"] & { readonly raises: number } {
+  const real = testEnv.RATE_LIMITER;
+  let calls = 0;
+  return new Proxy(real, {
+    get: (target, prop) => {
+      if (prop === "raises") return calls;
+      if (prop !== "get") return Reflect.get(target, prop).bind(target);
+      return (id: DurableObjectId) => {
+        const stub = target.get(id);
+        return new Proxy(stub, {
+          get: (s, p) =>
+            p === "raiseVersions"
+              ? (versions: Parameters<typeof s.raiseVersions>[0]) => around(++calls, () => s.raiseVersions(versions))
+              : Reflect.get(s, p),
+        });
+      };
+    },
+  }) as Env["RATE_LIMITER"] & { readonly raises: number };
+}
+
+/** An injected failure of a Durable Object call. */
+export const injectedFailure = () => Promise.reject(new Error("Durable Object unavailable (injected)"));
 
 /** The AppError a promise rejects with; fails the test if it resolves. */
 export async function rejectionOf(promise: Promise<unknown>): Promise<AppError> {
