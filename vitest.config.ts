@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 
 import {
   TEST_ALLOWED_ORIGIN,
+  TEST_DB_CLAIMS_KEY,
   TEST_JWT_AUDIENCE,
   TEST_JWT_ISSUER,
   TEST_JWT_KEY,
@@ -43,6 +44,7 @@ export default defineConfig({
                 ALLOWED_ORIGINS: TEST_ALLOWED_ORIGIN,
                 JWT_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY),
                 JWT_PREVIOUS_SIGNING_KEY: JSON.stringify(TEST_PREVIOUS_JWT_KEY),
+                DB_CLAIMS_KEY: JSON.stringify(TEST_DB_CLAIMS_KEY),
                 JWT_ISSUER: TEST_JWT_ISSUER,
                 JWT_AUDIENCE: TEST_JWT_AUDIENCE,
                 OIDC_ISSUERS: JSON.stringify([

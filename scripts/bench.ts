@@ -11,6 +11,7 @@ import { join, resolve } from "node:path";
 import autocannon from "autocannon";
 import { build } from "esbuild";
 import { PBKDF2_ITERATIONS } from "../src/auth/secrets";
+import { claimsCheckCost } from "./bench/claims-cost";
 import { ledgerBench } from "./bench/ledger-bench";
 import { buildBundle, startBundle } from "./lib/bundle";
 import { generateLocalSecrets } from "./lib/local-secrets";
@@ -103,7 +104,12 @@ async function main() {
   });
 
   const secrets = await generateLocalSecrets();
-  const stack = await startLocalStack({ dataDir: join(work, "postgres"), persistent: false, seedWithPinPepper: secrets.PIN_PEPPER });
+  const stack = await startLocalStack({
+    dataDir: join(work, "postgres"),
+    persistent: false,
+    claimsKey: secrets.DB_CLAIMS_KEY!,
+    seedWithPinPepper: secrets.PIN_PEPPER,
+  });
   // The bench user must not be rate-limited: the limits are raised for this run only.
   const unlimited = { RATE_LIMIT_USER_PER_MINUTE: "100000000", RATE_LIMIT_USER_PER_HOUR: "100000000" };
   const worker = await startBundle({
@@ -178,6 +184,7 @@ async function main() {
       `login (PBKDF2 + 3 Durable Object calls + 2 database round trips), median of ${loginTimes.length}: ${median(loginTimes).toFixed(0)} ms`,
     );
     for (const line of await hashingCost()) console.log(line);
+    for (const line of await claimsCheckCost(stack, secrets.DB_CLAIMS_KEY!)) console.log(line);
     console.log("\npreparing the ledger benchmarks (a tenant of 52 employees, 100 000 entries of history)…");
     const ledger = await ledgerBench({
       base,

@@ -8,6 +8,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import { installClaimsKeys, parseClaimsKey } from "./lib/claims-keys";
 import { generateLocalSecrets } from "./lib/local-secrets";
 import { type LocalStack, startLocalStack } from "./lib/local-stack";
 import { migrateUp } from "./lib/migrator";
@@ -85,8 +86,14 @@ async function main(): Promise<void> {
     say("DATABASE_URL is set: using that database instead of the embedded one");
     const migrationUrl = process.env.MIGRATION_DATABASE_URL;
     if (migrationUrl) {
-      await migrateUp(migrationUrl, { log: (line) => say(`migrations: ${line}`) });
-      await seedDatabase(migrationUrl, secrets.PIN_PEPPER!);
+      const claimsKey = parseClaimsKey(secrets.DB_CLAIMS_KEY);
+      await migrateUp(migrationUrl, {
+        log: (line) => say(`migrations: ${line}`),
+        beforeRepeatables: async () => void (await installClaimsKeys(migrationUrl, [claimsKey])),
+      });
+      await seedDatabase(migrationUrl, secrets.PIN_PEPPER!, claimsKey);
+    } else {
+      say("MIGRATION_DATABASE_URL is not set: that database must already hold this DB_CLAIMS_KEY (npm run db:claims-key -- install)");
     }
     if (!new URL(databaseUrl).hostname.endsWith(".neon.tech")) {
       neon = await startLocalNeon({ log: say });
@@ -97,6 +104,7 @@ async function main(): Promise<void> {
     stack = await startLocalStack({
       dataDir: resolve(DATA, "postgres"),
       persistent: true,
+      claimsKey: secrets.DB_CLAIMS_KEY!,
       seedWithPinPepper: secrets.PIN_PEPPER!,
       log: say,
     });

@@ -1,4 +1,8 @@
-/** Loads the demo tenants (scripts/lib/seed-data.ts) into SEED_DATABASE_URL or DATABASE_URL. Idempotent. */
+/**
+ * Loads the demo tenants (scripts/lib/seed-data.ts) into SEED_DATABASE_URL or DATABASE_URL. Idempotent. The demo
+ * ledger's calls carry claims signed with DB_CLAIMS_KEY, which the database must hold (npm run db:claims-key).
+ */
+import { parseClaimsKey } from "./lib/claims-keys";
 import { seedDatabase } from "./lib/seed";
 
 const url = process.env.SEED_DATABASE_URL ?? process.env.DATABASE_URL;
@@ -12,7 +16,7 @@ if (!pepper) {
   process.exit(2);
 }
 try {
-  const count = await seedDatabase(url, pepper);
+  const count = await seedDatabase(url, pepper, parseClaimsKey(process.env.DB_CLAIMS_KEY));
   console.log(`seeded ${count} statements (existing rows kept)`);
 } catch (error) {
   console.error(`seed failed: ${(error as Error).message}`);

@@ -5,6 +5,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { ANONYMOUS_ROUTES, limitByIp } from "./auth/ip-limit";
 import { accessLog } from "./edge/access-log";
 import { limitBodySize, requireJsonBody } from "./edge/body-guard";
+import { requireClientAddress } from "./edge/client-address";
 import { requireConfig } from "./edge/config-guard";
 import { contentSecurityPolicy, corsFromConfig } from "./edge/cross-origin";
 import { renderError, renderNotFound } from "./edge/error-renderer";
@@ -36,7 +37,8 @@ export interface AppOptions {
 
 /**
  * The request's path through the Worker: edge concerns in order (the request's time and id, tracing, the
- * access log, ignored identity headers, method and CORS checks, headers, body rules, configuration, the per-IP
+ * access log, ignored identity headers, method and CORS checks, headers, body rules, the client's address (staging
+ * and production), configuration, the per-IP
  * limit of anonymous routes), then one router per feature, whose routes authenticate and authorise
  * themselves (src/auth). Every error on the way ends in `renderError`.
  */
@@ -87,6 +89,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.use(contentSecurityPolicy());
   app.use(requireJsonBody());
   app.use(limitBodySize());
+  app.use(requireClientAddress());
   app.use(requireConfig());
   for (const path of ANONYMOUS_ROUTES) app.use(path, limitByIp());
 

@@ -1,9 +1,12 @@
 -- Generated from PERMISSIONS in src/kernel/access.ts by `npm run db:functions`: change the source, not this file.
--- Whether the caller's roles allow a permission. Policies and functions ask app.can('<permission>') instead of
--- naming roles; a permission the matrix does not name allows nothing.
+-- Whether the caller's roles allow a permission, within the caller's scopes if it has any (an API key's
+-- scopes, a kiosk session's): policies and functions ask app.can('<permission>') instead of naming roles, so
+-- a scope narrows what the database shows and does, not only which routes answer. A permission the matrix does
+-- not name allows nothing.
 CREATE OR REPLACE FUNCTION app.can(p_permission text) RETURNS boolean LANGUAGE sql STABLE AS $$
-  SELECT app.has_any_role(CASE p_permission
+  SELECT app.granted(CASE p_permission
     WHEN 'self:read' THEN ARRAY['employee', 'manager', 'hr_admin', 'system_admin', 'auditor']
+    WHEN 'self:manage' THEN ARRAY['employee', 'manager', 'hr_admin', 'system_admin', 'auditor']
     WHEN 'team:read' THEN ARRAY['manager', 'hr_admin', 'system_admin', 'auditor']
     WHEN 'tenant:read' THEN ARRAY['hr_admin', 'system_admin', 'auditor']
     WHEN 'request:submit' THEN ARRAY['employee', 'manager', 'hr_admin', 'system_admin']
@@ -20,8 +23,22 @@ CREATE OR REPLACE FUNCTION app.can(p_permission text) RETURNS boolean LANGUAGE s
     WHEN 'apikey:manage' THEN ARRAY['system_admin']
     WHEN 'account:unlock' THEN ARRAY['system_admin']
     WHEN 'config:manage' THEN ARRAY['system_admin']
-  END)
+  END, p_permission)
+$$;
+
+-- The permissions one role grants (whatever the caller's claims): an API key works only while its creator's
+-- roles still grant every permission the key's role and scopes do.
+CREATE OR REPLACE FUNCTION app.role_permissions(p_role text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+  SELECT coalesce(CASE p_role
+    WHEN 'employee' THEN ARRAY['self:read', 'self:manage', 'request:submit']
+    WHEN 'manager' THEN ARRAY['self:read', 'self:manage', 'team:read', 'request:submit', 'request:approve:reports']
+    WHEN 'hr_admin' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'request:submit', 'request:approve:reports', 'request:approve:any', 'policy:manage', 'accrual:run', 'audit:read', 'user:manage', 'role:assign']
+    WHEN 'system_admin' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'request:submit', 'request:approve:reports', 'request:approve:any', 'policy:manage', 'accrual:run', 'rollover:run', 'reconciliation:run', 'audit:read', 'user:manage', 'role:assign', 'role:assign:system_admin', 'apikey:manage', 'account:unlock', 'config:manage']
+    WHEN 'auditor' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'audit:read']
+  END, '{}')
 $$;
 
 REVOKE ALL ON FUNCTION app.can(text) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.can(text) TO leave_ledger_app, leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.role_permissions(text) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.role_permissions(text) TO leave_ledger_definer;

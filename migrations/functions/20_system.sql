@@ -1,20 +1,22 @@
 -- System entry points: readiness probe, tenant discovery, the scheduler's tenant list.
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
--- Readiness probe: proves the database answers, the role switch works and the schema is migrated.
+-- Readiness probe: proves the database answers, the role switch works, the schema is migrated and the database
+-- holds the key the Worker signs claims with (app.claims() raises otherwise, so readiness fails instead of every
+-- request). Without a caller it answers no version.
 CREATE OR REPLACE FUNCTION app.readiness() RETURNS TABLE (schema_version text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
-  SELECT max(name) FROM public.schema_migrations
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+  SELECT max(name) FROM public.schema_migrations WHERE (SELECT app.claims() ->> 'caller') IS NOT NULL
 $$;
 
 -- Public tenant discovery for login screens: an active tenant's id and display name by slug, nothing else.
 CREATE OR REPLACE FUNCTION app.tenant_directory(p_slug text) RETURNS TABLE (id uuid, slug text, name text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
   SELECT t.id, t.slug, t.name FROM public.tenants t WHERE t.slug = p_slug AND t.status = 'active'
 $$;
 
 -- The tenants the scheduler works for.
-CREATE OR REPLACE FUNCTION app.active_tenants() RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+CREATE OR REPLACE FUNCTION app.active_tenants() RETURNS SETOF uuid LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
   SELECT id FROM tenants WHERE status = 'active' ORDER BY id
 $$;
 

@@ -15,7 +15,7 @@ CREATE OR REPLACE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log FOR
 -- Audit rows written by system callers (login failures have no user to act as).
 CREATE OR REPLACE FUNCTION app.audit_system(p_tenant_id uuid, p_actor_type text, p_actor_id text, p_action text, p_target_type text,
   p_target_id text, p_success boolean, p_ip text, p_user_agent text, p_request_id text, p_details jsonb)
-RETURNS void LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+RETURNS void LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
   INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details)
   VALUES (p_tenant_id, p_actor_type, p_actor_id, p_action, p_target_type, p_target_id, p_success, p_ip, p_user_agent, p_request_id, coalesce(p_details, '{}'))
 $$;
@@ -33,7 +33,7 @@ CREATE OR REPLACE FUNCTION app.audit_link_hash(p_previous text, a audit_log) RET
   SELECT encode(sha256(convert_to(p_previous || '|' || app.audit_row_text(a), 'UTF8')), 'hex')
 $$;
 
-CREATE OR REPLACE FUNCTION app.chain_audit_row() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+CREATE OR REPLACE FUNCTION app.chain_audit_row() RETURNS trigger LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_chain uuid := coalesce(NEW.tenant_id, '00000000-0000-0000-0000-000000000000');
   v_head audit_chain_heads;
@@ -72,14 +72,16 @@ LANGUAGE sql STABLE AS $$
   SELECT (SELECT count(*) FROM checked), (SELECT max(chain_seq) FROM checked), b.id, b.chain_seq, b.why FROM (SELECT 1) one LEFT JOIN broken b ON true
 $$;
 
--- The audit row of a ledger action, as the caller of the claims (user, API key or system caller).
+-- The audit row of a ledger action, as the caller of the claims (user, API key — for its creator, the key in
+-- the details — or system caller).
 CREATE OR REPLACE FUNCTION app.audit_ledger(p_facts jsonb, p_action text, p_target_type text, p_target_id text, p_details jsonb) RETURNS void
-LANGUAGE sql SET search_path = pg_catalog, public AS $$
+LANGUAGE sql SET search_path = pg_catalog, public, pg_temp AS $$
   INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details)
   VALUES (app.tenant_id(),
           CASE WHEN app.claims() ->> 'caller' = 'api_key' THEN 'api_key' WHEN app.claims() ->> 'caller' LIKE 'system:%' THEN 'system' ELSE 'user' END,
           coalesce(app.claims() ->> 'sub', app.claims() ->> 'caller'), p_action, p_target_type, p_target_id, true,
-          p_facts ->> 'ip', p_facts ->> 'user_agent', p_facts ->> 'request_id', p_details)
+          p_facts ->> 'ip', p_facts ->> 'user_agent', p_facts ->> 'request_id',
+          coalesce(p_details, '{}') || CASE WHEN app.claims() ? 'key_id' THEN jsonb_build_object('api_key_id', app.claims() ->> 'key_id') ELSE '{}' END)
 $$;
 
 -- Who owns and who may call each function: restated on every application, so this file alone says it.

@@ -15,7 +15,7 @@ $$;
 -- Whether the caller may manage `p_user`: themself, or a user of their tenant holding only roles the caller may
 -- grant. What the caller may do to them is the permission's business (user:manage, role:assign).
 CREATE OR REPLACE FUNCTION app.may_manage(p_user uuid) RETURNS boolean
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
   SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = p_user AND u.tenant_id = app.tenant_id())
      AND (p_user = app.user_id()
           OR NOT EXISTS (SELECT 1 FROM role_assignments r WHERE r.user_id = p_user AND r.role <> ALL (app.grantable_roles())))
@@ -24,7 +24,7 @@ $$;
 -- The routes' clear answer before anything happens: 404 for a user the caller cannot see (another tenant's),
 -- 403 for one who outranks the caller.
 CREATE OR REPLACE FUNCTION app.assert_may_manage(p_user uuid) RETURNS boolean
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF NOT EXISTS (SELECT 1 FROM users u WHERE u.id = p_user AND u.tenant_id = app.tenant_id()) THEN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such user', jsonb_build_object('user_id', p_user));
@@ -40,7 +40,7 @@ $$;
 -- A tenant always keeps an active System Admin: deactivating or demoting the last one is refused. Concurrent
 -- changes of one tenant's System Admins queue on a transaction lock, so two of them cannot remove each other.
 CREATE OR REPLACE FUNCTION app.keep_a_system_admin() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_user uuid;
 BEGIN

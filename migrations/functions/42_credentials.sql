@@ -5,7 +5,7 @@
 -- System Admin of the same tenant who may manage the user (38_user_management.sql); never by an API key. Every session of the user ends with it (refresh tokens revoked, session
 -- version raised; the Worker raises the Durable Object's copy before and after).
 CREATE OR REPLACE FUNCTION app.set_credentials(p_user_id uuid, p_password_hash text, p_pin_hash text, p_session_version bigint, p_now timestamptz)
-RETURNS boolean LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+RETURNS boolean LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
   IF NOT EXISTS (
     SELECT 1 FROM users u WHERE u.id = p_user_id AND u.tenant_id = app.tenant_id()
@@ -28,7 +28,7 @@ $$;
 -- The caller's own current password hash, to check it before a change (system caller `login`).
 CREATE OR REPLACE FUNCTION app.password_hash_of(p_user_id uuid)
 RETURNS TABLE (secret_hash text)
-LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
   SELECT c.password_hash FROM credentials c WHERE c.user_id = p_user_id
 $$;
 

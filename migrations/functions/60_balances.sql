@@ -43,7 +43,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION app.take_snapshot(p_account uuid, p_as_of date, p_now timestamptz) RETURNS void
-LANGUAGE sql SET search_path = pg_catalog, public AS $$
+LANGUAGE sql SET search_path = pg_catalog, public, pg_temp AS $$
   INSERT INTO balance_snapshots (tenant_id, account_id, employee_id, as_of, through_entry_id, settled_to_date, settled_after)
   SELECT a.tenant_id, a.id, a.employee_id, p_as_of, m.through, to_date.posted, everything.posted - to_date.posted
   FROM ledger_accounts a
@@ -55,7 +55,7 @@ $$;
 
 -- A new snapshot of an account once 100 entries have followed the last one. Called under the account's lock.
 CREATE OR REPLACE FUNCTION app.snapshot_if_due(p_account uuid, p_now timestamptz) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_through bigint;
 BEGIN
@@ -68,7 +68,7 @@ $$;
 
 -- The account of an employee under a policy, created if missing, and locked.
 CREATE OR REPLACE FUNCTION app.lock_account(p_tenant uuid, p_employee uuid, p_policy_key text) RETURNS uuid
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE v_id uuid;
 BEGIN
   INSERT INTO ledger_accounts (tenant_id, employee_id, policy_key) VALUES (p_tenant, p_employee, p_policy_key) ON CONFLICT DO NOTHING;
@@ -79,7 +79,7 @@ $$;
 
 -- Accounts for newly assigned employees (called with the assignment, by HR Admins and System Admins).
 CREATE OR REPLACE FUNCTION app.open_accounts(p_policy_key text, p_employees uuid[]) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
   INSERT INTO ledger_accounts (tenant_id, employee_id, policy_key)
   SELECT e.tenant_id, e.id, p_policy_key FROM employees e
   WHERE e.id = ANY (p_employees) AND e.tenant_id = app.tenant_id() AND app.can('policy:manage')

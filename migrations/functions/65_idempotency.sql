@@ -6,7 +6,7 @@
 -- wait for that commit, and another request_hash is DUPLICATE_REQUEST. `app.answer(p, status, body)` stores the
 -- answer and returns it. Calls without a key (the scheduler's, idempotent by their own keys) skip both.
 CREATE OR REPLACE FUNCTION app.replay(p jsonb) RETURNS jsonb
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE v_row idempotency_keys;
 BEGIN
   IF NOT p ? 'idempotency_key' THEN RETURN NULL; END IF;
@@ -23,7 +23,7 @@ END
 $$;
 
 CREATE OR REPLACE FUNCTION app.answer(p jsonb, p_status int, p_body jsonb) RETURNS jsonb
-LANGUAGE sql SET search_path = pg_catalog, public AS $$
+LANGUAGE sql SET search_path = pg_catalog, public, pg_temp AS $$
   UPDATE idempotency_keys SET response_status = p_status, response_body = p_body
   WHERE p ? 'idempotency_key' AND tenant_id = app.tenant_id() AND caller_id = app.claims() ->> 'sub' AND key = p ->> 'idempotency_key';
   SELECT jsonb_build_object('status', p_status, 'body', p_body, 'replayed', false)

@@ -2,7 +2,7 @@
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
 -- The API's view of a request (the same for GET, lists, and the answers of writes).
-CREATE OR REPLACE FUNCTION app.request_json(r leave_requests) RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
+CREATE OR REPLACE FUNCTION app.request_json(r leave_requests) RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
   SELECT jsonb_build_object(
     'id', r.id, 'employee_id', r.employee_id, 'policy_key', r.policy_key, 'policy_version_id', r.policy_version_id,
     'start_date', r.start_date, 'end_date', r.end_date, 'start_part', r.start_part, 'end_part', r.end_part,
@@ -17,7 +17,7 @@ $$;
 -- Resolves a pending request's hold exactly once (the unique resolves_entry_id refuses a second release):
 -- approved (then usage per day is posted), rejected, cancelled or expired (then its days are freed).
 CREATE OR REPLACE FUNCTION app.resolve_hold(p_request uuid, p_status leave_request_status, p_now timestamptz, p_actor uuid) RETURNS void
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   r leave_requests;
   v_hold ledger_entries;
@@ -46,7 +46,7 @@ $$;
 -- Expires pending requests whose TTL has passed (their holds already stopped counting at that instant; this
 -- frees their days and writes the release). Rows another transaction holds are left for a later sweep.
 CREATE OR REPLACE FUNCTION app.expire_overdue(p_tenant uuid, p_employee uuid, p_now timestamptz, p_limit int) RETURNS int
-LANGUAGE plpgsql SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_id uuid;
   v_count int := 0;
@@ -67,7 +67,7 @@ $$;
 -- Submit: claim the key, check eligibility, lock the balance, check it (pending holds included), book the
 -- half days (the primary key refuses a day already taken), place the hold, audit, answer. One transaction.
 CREATE OR REPLACE FUNCTION app.submit_leave_request(p jsonb) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_tenant uuid := app.tenant_id();
   v_user uuid := app.user_id();
@@ -165,7 +165,7 @@ $$;
 -- for themselves; one decision per person (a second approval by the same person is refused, not counted).
 -- Approval posts usage once the policy's number of distinct approvers is reached; rejection voids the hold.
 CREATE OR REPLACE FUNCTION app.decide_leave_request(p jsonb) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_tenant uuid := app.tenant_id();
   v_user uuid := app.user_id();
@@ -225,7 +225,7 @@ $$;
 -- Cancel one's own request: a pending one voids its hold; an approved one not yet started (in the
 -- employee's calendar) is reversed entry by entry. Reversals are never blocked by balance limits.
 CREATE OR REPLACE FUNCTION app.cancel_leave_request(p jsonb) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_tenant uuid := app.tenant_id();
   v_user uuid := app.user_id();

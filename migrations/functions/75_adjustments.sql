@@ -8,9 +8,10 @@ CREATE OR REPLACE FUNCTION app.entry_json(e ledger_entries) RETURNS jsonb LANGUA
     'request_id', e.request_id, 'run_id', e.run_id, 'resolves_entry_id', e.resolves_entry_id, 'expires_at', e.expires_at, 'note', e.note)
 $$;
 
--- A grant or adjustment by HR Admin or System Admin (never blocked by limits: it corrects the ledger).
+-- A grant or adjustment by HR Admin or System Admin (never blocked by limits: it corrects the ledger), never to
+-- their own balance (nor by a key of theirs: it acts as them).
 CREATE OR REPLACE FUNCTION app.post_adjustment(p jsonb) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_tenant uuid := app.tenant_id();
   v_user uuid := app.user_id();
@@ -34,6 +35,9 @@ BEGIN
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
   IF NOT EXISTS (SELECT 1 FROM employees WHERE id = v_employee AND tenant_id = v_tenant) THEN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such employee', jsonb_build_object('employee_id', v_employee));
+  END IF;
+  IF v_employee = app.employee_id() THEN
+    PERFORM app.fail('FORBIDDEN', 'Nobody posts grants or adjustments to their own balance; another HR Admin must');
   END IF;
   SELECT id INTO v_policy FROM leave_policies WHERE tenant_id = v_tenant AND key = v_key ORDER BY version DESC LIMIT 1;
   IF v_policy IS NULL THEN

@@ -7,7 +7,7 @@
 -- assignment covers that day and the waiting period has ended. Missed periods are simply still due.
 -- The same chunk expires carried-over days whose expiry date has come, less what was used of them meanwhile.
 CREATE OR REPLACE FUNCTION app.post_accruals(p jsonb) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_replay jsonb;
   v_tenant uuid := app.tenant_id();

@@ -2,7 +2,7 @@
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
 -- Whether a tenant's rollover of a year is in effect: run, and not (completely) reversed.
-CREATE OR REPLACE FUNCTION app.rollover_in_effect(p_tenant uuid, p_year int) RETURNS uuid LANGUAGE sql STABLE SET search_path = pg_catalog, public AS $$
+CREATE OR REPLACE FUNCTION app.rollover_in_effect(p_tenant uuid, p_year int) RETURNS uuid LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
   SELECT r.id FROM ledger_runs r
   WHERE r.tenant_id = p_tenant AND r.kind = 'rollover' AND r.period = p_year::text
     AND (NOT EXISTS (SELECT 1 FROM ledger_runs x WHERE x.reverses_run_id = r.id)
@@ -15,7 +15,7 @@ $$;
 -- the rest expires. Posted as expiry and carry-over out on 31 December, carry-over in on 1 January.
 -- A dry run reports the same plan and writes nothing. The first real chunk opens the run; later chunks name it.
 CREATE OR REPLACE FUNCTION app.year_end_rollover(p jsonb) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_replay jsonb;
   v_tenant uuid := app.tenant_id();
@@ -90,7 +90,7 @@ $$;
 -- Reverses a rollover run, `limit` entries per call: each of its entries gets a reversal entry resolving it
 -- (never twice). The reversal is a run of its own; once complete, the year may be rolled over again.
 CREATE OR REPLACE FUNCTION app.reverse_rollover(p jsonb) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_replay jsonb;
   v_tenant uuid := app.tenant_id();

@@ -4,7 +4,7 @@
 -- Housekeeping for the scheduler: pending requests past their TTL are expired (their holds stopped counting
 -- already), and idempotency keys older than the retention are forgotten.
 CREATE OR REPLACE FUNCTION app.sweep(p jsonb) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public AS $$
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_tenant uuid := app.tenant_id();
   v_now timestamptz := (p ->> 'now')::timestamptz;

@@ -1,4 +1,4 @@
-import { PERMISSIONS } from "../../src/kernel/access";
+import { PERMISSIONS, ROLES } from "../../src/kernel/access";
 import { CHUNK_LIMITS } from "../../src/kernel/constants";
 
 /**
@@ -14,17 +14,33 @@ function permissions(): string {
   const cases = Object.entries(PERMISSIONS).map(
     ([permission, roles]) => `    WHEN ${quote(permission)} THEN ARRAY[${roles.map(quote).join(", ")}]`,
   );
+  const byRole = ROLES.map((role) => {
+    const granted = Object.entries(PERMISSIONS).filter(([, roles]) => (roles as readonly string[]).includes(role));
+    return `    WHEN ${quote(role)} THEN ARRAY[${granted.map(([permission]) => quote(permission)).join(", ")}]`;
+  });
   return `${header("PERMISSIONS in src/kernel/access.ts")}
--- Whether the caller's roles allow a permission. Policies and functions ask app.can('<permission>') instead of
--- naming roles; a permission the matrix does not name allows nothing.
+-- Whether the caller's roles allow a permission, within the caller's scopes if it has any (an API key's
+-- scopes, a kiosk session's): policies and functions ask app.can('<permission>') instead of naming roles, so
+-- a scope narrows what the database shows and does, not only which routes answer. A permission the matrix does
+-- not name allows nothing.
 CREATE OR REPLACE FUNCTION app.can(p_permission text) RETURNS boolean LANGUAGE sql STABLE AS $$
-  SELECT app.has_any_role(CASE p_permission
+  SELECT app.granted(CASE p_permission
 ${cases.join("\n")}
-  END)
+  END, p_permission)
+$$;
+
+-- The permissions one role grants (whatever the caller's claims): an API key works only while its creator's
+-- roles still grant every permission the key's role and scopes do.
+CREATE OR REPLACE FUNCTION app.role_permissions(p_role text) RETURNS text[] LANGUAGE sql IMMUTABLE AS $$
+  SELECT coalesce(CASE p_role
+${byRole.join("\n")}
+  END, '{}')
 $$;
 
 REVOKE ALL ON FUNCTION app.can(text) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.can(text) TO leave_ledger_app, leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.role_permissions(text) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.role_permissions(text) TO leave_ledger_definer;
 `;
 }
 

@@ -1,9 +1,15 @@
 import { randomBytes } from "node:crypto";
 import { exportJWK, generateKeyPair } from "jose";
+import { newClaimsKey } from "./claims-keys";
 
-/** Fresh secrets for a local run (dev server, bench): a PIN pepper and an ES256 signing key. */
+/** Fresh secrets for a local run (dev server, bench): a PIN pepper, an ES256 signing key and a claims key. */
 export async function generateLocalSecrets(): Promise<Record<string, string>> {
+  const kid = `local-${new Date().toISOString().slice(0, 10)}-${randomBytes(3).toString("hex")}`;
   const { privateKey } = await generateKeyPair("ES256", { extractable: true });
-  const jwk = { ...(await exportJWK(privateKey)), kid: `local-${new Date().toISOString().slice(0, 10)}`, alg: "ES256" };
-  return { PIN_PEPPER: randomBytes(32).toString("base64url"), JWT_SIGNING_KEY: JSON.stringify(jwk) };
+  const jwk = { ...(await exportJWK(privateKey)), kid, alg: "ES256" };
+  return {
+    PIN_PEPPER: randomBytes(32).toString("base64url"),
+    JWT_SIGNING_KEY: JSON.stringify(jwk),
+    DB_CLAIMS_KEY: JSON.stringify(newClaimsKey(kid)),
+  };
 }

@@ -1,5 +1,6 @@
 import { DB_ROLES } from "../../src/db/roles";
 import { type LocalNeon, startLocalNeon } from "../local-neon/server";
+import { installClaimsKeys, parseClaimsKey } from "./claims-keys";
 import { ensureDatabase, type LocalPostgres, startLocalPostgres } from "./embedded-postgres";
 import { migrateUp } from "./migrator";
 import { seedDatabase } from "./seed";
@@ -22,6 +23,8 @@ export interface LocalStack {
 export async function startLocalStack(options: {
   dataDir: string;
   persistent: boolean;
+  /** The Worker's DB_CLAIMS_KEY (a JWK): installed as the one key the database verifies claims with. */
+  claimsKey: string;
   /** Load the demo data, with PIN hashes keyed by this pepper. */
   seedWithPinPepper?: string;
   log?: (line: string) => void;
@@ -32,8 +35,12 @@ export async function startLocalStack(options: {
     await ensureDatabase(postgres.superuserUrl(), DATABASE_NAME, DB_ROLES.owner);
     const ownerDatabaseUrl = `postgres://${DB_ROLES.owner}@127.0.0.1:${postgres.port}/${DATABASE_NAME}`;
     const superuserDatabaseUrl = postgres.superuserUrl(DATABASE_NAME);
-    await migrateUp(ownerDatabaseUrl, { log: (line) => log(`migrations: ${line}`) });
-    if (options.seedWithPinPepper) await seedDatabase(superuserDatabaseUrl, options.seedWithPinPepper);
+    const claimsKey = parseClaimsKey(options.claimsKey);
+    await migrateUp(ownerDatabaseUrl, {
+      log: (line) => log(`migrations: ${line}`),
+      beforeRepeatables: async () => void (await installClaimsKeys(ownerDatabaseUrl, [claimsKey], { exclusive: true })),
+    });
+    if (options.seedWithPinPepper) await seedDatabase(superuserDatabaseUrl, options.seedWithPinPepper, claimsKey);
     const neon = await startLocalNeon({ log });
     return {
       postgres,

@@ -41,6 +41,12 @@ export interface MigratorOptions {
   log?: (line: string) => void;
   /** The migrations folder (tests use copies). */
   dir?: string;
+  /**
+   * Runs after the versioned migrations and before the repeatables, under the same lock: what the new functions
+   * need in place the moment they apply (`npm run db:migrate` installs DB_CLAIMS_KEY here, so the claims check
+   * of functions/10_claims.sql never runs without the Worker's key).
+   */
+  beforeRepeatables?: () => Promise<void>;
 }
 
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -122,7 +128,10 @@ async function appliedRepeatables(client: pg.Client): Promise<Map<string, string
 }
 
 /** Applies every pending versioned migration, then every repeatable that changed. Returns the steps applied. */
-export async function migrateUp(databaseUrl: string, { log = () => {}, dir = MIGRATIONS_DIR }: MigratorOptions = {}): Promise<string[]> {
+export async function migrateUp(
+  databaseUrl: string,
+  { log = () => {}, dir = MIGRATIONS_DIR, beforeRepeatables }: MigratorOptions = {},
+): Promise<string[]> {
   const [migrations, repeatables] = await Promise.all([loadMigrations(dir), loadRepeatables(dir)]);
   return withLockedClient(databaseUrl, async (client) => {
     const done = await applied(client);
@@ -140,6 +149,7 @@ export async function migrateUp(databaseUrl: string, { log = () => {}, dir = MIG
       log(`applied ${migration.tag}`);
       ran.push(migration.tag);
     }
+    await beforeRepeatables?.();
     const after = migrations.filter((m) => done.has(m.tag) || ran.includes(m.tag)).at(-1)?.tag ?? null;
     const current = await appliedRepeatables(client);
     for (const repeatable of repeatables) {

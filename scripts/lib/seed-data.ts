@@ -4,6 +4,7 @@
  * and the tests both use it.
  */
 import { hashPassword, hashPin } from "../../src/auth/secrets";
+import { type ClaimsSigningKey, SET_SIGNED_CLAIMS_SQL, signClaims } from "../../src/db/claims";
 
 /** Every demo user's password, and every demo employee's kiosk PIN. Local data only. */
 export const DEMO_PASSWORD = "leave-ledger-demo";
@@ -200,16 +201,17 @@ function demoLeaveStart(now: Date): string {
  * Demo ledger data for `npm run dev` (not for tests, which build their own): Acme's standard policy assigned
  * to everyone with an opening grant, holidays, accruals to date posted by the scheduler's own function, and
  * one pending request submitted through the ledger's function as Emma. Repeatable: keys and conflicts make a
- * second run a no-op.
+ * second run a no-op. The claims of those two calls are signed with `claimsKey` (the database's DB_CLAIMS_KEY),
+ * good for 30 s: run the statements at once.
  */
-export function demoLedgerStatements(now: Date): Statement[] {
+export async function demoLedgerStatements(now: Date, claimsKey: ClaimsSigningKey): Promise<Statement[]> {
   const hana = ACME.people.find((p) => p.roles.includes("hr_admin"))!;
   const emma = ACME.people.find((p) => p.email.startsWith("emma."))!;
   const employees = ACME.people.filter((p) => p.roles.includes("employee")).map((p) => p.employeeId);
-  const claims = (value: Record<string, unknown>) => ({
-    text: "select set_config('request.jwt.claims', $1, true)",
-    values: [JSON.stringify(value)],
-  });
+  const claims = async (value: Record<string, unknown>) => {
+    const signed = await signClaims(value, claimsKey);
+    return { text: SET_SIGNED_CLAIMS_SQL, values: [signed.claims, signed.signature] };
+  };
   const start = demoLeaveStart(now);
   return [
     {
@@ -238,9 +240,9 @@ export function demoLedgerStatements(now: Date): Statement[] {
       text: "insert into holidays (tenant_id, day, name) values ($1, $2, $3) on conflict do nothing",
       values: [ACME.id, day, name],
     })),
-    claims({ caller: "system:scheduler", sub: null, tenant_id: ACME.id, employee_id: null, roles: [] }),
+    await claims({ caller: "system:scheduler", sub: null, tenant_id: ACME.id, employee_id: null, roles: [] }),
     { text: "select app.post_accruals($1::jsonb)", values: [JSON.stringify({ now: now.toISOString(), after: null, limit: 2000 })] },
-    claims({ caller: "user", sub: emma.userId, tenant_id: ACME.id, employee_id: emma.employeeId, roles: emma.roles }),
+    await claims({ caller: "user", sub: emma.userId, tenant_id: ACME.id, employee_id: emma.employeeId, roles: emma.roles }),
     {
       text: "select app.submit_leave_request($1::jsonb)",
       values: [

@@ -3,10 +3,10 @@ import { decodeJwt } from "jose";
 import { MAX_TOKEN_LENGTH } from "../kernel/constants";
 import type { AppEnv } from "../kernel/context";
 import { AppError } from "../kernel/errors";
-import { authenticateApiKey, isApiKey, keyPrefix } from "./api-keys";
+import { authenticateApiKey, isApiKey } from "./api-keys";
 import { countRequest, userLimits } from "./limiter";
 import { verifyExternalToken } from "./oidc";
-import { loadPrincipal } from "./principal";
+import { kioskPrincipal, loadPrincipal } from "./principal";
 import { type AccessIdentity, verifyAccessToken } from "./tokens";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
@@ -52,11 +52,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p);
 
   if (isApiKey(token)) {
-    const prefix = keyPrefix(token);
-    if (!prefix) throw new AppError("UNAUTHORIZED", "Invalid or revoked API key");
-    const hit = await countRequest(c, `apikey:${prefix}`, userLimits(c.get("config")), now);
-    const principal = await authenticateApiKey(config, token, hit?.sessionVersion ?? null, now, waitUntil);
-    c.set("principal", principal);
+    c.set("principal", await authenticateApiKey(c, token, now));
     return next();
   }
 
@@ -65,7 +61,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
   if (hit && identity.sessionVersion < hit.sessionVersion)
     throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "session ended" });
   const { principal, cache } = await loadPrincipal(config, c.env.PERMISSIONS_KV, identity, hit?.permissionVersion ?? null, waitUntil, now);
-  c.set("principal", principal);
+  c.set("principal", identity.kiosk ? kioskPrincipal(principal) : principal);
   c.set("permissionCache", cache);
   await next();
 };

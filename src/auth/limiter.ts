@@ -1,6 +1,7 @@
 import type { Context } from "hono";
-import type { AttemptPolicy, HitResult, Versions, WindowLimit } from "../durable/rate-limiter";
+import type { AttemptPolicy, HitResult, KeyHit, Versions, WindowLimit } from "../durable/rate-limiter";
 import type { Config } from "../kernel/config";
+import { CLIENT_IP_HEADER } from "../kernel/constants";
 import type { AppEnv } from "../kernel/context";
 import type { Env } from "../kernel/env";
 import { AppError } from "../kernel/errors";
@@ -57,9 +58,12 @@ export function blockedFor(key: string, nowMs: number): number {
   return Math.ceil((until - nowMs) / 1000);
 }
 
-/** The caller's address as Cloudflare reports it (`CF-Connecting-IP` is set by the edge, not the client). */
+/**
+ * The caller's address as Cloudflare reports it (set by the edge, not the client). Only local runs lack it
+ * (staging and production refuse such requests, src/edge/client-address.ts): they count as loopback.
+ */
 export function clientIp(headers: Headers): string {
-  return headers.get("CF-Connecting-IP") ?? "127.0.0.1";
+  return headers.get(CLIENT_IP_HEADER) ?? "127.0.0.1";
 }
 
 const HEXTET = /^[0-9a-f]{1,4}$/i;
@@ -90,27 +94,86 @@ export function ipBucket(ip: string): string {
  */
 export async function countRequest(
   c: Context<AppEnv>,
-  key: `user:${string}` | `apikey:${string}` | `ip:${string}`,
+  key: `user:${string}` | `ip:${string}`,
   limits: WindowLimit[],
   now: number,
 ): Promise<HitResult | null> {
-  const tooMany = (seconds: number) =>
-    new AppError("RATE_LIMIT_EXCEEDED", "Too many requests", {}, { headers: { "Retry-After": String(seconds) } });
+  const hit = await reachLimiter(c, key, now, (limiter) => limiter.hit(limits, now));
+  return hit && applyHit(c, key, hit, now);
+}
+
+/**
+ * The same for a service key, still one call: the key's object counts the request only if the presented
+ * secret's hash is the one it holds, so a known prefix alone cannot use up the key's limit. `unknown`: it holds
+ * none yet; `install` it once Postgres has vouched for the secret (see RateLimiter.hitKey).
+ */
+export async function countKeyRequest(
+  c: Context<AppEnv>,
+  prefix: string,
+  keyHash: string,
+  now: number,
+  install?: { version: number },
+): Promise<KeyHit | null> {
+  const key = `apikey:${prefix}` as const;
+  // RPC types do not keep the union apart; the object returns exactly a KeyHit.
+  const result = await reachLimiter(
+    c,
+    key,
+    now,
+    async (limiter) => (await limiter.hitKey(keyHash, userLimits(c.get("config")), now, install)) as KeyHit,
+  );
+  if (result?.outcome === "verified") applyHit(c, key, result.hit, now);
+  return result;
+}
+
+const tooMany = (seconds: number) =>
+  new AppError("RATE_LIMIT_EXCEEDED", "Too many requests", {}, { headers: { "Retry-After": String(seconds) } });
+
+/** One call to `key`'s object, unless this isolate already saw the key refused; null (logged) when unreachable. */
+async function reachLimiter<T>(
+  c: Context<AppEnv>,
+  key: Parameters<typeof limiterFor>[1],
+  now: number,
+  call: (limiter: ReturnType<typeof limiterFor>) => Promise<T>,
+): Promise<T | null> {
   const blocked = blockedFor(key, now);
   if (blocked > 0) throw tooMany(blocked);
-  let hit: HitResult;
   try {
-    hit = await limiterFor(c.env, key).hit(limits, now);
+    return await call(limiterFor(c.env, key));
   } catch (error) {
     log("warn", "rate_limiter_unavailable", { request_id: c.get("requestId"), error: (error as Error).message });
     return null;
   }
+}
+
+function applyHit(c: Context<AppEnv>, key: string, hit: HitResult, now: number): HitResult {
   setRateLimitHeaders(c, hit);
   if (!hit.allowed) {
     rememberBlocked(key, now + hit.resetSeconds * 1000);
     throw tooMany(hit.resetSeconds);
   }
   return hit;
+}
+
+/**
+ * A failed API-key attempt counts against the caller's address, in the same budget as failed logins
+ * (`login-ip:<bucket>`): over it, 429 (and this isolate refuses that address's key attempts until the window
+ * ends); otherwise the usual 401.
+ */
+export async function failedKeyAttempt(c: Context<AppEnv>, now: number): Promise<never> {
+  const key = `login-ip:${ipBucket(clientIp(c.req.raw.headers))}` as const;
+  const policy = loginPolicies(c.get("config")).ip;
+  const outcome = await reachLimiter(c, key, now, (limiter) => limiter.finishAttempt(crypto.randomUUID(), false, policy, now));
+  // As for logins: the threshold-th failure still answers 401; attempts beyond it are refused.
+  if (outcome && outcome.failures >= policy.threshold) rememberBlocked(key, now + policy.seconds * 1000);
+  if (outcome && outcome.failures > policy.threshold) throw tooMany(policy.seconds);
+  throw new AppError("UNAUTHORIZED", "Invalid or revoked API key");
+}
+
+/** Refuses, without any call, an address this isolate saw over its failure budget. */
+export function refuseBlockedAddress(c: Context<AppEnv>, now: number): void {
+  const blocked = blockedFor(`login-ip:${ipBucket(clientIp(c.req.raw.headers))}`, now);
+  if (blocked > 0) throw tooMany(blocked);
 }
 
 type VersionedKey = `user:${string}` | `apikey:${string}`;
@@ -130,7 +193,8 @@ async function raise(env: Env, key: VersionedKey, names: VersionName[], nowMs: n
  * versions rise in the key's Durable Object before `commit` (unreachable: 503, nothing written) and again
  * after it: a request that landed in between cached the old state under the first version, which the second
  * makes unreachable. If the second raise fails, the change is committed but may not be in force everywhere:
- * 503, and repeating the request finishes it (every such change is safe to repeat).
+ * 503, and repeating the request finishes it (every such change is safe to repeat). `keys`: API keys the
+ * change also stops (they act for the user), whose versions rise alongside.
  */
 export async function behindRaisedVersions<T>(
   env: Env,
@@ -138,10 +202,18 @@ export async function behindRaisedVersions<T>(
   names: VersionName[],
   nowMs: number,
   commit: (raised: Versions) => Promise<T>,
+  keys: `apikey:${string}`[] = [],
 ): Promise<T> {
-  const before = await raise(env, key, names, nowMs, "The change cannot be made right now; nothing was changed, retry later");
+  const raiseAll = async (failure: string) => {
+    const [raised] = await Promise.all([
+      raise(env, key, names, nowMs, failure),
+      ...keys.map((k) => raise(env, k, ["sessionVersion"], nowMs, failure)),
+    ]);
+    return raised;
+  };
+  const before = await raiseAll("The change cannot be made right now; nothing was changed, retry later");
   const result = await commit(before);
-  await raise(env, key, names, nowMs, "The change was saved but is not yet in force everywhere; repeat the request to finish it");
+  await raiseAll("The change was saved but is not yet in force everywhere; repeat the request to finish it");
   return result;
 }
 

@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { type Caller, systemCaller, type UserClaims } from "../db/claims";
 import { runInDatabase } from "../db/door";
-import type { Role } from "../kernel/access";
+import { KIOSK_SCOPES, type Role } from "../kernel/access";
 import type { Config } from "../kernel/config";
 import { AUTH_CACHE_ENTRIES, PERMISSION_CACHE_TTL_SECONDS } from "../kernel/constants";
 import type { CacheOutcome, Principal } from "../kernel/context";
@@ -33,6 +33,11 @@ export function forgetPrincipals(): void {
   memory.clear();
 }
 
+/** A kiosk (PIN) session of this user: whatever their roles, only what the kiosk scopes allow of them. */
+export function kioskPrincipal(principal: Principal): Principal {
+  return { ...principal, scopes: [...KIOSK_SCOPES] };
+}
+
 export function claimsFor(principal: Principal): UserClaims {
   return {
     caller: principal.kind,
@@ -40,6 +45,8 @@ export function claimsFor(principal: Principal): UserClaims {
     tenant_id: principal.tenantId,
     employee_id: principal.employeeId,
     roles: principal.roles,
+    scopes: principal.scopes,
+    ...(principal.keyId ? { key_id: principal.keyId } : {}),
   };
 }
 

@@ -5,7 +5,8 @@ import { AppError } from "../kernel/errors";
 
 /**
  * Our access tokens: ES256, `kid` naming the current or previous signing key, 15 minutes. They carry identity
- * (`sub`, `tid`) and the session version they were issued under (`sv`), never roles.
+ * (`sub`, `tid`) and the session version they were issued under (`sv`), never roles; a kiosk (PIN) session's
+ * also `scp: "kiosk"`.
  */
 const ALGORITHMS = ["ES256"];
 const TOKEN_TYPE = "at+jwt";
@@ -15,7 +16,11 @@ export interface AccessIdentity {
   userId: string;
   tenantId: string;
   sessionVersion: number;
+  /** A kiosk (PIN) session: narrowed to KIOSK_SCOPES whatever the user's roles (claim `scp: "kiosk"`). */
+  kiosk?: boolean;
 }
+
+const KIOSK_SCOPE_CLAIM = "kiosk";
 
 interface KeySet {
   signing: { kid: string; key: CryptoKey };
@@ -48,7 +53,7 @@ function keysFor(config: Config): Promise<KeySet> {
 export async function signAccessToken(config: Config, identity: AccessIdentity, nowMs: number): Promise<string> {
   const { signing } = await keysFor(config);
   const now = Math.floor(nowMs / 1000);
-  return new SignJWT({ tid: identity.tenantId, sv: identity.sessionVersion })
+  return new SignJWT({ tid: identity.tenantId, sv: identity.sessionVersion, ...(identity.kiosk ? { scp: KIOSK_SCOPE_CLAIM } : {}) })
     .setProtectedHeader({ alg: "ES256", kid: signing.kid, typ: TOKEN_TYPE })
     .setIssuer(config.JWT_ISSUER)
     .setAudience(config.JWT_AUDIENCE)
@@ -96,10 +101,11 @@ export async function verifyAccessToken(config: Config, token: string, nowMs: nu
       requiredClaims: ["sub", "tid", "sv", "iat", "nbf", "exp", "jti"],
       currentDate: new Date(nowMs),
     });
-    const { sub, tid, sv } = payload as { sub?: unknown; tid?: unknown; sv?: unknown };
+    const { sub, tid, sv, scp } = payload as { sub?: unknown; tid?: unknown; sv?: unknown; scp?: unknown };
     if (typeof sub !== "string" || !UUID.test(sub) || typeof tid !== "string" || !UUID.test(tid)) throw unauthorized("malformed claims");
     if (typeof sv !== "number" || !Number.isSafeInteger(sv) || sv < 0) throw unauthorized("malformed claims");
-    return { userId: sub, tenantId: tid, sessionVersion: sv };
+    if (scp !== undefined && scp !== KIOSK_SCOPE_CLAIM) throw unauthorized("malformed claims");
+    return { userId: sub, tenantId: tid, sessionVersion: sv, kiosk: scp === KIOSK_SCOPE_CLAIM };
   } catch (error) {
     throw verificationFailure(error);
   }

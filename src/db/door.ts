@@ -5,7 +5,7 @@ import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
 import type { Config } from "../kernel/config";
 import { DB_REQUEST_TIMEOUT_MS, DB_RETRY_DELAYS_MS, DB_STATEMENT_TIMEOUT_MS } from "../kernel/constants";
 import { AppError } from "../kernel/errors";
-import { type Caller, claimsOf } from "./claims";
+import { type Caller, claimsOf, signClaims } from "./claims";
 import { classifyDbError, dbErrorToAppError } from "./errors";
 import { DB_ROLES } from "./roles";
 import * as schema from "./schema";
@@ -32,12 +32,13 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
  * The one way request code reaches Postgres. The caller's role and claims, and then the work, go to Neon's
  * HTTP endpoint as one batch: one round trip, one transaction. The statement that switches the role is
  * always first, so no statement of the work can run with the login role's rights or another caller's claims.
+ * The claims are signed with DB_CLAIMS_KEY (src/db/claims.ts): Postgres refuses any it did not get from us.
  *
  * A batch cannot branch on its own results: work that needs to decide inside the transaction belongs in SQL
  * (CTEs, functions), which is also what keeps writes to one round trip.
  */
 export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
-  config: Pick<Config, "DATABASE_URL" | "NEON_FETCH_ENDPOINT">,
+  config: Pick<Config, "DATABASE_URL" | "NEON_FETCH_ENDPOINT" | "DB_CLAIMS_KEY">,
   caller: Caller,
   work: (db: Db) => T,
   options: DoorOptions = {},
@@ -45,6 +46,8 @@ export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
   const role = caller.kind === "user" ? DB_ROLES.app : DB_ROLES.system;
   const wait = options.sleep ?? sleep;
   for (let attempt = 0; ; attempt++) {
+    // Signed for each attempt, on the wall clock (Postgres checks `exp` against its own), never the request's clock.
+    const signed = await signClaims(claimsOf(caller), config.DB_CLAIMS_KEY);
     // Read synchronously when the batch is sent, so concurrent requests cannot see each other's value.
     neonConfig.fetchEndpoint = config.NEON_FETCH_ENDPOINT ?? NEON_DEFAULT_ENDPOINT;
     const client = neon(config.DATABASE_URL, {
@@ -54,7 +57,7 @@ export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
     });
     const db = drizzle({ client, schema });
     const enter = db.execute(
-      sql`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${JSON.stringify(claimsOf(caller))}, true), set_config('statement_timeout', ${String(DB_STATEMENT_TIMEOUT_MS)}, true)`,
+      sql`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${signed.claims}, true), set_config('request.jwt.claims_signature', ${signed.signature}, true), set_config('statement_timeout', ${String(DB_STATEMENT_TIMEOUT_MS)}, true)`,
     );
     try {
       const [, ...results] = await db.batch([enter, ...work(db)]);

@@ -14,6 +14,12 @@ interface PgErrorLike {
 }
 
 const RETRYABLE = new Set(["40001", "40P01"]); // serialization_failure, deadlock_detected
+/**
+ * HINT of `app.claims()` refusing claims the Worker did not sign (or that expired, or whose key is not
+ * installed): insufficient_privilege, but never the caller's fault. Only our own bug or a missing key produces
+ * it, so it is a 500 (reported), not a 403.
+ */
+export const CLAIMS_REFUSED_HINT = "CLAIMS_NOT_SIGNED";
 const TIMEOUT = new Set(["57014", "55P03"]); // query_canceled (statement_timeout), lock_not_available
 
 export function classifyDbError(error: unknown): DbErrorKind {
@@ -24,7 +30,7 @@ export function classifyDbError(error: unknown): DbErrorKind {
     if (RETRYABLE.has(code)) return "retryable";
     if (TIMEOUT.has(code)) return "timeout";
     if (code === "P0002" || code === "02000") return "not_found";
-    if (code === "42501") return "permission";
+    if (code === "42501") return e.hint === CLAIMS_REFUSED_HINT ? "internal" : "permission";
     if (code.startsWith("23")) return "constraint";
     if (code.startsWith("08") || code.startsWith("53") || code.startsWith("57P")) return "connection";
     return "internal";

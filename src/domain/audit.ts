@@ -43,7 +43,11 @@ export function auditAsSystem(db: Db, facts: RequestFacts, row: SystemAudit) {
     ${row.targetId ?? null}, ${row.success}, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(row.details ?? {})}::jsonb)`);
 }
 
-/** An audit row written as the acting user, under RLS. */
+/** A key acts for its creator (`actor_id`, with `actor_type` api_key); which key it was goes into the details. */
+const withKey = (principal: Principal, details: Record<string, unknown> = {}) =>
+  principal.keyId ? { ...details, api_key_id: principal.keyId } : details;
+
+/** An audit row written as the acting user (or key, for its creator), under RLS. */
 export function auditAsUser(
   db: Db,
   facts: RequestFacts,
@@ -61,7 +65,7 @@ export function auditAsUser(
     ip: facts.ip,
     userAgent: facts.userAgent,
     requestId: facts.requestId,
-    details: row.details ?? {},
+    details: withKey(principal, row.details),
   });
 }
 
@@ -75,7 +79,7 @@ export function auditValues(
   principal: Principal,
   row: { action: string; targetType: string; targetId: SQL | string; details?: Record<string, unknown> },
 ) {
-  return sql`${principal.tenantId}::uuid, ${principal.kind}, ${principal.userId}, ${row.action}, ${row.targetType}, ${row.targetId}, true, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(row.details ?? {})}::jsonb`;
+  return sql`${principal.tenantId}::uuid, ${principal.kind}, ${principal.userId}, ${row.action}, ${row.targetType}, ${row.targetId}, true, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(withKey(principal, row.details))}::jsonb`;
 }
 
 export const AUDIT_COLUMNS = sql.raw(

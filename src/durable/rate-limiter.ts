@@ -1,4 +1,5 @@
 import { DurableObject } from "cloudflare:workers";
+import { constantTimeEqual } from "../kernel/bytes";
 
 /**
  * One object per limited key (`user:…`, `ip:…`, `login-account:…`, `login-ip:…`, `apikey:…`), backed by
@@ -8,7 +9,9 @@ import { DurableObject } from "cloudflare:workers";
  *
  * Besides counters, the object of a user (`user:<id>`) keeps that user's session and permission versions, so
  * the Worker learns in the same call as the rate-limit check whether a token was revoked or roles changed.
- * Versions are never cleaned up; counters and login attempts are, by an alarm, once idle.
+ * Versions are never cleaned up; counters and login attempts are, by an alarm, once idle. The object of a
+ * service key (`apikey:<prefix>`) also holds the SHA-256 of the key's current secret, so that one call verifies a
+ * presented key and only then counts it: a known prefix alone cannot use up someone else's limit.
  */
 
 export interface WindowLimit {
@@ -42,6 +45,12 @@ export interface AttemptPolicy {
   seconds: number;
 }
 
+/**
+ * A service key's request: `verified` (the presented hash is the one held; counted), `mismatch` (it is not;
+ * nothing counted) or `unknown` (no hash held yet, or forgotten by a raised version; nothing counted).
+ */
+export type KeyHit = { outcome: "verified"; hit: HitResult } | { outcome: "mismatch" | "unknown"; sessionVersion: number };
+
 export type AttemptStart = { allowed: true; attemptId: string } | { allowed: false; retryAfterSeconds: number };
 export interface AttemptOutcome {
   failures: number;
@@ -58,6 +67,7 @@ const SCHEMA = [
   "create table if not exists counters (window_seconds integer primary key, window_start integer not null, count integer not null)",
   "create table if not exists state (name text primary key, value integer not null)",
   "create table if not exists attempts (id text primary key, expires_at integer not null)",
+  "create table if not exists secrets (name text primary key, value text not null)",
 ];
 
 /** The object reads no bindings: it counts, and keeps versions. */
@@ -111,6 +121,26 @@ export class RateLimiter extends DurableObject<unknown> {
     };
   }
 
+  /**
+   * For a service key: counts the request only if `keyHash` is the hash this object holds. `install`: Postgres
+   * vouched for `keyHash` when the object's session version was `install.version`; it is held from now on if the
+   * version is still that (a rotation or revocation in between raised it, and the stale hash is not taken).
+   */
+  hitKey(keyHash: string, limits: WindowLimit[], nowMs: number, install?: { version: number }): KeyHit {
+    const sessionVersion = this.read("session_version");
+    if (install && install.version === sessionVersion) {
+      this.sql.exec(
+        "insert into secrets (name, value) values ('key_hash', ?) on conflict (name) do update set value = excluded.value",
+        keyHash,
+      );
+    }
+    const held = this.sql.exec<{ value: string }>("select value from secrets where name = 'key_hash'").toArray()[0]?.value;
+    if (held === undefined) return { outcome: "unknown", sessionVersion };
+    const encode = (text: string) => new TextEncoder().encode(text);
+    if (!constantTimeEqual(encode(held), encode(keyHash))) return { outcome: "mismatch", sessionVersion };
+    return { outcome: "verified", hit: this.hit(limits, nowMs) };
+  }
+
   /** Current counts per window (operations and the bench's round-trip count). */
   counts(nowMs: number): { windowSeconds: number; count: number }[] {
     return this.sql
@@ -128,10 +158,14 @@ export class RateLimiter extends DurableObject<unknown> {
 
   /**
    * Raises the given versions to at least the requested value and always above the current one (two changes
-   * in the same millisecond still differ). Never lowers them: revocation is one-way.
+   * in the same millisecond still differ). Never lowers them: revocation is one-way. A raised session version
+   * also forgets a service key's hash: the next request is checked against Postgres again.
    */
   raiseVersions(raise: Partial<Versions>): Versions {
-    if (raise.sessionVersion !== undefined) this.write("session_version", Math.max(this.read("session_version") + 1, raise.sessionVersion));
+    if (raise.sessionVersion !== undefined) {
+      this.write("session_version", Math.max(this.read("session_version") + 1, raise.sessionVersion));
+      this.sql.exec("delete from secrets");
+    }
     if (raise.permissionVersion !== undefined)
       this.write("permission_version", Math.max(this.read("permission_version") + 1, raise.permissionVersion));
     return this.versions();

@@ -10,6 +10,7 @@ export type Role = (typeof ROLES)[number];
 
 export const PERMISSIONS = {
   "self:read": ["employee", "manager", "hr_admin", "system_admin", "auditor"],
+  "self:manage": ["employee", "manager", "hr_admin", "system_admin", "auditor"],
   "team:read": ["manager", "hr_admin", "system_admin", "auditor"],
   "tenant:read": ["hr_admin", "system_admin", "auditor"],
   "request:submit": ["employee", "manager", "hr_admin", "system_admin"],
@@ -30,3 +31,9 @@ export const PERMISSIONS = {
 
 export type Permission = keyof typeof PERMISSIONS;
 export const PERMISSION_NAMES = Object.keys(PERMISSIONS) as [Permission, ...Permission[]];
+
+/**
+ * A kiosk (PIN) session may only read its employee's own balances and requests and submit or cancel their own
+ * requests, whatever the user's roles: these scopes narrow it, in the Worker and in Postgres (`app.can`).
+ */
+export const KIOSK_SCOPES = ["self:read", "request:submit"] as const satisfies readonly Permission[];

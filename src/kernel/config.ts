@@ -77,6 +77,28 @@ const signingKey = json(
   "must be a JSON Web Key",
 );
 
+/**
+ * The key the Worker signs its database claims with (src/db/claims.ts): an HMAC-SHA256 key as a JSON Web Key,
+ * `{"kty":"oct","k":"<base64url of at least 32 random bytes>","kid":"…"}` (`npm run -s db:claims-key -- generate <kid>`).
+ * Postgres holds the same key under its `kid` in `claims_keys` and refuses claims it did not sign.
+ */
+export const claimsKeySchema = json(
+  z.object(
+    {
+      kty: z.literal("oct"),
+      k: z
+        .string()
+        .regex(/^[A-Za-z0-9_-]+$/, "k must be base64url")
+        .refine((k) => Math.floor((k.length * 3) / 4) >= MIN_SECRET_BYTES, `k must hold at least ${MIN_SECRET_BYTES} bytes`),
+      kid: z.string().regex(JWK_KID),
+      alg: z.literal("HS256").optional(),
+    },
+    { error: `must be an HMAC key as a JWK (kty oct, k: base64url of at least ${MIN_SECRET_BYTES} bytes) with a kid` },
+  ),
+  "must be a JSON Web Key",
+);
+export type ClaimsKey = z.infer<typeof claimsKeySchema>;
+
 /** External OIDC issuers, each mapped to one tenant: JSON `[{ issuer, jwks_uri, audience, tenant_id }]`. */
 const oidcIssuers = json(
   z.array(z.object({ issuer: z.url(), jwks_uri: z.url({ protocol: /^https?$/ }), audience: z.string().min(1), tenant_id: z.uuid() }), {
@@ -104,6 +126,8 @@ export const ConfigSchema = z
     JWT_SIGNING_KEY: signingKey,
     /** Still accepted for verification for one token lifetime after a rotation; never signs. */
     JWT_PREVIOUS_SIGNING_KEY: signingKey.optional(),
+    /** Signs the claims of every database transaction; Postgres verifies them (docs/security.md). */
+    DB_CLAIMS_KEY: claimsKeySchema,
     JWT_ISSUER: z.url({ error: "must be a URL identifying this API" }).default("https://api.leave-ledger.local"),
     JWT_AUDIENCE: z.string().min(1).default("leave-ledger-api"),
     OIDC_ISSUERS: oidcIssuers,

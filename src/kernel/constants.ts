@@ -5,6 +5,8 @@ export const MAX_BODY_BYTES = 64 * 1024;
 /** Incoming `X-Request-Id` values longer than this are replaced by a generated id. */
 export const MAX_REQUEST_ID_LENGTH = 128;
 export const REQUEST_ID_HEADER = "X-Request-Id";
+/** Set by Cloudflare's edge to the client's address; required in staging and production. */
+export const CLIENT_IP_HEADER = "CF-Connecting-IP";
 /** Required on every write with ledger effects; a replay of the key answers with the first answer and this header. */
 export const IDEMPOTENCY_KEY_HEADER = "idempotency-key";
 export const REPLAYED_HEADER = "Idempotent-Replayed";

@@ -17,13 +17,15 @@ export interface TraceContext {
 /** Who is calling, as the database says now: loaded from Postgres, cached in KV per permission version. */
 export interface Principal {
   kind: "user" | "api_key";
-  /** users.id, or api_keys.id for a service key. */
+  /** users.id of the acting person: the user, or the person who created the service key. */
   userId: string;
   tenantId: string;
   employeeId: string | null;
   roles: Role[];
-  /** A service key may be narrowed to some permissions; empty means everything its role allows. */
+  /** Narrower than the roles when not empty: a key's scopes, or a kiosk session's. Empty means everything the roles allow. */
   scopes: Permission[];
+  /** api_keys.id, when a service key acts. */
+  keyId?: string;
 }
 
 /**

@@ -12,6 +12,7 @@ export interface Env {
   PIN_PEPPER?: string;
   JWT_SIGNING_KEY?: string;
   JWT_PREVIOUS_SIGNING_KEY?: string;
+  DB_CLAIMS_KEY?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
   OIDC_ISSUERS?: string;

@@ -4,13 +4,16 @@ import { join } from "node:path";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { snapshotCatalog } from "../../scripts/lib/catalog";
+import { installClaimsKeys, parseClaimsKey } from "../../scripts/lib/claims-keys";
 import { ensureDatabase, type LocalPostgres } from "../../scripts/lib/embedded-postgres";
 import { generatedSql } from "../../scripts/lib/generated-sql";
 import { DATABASE_NAME } from "../../scripts/lib/local-stack";
 import { loadMigrations, loadRepeatables, MIGRATIONS_DIR, migrateDown, migrateUp, migrationStatus } from "../../scripts/lib/migrator";
+import { SET_SIGNED_CLAIMS_SQL, signClaims } from "../../src/db/claims";
 import { DB_ROLES } from "../../src/db/roles";
 import { PERMISSION_NAMES, PERMISSIONS, ROLES } from "../../src/kernel/access";
 import { startThrowawayPostgres } from "../support/node/throwaway-postgres";
+import { TEST_DB_CLAIMS_KEY } from "../support/test-constants";
 
 let postgres: LocalPostgres;
 let ownerUrl: string;
@@ -84,6 +87,7 @@ describe("migrations", () => {
       "audit_log:truetrue",
       "balance_snapshots:truetrue",
       "booked_days:truetrue",
+      "claims_keys:truetrue",
       "credentials:truetrue",
       "employees:truetrue",
       "holidays:truetrue",
@@ -238,13 +242,19 @@ ALTER TABLE holidays ${triggerState} TRIGGER holidays_probe;
   });
 
   it("app.can in the database answers as the permission matrix does, for every role and permission", async () => {
+    const key = parseClaimsKey(JSON.stringify(TEST_DB_CLAIMS_KEY));
+    await installClaimsKeys(ownerUrl, [key], { exclusive: true });
     const answers = await withClient(async (client) => {
       const rows: string[] = [];
       for (const role of ROLES) {
+        const signed = await signClaims({ roles: [role] }, key);
+        await client.query("begin");
+        await client.query(SET_SIGNED_CLAIMS_SQL, [signed.claims, signed.signature]);
         const { rows: allowed } = await client.query<{ permission: string }>(
-          "select p as permission from unnest($1::text[]) p, lateral (select set_config('request.jwt.claims', $2, true)) c where app.can(p)",
-          [PERMISSION_NAMES, JSON.stringify({ roles: [role] })],
+          "select p as permission from unnest($1::text[]) p where app.can(p)",
+          [PERMISSION_NAMES],
         );
+        await client.query("commit");
         rows.push(...allowed.map((r) => `${role}:${r.permission}`));
       }
       return rows.sort();
@@ -260,8 +270,8 @@ ALTER TABLE holidays ${triggerState} TRIGGER holidays_probe;
       select tablename || '.' || policyname as name, coalesce(qual, '') || ' ' || coalesce(with_check, '') as text from pg_policies
       union all
       select p.oid::regprocedure::text, p.prosrc from pg_proc p
-       where p.pronamespace = 'app'::regnamespace and p.proname not in ('has_any_role', 'can')`);
-    expect(sources.filter((s) => s.text.includes("has_any_role")).map((s) => s.name)).toEqual([]);
+       where p.pronamespace = 'app'::regnamespace and p.proname not in ('granted', 'can')`);
+    expect(sources.filter((s) => s.text.includes("app.granted")).map((s) => s.name)).toEqual([]);
     const asked = new Set(sources.flatMap((s) => [...s.text.matchAll(/app\.can\('([^']+)'/g)].map((m) => m[1]!)));
     expect(asked.size).toBeGreaterThan(5);
     expect([...asked].filter((p) => !(p in PERMISSIONS))).toEqual([]);

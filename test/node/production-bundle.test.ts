@@ -20,7 +20,12 @@ beforeAll(async () => {
   await chmod(work, 0o755);
   size = await buildBundle(join(work, "dist"), "production");
   const secrets = await generateLocalSecrets();
-  stack = await startLocalStack({ dataDir: join(work, "postgres"), persistent: false, seedWithPinPepper: secrets.PIN_PEPPER });
+  stack = await startLocalStack({
+    dataDir: join(work, "postgres"),
+    persistent: false,
+    claimsKey: secrets.DB_CLAIMS_KEY!,
+    seedWithPinPepper: secrets.PIN_PEPPER,
+  });
   worker = await startBundle({ bundleDir: join(work, "dist"), stack, secrets });
 }, 120_000);
 

@@ -8,6 +8,8 @@ declare module "vitest" {
     /** Same database behind the harbor's gate, which tests can close or make hang. */
     gatedDatabaseUrl: string;
     superuserDatabaseUrl: string;
+    /** The schema owner: what `npm run db:claims-key` connects as. */
+    ownerDatabaseUrl: string;
     neonEndpoint: string;
     harborUrl: string;
     sentryDsn: string;

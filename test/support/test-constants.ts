@@ -37,3 +37,26 @@ export const TEST_JWT_AUDIENCE = "leave-ledger-api";
 export const TEST_OIDC_ISSUER = "https://idp.globex.test";
 export const TEST_OIDC_AUDIENCE = "leave-ledger";
 export const TEST_OIDC_TENANT_ID = "00000000-0000-4000-8200-000000000001";
+
+/**
+ * Test-only claims keys (HMAC, src/db/claims.ts). The global setup installs TEST_DB_CLAIMS_KEY in the test
+ * database and the Worker signs with it; the other two are installed only by tests that say so.
+ */
+export const TEST_DB_CLAIMS_KEY = {
+  kty: "oct",
+  k: "R6pmiTxJqbtt__XcgTuvG7TbWfJob_QVk0mhs_j90Lk",
+  kid: "test-claims-2026-11",
+  alg: "HS256",
+} as const;
+export const TEST_PREVIOUS_DB_CLAIMS_KEY = {
+  kty: "oct",
+  k: "oKkJ6fQ06Et4dppB1DLvl-hahLyE47kO3nHlcD896fI",
+  kid: "test-claims-2026-10",
+  alg: "HS256",
+} as const;
+export const ATTACKER_DB_CLAIMS_KEY = {
+  kty: "oct",
+  k: "2hzQGQiQMkBtq0FJwkTdnlFbd0nBGqAZgK5vlCXtUkw",
+  kid: "test-claims-2026-11",
+  alg: "HS256",
+} as const;

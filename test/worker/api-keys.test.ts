@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { sha256Hex } from "../../src/auth/secrets";
 import { authApp } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
-import { expectError, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
+import { expectError, recordingDurableObject, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
 
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
@@ -110,5 +110,44 @@ describe("service API keys", () => {
     ]) {
       await expectError(await api.send("/v1/audit", { headers: bearer(key) }), 401, "UNAUTHORIZED");
     }
+  });
+});
+
+describe("an API key's limits", () => {
+  const wrongSecret = (key: string) => `${key.slice(0, -4)}${key.endsWith("AAAA") ? "BBBB" : "AAAA"}`;
+
+  it("are charged only once the secret is verified: a known prefix cannot use up someone else's key", async () => {
+    const { api, created } = await adminWithKey();
+    const limits = { RATE_LIMIT_USER_PER_MINUTE: "3" };
+    for (let i = 1; i <= 6; i++) {
+      const res = await api.send(
+        "/v1/audit",
+        { headers: { ...bearer(wrongSecret(created.key)), "CF-Connecting-IP": `192.0.2.${i}` } },
+        limits,
+      );
+      await expectError(res, 401, "UNAUTHORIZED");
+    }
+    const res = await api.send("/v1/audit", { headers: bearer(created.key) }, limits);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("RateLimit-Remaining")).toBe("2");
+  });
+
+  it("cost one Durable Object call per request once the key's object holds its hash", async () => {
+    const { api, created } = await adminWithKey();
+    const recorder = recordingDurableObject();
+    for (let i = 0; i < 3; i++)
+      expect((await api.send("/v1/audit", { headers: bearer(created.key) }, { RATE_LIMITER: recorder })).status).toBe(200);
+    // The first request installs the hash Postgres vouched for; every later one is a single verify-and-count.
+    expect(recorder.calls).toEqual(["hitKey", "hitKey", "hitKey", "hitKey"]);
+  });
+
+  it("failed key attempts count against the caller's address, in the budget of failed logins", async () => {
+    const { api, created } = await adminWithKey();
+    const from = (ip: string, key: string) => api.send("/v1/audit", { headers: { ...bearer(key), "CF-Connecting-IP": ip } });
+    for (let i = 0; i < 5; i++) await expectError(await from("198.51.100.9", wrongSecret(created.key)), 401, "UNAUTHORIZED");
+    await expectError(await from("198.51.100.9", wrongSecret(created.key)), 429, "RATE_LIMIT_EXCEEDED");
+    await expectError(await from("198.51.100.9", created.key), 429, "RATE_LIMIT_EXCEEDED");
+    await expectError(await api.login(people.emma.email, undefined, "198.51.100.9"), 429, "RATE_LIMIT_EXCEEDED");
+    expect((await from("198.51.100.10", created.key)).status).toBe(200);
   });
 });

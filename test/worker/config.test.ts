@@ -4,7 +4,7 @@ import { createApp } from "../../src/app";
 import { parseConfig } from "../../src/kernel/config";
 import { MIN_SECRET_BYTES } from "../../src/kernel/constants";
 import type { Env } from "../../src/kernel/env";
-import { TEST_JWT_KEY } from "../support/test-constants";
+import { TEST_DB_CLAIMS_KEY, TEST_JWT_KEY } from "../support/test-constants";
 import { BASE_URL, captureLogs, expectError, testEnv } from "../support/worker/harness";
 
 const valid = {
@@ -14,6 +14,7 @@ const valid = {
   ALLOWED_ORIGINS: "https://app.example.com, https://admin.example.com",
   SENTRY_DSN: "https://abc@o1.ingest.sentry.io/2",
   JWT_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY),
+  DB_CLAIMS_KEY: JSON.stringify(TEST_DB_CLAIMS_KEY),
 };
 
 function problemsOf(overrides: Record<string, unknown>) {
@@ -45,6 +46,20 @@ describe("configuration rules", () => {
     ["public key as signing key", { JWT_SIGNING_KEY: JSON.stringify({ ...TEST_JWT_KEY, d: undefined }) }, "JWT_SIGNING_KEY"],
     ["RSA key as signing key", { JWT_SIGNING_KEY: JSON.stringify({ ...TEST_JWT_KEY, kty: "RSA" }) }, "JWT_SIGNING_KEY"],
     ["previous key with the same kid", { JWT_PREVIOUS_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY) }, "JWT_PREVIOUS_SIGNING_KEY"],
+    ["missing claims key", { DB_CLAIMS_KEY: undefined }, "DB_CLAIMS_KEY"],
+    ["claims key that is not JSON", { DB_CLAIMS_KEY: TEST_DB_CLAIMS_KEY.k }, "DB_CLAIMS_KEY"],
+    ["claims key without a kid", { DB_CLAIMS_KEY: JSON.stringify({ ...TEST_DB_CLAIMS_KEY, kid: undefined }) }, "DB_CLAIMS_KEY"],
+    [
+      "claims key of 16 bytes",
+      { DB_CLAIMS_KEY: JSON.stringify({ ...TEST_DB_CLAIMS_KEY, k: TEST_DB_CLAIMS_KEY.k.slice(0, 22) }) },
+      "DB_CLAIMS_KEY",
+    ],
+    [
+      "claims key with a kid that cannot head a signature",
+      { DB_CLAIMS_KEY: JSON.stringify({ ...TEST_DB_CLAIMS_KEY, kid: "a:b" }) },
+      "DB_CLAIMS_KEY",
+    ],
+    ["claims key that is not an HMAC key", { DB_CLAIMS_KEY: JSON.stringify({ ...TEST_DB_CLAIMS_KEY, kty: "EC" }) }, "DB_CLAIMS_KEY"],
     ["rate limit that is not a number", { RATE_LIMIT_USER_PER_MINUTE: "lots" }, "RATE_LIMIT_USER_PER_MINUTE"],
     ["OIDC issuers that are not JSON", { OIDC_ISSUERS: "idp.example.com" }, "OIDC_ISSUERS"],
     [

@@ -23,7 +23,14 @@ describe("the database door", () => {
     expect(row.rows[0]).toEqual({
       role: "leave_ledger_app",
       login: "leave_ledger_authenticator",
-      claims: { caller: "user", sub: people.emma.userId, tenant_id: ACME.id, employee_id: people.emma.employeeId, roles: ["employee"] },
+      claims: {
+        caller: "user",
+        sub: people.emma.userId,
+        tenant_id: ACME.id,
+        employee_id: people.emma.employeeId,
+        roles: ["employee"],
+        exp: expect.any(Number),
+      },
     });
   });
 
@@ -35,7 +42,7 @@ describe("the database door", () => {
     ]);
     expect(row.rows[0]).toEqual({
       role: "leave_ledger_system",
-      claims: { caller: "system:tenant-directory", sub: null, tenant_id: null, employee_id: null, roles: [] },
+      claims: { caller: "system:tenant-directory", sub: null, tenant_id: null, employee_id: null, roles: [], exp: expect.any(Number) },
     });
   });
 

@@ -36,3 +36,24 @@ describe("per-IP limits count IPv6 by /64", () => {
     expect((await api.login(people.eli.email, undefined, "2001:db8:1:3::1")).status).toBe(200);
   });
 });
+
+describe("the client's address", () => {
+  const tenantDirectory = (api: ReturnType<typeof authApp>, environment: string, ip?: string) =>
+    api.send("/v1/tenants/acme", { headers: ip ? { "CF-Connecting-IP": ip } : {} }, { ENVIRONMENT: environment });
+
+  it("is required in staging and production: a request without CF-Connecting-IP did not come through the edge", async () => {
+    const api = authApp();
+    for (const environment of ["staging", "production"]) {
+      await expectError(await tenantDirectory(api, environment), 400, "INVALID_INPUT");
+      // With the header the request goes on (to the configuration check, which a local database fails there).
+      await expectError(await tenantDirectory(api, environment, "192.0.2.7"), 500, "CONFIG_INVALID");
+      expect((await api.send("/health", {}, { ENVIRONMENT: environment })).status).toBe(200);
+    }
+  });
+
+  it("is optional locally: requests without it count as loopback", async () => {
+    const api = authApp();
+    expect((await tenantDirectory(api, "development")).status).toBe(200);
+    expect((await tenantDirectory(api, "test")).status).toBe(200);
+  });
+});

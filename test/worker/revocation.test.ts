@@ -33,6 +33,14 @@ const addRole = (api: Api, admin: Tokens, userId: string, role: string, bindings
     bindings,
   );
 
+/** A rate-limiter binding that runs `meanwhile` right after the first version raise, before the commit. */
+const afterFirstRaise = (meanwhile: () => Promise<unknown>) =>
+  interceptRaises(async (call, raise) => {
+    const raised = await raise();
+    if (call === 1) await meanwhile();
+    return raised;
+  });
+
 describe("role changes fail closed", () => {
   it("if the version cannot be raised first, the answer is 503 and nothing changes", async () => {
     const api = authApp();
@@ -62,10 +70,8 @@ describe("role changes fail closed", () => {
     const api = authApp();
     const [sam, eli] = [await api.tokens(people.sam.email), await api.tokens(people.eli.email)];
     let cachedInBetween: string[] = [];
-    const meanwhile = interceptRaises(async (call, raise) => {
-      const raised = await raise();
-      if (call === 1) cachedInBetween = await permissionsOf(api, eli.access_token);
-      return raised;
+    const meanwhile = afterFirstRaise(async () => {
+      cachedInBetween = await permissionsOf(api, eli.access_token);
     });
     expect((await addRole(api, sam, people.eli.userId, "manager", { RATE_LIMITER: meanwhile })).status).toBe(200);
     expect(cachedInBetween).not.toContain("request:approve:reports");
@@ -124,34 +130,37 @@ describe("API key revocation fails closed", () => {
 
 describe("sessions end for good", () => {
   const refresh = (api: Api, token: string) => api.postJson("/v1/auth/refresh", { refresh_token: token });
+  /** Tokens issued by `raced` do not work, whether they are used or refreshed. */
+  const expectDead = async (api: Api, raced: Response | undefined) => {
+    expect(raced?.status).toBe(200);
+    const survivor = (await raced!.json()) as Tokens;
+    await expectError(await api.me(survivor.access_token), 401, "UNAUTHORIZED");
+    await expectError(await refresh(api, survivor.refresh_token), 401, "UNAUTHORIZED");
+  };
 
   it("a refresh between logout-all's first raise and its commit does not survive it", async () => {
     const api = authApp();
     const emma = await api.tokens(people.emma.email);
     let raced: Response | undefined;
-    const meanwhile = interceptRaises(async (call, raise) => {
-      const raised = await raise();
-      if (call === 1) raced = await refresh(api, emma.refresh_token);
-      return raised;
+    const meanwhile = afterFirstRaise(async () => {
+      raced = await refresh(api, emma.refresh_token);
     });
     api.clock.advance(1000);
-    expect(
-      (await api.send("/v1/auth/logout-all", { method: "POST", headers: bearer(emma.access_token) }, { RATE_LIMITER: meanwhile })).status,
-    ).toBe(204);
-    expect(raced?.status).toBe(200);
-    const survivor = (await raced!.json()) as Tokens;
-    await expectError(await api.me(survivor.access_token), 401, "UNAUTHORIZED");
-    await expectError(await refresh(api, survivor.refresh_token), 401, "UNAUTHORIZED");
+    const ended = await api.send(
+      "/v1/auth/logout-all",
+      { method: "POST", headers: bearer(emma.access_token) },
+      { RATE_LIMITER: meanwhile },
+    );
+    expect(ended.status).toBe(204);
+    await expectDead(api, raced);
   });
 
   it("a login with the old password while an admin resets it does not survive the reset", async () => {
     const api = authApp();
     const sam = await api.tokens(people.sam.email);
     let raced: Response | undefined;
-    const meanwhile = interceptRaises(async (call, raise) => {
-      const raised = await raise();
-      if (call === 1) raced = await api.login(people.emma.email, DEMO_PASSWORD);
-      return raised;
+    const meanwhile = afterFirstRaise(async () => {
+      raced = await api.login(people.emma.email, DEMO_PASSWORD);
     });
     api.clock.advance(1000);
     const reset = await api.postJson(
@@ -161,10 +170,7 @@ describe("sessions end for good", () => {
       { RATE_LIMITER: meanwhile },
     );
     expect(reset.status).toBe(204);
-    expect(raced?.status).toBe(200);
-    const survivor = (await raced!.json()) as Tokens;
-    await expectError(await api.me(survivor.access_token), 401, "UNAUTHORIZED");
-    await expectError(await refresh(api, survivor.refresh_token), 401, "UNAUTHORIZED");
+    await expectDead(api, raced);
   });
 
   it("refreshes racing logout-all: no token issued by a refresh outlives it", async () => {
@@ -178,9 +184,7 @@ describe("sessions end for good", () => {
       ]);
       expect(ended.status, `attempt ${attempt}`).toBe(204);
       if (refreshed.status === 200) {
-        const survivor = (await refreshed.json()) as Tokens;
-        await expectError(await api.me(survivor.access_token), 401, "UNAUTHORIZED");
-        await expectError(await refresh(api, survivor.refresh_token), 401, "UNAUTHORIZED");
+        await expectDead(api, refreshed);
       } else {
         await expectError(refreshed, 401, "UNAUTHORIZED");
       }
@@ -205,7 +209,7 @@ describe("sessions end for good", () => {
     const issue = (version: number) =>
       runInDatabase(dbConfig(), systemCaller("login", ACME.id), (db) => [
         db.execute<{ issued: boolean }>(
-          sql`select app.issue_refresh_token(${people.emma.userId}, ${crypto.randomUUID()}, ${crypto.randomUUID()}, now() + interval '1 day', ${version}) as issued`,
+          sql`select app.issue_refresh_token(${people.emma.userId}, ${crypto.randomUUID()}, ${crypto.randomUUID()}, now() + interval '1 day', ${version}, false) as issued`,
         ),
       ]);
     expect((await issue(Number(user.v) - 1))[0].rows[0]?.issued).toBe(false);

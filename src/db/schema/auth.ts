@@ -1,7 +1,7 @@
 import { sql } from "drizzle-orm";
 import { bigint, boolean, check, foreignKey, index, jsonb, pgPolicy, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
 import { roleEnum, tenants, users } from "./identity";
-import { appRole, can, definerOnly, definerRole, tenantId, userId } from "./rls";
+import { appRole, can, definerForSignedCallers, definerOnly, definerRole, signedCaller, tenantId, userId } from "./rls";
 
 const auditReaders = can("audit:read");
 const keyManagers = can("apikey:manage");
@@ -24,7 +24,7 @@ export const credentials = pgTable(
   },
   (t) => [
     foreignKey({ name: "credentials_user_fk", columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }),
-    definerOnly("credentials_definer"),
+    definerForSignedCallers("credentials_definer"),
   ],
 ).enableRLS();
 
@@ -45,12 +45,14 @@ export const refreshTokens = pgTable(
     revokedAt: timestamp("revoked_at", { withTimezone: true }),
     /** The user's session version when the token was issued: rotation refuses a token behind the user's current one. */
     sessionVersion: bigint("session_version", { mode: "number" }).notNull().default(0),
+    /** Issued by a kiosk (PIN) login: every access token of the family is a kiosk session. */
+    kiosk: boolean("kiosk").notNull().default(false),
   },
   (t) => [
     foreignKey({ name: "refresh_tokens_user_fk", columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }),
     index("refresh_tokens_family_idx").on(t.familyId),
     index("refresh_tokens_user_idx").on(t.userId),
-    definerOnly("refresh_tokens_definer"),
+    definerForSignedCallers("refresh_tokens_definer"),
   ],
 ).enableRLS();
 
@@ -88,7 +90,7 @@ export const auditLog = pgTable(
       withCheck: sql`${t.tenantId} = ${tenantId} and ${t.actorId} = ${userId}::text and ${t.actorType} = (case when ${callerKind} = 'api_key' then 'api_key' else 'user' end)`,
     }),
     pgPolicy("audit_log_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${auditReaders}` }),
-    pgPolicy("audit_log_definer_insert", { for: "insert", to: definerRole, withCheck: sql`true` }),
+    pgPolicy("audit_log_definer_insert", { for: "insert", to: definerRole, withCheck: signedCaller }),
   ],
 ).enableRLS();
 
@@ -129,7 +131,7 @@ export const apiKeys = pgTable(
       using: sql`${t.tenantId} = ${tenantId} and ${keyManagers}`,
       withCheck: sql`${t.tenantId} = ${tenantId}`,
     }),
-    definerOnly("api_keys_definer"),
+    definerForSignedCallers("api_keys_definer"),
   ],
 ).enableRLS();
 

@@ -17,7 +17,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { ROLES } from "../../kernel/access";
-import { appRole, can, definerRole, employeeId, mayManage, tenantId, userId } from "./rls";
+import { appRole, can, definerRole, employeeId, mayManage, signedCaller, tenantId, userId } from "./rls";
 
 /** Tenant slugs: checked by the database (`tenants_slug_format`) and by the API's validators. */
 export const TENANT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -38,7 +38,7 @@ export const tenants = pgTable(
   (t) => [
     check("tenants_slug_format", sql`${t.slug} ~ ${sql.raw(`'${TENANT_SLUG_PATTERN.source}'`)}`),
     pgPolicy("tenants_select_own", { for: "select", to: appRole, using: sql`${t.id} = ${tenantId}` }),
-    pgPolicy("tenants_directory_lookup", { for: "select", to: definerRole, using: sql`true` }),
+    pgPolicy("tenants_directory_lookup", { for: "select", to: definerRole, using: signedCaller }),
   ],
 ).enableRLS();
 

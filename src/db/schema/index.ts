@@ -1,4 +1,5 @@
 export * from "./auth";
+export * from "./claims";
 export * from "./identity";
 export * from "./ledger";
 export * from "./policies";

@@ -27,3 +27,17 @@ export const visibleTenantRows = (tenantColumn: unknown, employeeColumn: unknown
 
 /** A table only SECURITY DEFINER functions (owned by the definer role) read and write. */
 export const definerOnly = (name: string) => pgPolicy(name, { for: "all", to: definerRole, using: sql`true`, withCheck: sql`true` });
+
+/**
+ * Whether the transaction carries a caller the Worker signed. `app.claims()` refuses forged, expired and unsigned
+ * claims, so any caller it answers is a signed one; with none set it answers `{}` and this is false.
+ */
+export const signedCaller = sql`(select app.claims() ->> 'caller') is not null`;
+
+/**
+ * Identity tables the definer reads and writes on behalf of system callers, whose functions take the user or
+ * tenant as an argument (login, identity, refresh tokens, API key lookup): the definer sees their rows only while
+ * a signed caller is present, so a leaked DATABASE_URL cannot run those functions for anyone.
+ */
+export const definerForSignedCallers = (name: string) =>
+  pgPolicy(name, { for: "all", to: definerRole, using: signedCaller, withCheck: signedCaller });

@@ -52,7 +52,9 @@ const pinLogin = createRoute({
   tags: ["Authentication"],
   summary: "Sign in at a kiosk with an employee number and PIN",
   description:
-    "The kiosk variant of `POST /v1/auth/login`: the employee number and PIN replace the email and password, and the answer is the same token pair. " +
+    "The kiosk variant of `POST /v1/auth/login`: the employee number and PIN replace the email and password, and the answer is a token pair " +
+    "for a kiosk session, which may only read the employee's own balances and requests and submit or cancel their own requests, whatever " +
+    "their roles (`GET /v1/me/permissions` says so); refreshing keeps it a kiosk session. " +
     "Failures answer, lock and are audited exactly like password logins (the lock is per employee number).",
   request: { body: jsonBody(PinLoginBody, { tenant: "acme", employee_number: "A-004", pin: "2468" }) },
   responses: { ...tokens, ...LOGIN_ERRORS },

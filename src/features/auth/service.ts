@@ -111,12 +111,14 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
   }
 
   const userId = candidate.user_id;
+  // A PIN opens a kiosk session: its own balances and requests only, whatever the user's roles.
+  const kiosk = input.kind === "pin";
   const sessionVersion = await currentSessionVersion(env, userId, Number(candidate.session_version));
   const refreshToken = randomToken(REFRESH_PREFIX);
   const refreshHash = await sha256Hex(refreshToken);
   const [issued] = await runInDatabase(config, systemCaller("login", candidate.tenant_id), (db) => [
     db.execute<{ issued: boolean }>(
-      sql`select app.issue_refresh_token(${userId}, ${crypto.randomUUID()}, ${refreshHash}, ${iso(facts.now + REFRESH_TOKEN_TTL_SECONDS * 1000)}, ${candidate.session_version}) as issued`,
+      sql`select app.issue_refresh_token(${userId}, ${crypto.randomUUID()}, ${refreshHash}, ${iso(facts.now + REFRESH_TOKEN_TTL_SECONDS * 1000)}, ${candidate.session_version}, ${kiosk}) as issued`,
     ),
     auditAsSystem(db, facts, {
       ...base,
@@ -129,7 +131,10 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
   ]);
   // The sessions ended (or the user was deactivated) while the secret was being checked: this one ends too.
   if (!issued.rows[0]?.issued) throw INVALID_CREDENTIALS();
-  return tokenPair(await signAccessToken(config, { userId, tenantId: candidate.tenant_id, sessionVersion }, facts.now), refreshToken);
+  return tokenPair(
+    await signAccessToken(config, { userId, tenantId: candidate.tenant_id, sessionVersion, kiosk }, facts.now),
+    refreshToken,
+  );
 }
 
 /** Tokens are issued under the highest session version either source knows (the Durable Object leads). */
@@ -158,6 +163,7 @@ type Rotation = {
   tenant_id: string | null;
   family_id: string | null;
   session_version: string | number | null;
+  kiosk: boolean | null;
 };
 
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -198,7 +204,11 @@ export async function refresh(config: Config, env: Env, facts: RequestFacts, pre
   }
   const userId = rotation.user_id;
   const sessionVersion = await currentSessionVersion(env, userId, Number(rotation.session_version));
-  const accessToken = await signAccessToken(config, { userId, tenantId: rotation.tenant_id, sessionVersion }, facts.now);
+  const accessToken = await signAccessToken(
+    config,
+    { userId, tenantId: rotation.tenant_id, sessionVersion, kiosk: rotation.kiosk === true },
+    facts.now,
+  );
   await runInDatabase(config, systemCaller("auth", rotation.tenant_id), (db) => [
     auditAsSystem(db, facts, {
       ...target,

@@ -56,8 +56,9 @@ const changePasswordRoute = createRoute({
   summary: "Change your password",
   description:
     "Sets a new password after checking the current one (401 when it is wrong). " +
-    "Every session of the caller ends, this one included: sign in again with the new password. Users only, not API keys. Audited.",
-  ...signedIn(),
+    "Every session of the caller ends, this one included: sign in again with the new password. Users only, not API keys " +
+    "or kiosk (PIN) sessions. Audited.",
+  ...signedIn("self:manage"),
   request: {
     body: jsonBody(ChangePasswordBody, { current_password: "leave-ledger-demo", new_password: "maple-harbour-lantern-42" }),
   },

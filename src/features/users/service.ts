@@ -5,7 +5,7 @@ import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { employees, roleAssignments, users } from "../../db/schema";
 import { AUDIT_COLUMNS, auditAsUser, auditValues, type RequestFacts } from "../../domain/audit";
-import { assertMayManage, mayManageCheck } from "../../domain/credentials";
+import { mayManageCheck } from "../../domain/credentials";
 import type { Role } from "../../kernel/access";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
@@ -16,6 +16,20 @@ const notFound = () => new AppError("RESOURCE_NOT_FOUND", "No such user");
 const iso = (ms: number) => new Date(ms).toISOString();
 
 type ChangeRow = { found: number; changed: number };
+
+/**
+ * Refuses a target the caller may not manage (404 or 403), before anything happens; else the rate-limit keys of
+ * the API keys acting for them, which the change may stop too.
+ */
+async function managedTarget(config: Config, principal: Principal, userId: string) {
+  const [, keys] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [mayManageCheck(db, userId), db.execute<{ prefix: string }>(sql`select prefix from app.keys_acting_for(${userId})`)],
+    { readOnly: true },
+  );
+  return keys.rows.map((k) => `apikey:${k.prefix}` as const);
+}
 
 /**
  * Adds or removes a role, in one round trip: refuse a target the caller may not manage (404 or 403), then find
@@ -40,16 +54,24 @@ export async function changeRole(
       ? sql`insert into role_assignments (tenant_id, user_id, role, granted_by)
             select tenant_id, id, ${role}::app_role, ${principal.userId}::uuid from target on conflict do nothing returning user_id`
       : sql`delete from role_assignments where user_id in (select id from target) and role = ${role}::app_role returning user_id`;
-  const [, result] = await behindRaisedVersions(env, `user:${targetUserId}`, ["permissionVersion"], facts.now, ({ permissionVersion }) =>
-    runInDatabase(config, userCaller(principal), (db) => [
-      mayManageCheck(db, targetUserId),
-      db.execute<ChangeRow>(sql`
+  // Keys of the target that need the role they lose stop working too (a key never does more than its creator).
+  const keys = operation === "remove" ? await managedTarget(config, principal, targetUserId) : [];
+  const [, result] = await behindRaisedVersions(
+    env,
+    `user:${targetUserId}`,
+    ["permissionVersion"],
+    facts.now,
+    ({ permissionVersion }) =>
+      runInDatabase(config, userCaller(principal), (db) => [
+        mayManageCheck(db, targetUserId),
+        db.execute<ChangeRow>(sql`
       with target as (select id, tenant_id from users where id = ${targetUserId}),
       change as (${change}),
       bump as (update users set permission_version = greatest(permission_version, ${permissionVersion}) where id in (select user_id from change) returning id),
       audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, { action: `role.${operation}`, targetType: "user", targetId: targetUserId, details: { role } })} from target returning id)
       select (select count(*)::int from target) as found, (select count(*)::int from change) as changed`),
-    ]),
+      ]),
+    keys,
   );
   const row = result.rows[0]!;
   if (row.found === 0) throw notFound();
@@ -59,20 +81,27 @@ export async function changeRole(
 /**
  * Deactivates a user: Postgres records the status, revokes refresh tokens and raises its session version; the
  * session and permission versions rise in their Durable Object before and after, so every access token — ours
- * or an external issuer's, however fresh — is refused on its next request. Repeating it is harmless.
+ * or an external issuer's, however fresh — is refused on its next request, and so is every API key acting for
+them. Repeating it is harmless.
  */
 export async function deactivate(config: Config, env: Env, facts: RequestFacts, principal: Principal, targetUserId: string): Promise<void> {
   if (targetUserId === principal.userId) throw new AppError("CONFLICT", "You cannot deactivate yourself");
-  await assertMayManage(config, principal, targetUserId);
-  await behindRaisedVersions(env, `user:${targetUserId}`, ["sessionVersion", "permissionVersion"], facts.now, (raised) =>
-    runInDatabase(config, userCaller(principal), (db) => [
-      db.execute(sql`
+  const keys = await managedTarget(config, principal, targetUserId);
+  await behindRaisedVersions(
+    env,
+    `user:${targetUserId}`,
+    ["sessionVersion", "permissionVersion"],
+    facts.now,
+    (raised) =>
+      runInDatabase(config, userCaller(principal), (db) => [
+        db.execute(sql`
       with target as (select id from users where id = ${targetUserId}),
       changed as (update users set status = 'deactivated', updated_at = ${iso(facts.now)} where id in (select id from target) returning id),
       sessions as (select app.end_all_sessions(id, ${raised.sessionVersion}, ${iso(facts.now)}) from changed),
       audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, { action: "user.deactivate", targetType: "user", targetId: targetUserId })} from changed returning id)
       select (select count(*) from sessions) as sessions, (select count(*) from audit) as audited`),
-    ]),
+      ]),
+    keys,
   );
 }
 

@@ -296,7 +296,7 @@ export interface paths {
         put?: never;
         /**
          * Sign in at a kiosk with an employee number and PIN
-         * @description The kiosk variant of `POST /v1/auth/login`: the employee number and PIN replace the email and password, and the answer is the same token pair. Failures answer, lock and are audited exactly like password logins (the lock is per employee number).
+         * @description The kiosk variant of `POST /v1/auth/login`: the employee number and PIN replace the email and password, and the answer is a token pair for a kiosk session, which may only read the employee's own balances and requests and submit or cancel their own requests, whatever their roles (`GET /v1/me/permissions` says so); refreshing keeps it a kiosk session. Failures answer, lock and are audited exactly like password logins (the lock is per employee number).
          */
         post: operations["loginWithPin"];
         delete?: never;
@@ -540,7 +540,7 @@ export interface paths {
         put?: never;
         /**
          * Change your password
-         * @description Sets a new password after checking the current one (401 when it is wrong). Every session of the caller ends, this one included: sign in again with the new password. Users only, not API keys. Audited.
+         * @description Sets a new password after checking the current one (401 when it is wrong). Every session of the caller ends, this one included: sign in again with the new password. Users only, not API keys or kiosk (PIN) sessions. Audited.
          */
         post: operations["changeMyPassword"];
         delete?: never;
@@ -1102,7 +1102,7 @@ export interface components {
              */
             rotated_at: string | null;
             /** @description Permissions the key is narrowed to, within its role's; empty: everything the role allows */
-            scopes: ("self:read" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
+            scopes: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
         };
         ApiKeyPage: {
             /** @description The keys, newest first, revoked ones included */
@@ -1207,7 +1207,7 @@ export interface components {
              * @description Permissions the key is narrowed to, within its role's; empty: everything the role allows
              * @default []
              */
-            scopes?: ("self:read" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
+            scopes?: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
         };
         CreatedUser: {
             /**
@@ -1561,7 +1561,7 @@ export interface components {
         };
         MyPermissions: {
             /** @description Every permission those roles grant (narrowed to its scopes for an API key that has any) */
-            permissions: ("self:read" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
+            permissions: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
             /** @description The roles the caller holds (an API key: its one role) */
             roles: ("employee" | "manager" | "hr_admin" | "system_admin" | "auditor")[];
         };

@@ -1,4 +1,6 @@
 import { afterEach, expect } from "vitest";
+import { SET_SIGNED_CLAIMS_SQL, signClaims } from "../../../src/db/claims";
+import { testClaimsKey } from "./callers";
 import { resetDatabase, superuserSql } from "./harness";
 
 /**
@@ -23,8 +25,10 @@ afterEach(async () => {
     tenant_id: string;
   }[];
   for (const { tenant_id } of chains) {
+    // Only the tenant (the superuser reads every row); signed like the Worker's, or app.claims() refuses them.
+    const signed = await signClaims({ tenant_id }, testClaimsKey);
     const [, verdict] = (await sql.transaction([
-      sql`select set_config('request.jwt.claims', ${JSON.stringify({ tenant_id })}, true)`,
+      sql.query(SET_SIGNED_CLAIMS_SQL, [signed.claims, signed.signature]),
       sql`select broken_id, reason from app.verify_audit_chain(0, 2147483647)`,
     ])) as [unknown, { broken_id: string | null; reason: string | null }[]];
     expect(verdict[0], `audit chain of tenant ${tenant_id}`).toEqual({ broken_id: null, reason: null });

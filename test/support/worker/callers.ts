@@ -2,6 +2,7 @@ import { inject } from "vitest";
 import { ACME, GLOBEX, type SeedPerson, type SeedTenant } from "../../../scripts/lib/seed-data";
 import type { Caller, UserClaims } from "../../../src/db/claims";
 import type { Config } from "../../../src/kernel/config";
+import { TEST_DB_CLAIMS_KEY } from "../test-constants";
 
 /** The claims the server would build for a seeded person. */
 export function userCaller(tenant: SeedTenant, person: SeedPerson): Caller {
@@ -42,11 +43,14 @@ export const as = {
   gina: userCaller(GLOBEX, people.gina),
 };
 
+/** The Worker's claims key in the tests (one object, so the door imports it once). */
+export const testClaimsKey: Config["DB_CLAIMS_KEY"] = { ...TEST_DB_CLAIMS_KEY };
+
 /** A database config for the door; `app` tags the connection so the local Neon endpoint counts its round trips. */
-export function dbConfig(app?: string): Pick<Config, "DATABASE_URL" | "NEON_FETCH_ENDPOINT"> {
+export function dbConfig(app?: string): Pick<Config, "DATABASE_URL" | "NEON_FETCH_ENDPOINT" | "DB_CLAIMS_KEY"> {
   const url = new URL(inject("databaseUrl"));
   if (app) url.searchParams.set("application_name", app);
-  return { DATABASE_URL: url.toString(), NEON_FETCH_ENDPOINT: inject("neonEndpoint") };
+  return { DATABASE_URL: url.toString(), NEON_FETCH_ENDPOINT: inject("neonEndpoint"), DB_CLAIMS_KEY: testClaimsKey };
 }
 
 export async function roundTrips(app: string): Promise<number> {

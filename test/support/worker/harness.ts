@@ -148,29 +148,51 @@ export function failingDurableObject(): Env["RATE_LIMITER"] {
 }
 
 /**
- * The real rate-limiter namespace, with every `raiseVersions` call (numbered from 1 across all objects) handed
- * to `around`, which decides what happens: run the real raise, fail, or do something before or after it.
+ * The real rate-limiter namespace, with every method call on its objects handed to `around` (the method's name,
+ * and the real call), which decides what happens: run it, fail, or do something before or after it.
  */
-export function interceptRaises(
-  around: (call: number, raise: () => Promise<unknown>) => Promise<unknown>,
-): Env["RATE_LIMITER"] & { readonly raises: number } {
+function aroundDurableObject<X extends object>(
+  around: (method: string, call: () => Promise<unknown>) => Promise<unknown>,
+  extras: X,
+): Env["RATE_LIMITER"] & X {
   const real = testEnv.RATE_LIMITER;
-  let calls = 0;
   return new Proxy(real, {
     get: (target, prop) => {
-      if (prop === "raises") return calls;
+      if (prop in extras) return Reflect.get(extras, prop);
       if (prop !== "get") return Reflect.get(target, prop).bind(target);
       return (id: DurableObjectId) => {
-        const stub = target.get(id);
+        const stub = target.get(id) as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
         return new Proxy(stub, {
           get: (s, p) =>
-            p === "raiseVersions"
-              ? (versions: Parameters<typeof s.raiseVersions>[0]) => around(++calls, () => s.raiseVersions(versions))
+            typeof p === "string" && typeof s[p] === "function"
+              ? (...args: unknown[]) => around(p, () => s[p]!(...args))
               : Reflect.get(s, p),
         });
       };
     },
-  }) as Env["RATE_LIMITER"] & { readonly raises: number };
+  }) as Env["RATE_LIMITER"] & X;
+}
+
+/** Every `raiseVersions` call (numbered from 1 across all objects) goes through `around`; `raises` counts them. */
+export function interceptRaises(around: (call: number, raise: () => Promise<unknown>) => Promise<unknown>) {
+  let raises = 0;
+  return aroundDurableObject((method, call) => (method === "raiseVersions" ? around(++raises, call) : call()), {
+    get raises() {
+      return raises;
+    },
+  });
+}
+
+/** Records the name of every method called on the objects. */
+export function recordingDurableObject() {
+  const calls: string[] = [];
+  return aroundDurableObject(
+    (method, call) => {
+      calls.push(method);
+      return call();
+    },
+    { calls },
+  );
 }
 
 /** An injected failure of a Durable Object call. */

@@ -72,7 +72,9 @@ export async function ledgerWorld(options: WorldOptions = {}) {
     policyKey: policy.key as string,
     post,
     async grant(employeeId: string, amount: number, effectiveDate = "2026-01-01") {
-      const res = await post(`/v1/employees/${employeeId}/ledger-entries`, tokens.hana, {
+      // Nobody grants to their own balance: Hana's days come from Sam.
+      const granter = employeeId === people.hana.employeeId ? tokens.sam : tokens.hana;
+      const res = await post(`/v1/employees/${employeeId}/ledger-entries`, granter, {
         policy_key: policy.key,
         kind: "grant",
         amount,
