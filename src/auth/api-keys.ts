@@ -45,7 +45,7 @@ type KeyRow = {
   key_hash: string;
   role: Role;
   scopes: Permission[];
-  /** Revoked, or its creator is no longer active or no longer holds the key's role. */
+  /** Revoked, or its creator is no longer active or their roles no longer grant everything the key may do. */
   revoked: boolean;
   acting_user_id: string;
   acting_employee_id: string | null;
