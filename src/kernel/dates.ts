@@ -12,3 +12,6 @@ export const isCalendarDate = (value: unknown): value is string => CalendarDate.
 /** An instant as the API writes it (ISO 8601 with an offset), one Postgres takes back. */
 export const isInstant = (value: unknown): value is string =>
   typeof value === "string" && INSTANT.test(value) && value >= FIRST_DAY && !Number.isNaN(Date.parse(value));
+
+/** The one instant type of the API's input: ISO 8601 with `Z` or an offset, from year 1 on. */
+export const Instant = z.string().refine(isInstant, "an instant such as 2026-11-17T10:05:12Z (with Z or an offset)");

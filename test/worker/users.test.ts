@@ -179,6 +179,33 @@ describe("GET /v1/audit", () => {
     await expectError(await api.send("/v1/audit?limit=1000", { headers: bearer(hana.access_token) }), 400, "VALIDATION_FAILED");
   });
 
+  it("filters by actor, by subject and by time, and the filters combine", async () => {
+    const api = authApp();
+    const sam = await api.tokens(people.sam.email);
+    const hana = await api.tokens(people.hana.email);
+    const assign = (token: string, userId: string) => api.postJson(`/v1/users/${userId}/roles`, { role: "manager" }, bearer(token));
+    expect((await assign(sam.access_token, people.eli.userId)).status).toBe(200);
+    expect((await assign(hana.access_token, people.emma.userId)).status).toBe(200);
+    type Entry = { id: number; action: string; actor_id: string | null; target_id: string | null; occurred_at: string };
+    const list = async (query: string) => {
+      const res = await api.send(`/v1/audit?${query}`, { headers: bearer(sam.access_token) });
+      expect(res.status, query).toBe(200);
+      return ((await res.json()) as { data: Entry[] }).data;
+    };
+    const assigned = await list("action=role.assign");
+    expect(assigned.map((e) => e.target_id)).toEqual([people.emma.userId, people.eli.userId]);
+    const [emmas, elis] = assigned as [Entry, Entry];
+
+    expect((await list(`actor_id=${people.hana.userId}`)).map((e) => e.action)).toEqual(["role.assign", "auth.login"]);
+    expect((await list(`target_type=user&target_id=${people.eli.userId}`)).map((e) => e.id)).toEqual([elis.id]);
+    expect((await list(`action=role.assign&from=${encodeURIComponent(emmas.occurred_at)}`)).map((e) => e.id)).toEqual([emmas.id]);
+    expect((await list(`action=role.assign&to=${encodeURIComponent(emmas.occurred_at)}`)).map((e) => e.id)).toEqual([elis.id]);
+    expect(await list(`actor_id=${people.sam.userId}&target_id=${people.emma.userId}`)).toEqual([]);
+    for (const bad of ["from=0000-01-01T00:00:00Z", "to=yesterday", "from=2026-11-01", "target_type=User", `actor_id=${"x".repeat(129)}`]) {
+      await expectError(await api.send(`/v1/audit?${bad}`, { headers: bearer(sam.access_token) }), 400, "VALIDATION_FAILED");
+    }
+  });
+
   it("is refused to employees and managers", async () => {
     const api = authApp();
     for (const who of [people.emma, people.mike]) {

@@ -82,6 +82,9 @@ export const auditLog = pgTable(
   },
   (t) => [
     index("audit_log_tenant_idx").on(t.tenantId, t.id),
+    // The audit list's filters by actor and by subject, newest first.
+    index("audit_log_actor_idx").on(t.tenantId, t.actorId, t.id),
+    index("audit_log_target_idx").on(t.tenantId, t.targetType, t.targetId, t.id),
     index("audit_log_chain_idx").on(t.tenantId, t.chainSeq),
     check("audit_log_actor_type", sql`${t.actorType} in ('user', 'api_key', 'system', 'anonymous')`),
     pgPolicy("audit_log_insert", {

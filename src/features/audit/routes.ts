@@ -12,7 +12,8 @@ const listAudit = createRoute({
   summary: "List the tenant's audit log",
   description:
     "Every audited action of the caller's tenant (sign-ins, role and credential changes, ledger writes, …), newest first, a page at a time: " +
-    "pass `next_cursor` as `cursor` until `has_more` is false. Filter by `action`. HR Admin, System Admin or Auditor.",
+    "pass `next_cursor` as `cursor` until `has_more` is false. Filter by `action`, by actor (`actor_id`), by subject (`target_type`, " +
+    "`target_id`) and by time (`from` inclusive, `to` exclusive); filters combine. HR Admin, System Admin or Auditor.",
   ...signedIn("audit:read"),
   request: { query: AuditQuery },
   responses: {

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { Instant } from "../../kernel/dates";
 import { PageQuery, Pagination, queryInteger } from "../../kernel/pagination";
 
 export const AuditQuery = PageQuery.extend({
@@ -8,6 +9,26 @@ export const AuditQuery = PageQuery.extend({
     .max(64)
     .optional()
     .openapi({ description: "Only entries of this action, such as `auth.login` or `role.assign`", example: "auth.login" }),
+  actor_id: z
+    .string()
+    .min(1)
+    .max(128)
+    .optional()
+    .openapi({ description: "Only entries by this actor: a user's id (also for an API key acting for them) or a system part's name" }),
+  target_type: z
+    .string()
+    .regex(/^[a-z_]+$/, "a kind of subject such as user or leave_request")
+    .max(32)
+    .optional()
+    .openapi({ description: "Only entries about this kind of subject, such as `user`, `employee` or `leave_request`", example: "user" }),
+  target_id: z
+    .string()
+    .min(1)
+    .max(256)
+    .optional()
+    .openapi({ description: "Only entries about this subject: an id (the prefix for an API key), a date or a login identifier" }),
+  from: Instant.optional().openapi({ description: "Only entries at or after this instant", example: "2026-11-01T00:00:00Z" }),
+  to: Instant.optional().openapi({ description: "Only entries before this instant", example: "2026-12-01T00:00:00Z" }),
 });
 
 export const AuditEntry = z

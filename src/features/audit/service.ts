@@ -1,12 +1,12 @@
 import type { z } from "@hono/zod-openapi";
-import { and, desc, eq, lt, sql } from "drizzle-orm";
+import { and, desc, eq, gte, lt, sql } from "drizzle-orm";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { auditLog } from "../../db/schema";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import { decodeCursor, isInteger, pageOf } from "../../kernel/pagination";
-import type { AuditPage, Verification } from "./schemas";
+import type { AuditPage, AuditQuery, Verification } from "./schemas";
 
 type VerificationRow = {
   checked: string;
@@ -37,13 +37,19 @@ export async function verifyAuditChain(
 export async function listAuditEntries(
   config: Config,
   principal: Principal,
-  query: { limit: number; cursor?: string | undefined; action?: string | undefined },
+  query: z.infer<typeof AuditQuery>,
 ): Promise<z.infer<typeof AuditPage>> {
-  const { limit, cursor, action } = query;
+  const { limit, cursor, action, actor_id, target_type, target_id, from, to } = query;
   const conditions = [
     eq(auditLog.tenantId, principal.tenantId),
-    ...(cursor ? [lt(auditLog.id, decodeCursor<[number]>("audit", cursor, [isInteger])[0])] : []),
-    ...(action ? [eq(auditLog.action, action)] : []),
+    cursor ? lt(auditLog.id, decodeCursor<[number]>("audit", cursor, [isInteger])[0]) : undefined,
+    action ? eq(auditLog.action, action) : undefined,
+    actor_id ? eq(auditLog.actorId, actor_id) : undefined,
+    target_type ? eq(auditLog.targetType, target_type) : undefined,
+    target_id ? eq(auditLog.targetId, target_id) : undefined,
+    // Compared by Postgres, to the microsecond the instant names.
+    from ? gte(auditLog.occurredAt, sql`${from}::timestamptz`) : undefined,
+    to ? lt(auditLog.occurredAt, sql`${to}::timestamptz`) : undefined,
   ];
   const [rows] = await runInDatabase(
     config,

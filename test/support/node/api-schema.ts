@@ -194,7 +194,7 @@ export interface paths {
         };
         /**
          * List the tenant's audit log
-         * @description Every audited action of the caller's tenant (sign-ins, role and credential changes, ledger writes, …), newest first, a page at a time: pass `next_cursor` as `cursor` until `has_more` is false. Filter by `action`. HR Admin, System Admin or Auditor.
+         * @description Every audited action of the caller's tenant (sign-ins, role and credential changes, ledger writes, …), newest first, a page at a time: pass `next_cursor` as `cursor` until `has_more` is false. Filter by `action`, by actor (`actor_id`), by subject (`target_type`, `target_id`) and by time (`from` inclusive, `to` exclusive); filters combine. HR Admin, System Admin or Auditor.
          */
         get: operations["listAuditEntries"];
         put?: never;
@@ -3024,10 +3024,20 @@ export interface operations {
             query?: {
                 /** @description Only entries of this action, such as `auth.login` or `role.assign` */
                 action?: string;
+                /** @description Only entries by this actor: a user's id (also for an API key acting for them) or a system part's name */
+                actor_id?: string;
                 /** @description `next_cursor` of the previous page; leave out for the first page */
                 cursor?: string;
+                /** @description Only entries at or after this instant */
+                from?: string;
                 /** @description Items per page (at most 200) */
                 limit?: number;
+                /** @description Only entries about this subject: an id (the prefix for an API key), a date or a login identifier */
+                target_id?: string;
+                /** @description Only entries about this kind of subject, such as `user`, `employee` or `leave_request` */
+                target_type?: string;
+                /** @description Only entries before this instant */
+                to?: string;
             };
             header?: never;
             path?: never;
