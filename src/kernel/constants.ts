@@ -51,6 +51,9 @@ export const JWKS_FETCH_TIMEOUT_MS = 3_000;
 /** External tokens older than this are refused whatever their `exp` says. */
 export const EXTERNAL_TOKEN_MAX_AGE_SECONDS = 60 * 60;
 
+/** Audit rows an export reads per database round trip (its memory stays bounded by this, whatever the log's size). */
+export const AUDIT_EXPORT_PAGE_ROWS = 1_000;
+
 /** The longest leave request, in calendar days (longer absences are HR adjustments, not requests). */
 export const MAX_REQUEST_SPAN_DAYS = 366;
 

@@ -31,6 +31,13 @@ export const AuditQuery = PageQuery.extend({
   to: Instant.optional().openapi({ description: "Only entries before this instant", example: "2026-12-01T00:00:00Z" }),
 });
 
+export const AuditExportQuery = AuditQuery.omit({ limit: true, cursor: true }).extend({
+  format: z
+    .enum(["ndjson", "csv"])
+    .default("ndjson")
+    .openapi({ description: "`ndjson`: one JSON entry per line; `csv`: a header line, then one line per entry (`details` as JSON)" }),
+});
+
 export const AuditEntry = z
   .object({
     id: z.number().int().openapi({ description: "The entry's id; later entries have larger ids" }),

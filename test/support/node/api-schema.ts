@@ -205,6 +205,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/audit/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the tenant's audit log
+         * @description The entries `GET /v1/audit` would list with the same filters, all of them, newest first, streamed as NDJSON or CSV (for audit evidence). Read a page at a time while the client reads, so any size streams in bounded memory; if reading fails midway the stream ends abruptly rather than cleanly, so an incomplete file is never mistaken for a complete one. CSV cells a spreadsheet would run as a formula are prefixed with `'`. The export itself is audited (`audit.export`). HR Admin, System Admin or Auditor.
+         */
+        get: operations["exportAuditEntries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/audit/verification": {
         parameters: {
             query?: never;
@@ -3100,6 +3120,116 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportAuditEntries: {
+        parameters: {
+            query?: {
+                /** @description Only entries of this action, such as `auth.login` or `role.assign` */
+                action?: string;
+                /** @description Only entries by this actor: a user's id (also for an API key acting for them) or a system part's name */
+                actor_id?: string;
+                /** @description `ndjson`: one JSON entry per line; `csv`: a header line, then one line per entry (`details` as JSON) */
+                format?: "ndjson" | "csv";
+                /** @description Only entries at or after this instant */
+                from?: string;
+                /** @description Only entries about this subject: an id (the prefix for an API key), a date or a login identifier */
+                target_id?: string;
+                /** @description Only entries about this kind of subject, such as `user`, `employee` or `leave_request` */
+                target_type?: string;
+                /** @description Only entries before this instant */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The entries, one per line */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {"id":1843,"occurred_at":"2026-11-17T10:05:12.447Z","actor_type":"user","actor_id":"00000000-0000-4000-8100-000000000102","action":"role.assign","target_type":"user","target_id":"00000000-0000-4000-8100-000000000104","success":true,"ip":"203.0.113.24","user_agent":"curl/8.11.0","request_id":"4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72","details":{"role":"manager"}} */
+                    "application/x-ndjson": string;
+                    /**
+                     * @example id,occurred_at,actor_type,actor_id,action,target_type,target_id,success,ip,user_agent,request_id,details
+                     *     1843,2026-11-17T10:05:12.447Z,user,00000000-0000-4000-8100-000000000102,role.assign,user,00000000-0000-4000-8100-000000000104,true,203.0.113.24,curl/8.11.0,4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72,"{""role"":""manager""}"
+                     */
+                    "text/csv": string;
                 };
             };
             /** @description VALIDATION_FAILED */
