@@ -44,7 +44,8 @@ export const AuditEntry = z
     occurred_at: z.iso.datetime().openapi({ description: "When it happened (UTC)" }),
     actor_type: z.string().openapi({ description: "Who acted: `user`, `api_key`, `system` or `anonymous`", example: "user" }),
     actor_id: z.string().nullable().openapi({
-      description: "The user's or API key's id, or the system part's name (such as `rate-limiter`); null for anonymous callers",
+      description:
+        "The acting user's id (for an API key, its creator's; the key is in `details.api_key_id`), or the system part's name (such as `rate-limiter`); null for anonymous callers",
     }),
     action: z.string().openapi({ description: "What happened, such as `auth.login`, `role.assign` or `apikey.revoke`" }),
     target_type: z.string().nullable().openapi({ description: "What it happened to, such as `user`, `employee` or `api_key`" }),

@@ -1170,7 +1170,7 @@ export interface components {
         AuditEntry: {
             /** @description What happened, such as `auth.login`, `role.assign` or `apikey.revoke` */
             action: string;
-            /** @description The user's or API key's id, or the system part's name (such as `rate-limiter`); null for anonymous callers */
+            /** @description The acting user's id (for an API key, its creator's; the key is in `details.api_key_id`), or the system part's name (such as `rate-limiter`); null for anonymous callers */
             actor_id: string | null;
             /**
              * @description Who acted: `user`, `api_key`, `system` or `anonymous`
