@@ -66,6 +66,9 @@ export function clientIp(headers: Headers): string {
   return headers.get(CLIENT_IP_HEADER) ?? "127.0.0.1";
 }
 
+/** The object counting an address's failed logins and failed API-key attempts: one budget for both. */
+export const failuresOf = (ip: string) => `login-ip:${ipBucket(ip)}` as const;
+
 const HEXTET = /^[0-9a-f]{1,4}$/i;
 
 /**
@@ -161,7 +164,7 @@ function applyHit(c: Context<AppEnv>, key: string, hit: HitResult, now: number):
  * ends); otherwise the usual 401.
  */
 export async function failedKeyAttempt(c: Context<AppEnv>, now: number): Promise<never> {
-  const key = `login-ip:${ipBucket(clientIp(c.req.raw.headers))}` as const;
+  const key = failuresOf(clientIp(c.req.raw.headers));
   const policy = loginPolicies(c.get("config")).ip;
   const outcome = await reachLimiter(c, key, now, (limiter) => limiter.finishAttempt(crypto.randomUUID(), false, policy, now));
   // As for logins: the threshold-th failure still answers 401; attempts beyond it are refused.
@@ -172,7 +175,7 @@ export async function failedKeyAttempt(c: Context<AppEnv>, now: number): Promise
 
 /** Refuses, without any call, an address this isolate saw over its failure budget. */
 export function refuseBlockedAddress(c: Context<AppEnv>, now: number): void {
-  const blocked = blockedFor(`login-ip:${ipBucket(clientIp(c.req.raw.headers))}`, now);
+  const blocked = blockedFor(failuresOf(clientIp(c.req.raw.headers)), now);
   if (blocked > 0) throw tooMany(blocked);
 }
 

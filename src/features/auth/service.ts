@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { type AttemptStart, behindRaisedVersions, ipBucket, limiterFor, loginPolicies, raiseAfterCommit } from "../../auth/limiter";
+import { type AttemptStart, behindRaisedVersions, failuresOf, limiterFor, loginPolicies, raiseAfterCommit } from "../../auth/limiter";
 import { userCaller } from "../../auth/principal";
 import { randomToken, sha256Hex, verifyPassword, verifyPin } from "../../auth/secrets";
 import { signAccessToken } from "../../auth/tokens";
@@ -35,7 +35,7 @@ function refused(start: AttemptStart): number {
 export async function login(config: Config, env: Env, facts: RequestFacts, input: LoginInput): Promise<TokenPair> {
   const identifier = input.kind === "password" ? input.email.toLowerCase() : `pin:${input.employeeNumber}`;
   const policies = loginPolicies(config);
-  const ipLimiter = limiterFor(env, `login-ip:${ipBucket(facts.ip)}`);
+  const ipLimiter = limiterFor(env, failuresOf(facts.ip));
   const accountLimiter = limiterFor(env, `login-account:${input.tenant}:${identifier}`);
 
   let ipStart: AttemptStart;

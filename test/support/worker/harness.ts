@@ -141,10 +141,7 @@ export function failingKv(kind: "error" | "hang" = "error"): KVNamespace {
 }
 
 export function failingDurableObject(): Env["RATE_LIMITER"] {
-  const real = testEnv.RATE_LIMITER;
-  return new Proxy(real, {
-    get: (target, prop) => (prop === "get" ? () => new Proxy({}, { get: () => injectedFailure }) : Reflect.get(target, prop).bind(target)),
-  }) as Env["RATE_LIMITER"];
+  return aroundDurableObject(() => injectedFailure(), {});
 }
 
 /**
