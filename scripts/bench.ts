@@ -15,13 +15,15 @@ import { claimsCheckCost } from "./bench/claims-cost";
 import { ledgerBench } from "./bench/ledger-bench";
 import { buildBundle, startBundle } from "./lib/bundle";
 import { generateLocalSecrets } from "./lib/local-secrets";
-import { startLocalStack } from "./lib/local-stack";
+import { type LocalStack, startLocalStack } from "./lib/local-stack";
 import { DEMO_PASSWORD, SEED_TENANTS } from "./lib/seed-data";
 
 const PROJECT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+/** `BENCH_ONLY=submissions` measures only the leave submissions (for work on the write path). */
+const SUBMISSIONS_ONLY = process.env.BENCH_ONLY === "submissions";
 
 interface Target {
   name: string;
@@ -87,6 +89,81 @@ async function hashingCost(): Promise<string[]> {
   return lines;
 }
 
+/** The edge paths against the bare route, logins, hashing and the claims check: the failed requests and the bare route's req/s. */
+async function pathsBench(
+  base: string,
+  worker: Awaited<ReturnType<typeof startBundle>>,
+  stack: LocalStack,
+  secrets: Record<string, string>,
+): Promise<{ errors: number; bareRps: number }> {
+  const loginTimes: number[] = [];
+  const tokens: string[] = [];
+  for (const { tenant, person } of BENCH_USERS) {
+    const started = performance.now();
+    const login = await fetch(`${base}/v1/auth/login`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "CF-Connecting-IP": "127.0.0.2" },
+      body: JSON.stringify({ tenant, email: person.email, password: DEMO_PASSWORD }),
+    });
+    loginTimes.push(performance.now() - started);
+    if (!login.ok) throw new Error(`login of ${person.email} answered ${login.status}`);
+    tokens.push(((await login.json()) as { access_token: string }).access_token);
+  }
+  const tokensFor = (t: Target) => (t.authenticated ? tokens : []);
+
+  const authenticatedRequests = { sent: 0 };
+  const count = (t: Target, n: number) => {
+    if (t.authenticated) authenticatedRequests.sent += n;
+  };
+  for (const target of TARGETS) {
+    const res = await fetch(base + target.path, { headers: target.authenticated ? { Authorization: `Bearer ${tokens[0]}` } : {} });
+    if (!res.ok) throw new Error(`${target.path} answered ${res.status}`);
+    count(target, 1);
+    count(target, (await measure(base + target.path, 1, tokensFor(target))).total); // warm-up
+  }
+  const samples = new Map<string, Sample[]>(TARGETS.map((t) => [t.name, []]));
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? TARGETS : [...TARGETS].reverse();
+    for (const target of order) {
+      const sample = await measure(base + target.path, SECONDS, tokensFor(target));
+      count(target, sample.total);
+      samples.get(target.name)!.push(sample);
+    }
+  }
+  let hourly = 0;
+  for (const { person } of BENCH_USERS) {
+    hourly += (await worker.limiterCounts(`user:${person.userId}`)).find((c) => c.windowSeconds === 3600)?.count ?? 0;
+  }
+
+  const summary = TARGETS.map((t) => {
+    const s = samples.get(t.name)!;
+    return {
+      name: t.name,
+      rps: median(s.map((x) => x.rps)),
+      p50: median(s.map((x) => x.p50)),
+      p99: median(s.map((x) => x.p99)),
+      errors: s.reduce((a, x) => a + x.errors, 0),
+    };
+  });
+  const bareRps = summary[0]!.rps;
+  console.log(`\n${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per path (medians)\n`);
+  console.log(`${"path".padEnd(40)}   req/s   p50 ms   p99 ms   errors   ratio to bare`);
+  for (const s of summary) {
+    console.log(
+      `${s.name.padEnd(40)} ${s.rps.toFixed(0).padStart(7)} ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)} ${String(s.errors).padStart(8)}   ${(s.rps / bareRps).toFixed(2)}`,
+    );
+  }
+  console.log(
+    `\nDurable Object round trips per authenticated request: ${(hourly / authenticatedRequests.sent).toFixed(3)} (${hourly} counted by the object / ${authenticatedRequests.sent} sent)`,
+  );
+  console.log(
+    `login (PBKDF2 + 3 Durable Object calls + 2 database round trips), median of ${loginTimes.length}: ${median(loginTimes).toFixed(0)} ms`,
+  );
+  for (const line of await hashingCost()) console.log(line);
+  for (const line of await claimsCheckCost(stack, secrets.DB_CLAIMS_KEY!)) console.log(line);
+  return { errors: summary.reduce((a, s) => a + s.errors, 0), bareRps };
+}
+
 async function main() {
   const work = await mkdtemp(join(tmpdir(), "leave-ledger-bench-"));
   await chmod(work, 0o755);
@@ -120,71 +197,7 @@ async function main() {
   });
   try {
     const base = worker.url;
-    const loginTimes: number[] = [];
-    const tokens: string[] = [];
-    for (const { tenant, person } of BENCH_USERS) {
-      const started = performance.now();
-      const login = await fetch(`${base}/v1/auth/login`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json", "CF-Connecting-IP": "127.0.0.2" },
-        body: JSON.stringify({ tenant, email: person.email, password: DEMO_PASSWORD }),
-      });
-      loginTimes.push(performance.now() - started);
-      if (!login.ok) throw new Error(`login of ${person.email} answered ${login.status}`);
-      tokens.push(((await login.json()) as { access_token: string }).access_token);
-    }
-    const tokensFor = (t: Target) => (t.authenticated ? tokens : []);
-
-    const authenticatedRequests = { sent: 0 };
-    const count = (t: Target, n: number) => {
-      if (t.authenticated) authenticatedRequests.sent += n;
-    };
-    for (const target of TARGETS) {
-      const res = await fetch(base + target.path, { headers: target.authenticated ? { Authorization: `Bearer ${tokens[0]}` } : {} });
-      if (!res.ok) throw new Error(`${target.path} answered ${res.status}`);
-      count(target, 1);
-      count(target, (await measure(base + target.path, 1, tokensFor(target))).total); // warm-up
-    }
-    const samples = new Map<string, Sample[]>(TARGETS.map((t) => [t.name, []]));
-    for (let round = 0; round < ROUNDS; round++) {
-      const order = round % 2 === 0 ? TARGETS : [...TARGETS].reverse();
-      for (const target of order) {
-        const sample = await measure(base + target.path, SECONDS, tokensFor(target));
-        count(target, sample.total);
-        samples.get(target.name)!.push(sample);
-      }
-    }
-    let hourly = 0;
-    for (const { person } of BENCH_USERS) {
-      hourly += (await worker.limiterCounts(`user:${person.userId}`)).find((c) => c.windowSeconds === 3600)?.count ?? 0;
-    }
-
-    const summary = TARGETS.map((t) => {
-      const s = samples.get(t.name)!;
-      return {
-        name: t.name,
-        rps: median(s.map((x) => x.rps)),
-        p50: median(s.map((x) => x.p50)),
-        p99: median(s.map((x) => x.p99)),
-        errors: s.reduce((a, x) => a + x.errors, 0),
-      };
-    });
-    const bareRps = summary[0]!.rps;
-    console.log(`\n${CONNECTIONS} connections, ${ROUNDS} interleaved rounds of ${SECONDS} s per path (medians)\n`);
-    console.log(`${"path".padEnd(40)}   req/s   p50 ms   p99 ms   errors   ratio to bare`);
-    for (const s of summary) {
-      console.log(
-        `${s.name.padEnd(40)} ${s.rps.toFixed(0).padStart(7)} ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)} ${String(s.errors).padStart(8)}   ${(s.rps / bareRps).toFixed(2)}`,
-      );
-    }
-    console.log(
-      `\nDurable Object round trips per authenticated request: ${(hourly / authenticatedRequests.sent).toFixed(3)} (${hourly} counted by the object / ${authenticatedRequests.sent} sent)`,
-    );
-    console.log(
-      `login (PBKDF2 + 3 Durable Object calls + 2 database round trips), median of ${loginTimes.length}: ${median(loginTimes).toFixed(0)} ms`,
-    );
-    for (const line of await hashingCost()) console.log(line);
-    for (const line of await claimsCheckCost(stack, secrets.DB_CLAIMS_KEY!)) console.log(line);
+    const paths = SUBMISSIONS_ONLY ? { errors: 0, bareRps: null } : await pathsBench(base, worker, stack, secrets);
     console.log("\npreparing the ledger benchmarks (a tenant of 52 employees, 100 000 entries of history)…");
     const ledger = await ledgerBench({
       base,
@@ -193,9 +206,11 @@ async function main() {
       connections: CONNECTIONS,
       seconds: SECONDS,
       rounds: ROUNDS,
+      submissionsOnly: SUBMISSIONS_ONLY,
+      bareRps: paths.bareRps,
     });
     console.log(`\n${ledger.lines.join("\n")}`);
-    if (summary.some((s) => s.errors > 0) || ledger.errors > 0) {
+    if (paths.errors > 0 || ledger.errors > 0) {
       console.error("\nsome requests failed: the figures above are not valid");
       process.exitCode = 1;
     }

@@ -8,6 +8,7 @@ import autocannon from "autocannon";
 import pg from "pg";
 import type { LocalStack } from "../lib/local-stack";
 import { DEMO_PASSWORD, type SeedPerson, type SeedTenant, seedStatements } from "../lib/seed-data";
+import { cpuByProgram, cpuPerUnit } from "./process-cpu";
 
 const EMPLOYEES = 50;
 const SMALL_HISTORY = 100;
@@ -117,6 +118,20 @@ async function login(base: string, person: SeedPerson, tenant = "bench"): Promis
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
+/** How many of the tenant's audit chains hold rows: concurrent writers should have spread over several. */
+async function auditChainsUsed(stack: LocalStack, tenantId: string): Promise<number> {
+  const db = new pg.Client({ connectionString: stack.superuserDatabaseUrl });
+  await db.connect();
+  try {
+    const { rows } = await db.query<{ n: number }>("select count(distinct chain)::int as n from audit_log where tenant_id = $1", [
+      tenantId,
+    ]);
+    return rows[0]!.n;
+  } finally {
+    await db.end();
+  }
+}
+
 const LARGE_TENANT_EMPLOYEES = 50_000;
 const ACCRUAL_CHUNK = 500;
 
@@ -204,6 +219,10 @@ export async function ledgerBench(options: {
   connections: number;
   seconds: number;
   rounds: number;
+  /** Only the submissions (BENCH_ONLY=submissions): for working on the write path. */
+  submissionsOnly: boolean;
+  /** The bare route's req/s in this run, when measured: submissions are also given relative to it. */
+  bareRps: number | null;
 }): Promise<LedgerBenchResult> {
   const { base, stack } = options;
   const tenant = benchTenant();
@@ -216,103 +235,110 @@ export async function ledgerBench(options: {
   const lines: string[] = [];
   let errors = 0;
 
-  // Round trips per call, counted by the local Neon endpoint (the bench is its only client).
-  const stats = new URL("/stats", stack.neon.url);
-  const roundTrips = async () => ((await (await fetch(stats)).json()) as { round_trips: number }).round_trips;
-  const send = (token: string, path: string, body?: unknown) =>
-    fetch(
-      base + path,
-      body === undefined
-        ? { headers: { Authorization: `Bearer ${token}` } }
-        : {
-            method: "POST",
-            headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
-            body: JSON.stringify(body),
-          },
-    );
-  for (const token of [adminToken, tokens[0]!]) await send(token, "/v1/me/permissions"); // warm the permission cache
-  const submitted = (await (
-    await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-07", end_date: "2026-12-07" })
-  ).json()) as { id: string };
-  const rejectable = (await (
-    await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-08", end_date: "2026-12-08" })
-  ).json()) as { id: string };
-  const cancellable = (await (
-    await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-09", end_date: "2026-12-09" })
-  ).json()) as { id: string };
-  const employee = workers[0]!.employeeId;
-  const calls: [string, () => Promise<Response>][] = [
-    ["GET /v1/me/balances", () => send(tokens[0]!, "/v1/me/balances")],
-    ["GET /v1/employees/{id}/balances?as_of", () => send(adminToken, `/v1/employees/${employee}/balances?as_of=2026-12-31`)],
-    ["GET /v1/team/balances", () => send(adminToken, "/v1/team/balances")],
-    ["GET /v1/ledger-entries", () => send(tokens[0]!, "/v1/ledger-entries?sort=-effective_date")],
-    ["GET /v1/requests", () => send(tokens[0]!, "/v1/requests")],
-    ["GET /v1/requests/{id}", () => send(tokens[0]!, `/v1/requests/${submitted.id}`)],
-    ["GET /v1/approvals", () => send(adminToken, "/v1/approvals")],
-    ["POST /v1/requests", () => send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-10", end_date: "2026-12-10" })],
-    ["POST /v1/requests/{id}/approve", () => send(adminToken, `/v1/requests/${submitted.id}/approve`, {})],
-    ["POST /v1/requests/{id}/reject", () => send(adminToken, `/v1/requests/${rejectable.id}/reject`, {})],
-    ["POST /v1/requests/{id}/cancel", () => send(tokens[0]!, `/v1/requests/${cancellable.id}/cancel`, {})],
-    [
-      "POST /v1/employees/{id}/ledger-entries",
-      () =>
-        send(adminToken, `/v1/employees/${employee}/ledger-entries`, {
-          policy_key: POLICY,
-          kind: "grant",
-          amount: 1,
-          effective_date: "2026-11-01",
-          note: "bench",
-        }),
-    ],
-    ["POST /v1/accruals/runs", () => send(adminToken, "/v1/accruals/runs", { limit: 100 })],
-    ["POST /v1/rollovers (dry run)", () => send(adminToken, "/v1/rollovers", { year: 2026, limit: 100 })],
-    ["GET /v1/reconciliation", () => send(adminToken, "/v1/reconciliation?limit=10")],
-    ["GET /v1/ledger-runs", () => send(adminToken, "/v1/ledger-runs")],
-    ["GET /v1/holidays", () => send(tokens[0]!, "/v1/holidays?year=2026")],
-    ["GET /v1/audit/verification", () => send(adminToken, "/v1/audit/verification")],
-  ];
-  lines.push("Postgres round trips per call (local Neon endpoint's count; goal 1, ceiling 2 for reads, 3 for writes)");
-  for (const [name, call] of calls) {
-    const before = await roundTrips();
-    const res = await call();
-    const used = (await roundTrips()) - before;
-    if (!res.ok) {
-      errors++;
-      lines.push(`  ${name.padEnd(44)} FAILED ${res.status} ${await res.text()}`);
-    } else lines.push(`  ${name.padEnd(44)} ${used}`);
-  }
+  const endpointsBench = async () => {
+    // Round trips per call, counted by the local Neon endpoint (the bench is its only client).
+    const stats = new URL("/stats", stack.neon.url);
+    const roundTrips = async () => ((await (await fetch(stats)).json()) as { round_trips: number }).round_trips;
+    const send = (token: string, path: string, body?: unknown) =>
+      fetch(
+        base + path,
+        body === undefined
+          ? { headers: { Authorization: `Bearer ${token}` } }
+          : {
+              method: "POST",
+              headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", "Idempotency-Key": crypto.randomUUID() },
+              body: JSON.stringify(body),
+            },
+      );
+    for (const token of [adminToken, tokens[0]!]) await send(token, "/v1/me/permissions"); // warm the permission cache
+    const submitted = (await (
+      await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-07", end_date: "2026-12-07" })
+    ).json()) as { id: string };
+    const rejectable = (await (
+      await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-08", end_date: "2026-12-08" })
+    ).json()) as { id: string };
+    const cancellable = (await (
+      await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-09", end_date: "2026-12-09" })
+    ).json()) as { id: string };
+    const employee = workers[0]!.employeeId;
+    const calls: [string, () => Promise<Response>][] = [
+      ["GET /v1/me/balances", () => send(tokens[0]!, "/v1/me/balances")],
+      ["GET /v1/employees/{id}/balances?as_of", () => send(adminToken, `/v1/employees/${employee}/balances?as_of=2026-12-31`)],
+      ["GET /v1/team/balances", () => send(adminToken, "/v1/team/balances")],
+      ["GET /v1/ledger-entries", () => send(tokens[0]!, "/v1/ledger-entries?sort=-effective_date")],
+      ["GET /v1/requests", () => send(tokens[0]!, "/v1/requests")],
+      ["GET /v1/requests/{id}", () => send(tokens[0]!, `/v1/requests/${submitted.id}`)],
+      ["GET /v1/approvals", () => send(adminToken, "/v1/approvals")],
+      [
+        "POST /v1/requests",
+        () => send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-10", end_date: "2026-12-10" }),
+      ],
+      ["POST /v1/requests/{id}/approve", () => send(adminToken, `/v1/requests/${submitted.id}/approve`, {})],
+      ["POST /v1/requests/{id}/reject", () => send(adminToken, `/v1/requests/${rejectable.id}/reject`, {})],
+      ["POST /v1/requests/{id}/cancel", () => send(tokens[0]!, `/v1/requests/${cancellable.id}/cancel`, {})],
+      [
+        "POST /v1/employees/{id}/ledger-entries",
+        () =>
+          send(adminToken, `/v1/employees/${employee}/ledger-entries`, {
+            policy_key: POLICY,
+            kind: "grant",
+            amount: 1,
+            effective_date: "2026-11-01",
+            note: "bench",
+          }),
+      ],
+      ["POST /v1/accruals/runs", () => send(adminToken, "/v1/accruals/runs", { limit: 100 })],
+      ["POST /v1/rollovers (dry run)", () => send(adminToken, "/v1/rollovers", { year: 2026, limit: 100 })],
+      ["GET /v1/reconciliation", () => send(adminToken, "/v1/reconciliation?limit=10")],
+      ["GET /v1/ledger-runs", () => send(adminToken, "/v1/ledger-runs")],
+      ["GET /v1/holidays", () => send(tokens[0]!, "/v1/holidays?year=2026")],
+      ["GET /v1/audit/verification", () => send(adminToken, "/v1/audit/verification")],
+    ];
+    lines.push("Postgres round trips per call (local Neon endpoint's count; goal 1, ceiling 2 for reads, 3 for writes)");
+    for (const [name, call] of calls) {
+      const before = await roundTrips();
+      const res = await call();
+      const used = (await roundTrips()) - before;
+      if (!res.ok) {
+        errors++;
+        lines.push(`  ${name.padEnd(44)} FAILED ${res.status} ${await res.text()}`);
+      } else lines.push(`  ${name.padEnd(44)} ${used}`);
+    }
 
-  // Balance reads: the same request against 100 and 100 000 entries of history, interleaved.
-  const measure = async (path: string, seconds: number, requests?: autocannon.Request[]) => {
-    const result = await autocannon({
-      url: base + path,
-      connections: options.connections,
-      duration: seconds,
-      headers: { authorization: `Bearer ${adminToken}` },
-      ...(requests ? { requests } : {}),
-    });
-    errors += result.errors + result.non2xx;
-    return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+    // Balance reads: the same request against 100 and 100 000 entries of history, interleaved.
+    const measure = async (path: string, seconds: number, requests?: autocannon.Request[]) => {
+      const result = await autocannon({
+        url: base + path,
+        connections: options.connections,
+        duration: seconds,
+        headers: { authorization: `Bearer ${adminToken}` },
+        ...(requests ? { requests } : {}),
+      });
+      errors += result.errors + result.non2xx;
+      return { rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99, errors: result.errors + result.non2xx };
+    };
+    const paths = { small: `/v1/employees/${small.employeeId}/balances`, large: `/v1/employees/${large.employeeId}/balances` };
+    const reads: Record<"small" | "large", number[]> = { small: [], large: [] };
+    await measure(paths.small, 1);
+    await measure(paths.large, 1);
+    for (let round = 0; round < options.rounds; round++) {
+      for (const which of round % 2 === 0 ? (["small", "large"] as const) : (["large", "small"] as const))
+        reads[which].push((await measure(paths[which], options.seconds)).rps);
+    }
+    const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+    const [smallRps, largeRps] = [median(reads.small), median(reads.large)];
+    lines.push(
+      "",
+      `Balance read, ${SMALL_HISTORY} vs ${LARGE_HISTORY} entries of history (${options.connections} connections, medians of ${options.rounds} rounds)`,
+      `  ${SMALL_HISTORY} entries: ${smallRps.toFixed(0)} req/s; ${LARGE_HISTORY} entries: ${largeRps.toFixed(0)} req/s; cost ratio ${(smallRps / largeRps).toFixed(2)} (goal ≤ 1.30)`,
+    );
   };
-  const paths = { small: `/v1/employees/${small.employeeId}/balances`, large: `/v1/employees/${large.employeeId}/balances` };
-  const reads: Record<"small" | "large", number[]> = { small: [], large: [] };
-  await measure(paths.small, 1);
-  await measure(paths.large, 1);
-  for (let round = 0; round < options.rounds; round++) {
-    for (const which of round % 2 === 0 ? (["small", "large"] as const) : (["large", "small"] as const))
-      reads[which].push((await measure(paths[which], options.seconds)).rps);
-  }
-  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
-  const [smallRps, largeRps] = [median(reads.small), median(reads.large)];
-  lines.push(
-    "",
-    `Balance read, ${SMALL_HISTORY} vs ${LARGE_HISTORY} entries of history (${options.connections} connections, medians of ${options.rounds} rounds)`,
-    `  ${SMALL_HISTORY} entries: ${smallRps.toFixed(0)} req/s; ${LARGE_HISTORY} entries: ${largeRps.toFixed(0)} req/s; cost ratio ${(smallRps / largeRps).toFixed(2)} (goal ≤ 1.30)`,
-  );
+  if (!options.submissionsOnly) await endpointsBench();
 
   // Submissions: 50 concurrent clients, each its own employee, each request a new day and a new key.
   const days = workingDays(5_000);
   let turn = 0;
+  const cpuBefore = cpuByProgram();
   const submissions = await autocannon({
     url: `${base}/v1/requests`,
     connections: EMPLOYEES,
@@ -340,12 +366,15 @@ export async function ledgerBench(options: {
       },
     ],
   });
+  const cpuAfter = cpuByProgram();
   errors += submissions.errors + submissions.non2xx;
+  const chains = await auditChainsUsed(stack, tenant.id);
   lines.push(
     "",
-    `Leave submissions, ${EMPLOYEES} concurrent clients on distinct employees, ${options.seconds} s`,
-    `  ${submissions.requests.average.toFixed(0)} submissions/s, p50 ${submissions.latency.p50.toFixed(1)} ms, p99 ${submissions.latency.p99.toFixed(1)} ms, ${submissions.non2xx + submissions.errors} failed of ${submissions.requests.sent}`,
+    `Leave submissions, ${EMPLOYEES} concurrent clients on distinct employees of one tenant, ${options.seconds} s`,
+    `  ${submissions.requests.average.toFixed(0)} submissions/s${options.bareRps ? ` (${((submissions.requests.average / options.bareRps) * 1000).toFixed(0)} per 1 000 req/s of the bare route)` : ""}, p50 ${submissions.latency.p50.toFixed(1)} ms, p99 ${submissions.latency.p99.toFixed(1)} ms, ${submissions.non2xx + submissions.errors} failed of ${submissions.requests.sent}`,
+    `  CPU per submission: ${cpuPerUnit(cpuBefore, cpuAfter, submissions.requests.sent)}; audit rows spread over ${chains} of the tenant's chains`,
   );
-  lines.push(...(await accrualAtScale(base, stack, options.pinPepper)));
+  if (!options.submissionsOnly) lines.push(...(await accrualAtScale(base, stack, options.pinPepper)));
   return { lines, errors };
 }

@@ -1,4 +1,4 @@
-import { cp, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -84,6 +84,8 @@ describe("migrations", () => {
       "api_keys:truetrue",
       "approvals:truetrue",
       "audit_chain_heads:truetrue",
+      "audit_checkpoint_keys:truetrue",
+      "audit_checkpoints:truetrue",
       "audit_log:truetrue",
       "balance_snapshots:truetrue",
       "booked_days:truetrue",
@@ -275,5 +277,70 @@ ALTER TABLE holidays ${triggerState} TRIGGER holidays_probe;
     const asked = new Set(sources.flatMap((s) => [...s.text.matchAll(/app\.can\('([^']+)'/g)].map((m) => m[1]!)));
     expect(asked.size).toBeGreaterThan(5);
     expect([...asked].filter((p) => !(p in PERMISSIONS))).toEqual([]);
+  });
+
+  describe("migration 0022 (several audit chains per tenant)", () => {
+    const TENANT = "5a1e0000-0000-4000-8000-000000000022";
+
+    /** A database of its own at migration 0021 with no function files applied: migration 0013's trigger seals rows. */
+    async function legacyDatabase(name: string) {
+      await ensureDatabase(postgres.superuserUrl(), name, DB_ROLES.owner);
+      const dir = await mkdtemp(join(tmpdir(), "leave-ledger-0021-"));
+      await cp(MIGRATIONS_DIR, dir, { recursive: true });
+      await rm(join(dir, "functions"), { recursive: true, force: true });
+      await mkdir(join(dir, "functions"));
+      const journalFile = join(dir, "meta", "_journal.json");
+      const journal = JSON.parse(await readFile(journalFile, "utf8")) as { entries: { tag: string }[] };
+      journal.entries = journal.entries.filter((e) => e.tag < "0022");
+      await writeFile(journalFile, JSON.stringify(journal));
+      const owner = `postgres://${DB_ROLES.owner}@127.0.0.1:${postgres.port}/${name}`;
+      await migrateUp(owner, { dir });
+      await rm(dir, { recursive: true, force: true });
+      const superuser = postgres.superuserUrl(name);
+      await query(`insert into tenants (id, slug, name) values ('${TENANT}', 'legacy', 'Legacy Ltd')`, superuser);
+      await query(
+        `insert into audit_log (tenant_id, actor_type, actor_id, action, success, ip, user_agent)
+         select t, 'system', 'legacy', 'legacy.row', true, '198.51.100.' || g, 'probe/' || g
+         from generate_series(1, 5) g, unnest(array['${TENANT}'::uuid, null]) t`,
+        superuser,
+      );
+      return { owner, superuser };
+    }
+
+    it("re-seals an existing log into chain 0 of each tenant, which then verifies", async () => {
+      const db = await legacyDatabase("legacy_audit_ok");
+      const key = parseClaimsKey(JSON.stringify(TEST_DB_CLAIMS_KEY));
+      await migrateUp(db.owner, { beforeRepeatables: async () => void (await installClaimsKeys(db.owner, [key], { exclusive: true })) });
+      const rows = await query<{ chain: number; chain_seq: string; sealed: boolean }>(
+        "select chain, chain_seq, personal_digest is not null and personal_salt is not null as sealed from audit_log where tenant_id is not null order by id",
+        db.superuser,
+      );
+      expect(rows).toEqual([1, 2, 3, 4, 5].map((n) => ({ chain: 0, chain_seq: String(n), sealed: true })));
+      const verdict = await withClient(async (client) => {
+        const signed = await signClaims({ tenant_id: TENANT, roles: ["auditor"] }, key);
+        await client.query("begin");
+        await client.query(SET_SIGNED_CLAIMS_SQL, [signed.claims, signed.signature]);
+        const { rows } = await client.query("select checked::int, reason from app.verify_audit_chains(0, 1000)");
+        await client.query("commit");
+        return rows[0];
+      }, db.superuser);
+      expect(verdict).toEqual({ checked: 5, reason: null });
+    });
+
+    it("refuses to seal a log that was altered, naming the row", async () => {
+      const db = await legacyDatabase("legacy_audit_altered");
+      const [victim] = await query<{ id: string }>(
+        "select id from audit_log where tenant_id is not null order by id offset 2 limit 1",
+        db.superuser,
+      );
+      await withClient(async (client) => {
+        await client.query("begin");
+        await client.query("set local session_replication_role = replica");
+        await client.query("update audit_log set ip = '203.0.113.1' where id = $1", [victim!.id]);
+        await client.query("commit");
+      }, db.superuser);
+      await expect(migrateUp(db.owner)).rejects.toThrow(`audit_log row ${victim!.id} does not follow from its predecessor`);
+      expect(await query("select 1 from schema_migrations where name = '0022_audit_chains'", db.superuser)).toEqual([]);
+    });
   });
 });

@@ -63,7 +63,9 @@ describe("exporting the audit log", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
     const [header, ...rows] = (await res.text()).trimEnd().split("\n");
-    expect(header).toBe("id,occurred_at,actor_type,actor_id,action,target_type,target_id,success,ip,user_agent,request_id,details");
+    expect(header).toBe(
+      "id,occurred_at,actor_type,actor_id,action,target_type,target_id,success,ip,user_agent,request_id,details,personal_details,personal_data_erased",
+    );
     expect(rows).toHaveLength(2);
     const failed = rows.find((r) => r.includes(",false,"))!;
     expect(failed).toContain(`"'=HYPERLINK(""http://attacker.example"",""x""), really"`);

@@ -80,8 +80,8 @@ describe("ledger rows by caller", () => {
     expect(await count(as.gina, "holidays")).toBe(0);
   });
 
-  it("idempotency keys and audit chain heads are invisible to the app role", async () => {
-    for (const table of ["idempotency_keys", "audit_chain_heads"]) {
+  it("idempotency keys, audit chain heads and the checkpoint key are invisible to the app role", async () => {
+    for (const table of ["idempotency_keys", "audit_chain_heads", "audit_checkpoint_keys"]) {
       const error = await rejectionOf(runInDatabase(config, as.sam, (db) => [db.execute(sql`select * from ${sql.identifier(table)}`)]));
       expect(error.code, table).toBe("FORBIDDEN");
     }

@@ -193,11 +193,11 @@ describe("reconciliation and the audit chain", () => {
     let checked = 0;
     for (let after: number | null = 0; after !== null; ) {
       const part = (await (
-        await w.api.send(`/v1/audit/verification?after_seq=${after}&limit=3`, { headers: bearer(w.tokens.ada) })
-      ).json()) as { checked: number; valid: boolean; next_after_seq: number | null };
+        await w.api.send(`/v1/audit/verification?after_id=${after}&limit=3`, { headers: bearer(w.tokens.ada) })
+      ).json()) as { checked: number; valid: boolean; next_after_id: number | null };
       expect(part.valid).toBe(true);
       checked += part.checked;
-      after = part.next_after_seq;
+      after = part.next_after_id;
     }
     expect(checked).toBe(healthy.checked);
 

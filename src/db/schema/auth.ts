@@ -1,5 +1,21 @@
 import { sql } from "drizzle-orm";
-import { bigint, boolean, check, foreignKey, index, jsonb, pgPolicy, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import {
+  bigint,
+  boolean,
+  check,
+  foreignKey,
+  index,
+  jsonb,
+  pgPolicy,
+  pgTable,
+  primaryKey,
+  smallint,
+  text,
+  timestamp,
+  unique,
+  uuid,
+} from "drizzle-orm/pg-core";
+import { bytea } from "./bytea";
 import { roleEnum, tenants, users } from "./identity";
 import { appRole, can, definerForSignedCallers, definerOnly, definerRole, signedCaller, tenantId, userId } from "./rls";
 
@@ -76,16 +92,25 @@ export const auditLog = pgTable(
     userAgent: text("user_agent"),
     requestId: text("request_id"),
     details: jsonb("details").notNull().default(sql`'{}'::jsonb`),
-    /** The tenant's hash chain (set by a trigger): position, and sha256 of the previous link's hash and this row. */
+    /** Personal facts particular to the action (erased with the person, as `ip` and `user_agent` are). */
+    personalDetails: jsonb("personal_details"),
+    /**
+     * The row's place in one of its tenant's hash chains (set by a trigger): which chain, the position in it,
+     * and sha256 of the previous link's hash and this row. The link covers the personal fields only through
+     * their digest (sha256 of a random per-row salt and the fields), so erasing them and the salt keeps it valid.
+     */
+    chain: smallint("chain"),
     chainSeq: bigint("chain_seq", { mode: "number" }),
     hash: text("hash"),
+    personalSalt: bytea("personal_salt"),
+    personalDigest: text("personal_digest"),
   },
   (t) => [
     index("audit_log_tenant_idx").on(t.tenantId, t.id),
     // The audit list's filters by actor and by subject, newest first.
     index("audit_log_actor_idx").on(t.tenantId, t.actorId, t.id),
     index("audit_log_target_idx").on(t.tenantId, t.targetType, t.targetId, t.id),
-    index("audit_log_chain_idx").on(t.tenantId, t.chainSeq),
+    unique("audit_log_chain_position").on(t.tenantId, t.chain, t.chainSeq).nullsNotDistinct(),
     check("audit_log_actor_type", sql`${t.actorType} in ('user', 'api_key', 'system', 'anonymous')`),
     pgPolicy("audit_log_insert", {
       for: "insert",
@@ -138,13 +163,56 @@ export const apiKeys = pgTable(
   ],
 ).enableRLS();
 
-/** The newest link of each tenant's audit hash chain; locking it orders a tenant's audit rows. */
+/**
+ * The newest link of each of a tenant's audit hash chains (`chain_id` is the tenant's id; rows without a tenant
+ * have the zero UUID). A writer locks the head of whichever chain is free, so a tenant's concurrent audited
+ * writes do not queue on one row; `AUDIT_CHAINS` in migrations/functions/30_audit.sql says how many there are.
+ */
 export const auditChainHeads = pgTable(
   "audit_chain_heads",
   {
-    chainId: uuid("chain_id").primaryKey(),
+    chainId: uuid("chain_id").notNull(),
+    chain: smallint("chain").notNull(),
     lastSeq: bigint("last_seq", { mode: "number" }).notNull(),
     lastHash: text("last_hash").notNull(),
   },
-  () => [definerOnly("audit_chain_heads_definer")],
+  (t) => [primaryKey({ columns: [t.chainId, t.chain] }), definerOnly("audit_chain_heads_definer")],
+).enableRLS();
+
+/**
+ * Where retention cut a chain: the last purged row's position and hash, signed (HMAC-SHA256 with the key in
+ * audit_checkpoint_keys), so verification continues from it and nobody without the key can hide a deletion.
+ */
+export const auditCheckpoints = pgTable(
+  "audit_checkpoints",
+  {
+    id: bigint("id", { mode: "number" }).primaryKey().generatedAlwaysAsIdentity(),
+    tenantId: uuid("tenant_id").references(() => tenants.id),
+    chain: smallint("chain").notNull(),
+    chainSeq: bigint("chain_seq", { mode: "number" }).notNull(),
+    hash: text("hash").notNull(),
+    rowsPurged: bigint("rows_purged", { mode: "number" }).notNull(),
+    purgedBefore: timestamp("purged_before", { withTimezone: true }).notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    signature: text("signature").notNull(),
+  },
+  (t) => [
+    index("audit_checkpoints_chain_idx").on(t.tenantId, t.chain, t.chainSeq),
+    pgPolicy("audit_checkpoints_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${auditReaders}` }),
+    definerOnly("audit_checkpoints_definer"),
+  ],
+).enableRLS();
+
+/** The key checkpoints are signed with: made by Postgres at migration, read only by the definer. */
+export const auditCheckpointKeys = pgTable(
+  "audit_checkpoint_keys",
+  {
+    kid: text("kid").primaryKey(),
+    secret: bytea("secret").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [
+    check("audit_checkpoint_keys_secret_length", sql`octet_length(${t.secret}) >= 32`),
+    pgPolicy("audit_checkpoint_keys_definer", { for: "select", to: definerRole, using: sql`true` }),
+  ],
 ).enableRLS();

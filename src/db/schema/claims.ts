@@ -1,8 +1,7 @@
 import { sql } from "drizzle-orm";
-import { check, customType, pgPolicy, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { check, pgPolicy, pgTable, text, timestamp } from "drizzle-orm/pg-core";
+import { bytea } from "./bytea";
 import { definerRole } from "./rls";
-
-const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({ dataType: () => "bytea" });
 
 /**
  * The keys `app.claims()` verifies the Worker's signature with (migrations/functions/10_claims.sql), by key id:

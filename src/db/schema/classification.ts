@@ -100,10 +100,27 @@ export const CLASSIFICATION = [
     requestId: I,
     // Details repeat what the action was about, approval comments included.
     details: C,
+    personalDetails: P,
+    chain: I,
     chainSeq: I,
     hash: I,
+    // The salt makes the digest of the personal fields unguessable; it is erased with them.
+    personalSalt: P,
+    personalDigest: I,
   }),
-  classify(tables.auditChainHeads, { chainId: I, lastSeq: I, lastHash: I }),
+  classify(tables.auditChainHeads, { chainId: I, chain: I, lastSeq: I, lastHash: I }),
+  classify(tables.auditCheckpoints, {
+    id: I,
+    tenantId: I,
+    chain: I,
+    chainSeq: I,
+    hash: I,
+    rowsPurged: I,
+    purgedBefore: I,
+    createdAt: I,
+    signature: I,
+  }),
+  classify(tables.auditCheckpointKeys, { kid: I, secret: C, createdAt: I }),
   classify(tables.leavePolicies, {
     id: PUBLIC,
     tenantId: I,

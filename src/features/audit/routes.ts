@@ -3,7 +3,7 @@ import { signedIn } from "../../auth/guard";
 import { requestFacts } from "../../domain/audit";
 import { createRouter, errorResponses, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import { AuditExportQuery, AuditPage, AuditQuery, Verification, VerificationQuery } from "./schemas";
-import { EXPORT_FORMATS, exportAuditEntries, listAuditEntries, verifyAuditChain } from "./service";
+import { EXPORT_FORMATS, exportAuditEntries, listAuditEntries, verifyAuditChains } from "./service";
 
 const listAudit = createRoute({
   method: "get",
@@ -34,6 +34,8 @@ const listAudit = createRoute({
             "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/18.1 Safari/605.1.15",
           request_id: "4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72",
           details: { role: "manager" },
+          personal_details: null,
+          personal_data_erased: false,
         },
         {
           id: 1842,
@@ -48,6 +50,8 @@ const listAudit = createRoute({
           user_agent: "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
           request_id: "9a1d3f5b-2c4e-4f6a-8b7c-0e2d4f6a8c91",
           details: { method: "password", identifier_known: true, failures: 1 },
+          personal_details: null,
+          personal_data_erased: false,
         },
       ],
       pagination: { next_cursor: "WzE4NDJd", has_more: true },
@@ -61,15 +65,17 @@ const verifyChain = createRoute({
   path: "/v1/audit/verification",
   operationId: "verifyAuditChain",
   tags: ["Audit"],
-  summary: "Verify the tenant's audit hash chain",
+  summary: "Verify the tenant's audit hash chains",
   description:
-    "Every audit entry carries a hash of its predecessor's; this checks that the tenant's chain is whole, up to 100 000 rows per call, " +
-    "and names the first row that does not follow from its predecessor (missing or altered). " +
-    "For longer chains, call again with `after_seq` set to `next_after_seq` until it is null. Read-only; HR Admin, System Admin or Auditor.",
+    "Every audit entry is a link in one of the tenant's hash chains: its hash covers its predecessor's and the entry (personal fields " +
+    "through a salted digest, so erasing them keeps it valid). This checks up to 100 000 entries per call, in id order, and names the " +
+    "first that does not follow: inserted, missing a predecessor, altered, or after a retention checkpoint that is not validly signed; " +
+    "the call that reaches the end also checks that no chain lost its newest entries. For more entries, call again with `after_id` set " +
+    "to `next_after_id` until it is null. Read-only; HR Admin, System Admin or Auditor.",
   ...signedIn("audit:read"),
   request: { query: VerificationQuery },
   responses: {
-    200: jsonResponse("The verdict", Verification, { checked: 1843, valid: true, first_broken: null, next_after_seq: null }),
+    200: jsonResponse("The verdict", Verification, { checked: 1843, valid: true, first_broken: null, next_after_id: null }),
     ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS),
   },
 });
@@ -94,12 +100,12 @@ const exportAudit = createRoute({
         "application/x-ndjson": {
           schema: z.string(),
           example:
-            '{"id":1843,"occurred_at":"2026-11-17T10:05:12.447Z","actor_type":"user","actor_id":"00000000-0000-4000-8100-000000000102","action":"role.assign","target_type":"user","target_id":"00000000-0000-4000-8100-000000000104","success":true,"ip":"203.0.113.24","user_agent":"curl/8.11.0","request_id":"4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72","details":{"role":"manager"}}\n',
+            '{"id":1843,"occurred_at":"2026-11-17T10:05:12.447Z","actor_type":"user","actor_id":"00000000-0000-4000-8100-000000000102","action":"role.assign","target_type":"user","target_id":"00000000-0000-4000-8100-000000000104","success":true,"ip":"203.0.113.24","user_agent":"curl/8.11.0","request_id":"4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72","details":{"role":"manager"},"personal_details":null,"personal_data_erased":false}\n',
         },
         "text/csv": {
           schema: z.string(),
           example:
-            'id,occurred_at,actor_type,actor_id,action,target_type,target_id,success,ip,user_agent,request_id,details\n1843,2026-11-17T10:05:12.447Z,user,00000000-0000-4000-8100-000000000102,role.assign,user,00000000-0000-4000-8100-000000000104,true,203.0.113.24,curl/8.11.0,4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72,"{""role"":""manager""}"\n',
+            'id,occurred_at,actor_type,actor_id,action,target_type,target_id,success,ip,user_agent,request_id,details,personal_details,personal_data_erased\n1843,2026-11-17T10:05:12.447Z,user,00000000-0000-4000-8100-000000000102,role.assign,user,00000000-0000-4000-8100-000000000104,true,203.0.113.24,curl/8.11.0,4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72,"{""role"":""manager""}",,false\n',
         },
       },
     },
@@ -118,7 +124,7 @@ export const auditRoutes = createRouter()
     });
   })
   .openapi(verifyChain, async (c) => {
-    const { after_seq, limit } = c.req.valid("query");
-    return c.json(await verifyAuditChain(c.get("config"), c.get("principal"), after_seq, limit), 200);
+    const { after_id, limit } = c.req.valid("query");
+    return c.json(await verifyAuditChains(c.get("config"), c.get("principal"), after_id, limit), 200);
   })
   .openapi(listAudit, async (c) => c.json(await listAuditEntries(c.get("config"), c.get("principal"), c.req.valid("query")), 200));

@@ -55,6 +55,13 @@ export const AuditEntry = z
     user_agent: z.string().nullable().openapi({ description: "The caller's `User-Agent` header, if sent" }),
     request_id: z.string().nullable().openapi({ description: "The request's `X-Request-Id`, to find it in the logs" }),
     details: z.record(z.string(), z.unknown()).openapi({ description: "Facts particular to the action, such as the role granted" }),
+    personal_details: z
+      .record(z.string(), z.unknown())
+      .nullable()
+      .openapi({ description: "Personal facts particular to the action (erased with the person); null when there are none" }),
+    personal_data_erased: z.boolean().openapi({
+      description: "Whether `ip`, `user_agent` and `personal_details` were erased (the person's data was erased); the entry still verifies",
+    }),
   })
   .openapi("AuditEntry");
 
@@ -62,23 +69,33 @@ export const AuditPage = z.object({ data: z.array(AuditEntry), pagination: Pagin
 
 const VERIFY_CHUNK = 100_000;
 export const VerificationQuery = z.object({
-  after_seq: queryInteger(0, Number.MAX_SAFE_INTEGER)
+  after_id: queryInteger(0, Number.MAX_SAFE_INTEGER)
     .default(0)
-    .openapi({ description: "Start after this chain position (`next_after_seq` of the previous answer)" }),
-  limit: queryInteger(1, VERIFY_CHUNK).default(VERIFY_CHUNK).openapi({ description: "How many rows of the chain to check in this call" }),
+    .openapi({ description: "Start after the entry with this id (`next_after_id` of the previous answer)" }),
+  limit: queryInteger(1, VERIFY_CHUNK).default(VERIFY_CHUNK).openapi({ description: "How many entries to check in this call" }),
 });
 export const Verification = z
   .object({
-    checked: z.number().int().openapi({ description: "Rows of the tenant's chain checked by this call" }),
-    valid: z.boolean().openapi({ description: "Whether every row checked follows from its predecessor" }),
+    checked: z.number().int().openapi({ description: "Entries checked by this call" }),
+    valid: z.boolean().openapi({ description: "Whether every entry checked follows from its predecessor in its chain" }),
     first_broken: z
       .object({
-        id: z.number().int().openapi({ description: "The audit entry's `id`" }),
-        chain_seq: z.number().int().openapi({ description: "Its position in the tenant's chain" }),
-        reason: z.string().openapi({ description: "`a row is missing before this one` or `the row or its predecessor was altered`" }),
+        id: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({ description: "The audit entry's `id`; null when the entries at the end of a chain are missing" }),
+        chain: z.number().int().nullable().openapi({ description: "Which of the tenant's chains; null for an entry in none" }),
+        chain_seq: z.number().int().nullable().openapi({ description: "The position in that chain; null for an entry in none" }),
+        reason: z.string().openapi({
+          description:
+            "What is wrong: the entry was inserted (in no chain, beyond its chain's newest link, or behind a retention checkpoint), a row is " +
+            "missing before it, it or its predecessor was altered, the retention checkpoint before it is not validly signed, or the newest " +
+            "entries of a chain are missing from this position on",
+        }),
       })
       .nullable()
-      .openapi({ description: "The first row that does not follow from its predecessor; null when every row checked does" }),
-    next_after_seq: z.number().int().nullable().openapi({ description: "Where to continue; null once the end of the chain was checked" }),
+      .openapi({ description: "The first entry (by id) that does not follow; null when every entry checked does" }),
+    next_after_id: z.number().int().nullable().openapi({ description: "Where to continue; null once the last entry was checked" }),
   })
   .openapi("AuditChainVerification");

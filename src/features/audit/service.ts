@@ -13,28 +13,37 @@ import type { AuditPage, AuditQuery, Verification } from "./schemas";
 
 type VerificationRow = {
   checked: string;
-  last_seq: string | null;
+  last_id: string | null;
   broken_id: string | null;
+  broken_chain: number | null;
   broken_seq: string | null;
   reason: string | null;
 };
 
-export async function verifyAuditChain(
+export async function verifyAuditChains(
   config: Config,
   principal: Principal,
-  afterSeq: number,
+  afterId: number,
   limit: number,
 ): Promise<z.infer<typeof Verification>> {
   const [result] = await runInDatabase(
     config,
     userCaller(principal),
-    (db) => [db.execute<VerificationRow>(sql`select * from app.verify_audit_chain(${afterSeq}, ${limit})`)],
+    (db) => [db.execute<VerificationRow>(sql`select * from app.verify_audit_chains(${afterId}, ${limit})`)],
     { readOnly: true },
   );
   const row = result.rows[0]!;
-  const broken = row.broken_id === null ? null : { id: Number(row.broken_id), chain_seq: Number(row.broken_seq), reason: row.reason! };
+  const broken =
+    row.reason === null
+      ? null
+      : {
+          id: row.broken_id === null ? null : Number(row.broken_id),
+          chain: row.broken_chain,
+          chain_seq: row.broken_seq === null ? null : Number(row.broken_seq),
+          reason: row.reason,
+        };
   const checked = Number(row.checked);
-  return { checked, valid: broken === null, first_broken: broken, next_after_seq: checked === limit ? Number(row.last_seq) : null };
+  return { checked, valid: broken === null, first_broken: broken, next_after_id: checked === limit ? Number(row.last_id) : null };
 }
 
 type AuditFilters = Omit<z.infer<typeof AuditQuery>, "limit" | "cursor">;
@@ -71,6 +80,8 @@ const entryView = (r: AuditRow): AuditEntryView => ({
   user_agent: r.userAgent,
   request_id: r.requestId,
   details: r.details as Record<string, unknown>,
+  personal_details: r.personalDetails as Record<string, unknown> | null,
+  personal_data_erased: r.personalSalt === null,
 });
 
 export async function listAuditEntries(
@@ -97,7 +108,7 @@ export async function listAuditEntries(
   return { data: page.data.map(entryView), pagination: page.pagination };
 }
 
-/** The CSV columns: every field of an entry, in the order the API documents them (`details` as JSON). */
+/** The CSV columns: every field of an entry, in the order the API documents them (objects as JSON). */
 const CSV_COLUMNS = [
   "id",
   "occurred_at",
@@ -111,6 +122,8 @@ const CSV_COLUMNS = [
   "user_agent",
   "request_id",
   "details",
+  "personal_details",
+  "personal_data_erased",
 ] as const satisfies readonly (keyof AuditEntryView)[];
 
 export const EXPORT_FORMATS = {
@@ -120,7 +133,10 @@ export const EXPORT_FORMATS = {
     header: CSV_COLUMNS.join(","),
     line: (e: AuditEntryView) =>
       csvLine(
-        CSV_COLUMNS.map((column) => (column === "details" ? JSON.stringify(e.details) : e[column] === null ? "" : String(e[column]))),
+        CSV_COLUMNS.map((column) => {
+          const value = e[column];
+          return value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+        }),
       ),
   },
 } as const;

@@ -233,8 +233,8 @@ export interface paths {
             cookie?: never;
         };
         /**
-         * Verify the tenant's audit hash chain
-         * @description Every audit entry carries a hash of its predecessor's; this checks that the tenant's chain is whole, up to 100 000 rows per call, and names the first row that does not follow from its predecessor (missing or altered). For longer chains, call again with `after_seq` set to `next_after_seq` until it is null. Read-only; HR Admin, System Admin or Auditor.
+         * Verify the tenant's audit hash chains
+         * @description Every audit entry is a link in one of the tenant's hash chains: its hash covers its predecessor's and the entry (personal fields through a salted digest, so erasing them keeps it valid). This checks up to 100 000 entries per call, in id order, and names the first that does not follow: inserted, missing a predecessor, altered, or after a retention checkpoint that is not validly signed; the call that reaches the end also checks that no chain lost its newest entries. For more entries, call again with `after_id` set to `next_after_id` until it is null. Read-only; HR Admin, System Admin or Auditor.
          */
         get: operations["verifyAuditChain"];
         put?: never;
@@ -1151,20 +1151,22 @@ export interface components {
             starts_on: string;
         };
         AuditChainVerification: {
-            /** @description Rows of the tenant's chain checked by this call */
+            /** @description Entries checked by this call */
             checked: number;
-            /** @description The first row that does not follow from its predecessor; null when every row checked does */
+            /** @description The first entry (by id) that does not follow; null when every entry checked does */
             first_broken: {
-                /** @description Its position in the tenant's chain */
-                chain_seq: number;
-                /** @description The audit entry's `id` */
-                id: number;
-                /** @description `a row is missing before this one` or `the row or its predecessor was altered` */
+                /** @description Which of the tenant's chains; null for an entry in none */
+                chain: number | null;
+                /** @description The position in that chain; null for an entry in none */
+                chain_seq: number | null;
+                /** @description The audit entry's `id`; null when the entries at the end of a chain are missing */
+                id: number | null;
+                /** @description What is wrong: the entry was inserted (in no chain, beyond its chain's newest link, or behind a retention checkpoint), a row is missing before it, it or its predecessor was altered, the retention checkpoint before it is not validly signed, or the newest entries of a chain are missing from this position on */
                 reason: string;
             } | null;
-            /** @description Where to continue; null once the end of the chain was checked */
-            next_after_seq: number | null;
-            /** @description Whether every row checked follows from its predecessor */
+            /** @description Where to continue; null once the last entry was checked */
+            next_after_id: number | null;
+            /** @description Whether every entry checked follows from its predecessor in its chain */
             valid: boolean;
         };
         AuditEntry: {
@@ -1190,6 +1192,12 @@ export interface components {
              * @description When it happened (UTC)
              */
             occurred_at: string;
+            /** @description Whether `ip`, `user_agent` and `personal_details` were erased (the person's data was erased); the entry still verifies */
+            personal_data_erased: boolean;
+            /** @description Personal facts particular to the action (erased with the person); null when there are none */
+            personal_details: {
+                [key: string]: unknown;
+            } | null;
             /** @description The request's `X-Request-Id`, to find it in the logs */
             request_id: string | null;
             /** @description false for refused attempts, such as a failed sign-in */
@@ -3092,7 +3100,9 @@ export interface operations {
                      *           "request_id": "4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72",
                      *           "details": {
                      *             "role": "manager"
-                     *           }
+                     *           },
+                     *           "personal_details": null,
+                     *           "personal_data_erased": false
                      *         },
                      *         {
                      *           "id": 1842,
@@ -3110,7 +3120,9 @@ export interface operations {
                      *             "method": "password",
                      *             "identifier_known": true,
                      *             "failures": 1
-                     *           }
+                     *           },
+                     *           "personal_details": null,
+                     *           "personal_data_erased": false
                      *         }
                      *       ],
                      *       "pagination": {
@@ -3223,11 +3235,11 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    /** @example {"id":1843,"occurred_at":"2026-11-17T10:05:12.447Z","actor_type":"user","actor_id":"00000000-0000-4000-8100-000000000102","action":"role.assign","target_type":"user","target_id":"00000000-0000-4000-8100-000000000104","success":true,"ip":"203.0.113.24","user_agent":"curl/8.11.0","request_id":"4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72","details":{"role":"manager"}} */
+                    /** @example {"id":1843,"occurred_at":"2026-11-17T10:05:12.447Z","actor_type":"user","actor_id":"00000000-0000-4000-8100-000000000102","action":"role.assign","target_type":"user","target_id":"00000000-0000-4000-8100-000000000104","success":true,"ip":"203.0.113.24","user_agent":"curl/8.11.0","request_id":"4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72","details":{"role":"manager"},"personal_details":null,"personal_data_erased":false} */
                     "application/x-ndjson": string;
                     /**
-                     * @example id,occurred_at,actor_type,actor_id,action,target_type,target_id,success,ip,user_agent,request_id,details
-                     *     1843,2026-11-17T10:05:12.447Z,user,00000000-0000-4000-8100-000000000102,role.assign,user,00000000-0000-4000-8100-000000000104,true,203.0.113.24,curl/8.11.0,4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72,"{""role"":""manager""}"
+                     * @example id,occurred_at,actor_type,actor_id,action,target_type,target_id,success,ip,user_agent,request_id,details,personal_details,personal_data_erased
+                     *     1843,2026-11-17T10:05:12.447Z,user,00000000-0000-4000-8100-000000000102,role.assign,user,00000000-0000-4000-8100-000000000104,true,203.0.113.24,curl/8.11.0,4f8e2c1a-7b3d-4e9f-a6c2-1d5b8e0f3a72,"{""role"":""manager""}",,false
                      */
                     "text/csv": string;
                 };
@@ -3302,9 +3314,9 @@ export interface operations {
     verifyAuditChain: {
         parameters: {
             query?: {
-                /** @description Start after this chain position (`next_after_seq` of the previous answer) */
-                after_seq?: number;
-                /** @description How many rows of the chain to check in this call */
+                /** @description Start after the entry with this id (`next_after_id` of the previous answer) */
+                after_id?: number;
+                /** @description How many entries to check in this call */
                 limit?: number;
             };
             header?: never;
@@ -3328,7 +3340,7 @@ export interface operations {
                      *       "checked": 1843,
                      *       "valid": true,
                      *       "first_broken": null,
-                     *       "next_after_seq": null
+                     *       "next_after_id": null
                      *     }
                      */
                     "application/json": components["schemas"]["AuditChainVerification"];

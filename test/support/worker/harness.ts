@@ -63,6 +63,7 @@ const TABLES = [
   "ledger_accounts",
   "holidays",
   "audit_chain_heads",
+  "audit_checkpoints",
   "policy_assignments",
   "leave_policies",
   "api_keys",
