@@ -217,13 +217,17 @@ $$;
 -- The audit row of a ledger action, as the caller of the claims (user, API key — for its creator, the key in
 -- the details — or system caller).
 CREATE OR REPLACE FUNCTION app.audit_ledger(p_facts jsonb, p_action text, p_target_type text, p_target_id text, p_details jsonb) RETURNS void
-LANGUAGE sql SET search_path = pg_catalog, public, pg_temp AS $$
+LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  v_claims jsonb := app.claims(); -- once: each call checks the signature again
+BEGIN
   INSERT INTO audit_log (tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details)
-  VALUES (app.tenant_id(),
-          CASE WHEN app.claims() ->> 'caller' = 'api_key' THEN 'api_key' WHEN app.claims() ->> 'caller' LIKE 'system:%' THEN 'system' ELSE 'user' END,
-          coalesce(app.claims() ->> 'sub', app.claims() ->> 'caller'), p_action, p_target_type, p_target_id, true,
+  VALUES (nullif(v_claims ->> 'tenant_id', '')::uuid,
+          CASE WHEN v_claims ->> 'caller' = 'api_key' THEN 'api_key' WHEN v_claims ->> 'caller' LIKE 'system:%' THEN 'system' ELSE 'user' END,
+          coalesce(v_claims ->> 'sub', v_claims ->> 'caller'), p_action, p_target_type, p_target_id, true,
           p_facts ->> 'ip', p_facts ->> 'user_agent', p_facts ->> 'request_id',
-          coalesce(p_details, '{}') || CASE WHEN app.claims() ? 'key_id' THEN jsonb_build_object('api_key_id', app.claims() ->> 'key_id') ELSE '{}' END)
+          coalesce(p_details, '{}') || CASE WHEN v_claims ? 'key_id' THEN jsonb_build_object('api_key_id', v_claims ->> 'key_id') ELSE '{}' END);
+END
 $$;
 
 -- Who owns and who may call each function: restated on every application, so this file alone says it.
