@@ -1,14 +1,15 @@
 /**
  * The layers of src/, lowest first, and what each may import (dependency-cruiser checks it in CI:
- * `npm run lint`). kernel ← db, durable ← auth ← domain ← features ← app; edge (the request pipeline's
+ * `npm run lint`). kernel ← db, durable, crypto ← auth ← domain ← features ← app; edge (the request pipeline's
  * middleware) and the scheduler sit beside the features. Features never reach into each other.
  */
 const LAYERS = {
   kernel: [],
   db: ["kernel"],
   durable: ["kernel"],
+  crypto: ["kernel"],
   auth: ["kernel", "db", "durable"],
-  domain: ["kernel", "db", "auth"],
+  domain: ["kernel", "db", "auth", "crypto"],
   edge: ["kernel", "auth"],
   features: ["kernel", "db", "auth", "domain"],
   scheduler: ["kernel", "db"],

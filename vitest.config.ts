@@ -3,6 +3,7 @@ import { defineConfig } from "vitest/config";
 
 import {
   TEST_ALLOWED_ORIGIN,
+  TEST_DATA_KEK,
   TEST_DB_CLAIMS_KEY,
   TEST_JWT_AUDIENCE,
   TEST_JWT_ISSUER,
@@ -45,6 +46,7 @@ export default defineConfig({
                 JWT_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY),
                 JWT_PREVIOUS_SIGNING_KEY: JSON.stringify(TEST_PREVIOUS_JWT_KEY),
                 DB_CLAIMS_KEY: JSON.stringify(TEST_DB_CLAIMS_KEY),
+                DATA_KEK: JSON.stringify(TEST_DATA_KEK),
                 JWT_ISSUER: TEST_JWT_ISSUER,
                 JWT_AUDIENCE: TEST_JWT_AUDIENCE,
                 OIDC_ISSUERS: JSON.stringify([

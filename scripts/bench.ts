@@ -185,7 +185,7 @@ async function main() {
     dataDir: join(work, "postgres"),
     persistent: false,
     claimsKey: secrets.DB_CLAIMS_KEY!,
-    seedWithPinPepper: secrets.PIN_PEPPER,
+    seed: { pinPepper: secrets.PIN_PEPPER!, dataKek: secrets.DATA_KEK! },
   });
   // The bench user must not be rate-limited: the limits are raised for this run only.
   const unlimited = { RATE_LIMIT_USER_PER_MINUTE: "100000000", RATE_LIMIT_USER_PER_HOUR: "100000000" };

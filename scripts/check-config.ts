@@ -3,7 +3,7 @@
  * environment plus the secrets, taken from this process's environment (as a CI job holding them would
  * run it), validated by the same schema the Worker uses. Prints problems by variable name, never values.
  *
- *   DATABASE_URL=… PIN_PEPPER=… JWT_SIGNING_KEY=… DB_CLAIMS_KEY=… SENTRY_DSN=… npm run check-config -- --env production
+ *   DATABASE_URL=… PIN_PEPPER=… JWT_SIGNING_KEY=… DB_CLAIMS_KEY=… DATA_KEK=… SENTRY_DSN=… npm run check-config -- --env production
  */
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
@@ -12,7 +12,16 @@ import { DB_ROLES } from "../src/db/roles";
 import { parseConfig } from "../src/kernel/config";
 
 const PROJECT = resolve(import.meta.dirname, "..");
-const SECRETS = ["DATABASE_URL", "PIN_PEPPER", "SENTRY_DSN", "JWT_SIGNING_KEY", "JWT_PREVIOUS_SIGNING_KEY", "DB_CLAIMS_KEY"] as const;
+const SECRETS = [
+  "DATABASE_URL",
+  "PIN_PEPPER",
+  "SENTRY_DSN",
+  "JWT_SIGNING_KEY",
+  "JWT_PREVIOUS_SIGNING_KEY",
+  "DB_CLAIMS_KEY",
+  "DATA_KEK",
+  "DATA_KEK_PREVIOUS",
+] as const;
 
 interface WranglerEnvironment {
   vars?: Record<string, string>;

@@ -91,7 +91,7 @@ async function main(): Promise<void> {
         log: (line) => say(`migrations: ${line}`),
         beforeRepeatables: async () => void (await installClaimsKeys(migrationUrl, [claimsKey])),
       });
-      await seedDatabase(migrationUrl, secrets.PIN_PEPPER!, claimsKey);
+      await seedDatabase(migrationUrl, { pinPepper: secrets.PIN_PEPPER!, claimsKey, dataKek: secrets.DATA_KEK! });
     } else {
       say("MIGRATION_DATABASE_URL is not set: that database must already hold this DB_CLAIMS_KEY (npm run db:claims-key -- install)");
     }
@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       dataDir: resolve(DATA, "postgres"),
       persistent: true,
       claimsKey: secrets.DB_CLAIMS_KEY!,
-      seedWithPinPepper: secrets.PIN_PEPPER!,
+      seed: { pinPepper: secrets.PIN_PEPPER!, dataKek: secrets.DATA_KEK! },
       log: say,
     });
     databaseUrl = stack.workerDatabaseUrl;

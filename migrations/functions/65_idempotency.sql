@@ -15,7 +15,8 @@ BEGIN
   ON CONFLICT DO NOTHING;
   IF FOUND THEN RETURN NULL; END IF;
   SELECT * INTO v_row FROM idempotency_keys WHERE tenant_id = app.tenant_id() AND caller_id = app.claims() ->> 'sub' AND key = p ->> 'idempotency_key';
-  IF v_row.request_hash <> p ->> 'request_hash' THEN
+  -- The hash under the Worker's current key, or during a key rotation under the previous one (src/crypto/request-hash.ts).
+  IF v_row.request_hash IS DISTINCT FROM p ->> 'request_hash' AND v_row.request_hash IS DISTINCT FROM p ->> 'request_hash_previous' THEN
     PERFORM app.fail('DUPLICATE_REQUEST', 'This Idempotency-Key was used with a different request', jsonb_build_object('idempotency_key', p ->> 'idempotency_key'));
   END IF;
   RETURN jsonb_build_object('status', v_row.response_status, 'body', v_row.response_body, 'replayed', true);

@@ -7,11 +7,18 @@ CREATE OR REPLACE FUNCTION app.request_json(r leave_requests) RETURNS jsonb LANG
     'id', r.id, 'employee_id', r.employee_id, 'policy_key', r.policy_key, 'policy_version_id', r.policy_version_id,
     'start_date', r.start_date, 'end_date', r.end_date, 'start_part', r.start_part, 'end_part', r.end_part,
     'days', r.days, 'amount', r.amount, 'unit', (SELECT p.unit FROM leave_policies p WHERE p.id = r.policy_version_id),
-    'reason', r.reason, 'status', r.status, 'approvals_required', r.approvals_required,
-    'approvals', coalesce((SELECT jsonb_agg(jsonb_build_object('approver_id', a.approver_id, 'decision', a.decision, 'comment', a.comment,
-                                                               'decided_at', a.decided_at) ORDER BY a.decided_at, a.approver_id)
+    'reason', r.reason, 'data_key_id', r.data_key_id, 'status', r.status, 'approvals_required', r.approvals_required,
+    'approvals', coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'approver_id', a.approver_id, 'decision', a.decision, 'comment', a.comment,
+                                                               'data_key_id', a.data_key_id, 'decided_at', a.decided_at) ORDER BY a.decided_at, a.approver_id)
                            FROM approvals a WHERE a.request_id = r.id), '[]'),
     'expires_at', r.expires_at, 'submitted_at', r.submitted_at, 'resolved_at', r.resolved_at)
+$$;
+
+-- The data keys a request's sealed fields need (its reason's, its approvals' comments'), by id: read with the
+-- request, in the same statement, so a key destroyed since is never used from the Worker's cache.
+CREATE OR REPLACE FUNCTION app.request_keys(r leave_requests) RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+  SELECT coalesce(jsonb_object_agg(k.id, app.data_key_json(k)), '{}') FROM data_keys k
+  WHERE k.id = r.data_key_id OR k.id IN (SELECT a.data_key_id FROM approvals a WHERE a.request_id = r.id)
 $$;
 
 -- Resolves a pending request's hold exactly once (the unique resolves_entry_id refuses a second release):
@@ -89,6 +96,7 @@ DECLARE
   v_balance record;
   v_available numeric;
   v_request leave_requests;
+  v_data_key uuid;
 BEGIN
   IF v_tenant IS NULL OR v_employee IS NULL OR NOT app.can('request:submit') THEN
     PERFORM app.fail('FORBIDDEN', 'Only employees may request leave');
@@ -135,10 +143,15 @@ BEGIN
     END IF;
   END LOOP;
 
-  INSERT INTO leave_requests (tenant_id, employee_id, account_id, policy_key, policy_version_id, start_date, end_date, start_part, end_part,
-                              days, amount, reason, approvals_required, expires_at, submitted_by, submitted_at)
-  VALUES (v_tenant, v_employee, v_account, v_key, pol.id, v_start, v_end, v_start_part, v_end_part, v_halves * 0.5, v_amount,
-          p ->> 'reason', pol.approvals_required, v_now + make_interval(hours => pol.approval_ttl_hours), v_user, v_now)
+  -- The reason comes sealed by the Worker (with the request's id, which it chose) under the employee's data key
+  -- for the start date's year.
+  IF p ->> 'reason' IS NOT NULL THEN
+    v_data_key := app.use_data_key(v_tenant, v_employee, extract(year FROM v_start)::int, p -> 'data_key');
+  END IF;
+  INSERT INTO leave_requests (id, tenant_id, employee_id, account_id, policy_key, policy_version_id, start_date, end_date, start_part, end_part,
+                              days, amount, reason, data_key_id, approvals_required, expires_at, submitted_by, submitted_at)
+  VALUES (coalesce((p ->> 'id')::uuid, gen_random_uuid()), v_tenant, v_employee, v_account, v_key, pol.id, v_start, v_end, v_start_part, v_end_part, v_halves * 0.5, v_amount,
+          p ->> 'reason', v_data_key, pol.approvals_required, v_now + make_interval(hours => pol.approval_ttl_hours), v_user, v_now)
   RETURNING * INTO v_request;
   BEGIN
     INSERT INTO booked_days (tenant_id, employee_id, day, half, request_id)
@@ -157,7 +170,7 @@ BEGIN
   PERFORM app.audit_ledger(p -> 'facts', 'request.submit', 'leave_request', v_request.id::text,
                            jsonb_build_object('policy_key', v_key, 'amount', v_amount, 'start_date', v_start, 'end_date', v_end));
   PERFORM app.snapshot_if_due(v_account, v_now);
-  RETURN app.answer(p, 201, app.request_json(v_request));
+  RETURN app.answer(p, 201, app.request_json(v_request)) || jsonb_build_object('keys', app.request_keys(v_request));
 END
 $$;
 
@@ -176,6 +189,7 @@ DECLARE
   r leave_requests;
   v_manager uuid;
   v_approvals int;
+  v_data_key uuid;
 BEGIN
   v_replay := app.replay(p);
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
@@ -200,9 +214,14 @@ BEGIN
   IF r.status <> 'pending' THEN
     PERFORM app.fail('CONFLICT', 'The request is no longer pending', jsonb_build_object('status', r.status));
   END IF;
+  -- The comment comes sealed by the Worker (with the approval's id) under the requester's data key for the
+  -- request's year.
+  IF p ->> 'comment' IS NOT NULL THEN
+    v_data_key := app.use_data_key(v_tenant, r.employee_id, extract(year FROM r.start_date)::int, p -> 'data_key');
+  END IF;
   BEGIN
-    INSERT INTO approvals (tenant_id, request_id, employee_id, approver_id, decision, comment, decided_at)
-    VALUES (v_tenant, r.id, r.employee_id, v_user, v_decision, p ->> 'comment', v_now);
+    INSERT INTO approvals (id, tenant_id, request_id, employee_id, approver_id, decision, comment, data_key_id, decided_at)
+    VALUES (coalesce((p ->> 'approval_id')::uuid, gen_random_uuid()), v_tenant, r.id, r.employee_id, v_user, v_decision, p ->> 'comment', v_data_key, v_now);
   EXCEPTION WHEN unique_violation THEN
     PERFORM app.fail('CONFLICT', 'You already decided this request; a second approval needs another person', jsonb_build_object('request_id', r.id));
   END;
@@ -215,10 +234,10 @@ BEGIN
       PERFORM app.resolve_hold(r.id, 'approved', v_now, v_user);
     END IF;
   END IF;
-  PERFORM app.audit_ledger(p -> 'facts', 'request.' || v_decision, 'leave_request', r.id::text, jsonb_build_object('comment', p ->> 'comment'));
+  PERFORM app.audit_ledger(p -> 'facts', 'request.' || v_decision, 'leave_request', r.id::text, jsonb_build_object('commented', p ->> 'comment' IS NOT NULL));
   PERFORM app.snapshot_if_due(r.account_id, v_now);
   SELECT * INTO r FROM leave_requests WHERE id = r.id;
-  RETURN app.answer(p, 200, app.request_json(r));
+  RETURN app.answer(p, 200, app.request_json(r)) || jsonb_build_object('keys', app.request_keys(r));
 END
 $$;
 
@@ -264,7 +283,7 @@ BEGIN
   PERFORM app.audit_ledger(p -> 'facts', 'request.cancel', 'leave_request', r.id::text, jsonb_build_object('was', r.status));
   PERFORM app.snapshot_if_due(r.account_id, v_now);
   SELECT * INTO r FROM leave_requests WHERE id = r.id;
-  RETURN app.answer(p, 200, app.request_json(r));
+  RETURN app.answer(p, 200, app.request_json(r)) || jsonb_build_object('keys', app.request_keys(r));
 END
 $$;
 
@@ -276,6 +295,8 @@ ALTER FUNCTION app.cancel_leave_request(jsonb) OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.request_json(leave_requests) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.request_json(leave_requests) TO leave_ledger_app, leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.request_keys(leave_requests) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.request_keys(leave_requests) TO leave_ledger_app, leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.resolve_hold(uuid,leave_request_status,timestamp with time zone,uuid), app.expire_overdue(uuid,uuid,timestamp with time zone,integer) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.resolve_hold(uuid,leave_request_status,timestamp with time zone,uuid), app.expire_overdue(uuid,uuid,timestamp with time zone,integer) TO leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.submit_leave_request(jsonb), app.decide_leave_request(jsonb), app.cancel_leave_request(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system;

@@ -25,8 +25,8 @@ export async function startLocalStack(options: {
   persistent: boolean;
   /** The Worker's DB_CLAIMS_KEY (a JWK): installed as the one key the database verifies claims with. */
   claimsKey: string;
-  /** Load the demo data, with PIN hashes keyed by this pepper. */
-  seedWithPinPepper?: string;
+  /** Load the demo data: PIN hashes keyed by this pepper, confidential fields sealed under this DATA_KEK (a JWK). */
+  seed?: { pinPepper: string; dataKek: string };
   log?: (line: string) => void;
 }): Promise<LocalStack> {
   const log = options.log ?? (() => {});
@@ -40,7 +40,7 @@ export async function startLocalStack(options: {
       log: (line) => log(`migrations: ${line}`),
       beforeRepeatables: async () => void (await installClaimsKeys(ownerDatabaseUrl, [claimsKey], { exclusive: true })),
     });
-    if (options.seedWithPinPepper) await seedDatabase(superuserDatabaseUrl, options.seedWithPinPepper, claimsKey);
+    if (options.seed) await seedDatabase(superuserDatabaseUrl, { ...options.seed, claimsKey });
     const neon = await startLocalNeon({ log });
     return {
       postgres,

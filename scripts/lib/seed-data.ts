@@ -4,7 +4,10 @@
  * and the tests both use it.
  */
 import { hashPassword, hashPin } from "../../src/auth/secrets";
+import { newDataKey, openDataKey, type StoredDataKey } from "../../src/crypto/data-keys";
+import { sealField } from "../../src/crypto/sealed-fields";
 import { type ClaimsSigningKey, SET_SIGNED_CLAIMS_SQL, signClaims } from "../../src/db/claims";
+import type { DataKek } from "../../src/kernel/config";
 
 /** Every demo user's password, and every demo employee's kiosk PIN. Local data only. */
 export const DEMO_PASSWORD = "leave-ledger-demo";
@@ -204,7 +207,12 @@ function demoLeaveStart(now: Date): string {
  * second run a no-op. The claims of those two calls are signed with `claimsKey` (the database's DB_CLAIMS_KEY),
  * good for 30 s: run the statements at once.
  */
-export async function demoLedgerStatements(now: Date, claimsKey: ClaimsSigningKey): Promise<Statement[]> {
+export async function demoLedgerStatements(
+  now: Date,
+  claimsKey: ClaimsSigningKey,
+  dataKek: DataKek,
+  storedKeyOf: (employeeId: string, year: number) => Promise<StoredDataKey | null>,
+): Promise<Statement[]> {
   const hana = ACME.people.find((p) => p.roles.includes("hr_admin"))!;
   const emma = ACME.people.find((p) => p.email.startsWith("emma."))!;
   const employees = ACME.people.filter((p) => p.roles.includes("employee")).map((p) => p.employeeId);
@@ -213,6 +221,17 @@ export async function demoLedgerStatements(now: Date, claimsKey: ClaimsSigningKe
     return { text: SET_SIGNED_CLAIMS_SQL, values: [signed.claims, signed.signature] };
   };
   const start = demoLeaveStart(now);
+  // Sealed as the Worker seals a reason: with Emma's data key for the year (a new one if she has none yet),
+  // bound to the request's id.
+  const existing = await storedKeyOf(emma.employeeId, Number(start.slice(0, 4)));
+  const sealing = existing
+    ? { dataKey: (await openDataKey({ DATA_KEK: dataKek }, existing, now.getTime()))!, param: { id: existing.id } }
+    : await newDataKey({ DATA_KEK: dataKek }).then(({ dataKey, stored }) => ({
+        dataKey,
+        param: { id: stored.id, wrapped: Buffer.from(stored.wrapped).toString("base64"), kek_id: dataKek.kid },
+      }));
+  const requestId = crypto.randomUUID();
+  const place = { tenantId: ACME.id, table: "leave_requests", column: "reason", row: requestId };
   return [
     {
       text: `insert into leave_policies (tenant_id, key, version, name, unit, accrual_period, accrual_amount, max_balance, carryover_cap, carryover_expiry_months,
@@ -252,7 +271,9 @@ export async function demoLedgerStatements(now: Date, claimsKey: ClaimsSigningKe
           policy_key: DEMO_POLICY_KEY,
           start_date: start,
           end_date: start,
-          reason: "Dentist",
+          id: requestId,
+          reason: await sealField(sealing.dataKey, place, "Dentist"),
+          data_key: sealing.param,
           now: now.toISOString(),
           facts: {},
         }),

@@ -1,9 +1,15 @@
 import { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
+import { userCaller } from "../auth/principal";
+import { runInDatabase } from "../db/door";
 import { END_PARTS, REQUEST_STATUSES, START_PARTS } from "../db/schema";
+import type { Config } from "../kernel/config";
 import type { Principal } from "../kernel/context";
 import { CalendarDate, isInstant } from "../kernel/dates";
+import { AppError } from "../kernel/errors";
 import { type CursorKey, decodeCursor, isUuid, Pagination, pageOf } from "../kernel/pagination";
+import type { ConfidentialWrite } from "./ledger-write";
+import { type DataKeyJson, KeyRing, seal } from "./sealing";
 
 /** A leave request as the API shows it, built in SQL by `app.request_json` like the answers of writes. */
 export const LeaveRequestSchema = z
@@ -105,18 +111,121 @@ const afterCursor = (list: RequestList, cursor: string | undefined): SQL => {
 
 const keyOf = (r: LeaveRequest): CursorKey => [r.submitted_at, r.id];
 
+/**
+ * A request as the database builds it (`app.request_json`): its reason and its approvals' comments sealed, with
+ * the ids of the data keys that open them (and each approval's id, which its comment is bound to).
+ */
+export type StoredRequest = Omit<LeaveRequest, "approvals"> & {
+  data_key_id: string | null;
+  approvals: (LeaveRequest["approvals"][number] & { id: string; data_key_id: string | null })[];
+};
+
+/** A stored request, read with the keys its sealed fields need. */
+export type StoredRequestRow = {
+  request: StoredRequest;
+  keys: Record<string, DataKeyJson>;
+};
+
+/** The statement's select list for requests: the request and its keys (`r` is the leave_requests row). */
+export const REQUEST_COLUMNS = sql`app.request_json(r) as request, app.request_keys(r) as keys`;
+
+/** The request as the API shows it: its sealed fields opened, the keys' ids left out. */
+export async function openRequest(ring: KeyRing, stored: StoredRequest): Promise<LeaveRequest> {
+  const { data_key_id, approvals, ...request } = stored;
+  await ring.require([data_key_id, ...approvals.map((a) => a.data_key_id)]);
+  return {
+    ...request,
+    reason: await ring.open(data_key_id, { table: "leave_requests", column: "reason", row: request.id }, request.reason),
+    approvals: await Promise.all(
+      approvals.map(async ({ id, data_key_id: key, ...approval }) => ({
+        ...approval,
+        comment: await ring.open(key, { table: "approvals", column: "comment", row: id }, approval.comment),
+      })),
+    ),
+  };
+}
+
+/** Opens requests read with their keys (one ring: the keys they share are unwrapped once). */
+export async function openRequestRows(
+  config: Config,
+  principal: Principal,
+  nowMs: number,
+  rows: StoredRequestRow[],
+): Promise<LeaveRequest[]> {
+  const ring = new KeyRing(config, principal, nowMs, Object.assign({}, ...rows.map((row) => row.keys)));
+  return Promise.all(rows.map((row) => openRequest(ring, row.request)));
+}
+
 /** One page of the caller's tenant's requests that `where` selects, by submission time. */
 export function requestPageQuery(principal: Principal, list: RequestList, where: SQL, limit: number, cursor?: string) {
   const order = list.direction === "desc" ? sql`r.submitted_at desc, r.id desc` : sql`r.submitted_at, r.id`;
-  return sql`select app.request_json(r) as request from leave_requests r
+  return sql`select ${REQUEST_COLUMNS} from leave_requests r
     where r.tenant_id = ${principal.tenantId} and ${where} and ${afterCursor(list, cursor)} order by ${order} limit ${limit + 1}`;
 }
 
-/** The rows of `requestPageQuery` (one more than asked, to know whether more follow) as a page. */
-export const requestPage = (list: RequestList, rows: { request: LeaveRequest }[], limit: number) =>
-  pageOf(
-    list.name,
-    rows.map((row) => row.request),
-    limit,
-    keyOf,
-  );
+/** The rows of `requestPageQuery` (one more than asked, to know whether more follow) as a page, opened. */
+export async function requestPage(
+  config: Config,
+  principal: Principal,
+  nowMs: number,
+  list: RequestList,
+  rows: StoredRequestRow[],
+  limit: number,
+) {
+  return pageOf(list.name, await openRequestRows(config, principal, nowMs, rows), limit, keyOf);
+}
+
+/** Opens a write's answer: the request it changed. */
+const openAnswer = (body: unknown, ring: KeyRing) => openRequest(ring, body as StoredRequest);
+
+/** Cancelling: nothing to seal; the answer's reason and comments are opened. */
+export const CANCELLATION: ConfidentialWrite = { subject: async () => null, seal: async () => ({}), open: openAnswer };
+
+/** Submitting: the reason is sealed with the employee's key for the start date's year, bound to the id the Worker gives the request. */
+export function submission(principal: Principal, input: { start_date: string; reason?: string | undefined }): ConfidentialWrite {
+  const { reason } = input;
+  return {
+    subject: async () =>
+      reason === undefined ? null : { subject: { employeeId: principal.employeeId!, year: Number(input.start_date.slice(0, 4)) } },
+    seal: async (key) => {
+      const id = crypto.randomUUID();
+      return { id, reason: await seal(key, { tenantId: principal.tenantId, table: "leave_requests", column: "reason", row: id }, reason!) };
+    },
+    open: openAnswer,
+  };
+}
+
+/**
+ * Deciding: a comment is sealed with the requester's key for the request's year (read first, with the request:
+ * the caller only knows its id), bound to the id the Worker gives the approval.
+ */
+export function sealedDecision(config: Config, principal: Principal, requestId: string, comment: string | null): ConfidentialWrite {
+  return {
+    subject: async () => {
+      if (comment === null) return null;
+      const [result] = await runInDatabase(
+        config,
+        userCaller(principal),
+        (db) => [
+          db.execute<{ employee_id: string; year: number; key: DataKeyJson | null }>(sql`
+            select r.employee_id, extract(year from r.start_date)::int as year, app.data_key_json(k) as key
+            from leave_requests r left join data_keys k
+              on k.tenant_id = r.tenant_id and k.employee_id = r.employee_id and k.year = extract(year from r.start_date)
+            where r.id = ${requestId}`),
+        ],
+        { readOnly: true },
+      );
+      const row = result.rows[0];
+      if (!row) throw new AppError("RESOURCE_NOT_FOUND", "No such request", { request_id: requestId });
+      return { subject: { employeeId: row.employee_id, year: row.year }, stored: row.key };
+    },
+    seal: async (key) => {
+      const id = crypto.randomUUID();
+      return {
+        approval_id: id,
+        comment: await seal(key, { tenantId: principal.tenantId, table: "approvals", column: "comment", row: id }, comment!),
+      };
+    },
+    open: openAnswer,
+  };
+}

@@ -7,7 +7,7 @@ import { reportError } from "../kernel/sentry";
 import { routePattern } from "./access-log";
 
 /** Codes that mean a bug or a broken dependency rather than a bad request: logged and sent to Sentry. */
-const REPORTED = new Set(["INTERNAL_ERROR", "DATABASE_ERROR"]);
+const REPORTED = new Set(["INTERNAL_ERROR", "DATABASE_ERROR", "DATA_INTEGRITY", "ENCRYPTION_KEY_UNAVAILABLE"]);
 
 /** The one place an error becomes a response: everything answers in the same shape. */
 export const renderError: ErrorHandler<AppEnv> = (thrown, c) => {
@@ -35,6 +35,7 @@ export const renderError: ErrorHandler<AppEnv> = (thrown, c) => {
       reportError(c.get("config"), executionCtx, c.req.raw, error.options.cause ?? error, {
         requestId: c.get("requestId"),
         route,
+        code: error.code,
         traceId: c.get("trace")?.traceId,
         userId: c.get("principal")?.userId,
       });

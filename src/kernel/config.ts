@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { MIN_SECRET_BYTES } from "./constants";
+import { fromBase64Url } from "./bytes";
+import { DATA_KEK_BYTES, MIN_SECRET_BYTES } from "./constants";
 import { log } from "./logger";
 
 const ENVIRONMENTS = ["development", "test", "staging", "production"] as const;
@@ -99,6 +100,25 @@ export const claimsKeySchema = json(
 );
 export type ClaimsKey = z.infer<typeof claimsKeySchema>;
 
+/**
+ * The key-encryption key (src/crypto/data-keys.ts): AES-256 key wrap (RFC 3394) of the data keys that encrypt
+ * confidential fields, as a JSON Web Key `{"kty":"oct","k":"<base64url of exactly 32 random bytes>","kid":"…",
+ * "alg":"A256KW"}` (`npm run -s generate-data-kek -- <kid>`). The data keys' wrappings name the kid they need.
+ */
+export const dataKekSchema = json(
+  z.object(
+    {
+      kty: z.literal("oct"),
+      k: z.string().refine((k) => fromBase64Url(k)?.length === DATA_KEK_BYTES, `k must be base64url of exactly ${DATA_KEK_BYTES} bytes`),
+      kid: z.string().regex(JWK_KID),
+      alg: z.literal("A256KW").optional(),
+    },
+    { error: `must be an AES key-wrapping key as a JWK (kty oct, k: base64url of exactly ${DATA_KEK_BYTES} bytes, alg A256KW) with a kid` },
+  ),
+  "must be a JSON Web Key",
+);
+export type DataKek = z.infer<typeof dataKekSchema>;
+
 /** External OIDC issuers, each mapped to one tenant: JSON `[{ issuer, jwks_uri, audience, tenant_id }]`. */
 const oidcIssuers = json(
   z.array(z.object({ issuer: z.url(), jwks_uri: z.url({ protocol: /^https?$/ }), audience: z.string().min(1), tenant_id: z.uuid() }), {
@@ -128,6 +148,10 @@ export const ConfigSchema = z
     JWT_PREVIOUS_SIGNING_KEY: signingKey.optional(),
     /** Signs the claims of every database transaction; Postgres verifies them (docs/security.md). */
     DB_CLAIMS_KEY: claimsKeySchema,
+    /** Wraps the data keys of confidential fields; new wrappings use it. Rotation: move it to DATA_KEK_PREVIOUS. */
+    DATA_KEK: dataKekSchema,
+    /** Still unwraps the data keys it wrapped until the re-wrap job has moved them to DATA_KEK; never wraps. */
+    DATA_KEK_PREVIOUS: dataKekSchema.optional(),
     JWT_ISSUER: z.url({ error: "must be a URL identifying this API" }).default("https://api.leave-ledger.local"),
     JWT_AUDIENCE: z.string().min(1).default("leave-ledger-api"),
     OIDC_ISSUERS: oidcIssuers,
@@ -149,6 +173,9 @@ export const ConfigSchema = z
     }
     if (config.JWT_PREVIOUS_SIGNING_KEY && config.JWT_PREVIOUS_SIGNING_KEY.kid === config.JWT_SIGNING_KEY.kid) {
       ctx.addIssue({ code: "custom", path: ["JWT_PREVIOUS_SIGNING_KEY"], message: "must have a different kid than JWT_SIGNING_KEY" });
+    }
+    if (config.DATA_KEK_PREVIOUS && config.DATA_KEK_PREVIOUS.kid === config.DATA_KEK.kid) {
+      ctx.addIssue({ code: "custom", path: ["DATA_KEK_PREVIOUS"], message: "must have a different kid than DATA_KEK" });
     }
     if ((config.ENVIRONMENT === "staging" || config.ENVIRONMENT === "production") && config.NEON_FETCH_ENDPOINT) {
       ctx.addIssue({ code: "custom", path: ["NEON_FETCH_ENDPOINT"], message: "must not be set in staging or production" });

@@ -25,6 +25,8 @@ export const HEALTH_CHECK_TIMEOUT_MS = 2_000;
 
 /** Secrets shorter than this (in bytes) are refused at startup. */
 export const MIN_SECRET_BYTES = 32;
+/** A key-encryption key (DATA_KEK) is an AES-256 key: exactly this many bytes. */
+export const DATA_KEK_BYTES = 32;
 
 /** Where `documentation_url` of every error points: its heading in the reference page served by this API. */
 export const ERROR_DOCS_PATH = "/docs#description";
@@ -43,6 +45,8 @@ export const PERMISSION_CACHE_TTL_SECONDS = 5 * 60;
 export const AUTH_CACHE_MAX_AGE_MS = 60_000;
 /** How many entries each of those isolate caches holds. */
 export const AUTH_CACHE_ENTRIES = 5_000;
+/** Unwrapped data keys an isolate keeps (each for at most AUTH_CACHE_MAX_AGE_MS). */
+export const DATA_KEY_CACHE_ENTRIES = 1_000;
 
 /** External OIDC issuers: their JWKS is kept this long (memory and KV) and refetched at most this often. */
 export const JWKS_CACHE_TTL_SECONDS = 60 * 60;

@@ -13,6 +13,8 @@ export interface Env {
   JWT_SIGNING_KEY?: string;
   JWT_PREVIOUS_SIGNING_KEY?: string;
   DB_CLAIMS_KEY?: string;
+  DATA_KEK?: string;
+  DATA_KEK_PREVIOUS?: string;
   JWT_ISSUER?: string;
   JWT_AUDIENCE?: string;
   OIDC_ISSUERS?: string;

@@ -28,10 +28,20 @@ export const ERROR_CODES = {
   INTERNAL_ERROR: { status: 500, description: "An unexpected error. It was logged and reported with the request id." },
   CONFIG_INVALID: { status: 500, description: "The deployment's configuration is invalid; `details.variables` names the variables." },
   DATABASE_ERROR: { status: 500, description: "The database refused the operation unexpectedly. Nothing was written." },
+  DATA_INTEGRITY: {
+    status: 500,
+    description:
+      "Stored confidential data failed its integrity check (it was changed or moved), so it was not returned. It was logged and reported, without the data.",
+  },
   SERVICE_UNAVAILABLE: {
     status: 503,
     description:
       "A dependency (the database, the rate limiter) is unavailable; retry after `Retry-After` seconds with the same Idempotency-Key: a write either committed once or not at all.",
+  },
+  ENCRYPTION_KEY_UNAVAILABLE: {
+    status: 503,
+    description:
+      "A key needed to encrypt or decrypt confidential data is not configured here (`details.kek_id` names it). Nothing was written.",
   },
 } as const satisfies Record<string, { status: ContentfulStatusCode; description: string }>;
 

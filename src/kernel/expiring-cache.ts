@@ -27,6 +27,10 @@ export class ExpiringCache<V extends {}> {
     this.entries.set(key, { value, expiresAt: Math.min(expiresAt, nowMs + AUTH_CACHE_MAX_AGE_MS) });
   }
 
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
   clear(): void {
     this.entries.clear();
   }

@@ -47,6 +47,9 @@ export const COMMON_ERRORS: ErrorCode[] = ["INTERNAL_ERROR", "CONFIG_INVALID", "
 /** Errors any route behind `signedIn()` may answer with, besides its own. */
 export const SIGNED_IN_ERRORS: ErrorCode[] = ["UNAUTHORIZED", "FORBIDDEN", "RATE_LIMIT_EXCEEDED", ...COMMON_ERRORS];
 
+/** Errors of routes that read or write confidential fields (src/crypto), besides their own. */
+export const CONFIDENTIAL_ERRORS: ErrorCode[] = ["DATA_INTEGRITY", "ENCRYPTION_KEY_UNAVAILABLE"];
+
 /** Where a value came from, as a client names it. */
 const SOURCES: Record<string, string> = { json: "body", query: "query", param: "path", header: "header", cookie: "cookie", form: "form" };
 

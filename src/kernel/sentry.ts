@@ -10,6 +10,8 @@ import { REDACTED, redact } from "./logger";
 export interface ErrorReport {
   requestId: string;
   route: string;
+  /** The API error code (DATABASE_ERROR, DATA_INTEGRITY, …), as a tag to search by. */
+  code?: string;
   traceId?: string;
   userId?: string;
 }
@@ -76,6 +78,7 @@ export function reportError(
     });
     sentry.setTag("request_id", report.requestId);
     sentry.setTag("route", report.route);
+    if (report.code) sentry.setTag("code", report.code);
     if (report.traceId) sentry.setTag("trace_id", report.traceId);
     if (report.userId) sentry.setUser({ id: report.userId });
     sentry.captureException(error);

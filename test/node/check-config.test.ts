@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { describe, expect, it } from "vitest";
 import { checkDeployment } from "../../scripts/check-config";
-import { TEST_DB_CLAIMS_KEY, TEST_JWT_KEY } from "../support/test-constants";
+import { TEST_DATA_KEK, TEST_DB_CLAIMS_KEY, TEST_JWT_KEY } from "../support/test-constants";
 
 const toml = await readFile(new URL("../../wrangler.toml", import.meta.url), "utf8");
 const secrets = {
@@ -10,6 +10,7 @@ const secrets = {
   SENTRY_DSN: "https://abc123@o1.ingest.sentry.io/42",
   JWT_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY),
   DB_CLAIMS_KEY: JSON.stringify(TEST_DB_CLAIMS_KEY),
+  DATA_KEK: JSON.stringify(TEST_DATA_KEK),
 };
 const withKvIds = toml.replaceAll(/REPLACE_WITH_\w+_KV_NAMESPACE_ID/g, "0f2ac74b498b48028cb68387c421e279");
 
@@ -22,6 +23,7 @@ describe("scripts/check-config", () => {
     const problems = checkDeployment(toml, "production", { DATABASE_URL: secrets.DATABASE_URL });
     expect(problems.some((p) => p.startsWith("PIN_PEPPER:"))).toBe(true);
     expect(problems.some((p) => p.startsWith("DB_CLAIMS_KEY:"))).toBe(true);
+    expect(problems.some((p) => p.startsWith("DATA_KEK:"))).toBe(true);
     expect(problems.some((p) => p.startsWith("PERMISSIONS_KV:"))).toBe(true);
   });
 

@@ -91,6 +91,7 @@ describe("migrations", () => {
       "booked_days:truetrue",
       "claims_keys:truetrue",
       "credentials:truetrue",
+      "data_keys:truetrue",
       "employees:truetrue",
       "holidays:truetrue",
       "idempotency_keys:truetrue",

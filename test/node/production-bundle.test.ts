@@ -24,7 +24,7 @@ beforeAll(async () => {
     dataDir: join(work, "postgres"),
     persistent: false,
     claimsKey: secrets.DB_CLAIMS_KEY!,
-    seedWithPinPepper: secrets.PIN_PEPPER,
+    seed: { pinPepper: secrets.PIN_PEPPER!, dataKek: secrets.DATA_KEK! },
   });
   worker = await startBundle({ bundleDir: join(work, "dist"), stack, secrets });
 }, 120_000);

@@ -60,3 +60,20 @@ export const ATTACKER_DB_CLAIMS_KEY = {
   kid: "test-claims-2026-11",
   alg: "HS256",
 } as const;
+
+/**
+ * Test-only key-encryption keys (src/crypto/data-keys.ts): the Worker wraps data keys with TEST_DATA_KEK; the
+ * previous one stands for a key being rotated out.
+ */
+export const TEST_DATA_KEK = {
+  kty: "oct",
+  k: "LZweXM4WOvRCVUZy7Cfznhcc5Vu8Edauq7mSrmz-ebc",
+  kid: "test-kek-2026-12",
+  alg: "A256KW",
+} as const;
+export const TEST_PREVIOUS_DATA_KEK = {
+  kty: "oct",
+  k: "fJpBK2XprX-4EVMRaNq_nxgLUCZ1MDWpkxJdY3on3Uk",
+  kid: "test-kek-2026-11",
+  alg: "A256KW",
+} as const;

@@ -4,7 +4,7 @@ import { createApp } from "../../src/app";
 import { parseConfig } from "../../src/kernel/config";
 import { MIN_SECRET_BYTES } from "../../src/kernel/constants";
 import type { Env } from "../../src/kernel/env";
-import { TEST_DB_CLAIMS_KEY, TEST_JWT_KEY } from "../support/test-constants";
+import { TEST_DATA_KEK, TEST_DB_CLAIMS_KEY, TEST_JWT_KEY } from "../support/test-constants";
 import { BASE_URL, captureLogs, expectError, testEnv } from "../support/worker/harness";
 
 const valid = {
@@ -15,6 +15,7 @@ const valid = {
   SENTRY_DSN: "https://abc@o1.ingest.sentry.io/2",
   JWT_SIGNING_KEY: JSON.stringify(TEST_JWT_KEY),
   DB_CLAIMS_KEY: JSON.stringify(TEST_DB_CLAIMS_KEY),
+  DATA_KEK: JSON.stringify(TEST_DATA_KEK),
 };
 
 function problemsOf(overrides: Record<string, unknown>) {
@@ -60,6 +61,11 @@ describe("configuration rules", () => {
       "DB_CLAIMS_KEY",
     ],
     ["claims key that is not an HMAC key", { DB_CLAIMS_KEY: JSON.stringify({ ...TEST_DB_CLAIMS_KEY, kty: "EC" }) }, "DB_CLAIMS_KEY"],
+    ["missing key-encryption key", { DATA_KEK: undefined }, "DATA_KEK"],
+    ["key-encryption key of 31 bytes", { DATA_KEK: JSON.stringify({ ...TEST_DATA_KEK, k: TEST_DATA_KEK.k.slice(0, 41) }) }, "DATA_KEK"],
+    ["key-encryption key of 33 bytes", { DATA_KEK: JSON.stringify({ ...TEST_DATA_KEK, k: `${TEST_DATA_KEK.k}AA` }) }, "DATA_KEK"],
+    ["key-encryption key for another algorithm", { DATA_KEK: JSON.stringify({ ...TEST_DATA_KEK, alg: "A128KW" }) }, "DATA_KEK"],
+    ["previous key-encryption key with the same kid", { DATA_KEK_PREVIOUS: JSON.stringify(TEST_DATA_KEK) }, "DATA_KEK_PREVIOUS"],
     ["rate limit that is not a number", { RATE_LIMIT_USER_PER_MINUTE: "lots" }, "RATE_LIMIT_USER_PER_MINUTE"],
     ["OIDC issuers that are not JSON", { OIDC_ISSUERS: "idp.example.com" }, "OIDC_ISSUERS"],
     [

@@ -12,7 +12,7 @@ beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
 });
 
-it("every ledger endpoint costs one round trip", { timeout: 60_000 }, async () => {
+it("every ledger endpoint costs one round trip, two when it must first read the key it seals with", { timeout: 60_000 }, async () => {
   const w = await ledgerWorld({ grant: 10, policy: { accrual: { period: "monthly", amount: 1 } } });
   const pending = await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-07" });
   const toReject = await w.submitted(w.tokens.emma, { start_date: "2026-12-08", end_date: "2026-12-08" });
@@ -32,6 +32,16 @@ it("every ledger endpoint costs one round trip", { timeout: 60_000 }, async () =
     ["GET /v1/requests/{id}", get(w.tokens.emma, `/v1/requests/${pending.id}`)],
     ["GET /v1/approvals", get(w.tokens.mike, "/v1/approvals")],
     ["POST /v1/requests", post(w.tokens.emma, "/v1/requests", { policy_key: "pto", start_date: "2026-12-09", end_date: "2026-12-09" })],
+    [
+      "POST /v1/requests with a reason, Emma's first of 2027",
+      post(w.tokens.emma, "/v1/requests", { policy_key: "pto", start_date: "2027-01-05", end_date: "2027-01-05", reason: "rt" }),
+    ],
+    [
+      "POST /v1/requests with a reason, her key known",
+      post(w.tokens.emma, "/v1/requests", { policy_key: "pto", start_date: "2027-01-06", end_date: "2027-01-06", reason: "rt" }),
+    ],
+    ["GET /v1/requests, sealed reasons opened", get(w.tokens.mike, `/v1/requests?employee_id=${emma}`)],
+    ["GET /v1/approvals, sealed reasons opened", get(w.tokens.hana, "/v1/approvals")],
     ["POST /v1/requests/{id}/approve", post(w.tokens.mike, `/v1/requests/${pending.id}/approve`, {})],
     ["POST /v1/requests/{id}/reject", post(w.tokens.mike, `/v1/requests/${toReject.id}/reject`, { comment: "busy week" })],
     ["POST /v1/requests/{id}/cancel", post(w.tokens.eli, `/v1/requests/${toCancel.id}/cancel`, {})],
@@ -63,5 +73,11 @@ it("every ledger endpoint costs one round trip", { timeout: 60_000 }, async () =
     expect(res.status, `${name}: ${await res.clone().text()}`).toBeLessThan(300);
     counted[name] = await roundTrips(app);
   }
-  expect(counted).toEqual(Object.fromEntries(calls.map(([name]) => [name, 1])));
+  // Sealing needs the subject's data key: read first when this isolate does not hold it yet (the first sealed
+  // write of a person and year here, or a decision, whose caller knows only the request's id).
+  const sealingReads: Record<string, number> = {
+    "POST /v1/requests with a reason, Emma's first of 2027": 2,
+    "POST /v1/requests/{id}/reject": 2,
+  };
+  expect(counted).toEqual(Object.fromEntries(calls.map(([name]) => [name, sealingReads[name] ?? 1])));
 });

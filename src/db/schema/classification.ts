@@ -85,6 +85,18 @@ export const CLASSIFICATION = [
     revokedAt: I,
   }),
   classify(tables.claimsKeys, { kid: I, secret: C, createdAt: I }),
+  // Wrapped keys are ciphertext, but they are what unlocks confidential fields: destroyed with the data.
+  classify(tables.dataKeys, {
+    id: I,
+    tenantId: I,
+    employeeId: I,
+    year: I,
+    wrapped: C,
+    kekId: I,
+    createdAt: I,
+    rewrappedAt: I,
+    destroyedAt: I,
+  }),
   classify(tables.auditLog, {
     id: I,
     tenantId: I,
@@ -98,7 +110,7 @@ export const CLASSIFICATION = [
     ip: P,
     userAgent: P,
     requestId: I,
-    // Details repeat what the action was about, approval comments included.
+    // Details say what the action was about; rows written before comments were sealed repeat approval comments.
     details: C,
     personalDetails: P,
     chain: I,
@@ -198,6 +210,7 @@ export const CLASSIFICATION = [
     days: I,
     amount: I,
     reason: C,
+    dataKeyId: I,
     status: I,
     approvalsRequired: I,
     expiresAt: I,
@@ -215,6 +228,7 @@ export const CLASSIFICATION = [
     approverId: I,
     decision: I,
     comment: C,
+    dataKeyId: I,
     decidedAt: I,
   }),
   classify(tables.idempotencyKeys, {

@@ -18,6 +18,7 @@ import {
   uniqueIndex,
   uuid,
 } from "drizzle-orm/pg-core";
+import { dataKeys } from "./data-keys";
 import { employees, tenants } from "./identity";
 import { appRole, can, definerOnly, definerRole, tenantId, visibleTenantRows } from "./rls";
 
@@ -206,7 +207,9 @@ export const leaveRequests = pgTable(
     /** Working days covered (0.5 steps), and what they cost in the policy's unit. */
     days: amount("days").notNull(),
     amount: amount("amount").notNull(),
+    /** Sealed (src/crypto/sealed-fields.ts) with the data key `data_key_id` names. */
     reason: text("reason"),
+    dataKeyId: uuid("data_key_id").references(() => dataKeys.id),
     status: requestStatusEnum("status").notNull().default("pending"),
     approvalsRequired: smallint("approvals_required").notNull(),
     expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
@@ -226,6 +229,7 @@ export const leaveRequests = pgTable(
     index("leave_requests_pending_idx").on(t.tenantId, t.expiresAt).where(sql`${t.status} = 'pending'`),
     check("leave_requests_dates", sql`${t.endDate} >= ${t.startDate} and ${t.days} > 0 and ${t.amount} > 0`),
     check("leave_requests_resolution", sql`(${t.status} = 'pending') = (${t.resolvedAt} is null)`),
+    check("leave_requests_reason_sealed", sql`${t.reason} is null or (${t.dataKeyId} is not null and ${t.reason} like 'v1.%')`),
     pgPolicy("leave_requests_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
     definerOnly("leave_requests_definer"),
   ],
@@ -270,11 +274,14 @@ export const approvals = pgTable(
     employeeId: uuid("employee_id").notNull(),
     approverId: uuid("approver_id").notNull(),
     decision: decisionEnum("decision").notNull(),
+    /** Sealed with the data key `data_key_id` names: the requester's, for the request's year. */
     comment: text("comment"),
+    dataKeyId: uuid("data_key_id").references(() => dataKeys.id),
     decidedAt: timestamp("decided_at", { withTimezone: true }).notNull(),
   },
   (t) => [
     unique("approvals_one_per_approver").on(t.requestId, t.approverId),
+    check("approvals_comment_sealed", sql`${t.comment} is null or (${t.dataKeyId} is not null and ${t.comment} like 'v1.%')`),
     pgPolicy("approvals_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
     definerOnly("approvals_definer"),
   ],

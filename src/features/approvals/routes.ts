@@ -7,10 +7,12 @@ import {
   LeaveRequestSchema,
   RequestPage,
   RequestParams,
+  sealedDecision,
 } from "../../domain/leave-requests";
 import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
+import type { AppContext } from "../../kernel/context";
 import type { ErrorCode } from "../../kernel/errors";
-import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
+import { CONFIDENTIAL_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import { PageQuery } from "../../kernel/pagination";
 import { DecisionBody } from "./schemas";
 import { approvalInbox } from "./service";
@@ -22,6 +24,7 @@ const DECIDE_ERRORS: ErrorCode[] = [
   "DUPLICATE_REQUEST",
   "CONFLICT",
   ...SIGNED_IN_ERRORS,
+  ...CONFIDENTIAL_ERRORS,
 ];
 
 /** Mike Manager, who decides for Emma in the demo tenant. */
@@ -44,7 +47,7 @@ const inbox = createRoute({
       data: [DENTIST_REQUEST_EXAMPLE, LEAVE_REQUEST_EXAMPLE],
       pagination: { next_cursor: null, has_more: false },
     }),
-    ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS),
+    ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS, ...CONFIDENTIAL_ERRORS),
   },
 });
 
@@ -72,7 +75,8 @@ const DECISIONS = {
   },
 } as const;
 
-const decision = (verb: "approve" | "reject") => {
+type Decision = "approve" | "reject";
+const decision = (verb: Decision) => {
   const { operationId, summary, description, comment, status } = DECISIONS[verb];
   const decidedAt = "2026-12-02T15:20:31.117+00:00";
   const example: LeaveRequest = {
@@ -97,23 +101,17 @@ const decision = (verb: "approve" | "reject") => {
   });
 };
 
-const decided = { schema: LeaveRequestSchema, status: 200 } as const;
+/** Approve or reject: the comment, if any, is sealed before it leaves the Worker. */
+const decide = (c: AppContext, verb: Decision, requestId: string, comment: string | undefined) =>
+  writeLedger(
+    c,
+    "decide",
+    { request_id: requestId, decision: verb, comment: comment ?? null },
+    { schema: LeaveRequestSchema, status: 200 },
+    sealedDecision(c.get("config"), c.get("principal"), requestId, comment ?? null),
+  );
 
 export const approvalRoutes = createRouter()
   .openapi(inbox, async (c) => c.json(await approvalInbox(c.get("config"), c.get("principal"), c.get("now"), c.req.valid("query")), 200))
-  .openapi(decision("approve"), (c) =>
-    writeLedger(
-      c,
-      "decide",
-      { request_id: c.req.valid("param").id, decision: "approve", comment: c.req.valid("json")?.comment ?? null },
-      decided,
-    ),
-  )
-  .openapi(decision("reject"), (c) =>
-    writeLedger(
-      c,
-      "decide",
-      { request_id: c.req.valid("param").id, decision: "reject", comment: c.req.valid("json")?.comment ?? null },
-      decided,
-    ),
-  );
+  .openapi(decision("approve"), (c) => decide(c, "approve", c.req.valid("param").id, c.req.valid("json")?.comment))
+  .openapi(decision("reject"), (c) => decide(c, "reject", c.req.valid("param").id, c.req.valid("json")?.comment));

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { can } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
-import { type LeaveRequest, type RequestList, requestPage, requestPageQuery } from "../../domain/leave-requests";
+import { type RequestList, requestPage, requestPageQuery, type StoredRequestRow } from "../../domain/leave-requests";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 
@@ -27,10 +27,10 @@ export async function approvalInbox(
   const [page] = await runInDatabase(
     config,
     userCaller(principal),
-    (db) => [db.execute<{ request: LeaveRequest }>(requestPageQuery(principal, INBOX, where, query.limit, query.cursor))],
+    (db) => [db.execute<StoredRequestRow>(requestPageQuery(principal, INBOX, where, query.limit, query.cursor))],
     {
       readOnly: true,
     },
   );
-  return requestPage(INBOX, page.rows, query.limit);
+  return requestPage(config, principal, now, INBOX, page.rows, query.limit);
 }

@@ -1,20 +1,22 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
 import {
+  CANCELLATION,
   DENTIST_REQUEST_EXAMPLE,
   LEAVE_REQUEST_EXAMPLE,
   type LeaveRequest,
   LeaveRequestSchema,
   RequestPage,
   RequestParams,
+  submission,
 } from "../../domain/leave-requests";
 import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
 import type { ErrorCode } from "../../kernel/errors";
-import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
+import { CONFIDENTIAL_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import { RequestListQuery, SubmitRequestBody } from "./schemas";
 import { getRequest, listRequests } from "./service";
 
-const READ_ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
+const READ_ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS, ...CONFIDENTIAL_ERRORS];
 const WRITE_ERRORS: ErrorCode[] = ["INVALID_INPUT", "DUPLICATE_REQUEST", "CONFLICT", ...READ_ERRORS];
 
 /** Emma's requests in the demo tenant: the one of the examples, approved by Mike, and her seeded dentist visit, pending. */
@@ -119,7 +121,12 @@ const get = createRoute({
 });
 
 export const requestRoutes = createRouter()
-  .openapi(submit, (c) => writeLedger(c, "submit", c.req.valid("json"), { schema: LeaveRequestSchema, status: 201 }))
-  .openapi(cancel, (c) => writeLedger(c, "cancel", { request_id: c.req.valid("param").id }, { schema: LeaveRequestSchema, status: 200 }))
-  .openapi(list, async (c) => c.json(await listRequests(c.get("config"), c.get("principal"), c.req.valid("query")), 200))
-  .openapi(get, async (c) => c.json(await getRequest(c.get("config"), c.get("principal"), c.req.valid("param").id), 200));
+  .openapi(submit, (c) => {
+    const input = c.req.valid("json");
+    return writeLedger(c, "submit", input, { schema: LeaveRequestSchema, status: 201 }, submission(c.get("principal"), input));
+  })
+  .openapi(cancel, (c) =>
+    writeLedger(c, "cancel", { request_id: c.req.valid("param").id }, { schema: LeaveRequestSchema, status: 200 }, CANCELLATION),
+  )
+  .openapi(list, async (c) => c.json(await listRequests(c.get("config"), c.get("principal"), c.get("now"), c.req.valid("query")), 200))
+  .openapi(get, async (c) => c.json(await getRequest(c.get("config"), c.get("principal"), c.get("now"), c.req.valid("param").id), 200));

@@ -2,7 +2,15 @@ import { sql } from "drizzle-orm";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { employeeLookup, seenOrNotFound, targetEmployee } from "../../domain/employees";
-import { type LeaveRequest, type RequestList, requestPage, requestPageQuery } from "../../domain/leave-requests";
+import {
+  type LeaveRequest,
+  openRequestRows,
+  REQUEST_COLUMNS,
+  type RequestList,
+  requestPage,
+  requestPageQuery,
+  type StoredRequestRow,
+} from "../../domain/leave-requests";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import { AppError } from "../../kernel/errors";
@@ -12,6 +20,7 @@ const REQUESTS: RequestList = { name: "requests", direction: "desc" };
 export async function listRequests(
   config: Config,
   principal: Principal,
+  nowMs: number,
   query: { employee_id?: string | undefined; status?: string | undefined; limit: number; cursor?: string | undefined },
 ) {
   const employee = targetEmployee(principal, query.employee_id);
@@ -21,24 +30,25 @@ export async function listRequests(
     userCaller(principal),
     (db) => [
       employeeLookup(db, employee),
-      db.execute<{ request: LeaveRequest }>(
+      db.execute<StoredRequestRow>(
         requestPageQuery(principal, REQUESTS, sql`r.employee_id = ${employee} and ${status}`, query.limit, query.cursor),
       ),
     ],
     { readOnly: true },
   );
   seenOrNotFound(visible, employee);
-  return requestPage(REQUESTS, page.rows, query.limit);
+  return requestPage(config, principal, nowMs, REQUESTS, page.rows, query.limit);
 }
 
-export async function getRequest(config: Config, principal: Principal, id: string): Promise<LeaveRequest> {
+export async function getRequest(config: Config, principal: Principal, nowMs: number, id: string): Promise<LeaveRequest> {
   const [result] = await runInDatabase(
     config,
     userCaller(principal),
-    (db) => [db.execute<{ request: LeaveRequest }>(sql`select app.request_json(r) as request from leave_requests r where r.id = ${id}`)],
+    (db) => [db.execute<StoredRequestRow>(sql`select ${REQUEST_COLUMNS} from leave_requests r where r.id = ${id}`)],
     { readOnly: true },
   );
   const row = result.rows[0];
   if (!row) throw new AppError("RESOURCE_NOT_FOUND", "No such request", { request_id: id });
-  return row.request;
+  const [request] = await openRequestRows(config, principal, nowMs, [row]);
+  return request!;
 }

@@ -1344,11 +1344,11 @@ export interface components {
              */
             ends_on: string;
         };
-        /** @description The one error shape. Codes: INVALID_INPUT, VALIDATION_FAILED, UNAUTHORIZED, FORBIDDEN, RESOURCE_NOT_FOUND, METHOD_NOT_ALLOWED, CONFLICT, DUPLICATE_REQUEST, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, INSUFFICIENT_BALANCE, NOT_ELIGIBLE, ACCOUNT_LOCKED, RATE_LIMIT_EXCEEDED, INTERNAL_ERROR, CONFIG_INVALID, DATABASE_ERROR, SERVICE_UNAVAILABLE. Bodies larger than 65536 bytes are refused. */
+        /** @description The one error shape. Codes: INVALID_INPUT, VALIDATION_FAILED, UNAUTHORIZED, FORBIDDEN, RESOURCE_NOT_FOUND, METHOD_NOT_ALLOWED, CONFLICT, DUPLICATE_REQUEST, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, INSUFFICIENT_BALANCE, NOT_ELIGIBLE, ACCOUNT_LOCKED, RATE_LIMIT_EXCEEDED, INTERNAL_ERROR, CONFIG_INVALID, DATABASE_ERROR, DATA_INTEGRITY, SERVICE_UNAVAILABLE, ENCRYPTION_KEY_UNAVAILABLE. Bodies larger than 65536 bytes are refused. */
         Error: {
             error: {
                 /** @enum {string} */
-                code: "INVALID_INPUT" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "FORBIDDEN" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "DUPLICATE_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_BALANCE" | "NOT_ELIGIBLE" | "ACCOUNT_LOCKED" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "CONFIG_INVALID" | "DATABASE_ERROR" | "SERVICE_UNAVAILABLE";
+                code: "INVALID_INPUT" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "FORBIDDEN" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "DUPLICATE_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_BALANCE" | "NOT_ELIGIBLE" | "ACCOUNT_LOCKED" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "CONFIG_INVALID" | "DATABASE_ERROR" | "DATA_INTEGRITY" | "SERVICE_UNAVAILABLE" | "ENCRYPTION_KEY_UNAVAILABLE";
                 details: {
                     [key: string]: unknown;
                 };
@@ -2242,7 +2242,7 @@ export interface operations {
                     "application/json": components["schemas"]["Readiness"] & {
                         error: {
                             /** @enum {string} */
-                            code: "INVALID_INPUT" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "FORBIDDEN" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "DUPLICATE_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_BALANCE" | "NOT_ELIGIBLE" | "ACCOUNT_LOCKED" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "CONFIG_INVALID" | "DATABASE_ERROR" | "SERVICE_UNAVAILABLE";
+                            code: "INVALID_INPUT" | "VALIDATION_FAILED" | "UNAUTHORIZED" | "FORBIDDEN" | "RESOURCE_NOT_FOUND" | "METHOD_NOT_ALLOWED" | "CONFLICT" | "DUPLICATE_REQUEST" | "PAYLOAD_TOO_LARGE" | "UNSUPPORTED_MEDIA_TYPE" | "INSUFFICIENT_BALANCE" | "NOT_ELIGIBLE" | "ACCOUNT_LOCKED" | "RATE_LIMIT_EXCEEDED" | "INTERNAL_ERROR" | "CONFIG_INVALID" | "DATABASE_ERROR" | "DATA_INTEGRITY" | "SERVICE_UNAVAILABLE" | "ENCRYPTION_KEY_UNAVAILABLE";
                             details: {
                                 [key: string]: unknown;
                             };
@@ -3024,7 +3024,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            /** @description INTERNAL_ERROR or CONFIG_INVALID or DATA_INTEGRITY */
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -3034,7 +3034,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description SERVICE_UNAVAILABLE */
+            /** @description SERVICE_UNAVAILABLE or ENCRYPTION_KEY_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -6840,7 +6840,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            /** @description INTERNAL_ERROR or CONFIG_INVALID or DATA_INTEGRITY */
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -6850,7 +6850,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description SERVICE_UNAVAILABLE */
+            /** @description SERVICE_UNAVAILABLE or ENCRYPTION_KEY_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -7017,7 +7017,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            /** @description INTERNAL_ERROR or CONFIG_INVALID or DATA_INTEGRITY */
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -7027,7 +7027,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description SERVICE_UNAVAILABLE */
+            /** @description SERVICE_UNAVAILABLE or ENCRYPTION_KEY_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -7147,7 +7147,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            /** @description INTERNAL_ERROR or CONFIG_INVALID or DATA_INTEGRITY */
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -7157,7 +7157,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description SERVICE_UNAVAILABLE */
+            /** @description SERVICE_UNAVAILABLE or ENCRYPTION_KEY_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -7320,7 +7320,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            /** @description INTERNAL_ERROR or CONFIG_INVALID or DATA_INTEGRITY */
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -7330,7 +7330,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description SERVICE_UNAVAILABLE */
+            /** @description SERVICE_UNAVAILABLE or ENCRYPTION_KEY_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -7464,7 +7464,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            /** @description INTERNAL_ERROR or CONFIG_INVALID or DATA_INTEGRITY */
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -7474,7 +7474,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description SERVICE_UNAVAILABLE */
+            /** @description SERVICE_UNAVAILABLE or ENCRYPTION_KEY_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];
@@ -7637,7 +7637,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            /** @description INTERNAL_ERROR or CONFIG_INVALID or DATA_INTEGRITY */
             500: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
@@ -7647,7 +7647,7 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description SERVICE_UNAVAILABLE */
+            /** @description SERVICE_UNAVAILABLE or ENCRYPTION_KEY_UNAVAILABLE */
             503: {
                 headers: {
                     "Retry-After": components["headers"]["RetryAfter"];

@@ -9,7 +9,7 @@ import { join } from "node:path";
 import type { TestProject } from "vitest/node";
 import { DATABASE_NAME, startLocalStack } from "../../../scripts/lib/local-stack";
 import { DB_ROLES } from "../../../src/db/roles";
-import { TEST_DB_CLAIMS_KEY, TEST_PIN_PEPPER } from "../test-constants";
+import { TEST_DATA_KEK, TEST_DB_CLAIMS_KEY, TEST_PIN_PEPPER } from "../test-constants";
 import { startHarbor } from "./harbor";
 
 export default async function setup(project: TestProject) {
@@ -19,7 +19,7 @@ export default async function setup(project: TestProject) {
     dataDir: join(dir, "postgres"),
     persistent: false,
     claimsKey: JSON.stringify(TEST_DB_CLAIMS_KEY),
-    seedWithPinPepper: TEST_PIN_PEPPER,
+    seed: { pinPepper: TEST_PIN_PEPPER, dataKek: JSON.stringify(TEST_DATA_KEK) },
   });
   const harbor = await startHarbor(stack.postgres.port);
   project.provide("databaseUrl", stack.workerDatabaseUrl);

@@ -9,6 +9,7 @@ import { forgetApiKeys } from "../../../src/auth/api-keys";
 import { forgetBlocked } from "../../../src/auth/limiter";
 import { forgetExternalIssuers } from "../../../src/auth/oidc";
 import { forgetPrincipals } from "../../../src/auth/principal";
+import { forgetSealingKeys } from "../../../src/domain/sealing";
 import type { Env } from "../../../src/kernel/env";
 import { type AppError, type ErrorCode, errorDocumentationUrl } from "../../../src/kernel/errors";
 import { TEST_PIN_PEPPER } from "../test-constants";
@@ -60,6 +61,7 @@ const TABLES = [
   "ledger_runs",
   "ledger_entries",
   "leave_requests",
+  "data_keys",
   "ledger_accounts",
   "holidays",
   "audit_chain_heads",
@@ -95,6 +97,7 @@ export async function resetEdgeState(): Promise<void> {
   forgetPrincipals();
   forgetExternalIssuers();
   forgetApiKeys();
+  forgetSealingKeys();
 }
 
 /** The harbor (test/support/node/harbor.ts): fake Sentry and the database gate. */

@@ -1,0 +1,59 @@
+import { fromBase64Url, toBase64Url } from "../kernel/bytes";
+import { AppError } from "../kernel/errors";
+import type { DataKey } from "./data-keys";
+
+/**
+ * A confidential field as stored: `v1.<iv>.<ciphertext>` (base64url; AES-256-GCM with a random 96-bit IV, the
+ * 128-bit tag at the end of the ciphertext), encrypted with the data key the row names. The field's place —
+ * tenant, table, column and the row's identity — is the associated data, so a ciphertext copied to another
+ * row, column or tenant does not decrypt there.
+ */
+export interface FieldPlace {
+  tenantId: string;
+  table: string;
+  column: string;
+  /** What identifies the row for good: its UUID (which the Worker chose), or for ledger entries account and reference. */
+  row: string;
+}
+
+const VERSION = "v1";
+const IV_BYTES = 12;
+
+const associatedData = (place: FieldPlace) =>
+  new TextEncoder().encode(["leave-ledger", VERSION, place.tenantId, `${place.table}.${place.column}`, place.row].join("\n"));
+
+export async function sealField(dataKey: DataKey, place: FieldPlace, plaintext: string): Promise<string> {
+  const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
+  const ciphertext = await crypto.subtle.encrypt(
+    { name: "AES-GCM", iv, additionalData: associatedData(place) },
+    dataKey.key,
+    new TextEncoder().encode(plaintext),
+  );
+  return `${VERSION}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ciphertext))}`;
+}
+
+/** Whether a stored value is a sealed field (and not the plaintext of a row written before encryption). */
+export const isSealed = (value: string): boolean => value.startsWith(`${VERSION}.`);
+
+/**
+ * The plaintext of a sealed field. Anything that does not authenticate — another row's ciphertext, a changed
+ * byte, the wrong key — is DATA_INTEGRITY (500, reported), never garbage.
+ */
+export async function openField(dataKey: DataKey, place: FieldPlace, sealed: string): Promise<string> {
+  const [version, ivText, ciphertextText, extra] = sealed.split(".");
+  const iv = ivText === undefined ? null : fromBase64Url(ivText);
+  const ciphertext = ciphertextText === undefined ? null : fromBase64Url(ciphertextText);
+  const broken = () =>
+    new AppError("DATA_INTEGRITY", "Stored data failed its integrity check", {
+      table: place.table,
+      column: place.column,
+      data_key_id: dataKey.id,
+    });
+  if (version !== VERSION || extra !== undefined || iv?.length !== IV_BYTES || !ciphertext) throw broken();
+  try {
+    const plaintext = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: associatedData(place) }, dataKey.key, ciphertext);
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(plaintext);
+  } catch {
+    throw broken();
+  }
+}

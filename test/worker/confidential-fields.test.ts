@@ -1,0 +1,206 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { ACME } from "../../scripts/lib/seed-data";
+import { newDataKey } from "../../src/crypto/data-keys";
+import { dataKekSchema } from "../../src/kernel/config";
+import { TEST_DATA_KEK } from "../support/test-constants";
+import { people } from "../support/worker/callers";
+import { expectError, harbor, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
+import { bearer, ledgerWorld } from "../support/worker/ledger";
+
+beforeEach(async () => {
+  await Promise.all([resetDatabase(), resetEdgeState()]);
+});
+
+const emma = people.emma.employeeId;
+const MEDICAL = "IVF appointment #c0nf1dent1al";
+const COMMENT = "Get well soon #c0nf1dent1al";
+const encodings = (text: string) => [text, btoa(text), Buffer.from(text).toString("hex"), Buffer.from(text).toString("base64url")];
+
+/** Every text value in the database, as one string (tables, idempotency answers, audit rows). */
+async function everythingStored(): Promise<string> {
+  const tables = (await superuserSql()`select tablename from pg_tables where schemaname = 'public'`) as { tablename: string }[];
+  const parts: string[] = [];
+  for (const { tablename } of tables) {
+    const rows = await superuserSql().query(`select t::text as row from ${tablename} t`);
+    parts.push(...(rows as { row: string }[]).map((r) => r.row));
+  }
+  return parts.join("\n");
+}
+
+type StoredRow = { id: string; reason: string | null; data_key_id: string | null };
+const storedRequests = async () =>
+  (await superuserSql()`select id, reason, data_key_id from leave_requests where employee_id = ${emma} order by submitted_at`) as StoredRow[];
+
+describe("confidential fields are sealed by the Worker", () => {
+  it("a reason and a comment reach the database only as ciphertext, and come back as plaintext to those who may read them", async () => {
+    const w = await ledgerWorld({ assign: [emma] });
+    await w.grant(emma, 10);
+    const key = "sealed-submit";
+    const submitted = await w.submit(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05", reason: MEDICAL }, key);
+    expect(submitted.status).toBe(201);
+    const request = (await submitted.json()) as { id: string; reason: string };
+    expect(request.reason).toBe(MEDICAL);
+    expect(Object.keys(request)).not.toContain("data_key_id");
+
+    const [row] = await storedRequests();
+    expect(row!.id).toBe(request.id);
+    expect(row!.reason).toMatch(/^v1\.[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]+$/);
+    expect(row!.data_key_id).toEqual(expect.any(String));
+
+    const replay = await w.submit(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05", reason: MEDICAL }, key);
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(await replay.json()).toEqual(request);
+
+    const decided = await w.post(`/v1/requests/${request.id}/reject`, w.tokens.mike, { comment: COMMENT });
+    expect(decided.status).toBe(200);
+    expect(((await decided.json()) as { approvals: { comment: string }[] }).approvals[0]!.comment).toBe(COMMENT);
+    const [approval] = (await superuserSql()`select comment, data_key_id from approvals`) as { comment: string; data_key_id: string }[];
+    expect(approval!.comment).toMatch(/^v1\./);
+    expect(approval!.data_key_id).toBe(row!.data_key_id);
+
+    for (const token of [w.tokens.emma, w.tokens.mike, w.tokens.hana, w.tokens.ada]) {
+      const read = (await (await w.api.send(`/v1/requests/${request.id}`, { headers: bearer(token) })).json()) as {
+        reason: string;
+        approvals: { comment: string }[];
+      };
+      expect(read.reason).toBe(MEDICAL);
+      expect(read.approvals.map((a) => a.comment)).toEqual([COMMENT]);
+    }
+    const listed = (await (await w.api.send(`/v1/requests?employee_id=${emma}`, { headers: bearer(w.tokens.hana) })).json()) as {
+      data: { reason: string }[];
+    };
+    expect(listed.data.map((r) => r.reason)).toEqual([MEDICAL]);
+
+    const stored = await everythingStored();
+    for (const secret of [MEDICAL, COMMENT]) for (const form of encodings(secret)) expect(stored).not.toContain(form);
+    const [audit] = (await superuserSql()`select details from audit_log where action = 'request.reject'`) as { details: unknown }[];
+    expect(audit!.details).toEqual({ commented: true });
+  });
+
+  it("the approvals inbox opens the reasons of several people's requests, each with their own key", async () => {
+    const w = await ledgerWorld({ assign: [emma, people.eli.employeeId] });
+    await w.grant(emma, 10);
+    await w.grant(people.eli.employeeId, 10);
+    await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05", reason: `${MEDICAL} E` });
+    await w.submitted(w.tokens.eli, { start_date: "2027-01-06", end_date: "2027-01-06", reason: `${MEDICAL} L` });
+    const inbox = (await (await w.api.send("/v1/approvals", { headers: bearer(w.tokens.hana) })).json()) as { data: { reason: string }[] };
+    expect(inbox.data.map((r) => r.reason).sort()).toEqual([`${MEDICAL} E`, `${MEDICAL} L`]);
+  });
+
+  it("a ciphertext moved to another row, or changed, is DATA_INTEGRITY (reported without the data), never garbage", async () => {
+    const w = await ledgerWorld({ assign: [emma] });
+    await w.grant(emma, 10);
+    const a = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05", reason: MEDICAL });
+    const b = await w.submitted(w.tokens.emma, { start_date: "2027-01-06", end_date: "2027-01-06", reason: "Something else" });
+    await harbor.sentry({ clear: true });
+    await superuserSql()`update leave_requests set reason = (select reason from leave_requests where id = ${a.id}) where id = ${b.id}`;
+    const moved = await w.api.send(`/v1/requests/${b.id}`, { headers: bearer(w.tokens.emma) });
+    await expectError(moved, 500, "DATA_INTEGRITY");
+
+    const [{ reason }] = (await superuserSql()`select reason from leave_requests where id = ${a.id}`) as [{ reason: string }];
+    const flipped = `${reason.slice(0, -2)}${reason.at(-2) === "A" ? "B" : "A"}${reason.at(-1)}`;
+    await superuserSql()`update leave_requests set reason = ${flipped} where id = ${a.id}`;
+    await expectError(await w.api.send(`/v1/requests/${a.id}`, { headers: bearer(w.tokens.emma) }), 500, "DATA_INTEGRITY");
+
+    const events = JSON.stringify(await harbor.sentryEvents());
+    expect(events).toContain("DATA_INTEGRITY");
+    for (const form of encodings(MEDICAL)) expect(events).not.toContain(form);
+  });
+
+  it("a destroyed key makes the fields it sealed unreadable, and nothing more is sealed with it", async () => {
+    const w = await ledgerWorld({ assign: [emma] });
+    await w.grant(emma, 10);
+    const a = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05", reason: MEDICAL });
+    await superuserSql()`update data_keys set wrapped = null, kek_id = null, destroyed_at = now()`;
+    const read = (await (await w.api.send(`/v1/requests/${a.id}`, { headers: bearer(w.tokens.emma) })).json()) as { reason: unknown };
+    expect(read.reason).toBeNull();
+    // The isolate still holds the key it sealed with: the database refuses it.
+    const refused = await w.submit(w.tokens.emma, { start_date: "2027-01-06", end_date: "2027-01-06", reason: "again" });
+    await expectError(refused, 403, "FORBIDDEN");
+    expect(await storedRequests()).toHaveLength(1);
+  });
+
+  it("a key wrapped under a KEK this Worker does not have is 503 ENCRYPTION_KEY_UNAVAILABLE, and nothing is written", async () => {
+    const w = await ledgerWorld({ assign: [emma] });
+    await w.grant(emma, 10);
+    const a = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05", reason: MEDICAL });
+    await resetEdgeState();
+    await superuserSql()`update data_keys set kek_id = 'retired-kek'`;
+    const read = await w.api.send(`/v1/requests/${a.id}`, { headers: bearer(w.tokens.emma) });
+    expect((await expectError(read, 503, "ENCRYPTION_KEY_UNAVAILABLE")).details).toEqual({ kek_id: "retired-kek" });
+    await expectError(
+      await w.submit(w.tokens.emma, { start_date: "2027-01-06", end_date: "2027-01-06", reason: "again" }),
+      503,
+      "ENCRYPTION_KEY_UNAVAILABLE",
+    );
+    expect(await storedRequests()).toHaveLength(1);
+  });
+
+  it("after a KEK rotation old keys still open (DATA_KEK_PREVIOUS), new keys are wrapped under the new KEK, and replays are recognised", async () => {
+    const w = await ledgerWorld({ assign: [emma] });
+    await w.grant(emma, 10);
+    const key = "before-rotation";
+    const body = { start_date: "2027-01-05", end_date: "2027-01-05", reason: MEDICAL };
+    const a = await w.submitted(w.tokens.emma, body);
+    await w.submit(w.tokens.emma, { ...body, start_date: "2027-01-07", end_date: "2027-01-07" }, key);
+    await resetEdgeState();
+    const NEW_KEK = { ...TEST_DATA_KEK, k: "Z3f8wq0Vb1lH9pFj2XrT4mKc6NsYd7AeLuQi5oPzBxE", kid: "test-kek-2027-01" };
+    const rotated = { DATA_KEK: JSON.stringify(NEW_KEK), DATA_KEK_PREVIOUS: JSON.stringify(TEST_DATA_KEK) };
+    const get = (id: string) => w.api.send(`/v1/requests/${id}`, { headers: bearer(w.tokens.emma) }, rotated);
+    expect(((await (await get(a.id)).json()) as { reason: string }).reason).toBe(MEDICAL);
+
+    const replay = await w.api.postJson(
+      "/v1/requests",
+      { policy_key: w.policyKey, ...body, start_date: "2027-01-07", end_date: "2027-01-07" },
+      { ...bearer(w.tokens.emma), "Idempotency-Key": key },
+      rotated,
+    );
+    expect(replay.headers.get("Idempotent-Replayed")).toBe("true");
+    expect(((await replay.json()) as { reason: string }).reason).toBe(MEDICAL);
+
+    const next = await w.api.postJson(
+      "/v1/requests",
+      { policy_key: w.policyKey, ...body, start_date: "2028-01-05", end_date: "2028-01-05" },
+      { ...bearer(w.tokens.emma), "Idempotency-Key": "after-rotation" },
+      rotated,
+    );
+    expect(next.status).toBe(201);
+    const kids = (await superuserSql()`select year, kek_id from data_keys order by year`) as { year: number; kek_id: string }[];
+    expect(kids).toEqual([
+      { year: 2027, kek_id: TEST_DATA_KEK.kid },
+      { year: 2028, kek_id: NEW_KEK.kid },
+    ]);
+  });
+
+  it("when another key was stored for the person and year meanwhile, the write is sealed again with that one", async () => {
+    const w = await ledgerWorld({ assign: [emma] });
+    await w.grant(emma, 10);
+    const first = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05", reason: MEDICAL });
+    // The isolate now holds the key it sealed with; behind its back the stored key for Emma and 2027 changes.
+    const other = await newDataKey({ DATA_KEK: dataKekSchema.parse(JSON.stringify(TEST_DATA_KEK)) });
+    await superuserSql().transaction((sql) => [
+      sql`update leave_requests set reason = null, data_key_id = null where id = ${first.id}`,
+      sql`delete from data_keys`,
+      sql`insert into data_keys (id, tenant_id, employee_id, year, wrapped, kek_id)
+          values (${other.stored.id}, ${ACME.id}, ${emma}, 2027, ${Buffer.from(other.stored.wrapped)}, ${TEST_DATA_KEK.kid})`,
+    ]);
+    const second = await w.submitted(w.tokens.emma, { start_date: "2027-01-06", end_date: "2027-01-06", reason: "second" });
+    const stored = await storedRequests();
+    expect(stored.find((r) => r.id === second.id)?.data_key_id).toBe(other.stored.id);
+    const read = (await (await w.api.send(`/v1/requests/${second.id}`, { headers: bearer(w.tokens.emma) })).json()) as { reason: string };
+    expect(read.reason).toBe("second");
+  });
+
+  it("the idempotency request hash is keyed: the stored hash is not a plain hash of the request", async () => {
+    const w = await ledgerWorld({ assign: [emma] });
+    await w.grant(emma, 10);
+    const body = { policy_key: w.policyKey, start_date: "2027-01-05", end_date: "2027-01-05", reason: MEDICAL };
+    await w.submitted(w.tokens.emma, body);
+    const plain = Buffer.from(
+      new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify(["submit", body])))),
+    ).toString("hex");
+    const hashes = (await superuserSql()`select request_hash from idempotency_keys`) as { request_hash: string }[];
+    expect(hashes.map((h) => h.request_hash)).not.toContain(plain);
+    expect(hashes.every((h) => /^[0-9a-f]{64}$/.test(h.request_hash))).toBe(true);
+  });
+});
