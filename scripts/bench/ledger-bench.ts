@@ -118,6 +118,55 @@ async function login(base: string, person: SeedPerson, tenant = "bench"): Promis
   return ((await res.json()) as { access_token: string }).access_token;
 }
 
+/**
+ * The approvals inbox (50 per page) over requests without a reason against requests whose reasons the Worker
+ * opens (one data key per employee and year, read with the page), interleaved rounds on one admin's inbox: the
+ * submissions above left the plain requests first (oldest first) and the sealed ones after them.
+ */
+async function inboxCost(base: string, token: string, options: { seconds: number; rounds: number }): Promise<string[]> {
+  const page = async (cursor: string | null) => {
+    const res = await fetch(`${base}/v1/approvals?limit=50${cursor ? `&cursor=${cursor}` : ""}`, {
+      headers: { Authorization: `Bearer ${token}` },
+    });
+    if (!res.ok) throw new Error(`inbox answered ${res.status}`);
+    return (await res.json()) as { data: { reason: string | null }[]; pagination: { next_cursor: string | null } };
+  };
+  let sealedCursor: string | null = null;
+  for (let cursor: string | null = null; ; ) {
+    const next = await page(cursor);
+    if (next.data.length === 50 && next.data.every((r) => r.reason !== null)) {
+      sealedCursor = cursor;
+      break;
+    }
+    cursor = next.pagination.next_cursor;
+    if (!cursor) throw new Error("no inbox page of sealed reasons");
+  }
+  const measure = async (cursor: string | null) => {
+    const result = await autocannon({
+      url: `${base}/v1/approvals?limit=50${cursor ? `&cursor=${cursor}` : ""}`,
+      connections: 10,
+      duration: options.seconds,
+      headers: { authorization: `Bearer ${token}` },
+    });
+    if (result.errors + result.non2xx > 0) throw new Error(`inbox: ${result.errors + result.non2xx} failed`);
+    return result.requests.average;
+  };
+  const plain: number[] = [];
+  const opened: number[] = [];
+  for (let round = 0; round < options.rounds; round++) {
+    for (const which of round % 2 === 0 ? ["plain", "sealed"] : ["sealed", "plain"]) {
+      if (which === "plain") plain.push(await measure(null));
+      else opened.push(await measure(sealedCursor));
+    }
+  }
+  const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+  return [
+    "",
+    `Approvals inbox, pages of 50, 10 connections, medians of ${options.rounds} interleaved rounds`,
+    `  without reasons ${median(plain).toFixed(0)} req/s; with sealed reasons ${median(opened).toFixed(0)} req/s; ratio ${(median(opened) / median(plain)).toFixed(2)}`,
+  ];
+}
+
 /** How many of the tenant's audit chains hold rows: concurrent writers should have spread over several. */
 async function auditChainsUsed(stack: LocalStack, tenantId: string): Promise<number> {
   const db = new pg.Client({ connectionString: stack.superuserDatabaseUrl });
@@ -335,46 +384,51 @@ export async function ledgerBench(options: {
   };
   if (!options.submissionsOnly) await endpointsBench();
 
-  // Submissions: 50 concurrent clients, each its own employee, each request a new day and a new key.
+  // Submissions: 50 concurrent clients, each its own employee, each request a new day and a new key; then the
+  // same with a reason, which the Worker seals (each employee's key read once per year, then held by the isolate).
   const days = workingDays(5_000);
   let turn = 0;
-  const cpuBefore = cpuByProgram();
-  const submissions = await autocannon({
-    url: `${base}/v1/requests`,
-    connections: EMPLOYEES,
-    duration: options.seconds,
-    method: "POST",
-    requests: [
-      {
-        setupRequest: (request: autocannon.Request) => {
-          const n = turn++;
-          return {
-            ...request,
-            method: "POST",
-            headers: {
-              "content-type": "application/json",
-              authorization: `Bearer ${tokens[n % EMPLOYEES]}`,
-              "idempotency-key": `bench-submit-${n}`,
-            },
-            body: JSON.stringify({
-              policy_key: POLICY,
-              start_date: days[Math.floor(n / EMPLOYEES) + 10],
-              end_date: days[Math.floor(n / EMPLOYEES) + 10],
-            }),
-          };
+  const submitLoad = (reason?: string) =>
+    autocannon({
+      url: `${base}/v1/requests`,
+      connections: EMPLOYEES,
+      duration: options.seconds,
+      method: "POST",
+      requests: [
+        {
+          setupRequest: (request: autocannon.Request) => {
+            const n = turn++;
+            const day = days[Math.floor(n / EMPLOYEES) + 10];
+            return {
+              ...request,
+              method: "POST",
+              headers: {
+                "content-type": "application/json",
+                authorization: `Bearer ${tokens[n % EMPLOYEES]}`,
+                "idempotency-key": `bench-submit-${n}`,
+              },
+              body: JSON.stringify({ policy_key: POLICY, start_date: day, end_date: day, ...(reason ? { reason } : {}) }),
+            };
+          },
         },
-      },
-    ],
-  });
+      ],
+    });
+  const cpuBefore = cpuByProgram();
+  const submissions = await submitLoad();
   const cpuAfter = cpuByProgram();
-  errors += submissions.errors + submissions.non2xx;
+  const sealed = await submitLoad("Bench: a reason as long as a real one, e.g. a follow-up appointment at the clinic");
+  for (const run of [submissions, sealed]) errors += run.errors + run.non2xx;
   const chains = await auditChainsUsed(stack, tenant.id);
+  const rate = (run: autocannon.Result) =>
+    `${run.requests.average.toFixed(0)} submissions/s, p50 ${run.latency.p50.toFixed(1)} ms, p99 ${run.latency.p99.toFixed(1)} ms, ${run.non2xx + run.errors} failed of ${run.requests.sent}`;
   lines.push(
     "",
     `Leave submissions, ${EMPLOYEES} concurrent clients on distinct employees of one tenant, ${options.seconds} s`,
-    `  ${submissions.requests.average.toFixed(0)} submissions/s${options.bareRps ? ` (${((submissions.requests.average / options.bareRps) * 1000).toFixed(0)} per 1 000 req/s of the bare route)` : ""}, p50 ${submissions.latency.p50.toFixed(1)} ms, p99 ${submissions.latency.p99.toFixed(1)} ms, ${submissions.non2xx + submissions.errors} failed of ${submissions.requests.sent}`,
+    `  ${rate(submissions)}${options.bareRps ? `; ${((submissions.requests.average / options.bareRps) * 1000).toFixed(0)} per 1 000 req/s of the bare route` : ""}`,
     `  CPU per submission: ${cpuPerUnit(cpuBefore, cpuAfter, submissions.requests.sent)}; audit rows spread over ${chains} of the tenant's chains`,
+    `  with a sealed reason: ${rate(sealed)}; ratio to without ${(sealed.requests.average / submissions.requests.average).toFixed(2)}`,
   );
+  if (!options.submissionsOnly) lines.push(...(await inboxCost(base, adminToken, options)));
   if (!options.submissionsOnly) lines.push(...(await accrualAtScale(base, stack, options.pinPepper)));
   return { lines, errors };
 }

@@ -1,4 +1,4 @@
-import { type SQL, sql } from "drizzle-orm";
+import { SQL, sql } from "drizzle-orm";
 import { clientIp } from "../auth/limiter";
 import type { Db } from "../db/door";
 import { auditLog } from "../db/schema";
@@ -72,14 +72,18 @@ export function auditAsUser(
 /**
  * For a statement that decides itself whether to write the row (`insert into audit_log ${AUDIT_COLUMNS}
  * select ${auditValues(…)} from <rows that changed>`): the values of a successful action by the caller.
- * `targetId` may be SQL, such as a column of those rows.
+ * `targetId` may be SQL, such as a column of those rows, and so may `details` (a jsonb expression).
  */
 export function auditValues(
   facts: RequestFacts,
   principal: Principal,
-  row: { action: string; targetType: string; targetId: SQL | string; details?: Record<string, unknown> },
+  row: { action: string; targetType: string; targetId: SQL | string; details?: Record<string, unknown> | SQL },
 ) {
-  return sql`${principal.tenantId}::uuid, ${principal.kind}, ${principal.userId}, ${row.action}, ${row.targetType}, ${row.targetId}, true, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(withKey(principal, row.details))}::jsonb`;
+  const details =
+    row.details instanceof SQL
+      ? sql`${row.details} || ${JSON.stringify(withKey(principal))}::jsonb`
+      : sql`${JSON.stringify(withKey(principal, row.details))}::jsonb`;
+  return sql`${principal.tenantId}::uuid, ${principal.kind}, ${principal.userId}, ${row.action}, ${row.targetType}, ${row.targetId}, true, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${details}`;
 }
 
 export const AUDIT_COLUMNS = sql.raw(

@@ -8,6 +8,7 @@ import type { Principal } from "../kernel/context";
 import { CalendarDate, isInstant } from "../kernel/dates";
 import { AppError } from "../kernel/errors";
 import { type CursorKey, decodeCursor, isUuid, Pagination, pageOf } from "../kernel/pagination";
+import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "./audit";
 import type { ConfidentialWrite } from "./ledger-write";
 import { type DataKeyJson, KeyRing, seal } from "./sealing";
 
@@ -126,8 +127,32 @@ export type StoredRequestRow = {
   keys: Record<string, DataKeyJson>;
 };
 
-/** The statement's select list for requests: the request and its keys (`r` is the leave_requests row). */
-export const REQUEST_COLUMNS = sql`app.request_json(r) as request, app.request_keys(r) as keys`;
+/**
+ * Requests that `where` selects (over `r`, the leave_requests row), in `order`, at most `limit` of them, read with
+ * the keys their sealed fields need — and, in the same statement, the access logged: one `confidential.read`
+ * audit row per other person whose reason or approval comment the caller is shown (with the requests' ids).
+ * Reads of one's own requests are not logged. `extra` more rows may be read (to see whether more follow); they
+ * are not shown, so not logged.
+ */
+function requestsRead(facts: RequestFacts, principal: Principal, where: SQL, order: SQL, limit: number, extra = 0) {
+  return sql`with page as (
+      select r, r.id, r.employee_id, r.submitted_at, row_number() over (order by ${order}) as n
+      from leave_requests r where r.tenant_id = ${principal.tenantId} and ${where} order by ${order} limit ${limit + extra}
+    ), logged as (
+      insert into audit_log ${AUDIT_COLUMNS}
+      select ${auditValues(facts, principal, {
+        action: "confidential.read",
+        targetType: "employee",
+        targetId: sql`p.employee_id::text`,
+        details: sql`jsonb_build_object('read', 'leave_request', 'ids', jsonb_agg(p.id order by p.id))`,
+      })}
+      from page p
+      where p.n <= ${limit} and p.employee_id is distinct from ${principal.employeeId}::uuid
+        and ((p.r).reason is not null or exists (select 1 from approvals a where a.request_id = p.id and a.comment is not null))
+      group by p.employee_id
+    )
+    select app.request_json(p.r) as request, app.request_keys(p.r) as keys from page p order by p.n`;
+}
 
 /** The request as the API shows it: its sealed fields opened, the keys' ids left out. */
 export async function openRequest(ring: KeyRing, stored: StoredRequest): Promise<LeaveRequest> {
@@ -156,12 +181,15 @@ export async function openRequestRows(
   return Promise.all(rows.map((row) => openRequest(ring, row.request)));
 }
 
-/** One page of the caller's tenant's requests that `where` selects, by submission time. */
-export function requestPageQuery(principal: Principal, list: RequestList, where: SQL, limit: number, cursor?: string) {
+/** One page of the caller's tenant's requests that `where` selects, by submission time (access logged). */
+export function requestPageQuery(facts: RequestFacts, principal: Principal, list: RequestList, where: SQL, limit: number, cursor?: string) {
   const order = list.direction === "desc" ? sql`r.submitted_at desc, r.id desc` : sql`r.submitted_at, r.id`;
-  return sql`select ${REQUEST_COLUMNS} from leave_requests r
-    where r.tenant_id = ${principal.tenantId} and ${where} and ${afterCursor(list, cursor)} order by ${order} limit ${limit + 1}`;
+  return requestsRead(facts, principal, sql`${where} and ${afterCursor(list, cursor)}`, order, limit, 1);
 }
+
+/** One request by id, if the caller may see it (access logged). */
+export const requestByIdQuery = (facts: RequestFacts, principal: Principal, id: string) =>
+  requestsRead(facts, principal, sql`r.id = ${id}`, sql`r.id`, 1);
 
 /** The rows of `requestPageQuery` (one more than asked, to know whether more follow) as a page, opened. */
 export async function requestPage(

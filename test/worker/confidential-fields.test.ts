@@ -204,3 +204,57 @@ describe("confidential fields are sealed by the Worker", () => {
     expect(hashes.every((h) => /^[0-9a-f]{64}$/.test(h.request_hash))).toBe(true);
   });
 });
+
+describe("reads of confidential fields are logged", () => {
+  it("one audit row per other person whose reason or comment is shown, in the read's own transaction; not one's own, not what is not shown", async () => {
+    const w = await ledgerWorld({ assign: [emma, people.eli.employeeId] });
+    await w.grant(emma, 10);
+    await w.grant(people.eli.employeeId, 10);
+    // A second apart, so that "newest first" is one order.
+    const later = () => w.api.clock.advance(1_000);
+    const first = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05", reason: MEDICAL });
+    later();
+    const second = await w.submitted(w.tokens.emma, { start_date: "2027-01-06", end_date: "2027-01-06", reason: "second" });
+    later();
+    const plain = await w.submitted(w.tokens.emma, { start_date: "2027-01-07", end_date: "2027-01-07" });
+    later();
+    await w.submitted(w.tokens.eli, { start_date: "2027-01-05", end_date: "2027-01-05", reason: "eli's" });
+    const reads = async () =>
+      (await superuserSql()`select actor_id, target_id, details, request_id, ip from audit_log where action = 'confidential.read' order by id`) as {
+        actor_id: string;
+        target_id: string;
+        details: { read: string; ids: string[] };
+        request_id: string;
+        ip: string;
+      }[];
+
+    expect((await w.api.send(`/v1/requests/${first.id}`, { headers: bearer(w.tokens.emma) })).status).toBe(200);
+    expect((await w.api.send(`/v1/requests/${plain.id}`, { headers: bearer(w.tokens.mike) })).status).toBe(200);
+    expect(await reads()).toEqual([]);
+
+    const res = await w.api.send(`/v1/requests/${first.id}`, { headers: bearer(w.tokens.mike) });
+    expect(await reads()).toEqual([
+      {
+        actor_id: people.mike.userId,
+        target_id: emma,
+        details: { read: "leave_request", ids: [first.id] },
+        request_id: res.headers.get("X-Request-Id"),
+        ip: expect.any(String),
+      },
+    ]);
+
+    // A page of two of Emma's three (newest first: one without a reason, one with): the third, read only to see
+    // whether more follow, is not shown, so not logged.
+    const page = (await (await w.api.send(`/v1/requests?employee_id=${emma}&limit=2`, { headers: bearer(w.tokens.hana) })).json()) as {
+      data: { id: string }[];
+    };
+    expect(page.data.map((r) => r.id)).toEqual([plain.id, second.id]);
+    const afterList = (await reads()).filter((r) => r.actor_id === people.hana.userId);
+    expect(afterList.map((r) => r.details.ids)).toEqual([[second.id]]);
+
+    await w.api.send("/v1/approvals", { headers: bearer(w.tokens.hana) });
+    const inbox = (await reads()).filter((r) => r.actor_id === people.hana.userId).slice(1);
+    expect(inbox.map((r) => r.target_id).sort()).toEqual([emma, people.eli.employeeId].sort());
+    expect(inbox.find((r) => r.target_id === emma)?.details.ids.sort()).toEqual([first.id, second.id].sort());
+  });
+});

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
+import { requestFacts } from "../../domain/audit";
 import {
   DENTIST_REQUEST_EXAMPLE,
   LEAVE_REQUEST_EXAMPLE,
@@ -112,6 +113,6 @@ const decide = (c: AppContext, verb: Decision, requestId: string, comment: strin
   );
 
 export const approvalRoutes = createRouter()
-  .openapi(inbox, async (c) => c.json(await approvalInbox(c.get("config"), c.get("principal"), c.get("now"), c.req.valid("query")), 200))
+  .openapi(inbox, async (c) => c.json(await approvalInbox(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("query")), 200))
   .openapi(decision("approve"), (c) => decide(c, "approve", c.req.valid("param").id, c.req.valid("json")?.comment))
   .openapi(decision("reject"), (c) => decide(c, "reject", c.req.valid("param").id, c.req.valid("json")?.comment));

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { can } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
+import type { RequestFacts } from "../../domain/audit";
 import { type RequestList, requestPage, requestPageQuery, type StoredRequestRow } from "../../domain/leave-requests";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
@@ -13,24 +14,20 @@ const INBOX: RequestList = { name: "approvals", direction: "asc" };
  */
 export async function approvalInbox(
   config: Config,
+  facts: RequestFacts,
   principal: Principal,
-  now: number,
   query: { limit: number; cursor?: string | undefined },
 ) {
   const anyone = can(principal, "request:approve:any");
   const scope = anyone
     ? sql`true`
     : sql`exists (select 1 from employees e where e.id = r.employee_id and e.manager_id = ${principal.employeeId})`;
-  const where = sql`r.status = 'pending' and r.expires_at > ${new Date(now).toISOString()}::timestamptz
+  const where = sql`r.status = 'pending' and r.expires_at > ${new Date(facts.now).toISOString()}::timestamptz
     and r.employee_id is distinct from ${principal.employeeId}::uuid and ${scope}
     and not exists (select 1 from approvals a where a.request_id = r.id and a.approver_id = ${principal.userId})`;
-  const [page] = await runInDatabase(
-    config,
-    userCaller(principal),
-    (db) => [db.execute<StoredRequestRow>(requestPageQuery(principal, INBOX, where, query.limit, query.cursor))],
-    {
-      readOnly: true,
-    },
-  );
-  return requestPage(config, principal, now, INBOX, page.rows, query.limit);
+  // Not read-only: the reasons shown are access-logged in the same transaction.
+  const [page] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<StoredRequestRow>(requestPageQuery(facts, principal, INBOX, where, query.limit, query.cursor)),
+  ]);
+  return requestPage(config, principal, facts.now, INBOX, page.rows, query.limit);
 }

@@ -1,5 +1,6 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
+import { requestFacts } from "../../domain/audit";
 import {
   CANCELLATION,
   DENTIST_REQUEST_EXAMPLE,
@@ -128,5 +129,5 @@ export const requestRoutes = createRouter()
   .openapi(cancel, (c) =>
     writeLedger(c, "cancel", { request_id: c.req.valid("param").id }, { schema: LeaveRequestSchema, status: 200 }, CANCELLATION),
   )
-  .openapi(list, async (c) => c.json(await listRequests(c.get("config"), c.get("principal"), c.get("now"), c.req.valid("query")), 200))
-  .openapi(get, async (c) => c.json(await getRequest(c.get("config"), c.get("principal"), c.get("now"), c.req.valid("param").id), 200));
+  .openapi(list, async (c) => c.json(await listRequests(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("query")), 200))
+  .openapi(get, async (c) => c.json(await getRequest(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("param").id), 200));
