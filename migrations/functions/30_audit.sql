@@ -13,7 +13,8 @@ BEGIN
     END IF;
   ELSIF TG_OP = 'DELETE' THEN
     IF EXISTS (SELECT 1 FROM audit_checkpoints c
-               WHERE c.tenant_id IS NOT DISTINCT FROM OLD.tenant_id AND c.chain = OLD.chain AND c.chain_seq >= OLD.chain_seq) THEN
+               WHERE c.tenant_id IS NOT DISTINCT FROM OLD.tenant_id AND c.chain = OLD.chain AND c.chain_seq >= OLD.chain_seq
+                 AND app.audit_checkpoint_is_signed(c)) THEN
       RETURN OLD;
     END IF;
   END IF;
@@ -205,7 +206,7 @@ LANGUAGE sql STABLE AS $$
     FROM ends e
     WHERE (SELECT count(*) FROM chunk) < p_limit AND e.last_seq > 0
       AND NOT EXISTS (SELECT 1 FROM audit_log a WHERE a.tenant_id = (SELECT app.tenant_id()) AND a.chain = e.chain AND a.chain_seq = e.last_seq AND a.hash = e.last_hash)
-      AND NOT EXISTS (SELECT 1 FROM starts s WHERE s.chain = e.chain AND s.chain_seq = e.last_seq AND s.hash = e.last_hash)
+      AND NOT EXISTS (SELECT 1 FROM starts s WHERE s.chain = e.chain AND s.chain_seq = e.last_seq AND s.hash = e.last_hash AND s.signed)
     ORDER BY e.chain LIMIT 1
   ), verdict AS (
     SELECT * FROM broken UNION ALL SELECT * FROM missing_at_end WHERE NOT EXISTS (SELECT 1 FROM broken)

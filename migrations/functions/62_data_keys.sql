@@ -19,7 +19,8 @@ BEGIN
     VALUES ((p_key ->> 'id')::uuid, p_tenant, p_employee, p_year, decode(p_key ->> 'wrapped', 'base64'), p_key ->> 'kek_id')
     ON CONFLICT (tenant_id, employee_id, year) DO NOTHING;
   END IF;
-  SELECT * INTO k FROM data_keys WHERE tenant_id = p_tenant AND employee_id = p_employee AND year = p_year;
+  -- FOR SHARE: an erasure destroying this key waits for this write, or this write sees the key destroyed.
+  SELECT * INTO k FROM data_keys WHERE tenant_id = p_tenant AND employee_id = p_employee AND year = p_year FOR SHARE;
   IF k.destroyed_at IS NOT NULL THEN
     PERFORM app.fail('FORBIDDEN', 'This person''s confidential data was erased; nothing can be added to it', '{}');
   END IF;
@@ -37,8 +38,31 @@ CREATE OR REPLACE FUNCTION app.data_key_json(k data_keys) RETURNS jsonb LANGUAGE
               ELSE jsonb_build_object('id', k.id, 'wrapped', encode(k.wrapped, 'base64'), 'kek_id', k.kek_id) END
 $$;
 
+-- Every new reason or comment is sealed: written as `v1.…` with the data key that seals it named. Rows written
+-- before sealed fields existed keep their plaintext until they are sealed, so only a value that changes is
+-- checked (a status change of an old request leaves its reason alone). Even the owner is held to it.
+CREATE OR REPLACE FUNCTION app.require_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
+DECLARE
+  v_new text := to_jsonb(NEW) ->> TG_ARGV[0];
+BEGIN
+  IF v_new IS NOT NULL AND (TG_OP = 'INSERT' OR v_new IS DISTINCT FROM to_jsonb(OLD) ->> TG_ARGV[0])
+     AND NOT (NEW.data_key_id IS NOT NULL AND v_new LIKE 'v1.%') THEN
+    RAISE EXCEPTION '%.% must be sealed by the Worker (src/crypto/sealed-fields.ts)', TG_TABLE_NAME, TG_ARGV[0]
+      USING ERRCODE = 'check_violation';
+  END IF;
+  RETURN NEW;
+END
+$$;
+
+CREATE OR REPLACE TRIGGER leave_requests_reason_sealed BEFORE INSERT OR UPDATE ON leave_requests
+  FOR EACH ROW EXECUTE FUNCTION app.require_sealed('reason');
+
+CREATE OR REPLACE TRIGGER approvals_comment_sealed BEFORE INSERT OR UPDATE ON approvals
+  FOR EACH ROW EXECUTE FUNCTION app.require_sealed('comment');
+
 -- Who owns and who may call each function: restated on every application, so this file alone says it.
 REVOKE ALL ON FUNCTION app.use_data_key(uuid,uuid,integer,jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.use_data_key(uuid,uuid,integer,jsonb) TO leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.data_key_json(data_keys) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.data_key_json(data_keys) TO leave_ledger_app, leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.require_sealed() FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;

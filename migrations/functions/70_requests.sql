@@ -237,6 +237,11 @@ BEGIN
   PERFORM app.audit_ledger(p -> 'facts', 'request.' || v_decision, 'leave_request', r.id::text, jsonb_build_object('commented', p ->> 'comment' IS NOT NULL));
   PERFORM app.snapshot_if_due(r.account_id, v_now);
   SELECT * INTO r FROM leave_requests WHERE id = r.id;
+  -- The answer shows the requester's reason and other approvers' comments: logged as any read of them is.
+  IF r.reason IS NOT NULL OR EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id AND a.comment IS NOT NULL AND a.approver_id <> v_user) THEN
+    PERFORM app.audit_ledger(p -> 'facts', 'confidential.read', 'employee', r.employee_id::text,
+                             jsonb_build_object('read', 'leave_request', 'ids', jsonb_build_array(r.id)));
+  END IF;
   RETURN app.answer(p, 200, app.request_json(r)) || jsonb_build_object('keys', app.request_keys(r));
 END
 $$;

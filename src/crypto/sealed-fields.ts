@@ -5,8 +5,9 @@ import type { DataKey } from "./data-keys";
 /**
  * A confidential field as stored: `v1.<iv>.<ciphertext>` (base64url; AES-256-GCM with a random 96-bit IV, the
  * 128-bit tag at the end of the ciphertext), encrypted with the data key the row names. The field's place —
- * tenant, table, column and the row's identity — is the associated data, so a ciphertext copied to another
- * row, column or tenant does not decrypt there.
+ * tenant, table, column and the row's identity — and the data key's id are the associated data, so a
+ * ciphertext copied to another row, column or tenant, or a row pointed at another key row (even one holding a
+ * copy of the right wrapped key), does not decrypt.
  */
 export interface FieldPlace {
   tenantId: string;
@@ -19,13 +20,13 @@ export interface FieldPlace {
 const VERSION = "v1";
 const IV_BYTES = 12;
 
-const associatedData = (place: FieldPlace) =>
-  new TextEncoder().encode(["leave-ledger", VERSION, place.tenantId, `${place.table}.${place.column}`, place.row].join("\n"));
+const associatedData = (place: FieldPlace, dataKey: DataKey) =>
+  new TextEncoder().encode(["leave-ledger", VERSION, place.tenantId, `${place.table}.${place.column}`, place.row, dataKey.id].join("\n"));
 
 export async function sealField(dataKey: DataKey, place: FieldPlace, plaintext: string): Promise<string> {
   const iv = crypto.getRandomValues(new Uint8Array(IV_BYTES));
   const ciphertext = await crypto.subtle.encrypt(
-    { name: "AES-GCM", iv, additionalData: associatedData(place) },
+    { name: "AES-GCM", iv, additionalData: associatedData(place, dataKey) },
     dataKey.key,
     new TextEncoder().encode(plaintext),
   );
@@ -51,7 +52,11 @@ export async function openField(dataKey: DataKey, place: FieldPlace, sealed: str
     });
   if (version !== VERSION || extra !== undefined || iv?.length !== IV_BYTES || !ciphertext) throw broken();
   try {
-    const plaintext = await crypto.subtle.decrypt({ name: "AES-GCM", iv, additionalData: associatedData(place) }, dataKey.key, ciphertext);
+    const plaintext = await crypto.subtle.decrypt(
+      { name: "AES-GCM", iv, additionalData: associatedData(place, dataKey) },
+      dataKey.key,
+      ciphertext,
+    );
     return new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(plaintext);
   } catch {
     throw broken();

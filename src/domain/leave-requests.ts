@@ -191,7 +191,10 @@ export function requestPageQuery(facts: RequestFacts, principal: Principal, list
 export const requestByIdQuery = (facts: RequestFacts, principal: Principal, id: string) =>
   requestsRead(facts, principal, sql`r.id = ${id}`, sql`r.id`, 1);
 
-/** The rows of `requestPageQuery` (one more than asked, to know whether more follow) as a page, opened. */
+/**
+ * The rows of `requestPageQuery` (one more than asked, to know whether more follow) as a page. Only the rows
+ * shown are opened: the extra one only says that more follow.
+ */
 export async function requestPage(
   config: Config,
   principal: Principal,
@@ -200,7 +203,8 @@ export async function requestPage(
   rows: StoredRequestRow[],
   limit: number,
 ) {
-  return pageOf(list.name, await openRequestRows(config, principal, nowMs, rows), limit, keyOf);
+  const shown = await openRequestRows(config, principal, nowMs, rows.slice(0, limit));
+  return pageOf(list.name, rows.length > limit ? [...shown, shown.at(-1)!] : shown, limit, keyOf);
 }
 
 /** Opens a write's answer: the request it changed. */

@@ -104,7 +104,8 @@ export async function writeLedger<T extends z.ZodType, S extends SuccessStatusCo
     key = await sealingKeyFor(config, principal, target.subject, facts.now, stored);
     answer = await run(key);
   }
-  if (target && key) sealedWith(principal.tenantId, target.subject, key, facts.now);
+  // A replay answers what was stored before: the key made for this attempt was never stored.
+  if (target && key && !answer.replayed) sealedWith(principal.tenantId, target.subject, key, facts.now);
 
   if (answer.status !== response.status)
     throw new AppError("INTERNAL_ERROR", "The ledger answered with an unexpected status", { status: answer.status });

@@ -50,6 +50,8 @@ describe("sealed fields (AES-256-GCM, bound to their place)", () => {
     ];
     for (const place of elsewhere) expect(await codeOf(openField(dataKey, place, sealed))).toBe("DATA_INTEGRITY");
     expect(await codeOf(openField(other, PLACE, sealed))).toBe("DATA_INTEGRITY");
+    // The same key material under another key row's id: a row re-pointed at a copy of its wrapped key.
+    expect(await codeOf(openField({ ...dataKey, id: other.id }, PLACE, sealed))).toBe("DATA_INTEGRITY");
     const [version, iv, body] = sealed.split(".") as [string, string, string];
     const flipped = `${body.slice(0, 5)}${body[5] === "A" ? "B" : "A"}${body.slice(6)}`;
     for (const broken of [

@@ -260,6 +260,25 @@ describe("retention", () => {
     expect((await verify()).first_broken).toMatchObject({ id: first.id, reason: "a row is missing before this one" });
   });
 
+  it("an unsigned checkpoint covers nothing: rows behind it are not deleted, and a chain cut behind one is named", async () => {
+    await filler(4);
+    const { verify } = await auditor();
+    const [head] = (await superuserSql()`select chain, last_seq::int, last_hash from audit_chain_heads
+      where chain_id = ${ACME.id} and last_seq > 0 order by chain limit 1`) as [{ chain: number; last_seq: number; last_hash: string }];
+    await superuserSql()`insert into audit_checkpoints (tenant_id, chain, chain_seq, hash, rows_purged, purged_before, signature)
+      values (${ACME.id}, ${head.chain}, ${head.last_seq}, ${head.last_hash}, ${head.last_seq}, now(), ${`ck1:${"0".repeat(64)}`})`;
+    auditChainBrokenOnPurpose();
+    expect(
+      String(await rejectionOf(superuserSql()`delete from audit_log where tenant_id = ${ACME.id} and chain = ${head.chain}`)),
+    ).toContain("append-only");
+    await tamper("delete from audit_log where tenant_id = $1 and chain = $2", [ACME.id, head.chain]);
+    expect((await verify()).first_broken).toMatchObject({
+      id: null,
+      chain: head.chain,
+      reason: "the newest rows of this chain are missing, from this position on",
+    });
+  });
+
   it("only the scheduler purges, and only its own tenant's checkpoints are anyone's to read", async () => {
     await filler(2, "2020-01-01T00:00:00Z", "test.old");
     const refused = await rejectionOf(purge("2021-01-01T00:00:00Z", 10, systemCaller("login", ACME.id)));

@@ -205,6 +205,29 @@ describe("confidential fields are sealed by the Worker", () => {
   });
 });
 
+describe("rows written before sealing", () => {
+  it("keep their plaintext and can still be decided; a new plaintext reason is refused, even to the superuser", async () => {
+    const w = await ledgerWorld({ assign: [emma] });
+    await w.grant(emma, 10);
+    const old = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05" });
+    // As a release before sealing left it (triggers off, as they were not there then).
+    await superuserSql().transaction((sql) => [
+      sql`set local session_replication_role = replica`,
+      sql`update leave_requests set reason = 'written before sealing' where id = ${old.id}`,
+    ]);
+    const read = (await (await w.api.send(`/v1/requests/${old.id}`, { headers: bearer(w.tokens.mike) })).json()) as { reason: string };
+    expect(read.reason).toBe("written before sealing");
+    const decided = await w.post(`/v1/requests/${old.id}/approve`, w.tokens.mike, {});
+    expect(decided.status, await decided.clone().text()).toBe(200);
+    expect(((await decided.json()) as { status: string }).status).toBe("approved");
+    const error = await superuserSql()`update leave_requests set reason = 'plain again' where id = ${old.id}`.then(
+      () => null,
+      (e: Error) => e,
+    );
+    expect(String(error)).toContain("leave_requests.reason must be sealed");
+  });
+});
+
 describe("reads of confidential fields are logged", () => {
   it("one audit row per other person whose reason or comment is shown, in the read's own transaction; not one's own, not what is not shown", async () => {
     const w = await ledgerWorld({ assign: [emma, people.eli.employeeId] });
@@ -256,5 +279,11 @@ describe("reads of confidential fields are logged", () => {
     const inbox = (await reads()).filter((r) => r.actor_id === people.hana.userId).slice(1);
     expect(inbox.map((r) => r.target_id).sort()).toEqual([emma, people.eli.employeeId].sort());
     expect(inbox.find((r) => r.target_id === emma)?.details.ids.sort()).toEqual([first.id, second.id].sort());
+
+    // A decision's answer shows the reason too: logged as a read.
+    expect((await w.post(`/v1/requests/${first.id}/approve`, w.tokens.sam, {})).status).toBe(200);
+    expect((await reads()).filter((r) => r.actor_id === people.sam.userId).map((r) => [r.target_id, r.details.ids])).toEqual([
+      [emma, [first.id]],
+    ]);
   });
 });

@@ -229,7 +229,6 @@ export const leaveRequests = pgTable(
     index("leave_requests_pending_idx").on(t.tenantId, t.expiresAt).where(sql`${t.status} = 'pending'`),
     check("leave_requests_dates", sql`${t.endDate} >= ${t.startDate} and ${t.days} > 0 and ${t.amount} > 0`),
     check("leave_requests_resolution", sql`(${t.status} = 'pending') = (${t.resolvedAt} is null)`),
-    check("leave_requests_reason_sealed", sql`${t.reason} is null or (${t.dataKeyId} is not null and ${t.reason} like 'v1.%')`),
     pgPolicy("leave_requests_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
     definerOnly("leave_requests_definer"),
   ],
@@ -281,7 +280,6 @@ export const approvals = pgTable(
   },
   (t) => [
     unique("approvals_one_per_approver").on(t.requestId, t.approverId),
-    check("approvals_comment_sealed", sql`${t.comment} is null or (${t.dataKeyId} is not null and ${t.comment} like 'v1.%')`),
     pgPolicy("approvals_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
     definerOnly("approvals_definer"),
   ],
