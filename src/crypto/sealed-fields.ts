@@ -33,9 +33,6 @@ export async function sealField(dataKey: DataKey, place: FieldPlace, plaintext: 
   return `${VERSION}.${toBase64Url(iv)}.${toBase64Url(new Uint8Array(ciphertext))}`;
 }
 
-/** Whether a stored value is a sealed field (and not the plaintext of a row written before encryption). */
-export const isSealed = (value: string): boolean => value.startsWith(`${VERSION}.`);
-
 /**
  * The plaintext of a sealed field. Anything that does not authenticate — another row's ciphertext, a changed
  * byte, the wrong key — is DATA_INTEGRITY (500, reported), never garbage.

@@ -92,6 +92,8 @@ export async function writeLedger<T extends z.ZodType, S extends SuccessStatusCo
 
   const target = confidential ? await confidential.subject() : null;
   let key = target ? await sealingKeyFor(config, principal, target.subject, facts.now, target.stored) : null;
+  const storedInstead = (error: unknown) =>
+    error instanceof AppError && error.code === "CONFLICT" ? (error.details.data_key as DataKeyJson | undefined) : undefined;
   let answer: LedgerAnswer;
   try {
     answer = await run(key);
@@ -99,10 +101,13 @@ export async function writeLedger<T extends z.ZodType, S extends SuccessStatusCo
     if (!target) throw error;
     forgetSealingKey(principal.tenantId, target.subject);
     // Another write stored the subject's first key meanwhile: seal again with that one (nothing was written).
-    const stored = error instanceof AppError && error.code === "CONFLICT" ? (error.details.data_key as DataKeyJson | undefined) : undefined;
+    const stored = storedInstead(error);
     if (!stored) throw error;
     key = await sealingKeyFor(config, principal, target.subject, facts.now, stored);
-    answer = await run(key);
+    answer = await run(key).catch((again: unknown) => {
+      // Never hand the stored key's wrapping to the client, even wrapped.
+      throw storedInstead(again) ? new AppError("CONFLICT", "The data key changed while the request was sealed; try again") : again;
+    });
   }
   // A replay answers what was stored before: the key made for this attempt was never stored.
   if (target && key && !answer.replayed) sealedWith(principal.tenantId, target.subject, key, facts.now);
