@@ -1,8 +1,9 @@
--- The daily sweep: expire overdue holds, forget old idempotency keys.
+-- The daily sweep: expire overdue holds, forget old idempotency keys and expired refresh tokens.
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
 -- Housekeeping for the scheduler: pending requests past their TTL are expired (their holds stopped counting
--- already), and idempotency keys older than the retention are forgotten.
+-- already), idempotency keys older than the retention are forgotten, refresh tokens past their expiry are
+-- deleted (at most 10 000 of each per run: the next run goes on), and the run is audited with what it did.
 CREATE OR REPLACE FUNCTION app.sweep(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -10,6 +11,8 @@ DECLARE
   v_now timestamptz := (p ->> 'now')::timestamptz;
   v_expired int;
   v_forgotten int;
+  v_deleted int;
+  v_done jsonb;
 BEGIN
   IF v_tenant IS NULL OR app.claims() ->> 'caller' <> 'system:scheduler' THEN
     PERFORM app.fail('FORBIDDEN', 'Only the scheduler sweeps');
@@ -22,7 +25,15 @@ BEGIN
     DELETE FROM idempotency_keys k USING old WHERE (k.tenant_id, k.caller_id, k.key) = (old.tenant_id, old.caller_id, old.key) RETURNING 1
   )
   SELECT count(*) INTO v_forgotten FROM gone;
-  RETURN jsonb_build_object('expired_requests', v_expired, 'forgotten_idempotency_keys', v_forgotten);
+  WITH expired AS (
+    SELECT id FROM refresh_tokens WHERE tenant_id = v_tenant AND expires_at < v_now LIMIT 10000
+  ), gone AS (
+    DELETE FROM refresh_tokens t USING expired WHERE t.id = expired.id RETURNING 1
+  )
+  SELECT count(*) INTO v_deleted FROM gone;
+  v_done := jsonb_build_object('expired_requests', v_expired, 'forgotten_idempotency_keys', v_forgotten, 'deleted_refresh_tokens', v_deleted);
+  PERFORM app.audit_ledger(p -> 'facts', 'retention.sweep', 'tenant', v_tenant::text, v_done);
+  RETURN v_done;
 END
 $$;
 

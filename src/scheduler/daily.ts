@@ -12,6 +12,7 @@ export interface TenantRun {
   tenant_id: string;
   expired_requests: number;
   forgotten_idempotency_keys: number;
+  deleted_refresh_tokens: number;
   employees: number;
   accruals: number;
   carryover_expiries: number;
@@ -38,7 +39,8 @@ export interface RunBudget {
 }
 
 /**
- * The daily Cron Trigger's work, per active tenant: expire overdue holds, forget old idempotency keys, then
+ * The daily Cron Trigger's work, per active tenant: expire overdue holds, forget old idempotency keys and
+ * expired refresh tokens (the sweep audits itself as `retention.sweep`), then
  * post every due accrual (missed periods included) in chunks of employees. Every step is repeatable, so a run
  * cut short (budget, failure) is completed by the next one.
  *
@@ -66,7 +68,7 @@ export async function runDailyWork(
   const first = ids.length === 0 ? 0 : Math.floor(nowMs / 86_400_000) % ids.length;
   const runs: TenantRun[] = [];
   for (const tenantId of [...ids.slice(first), ...ids.slice(0, first)]) {
-    const swept = await call<{ expired_requests: number; forgotten_idempotency_keys: number }>(
+    const swept = await call<{ expired_requests: number; forgotten_idempotency_keys: number; deleted_refresh_tokens: number }>(
       config,
       tenantId,
       sql`select app.sweep(${JSON.stringify({ now, idempotency_retention_hours: IDEMPOTENCY_RETENTION_HOURS })}::jsonb) as out`,

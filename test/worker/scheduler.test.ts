@@ -5,6 +5,7 @@ import worker from "../../src/index";
 import { loadConfig } from "../../src/kernel/config";
 import { IDEMPOTENCY_RETENTION_HOURS } from "../../src/kernel/constants";
 import { runDailyWork } from "../../src/scheduler/daily";
+import { authApp } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
 import { captureLogs, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
 import { ledgerWorld, TUESDAY_NOON } from "../support/worker/ledger";
@@ -54,6 +55,34 @@ it("the daily Cron Trigger expires overdue holds, forgets old idempotency keys a
   const again = await runDailyWork(config.config, twoDaysLater);
   expect(again.map((r) => r.accruals + r.expired_requests)).toEqual(again.map(() => 0));
   expect(await superuserSql()`select count(*)::int as n from audit_log where action = 'request.expire'`).toEqual([{ n: 1 }]);
+});
+
+it("the sweep deletes refresh tokens once they have expired, keeps live ones, and audits what it did", async () => {
+  const api = authApp();
+  await api.tokens(people.emma.email);
+  const eightDaysLater = TUESDAY_NOON + 8 * 86_400_000;
+  api.clock.advance(8 * 86_400_000);
+  const live = await api.tokens(people.mike.email);
+  const before =
+    (await superuserSql()`select count(*)::int as n from refresh_tokens where expires_at < ${new Date(eightDaysLater).toISOString()}`) as [
+      { n: number },
+    ];
+  expect(before[0].n).toBeGreaterThan(0);
+
+  const config = loadConfig(testEnv);
+  if (!config.ok) throw new Error("test config invalid");
+  const runs = await runDailyWork(config.config, eightDaysLater);
+  expect(runs.find((r) => r.tenant_id === ACME.id)?.deleted_refresh_tokens).toBe(before[0].n);
+  expect(
+    await superuserSql()`select count(*)::int as n from refresh_tokens where expires_at < ${new Date(eightDaysLater).toISOString()}`,
+  ).toEqual([{ n: 0 }]);
+  const refreshed = await api.postJson("/v1/auth/refresh", { refresh_token: live.refresh_token });
+  expect(refreshed.status).toBe(200);
+  const [audit] =
+    (await superuserSql()`select actor_id, details from audit_log where action = 'retention.sweep' and tenant_id = ${ACME.id}`) as [
+      { actor_id: string; details: Record<string, number> },
+    ];
+  expect(audit).toMatchObject({ actor_id: "system:scheduler", details: { deleted_refresh_tokens: before[0].n } });
 });
 
 it("a run out of budget stops after the tenant at hand, and the next day starts with another tenant", async () => {

@@ -1,0 +1,1 @@
+REVOKE DELETE ON refresh_tokens FROM leave_ledger_definer;
