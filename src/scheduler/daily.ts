@@ -3,7 +3,13 @@ import { systemCaller } from "../db/claims";
 import { runInDatabase } from "../db/door";
 import type { Config } from "../kernel/config";
 import { loadConfig } from "../kernel/config";
-import { CHUNK_LIMITS, IDEMPOTENCY_RETENTION_HOURS, SCHEDULED_BUDGET_MS } from "../kernel/constants";
+import {
+  AUDIT_PURGE_ROWS_PER_RUN,
+  AUDIT_RETENTION_YEARS,
+  CHUNK_LIMITS,
+  IDEMPOTENCY_RETENTION_HOURS,
+  SCHEDULED_BUDGET_MS,
+} from "../kernel/constants";
 import type { Env } from "../kernel/env";
 import { describeError, log } from "../kernel/logger";
 import { reportError } from "../kernel/sentry";
@@ -13,6 +19,7 @@ export interface TenantRun {
   expired_requests: number;
   forgotten_idempotency_keys: number;
   deleted_refresh_tokens: number;
+  purged_audit_rows: number;
   employees: number;
   accruals: number;
   carryover_expiries: number;
@@ -40,7 +47,8 @@ export interface RunBudget {
 
 /**
  * The daily Cron Trigger's work, per active tenant: expire overdue holds, forget old idempotency keys and
- * expired refresh tokens (the sweep audits itself as `retention.sweep`), then
+ * expired refresh tokens (the sweep audits itself as `retention.sweep`), purge audit rows older than
+ * AUDIT_RETENTION_YEARS behind signed checkpoints (each cut audited as `audit.purge`), then
  * post every due accrual (missed periods included) in chunks of employees. Every step is repeatable, so a run
  * cut short (budget, failure) is completed by the next one.
  *
@@ -73,7 +81,22 @@ export async function runDailyWork(
       tenantId,
       sql`select app.sweep(${JSON.stringify({ now, idempotency_retention_hours: IDEMPOTENCY_RETENTION_HOURS })}::jsonb) as out`,
     );
-    const run: TenantRun = { tenant_id: tenantId, ...swept, employees: 0, accruals: 0, carryover_expiries: 0, finished: false };
+    const auditCutoff = new Date(nowMs);
+    auditCutoff.setUTCFullYear(auditCutoff.getUTCFullYear() - AUDIT_RETENTION_YEARS);
+    const purged = await call<string>(
+      config,
+      tenantId,
+      sql`select app.purge_audit(${tenantId}, ${auditCutoff.toISOString()}::timestamptz, ${AUDIT_PURGE_ROWS_PER_RUN}, '{}') as out`,
+    );
+    const run: TenantRun = {
+      tenant_id: tenantId,
+      ...swept,
+      purged_audit_rows: Number(purged),
+      employees: 0,
+      accruals: 0,
+      carryover_expiries: 0,
+      finished: false,
+    };
     let after: string | null = null;
     do {
       const answer: { body: AccrualChunk } = await call(

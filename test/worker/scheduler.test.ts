@@ -3,7 +3,7 @@ import { beforeEach, expect, it } from "vitest";
 import { ACME, GLOBEX } from "../../scripts/lib/seed-data";
 import worker from "../../src/index";
 import { loadConfig } from "../../src/kernel/config";
-import { IDEMPOTENCY_RETENTION_HOURS } from "../../src/kernel/constants";
+import { AUDIT_RETENTION_YEARS, IDEMPOTENCY_RETENTION_HOURS } from "../../src/kernel/constants";
 import { runDailyWork } from "../../src/scheduler/daily";
 import { authApp } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
@@ -83,6 +83,24 @@ it("the sweep deletes refresh tokens once they have expired, keeps live ones, an
       { actor_id: string; details: Record<string, number> },
     ];
   expect(audit).toMatchObject({ actor_id: "system:scheduler", details: { deleted_refresh_tokens: before[0].n } });
+});
+
+it("audit rows older than the retention are purged behind signed checkpoints; the chains still verify", async () => {
+  const now = TUESDAY_NOON;
+  const cutoff = new Date(now);
+  cutoff.setUTCFullYear(cutoff.getUTCFullYear() - AUDIT_RETENTION_YEARS);
+  const older = new Date(cutoff.getTime() - 86_400_000).toISOString();
+  await superuserSql()`insert into audit_log (tenant_id, occurred_at, actor_type, actor_id, action, success)
+    select ${ACME.id}, ${older}::timestamptz, 'system', 'test', 'test.ancient', true from generate_series(1, 5)`;
+  await superuserSql()`insert into audit_log (tenant_id, actor_type, actor_id, action, success) values (${ACME.id}, 'system', 'test', 'test.recent', true)`;
+  const config = loadConfig(testEnv);
+  if (!config.ok) throw new Error("test config invalid");
+  const runs = await runDailyWork(config.config, now);
+  expect(runs.find((r) => r.tenant_id === ACME.id)?.purged_audit_rows).toBe(5);
+  expect(await superuserSql()`select action from audit_log where action like 'test.%' order by id`).toEqual([{ action: "test.recent" }]);
+  expect(await superuserSql()`select count(*)::int as n from audit_checkpoints where tenant_id = ${ACME.id}`).toEqual([{ n: 1 }]);
+  // The chains of every tenant verify after each test (test/support/worker/audit-chain-guard.ts).
+  expect((await runDailyWork(config.config, now)).find((r) => r.tenant_id === ACME.id)?.purged_audit_rows).toBe(0);
 });
 
 it("a run out of budget stops after the tenant at hand, and the next day starts with another tenant", async () => {
