@@ -7,6 +7,7 @@ import { hashPassword, hashPin } from "../../src/auth/secrets";
 import { newDataKey, openDataKey, type StoredDataKey } from "../../src/crypto/data-keys";
 import { sealField } from "../../src/crypto/sealed-fields";
 import { type ClaimsSigningKey, SET_SIGNED_CLAIMS_SQL, signClaims } from "../../src/db/claims";
+import { toBase64 } from "../../src/kernel/bytes";
 import type { DataKek } from "../../src/kernel/config";
 
 /** Every demo user's password, and every demo employee's kiosk PIN. Local data only. */
@@ -228,7 +229,7 @@ export async function demoLedgerStatements(
     ? { dataKey: (await openDataKey({ DATA_KEK: dataKek }, existing, now.getTime()))!, param: { id: existing.id } }
     : await newDataKey({ DATA_KEK: dataKek }).then(({ dataKey, stored }) => ({
         dataKey,
-        param: { id: stored.id, wrapped: Buffer.from(stored.wrapped).toString("base64"), kek_id: dataKek.kid },
+        param: { id: stored.id, wrapped: toBase64(stored.wrapped), kek_id: dataKek.kid },
       }));
   const requestId = crypto.randomUUID();
   const place = { tenantId: ACME.id, table: "leave_requests", column: "reason", row: requestId };

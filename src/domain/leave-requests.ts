@@ -110,7 +110,7 @@ const afterCursor = (list: RequestList, cursor: string | undefined): SQL => {
     : sql`(r.submitted_at, r.id) > (${at}::timestamptz, ${id}::uuid)`;
 };
 
-const keyOf = (r: LeaveRequest): CursorKey => [r.submitted_at, r.id];
+const keyOf = (r: Pick<LeaveRequest, "submitted_at" | "id">): CursorKey => [r.submitted_at, r.id];
 
 /**
  * A request as the database builds it (`app.request_json`): its reason and its approvals' comments sealed, with
@@ -203,8 +203,13 @@ export async function requestPage(
   rows: StoredRequestRow[],
   limit: number,
 ) {
-  const shown = await openRequestRows(config, principal, nowMs, rows.slice(0, limit));
-  return pageOf(list.name, rows.length > limit ? [...shown, shown.at(-1)!] : shown, limit, keyOf);
+  const { pagination } = pageOf(
+    list.name,
+    rows.map((row) => row.request),
+    limit,
+    keyOf,
+  );
+  return { data: await openRequestRows(config, principal, nowMs, rows.slice(0, limit)), pagination };
 }
 
 /** Opens a write's answer: the request it changed. */

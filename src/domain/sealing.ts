@@ -3,6 +3,7 @@ import { userCaller } from "../auth/principal";
 import { type DataKey, forgetDataKeys, newDataKey, openDataKey, rememberDataKey, type StoredDataKey } from "../crypto/data-keys";
 import { type FieldPlace, openField, sealField } from "../crypto/sealed-fields";
 import { runInDatabase } from "../db/door";
+import { fromBase64, toBase64 } from "../kernel/bytes";
 import type { Config } from "../kernel/config";
 import { DATA_KEY_CACHE_ENTRIES } from "../kernel/constants";
 import type { Principal } from "../kernel/context";
@@ -24,11 +25,9 @@ export interface DataKeyJson {
 
 const storedKey = (json: DataKeyJson): StoredDataKey => ({
   id: json.id,
-  wrapped: json.wrapped === null ? null : Uint8Array.from(atob(json.wrapped), (ch) => ch.charCodeAt(0)),
+  wrapped: json.wrapped === null ? null : fromBase64(json.wrapped),
   kekId: json.kek_id,
 });
-
-const base64 = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes));
 
 /** Whose data a field is: the key is this employee's for this year. */
 export interface Subject {
@@ -75,7 +74,7 @@ export async function sealingKeyFor(
   }
   if (stored === null) {
     const made = await newDataKey(config);
-    return { dataKey: made.dataKey, param: { id: made.stored.id, wrapped: base64(made.stored.wrapped), kek_id: config.DATA_KEK.kid } };
+    return { dataKey: made.dataKey, param: { id: made.stored.id, wrapped: toBase64(made.stored.wrapped), kek_id: config.DATA_KEK.kid } };
   }
   const dataKey = await openDataKey(config, storedKey(stored), nowMs);
   if (!dataKey) throw new AppError("FORBIDDEN", "This person's confidential data was erased; nothing can be added to it");
