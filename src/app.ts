@@ -22,6 +22,7 @@ import { holidayRoutes } from "./features/holidays/routes";
 import { ledgerRunRoutes } from "./features/ledger-runs/routes";
 import { meRoutes } from "./features/me/routes";
 import { policyRoutes } from "./features/policies/routes";
+import { privacyRoutes } from "./features/privacy/routes";
 import { requestRoutes } from "./features/requests/routes";
 import { tenantRoutes } from "./features/tenants/routes";
 import { userRoutes } from "./features/users/routes";
@@ -99,6 +100,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     authRoutes,
     meRoutes,
     userRoutes,
+    privacyRoutes,
     auditRoutes,
     apiKeyRoutes,
     policyRoutes,

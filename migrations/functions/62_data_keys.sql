@@ -15,6 +15,10 @@ BEGIN
     RAISE EXCEPTION 'a sealed field came without the data key it was sealed with';
   END IF;
   IF p_key ? 'wrapped' THEN
+    -- An erased person's keys are destroyed; no new one is made for another year either.
+    IF EXISTS (SELECT 1 FROM employees e JOIN users u ON u.id = e.user_id WHERE e.id = p_employee AND u.status = 'erased') THEN
+      PERFORM app.fail('FORBIDDEN', 'This person''s confidential data was erased; nothing can be added to it', '{}');
+    END IF;
     INSERT INTO data_keys (id, tenant_id, employee_id, year, wrapped, kek_id)
     VALUES ((p_key ->> 'id')::uuid, p_tenant, p_employee, p_year, decode(p_key ->> 'wrapped', 'base64'), p_key ->> 'kek_id')
     ON CONFLICT (tenant_id, employee_id, year) DO NOTHING;
@@ -38,7 +42,7 @@ CREATE OR REPLACE FUNCTION app.data_key_json(k data_keys) RETURNS jsonb LANGUAGE
               ELSE jsonb_build_object('id', k.id, 'wrapped', encode(k.wrapped, 'base64'), 'kek_id', k.kek_id) END
 $$;
 
--- Every new reason or comment is sealed: written as `v1.…` with the data key that seals it named. Rows written
+-- Every new reason, comment or note is sealed: written as `v1.…` with the data key that seals it named. Rows written
 -- before sealed fields existed keep their plaintext until they are sealed, so only a value that changes is
 -- checked (a status change of an old request leaves its reason alone). Even the owner is held to it.
 CREATE OR REPLACE FUNCTION app.require_sealed() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -56,6 +60,9 @@ $$;
 
 CREATE OR REPLACE TRIGGER leave_requests_reason_sealed BEFORE INSERT OR UPDATE ON leave_requests
   FOR EACH ROW EXECUTE FUNCTION app.require_sealed('reason');
+
+CREATE OR REPLACE TRIGGER ledger_entries_note_sealed BEFORE INSERT ON ledger_entries
+  FOR EACH ROW EXECUTE FUNCTION app.require_sealed('note');
 
 CREATE OR REPLACE TRIGGER approvals_comment_sealed BEFORE INSERT OR UPDATE ON approvals
   FOR EACH ROW EXECUTE FUNCTION app.require_sealed('comment');

@@ -33,7 +33,7 @@ BEGIN
   SELECT * INTO r FROM leave_requests WHERE id = p_request;
   SELECT * INTO v_hold FROM ledger_entries WHERE request_id = r.id AND kind = 'hold';
   INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at,
-                              reference, request_id, resolves_entry_id, actor_id, note)
+                              reference, request_id, resolves_entry_id, actor_id, system_note)
   VALUES (r.tenant_id, r.account_id, r.employee_id, r.policy_key, r.policy_version_id, 'hold_release', -v_hold.amount, v_hold.effective_date, p_now,
           'request:' || r.id || ':release', r.id, v_hold.id, p_actor::text, p_status::text);
   IF p_status = 'approved' THEN
@@ -276,7 +276,7 @@ BEGIN
       PERFORM app.fail('CONFLICT', 'The leave has started; ask HR for an adjustment', jsonb_build_object('status', r.status, 'start_date', r.start_date));
     END IF;
     INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at,
-                                reference, request_id, resolves_entry_id, actor_id, note)
+                                reference, request_id, resolves_entry_id, actor_id, system_note)
     SELECT u.tenant_id, u.account_id, u.employee_id, u.policy_key, u.policy_version_id, 'reversal', -u.amount, u.effective_date, v_now,
            'request:' || r.id || ':reversal:' || u.effective_date, r.id, u.id, v_user::text, 'cancelled'
     FROM ledger_entries u WHERE u.request_id = r.id AND u.kind = 'usage' ORDER BY u.id;

@@ -5,7 +5,13 @@
 CREATE OR REPLACE FUNCTION app.entry_json(e ledger_entries) RETURNS jsonb LANGUAGE sql IMMUTABLE AS $$
   SELECT jsonb_build_object('id', e.id, 'employee_id', e.employee_id, 'policy_key', e.policy_key, 'policy_version_id', e.policy_version_id,
     'kind', e.kind, 'amount', e.amount, 'effective_date', e.effective_date, 'recorded_at', e.recorded_at, 'reference', e.reference,
-    'request_id', e.request_id, 'run_id', e.run_id, 'resolves_entry_id', e.resolves_entry_id, 'expires_at', e.expires_at, 'note', e.note)
+    'request_id', e.request_id, 'run_id', e.run_id, 'resolves_entry_id', e.resolves_entry_id, 'expires_at', e.expires_at,
+    'note', e.note, 'data_key_id', e.data_key_id, 'system_note', e.system_note)
+$$;
+
+-- The data key an entry's sealed note needs, by id (as app.request_keys for requests).
+CREATE OR REPLACE FUNCTION app.entry_keys(e ledger_entries) RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+  SELECT coalesce(jsonb_object_agg(k.id, app.data_key_json(k)), '{}') FROM data_keys k WHERE k.id = e.data_key_id
 $$;
 
 -- A grant or adjustment by HR Admin or System Admin (never blocked by limits: it corrects the ledger), never to
@@ -22,6 +28,7 @@ DECLARE
   v_policy uuid;
   v_account uuid;
   v_entry ledger_entries;
+  v_data_key uuid;
 BEGIN
   IF NOT app.can('policy:manage') THEN
     PERFORM app.fail('FORBIDDEN', 'Only HR Admins and System Admins post adjustments');
@@ -44,15 +51,20 @@ BEGIN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such policy', jsonb_build_object('policy_key', v_key));
   END IF;
   v_account := app.lock_account(v_tenant, v_employee, v_key);
+  -- The note comes sealed by the Worker under the employee's data key for the effective date's year, bound to
+  -- the entry's place (employee, policy, reference), which the Worker knows before the entry exists.
+  IF p ->> 'note' IS NOT NULL THEN
+    v_data_key := app.use_data_key(v_tenant, v_employee, extract(year FROM (p ->> 'effective_date')::date)::int, p -> 'data_key');
+  END IF;
   INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at,
-                              reference, actor_id, note)
+                              reference, actor_id, note, data_key_id)
   VALUES (v_tenant, v_account, v_employee, v_key, v_policy, (p ->> 'kind')::ledger_entry_kind, (p ->> 'amount')::numeric, (p ->> 'effective_date')::date,
-          v_now, 'manual:' || v_user || ':' || (p ->> 'idempotency_key'), v_user::text, p ->> 'note')
+          v_now, 'manual:' || v_user || ':' || (p ->> 'idempotency_key'), v_user::text, p ->> 'note', v_data_key)
   RETURNING * INTO v_entry;
   PERFORM app.audit_ledger(p -> 'facts', 'ledger.' || v_entry.kind, 'employee', v_employee::text,
                            jsonb_build_object('policy_key', v_key, 'amount', v_entry.amount, 'effective_date', v_entry.effective_date, 'entry_id', v_entry.id));
   PERFORM app.snapshot_if_due(v_account, v_now);
-  RETURN app.answer(p, 201, app.entry_json(v_entry));
+  RETURN app.answer(p, 201, app.entry_json(v_entry)) || jsonb_build_object('keys', app.entry_keys(v_entry));
 END
 $$;
 
@@ -60,7 +72,7 @@ $$;
 GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for the hand-over
 ALTER FUNCTION app.post_adjustment(jsonb) OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
-REVOKE ALL ON FUNCTION app.entry_json(ledger_entries) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
-GRANT EXECUTE ON FUNCTION app.entry_json(ledger_entries) TO leave_ledger_app, leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.entry_json(ledger_entries), app.entry_keys(ledger_entries) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.entry_json(ledger_entries), app.entry_keys(ledger_entries) TO leave_ledger_app, leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.post_adjustment(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.post_adjustment(jsonb) TO leave_ledger_app;

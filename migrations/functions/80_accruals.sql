@@ -81,7 +81,7 @@ BEGIN
                    AND u.kind IN ('usage', 'reversal') AND u.effective_date >= d.effective_date AND u.effective_date < d.expires_on), 0), b.posted)) AS expire
     FROM due d CROSS JOIN LATERAL app.balance_of(d.account_id, NULL, v_now) b
   ), posted AS (
-    INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at, reference, run_id, actor_id, note)
+    INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at, reference, run_id, actor_id, system_note)
     SELECT a.tenant_id, a.account_id, a.employee_id, a.policy_key, a.policy_version_id, 'expiry', -a.expire, a.expires_on, v_now,
            'carryover-expiry:' || a.id, v_run, v_actor, 'carried-over days expired'
     FROM amounts a WHERE a.expire > 0

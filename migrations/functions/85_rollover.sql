@@ -64,7 +64,7 @@ BEGIN
   ), lines AS (
     SELECT plan.*, greatest(plan.balance - plan.carry, 0) AS expire FROM plan
   ), posted AS (
-    INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at, reference, run_id, actor_id, note)
+    INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at, reference, run_id, actor_id, system_note)
     SELECT l.tenant_id, l.account_id, l.employee_id, l.policy_key, l.policy_id, x.kind, x.amount, x.effective_date, v_now,
            'rollover:' || v_run || ':' || x.kind, v_run, v_actor, 'year-end ' || v_year
     FROM lines l CROSS JOIN LATERAL (VALUES ('expiry'::ledger_entry_kind, -l.expire, v_year_end),
@@ -121,7 +121,7 @@ BEGIN
     ORDER BY e.id LIMIT v_limit) ORDER BY a.id FOR UPDATE;
   WITH reversed AS (
     INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at, reference, run_id,
-                                resolves_entry_id, actor_id, note)
+                                resolves_entry_id, actor_id, system_note)
     SELECT e.tenant_id, e.account_id, e.employee_id, e.policy_key, e.policy_version_id, 'reversal', -e.amount, e.effective_date, v_now,
            'reversal:' || e.id, v_reversal, e.id, v_actor, 'rollover ' || v_run.period || ' reversed'
     FROM ledger_entries e WHERE e.run_id = v_run.id AND NOT EXISTS (SELECT 1 FROM ledger_entries v WHERE v.resolves_entry_id = e.id)

@@ -250,7 +250,7 @@ export async function demoLedgerStatements(
       values: [ACME.id, DEMO_POLICY_KEY, employees],
     },
     {
-      text: `insert into ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, reference, actor_id, note)
+      text: `insert into ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, reference, actor_id, system_note)
              select a.tenant_id, a.id, a.employee_id, a.policy_key, p.id, 'grant', 5, '2026-01-01', 'demo:opening', $3, 'opening balance'
              from ledger_accounts a join leave_policies p on p.tenant_id = a.tenant_id and p.key = a.policy_key and p.version = 1
              where a.tenant_id = $1 and a.policy_key = $2 on conflict do nothing`,

@@ -89,3 +89,20 @@ export function auditValues(
 export const AUDIT_COLUMNS = sql.raw(
   "(tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details)",
 );
+
+/**
+ * The access log of a read of confidential fields, as a CTE of the reading statement: from its CTE `page` (`p`,
+ * with `id` and `employee_id`), the rows `shown` select, one `confidential.read` row per other person, naming
+ * what was read and the ids. Reads of one's own data are not logged.
+ */
+export function logConfidentialReads(facts: RequestFacts, principal: Principal, read: string, shown: SQL) {
+  return sql`insert into audit_log ${AUDIT_COLUMNS}
+    select ${auditValues(facts, principal, {
+      action: "confidential.read",
+      targetType: "employee",
+      targetId: sql`p.employee_id::text`,
+      details: sql`jsonb_build_object('read', ${read}::text, 'ids', jsonb_agg(p.id order by p.id))`,
+    })}
+    from page p where ${shown} and p.employee_id is distinct from ${principal.employeeId}::uuid
+    group by p.employee_id`;
+}

@@ -8,7 +8,7 @@ import type { Principal } from "../kernel/context";
 import { CalendarDate, isInstant } from "../kernel/dates";
 import { AppError } from "../kernel/errors";
 import { type CursorKey, decodeCursor, isUuid, Pagination, pageOf } from "../kernel/pagination";
-import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "./audit";
+import { logConfidentialReads, type RequestFacts } from "./audit";
 import type { ConfidentialWrite } from "./ledger-write";
 import { type DataKeyJson, KeyRing, seal } from "./sealing";
 
@@ -138,19 +138,12 @@ function requestsRead(facts: RequestFacts, principal: Principal, where: SQL, ord
   return sql`with page as (
       select r, r.id, r.employee_id, r.submitted_at, row_number() over (order by ${order}) as n
       from leave_requests r where r.tenant_id = ${principal.tenantId} and ${where} order by ${order} limit ${limit + extra}
-    ), logged as (
-      insert into audit_log ${AUDIT_COLUMNS}
-      select ${auditValues(facts, principal, {
-        action: "confidential.read",
-        targetType: "employee",
-        targetId: sql`p.employee_id::text`,
-        details: sql`jsonb_build_object('read', 'leave_request', 'ids', jsonb_agg(p.id order by p.id))`,
-      })}
-      from page p
-      where p.n <= ${limit} and p.employee_id is distinct from ${principal.employeeId}::uuid
-        and ((p.r).reason is not null or exists (select 1 from approvals a where a.request_id = p.id and a.comment is not null))
-      group by p.employee_id
-    )
+    ), logged as (${logConfidentialReads(
+      facts,
+      principal,
+      "leave_request",
+      sql`p.n <= ${limit} and ((p.r).reason is not null or exists (select 1 from approvals a where a.request_id = p.id and a.comment is not null))`,
+    )})
     select app.request_json(p.r) as request, app.request_keys(p.r) as keys from page p order by p.n`;
 }
 

@@ -27,6 +27,8 @@ export const PERMISSIONS = {
   "apikey:manage": ["system_admin"],
   "account:unlock": ["system_admin"],
   "config:manage": ["system_admin"],
+  "employee:export": ["hr_admin", "system_admin"],
+  "employee:erase": ["system_admin"],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -95,7 +95,8 @@ describe("nobody posts grants or adjustments to their own balance", () => {
     await expectError(await post(samsKey.key, people.sam.employeeId), 403, "FORBIDDEN");
     expect((await post(w.tokens.sam, people.hana.employeeId)).status).toBe(201);
     expect((await post(samsKey.key, people.emma.employeeId)).status).toBe(201);
-    const [count] = await superuserSql()`select count(*)::int as n from ledger_entries where note = 'bonus days'`;
+    const [count] =
+      await superuserSql()`select count(*)::int as n from ledger_entries where effective_date = '2026-11-02' and reference like 'manual:%'`;
     expect(count!.n).toBe(2);
   });
 });

@@ -167,6 +167,7 @@ describe("confidential fields are sealed by the Worker", () => {
     expect(next.status).toBe(201);
     const kids = (await superuserSql()`select year, kek_id from data_keys order by year`) as { year: number; kek_id: string }[];
     expect(kids).toEqual([
+      { year: 2026, kek_id: TEST_DATA_KEK.kid }, // the grant's note
       { year: 2027, kek_id: TEST_DATA_KEK.kid },
       { year: 2028, kek_id: NEW_KEK.kid },
     ]);
@@ -180,7 +181,7 @@ describe("confidential fields are sealed by the Worker", () => {
     const other = await newDataKey({ DATA_KEK: dataKekSchema.parse(JSON.stringify(TEST_DATA_KEK)) });
     await superuserSql().transaction((sql) => [
       sql`update leave_requests set reason = null, data_key_id = null where id = ${first.id}`,
-      sql`delete from data_keys`,
+      sql`delete from data_keys where year = 2027`,
       sql`insert into data_keys (id, tenant_id, employee_id, year, wrapped, kek_id)
           values (${other.stored.id}, ${ACME.id}, ${emma}, 2027, ${Buffer.from(other.stored.wrapped)}, ${TEST_DATA_KEK.kid})`,
     ]);
@@ -285,5 +286,91 @@ describe("reads of confidential fields are logged", () => {
     expect((await reads()).filter((r) => r.actor_id === people.sam.userId).map((r) => [r.target_id, r.details.ids])).toEqual([
       [emma, [first.id]],
     ]);
+  });
+});
+
+describe("HR's notes on ledger entries", () => {
+  const NOTE = "Salary sacrifice: 2 days #c0nf1dent1al";
+  type Entry = { id: number; kind: string; reference: string; note: string | null };
+  const grant = async (w: Awaited<ReturnType<typeof ledgerWorld>>, note: string) => {
+    const res = await w.post(`/v1/employees/${emma}/ledger-entries`, w.tokens.hana, {
+      policy_key: w.policyKey,
+      kind: "grant",
+      amount: 2,
+      effective_date: "2027-01-04",
+      note,
+    });
+    expect(res.status, await res.clone().text()).toBe(201);
+    return (await res.json()) as Entry;
+  };
+  const entriesAs = async (w: Awaited<ReturnType<typeof ledgerWorld>>, token: string) =>
+    ((await (await w.api.send(`/v1/ledger-entries?employee_id=${emma}&sort=id`, { headers: bearer(token) })).json()) as { data: Entry[] })
+      .data;
+  const noteReads = async () =>
+    (await superuserSql()`select actor_id, details from audit_log where action = 'confidential.read' and details ->> 'read' = 'ledger_entry'`) as {
+      actor_id: string;
+      details: { ids: number[] };
+    }[];
+
+  it("are sealed, bound to the entry, opened for those who may read them (another person's read logged); the system's notes stay apart", async () => {
+    const w = await ledgerWorld({ assign: [emma] });
+    const entry = await grant(w, NOTE);
+    expect(entry.note).toBe(NOTE);
+    const [stored] = (await superuserSql()`select note, data_key_id, system_note from ledger_entries where id = ${entry.id}`) as {
+      note: string;
+      data_key_id: string | null;
+      system_note: string | null;
+    }[];
+    expect(stored!.note).toMatch(/^v1\./);
+    expect(stored!.data_key_id).toEqual(expect.any(String));
+    expect(stored!.system_note).toBeNull();
+
+    expect((await entriesAs(w, w.tokens.emma)).map((e) => e.note)).toEqual([NOTE]);
+    expect(await noteReads()).toEqual([]);
+    expect((await entriesAs(w, w.tokens.mike)).map((e) => e.note)).toEqual([NOTE]);
+    expect(await noteReads()).toEqual([{ actor_id: people.mike.userId, details: expect.objectContaining({ ids: [entry.id] }) }]);
+
+    // A hold's release says how it ended: the system's note, not sealed.
+    const request = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05" });
+    expect((await w.decide(w.tokens.mike, request.id, "approve")).status).toBe(200);
+    const release = (await entriesAs(w, w.tokens.emma)).find((e) => e.kind === "hold_release")!;
+    expect(release.note).toBe("approved");
+    const [releaseRow] = (await superuserSql()`select note, system_note from ledger_entries where id = ${release.id}`) as {
+      note: string | null;
+      system_note: string;
+    }[];
+    expect(releaseRow).toEqual({ note: null, system_note: "approved" });
+
+    const stored2 = await everythingStored();
+    for (const form of encodings(NOTE)) expect(stored2).not.toContain(form);
+  });
+
+  it("a note moved to another entry is DATA_INTEGRITY; one written before sealing reads as written; a plaintext note is refused, even to the superuser", async () => {
+    const w = await ledgerWorld({ assign: [emma] });
+    const a = await grant(w, NOTE);
+    const b = await grant(w, "another");
+    await superuserSql().transaction((sql) => [
+      sql`set local session_replication_role = replica`,
+      sql`update ledger_entries set note = (select note from ledger_entries where id = ${a.id}) where id = ${b.id}`,
+    ]);
+    await expectError(
+      await w.api.send(`/v1/ledger-entries?employee_id=${emma}`, { headers: bearer(w.tokens.emma) }),
+      500,
+      "DATA_INTEGRITY",
+    );
+
+    await superuserSql().transaction((sql) => [
+      sql`set local session_replication_role = replica`,
+      sql`update ledger_entries set note = 'written before sealing', data_key_id = null where id = ${b.id}`,
+    ]);
+    expect((await entriesAs(w, w.tokens.emma)).map((e) => e.note)).toEqual([NOTE, "written before sealing"]);
+
+    const error =
+      await superuserSql()`insert into ledger_entries (tenant_id, account_id, employee_id, policy_key, kind, amount, effective_date, reference, note)
+      select tenant_id, account_id, employee_id, policy_key, 'grant', 1, '2027-01-04', 'plain', 'plain note' from ledger_entries where id = ${a.id}`.then(
+        () => null,
+        (e: Error) => e,
+      );
+    expect(String(error)).toContain("ledger_entries.note must be sealed");
   });
 });

@@ -30,6 +30,7 @@ it("every ledger endpoint costs one round trip, two when it must first read the 
     ["GET /v1/ledger-entries", get(w.tokens.emma, "/v1/ledger-entries?sort=-effective_date&limit=2")],
     ["GET /v1/requests", get(w.tokens.emma, "/v1/requests")],
     ["GET /v1/requests/{id}", get(w.tokens.emma, `/v1/requests/${pending.id}`)],
+    ["GET /v1/me/export (a history that fits in a page)", get(w.tokens.emma, "/v1/me/export")],
     ["GET /v1/approvals", get(w.tokens.mike, "/v1/approvals")],
     ["POST /v1/requests", post(w.tokens.emma, "/v1/requests", { policy_key: "pto", start_date: "2026-12-09", end_date: "2026-12-09" })],
     [

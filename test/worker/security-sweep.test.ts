@@ -554,6 +554,8 @@ describe("control: the same requests with tenant A's own ids reach the resource"
     const names = pathParameters(op.path);
     const ids = { ...tenantA };
     if (names.includes("user_id")) ids.userId = (await userWithRoles(ACME, [tenantA.role], { label: "control" })).userId;
+    // An erasure ends the person for good: a fresh one, so that later operations still find theirs.
+    if (op.path.endsWith("/erasure")) ids.employeeId = (await userWithRoles(ACME, ["employee"], { label: "erased" })).employeeId!;
     if (names.includes("id") && op.path.startsWith("/v1/requests/")) {
       const day = `2026-12-${String(14 + freshDay++).padStart(2, "0")}`; // Monday 14 December onwards, one day each
       ids.requestId = (

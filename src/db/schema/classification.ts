@@ -43,6 +43,7 @@ export const CLASSIFICATION = [
     externalSubject: P,
     createdAt: I,
     updatedAt: I,
+    erasedAt: I,
   }),
   classify(tables.employees, {
     id: I,
@@ -184,6 +185,9 @@ export const CLASSIFICATION = [
     actorId: I,
     // Why days were granted or taken away: often salary- or health-related.
     note: C,
+    dataKeyId: I,
+    // Written by the system only ("approved", "year-end 2026"): nothing about the person.
+    systemNote: I,
   }),
   classify(tables.balanceSnapshots, {
     id: I,

@@ -24,7 +24,7 @@ export const TENANT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 export const roleEnum = pgEnum("app_role", ROLES);
 export const tenantStatusEnum = pgEnum("tenant_status", ["active", "suspended"]);
-export const userStatusEnum = pgEnum("user_status", ["active", "deactivated"]);
+export const userStatusEnum = pgEnum("user_status", ["active", "deactivated", "erased"]);
 
 export const tenants = pgTable(
   "tenants",
@@ -59,6 +59,8 @@ export const users = pgTable(
     externalSubject: text("external_subject"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+    /** When the person's data was erased (`app.erase_employee`): status `erased`, for good. */
+    erasedAt: timestamp("erased_at", { withTimezone: true }),
   },
   (t) => [
     unique("users_tenant_id_id_key").on(t.tenantId, t.id),

@@ -133,7 +133,11 @@ export const ledgerEntries = pgTable(
     /** Holds only: after this instant the hold no longer counts, whether or not it was resolved yet. */
     expiresAt: timestamp("expires_at", { withTimezone: true }),
     actorId: text("actor_id"),
+    /** HR's note on a grant or adjustment, sealed (src/crypto/sealed-fields.ts) with the data key `data_key_id` names. */
     note: text("note"),
+    dataKeyId: uuid("data_key_id").references(() => dataKeys.id),
+    /** What the system notes on the entries it posts: a hold's outcome, the rollover's year. */
+    systemNote: text("system_note"),
   },
   (t) => [
     unique("ledger_entries_reference_key").on(t.accountId, t.reference),

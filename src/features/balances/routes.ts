@@ -1,7 +1,10 @@
 import { createRoute, type z } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
+import { requestFacts } from "../../domain/audit";
 import { targetEmployee } from "../../domain/employees";
+import { adjustmentNote } from "../../domain/ledger-entries";
 import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
+import { IDEMPOTENCY_KEY_HEADER } from "../../kernel/constants";
 import type { ErrorCode } from "../../kernel/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import {
@@ -198,7 +201,9 @@ export const balanceRoutes = createRouter()
   .openapi(team, async (c) =>
     c.json({ data: await teamBalances(c.get("config"), c.get("principal"), c.req.valid("query").as_of ?? null, c.get("now")) }, 200),
   )
-  .openapi(entries, async (c) => c.json(await listEntries(c.get("config"), c.get("principal"), c.req.valid("query")), 200))
-  .openapi(adjust, (c) =>
-    writeLedger(c, "adjust", { employee_id: c.req.valid("param").id, ...c.req.valid("json") }, { schema: LedgerEntrySchema, status: 201 }),
-  );
+  .openapi(entries, async (c) => c.json(await listEntries(c.get("config"), c.get("principal"), requestFacts(c), c.req.valid("query")), 200))
+  .openapi(adjust, (c) => {
+    const input = { employee_id: c.req.valid("param").id, ...c.req.valid("json") };
+    const note = adjustmentNote(c.get("principal"), c.req.header(IDEMPOTENCY_KEY_HEADER)!, input);
+    return writeLedger(c, "adjust", input, { schema: LedgerEntrySchema, status: 201 }, note);
+  });

@@ -1,7 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { ENTRY_KINDS, POLICY_KEY_PATTERN } from "../../db/schema";
+import { LedgerEntrySchema } from "../../domain/ledger-entries";
 import { CalendarDate } from "../../kernel/dates";
 import { PageQuery, Pagination } from "../../kernel/pagination";
+
+export { LedgerEntrySchema };
 
 export const AsOfQuery = z.object({
   as_of: CalendarDate.optional().openapi({
@@ -51,43 +54,6 @@ export const EntryListQuery = PageQuery.extend({
   sort: z.enum(ENTRY_SORTS).default("-id").openapi({ description: "By effective date or by id (posting order); `-` for descending" }),
 });
 
-export const LedgerEntrySchema = z
-  .object({
-    id: z.number().int().openapi({ description: "The entry's number: later postings have higher ones" }),
-    employee_id: z.uuid(),
-    policy_key: z.string(),
-    policy_version_id: z.uuid().nullable().openapi({ description: "The policy version it was posted under; null when none" }),
-    kind: z.enum(ENTRY_KINDS).openapi({
-      description:
-        "`accrual`, `grant` and `adjustment` credit or correct; `hold` and `hold_release` place and release a pending request's hold; " +
-        "`usage` is an approved leave day; `carryover_out`, `carryover_in` and `expiry` come from the year-end rollover and " +
-        "carry-over expiry; `reversal` undoes the entry it resolves",
-    }),
-    amount: z
-      .number()
-      .openapi({ description: "Signed, in the policy's unit: credits are positive, debits (holds, usage, expiries) negative" }),
-    effective_date: CalendarDate.openapi({ description: "The day it counts for (a leave day, an accrual period's first day, …)" }),
-    recorded_at: z.iso.datetime({ offset: true }).openapi({ description: "When it was posted" }),
-    reference: z.string().openapi({
-      description: "What posted it, unique per account: e.g. `request:{id}:hold`, `accrual:2026-12`, `manual:{user id}:{Idempotency-Key}`",
-    }),
-    request_id: z.uuid().nullable().openapi({ description: "The leave request it belongs to; null for other entries" }),
-    run_id: z.uuid().nullable().openapi({ description: "The accrual, rollover or reversal run that posted it; null for other entries" }),
-    resolves_entry_id: z
-      .number()
-      .int()
-      .nullable()
-      .openapi({ description: "The entry it resolves (a hold release its hold, a reversal the entry it reverses); null otherwise" }),
-    expires_at: z.iso
-      .datetime({ offset: true })
-      .nullable()
-      .openapi({ description: "Holds only: when the hold stops counting if the request is still pending; null for other kinds" }),
-    note: z
-      .string()
-      .nullable()
-      .openapi({ description: "HR's note on grants and adjustments, the outcome on hold releases, …; null when none" }),
-  })
-  .openapi("LedgerEntry");
 export const EntryPage = z.object({ data: z.array(LedgerEntrySchema), pagination: Pagination }).openapi("LedgerEntryPage");
 
 export const AdjustmentBody = z

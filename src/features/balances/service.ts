@@ -1,14 +1,16 @@
-import type { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
+import type { RequestFacts } from "../../domain/audit";
 import { dateIn } from "../../domain/calendar";
 import { type EmployeeRow, employeeLookup, seenOrNotFound, targetEmployee } from "../../domain/employees";
+import { entriesRead, type LedgerEntry, openEntry, type StoredEntryRow } from "../../domain/ledger-entries";
+import { KeyRing } from "../../domain/sealing";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import { isCalendarDate } from "../../kernel/dates";
 import { type CursorKey, decodeCursor, isInteger, pageOf } from "../../kernel/pagination";
-import type { ENTRY_SORTS, LedgerEntrySchema } from "./schemas";
+import type { ENTRY_SORTS } from "./schemas";
 
 type BalanceRow = {
   employee_id: string;
@@ -87,25 +89,23 @@ export async function teamBalances(config: Config, principal: Principal, asOf: s
 }
 
 type EntrySort = (typeof ENTRY_SORTS)[number];
-/** An entry as the API shows it, built in SQL by `app.entry_json`. */
-type EntryView = z.infer<typeof LedgerEntrySchema>;
-
-const SORTS: Record<EntrySort, { order: SQL; after: (key: CursorKey) => SQL; keyOf: (e: EntryView) => CursorKey; shape: "date" | "id" }> = {
-  "-id": { order: sql`e.id desc`, after: ([id]) => sql`e.id < ${id}`, keyOf: (e) => [e.id], shape: "id" },
-  id: { order: sql`e.id`, after: ([id]) => sql`e.id > ${id}`, keyOf: (e) => [e.id], shape: "id" },
-  "-effective_date": {
-    order: sql`e.effective_date desc, e.id desc`,
-    after: ([day, id]) => sql`(e.effective_date, e.id) < (${day}::date, ${id})`,
-    keyOf: (e) => [e.effective_date, e.id],
-    shape: "date",
-  },
-  effective_date: {
-    order: sql`e.effective_date, e.id`,
-    after: ([day, id]) => sql`(e.effective_date, e.id) > (${day}::date, ${id})`,
-    keyOf: (e) => [e.effective_date, e.id],
-    shape: "date",
-  },
-};
+const SORTS: Record<EntrySort, { order: SQL; after: (key: CursorKey) => SQL; keyOf: (e: LedgerEntry) => CursorKey; shape: "date" | "id" }> =
+  {
+    "-id": { order: sql`e.id desc`, after: ([id]) => sql`e.id < ${id}`, keyOf: (e) => [e.id], shape: "id" },
+    id: { order: sql`e.id`, after: ([id]) => sql`e.id > ${id}`, keyOf: (e) => [e.id], shape: "id" },
+    "-effective_date": {
+      order: sql`e.effective_date desc, e.id desc`,
+      after: ([day, id]) => sql`(e.effective_date, e.id) < (${day}::date, ${id})`,
+      keyOf: (e) => [e.effective_date, e.id],
+      shape: "date",
+    },
+    effective_date: {
+      order: sql`e.effective_date, e.id`,
+      after: ([day, id]) => sql`(e.effective_date, e.id) > (${day}::date, ${id})`,
+      keyOf: (e) => [e.effective_date, e.id],
+      shape: "date",
+    },
+  };
 
 export interface EntryFilter {
   employee_id?: string | undefined;
@@ -118,8 +118,11 @@ export interface EntryFilter {
   cursor?: string | undefined;
 }
 
-/** Ledger entries of one employee (the caller by default), filtered and sorted by an allow-listed key. */
-export async function listEntries(config: Config, principal: Principal, filter: EntryFilter) {
+/**
+ * Ledger entries of one employee (the caller by default), filtered and sorted by an allow-listed key; HR's notes
+ * opened (a read of another person's notes is access logged).
+ */
+export async function listEntries(config: Config, principal: Principal, facts: RequestFacts, filter: EntryFilter) {
   const employeeId = targetEmployee(principal, filter.employee_id);
   const sort = SORTS[filter.sort];
   const after = filter.cursor
@@ -137,21 +140,18 @@ export async function listEntries(config: Config, principal: Principal, filter: 
     filter.to ? sql`e.effective_date <= ${filter.to}::date` : null,
     after,
   ].filter((c): c is SQL => c !== null);
-  const [employee, entries] = await runInDatabase(
-    config,
-    userCaller(principal),
-    (db) => [
-      employeeLookup(db, employeeId),
-      db.execute<{ entry: EntryView }>(sql`select app.entry_json(e) as entry from ledger_entries e where ${sql.join(conditions, sql` and `)}
-      order by ${sort.order} limit ${filter.limit + 1}`),
-    ],
-    { readOnly: true },
-  );
+  const [employee, entries] = await runInDatabase(config, userCaller(principal), (db) => [
+    employeeLookup(db, employeeId),
+    db.execute<StoredEntryRow>(entriesRead(facts, principal, sql.join(conditions, sql` and `), sort.order, filter.limit, 1)),
+  ]);
   seenOrNotFound(employee, employeeId);
-  return pageOf(
+  const { pagination } = pageOf(
     `ledger-entries:${filter.sort}`,
     entries.rows.map((r) => r.entry),
     filter.limit,
     sort.keyOf,
   );
+  const shown = entries.rows.slice(0, filter.limit);
+  const ring = new KeyRing(config, principal, facts.now, Object.assign({}, ...shown.map((r) => r.keys)));
+  return { data: await Promise.all(shown.map((r) => openEntry(ring, r.entry))), pagination };
 }

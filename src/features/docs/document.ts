@@ -25,6 +25,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: "Ledger runs", description: "Accruals, year-end rollover and its reversal, reconciliation." },
   { name: "Users", description: "People, their roles and credentials (HR Admin, System Admin)." },
   { name: "API keys", description: "Service keys for integrations (System Admin)." },
+  { name: "Data protection", description: "The data subject's rights: export and erasure of a person's data." },
   { name: "Audit", description: "The tenant's tamper-evident audit log and its verification." },
   { name: "Documentation", description: "This document and its reference page." },
 ];

@@ -405,6 +405,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/employees/{id}/erasure": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Erase an employee's data
+         * @description The right to erasure: destroys the employee's data keys (every reason, comment and note sealed with them becomes unreadable, in backups too once their retention has passed), replaces name, email, employee number, external identity and time zone by a pseudonym, ends every session, deletes password and PIN, revokes the API keys they created, erases the personal fields of audit rows by or about them, and makes the account unable to sign in again. The ledger's amounts and dates stay, so balances and reconciliation still add up, and the audit chains still verify. System Admin only, never one's own, never the tenant's last active System Admin (409). Repeating it answers the first erasure's time. Audited as `employee.erase`.
+         */
+        post: operations["eraseEmployee"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/employees/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export an employee's data
+         * @description For a data subject's request made to HR. One JSON document (`SubjectExport`, format `leave-ledger.subject-export.v1`) with everything held about the person: profile, roles, policy assignments, balances, ledger entries, requests with their reasons and comments opened, approvals they gave, sign-in sessions, API keys they created, and the audit rows by or about them. Streamed while the client reads (a page of each part per database round trip), so a long history stays within bounded memory; if reading fails midway the stream ends abruptly, so an incomplete document never parses. HR Admin or System Admin; audited as a read of the person's confidential data (`confidential.read`, `{"read": "export"}`).
+         */
+        get: operations["exportEmployeeData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/employees/{id}/ledger-entries": {
         parameters: {
             query?: never;
@@ -541,6 +581,26 @@ export interface paths {
          * @description Your balance in each policy you have a ledger account in: `posted` (settled entries), `pending` (held by open requests) and `available` (what a new request may take). With `as_of`, only entries effective on or before that date count. For any signed-in user with an employee record.
          */
         get: operations["getMyBalances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/me/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export my data
+         * @description The rights of access and portability. One JSON document (`SubjectExport`, format `leave-ledger.subject-export.v1`) with everything held about the person: profile, roles, policy assignments, balances, ledger entries, requests with their reasons and comments opened, approvals they gave, sign-in sessions, API keys they created, and the audit rows by or about them. Streamed while the client reads (a page of each part per database round trip), so a long history stays within bounded memory; if reading fails midway the stream ends abruptly, so an incomplete document never parses. Not from a kiosk (PIN) session.
+         */
+        get: operations["exportMyData"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1122,7 +1182,7 @@ export interface components {
              */
             rotated_at: string | null;
             /** @description Permissions the key is narrowed to, within its role's; empty: everything the role allows */
-            scopes: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
+            scopes: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "employee:erase")[];
         };
         ApiKeyPage: {
             /** @description The keys, newest first, revoked ones included */
@@ -1133,6 +1193,23 @@ export interface components {
             offset: number;
             /** @description How many keys the tenant has in all */
             total: number;
+        };
+        ApprovalGiven: {
+            /** @description The comment you wrote; null when none (or when that person's data was erased) */
+            comment: string | null;
+            /** Format: date-time */
+            decided_at: string;
+            /** @enum {string} */
+            decision: "approve" | "reject";
+            /**
+             * Format: uuid
+             * @description Whose request it was
+             */
+            employee_id: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            request_id: string;
         };
         AssignmentResult: {
             /** @description How many employees this call changed */
@@ -1235,7 +1312,7 @@ export interface components {
              * @description Permissions the key is narrowed to, within its role's; empty: everything the role allows
              * @default []
              */
-            scopes?: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
+            scopes?: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "employee:erase")[];
         };
         CreatedUser: {
             /**
@@ -1343,6 +1420,25 @@ export interface components {
              * @description The last day of the assignment
              */
             ends_on: string;
+        };
+        Erasure: {
+            /** @description API keys the person created, revoked by this call */
+            api_keys_revoked: number;
+            /** @description Audit rows by or about the person whose personal fields (IP, user agent, personal details) this call erased */
+            audit_rows_erased: number;
+            /** @description Data keys destroyed by this call: what they sealed is unreadable for good */
+            data_keys_destroyed: number;
+            /** Format: uuid */
+            employee_id: string;
+            /**
+             * Format: date-time
+             * @description When the data was first erased (a repeat answers the same time)
+             */
+            erased_at: string;
+            /** @description Reasons, comments and notes written before sealed fields existed, set to null by this call */
+            unsealed_fields_erased: number;
+            /** Format: uuid */
+            user_id: string;
         };
         /** @description The one error shape. Codes: INVALID_INPUT, VALIDATION_FAILED, UNAUTHORIZED, FORBIDDEN, RESOURCE_NOT_FOUND, METHOD_NOT_ALLOWED, CONFLICT, DUPLICATE_REQUEST, PAYLOAD_TOO_LARGE, UNSUPPORTED_MEDIA_TYPE, INSUFFICIENT_BALANCE, NOT_ELIGIBLE, ACCOUNT_LOCKED, RATE_LIMIT_EXCEEDED, INTERNAL_ERROR, CONFIG_INVALID, DATABASE_ERROR, DATA_INTEGRITY, SERVICE_UNAVAILABLE, ENCRYPTION_KEY_UNAVAILABLE. Bodies larger than 65536 bytes are refused. */
         Error: {
@@ -1480,7 +1576,7 @@ export interface components {
              * @enum {string}
              */
             kind: "accrual" | "grant" | "hold" | "hold_release" | "usage" | "adjustment" | "carryover_out" | "carryover_in" | "expiry" | "reversal";
-            /** @description HR's note on grants and adjustments, the outcome on hold releases, …; null when none */
+            /** @description HR's note on grants and adjustments (null once the employee's data was erased); the system's on the entries it posts (a hold release's outcome, the rollover's year); null when none */
             note: string | null;
             policy_key: string;
             /**
@@ -1589,7 +1685,7 @@ export interface components {
         };
         MyPermissions: {
             /** @description Every permission those roles grant (narrowed to its scopes for an API key that has any) */
-            permissions: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage")[];
+            permissions: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "employee:erase")[];
             /** @description The roles the caller holds (an API key: its one role) */
             roles: ("employee" | "manager" | "hr_admin" | "system_admin" | "auditor")[];
         };
@@ -1963,6 +2059,101 @@ export interface components {
         SetPin: {
             /** @description The kiosk PIN: 6 to 8 digits, as a string (leading zeros count) */
             pin: string;
+        };
+        SubjectExport: {
+            api_keys: {
+                /** Format: date-time */
+                created_at: string;
+                /** Format: uuid */
+                id: string;
+                /** Format: date-time */
+                last_used_at: string | null;
+                name: string;
+                prefix: string;
+                /** Format: date-time */
+                revoked_at: string | null;
+                /** @enum {string} */
+                role: "employee" | "manager" | "hr_admin" | "system_admin" | "auditor";
+                /** Format: date-time */
+                rotated_at: string | null;
+                scopes: string[];
+            }[];
+            /** @description Decisions they made on others' requests, oldest first */
+            approvals_given: components["schemas"]["ApprovalGiven"][];
+            /** @description Audit rows by them or about them (as user, employee or their requests), by id */
+            audit: components["schemas"]["AuditEntry"][];
+            /** @description Per policy, every entry counted (as `GET /v1/employees/{id}/balances` without `as_of`) */
+            balances: {
+                pending: number;
+                policy_key: string;
+                posted: number;
+            }[];
+            employee: {
+                /** Format: date-time */
+                created_at: string;
+                employee_number: string;
+                /** Format: date */
+                hire_date: string;
+                /** Format: uuid */
+                id: string;
+                /** Format: uuid */
+                manager_id: string | null;
+                time_zone: string;
+                work_week: number[];
+            };
+            /** Format: date-time */
+            exported_at: string;
+            /**
+             * @description This document's format and version
+             * @enum {string}
+             */
+            format: "leave-ledger.subject-export.v1";
+            /** @description Their requests, reasons and comments opened, oldest first */
+            leave_requests: components["schemas"]["LeaveRequest"][];
+            /** @description Every entry of the person's balances, by id */
+            ledger_entries: components["schemas"]["LedgerEntry"][];
+            policy_assignments: {
+                /** Format: date */
+                ends_on: string | null;
+                policy_key: string;
+                /** Format: date */
+                starts_on: string;
+            }[];
+            roles: ("employee" | "manager" | "hr_admin" | "system_admin" | "auditor")[];
+            /** @description Sign-ins (refresh token families), oldest first; tokens themselves are never shown */
+            sessions: {
+                /** Format: date-time */
+                ended_at: string | null;
+                /** Format: date-time */
+                expires_at: string;
+                /** Format: uuid */
+                family_id: string;
+                kiosk: boolean;
+                /** Format: date-time */
+                last_refreshed_at: string;
+                /** Format: date-time */
+                started_at: string;
+            }[];
+            tenant: {
+                /** Format: uuid */
+                id: string;
+                name: string;
+                slug: string;
+            };
+            user: {
+                /** Format: date-time */
+                created_at: string;
+                display_name: string;
+                email: string;
+                /** Format: date-time */
+                erased_at: string | null;
+                /** @description The subject of the tenant's SSO issuer linked to the account */
+                external_subject: string | null;
+                /** Format: uuid */
+                id: string;
+                /** @description `active`, `deactivated` or `erased` */
+                status: string;
+            };
         };
         SubmitLeaveRequest: {
             /**
@@ -4343,6 +4534,231 @@ export interface operations {
             };
         };
     };
+    eraseEmployee: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The employee's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What was erased */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "employee_id": "00000000-0000-4000-8100-000000000205",
+                     *       "user_id": "00000000-0000-4000-8100-000000000105",
+                     *       "erased_at": "2026-12-02T10:14:03.220+00:00",
+                     *       "data_keys_destroyed": 1,
+                     *       "unsealed_fields_erased": 0,
+                     *       "api_keys_revoked": 0,
+                     *       "audit_rows_erased": 12
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Erasure"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportEmployeeData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The employee's id */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Everything held about the employee */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SubjectExport"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     postLedgerEntry: {
         parameters: {
             query?: never;
@@ -5363,6 +5779,85 @@ export interface operations {
             };
             /** @description RESOURCE_NOT_FOUND */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportMyData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Everything held about you */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json; charset=utf-8": components["schemas"]["SubjectExport"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

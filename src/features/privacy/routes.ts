@@ -1,0 +1,94 @@
+import { createRoute } from "@hono/zod-openapi";
+import { signedIn } from "../../auth/guard";
+import { requestFacts } from "../../domain/audit";
+import type { AppContext } from "../../kernel/context";
+import { createRouter, errorResponses, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
+import { EmployeeParams, ErasureSchema, SubjectExport } from "./schemas";
+import { eraseEmployee, exportSubject } from "./service";
+
+const erase = createRoute({
+  method: "post",
+  path: "/v1/employees/{id}/erasure",
+  operationId: "eraseEmployee",
+  tags: ["Data protection"],
+  summary: "Erase an employee's data",
+  description:
+    "The right to erasure: destroys the employee's data keys (every reason, comment and note sealed with them becomes unreadable, " +
+    "in backups too once their retention has passed), replaces name, email, employee number, external identity and time zone by a " +
+    "pseudonym, ends every session, deletes password and PIN, revokes the API keys they created, erases the personal fields of audit rows " +
+    "by or about them, and makes the account unable to sign in again. The ledger's amounts and dates stay, so balances and " +
+    "reconciliation still add up, and the audit chains still verify. System Admin only, never one's own, never the tenant's last " +
+    "active System Admin (409). Repeating it answers the first erasure's time. Audited as `employee.erase`.",
+  ...signedIn("employee:erase"),
+  request: { params: EmployeeParams },
+  responses: {
+    200: jsonResponse("What was erased", ErasureSchema, {
+      employee_id: "00000000-0000-4000-8100-000000000205",
+      user_id: "00000000-0000-4000-8100-000000000105",
+      erased_at: "2026-12-02T10:14:03.220+00:00",
+      data_keys_destroyed: 1,
+      unsealed_fields_erased: 0,
+      api_keys_revoked: 0,
+      audit_rows_erased: 12,
+    }),
+    ...errorResponses("VALIDATION_FAILED", "RESOURCE_NOT_FOUND", "CONFLICT", ...SIGNED_IN_ERRORS),
+  },
+});
+
+const EXPORT_DESCRIPTION =
+  "One JSON document (`SubjectExport`, format `leave-ledger.subject-export.v1`) with everything held about the person: profile, " +
+  "roles, policy assignments, balances, ledger entries, requests with their reasons and comments opened, approvals they gave, " +
+  "sign-in sessions, API keys they created, and the audit rows by or about them. Streamed while the client reads (a page of each " +
+  "part per database round trip), so a long history stays within bounded memory; if reading fails midway the stream ends " +
+  "abruptly, so an incomplete document never parses.";
+
+/** Streamed, so declared with its charset: the document is still one JSON value of this schema. */
+const streamedJson = (description: string) => ({
+  description,
+  content: { "application/json; charset=utf-8": { schema: SubjectExport } },
+});
+
+const exportMine = createRoute({
+  method: "get",
+  path: "/v1/me/export",
+  operationId: "exportMyData",
+  tags: ["Data protection"],
+  summary: "Export my data",
+  description: `The rights of access and portability. ${EXPORT_DESCRIPTION} Not from a kiosk (PIN) session.`,
+  ...signedIn("self:manage"),
+  responses: { 200: streamedJson("Everything held about you"), ...errorResponses(...SIGNED_IN_ERRORS) },
+});
+
+const exportEmployee = createRoute({
+  method: "get",
+  path: "/v1/employees/{id}/export",
+  operationId: "exportEmployeeData",
+  tags: ["Data protection"],
+  summary: "Export an employee's data",
+  description: `For a data subject's request made to HR. ${EXPORT_DESCRIPTION} HR Admin or System Admin; audited as a read of the person's confidential data (\`confidential.read\`, \`{"read": "export"}\`).`,
+  ...signedIn("employee:export"),
+  request: { params: EmployeeParams },
+  responses: {
+    200: streamedJson("Everything held about the employee"),
+    ...errorResponses("VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS),
+  },
+});
+
+/** The export as a download named after the person and the day. */
+const exportResponse = async (c: AppContext, employeeId: string) => {
+  const stream = await exportSubject(c.get("config"), c.get("principal"), requestFacts(c), employeeId);
+  const day = new Date(c.get("now")).toISOString().slice(0, 10);
+  const response = c.body(stream, 200, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Content-Disposition": `attachment; filename="employee-${employeeId}-${day}.json"`,
+  });
+  // The body is one `SubjectExport` document, streamed rather than built whole: the route's JSON typing cannot say so.
+  return response as never;
+};
+
+export const privacyRoutes = createRouter()
+  .openapi(exportMine, (c) => exportResponse(c, c.get("principal").employeeId ?? ""))
+  .openapi(exportEmployee, (c) => exportResponse(c, c.req.valid("param").id))
+  .openapi(erase, async (c) =>
+    c.json(await eraseEmployee(c.get("config"), c.env, requestFacts(c), c.get("principal"), c.req.valid("param").id), 200),
+  );
