@@ -12,7 +12,7 @@ const LAYERS = {
   domain: ["kernel", "db", "auth", "crypto"],
   edge: ["kernel", "auth"],
   features: ["kernel", "db", "auth", "domain"],
-  scheduler: ["kernel", "db"],
+  scheduler: ["kernel", "db", "crypto", "domain"],
 };
 
 const layerRule = ([layer, allowed]) => ({

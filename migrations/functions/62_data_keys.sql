@@ -10,15 +10,19 @@ CREATE OR REPLACE FUNCTION app.use_data_key(p_tenant uuid, p_employee uuid, p_ye
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   k data_keys;
+  v_status user_status;
 BEGIN
   IF p_key IS NULL OR NOT p_key ? 'id' THEN
     RAISE EXCEPTION 'a sealed field came without the data key it was sealed with';
   END IF;
+  -- An erased person's keys are destroyed, and no new one is made for another year either. FOR SHARE on their
+  -- user row: an erasure (which updates it first) waits for this write, then destroys the key it made too; or
+  -- this write waits for the erasure, and sees the person erased.
+  SELECT u.status INTO v_status FROM employees e JOIN users u ON u.id = e.user_id WHERE e.id = p_employee FOR SHARE OF u;
+  IF v_status = 'erased' THEN
+    PERFORM app.fail('FORBIDDEN', 'This person''s confidential data was erased; nothing can be added to it', '{}');
+  END IF;
   IF p_key ? 'wrapped' THEN
-    -- An erased person's keys are destroyed; no new one is made for another year either.
-    IF EXISTS (SELECT 1 FROM employees e JOIN users u ON u.id = e.user_id WHERE e.id = p_employee AND u.status = 'erased') THEN
-      PERFORM app.fail('FORBIDDEN', 'This person''s confidential data was erased; nothing can be added to it', '{}');
-    END IF;
     INSERT INTO data_keys (id, tenant_id, employee_id, year, wrapped, kek_id)
     VALUES ((p_key ->> 'id')::uuid, p_tenant, p_employee, p_year, decode(p_key ->> 'wrapped', 'base64'), p_key ->> 'kek_id')
     ON CONFLICT (tenant_id, employee_id, year) DO NOTHING;

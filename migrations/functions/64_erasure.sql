@@ -10,7 +10,8 @@
 --   Worker raised in their Durable Object), password and PIN are deleted, API keys they created are revoked;
 -- - audit rows they made or that are about them lose their personal fields (the chains still verify).
 -- Amounts and dates stay: balances, reports and reconciliation add up as before. Repeating it erases what was
--- added since (nothing, normally) and answers with the first erasure's time.
+-- added since (nothing, normally) and answers with the first erasure's time. The answer also names the API keys
+-- it revoked (revoked_key_prefixes), whose versions the Worker raises.
 CREATE OR REPLACE FUNCTION app.erase_employee(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -22,6 +23,7 @@ DECLARE
   v_keys bigint;
   v_unsealed bigint := 0;
   v_api_keys bigint;
+  v_prefixes jsonb;
   v_audit bigint;
   v_n bigint;
 BEGIN
@@ -42,11 +44,12 @@ BEGIN
   RETURNING erased_at INTO v_erased_at;
   PERFORM app.end_sessions(v_user, (p ->> 'session_version')::bigint, v_now);
   DELETE FROM credentials WHERE user_id = v_user;
-  UPDATE api_keys SET revoked_at = v_now WHERE created_by = v_user AND revoked_at IS NULL;
-  GET DIAGNOSTICS v_api_keys = ROW_COUNT;
+  WITH revoked AS (UPDATE api_keys SET revoked_at = v_now WHERE created_by = v_user AND revoked_at IS NULL RETURNING prefix)
+  SELECT count(*), coalesce(jsonb_agg(prefix), '[]') INTO v_api_keys, v_prefixes FROM revoked;
   DELETE FROM idempotency_keys WHERE tenant_id = v_tenant AND caller_id = v_user::text;
   UPDATE employees SET employee_number = 'erased-' || id, time_zone = 'UTC' WHERE id = e.id;
 
+  PERFORM set_config('app.rewriting_unsealed', 'on', true);
   UPDATE data_keys SET wrapped = NULL, kek_id = NULL, destroyed_at = v_now WHERE employee_id = e.id AND destroyed_at IS NULL;
   GET DIAGNOSTICS v_keys = ROW_COUNT;
   UPDATE leave_requests SET reason = NULL WHERE employee_id = e.id AND data_key_id IS NULL AND reason IS NOT NULL;
@@ -55,9 +58,11 @@ BEGIN
   UPDATE approvals SET comment = NULL WHERE employee_id = e.id AND data_key_id IS NULL AND comment IS NOT NULL;
   GET DIAGNOSTICS v_n = ROW_COUNT;
   v_unsealed := v_unsealed + v_n;
-  UPDATE ledger_entries SET note = NULL WHERE employee_id = e.id AND data_key_id IS NULL AND note IS NOT NULL;
+  UPDATE ledger_entries SET note = NULL WHERE employee_id = e.id AND data_key_id IS NULL AND note IS NOT NULL AND kind IN ('grant', 'adjustment');
   GET DIAGNOSTICS v_n = ROW_COUNT;
   v_unsealed := v_unsealed + v_n;
+  -- What the system wrote on the others ('approved', 'year-end 2026') is not about the person: moved, kept.
+  UPDATE ledger_entries SET system_note = note, note = NULL WHERE employee_id = e.id AND data_key_id IS NULL AND note IS NOT NULL;
 
   UPDATE audit_log SET ip = NULL, user_agent = NULL, personal_details = NULL, personal_salt = NULL
   WHERE tenant_id = v_tenant AND personal_salt IS NOT NULL
@@ -68,7 +73,8 @@ BEGIN
                            jsonb_build_object('data_keys_destroyed', v_keys, 'unsealed_fields_erased', v_unsealed,
                                               'api_keys_revoked', v_api_keys, 'audit_rows_erased', v_audit));
   RETURN jsonb_build_object('employee_id', e.id, 'user_id', v_user, 'erased_at', v_erased_at, 'data_keys_destroyed', v_keys,
-                            'unsealed_fields_erased', v_unsealed, 'api_keys_revoked', v_api_keys, 'audit_rows_erased', v_audit);
+                            'unsealed_fields_erased', v_unsealed, 'api_keys_revoked', v_api_keys, 'audit_rows_erased', v_audit,
+                            'revoked_key_prefixes', v_prefixes);
 END
 $$;
 

@@ -4,8 +4,8 @@
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
 -- The employee whose data the caller may export: themself (with self:manage, so not from a kiosk session), or
--- with employee:export anyone of their tenant. Another tenant's employee, or an unknown id, is 404.
-CREATE OR REPLACE FUNCTION app.export_subject(p_employee uuid) RETURNS employees
+-- with employee:export anyone of their tenant they may manage. Another tenant's employee, or an unknown id, is 404.
+CREATE OR REPLACE FUNCTION app.authorize_subject_export(p_employee uuid) RETURNS employees
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   e employees;
@@ -16,6 +16,10 @@ BEGIN
   SELECT * INTO e FROM employees WHERE id = p_employee AND tenant_id = app.tenant_id();
   IF e.id IS NULL THEN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such employee', jsonb_build_object('employee_id', p_employee));
+  END IF;
+  -- Someone else's sessions and keys are only for those who may manage them (HR does not export a System Admin).
+  IF e.id IS DISTINCT FROM app.employee_id() AND NOT app.may_manage(e.user_id) THEN
+    PERFORM app.fail('FORBIDDEN', 'Only a System Admin exports a System Admin''s data', jsonb_build_object('employee_id', e.id));
   END IF;
   RETURN e;
 END
@@ -32,11 +36,12 @@ $$;
 -- One page of a section of the export, in a stable order, after p_after (null: from the start; else the `next`
 -- of the page before): {items, next (null on the last page), keys (the data keys the items' sealed fields need)}.
 -- Sections: ledger_entries (by id), leave_requests (by submission), approvals_given (by decision), audit (by id;
--- rows by the person, about them as user or employee, or about their requests).
-CREATE OR REPLACE FUNCTION app.subject_export_page(p_employee uuid, p_section text, p_after jsonb, p_limit int) RETURNS jsonb
-LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+-- rows by the person, about them as user or employee, or about their requests; another actor's IP, user agent
+-- and personal details are theirs, not the person's, and are left out). For the functions below, which have
+-- decided that the caller may read e's data.
+CREATE OR REPLACE FUNCTION app.subject_export_section(e employees, p_section text, p_after jsonb, p_limit int) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-  e employees := app.export_subject(p_employee);
   v_after_id bigint; -- the cursor of the sections ordered by a number
   v_items jsonb;
   v_last jsonb;
@@ -67,7 +72,9 @@ BEGIN
           ORDER BY decided_at, id LIMIT p_limit + 1) x;
   WHEN 'audit' THEN
     -- Each way a row can concern the person has an index; their union is then cut to the page.
-    SELECT coalesce(jsonb_agg(app.audit_entry_json(a) ORDER BY a.id), '[]') INTO v_items
+    SELECT coalesce(jsonb_agg(CASE WHEN a.actor_id = e.user_id::text THEN app.audit_entry_json(a)
+                                   ELSE app.audit_entry_json(a) || '{"ip": null, "user_agent": null, "personal_details": null}' END
+                              ORDER BY a.id), '[]') INTO v_items
     FROM audit_log a WHERE a.id IN (
       SELECT u.id FROM (
         (SELECT id FROM audit_log WHERE tenant_id = e.tenant_id AND actor_id = e.user_id::text AND id > v_after_id ORDER BY id LIMIT p_limit + 1)
@@ -95,13 +102,19 @@ BEGIN
 END
 $$;
 
+-- One page of a section (app.subject_export_section) of the export of p_employee's data, if the caller may read it.
+CREATE OR REPLACE FUNCTION app.subject_export_page(p_employee uuid, p_section text, p_after jsonb, p_limit int) RETURNS jsonb
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+  SELECT app.subject_export_section(app.authorize_subject_export(p_employee), p_section, p_after, p_limit)
+$$;
+
 -- The export's first part: who the person is (user, employee, tenant, roles), their policy assignments and
 -- balances, sessions and the API keys they created — then the first page of every section. An export of
 -- someone else is logged as a read of their confidential data (`confidential.read`, `{"read": "export"}`).
 CREATE OR REPLACE FUNCTION app.subject_export(p_employee uuid, p_now timestamptz, p_facts jsonb, p_limit int) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
-  e employees := app.export_subject(p_employee);
+  e employees := app.authorize_subject_export(p_employee);
   v_doc jsonb;
 BEGIN
   IF e.id IS DISTINCT FROM app.employee_id() THEN
@@ -129,10 +142,10 @@ BEGIN
                                                               'revoked_at', k.revoked_at) ORDER BY k.created_at, k.id)
                           FROM api_keys k WHERE k.created_by = u.id), '[]'),
     'sections', jsonb_build_object(
-      'ledger_entries', app.subject_export_page(e.id, 'ledger_entries', NULL, p_limit),
-      'leave_requests', app.subject_export_page(e.id, 'leave_requests', NULL, p_limit),
-      'approvals_given', app.subject_export_page(e.id, 'approvals_given', NULL, p_limit),
-      'audit', app.subject_export_page(e.id, 'audit', NULL, p_limit)))
+      'ledger_entries', app.subject_export_section(e, 'ledger_entries', NULL, p_limit),
+      'leave_requests', app.subject_export_section(e, 'leave_requests', NULL, p_limit),
+      'approvals_given', app.subject_export_section(e, 'approvals_given', NULL, p_limit),
+      'audit', app.subject_export_section(e, 'audit', NULL, p_limit)))
   INTO v_doc
   FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = e.user_id;
   RETURN v_doc;
@@ -144,7 +157,7 @@ GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for 
 ALTER FUNCTION app.subject_export_page(uuid,text,jsonb,integer) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.subject_export(uuid,timestamptz,jsonb,integer) OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
-REVOKE ALL ON FUNCTION app.export_subject(uuid), app.audit_entry_json(audit_log) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
-GRANT EXECUTE ON FUNCTION app.export_subject(uuid), app.audit_entry_json(audit_log) TO leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.authorize_subject_export(uuid), app.audit_entry_json(audit_log), app.subject_export_section(employees,text,jsonb,integer) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.authorize_subject_export(uuid), app.audit_entry_json(audit_log), app.subject_export_section(employees,text,jsonb,integer) TO leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.subject_export_page(uuid,text,jsonb,integer), app.subject_export(uuid,timestamptz,jsonb,integer) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.subject_export_page(uuid,text,jsonb,integer), app.subject_export(uuid,timestamptz,jsonb,integer) TO leave_ledger_app;

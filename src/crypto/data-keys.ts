@@ -81,6 +81,24 @@ export async function openDataKey(
   return { id: stored.id, key };
 }
 
+/**
+ * A live data key's wrapping under the current KEK (the re-wrap job): unwrapped with the KEK its kid names, as
+ * extractable only here and only long enough to wrap it again.
+ */
+export async function rewrapDataKey(
+  config: Pick<Config, "DATA_KEK" | "DATA_KEK_PREVIOUS">,
+  stored: StoredDataKey & { wrapped: Uint8Array<ArrayBuffer>; kekId: string },
+): Promise<Uint8Array<ArrayBuffer>> {
+  const from = await kekFor(config, stored.kekId);
+  let key: CryptoKey;
+  try {
+    key = await crypto.subtle.unwrapKey("raw", stored.wrapped, from, "AES-KW", "AES-GCM", true, ["encrypt", "decrypt"]);
+  } catch {
+    throw new AppError("DATA_INTEGRITY", "Stored data failed its integrity check", { data_key_id: stored.id });
+  }
+  return new Uint8Array(await crypto.subtle.wrapKey("raw", key, await kekFor(config, config.DATA_KEK.kid), "AES-KW"));
+}
+
 /** Remember a key this isolate just made (its wrapping is stored in the same transaction that first uses it). */
 export function rememberDataKey(dataKey: DataKey, nowMs: number): void {
   unwrapped.set(dataKey.id, dataKey.key, nowMs);

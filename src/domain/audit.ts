@@ -77,17 +77,25 @@ export function auditAsUser(
 export function auditValues(
   facts: RequestFacts,
   principal: Principal,
-  row: { action: string; targetType: string; targetId: SQL | string; details?: Record<string, unknown> | SQL },
+  row: {
+    action: string;
+    targetType: string;
+    targetId: SQL | string;
+    details?: Record<string, unknown> | SQL;
+    /** Facts about a person (erased with them; the chain covers them only through a salted digest). */
+    personalDetails?: Record<string, unknown>;
+  },
 ) {
   const details =
     row.details instanceof SQL
       ? sql`${row.details} || ${JSON.stringify(withKey(principal))}::jsonb`
       : sql`${JSON.stringify(withKey(principal, row.details))}::jsonb`;
-  return sql`${principal.tenantId}::uuid, ${principal.kind}, ${principal.userId}, ${row.action}, ${row.targetType}, ${row.targetId}, true, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${details}`;
+  const personal = row.personalDetails ? JSON.stringify(row.personalDetails) : null;
+  return sql`${principal.tenantId}::uuid, ${principal.kind}, ${principal.userId}, ${row.action}, ${row.targetType}, ${row.targetId}, true, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${details}, ${personal}::jsonb`;
 }
 
 export const AUDIT_COLUMNS = sql.raw(
-  "(tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details)",
+  "(tenant_id, actor_type, actor_id, action, target_type, target_id, success, ip, user_agent, request_id, details, personal_details)",
 );
 
 /**

@@ -147,6 +147,14 @@ function requestsRead(facts: RequestFacts, principal: Principal, where: SQL, ord
     select app.request_json(p.r) as request, app.request_keys(p.r) as keys from page p order by p.n`;
 }
 
+/** An approval with its comment opened (bound to the approval's id), that id and its key's left out. */
+export async function openApproval<A extends { id: string; data_key_id: string | null; comment: string | null }>(
+  ring: KeyRing,
+  { id, data_key_id, ...approval }: A,
+): Promise<Omit<A, "id" | "data_key_id">> {
+  return { ...approval, comment: await ring.open(data_key_id, { table: "approvals", column: "comment", row: id }, approval.comment) };
+}
+
 /** The request as the API shows it: its sealed fields opened, the keys' ids left out. */
 export async function openRequest(ring: KeyRing, stored: StoredRequest): Promise<LeaveRequest> {
   const { data_key_id, approvals, ...request } = stored;
@@ -154,12 +162,7 @@ export async function openRequest(ring: KeyRing, stored: StoredRequest): Promise
   return {
     ...request,
     reason: await ring.open(data_key_id, { table: "leave_requests", column: "reason", row: request.id }, request.reason),
-    approvals: await Promise.all(
-      approvals.map(async ({ id, data_key_id: key, ...approval }) => ({
-        ...approval,
-        comment: await ring.open(key, { table: "approvals", column: "comment", row: id }, approval.comment),
-      })),
-    ),
+    approvals: await Promise.all(approvals.map((approval) => openApproval(ring, approval))),
   };
 }
 

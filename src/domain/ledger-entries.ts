@@ -61,7 +61,7 @@ export type StoredEntryRow = { entry: StoredEntry; keys: Record<string, DataKeyJ
  * Where a note is bound: the entry's account (employee and policy) and its reference, unique in the account —
  * known before the entry exists, unlike its number.
  */
-const notePlace = (entry: Pick<LedgerEntry, "employee_id" | "policy_key" | "reference">) => ({
+export const notePlace = (entry: Pick<LedgerEntry, "employee_id" | "policy_key" | "reference">) => ({
   table: "ledger_entries",
   column: "note",
   row: `${entry.employee_id}/${entry.policy_key}/${entry.reference}`,
@@ -82,7 +82,7 @@ export function entriesRead(facts: RequestFacts, principal: Principal, where: SQ
   return sql`with page as (
       select e, e.id, e.employee_id, row_number() over (order by ${order}) as n
       from ledger_entries e where e.tenant_id = ${principal.tenantId} and ${where} order by ${order} limit ${limit + extra}
-    ), logged as (${logConfidentialReads(facts, principal, "ledger_entry", sql`p.n <= ${limit} and (p.e).note is not null`)})
+    ), logged as (${logConfidentialReads(facts, principal, "ledger_entry", sql`p.n <= ${limit} and (p.e).note is not null and (p.e).kind in ('grant', 'adjustment')`)})
     select app.entry_json(p.e) as entry, app.entry_keys(p.e) as keys from page p order by p.n`;
 }
 
@@ -93,12 +93,14 @@ export function entriesRead(facts: RequestFacts, principal: Principal, where: SQ
 export function adjustmentNote(
   principal: Principal,
   idempotencyKey: string,
-  input: { employee_id: string; policy_key: string; effective_date: string; note: string },
+  input: { employee_id: string; policy_key: string; effective_date: string; note?: string | undefined },
 ): ConfidentialWrite {
   const reference = `manual:${principal.userId}:${idempotencyKey}`;
+  const { note } = input;
   return {
-    subject: async () => ({ subject: { employeeId: input.employee_id, year: Number(input.effective_date.slice(0, 4)) } }),
-    seal: async (key) => ({ note: await seal(key, { tenantId: principal.tenantId, ...notePlace({ ...input, reference }) }, input.note) }),
+    subject: async () =>
+      note === undefined ? null : { subject: { employeeId: input.employee_id, year: Number(input.effective_date.slice(0, 4)) } },
+    seal: async (key) => ({ note: await seal(key, { tenantId: principal.tenantId, ...notePlace({ ...input, reference }) }, note!) }),
     open: (body, ring) => openEntry(ring, body as StoredEntry),
   };
 }

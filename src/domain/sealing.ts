@@ -23,7 +23,7 @@ export interface DataKeyJson {
   kek_id: string | null;
 }
 
-const storedKey = (json: DataKeyJson): StoredDataKey => ({
+export const storedKey = (json: DataKeyJson): StoredDataKey => ({
   id: json.id,
   wrapped: json.wrapped === null ? null : fromBase64(json.wrapped),
   kekId: json.kek_id,

@@ -57,6 +57,8 @@ export const EXTERNAL_TOKEN_MAX_AGE_SECONDS = 60 * 60;
 
 /** Audit rows an export reads per database round trip (its memory stays bounded by this, whatever the log's size). */
 export const AUDIT_EXPORT_PAGE_ROWS = 1_000;
+/** Fields sealed, and data keys re-wrapped, per chunk of the daily job (each chunk one transaction). */
+export const KEY_JOB_CHUNK = 500;
 /** Items of one section of a person's data export read per round trip (each opened before the next is read). */
 export const SUBJECT_EXPORT_PAGE_ITEMS = 500;
 

@@ -8,11 +8,13 @@ import {
   AUDIT_RETENTION_YEARS,
   CHUNK_LIMITS,
   IDEMPOTENCY_RETENTION_HOURS,
+  KEY_JOB_CHUNK,
   SCHEDULED_BUDGET_MS,
 } from "../kernel/constants";
 import type { Env } from "../kernel/env";
 import { describeError, log } from "../kernel/logger";
 import { reportError } from "../kernel/sentry";
+import { rewrapOldKeys, sealOldFields } from "./key-jobs";
 
 export interface TenantRun {
   tenant_id: string;
@@ -20,6 +22,8 @@ export interface TenantRun {
   forgotten_idempotency_keys: number;
   deleted_refresh_tokens: number;
   purged_audit_rows: number;
+  sealed_fields: number;
+  rewrapped_keys: number;
   employees: number;
   accruals: number;
   carryover_expiries: number;
@@ -48,7 +52,9 @@ export interface RunBudget {
 /**
  * The daily Cron Trigger's work, per active tenant: expire overdue holds, forget old idempotency keys and
  * expired refresh tokens (the sweep audits itself as `retention.sweep`), purge audit rows older than
- * AUDIT_RETENTION_YEARS behind signed checkpoints (each cut audited as `audit.purge`), then
+ * AUDIT_RETENTION_YEARS behind signed checkpoints (each cut audited as `audit.purge`), seal confidential fields
+ * written before sealed fields existed (`confidential.seal`) and move data keys from DATA_KEK_PREVIOUS to DATA_KEK
+ * (`data_keys.rewrap`), then
  * post every due accrual (missed periods included) in chunks of employees. Every step is repeatable, so a run
  * cut short (budget, failure) is completed by the next one.
  *
@@ -62,6 +68,12 @@ export async function runDailyWork(
   { budgetMs = SCHEDULED_BUDGET_MS, clock = Date.now }: RunBudget = {},
 ): Promise<TenantRun[]> {
   const deadlineMs = clock() + budgetMs;
+  /** Repeats a chunked step until it has nothing left or the budget is spent; answers what it did in all. */
+  const untilDone = async (chunk: () => Promise<number>) => {
+    let total = 0;
+    for (let done = await chunk(); done > 0; done = clock() < deadlineMs ? await chunk() : 0) total += done;
+    return total;
+  };
   const now = new Date(nowMs).toISOString();
   const [tenants] = await runInDatabase(
     config,
@@ -92,6 +104,8 @@ export async function runDailyWork(
       tenant_id: tenantId,
       ...swept,
       purged_audit_rows: Number(purged),
+      sealed_fields: await untilDone(() => sealOldFields(config, tenantId, nowMs, KEY_JOB_CHUNK)),
+      rewrapped_keys: await untilDone(() => rewrapOldKeys(config, tenantId, nowMs, KEY_JOB_CHUNK)),
       employees: 0,
       accruals: 0,
       carryover_expiries: 0,

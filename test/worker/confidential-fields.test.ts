@@ -1,11 +1,12 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { ACME } from "../../scripts/lib/seed-data";
 import { newDataKey } from "../../src/crypto/data-keys";
-import { dataKekSchema } from "../../src/kernel/config";
+import { dataKekSchema, loadConfig } from "../../src/kernel/config";
+import { runDailyWork } from "../../src/scheduler/daily";
 import { TEST_DATA_KEK } from "../support/test-constants";
 import { people } from "../support/worker/callers";
-import { expectError, harbor, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
-import { bearer, ledgerWorld } from "../support/worker/ledger";
+import { expectError, harbor, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
+import { bearer, ledgerWorld, TUESDAY_NOON } from "../support/worker/ledger";
 
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
@@ -226,6 +227,81 @@ describe("rows written before sealing", () => {
       (e: Error) => e,
     );
     expect(String(error)).toContain("leave_requests.reason must be sealed");
+  });
+});
+
+describe("the daily job's work on sealed fields", () => {
+  const dailyConfig = (bindings: Record<string, string> = {}) => {
+    const loaded = loadConfig({ ...testEnv, ...bindings } as typeof testEnv);
+    if (!loaded.ok) throw new Error("test config invalid");
+    return loaded.config;
+  };
+
+  it("seals what was written before sealed fields existed (the system's notes move apart), once, audited; the API shows the same text", async () => {
+    const w = await ledgerWorld({ assign: [emma], grant: 10 });
+    const request = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05" });
+    expect((await w.post(`/v1/requests/${request.id}/approve`, w.tokens.mike, {})).status).toBe(200);
+    // As a release before sealing left them (triggers off, as they were not there then).
+    await superuserSql().transaction((sql) => [
+      sql`set local session_replication_role = replica`,
+      sql`update leave_requests set reason = 'plain reason' where id = ${request.id}`,
+      sql`update approvals set comment = 'plain comment' where request_id = ${request.id}`,
+      sql`update ledger_entries set note = 'plain note', data_key_id = null where kind = 'grant'`,
+      sql`update ledger_entries set note = system_note, system_note = null where kind = 'hold_release'`,
+    ]);
+    const runs = await runDailyWork(dailyConfig(), TUESDAY_NOON);
+    expect(runs.find((r) => r.tenant_id === ACME.id)?.sealed_fields).toBe(3);
+
+    const [stored] = (await superuserSql()`select
+      (select reason from leave_requests where id = ${request.id}) as reason,
+      (select comment from approvals where request_id = ${request.id}) as comment,
+      (select note from ledger_entries where kind = 'grant') as note,
+      (select jsonb_build_object('note', note, 'system_note', system_note) from ledger_entries where kind = 'hold_release') as release`) as {
+      reason: string;
+      comment: string;
+      note: string;
+      release: unknown;
+    }[];
+    for (const sealed of [stored!.reason, stored!.comment, stored!.note]) expect(sealed).toMatch(/^v1\./);
+    expect(stored!.release).toEqual({ note: null, system_note: "approved" });
+    const read = (await (await w.api.send(`/v1/requests/${request.id}`, { headers: bearer(w.tokens.mike) })).json()) as {
+      reason: string;
+      approvals: { comment: string }[];
+    };
+    expect([read.reason, read.approvals[0]?.comment]).toEqual(["plain reason", "plain comment"]);
+    const entries = (await (
+      await w.api.send(`/v1/ledger-entries?employee_id=${emma}&sort=id`, { headers: bearer(w.tokens.hana) })
+    ).json()) as {
+      data: { kind: string; note: string }[];
+    };
+    expect(entries.data.filter((e) => e.kind === "grant" || e.kind === "hold_release").map((e) => e.note)).toEqual([
+      "plain note",
+      "approved",
+    ]);
+    expect(await superuserSql()`select details from audit_log where action = 'confidential.seal'`).toEqual([{ details: { fields: 3 } }]);
+
+    expect((await runDailyWork(dailyConfig(), TUESDAY_NOON)).find((r) => r.tenant_id === ACME.id)?.sealed_fields).toBe(0);
+  });
+
+  it("moves data keys from the previous KEK to the current one, after which the previous KEK is no longer needed", async () => {
+    const w = await ledgerWorld({ assign: [emma], grant: 10 });
+    const request = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05", reason: MEDICAL });
+    const NEW_KEK = { ...TEST_DATA_KEK, k: "Z3f8wq0Vb1lH9pFj2XrT4mKc6NsYd7AeLuQi5oPzBxE", kid: "test-kek-2027-01" };
+    const rotated = { DATA_KEK: JSON.stringify(NEW_KEK), DATA_KEK_PREVIOUS: JSON.stringify(TEST_DATA_KEK) };
+    const runs = await runDailyWork(dailyConfig(rotated), TUESDAY_NOON);
+    expect(runs.find((r) => r.tenant_id === ACME.id)?.rewrapped_keys).toBe(2); // 2026 (the grant's note) and 2027
+    expect(await superuserSql()`select distinct kek_id, rewrapped_at is not null as rewrapped from data_keys`).toEqual([
+      { kek_id: NEW_KEK.kid, rewrapped: true },
+    ]);
+    expect(await superuserSql()`select details ->> 'keys' as keys from audit_log where action = 'data_keys.rewrap'`).toEqual([
+      { keys: "2" },
+    ]);
+
+    await resetEdgeState();
+    const onlyNew = { DATA_KEK: JSON.stringify(NEW_KEK) };
+    const read = await w.api.send(`/v1/requests/${request.id}`, { headers: bearer(w.tokens.emma) }, onlyNew);
+    expect(((await read.json()) as { reason: string }).reason).toBe(MEDICAL);
+    expect((await runDailyWork(dailyConfig(rotated), TUESDAY_NOON)).find((r) => r.tenant_id === ACME.id)?.rewrapped_keys).toBe(0);
   });
 });
 

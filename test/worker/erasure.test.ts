@@ -106,6 +106,15 @@ describe("erasure of an employee's data", () => {
       });
     await expectError(await grant(2027), 403, "FORBIDDEN");
     await expectError(await grant(2031), 403, "FORBIDDEN");
+    // Her balance can still be corrected, without a note.
+    const correction = await w.post(`/v1/employees/${emma.employeeId}/ledger-entries`, w.tokens.hana, {
+      policy_key: w.policyKey,
+      kind: "adjustment",
+      amount: -1,
+      effective_date: "2027-02-01",
+    });
+    expect(correction.status, await correction.clone().text()).toBe(201);
+    expect(((await correction.json()) as { note: unknown }).note).toBeNull();
     await expectError(await w.api.postJson(`/v1/users/${emma.userId}/deactivate`, {}, bearer(w.tokens.sam)), 409, "CONFLICT");
     const again = await erase(w, w.tokens.sam, emma.employeeId);
     expect(again.status).toBe(200);

@@ -1,11 +1,12 @@
 import { sql as drizzleSql } from "drizzle-orm";
 import { beforeEach, describe, expect, it } from "vitest";
-import { DEMO_PIN } from "../../scripts/lib/seed-data";
+import { ACME, DEMO_PASSWORD, DEMO_PIN } from "../../scripts/lib/seed-data";
 import { runInDatabase } from "../../src/db/door";
 import { SubjectExport } from "../../src/features/privacy/schemas";
 import { as, dbConfig, people } from "../support/worker/callers";
 import { expectError, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
 import { bearer, ledgerWorld } from "../support/worker/ledger";
+import { userWithRoles } from "../support/worker/route-sweep";
 
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
@@ -110,7 +111,32 @@ describe("the data subject's export", () => {
     );
     const kiosk = ((await pin.json()) as { access_token: string }).access_token;
     await expectError(await w.api.send("/v1/me/export", { headers: bearer(kiosk) }), 403, "FORBIDDEN");
+    // HR does not export a System Admin (their sessions and keys), and no machine credential exports anyone.
+    await expectError(
+      await w.api.send(`/v1/employees/${people.sam.employeeId}/export`, { headers: bearer(w.tokens.hana) }),
+      403,
+      "FORBIDDEN",
+    );
+    const created = await w.api.postJson("/v1/api-keys", { name: "hr sync", role: "hr_admin" }, bearer(w.tokens.sam));
+    const { key } = (await created.json()) as { key: string };
+    await expectError(await w.api.send(`/v1/employees/${emma.employeeId}/export`, { headers: bearer(key) }), 403, "FORBIDDEN");
     expect(await exportReads()).toHaveLength(1);
+
+    // A user without an employee record has nothing to export: 404, not a failure.
+    const auditor = await userWithRoles(ACME, ["auditor"], { employee: false });
+    const login = await w.api.login(auditor.email, DEMO_PASSWORD, "198.51.100.90");
+    const token = ((await login.json()) as { access_token: string }).access_token;
+    await expectError(await w.api.send("/v1/me/export", { headers: bearer(token) }), 404, "RESOURCE_NOT_FOUND");
+  });
+
+  it("shows another person's IP, user agent and personal details on audit rows about the subject as null", async () => {
+    const { w, rejected } = await emmasHistory();
+    await w.api.send(`/v1/requests/${rejected.id}`, { headers: bearer(w.tokens.hana) }); // HR reads Emma's reason: logged
+    const doc = await exportOf(w, w.tokens.emma, "/v1/me/export");
+    const byOthers = doc.audit.filter((a) => a.actor_id !== emma.userId);
+    expect(byOthers.map((a) => a.action)).toEqual(expect.arrayContaining(["confidential.read", "request.reject"]));
+    expect(byOthers.every((a) => a.ip === null && a.user_agent === null && a.personal_details === null)).toBe(true);
+    expect(doc.audit.filter((a) => a.actor_id === emma.userId).every((a) => a.ip !== null)).toBe(true);
   });
 
   it("streams a history longer than a page whole, each item once, in order", async () => {

@@ -131,10 +131,17 @@ describe("unlock", () => {
     await expectError(await api.postJson("/v1/auth/unlock", { email: people.emma.email }, bearer(hana.access_token)), 403, "FORBIDDEN");
     expect((await api.postJson("/v1/auth/unlock", { email: people.emma.email }, bearer(sam.access_token))).status).toBe(204);
     expect((await api.login(people.emma.email, DEMO_PASSWORD, "192.0.2.99")).status).toBe(200);
-    const [row] = (await superuserSql()`select actor_id, target_id from audit_log where action = 'auth.unlock'`) as [
-      Record<string, string>,
-    ];
-    expect(row).toEqual({ actor_id: people.sam.userId, target_id: people.emma.email });
+    const [row] =
+      (await superuserSql()`select actor_id, target_type, target_id, personal_details from audit_log where action = 'auth.unlock'`) as [
+        Record<string, unknown>,
+      ];
+    // The identifier is personal data: in the erasable field; the row names the user.
+    expect(row).toEqual({
+      actor_id: people.sam.userId,
+      target_type: "user",
+      target_id: people.emma.userId,
+      personal_details: { identifier: people.emma.email.toLowerCase() },
+    });
   });
 });
 

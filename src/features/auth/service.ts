@@ -5,7 +5,7 @@ import { randomToken, sha256Hex, verifyPassword, verifyPin } from "../../auth/se
 import { signAccessToken } from "../../auth/tokens";
 import { systemCaller } from "../../db/claims";
 import { runInDatabase } from "../../db/door";
-import { auditAsSystem, auditAsUser, type RequestFacts } from "../../domain/audit";
+import { AUDIT_COLUMNS, auditAsSystem, auditAsUser, auditValues, type RequestFacts } from "../../domain/audit";
 import type { Config } from "../../kernel/config";
 import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from "../../kernel/constants";
 import type { Principal } from "../../kernel/context";
@@ -281,7 +281,11 @@ export async function unlock(
   } catch (error) {
     throw new AppError("SERVICE_UNAVAILABLE", "Unlock is unavailable; retry later", { dependency: "rate_limiter" }, { cause: error });
   }
+  // The identifier is personal: it goes where erasure reaches it; the row names the user it unlocks, if any.
+  const user = sql`(select u.id::text from users u left join employees e on e.user_id = u.id
+    where u.tenant_id = ${principal.tenantId} and (lower(u.email) = ${key} or 'pin:' || e.employee_number = ${key}) limit 1)`;
   await runInDatabase(config, userCaller(principal), (db) => [
-    auditAsUser(db, facts, principal, { action: "auth.unlock", targetType: "login_identifier", targetId: key, success: true }),
+    db.execute(sql`insert into audit_log ${AUDIT_COLUMNS}
+      select ${auditValues(facts, principal, { action: "auth.unlock", targetType: "user", targetId: user, personalDetails: { identifier: key } })}`),
   ]);
 }

@@ -68,7 +68,12 @@ export const AdjustmentBody = z
       .refine((a) => a !== 0, "must not be 0")
       .openapi({ description: "Signed, in the policy's unit, at most 4 decimals: positive credits, negative debits" }),
     effective_date: CalendarDate.openapi({ description: "The day it counts for in balances as of a date" }),
-    note: z.string().min(1).max(500).openapi({ description: "Why: kept on the entry" }),
+    note: z
+      .string()
+      .min(1)
+      .max(500)
+      .optional()
+      .openapi({ description: "Why: kept on the entry, sealed (none can be added once the employee's data was erased)" }),
   })
   .refine((b) => b.kind !== "grant" || b.amount > 0, { path: ["amount"], error: "a grant is positive" })
   .openapi("Adjustment");

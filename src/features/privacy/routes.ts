@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
 import { requestFacts } from "../../domain/audit";
+import { targetEmployee } from "../../domain/employees";
 import type { AppContext } from "../../kernel/context";
 import { createRouter, errorResponses, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import { EmployeeParams, ErasureSchema, SubjectExport } from "./schemas";
@@ -87,7 +88,7 @@ const exportResponse = async (c: AppContext, employeeId: string) => {
 };
 
 export const privacyRoutes = createRouter()
-  .openapi(exportMine, (c) => exportResponse(c, c.get("principal").employeeId ?? ""))
+  .openapi(exportMine, (c) => exportResponse(c, targetEmployee(c.get("principal"))))
   .openapi(exportEmployee, (c) => exportResponse(c, c.req.valid("param").id))
   .openapi(erase, async (c) =>
     c.json(await eraseEmployee(c.get("config"), c.env, requestFacts(c), c.get("principal"), c.req.valid("param").id), 200),

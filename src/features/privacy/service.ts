@@ -1,9 +1,9 @@
 import { sql } from "drizzle-orm";
-import { behindRaisedVersions } from "../../auth/limiter";
+import { behindRaisedVersions, raiseAfterCommit } from "../../auth/limiter";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import type { RequestFacts } from "../../domain/audit";
-import { openRequest, type StoredRequest } from "../../domain/leave-requests";
+import { openApproval, openRequest, type StoredRequest } from "../../domain/leave-requests";
 import { openEntry, type StoredEntry } from "../../domain/ledger-entries";
 import { KeyRing } from "../../domain/sealing";
 import type { Config } from "../../kernel/config";
@@ -42,7 +42,7 @@ export async function eraseEmployee(config: Config, env: Env, facts: RequestFact
     facts.now,
     ({ sessionVersion }) =>
       runInDatabase(config, userCaller(principal), (db) => [
-        db.execute<{ erasure: Erasure }>(
+        db.execute<{ erasure: Erasure & { revoked_key_prefixes: string[] } }>(
           sql`select app.erase_employee(${JSON.stringify({
             employee_id: employeeId,
             session_version: sessionVersion,
@@ -53,7 +53,11 @@ export async function eraseEmployee(config: Config, env: Env, facts: RequestFact
       ]),
     target.keys.map((prefix) => `apikey:${prefix}` as const),
   );
-  return erased.rows[0]!.erasure;
+  const { revoked_key_prefixes, ...erasure } = erased.rows[0]!.erasure;
+  // A key made between the first read and the erasure: its versions rise now (it is revoked already).
+  for (const prefix of revoked_key_prefixes.filter((p) => !target.keys.includes(p)))
+    await raiseAfterCommit(env, `apikey:${prefix}`, ["sessionVersion"], facts.now);
+  return erasure;
 }
 
 const SECTIONS = ["ledger_entries", "leave_requests", "approvals_given", "audit"] as const;
@@ -63,14 +67,10 @@ type Section = (typeof SECTIONS)[number];
 const OPENERS: Record<Section, (ring: KeyRing, item: Record<string, unknown>) => Promise<unknown>> = {
   ledger_entries: (ring, item) => openEntry(ring, item as StoredEntry),
   leave_requests: (ring, item) => openRequest(ring, item as unknown as StoredRequest),
-  approvals_given: async (ring, { data_key_id, ...approval }) => ({
-    ...approval,
-    comment: await ring.open(
-      data_key_id as string | null,
-      { table: "approvals", column: "comment", row: approval.id as string },
-      approval.comment as string | null,
-    ),
-  }),
+  approvals_given: async (ring, item) => {
+    const approval = item as { id: string; data_key_id: string | null; comment: string | null };
+    return { id: approval.id, ...(await openApproval(ring, approval)) };
+  },
   audit: async (_ring, item) => item,
 };
 
@@ -82,6 +82,8 @@ const OPENERS: Record<Section, (ring: KeyRing, item: Record<string, unknown>) =>
  * abruptly (logged with the request id), so an incomplete document never parses as a complete one.
  */
 export async function exportSubject(config: Config, principal: Principal, facts: RequestFacts, employeeId: string) {
+  // Everything about a person, opened: only for a person signed in, never a machine credential.
+  if (principal.kind !== "user") throw new AppError("FORBIDDEN", "API keys cannot export anyone's data");
   const exportedAt = new Date(facts.now).toISOString();
   const [first] = await runInDatabase(config, userCaller(principal), (db) => [
     db.execute<{ doc: Record<string, unknown> & { sections: Record<Section, StoredPage> } }>(

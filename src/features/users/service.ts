@@ -172,7 +172,7 @@ export async function updateEmployee(
       .returning(),
     db.execute<{ cycle: boolean }>(sql`select exists (${managerChainContains(newManager, employeeId)}) as cycle`),
     db.execute(sql`insert into audit_log ${AUDIT_COLUMNS}
-      select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id: change.managerId, time_zone: change.timeZone, work_week: change.workWeek } })}
+      select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id: change.managerId, work_week: change.workWeek }, ...(change.timeZone ? { personalDetails: { time_zone: change.timeZone } } : {}) })}
       where exists (select 1 from employees where id = ${employeeId}) and not exists (${managerChainContains(newManager, employeeId)})`),
   ]);
   if (cycles.rows[0]?.cycle) throw new AppError("CONFLICT", "That manager reports, directly or not, to this employee");

@@ -1142,8 +1142,8 @@ export interface components {
              * @enum {string}
              */
             kind: "grant" | "adjustment";
-            /** @description Why: kept on the entry */
-            note: string;
+            /** @description Why: kept on the entry, sealed (none can be added once the employee's data was erased) */
+            note?: string;
             policy_key: string;
         };
         ApiKey: {

@@ -1,0 +1,114 @@
+import { sql } from "drizzle-orm";
+import { type DataKey, newDataKey, openDataKey, rewrapDataKey } from "../crypto/data-keys";
+import { sealField } from "../crypto/sealed-fields";
+import { systemCaller } from "../db/claims";
+import { runInDatabase } from "../db/door";
+import { notePlace } from "../domain/ledger-entries";
+import { type DataKeyJson, storedKey } from "../domain/sealing";
+import { fromBase64, toBase64 } from "../kernel/bytes";
+import type { Config } from "../kernel/config";
+
+/**
+ * The daily job's work on confidential fields, one tenant and one chunk per call, each repeatable: sealing the
+ * fields written before sealed fields existed, and moving data keys wrapped by a previous KEK to the current one.
+ * Both run as the scheduler through definer functions (migrations/functions/63_key_jobs.sql), which audit what
+ * they changed.
+ */
+
+interface UnsealedField {
+  table: "leave_requests" | "approvals" | "ledger_entries";
+  id: string | number;
+  employee_id: string;
+  year: number;
+  value: string;
+  policy_key?: string;
+  reference?: string;
+}
+
+const COLUMNS = { leave_requests: "reason", approvals: "comment", ledger_entries: "note" } as const;
+const FACTS = { ip: null, user_agent: null, request_id: null };
+
+const call = async <T>(config: Config, tenantId: string, statement: ReturnType<typeof sql>, readOnly = false): Promise<T> => {
+  const [result] = await runInDatabase(config, systemCaller("scheduler", tenantId), (db) => [db.execute<{ out: T }>(statement)], {
+    readOnly,
+  });
+  return result.rows[0]!.out;
+};
+
+/** Where a field is bound: the row's UUID, or a ledger entry's account and reference (as when it is written). */
+const rowOf = (field: UnsealedField) =>
+  field.table === "ledger_entries"
+    ? notePlace({ employee_id: field.employee_id, policy_key: field.policy_key!, reference: field.reference! }).row
+    : String(field.id);
+
+/**
+ * Seals up to `limit` of a tenant's plaintext fields with their employee-year keys (made when missing). A field
+ * whose year's key was destroyed (retention) is set to null instead: its text is due to be gone. Answers how
+ * many fields it sealed or erased (0: none left).
+ */
+export async function sealOldFields(config: Config, tenantId: string, nowMs: number, limit: number): Promise<number> {
+  const found = await call<{ fields: UnsealedField[]; keys: Record<string, DataKeyJson> }>(
+    config,
+    tenantId,
+    sql`select app.unsealed_fields(${limit}) as out`,
+  );
+  if (found.fields.length === 0) return 0;
+  const keys = new Map<string, { dataKey: DataKey | null; param: Record<string, unknown> }>();
+  for (const field of found.fields) {
+    const subject = `${field.employee_id}:${field.year}`;
+    if (keys.has(subject)) continue;
+    const stored = found.keys[subject];
+    if (stored) {
+      keys.set(subject, { dataKey: await openDataKey(config, storedKey(stored), nowMs), param: { id: stored.id } });
+    } else {
+      const made = await newDataKey(config);
+      keys.set(subject, {
+        dataKey: made.dataKey,
+        param: { id: made.stored.id, wrapped: toBase64(made.stored.wrapped), kek_id: config.DATA_KEK.kid },
+      });
+    }
+  }
+  const fields = await Promise.all(
+    found.fields.map(async (field) => {
+      const { dataKey } = keys.get(`${field.employee_id}:${field.year}`)!;
+      const place = { tenantId, table: field.table, column: COLUMNS[field.table], row: rowOf(field) };
+      return { table: field.table, id: field.id, value: dataKey ? await sealField(dataKey, place, field.value) : null };
+    }),
+  );
+  const used = [...keys].filter(([, key]) => key.dataKey !== null);
+  return call<number>(
+    config,
+    tenantId,
+    sql`select app.seal_fields(${JSON.stringify({
+      keys: used.map(([subject, key]) => {
+        const [employee_id, year] = subject.split(":");
+        return { employee_id, year: Number(year), key: key.param };
+      }),
+      fields,
+      facts: FACTS,
+    })}::jsonb) as out`,
+  );
+}
+
+/**
+ * Moves up to `limit` of a tenant's live data keys from DATA_KEK_PREVIOUS to DATA_KEK. Answers how many moved
+ * (0: none left, or no previous KEK configured).
+ */
+export async function rewrapOldKeys(config: Config, tenantId: string, nowMs: number, limit: number): Promise<number> {
+  const previous = config.DATA_KEK_PREVIOUS;
+  if (!previous) return 0;
+  const old = await call<DataKeyJson[]>(config, tenantId, sql`select app.keys_to_rewrap(${previous.kid}, ${limit}) as out`, true);
+  if (old.length === 0) return 0;
+  const keys = await Promise.all(
+    old.map(async (key) => ({
+      id: key.id,
+      from: previous.kid,
+      wrapped: toBase64(await rewrapDataKey(config, { id: key.id, wrapped: fromBase64(key.wrapped!), kekId: previous.kid })),
+    })),
+  );
+  return call<number>(
+    config,
+    tenantId,
+    sql`select app.rewrap_keys(${JSON.stringify({ kek_id: config.DATA_KEK.kid, keys, now: new Date(nowMs).toISOString(), facts: FACTS })}::jsonb) as out`,
+  );
+}
