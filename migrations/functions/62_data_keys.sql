@@ -30,7 +30,7 @@ BEGIN
   -- FOR SHARE: an erasure destroying this key waits for this write, or this write sees the key destroyed.
   SELECT * INTO k FROM data_keys WHERE tenant_id = p_tenant AND employee_id = p_employee AND year = p_year FOR SHARE;
   IF k.destroyed_at IS NOT NULL THEN
-    PERFORM app.fail('FORBIDDEN', 'This person''s confidential data was erased; nothing can be added to it', '{}');
+    PERFORM app.fail('FORBIDDEN', 'This person''s confidential data of that year was destroyed (erasure or retention); nothing can be added to it', '{}');
   END IF;
   IF k.id IS DISTINCT FROM (p_key ->> 'id')::uuid THEN
     PERFORM app.fail('CONFLICT', 'The data key changed while the request was sealed',

@@ -77,7 +77,11 @@ export async function sealingKeyFor(
     return { dataKey: made.dataKey, param: { id: made.stored.id, wrapped: toBase64(made.stored.wrapped), kek_id: config.DATA_KEK.kid } };
   }
   const dataKey = await openDataKey(config, storedKey(stored), nowMs);
-  if (!dataKey) throw new AppError("FORBIDDEN", "This person's confidential data was erased; nothing can be added to it");
+  if (!dataKey)
+    throw new AppError(
+      "FORBIDDEN",
+      "This person's confidential data of that year was destroyed (erasure or retention); nothing can be added to it",
+    );
   sealingKeys.set(cacheKey, dataKey, nowMs);
   return { dataKey, param: { id: dataKey.id } };
 }

@@ -79,7 +79,8 @@ export const CHUNK_LIMITS = {
 export const SCHEDULED_BUDGET_MS = 10 * 60_000;
 /** How long an Idempotency-Key's first answer is kept for replay. */
 export const IDEMPOTENCY_RETENTION_HOURS = 24;
-/** Audit rows older than this are purged by the daily job, behind signed checkpoints (a common legal minimum). */
-export const AUDIT_RETENTION_YEARS = 7;
-/** At most this many audit rows are purged per tenant and run; the next run goes on. */
-export const AUDIT_PURGE_ROWS_PER_RUN = 10_000;
+/**
+ * At most this many audit rows are purged, and data keys destroyed, per tenant and run of the daily job's
+ * retention; the next run goes on. (How long each tenant keeps them is its own setting: tenants' columns.)
+ */
+export const RETENTION_ROWS_PER_RUN = 10_000;

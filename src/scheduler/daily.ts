@@ -3,14 +3,7 @@ import { systemCaller } from "../db/claims";
 import { runInDatabase } from "../db/door";
 import type { Config } from "../kernel/config";
 import { loadConfig } from "../kernel/config";
-import {
-  AUDIT_PURGE_ROWS_PER_RUN,
-  AUDIT_RETENTION_YEARS,
-  CHUNK_LIMITS,
-  IDEMPOTENCY_RETENTION_HOURS,
-  KEY_JOB_CHUNK,
-  SCHEDULED_BUDGET_MS,
-} from "../kernel/constants";
+import { CHUNK_LIMITS, IDEMPOTENCY_RETENTION_HOURS, KEY_JOB_CHUNK, RETENTION_ROWS_PER_RUN, SCHEDULED_BUDGET_MS } from "../kernel/constants";
 import type { Env } from "../kernel/env";
 import { describeError, log } from "../kernel/logger";
 import { reportError } from "../kernel/sentry";
@@ -22,6 +15,7 @@ export interface TenantRun {
   forgotten_idempotency_keys: number;
   deleted_refresh_tokens: number;
   purged_audit_rows: number;
+  shredded_keys: number;
   sealed_fields: number;
   rewrapped_keys: number;
   employees: number;
@@ -51,8 +45,9 @@ export interface RunBudget {
 
 /**
  * The daily Cron Trigger's work, per active tenant: expire overdue holds, forget old idempotency keys and
- * expired refresh tokens (the sweep audits itself as `retention.sweep`), purge audit rows older than
- * AUDIT_RETENTION_YEARS behind signed checkpoints (each cut audited as `audit.purge`), seal confidential fields
+ * expired refresh tokens (the sweep audits itself as `retention.sweep`), apply the tenant's retention (audit rows
+ * purged behind signed checkpoints, each cut audited as `audit.purge`; data keys of years past it destroyed,
+ * `retention.shred`), seal confidential fields
  * written before sealed fields existed (`confidential.seal`) and move data keys from DATA_KEK_PREVIOUS to DATA_KEK
  * (`data_keys.rewrap`), then
  * post every due accrual (missed periods included) in chunks of employees. Every step is repeatable, so a run
@@ -93,17 +88,15 @@ export async function runDailyWork(
       tenantId,
       sql`select app.sweep(${JSON.stringify({ now, idempotency_retention_hours: IDEMPOTENCY_RETENTION_HOURS })}::jsonb) as out`,
     );
-    const auditCutoff = new Date(nowMs);
-    auditCutoff.setUTCFullYear(auditCutoff.getUTCFullYear() - AUDIT_RETENTION_YEARS);
-    const purged = await call<string>(
+    const retained = await call<{ purged_audit_rows: number; shredded_keys: number }>(
       config,
       tenantId,
-      sql`select app.purge_audit(${tenantId}, ${auditCutoff.toISOString()}::timestamptz, ${AUDIT_PURGE_ROWS_PER_RUN}, '{}') as out`,
+      sql`select app.apply_retention(${JSON.stringify({ now, audit_rows: RETENTION_ROWS_PER_RUN, keys: RETENTION_ROWS_PER_RUN, facts: {} })}::jsonb) as out`,
     );
     const run: TenantRun = {
       tenant_id: tenantId,
       ...swept,
-      purged_audit_rows: Number(purged),
+      ...retained,
       sealed_fields: await untilDone(() => sealOldFields(config, tenantId, nowMs, KEY_JOB_CHUNK)),
       rewrapped_keys: await untilDone(() => rewrapOldKeys(config, tenantId, nowMs, KEY_JOB_CHUNK)),
       employees: 0,

@@ -3,7 +3,7 @@ import { beforeEach, expect, it } from "vitest";
 import { ACME, GLOBEX } from "../../scripts/lib/seed-data";
 import worker from "../../src/index";
 import { loadConfig } from "../../src/kernel/config";
-import { AUDIT_RETENTION_YEARS, IDEMPOTENCY_RETENTION_HOURS } from "../../src/kernel/constants";
+import { IDEMPOTENCY_RETENTION_HOURS } from "../../src/kernel/constants";
 import { runDailyWork } from "../../src/scheduler/daily";
 import { authApp } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
@@ -85,10 +85,14 @@ it("the sweep deletes refresh tokens once they have expired, keeps live ones, an
   expect(audit).toMatchObject({ actor_id: "system:scheduler", details: { deleted_refresh_tokens: before[0].n } });
 });
 
-it("audit rows older than the retention are purged behind signed checkpoints; the chains still verify", async () => {
+it("audit rows older than the tenant's retention (7 years unless it says otherwise) are purged behind signed checkpoints; the chains still verify", async () => {
   const now = TUESDAY_NOON;
+  const [{ years }] = (await superuserSql()`select audit_retention_years as years from tenants where id = ${ACME.id}`) as [
+    { years: number },
+  ];
+  expect(years).toBe(7);
   const cutoff = new Date(now);
-  cutoff.setUTCFullYear(cutoff.getUTCFullYear() - AUDIT_RETENTION_YEARS);
+  cutoff.setUTCFullYear(cutoff.getUTCFullYear() - years);
   const older = new Date(cutoff.getTime() - 86_400_000).toISOString();
   await superuserSql()`insert into audit_log (tenant_id, occurred_at, actor_type, actor_id, action, success)
     select ${ACME.id}, ${older}::timestamptz, 'system', 'test', 'test.ancient', true from generate_series(1, 5)`;

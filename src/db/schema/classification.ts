@@ -31,7 +31,15 @@ const C = "confidential";
 const PUBLIC = "public";
 
 export const CLASSIFICATION = [
-  classify(tables.tenants, { id: I, slug: I, name: I, status: I, createdAt: I }),
+  classify(tables.tenants, {
+    id: I,
+    slug: I,
+    name: I,
+    status: I,
+    createdAt: I,
+    auditRetentionYears: I,
+    confidentialRetentionYears: I,
+  }),
   classify(tables.users, {
     id: I,
     tenantId: I,

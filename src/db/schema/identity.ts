@@ -34,11 +34,23 @@ export const tenants = pgTable(
     name: text("name").notNull(),
     status: tenantStatusEnum("status").notNull().default("active"),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    /** Audit rows are purged this many years after they were written (the daily job, behind signed checkpoints). */
+    auditRetentionYears: smallint("audit_retention_years").notNull().default(7),
+    /** A year's data keys are destroyed this many years after the year ended (its reasons, comments, notes); null: never. */
+    confidentialRetentionYears: smallint("confidential_retention_years").default(3),
   },
   (t) => [
     check("tenants_slug_format", sql`${t.slug} ~ ${sql.raw(`'${TENANT_SLUG_PATTERN.source}'`)}`),
+    check("tenants_audit_retention", sql`${t.auditRetentionYears} between 1 and 100`),
+    check("tenants_confidential_retention", sql`${t.confidentialRetentionYears} between 1 and 100`),
     pgPolicy("tenants_select_own", { for: "select", to: appRole, using: sql`${t.id} = ${tenantId}` }),
     pgPolicy("tenants_directory_lookup", { for: "select", to: definerRole, using: signedCaller }),
+    pgPolicy("tenants_update_own", {
+      for: "update",
+      to: appRole,
+      using: sql`${t.id} = ${tenantId} and ${can("config:manage")}`,
+      withCheck: sql`${t.id} = ${tenantId}`,
+    }),
   ],
 ).enableRLS();
 

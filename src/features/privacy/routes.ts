@@ -3,9 +3,9 @@ import { signedIn } from "../../auth/guard";
 import { requestFacts } from "../../domain/audit";
 import { targetEmployee } from "../../domain/employees";
 import type { AppContext } from "../../kernel/context";
-import { createRouter, errorResponses, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
-import { EmployeeParams, ErasureSchema, SubjectExport } from "./schemas";
-import { eraseEmployee, exportSubject } from "./service";
+import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
+import { EmployeeParams, ErasureSchema, RetentionChange, RetentionSchema, SubjectExport } from "./schemas";
+import { changeRetention, eraseEmployee, exportSubject, tenantRetention } from "./service";
 
 const erase = createRoute({
   method: "post",
@@ -75,6 +75,41 @@ const exportEmployee = createRoute({
   },
 });
 
+const RETENTION_DESCRIPTION =
+  "Applied by the daily job in chunks, each audited (`audit.purge`, `retention.shred`). Defaults: audit rows 7 years; " +
+  "reasons, comments and notes 3 full years after the year of the leave (its data keys are destroyed, so every copy, " +
+  "backups included once they expire, becomes unreadable). Refresh tokens are deleted once expired and idempotency keys " +
+  "after 24 hours, for every tenant.";
+
+const getRetention = createRoute({
+  method: "get",
+  path: "/v1/tenant/retention",
+  operationId: "getRetention",
+  tags: ["Data protection"],
+  summary: "The tenant's retention",
+  description: `How long the tenant keeps audit rows and confidential text. ${RETENTION_DESCRIPTION} HR Admin, System Admin or Auditor.`,
+  ...signedIn("audit:read"),
+  responses: {
+    200: jsonResponse("The tenant's retention", RetentionSchema, { audit_years: 7, confidential_years: 3 }),
+    ...errorResponses(...SIGNED_IN_ERRORS),
+  },
+});
+
+const changeRetentionRoute = createRoute({
+  method: "patch",
+  path: "/v1/tenant/retention",
+  operationId: "changeRetention",
+  tags: ["Data protection"],
+  summary: "Change the tenant's retention",
+  description: `Sets either or both periods (1 to 100 years; \`confidential_years: null\` keeps confidential text until erasure). ${RETENTION_DESCRIPTION} System Admin; audited as \`tenant.retention_update\` with the values before and after.`,
+  ...signedIn("config:manage"),
+  request: { body: jsonBody(RetentionChange, { confidential_years: 2 }) },
+  responses: {
+    200: jsonResponse("The tenant's retention now", RetentionSchema, { audit_years: 7, confidential_years: 2 }),
+    ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS),
+  },
+});
+
 /** The export as a download named after the person and the day. */
 const exportResponse = async (c: AppContext, employeeId: string) => {
   const stream = await exportSubject(c.get("config"), c.get("principal"), requestFacts(c), employeeId);
@@ -88,6 +123,10 @@ const exportResponse = async (c: AppContext, employeeId: string) => {
 };
 
 export const privacyRoutes = createRouter()
+  .openapi(getRetention, async (c) => c.json(await tenantRetention(c.get("config"), c.get("principal")), 200))
+  .openapi(changeRetentionRoute, async (c) =>
+    c.json(await changeRetention(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("json")), 200),
+  )
   .openapi(exportMine, (c) => exportResponse(c, targetEmployee(c.get("principal"))))
   .openapi(exportEmployee, (c) => exportResponse(c, c.req.valid("param").id))
   .openapi(erase, async (c) =>

@@ -119,3 +119,21 @@ export const SubjectExport = z
     audit: z.array(AuditEntry).openapi({ description: "Audit rows by them or about them (as user, employee or their requests), by id" }),
   })
   .openapi("SubjectExport");
+
+const RetentionYears = z.number().int().min(1).max(100);
+
+export const RetentionSchema = z
+  .object({
+    audit_years: RetentionYears.openapi({
+      description: "Audit rows are purged (behind signed checkpoints) this many years after they were written",
+    }),
+    confidential_years: RetentionYears.nullable().openapi({
+      description:
+        "A year's reasons, comments and notes are destroyed (its data keys shredded) this many full years after the year ended; null: kept until erasure",
+    }),
+  })
+  .openapi("Retention");
+
+export const RetentionChange = RetentionSchema.partial()
+  .refine((change) => Object.keys(change).length > 0, "name audit_years, confidential_years or both")
+  .openapi("RetentionChange");

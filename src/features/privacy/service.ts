@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { behindRaisedVersions, raiseAfterCommit } from "../../auth/limiter";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
-import type { RequestFacts } from "../../domain/audit";
+import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "../../domain/audit";
 import { openApproval, openRequest, type StoredRequest } from "../../domain/leave-requests";
 import { openEntry, type StoredEntry } from "../../domain/ledger-entries";
 import { KeyRing } from "../../domain/sealing";
@@ -147,4 +147,50 @@ export async function exportSubject(config: Config, principal: Principal, facts:
       }
     },
   });
+}
+
+type RetentionRow = { audit_years: number; confidential_years: number | null };
+const RETENTION_COLUMNS = sql`audit_retention_years as audit_years, confidential_retention_years as confidential_years`;
+
+/** The caller's tenant's retention settings. */
+export async function tenantRetention(config: Config, principal: Principal): Promise<RetentionRow> {
+  const [result] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [db.execute<RetentionRow>(sql`select ${RETENTION_COLUMNS} from tenants where id = ${principal.tenantId}`)],
+    { readOnly: true },
+  );
+  return result.rows[0]!;
+}
+
+/** Changes the caller's tenant's retention (RLS: config:manage), audited with what it was and what it is. */
+export async function changeRetention(
+  config: Config,
+  facts: RequestFacts,
+  principal: Principal,
+  change: Partial<RetentionRow>,
+): Promise<RetentionRow> {
+  const [result] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<RetentionRow>(sql`with before as (
+        select ${RETENTION_COLUMNS} from tenants where id = ${principal.tenantId}
+      ), changed as (
+        update tenants set
+          audit_retention_years = coalesce(${change.audit_years ?? null}::smallint, audit_retention_years),
+          confidential_retention_years = case when ${"confidential_years" in change}::boolean then ${change.confidential_years ?? null}::smallint
+                                              else confidential_retention_years end
+        where id = ${principal.tenantId} returning ${RETENTION_COLUMNS}
+      ), audit as (
+        insert into audit_log ${AUDIT_COLUMNS}
+        select ${auditValues(facts, principal, {
+          action: "tenant.retention_update",
+          targetType: "tenant",
+          targetId: principal.tenantId,
+          details: sql`jsonb_build_object('before', (select to_jsonb(b) from before b), 'after', to_jsonb(c))`,
+        })} from changed c
+      )
+      select * from changed`),
+  ]);
+  const row = result.rows[0];
+  if (!row) throw new AppError("FORBIDDEN", "Only a System Admin changes the tenant's retention", { permission: "config:manage" });
+  return row;
 }
