@@ -22,8 +22,15 @@ const PROJECT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-/** `BENCH_ONLY=submissions` measures only the leave submissions (for work on the write path). */
-const SUBMISSIONS_ONLY = process.env.BENCH_ONLY === "submissions";
+/**
+ * `BENCH_ONLY=submissions` measures only the leave submissions (for work on the write path); `BENCH_ONLY=scale`
+ * only the 50 000-employee tenant (accruals and the tenant export).
+ */
+const ONLY = ((only) => {
+  if (only === undefined) return null;
+  if (only === "submissions" || only === "scale") return only;
+  throw new Error(`BENCH_ONLY=${only}: expected submissions or scale`);
+})(process.env.BENCH_ONLY);
 
 interface Target {
   name: string;
@@ -197,7 +204,7 @@ async function main() {
   });
   try {
     const base = worker.url;
-    const paths = SUBMISSIONS_ONLY ? { errors: 0, bareRps: null } : await pathsBench(base, worker, stack, secrets);
+    const paths = ONLY ? { errors: 0, bareRps: null } : await pathsBench(base, worker, stack, secrets);
     console.log("\npreparing the ledger benchmarks (a tenant of 52 employees, 100 000 entries of history)…");
     const ledger = await ledgerBench({
       base,
@@ -206,7 +213,7 @@ async function main() {
       connections: CONNECTIONS,
       seconds: SECONDS,
       rounds: ROUNDS,
-      submissionsOnly: SUBMISSIONS_ONLY,
+      only: ONLY,
       bareRps: paths.bareRps,
     });
     console.log(`\n${ledger.lines.join("\n")}`);

@@ -24,6 +24,7 @@ CREATE OR REPLACE FUNCTION app.can(p_permission text) RETURNS boolean LANGUAGE s
     WHEN 'account:unlock' THEN ARRAY['system_admin']
     WHEN 'config:manage' THEN ARRAY['system_admin']
     WHEN 'employee:export' THEN ARRAY['hr_admin', 'system_admin']
+    WHEN 'tenant:export' THEN ARRAY['system_admin']
     WHEN 'employee:erase' THEN ARRAY['system_admin']
   END, p_permission)
 $$;
@@ -35,7 +36,7 @@ CREATE OR REPLACE FUNCTION app.role_permissions(p_role text) RETURNS text[] LANG
     WHEN 'employee' THEN ARRAY['self:read', 'self:manage', 'request:submit']
     WHEN 'manager' THEN ARRAY['self:read', 'self:manage', 'team:read', 'request:submit', 'request:approve:reports']
     WHEN 'hr_admin' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'request:submit', 'request:approve:reports', 'request:approve:any', 'policy:manage', 'accrual:run', 'audit:read', 'user:manage', 'role:assign', 'employee:export']
-    WHEN 'system_admin' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'request:submit', 'request:approve:reports', 'request:approve:any', 'policy:manage', 'accrual:run', 'rollover:run', 'reconciliation:run', 'audit:read', 'user:manage', 'role:assign', 'role:assign:system_admin', 'apikey:manage', 'account:unlock', 'config:manage', 'employee:export', 'employee:erase']
+    WHEN 'system_admin' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'request:submit', 'request:approve:reports', 'request:approve:any', 'policy:manage', 'accrual:run', 'rollover:run', 'reconciliation:run', 'audit:read', 'user:manage', 'role:assign', 'role:assign:system_admin', 'apikey:manage', 'account:unlock', 'config:manage', 'employee:export', 'tenant:export', 'employee:erase']
     WHEN 'auditor' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'audit:read']
   END, '{}')
 $$;

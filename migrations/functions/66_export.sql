@@ -158,6 +158,7 @@ ALTER FUNCTION app.subject_export_page(uuid,text,jsonb,integer) OWNER TO leave_l
 ALTER FUNCTION app.subject_export(uuid,timestamptz,jsonb,integer) OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.authorize_subject_export(uuid), app.audit_entry_json(audit_log), app.subject_export_section(employees,text,jsonb,integer) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
-GRANT EXECUTE ON FUNCTION app.authorize_subject_export(uuid), app.audit_entry_json(audit_log), app.subject_export_section(employees,text,jsonb,integer) TO leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.authorize_subject_export(uuid), app.subject_export_section(employees,text,jsonb,integer) TO leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.audit_entry_json(audit_log) TO leave_ledger_app, leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.subject_export_page(uuid,text,jsonb,integer), app.subject_export(uuid,timestamptz,jsonb,integer) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.subject_export_page(uuid,text,jsonb,integer), app.subject_export(uuid,timestamptz,jsonb,integer) TO leave_ledger_app;

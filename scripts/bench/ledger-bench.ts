@@ -8,7 +8,7 @@ import autocannon from "autocannon";
 import pg from "pg";
 import type { LocalStack } from "../lib/local-stack";
 import { DEMO_PASSWORD, type SeedPerson, type SeedTenant, seedStatements } from "../lib/seed-data";
-import { cpuByProgram, cpuPerUnit } from "./process-cpu";
+import { cpuByProgram, cpuPerUnit, residentMbByProgram } from "./process-cpu";
 
 const EMPLOYEES = 50;
 const SMALL_HISTORY = 100;
@@ -179,7 +179,7 @@ async function auditChainsUsed(stack: LocalStack, tenantId: string): Promise<num
 }
 
 const LARGE_TENANT_EMPLOYEES = 50_000;
-const ACCRUAL_CHUNK = 500;
+const ACCRUAL_CHUNK = 100;
 
 /**
  * A tenant of 50 000 employees under a monthly policy assigned three months ago: the accrual endpoint run
@@ -195,7 +195,7 @@ async function accrualAtScale(base: string, stack: LocalStack, pinPepper: string
     timeZone: "UTC",
     hireDate: "2020-01-01",
     managerEmployeeId: null,
-    roles: ["employee", "hr_admin"],
+    roles: ["employee", "hr_admin", "system_admin"],
   };
   const tenant: SeedTenant = { id: crypto.randomUUID(), slug: "large", name: "Large Corp", people: [admin] };
   const db = new pg.Client({ connectionString: stack.superuserDatabaseUrl });
@@ -250,11 +250,45 @@ async function accrualAtScale(base: string, stack: LocalStack, pinPepper: string
     const total = times.reduce((a, b) => a + b, 0);
     return `${times.length} chunks of ${ACCRUAL_CHUNK} employees, ${accruals} accruals posted, ${(total / 1000).toFixed(1)} s in all, slowest chunk ${Math.max(...times).toFixed(0)} ms`;
   };
-  return [
+  const accrualLines = [
     "",
     `Accrual run over a tenant of ${LARGE_TENANT_EMPLOYEES.toLocaleString("en")} employees (3 months due each, 1 round trip per chunk)`,
     `  first run:  ${await run()}`,
     `  second run: ${await run()}`,
+  ];
+  return [...accrualLines, ...(await tenantExport(base, token))];
+}
+
+/**
+ * The large tenant's NDJSON export (GET /v1/tenant/export), read to the end as a client would: time, size, and
+ * the Worker's resident memory sampled while it streams, against before (it must stay far under the 128 MB an
+ * isolate may use: the export holds one page at a time).
+ */
+async function tenantExport(base: string, token: string): Promise<string[]> {
+  const before = residentMbByProgram().get("workerd");
+  let peak = before ?? 0;
+  const sampler = setInterval(() => {
+    peak = Math.max(peak, residentMbByProgram().get("workerd") ?? 0);
+  }, 50);
+  const started = performance.now();
+  const res = await fetch(`${base}/v1/tenant/export`, { headers: { Authorization: `Bearer ${token}` } });
+  if (!res.ok || !res.body) throw new Error(`the tenant export answered ${res.status}: ${await res.text()}`);
+  let bytes = 0;
+  let lines = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    bytes += chunk.length;
+    for (const byte of chunk) if (byte === 10) lines++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  clearInterval(sampler);
+  const memory =
+    before === undefined
+      ? "memory not measured (no /proc)"
+      : `workerd resident memory ${before.toFixed(0)} MB before, at most ${peak.toFixed(0)} MB while streaming (+${(peak - before).toFixed(0)} MB)`;
+  return [
+    "",
+    `Tenant export of the same ${LARGE_TENANT_EMPLOYEES.toLocaleString("en")} employees (NDJSON, 1 000 records per round trip)`,
+    `  ${lines.toLocaleString("en")} records, ${(bytes / 1_048_576).toFixed(1)} MB in ${seconds.toFixed(1)} s (${Math.round(lines / seconds).toLocaleString("en")} records/s); ${memory}`,
   ];
 }
 
@@ -265,12 +299,13 @@ export async function ledgerBench(options: {
   connections: number;
   seconds: number;
   rounds: number;
-  /** Only the submissions (BENCH_ONLY=submissions): for working on the write path. */
-  submissionsOnly: boolean;
+  /** Only the submissions (BENCH_ONLY=submissions, for the write path) or only the large tenant (scale). */
+  only: "submissions" | "scale" | null;
   /** The bare route's req/s in this run, when measured: submissions are also given relative to it. */
   bareRps: number | null;
 }): Promise<LedgerBenchResult> {
   const { base, stack } = options;
+  if (options.only === "scale") return { lines: await accrualAtScale(base, stack, options.pinPepper), errors: 0 };
   const tenant = benchTenant();
   const { small, large } = await fixtures(stack, options.pinPepper, tenant);
   const admin = tenant.people[0]!;
@@ -379,7 +414,7 @@ export async function ledgerBench(options: {
       `  ${SMALL_HISTORY} entries: ${smallRps.toFixed(0)} req/s; ${LARGE_HISTORY} entries: ${largeRps.toFixed(0)} req/s; cost ratio ${(smallRps / largeRps).toFixed(2)} (goal ≤ 1.30)`,
     );
   };
-  if (!options.submissionsOnly) await endpointsBench();
+  if (!options.only) await endpointsBench();
 
   // Submissions: 50 concurrent clients, each its own employee, each request a new day and a new key; then the
   // same with a reason, which the Worker seals (each employee's key read once per year, then held by the isolate).
@@ -425,7 +460,7 @@ export async function ledgerBench(options: {
     `  CPU per submission: ${cpuPerUnit(cpuBefore, cpuAfter, submissions.requests.sent)}; audit rows spread over ${chains} of the tenant's chains`,
     `  with a sealed reason: ${rate(sealed)}; ratio to without ${(sealed.requests.average / submissions.requests.average).toFixed(2)}`,
   );
-  if (!options.submissionsOnly) lines.push(...(await inboxCost(base, adminToken, options)));
-  if (!options.submissionsOnly) lines.push(...(await accrualAtScale(base, stack, options.pinPepper)));
+  if (!options.only) lines.push(...(await inboxCost(base, adminToken, options)));
+  if (!options.only) lines.push(...(await accrualAtScale(base, stack, options.pinPepper)));
   return { lines, errors };
 }

@@ -40,3 +40,28 @@ export function cpuPerUnit(before: Map<string, number>, after: Map<string, numbe
     .join(", ")
     .concat(" ms");
 }
+
+/** Resident memory of each program's largest process right now (Linux /proc; empty elsewhere), in MB. */
+export function residentMbByProgram(): Map<string, number> {
+  const largest = new Map<string, number>();
+  let pids: string[] = [];
+  try {
+    pids = readdirSync("/proc").filter((entry) => /^\d+$/.test(entry));
+  } catch {
+    return largest;
+  }
+  for (const pid of pids) {
+    let status: string;
+    try {
+      status = readFileSync(`/proc/${pid}/status`, "utf8");
+    } catch {
+      continue; // the process ended
+    }
+    const name = /^Name:\s+(\S+)/m.exec(status)?.[1] ?? "";
+    const program = ["postgres", "workerd", "node"].find((p) => name.startsWith(p));
+    const kb = Number(/^VmRSS:\s+(\d+) kB/m.exec(status)?.[1]);
+    if (!program || !Number.isFinite(kb)) continue;
+    largest.set(program, Math.max(largest.get(program) ?? 0, kb / 1024));
+  }
+  return largest;
+}

@@ -134,7 +134,7 @@ export type StoredRequestRow = {
  * Reads of one's own requests are not logged. `extra` more rows may be read (to see whether more follow); they
  * are not shown, so not logged.
  */
-function requestsRead(facts: RequestFacts, principal: Principal, where: SQL, order: SQL, limit: number, extra = 0) {
+export function requestsRead(facts: RequestFacts, principal: Principal, where: SQL, order: SQL, limit: number, extra = 0) {
   return sql`with page as (
       select r, r.id, r.employee_id, r.submitted_at, row_number() over (order by ${order}) as n
       from leave_requests r where r.tenant_id = ${principal.tenantId} and ${where} order by ${order} limit ${limit + extra}

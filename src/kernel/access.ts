@@ -28,6 +28,7 @@ export const PERMISSIONS = {
   "account:unlock": ["system_admin"],
   "config:manage": ["system_admin"],
   "employee:export": ["hr_admin", "system_admin"],
+  "tenant:export": ["system_admin"],
   "employee:erase": ["system_admin"],
 } as const satisfies Record<string, readonly Role[]>;
 

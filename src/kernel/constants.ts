@@ -59,6 +59,8 @@ export const EXTERNAL_TOKEN_MAX_AGE_SECONDS = 60 * 60;
 export const AUDIT_EXPORT_PAGE_ROWS = 1_000;
 /** Fields sealed, and data keys re-wrapped, per chunk of the daily job (each chunk one transaction). */
 export const KEY_JOB_CHUNK = 500;
+/** Lines of the tenant's NDJSON export read per round trip (each page opened before the next is read). */
+export const TENANT_EXPORT_PAGE_ROWS = 1_000;
 /** Items of one section of a person's data export read per round trip (each opened before the next is read). */
 export const SUBJECT_EXPORT_PAGE_ITEMS = 500;
 

@@ -50,7 +50,16 @@ const PUBLIC_OPERATIONS = [
 const ANY_SIGNED_IN = ["getMe", "getMyPermissions", "logoutEverywhere"];
 
 /** Operations for people only: an API key is refused (403) whatever its role and scopes (docs/security.md). */
-const USERS_ONLY = ["getMe", "changeMyPassword", "logoutEverywhere", "setUserPassword", "setUserPin", "exportMyData", "exportEmployeeData"];
+const USERS_ONLY = [
+  "getMe",
+  "changeMyPassword",
+  "logoutEverywhere",
+  "setUserPassword",
+  "setUserPin",
+  "exportMyData",
+  "exportEmployeeData",
+  "exportTenantData",
+];
 
 /** The ids a request names: tenant A's (the callers' own) or tenant B's. */
 interface Ids {

@@ -203,3 +203,57 @@ describe("the data subject's export", () => {
     await expectError(await w.api.send("/v1/me/export", { headers: bearer(w.tokens.emma) }), 500, "DATA_INTEGRITY");
   });
 });
+
+describe("the tenant's export", () => {
+  it("streams every record of the tenant as NDJSON, reasons opened and every person's read logged; only a System Admin, as a person", async () => {
+    const { w, rejected } = await emmasHistory();
+    // More entries than a page holds (written directly: the API would take minutes).
+    await superuserSql()`insert into ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, reference)
+      select a.tenant_id, a.id, a.employee_id, a.policy_key, p.id, 'grant', 0.01, '2027-02-01', 'bulk:' || n
+      from ledger_accounts a join leave_policies p on p.tenant_id = a.tenant_id and p.key = a.policy_key, generate_series(1, 1200) n
+      where a.employee_id = ${emma.employeeId}`;
+    await expectError(await w.api.send("/v1/tenant/export", { headers: bearer(w.tokens.hana) }), 403, "FORBIDDEN");
+
+    const res = await w.api.send("/v1/tenant/export", { headers: bearer(w.tokens.sam) });
+    expect(res.status, await res.clone().text()).toBe(200);
+    expect(res.headers.get("Content-Type")).toBe("application/x-ndjson; charset=utf-8");
+    const body = await res.text();
+    expect(body.endsWith("\n")).toBe(true);
+    const lines = body
+      .trimEnd()
+      .split("\n")
+      .map((line) => JSON.parse(line) as Record<string, any>);
+    expect(lines[0]).toMatchObject({ type: "tenant", slug: "acme", format: "leave-ledger.tenant-export.v1" });
+    const of = (type: string) => lines.filter((l) => l.type === type);
+    const [counts] = (await superuserSql()`select
+      (select count(*)::int from employees where tenant_id = ${ACME.id}) as employees,
+      (select count(*)::int from ledger_entries where tenant_id = ${ACME.id}) as entries,
+      (select count(*)::int from leave_requests where tenant_id = ${ACME.id}) as requests`) as {
+      employees: number;
+      entries: number;
+      requests: number;
+    }[];
+    expect([of("employee").length, of("ledger_entry").length, of("leave_request").length]).toEqual([
+      counts!.employees,
+      counts!.entries,
+      counts!.requests,
+    ]);
+    expect(new Set(of("ledger_entry").map((e) => e.id)).size).toBe(counts!.entries);
+    expect(of("ledger_entry").find((e) => e.kind === "grant" && e.reference.startsWith("manual:"))?.note).toBe(NOTE);
+    expect(of("leave_request").find((r) => r.id === rejected.id)).toMatchObject({ reason: MEDICAL, approvals: [{ comment: COMMENT }] });
+    expect(of("employee").find((e) => e.employee.id === emma.employeeId)).toMatchObject({
+      user: { email: emma.email },
+      roles: ["employee"],
+    });
+    expect(body).not.toContain(people.gina.employeeId);
+    expect(of("audit").length).toBeGreaterThan(0);
+
+    const reads = (await superuserSql()`select target_id, details ->> 'read' as read from audit_log
+      where action = 'confidential.read' and actor_id = ${people.sam.userId} order by 2`) as { target_id: string; read: string }[];
+    expect(reads).toEqual([
+      { target_id: emma.employeeId, read: "leave_request" },
+      { target_id: emma.employeeId, read: "ledger_entry" },
+    ]);
+    expect(await superuserSql()`select count(*)::int as n from audit_log where action = 'tenant.export'`).toEqual([{ n: 1 }]);
+  });
+});

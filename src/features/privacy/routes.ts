@@ -1,11 +1,11 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
 import { requestFacts } from "../../domain/audit";
 import { targetEmployee } from "../../domain/employees";
 import type { AppContext } from "../../kernel/context";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import { EmployeeParams, ErasureSchema, RetentionChange, RetentionSchema, SubjectExport } from "./schemas";
-import { changeRetention, eraseEmployee, exportSubject, tenantRetention } from "./service";
+import { changeRetention, eraseEmployee, exportSubject, exportTenant, tenantRetention } from "./service";
 
 const erase = createRoute({
   method: "post",
@@ -110,19 +110,61 @@ const changeRetentionRoute = createRoute({
   },
 });
 
+const exportTenantRoute = createRoute({
+  method: "get",
+  path: "/v1/tenant/export",
+  operationId: "exportTenantData",
+  tags: ["Data protection"],
+  summary: "Export the whole tenant",
+  description:
+    "Everything the tenant holds, as NDJSON: one record per line, each with a `type` — first `tenant` (with the format, " +
+    "`leave-ledger.tenant-export.v1`), then every `employee` (user, employee record, roles, policy assignments), `ledger_entry`, " +
+    "`leave_request` (reasons and comments opened) and `audit` entry, each in the shape the rest of the API gives it. Streamed " +
+    "a page of 1 000 per database round trip while the client reads, so any size streams in bounded memory; a failure midway " +
+    "ends the stream abruptly. Audited as `tenant.export`, and every person whose reasons, comments or notes it holds as a read " +
+    "of their confidential data. System Admin, signed in as a person.",
+  ...signedIn("tenant:export"),
+  responses: {
+    200: {
+      description: "The tenant, one record per line",
+      content: {
+        "application/x-ndjson": {
+          schema: z.string(),
+          example:
+            '{"type":"tenant","id":"00000000-0000-4000-8100-000000000001","slug":"acme","name":"Acme Corporation","exported_at":"2026-12-02T10:14:03.220Z","format":"leave-ledger.tenant-export.v1","retention":{"audit_years":7,"confidential_years":3}}\n',
+        },
+      },
+    },
+    ...errorResponses(...SIGNED_IN_ERRORS),
+  },
+});
+
 /** The export as a download named after the person and the day. */
-const exportResponse = async (c: AppContext, employeeId: string) => {
-  const stream = await exportSubject(c.get("config"), c.get("principal"), requestFacts(c), employeeId);
+/**
+ * An export as a download named after what and the day. The body is one document of the route's schema, streamed
+ * rather than built whole, which the routes' typed responses cannot say: hence the cast.
+ */
+const download = (c: AppContext, stream: ReadableStream<Uint8Array>, contentType: string, name: string) => {
   const day = new Date(c.get("now")).toISOString().slice(0, 10);
-  const response = c.body(stream, 200, {
-    "Content-Type": "application/json; charset=utf-8",
-    "Content-Disposition": `attachment; filename="employee-${employeeId}-${day}.json"`,
-  });
-  // The body is one `SubjectExport` document, streamed rather than built whole: the route's JSON typing cannot say so.
-  return response as never;
+  const extension = contentType.endsWith("ndjson") ? "ndjson" : "json";
+  return c.body(stream, 200, {
+    "Content-Type": `${contentType}; charset=utf-8`,
+    "Content-Disposition": `attachment; filename="${name}-${day}.${extension}"`,
+  }) as never;
 };
 
+const exportResponse = async (c: AppContext, employeeId: string) =>
+  download(
+    c,
+    await exportSubject(c.get("config"), c.get("principal"), requestFacts(c), employeeId),
+    "application/json",
+    `employee-${employeeId}`,
+  );
+
 export const privacyRoutes = createRouter()
+  .openapi(exportTenantRoute, async (c) =>
+    download(c, await exportTenant(c.get("config"), c.get("principal"), requestFacts(c)), "application/x-ndjson", "tenant"),
+  )
   .openapi(getRetention, async (c) => c.json(await tenantRetention(c.get("config"), c.get("principal")), 200))
   .openapi(changeRetentionRoute, async (c) =>
     c.json(await changeRetention(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("json")), 200),

@@ -8,6 +8,7 @@ import { CalendarDate } from "../../kernel/dates";
 
 /** The export document's format, named in it: a change of shape gets a new version. */
 export const EXPORT_FORMAT = "leave-ledger.subject-export.v1";
+export const TENANT_EXPORT_FORMAT = "leave-ledger.tenant-export.v1";
 
 export const EmployeeParams = z.object({
   id: z.uuid().openapi({

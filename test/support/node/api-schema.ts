@@ -957,6 +957,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenant/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Export the whole tenant
+         * @description Everything the tenant holds, as NDJSON: one record per line, each with a `type` — first `tenant` (with the format, `leave-ledger.tenant-export.v1`), then every `employee` (user, employee record, roles, policy assignments), `ledger_entry`, `leave_request` (reasons and comments opened) and `audit` entry, each in the shape the rest of the API gives it. Streamed a page of 1 000 per database round trip while the client reads, so any size streams in bounded memory; a failure midway ends the stream abruptly. Audited as `tenant.export`, and every person whose reasons, comments or notes it holds as a read of their confidential data. System Admin, signed in as a person.
+         */
+        get: operations["exportTenantData"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/tenant/retention": {
         parameters: {
             query?: never;
@@ -1206,7 +1226,7 @@ export interface components {
              */
             rotated_at: string | null;
             /** @description Permissions the key is narrowed to, within its role's; empty: everything the role allows */
-            scopes: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "employee:erase")[];
+            scopes: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "tenant:export" | "employee:erase")[];
         };
         ApiKeyPage: {
             /** @description The keys, newest first, revoked ones included */
@@ -1336,7 +1356,7 @@ export interface components {
              * @description Permissions the key is narrowed to, within its role's; empty: everything the role allows
              * @default []
              */
-            scopes?: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "employee:erase")[];
+            scopes?: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "tenant:export" | "employee:erase")[];
         };
         CreatedUser: {
             /**
@@ -1709,7 +1729,7 @@ export interface components {
         };
         MyPermissions: {
             /** @description Every permission those roles grant (narrowed to its scopes for an API key that has any) */
-            permissions: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "employee:erase")[];
+            permissions: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "tenant:export" | "employee:erase")[];
             /** @description The roles the caller holds (an API key: its one role) */
             roles: ("employee" | "manager" | "hr_admin" | "system_admin" | "auditor")[];
         };
@@ -8601,6 +8621,86 @@ export interface operations {
             };
             /** @description RESOURCE_NOT_FOUND */
             404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    exportTenantData: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The tenant, one record per line */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /** @example {"type":"tenant","id":"00000000-0000-4000-8100-000000000001","slug":"acme","name":"Acme Corporation","exported_at":"2026-12-02T10:14:03.220Z","format":"leave-ledger.tenant-export.v1","retention":{"audit_years":7,"confidential_years":3}} */
+                    "application/x-ndjson": string;
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
