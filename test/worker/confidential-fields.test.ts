@@ -6,7 +6,7 @@ import { runDailyWork } from "../../src/scheduler/daily";
 import { TEST_DATA_KEK } from "../support/test-constants";
 import { people } from "../support/worker/callers";
 import { expectError, harbor, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
-import { bearer, ledgerWorld, TUESDAY_NOON } from "../support/worker/ledger";
+import { asBeforeSealing, bearer, ledgerWorld, TUESDAY_NOON } from "../support/worker/ledger";
 
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
@@ -241,14 +241,7 @@ describe("the daily job's work on sealed fields", () => {
     const w = await ledgerWorld({ assign: [emma], grant: 10 });
     const request = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05" });
     expect((await w.post(`/v1/requests/${request.id}/approve`, w.tokens.mike, {})).status).toBe(200);
-    // As a release before sealing left them (triggers off, as they were not there then).
-    await superuserSql().transaction((sql) => [
-      sql`set local session_replication_role = replica`,
-      sql`update leave_requests set reason = 'plain reason' where id = ${request.id}`,
-      sql`update approvals set comment = 'plain comment' where request_id = ${request.id}`,
-      sql`update ledger_entries set note = 'plain note', data_key_id = null where kind = 'grant'`,
-      sql`update ledger_entries set note = system_note, system_note = null where kind = 'hold_release'`,
-    ]);
+    await asBeforeSealing(request.id, emma);
     const runs = await runDailyWork(dailyConfig(), TUESDAY_NOON);
     expect(runs.find((r) => r.tenant_id === ACME.id)?.sealed_fields).toBe(3);
 

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { DEMO_PASSWORD, GLOBEX } from "../../scripts/lib/seed-data";
 import { people } from "../support/worker/callers";
 import { expectError, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
-import { bearer, ledgerWorld } from "../support/worker/ledger";
+import { asBeforeSealing, bearer, ledgerWorld } from "../support/worker/ledger";
 
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
@@ -156,13 +156,7 @@ describe("erasure of an employee's data", () => {
     const w = await ledgerWorld({ assign: [emma.employeeId], grant: 10 });
     const request = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05" });
     expect((await w.post(`/v1/requests/${request.id}/approve`, w.tokens.mike, {})).status).toBe(200);
-    // As a release before sealing left them (triggers off, as they were not there then).
-    await superuserSql().transaction((sql) => [
-      sql`set local session_replication_role = replica`,
-      sql`update leave_requests set reason = 'plain reason' where id = ${request.id}`,
-      sql`update approvals set comment = 'plain comment' where request_id = ${request.id}`,
-      sql`update ledger_entries set note = 'plain note', data_key_id = null where employee_id = ${emma.employeeId} and kind = 'grant'`,
-    ]);
+    await asBeforeSealing(request.id, emma.employeeId);
     const refused = await superuserSql()`update approvals set comment = null, decision = 'reject' where request_id = ${request.id}`.then(
       () => null,
       (e: Error) => e,

@@ -4,8 +4,9 @@ import { requestFacts } from "../../domain/audit";
 import { targetEmployee } from "../../domain/employees";
 import type { AppContext } from "../../kernel/context";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
+import { exportSubject, exportTenant } from "./exports";
 import { EmployeeParams, ErasureSchema, RetentionChange, RetentionSchema, SubjectExport } from "./schemas";
-import { changeRetention, eraseEmployee, exportSubject, exportTenant, tenantRetention } from "./service";
+import { changeRetention, eraseEmployee, tenantRetention } from "./service";
 
 const erase = createRoute({
   method: "post",

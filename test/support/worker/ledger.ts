@@ -2,6 +2,7 @@ import { expect } from "vitest";
 import type { Env } from "../../../src/kernel/env";
 import { authApp, TestClock, TUESDAY_NOON } from "./auth";
 import { people } from "./callers";
+import { superuserSql } from "./harness";
 
 export { TUESDAY_NOON };
 
@@ -124,4 +125,19 @@ export async function ledgerWorld(options: WorldOptions = {}) {
   };
   if (options.grant) for (const id of assign) await world.grant(id, options.grant);
   return world;
+}
+
+/**
+ * Leaves an approved request of `employeeId` (its reason and approval comment), their grants' notes and the
+ * hold release's note as a release before sealed fields left them: plaintext, no data key, the system's note in
+ * `note` (triggers off, as they were not there then).
+ */
+export async function asBeforeSealing(requestId: string, employeeId: string): Promise<void> {
+  await superuserSql().transaction((sql) => [
+    sql`set local session_replication_role = replica`,
+    sql`update leave_requests set reason = 'plain reason' where id = ${requestId}`,
+    sql`update approvals set comment = 'plain comment' where request_id = ${requestId}`,
+    sql`update ledger_entries set note = 'plain note', data_key_id = null where employee_id = ${employeeId} and kind = 'grant'`,
+    sql`update ledger_entries set note = system_note, system_note = null where employee_id = ${employeeId} and kind = 'hold_release'`,
+  ]);
 }
