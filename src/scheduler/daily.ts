@@ -7,6 +7,7 @@ import { CHUNK_LIMITS, IDEMPOTENCY_RETENTION_HOURS, KEY_JOB_CHUNK, RETENTION_ROW
 import type { Env } from "../kernel/env";
 import { describeError, log } from "../kernel/logger";
 import { reportError } from "../kernel/sentry";
+import { callAsScheduler } from "./call";
 import { rewrapOldKeys, sealOldFields } from "./key-jobs";
 
 export interface TenantRun {
@@ -30,11 +31,6 @@ interface AccrualChunk {
   carryover_expiries: number;
   next_after: string | null;
 }
-
-const call = async <T>(config: Config, tenantId: string | undefined, statement: ReturnType<typeof sql>): Promise<T> => {
-  const [result] = await runInDatabase(config, systemCaller("scheduler", tenantId), (db) => [db.execute<{ out: T }>(statement)]);
-  return result.rows[0]!.out;
-};
 
 export interface RunBudget {
   /** How long the run may keep starting new work, measured on `clock`. */
@@ -83,12 +79,12 @@ export async function runDailyWork(
   const first = ids.length === 0 ? 0 : Math.floor(nowMs / 86_400_000) % ids.length;
   const runs: TenantRun[] = [];
   for (const tenantId of [...ids.slice(first), ...ids.slice(0, first)]) {
-    const swept = await call<{ expired_requests: number; forgotten_idempotency_keys: number; deleted_refresh_tokens: number }>(
+    const swept = await callAsScheduler<{ expired_requests: number; forgotten_idempotency_keys: number; deleted_refresh_tokens: number }>(
       config,
       tenantId,
       sql`select app.sweep(${JSON.stringify({ now, idempotency_retention_hours: IDEMPOTENCY_RETENTION_HOURS })}::jsonb) as out`,
     );
-    const retained = await call<{ purged_audit_rows: number; shredded_keys: number }>(
+    const retained = await callAsScheduler<{ purged_audit_rows: number; shredded_keys: number }>(
       config,
       tenantId,
       sql`select app.apply_retention(${JSON.stringify({ now, audit_rows: RETENTION_ROWS_PER_RUN, keys: RETENTION_ROWS_PER_RUN, facts: {} })}::jsonb) as out`,
@@ -106,7 +102,7 @@ export async function runDailyWork(
     };
     let after: string | null = null;
     do {
-      const answer: { body: AccrualChunk } = await call(
+      const answer: { body: AccrualChunk } = await callAsScheduler(
         config,
         tenantId,
         sql`select app.post_accruals(${JSON.stringify({ now, after, limit: CHUNK_LIMITS.accruals.default })}::jsonb) as out`,

@@ -1,12 +1,11 @@
 import { sql } from "drizzle-orm";
 import { type DataKey, newDataKey, openDataKey, rewrapDataKey } from "../crypto/data-keys";
 import { sealField } from "../crypto/sealed-fields";
-import { systemCaller } from "../db/claims";
-import { runInDatabase } from "../db/door";
 import { notePlace } from "../domain/ledger-entries";
 import { type DataKeyJson, storedKey } from "../domain/sealing";
 import { fromBase64, toBase64 } from "../kernel/bytes";
 import type { Config } from "../kernel/config";
+import { callAsScheduler } from "./call";
 
 /**
  * The daily job's work on confidential fields, one tenant and one chunk per call, each repeatable: sealing the
@@ -28,13 +27,6 @@ interface UnsealedField {
 const COLUMNS = { leave_requests: "reason", approvals: "comment", ledger_entries: "note" } as const;
 const FACTS = { ip: null, user_agent: null, request_id: null };
 
-const call = async <T>(config: Config, tenantId: string, statement: ReturnType<typeof sql>, readOnly = false): Promise<T> => {
-  const [result] = await runInDatabase(config, systemCaller("scheduler", tenantId), (db) => [db.execute<{ out: T }>(statement)], {
-    readOnly,
-  });
-  return result.rows[0]!.out;
-};
-
 /** Where a field is bound: the row's UUID, or a ledger entry's account and reference (as when it is written). */
 const rowOf = (field: UnsealedField) =>
   field.table === "ledger_entries"
@@ -47,7 +39,7 @@ const rowOf = (field: UnsealedField) =>
  * many fields it sealed or erased (0: none left).
  */
 export async function sealOldFields(config: Config, tenantId: string, nowMs: number, limit: number): Promise<number> {
-  const found = await call<{ fields: UnsealedField[]; keys: Record<string, DataKeyJson> }>(
+  const found = await callAsScheduler<{ fields: UnsealedField[]; keys: Record<string, DataKeyJson> }>(
     config,
     tenantId,
     sql`select app.unsealed_fields(${limit}) as out`,
@@ -76,7 +68,7 @@ export async function sealOldFields(config: Config, tenantId: string, nowMs: num
     }),
   );
   const used = [...keys].filter(([, key]) => key.dataKey !== null);
-  return call<number>(
+  return callAsScheduler<number>(
     config,
     tenantId,
     sql`select app.seal_fields(${JSON.stringify({
@@ -97,7 +89,12 @@ export async function sealOldFields(config: Config, tenantId: string, nowMs: num
 export async function rewrapOldKeys(config: Config, tenantId: string, nowMs: number, limit: number): Promise<number> {
   const previous = config.DATA_KEK_PREVIOUS;
   if (!previous) return 0;
-  const old = await call<DataKeyJson[]>(config, tenantId, sql`select app.keys_to_rewrap(${previous.kid}, ${limit}) as out`, true);
+  const old = await callAsScheduler<DataKeyJson[]>(
+    config,
+    tenantId,
+    sql`select app.keys_to_rewrap(${previous.kid}, ${limit}) as out`,
+    true,
+  );
   if (old.length === 0) return 0;
   const keys = await Promise.all(
     old.map(async (key) => ({
@@ -106,7 +103,7 @@ export async function rewrapOldKeys(config: Config, tenantId: string, nowMs: num
       wrapped: toBase64(await rewrapDataKey(config, { id: key.id, wrapped: fromBase64(key.wrapped!), kekId: previous.kid })),
     })),
   );
-  return call<number>(
+  return callAsScheduler<number>(
     config,
     tenantId,
     sql`select app.rewrap_keys(${JSON.stringify({ kek_id: config.DATA_KEK.kid, keys, now: new Date(nowMs).toISOString(), facts: FACTS })}::jsonb) as out`,

@@ -21,7 +21,7 @@ export async function eraseEmployee(config: Config, env: Env, facts: RequestFact
     userCaller(principal),
     (db) => [
       db.execute<{ user_id: string; keys: string[] }>(sql`select e.user_id,
-        array(select k.prefix from api_keys k where k.created_by = e.user_id and k.revoked_at is null) as keys
+        array(select prefix from app.keys_acting_for(e.user_id)) as keys
         from employees e where e.id = ${employeeId}`),
     ],
     { readOnly: true },
