@@ -17,6 +17,7 @@ import { auditRoutes } from "./features/audit/routes";
 import { authRoutes } from "./features/auth/routes";
 import { balanceRoutes } from "./features/balances/routes";
 import { registerDocs } from "./features/docs/routes";
+import { employeeRoutes } from "./features/employees/routes";
 import { healthRoutes } from "./features/health/routes";
 import { holidayRoutes } from "./features/holidays/routes";
 import { ledgerRunRoutes } from "./features/ledger-runs/routes";
@@ -100,6 +101,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     authRoutes,
     meRoutes,
     userRoutes,
+    employeeRoutes,
     privacyRoutes,
     auditRoutes,
     apiKeyRoutes,

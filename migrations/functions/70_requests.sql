@@ -4,11 +4,11 @@
 -- The API's view of a request (the same for GET, lists, and the answers of writes).
 CREATE OR REPLACE FUNCTION app.request_json(r leave_requests) RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
   SELECT jsonb_build_object(
-    'id', r.id, 'employee_id', r.employee_id, 'policy_key', r.policy_key, 'policy_version_id', r.policy_version_id,
+    'id', r.id, 'employee_id', r.employee_id, 'employee_name', app.employee_name(r.employee_id), 'policy_key', r.policy_key, 'policy_version_id', r.policy_version_id,
     'start_date', r.start_date, 'end_date', r.end_date, 'start_part', r.start_part, 'end_part', r.end_part,
     'days', r.days, 'amount', r.amount, 'unit', (SELECT p.unit FROM leave_policies p WHERE p.id = r.policy_version_id),
     'reason', r.reason, 'data_key_id', r.data_key_id, 'status', r.status, 'approvals_required', r.approvals_required,
-    'approvals', coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'approver_id', a.approver_id, 'decision', a.decision, 'comment', a.comment,
+    'approvals', coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'approver_id', a.approver_id, 'approver_name', app.user_name(a.approver_id), 'decision', a.decision, 'comment', a.comment,
                                                                'data_key_id', a.data_key_id, 'decided_at', a.decided_at) ORDER BY a.decided_at, a.approver_id)
                            FROM approvals a WHERE a.request_id = r.id), '[]'),
     'expires_at', r.expires_at, 'submitted_at', r.submitted_at, 'resolved_at', r.resolved_at)

@@ -17,6 +17,7 @@ export const LeaveRequestSchema = z
   .object({
     id: z.uuid(),
     employee_id: z.uuid().openapi({ description: "The employee taking the leave" }),
+    employee_name: z.string().openapi({ description: "Their name, as the directory shows it" }),
     policy_key: z.string(),
     policy_version_id: z.uuid().openapi({ description: "The policy version in force on the start date, whose rules the request follows" }),
     start_date: CalendarDate.openapi({ description: "First day of the leave" }),
@@ -37,6 +38,7 @@ export const LeaveRequestSchema = z
       .array(
         z.object({
           approver_id: z.uuid().openapi({ description: "The user id of who decided" }),
+          approver_name: z.string().openapi({ description: "Their name" }),
           decision: z.enum(["approve", "reject"]),
           comment: z.string().nullable().openapi({ description: "The approver's comment; null when none was given" }),
           decided_at: z.iso.datetime({ offset: true }),
@@ -63,6 +65,7 @@ export type LeaveRequest = z.infer<typeof LeaveRequestSchema>;
 export const LEAVE_REQUEST_EXAMPLE: LeaveRequest = {
   id: "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
   employee_id: "00000000-0000-4000-8100-000000000204",
+  employee_name: "Emma Employee",
   policy_key: "pto-standard",
   policy_version_id: "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
   start_date: "2026-12-21",

@@ -78,6 +78,9 @@ export const users = pgTable(
     unique("users_tenant_id_id_key").on(t.tenantId, t.id),
     uniqueIndex("users_tenant_email_key").on(t.tenantId, sql`lower(${t.email})`),
     uniqueIndex("users_tenant_external_subject_key").on(t.tenantId, t.externalSubject),
+    // The directory's search (`ILIKE '%…%'`): trigram indexes find substrings without reading every row.
+    index("users_display_name_trgm").using("gin", t.displayName.op("gin_trgm_ops")),
+    index("users_email_trgm").using("gin", t.email.op("gin_trgm_ops")),
     check("users_email_format", sql`${t.email} ~ '^[^@\\s]+@[^@\\s]+$'`),
     pgPolicy("users_select", {
       for: "select",
@@ -122,6 +125,7 @@ export const employees = pgTable(
     foreignKey({ name: "employees_user_fk", columns: [t.tenantId, t.userId], foreignColumns: [users.tenantId, users.id] }),
     foreignKey({ name: "employees_manager_fk", columns: [t.tenantId, t.managerId], foreignColumns: [t.tenantId, t.id] }),
     index("employees_manager_idx").on(t.tenantId, t.managerId),
+    index("employees_number_trgm").using("gin", t.employeeNumber.op("gin_trgm_ops")),
     check("employees_not_own_manager", sql`${t.managerId} is distinct from ${t.id}`),
     check("employees_time_zone_format", sql`${t.timeZone} ~ '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$'`),
     pgPolicy("employees_select", {

@@ -83,7 +83,7 @@ const decision = (verb: Decision) => {
   const example: LeaveRequest = {
     ...LEAVE_REQUEST_EXAMPLE,
     status,
-    approvals: [{ approver_id: MIKE_USER_ID, decision: verb, comment, decided_at: decidedAt }],
+    approvals: [{ approver_id: MIKE_USER_ID, approver_name: "Mike Manager", decision: verb, comment, decided_at: decidedAt }],
     resolved_at: decidedAt,
   };
   return createRoute({

@@ -27,12 +27,14 @@ const ELI = "00000000-0000-4000-8100-000000000205";
 const PTO_V1 = "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80";
 const EMMA_BALANCES: z.output<typeof EmployeeBalances> = {
   employee_id: EMMA,
+  employee_name: "Emma Employee",
   today: "2026-12-02",
   as_of: null,
   balances: [{ policy_key: "pto-standard", unit: "day", posted: 26.9996, pending: 1, negative_allowance: 2, available: 27.9996 }],
 };
 const ELI_BALANCES: z.output<typeof EmployeeBalances> = {
   employee_id: ELI,
+  employee_name: "Eli Employee",
   today: "2026-12-03",
   as_of: null,
   balances: [{ policy_key: "pto-standard", unit: "day", posted: 29.9996, pending: 0, negative_allowance: 2, available: 31.9996 }],

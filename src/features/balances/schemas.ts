@@ -35,6 +35,7 @@ export const PolicyBalance = z
 export const EmployeeBalances = z
   .object({
     employee_id: z.uuid(),
+    employee_name: z.string().openapi({ description: "Their name, as the directory shows it" }),
     today: CalendarDate.openapi({ description: "The employee's current date, in their own time zone" }),
     as_of: CalendarDate.nullable().openapi({ description: "The `as_of` asked for; null when every entry counts" }),
     balances: z.array(PolicyBalance).openapi({ description: "One per policy the employee has a ledger account in, by policy key" }),

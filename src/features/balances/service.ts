@@ -3,7 +3,7 @@ import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import type { RequestFacts } from "../../domain/audit";
 import { dateIn } from "../../domain/calendar";
-import { type EmployeeRow, employeeLookup, seenOrNotFound, targetEmployee } from "../../domain/employees";
+import { type EmployeeRow, employeeLookup, employeesWhere, seenOrNotFound, targetEmployee } from "../../domain/employees";
 import { entriesRead, type LedgerEntry, openEntry, type StoredEntryRow } from "../../domain/ledger-entries";
 import { KeyRing } from "../../domain/sealing";
 import type { Config } from "../../kernel/config";
@@ -40,8 +40,9 @@ function balancesQuery(which: SQL, asOf: string | null, now: number) {
 }
 
 function byEmployee(rows: BalanceRow[], employees: EmployeeRow[], asOf: string | null, now: number) {
-  return employees.map(({ id: employeeId, time_zone }) => ({
+  return employees.map(({ id: employeeId, time_zone, name }) => ({
     employee_id: employeeId,
+    employee_name: name,
     today: dateIn(time_zone, now),
     as_of: asOf,
     balances: rows
@@ -78,9 +79,7 @@ export async function teamBalances(config: Config, principal: Principal, asOf: s
     config,
     userCaller(principal),
     (db) => [
-      db.execute<{ id: string; time_zone: string }>(
-        sql`select e.id, e.time_zone from employees e where e.manager_id = ${principal.employeeId} order by e.id`,
-      ),
+      db.execute<EmployeeRow>(employeesWhere(sql`e.manager_id = ${principal.employeeId}`)),
       db.execute<BalanceRow>(balancesQuery(sql`a.employee_id in (${reports})`, asOf, now)),
     ],
     { readOnly: true },

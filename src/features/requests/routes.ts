@@ -27,6 +27,7 @@ const APPROVED_EXAMPLE: LeaveRequest = {
   approvals: [
     {
       approver_id: "00000000-0000-4000-8100-000000000103",
+      approver_name: "Mike Manager",
       decision: "approve",
       comment: "Enjoy the break!",
       decided_at: "2026-12-02T15:20:31.117+00:00",

@@ -6,20 +6,8 @@ import { setCredentials } from "../../domain/credentials";
 import type { AppContext } from "../../kernel/context";
 import type { ErrorCode } from "../../kernel/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
-import {
-  CreatedUser,
-  CreateUserBody,
-  EmployeeParams,
-  EmployeeSchema,
-  PasswordBody,
-  PinBody,
-  RoleBody,
-  RoleChange,
-  RoleParams,
-  UpdateEmployeeBody,
-  UserParams,
-} from "./schemas";
-import { changeRole, createUser, deactivate, updateEmployee } from "./service";
+import { CreatedUser, CreateUserBody, PasswordBody, PinBody, RoleBody, RoleChange, RoleParams, UserParams } from "./schemas";
+import { changeRole, createUser, deactivate } from "./service";
 
 const ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
 
@@ -105,34 +93,6 @@ const createUserRoute = createRoute({
   },
 });
 
-const updateEmployeeRoute = createRoute({
-  method: "patch",
-  path: "/v1/employees/{employee_id}",
-  operationId: "updateEmployee",
-  tags: ["Users"],
-  summary: "Update an employee's manager, time zone or work week",
-  description:
-    "Changes only the fields given and answers the whole employee record. " +
-    "A manager who reports, directly or not, to this employee answers 409 (no management cycles). HR Admin or System Admin. Audited.",
-  ...signedIn("user:manage"),
-  request: {
-    params: EmployeeParams,
-    body: jsonBody(UpdateEmployeeBody, { manager_id: MIKE_EMPLOYEE_ID, time_zone: "Europe/Berlin", work_week: [1, 2, 3, 4] }),
-  },
-  responses: {
-    200: jsonResponse("Updated", EmployeeSchema, {
-      id: EMMA.employeeId,
-      user_id: EMMA.userId,
-      employee_number: "A-004",
-      manager_id: MIKE_EMPLOYEE_ID,
-      time_zone: "Europe/Berlin",
-      hire_date: "2022-09-01",
-      work_week: [1, 2, 3, 4],
-    }),
-    ...errorResponses("CONFLICT", ...ERRORS),
-  },
-});
-
 const resetPasswordRoute = createRoute({
   method: "post",
   path: "/v1/users/{user_id}/password",
@@ -178,26 +138,6 @@ export const userRoutes = createRouter()
       roles: input.roles,
     });
     return c.json({ user_id: created.userId, employee_id: created.employeeId }, 201);
-  })
-  .openapi(updateEmployeeRoute, async (c) => {
-    const change = c.req.valid("json");
-    const e = await updateEmployee(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("param").employee_id, {
-      managerId: change.manager_id,
-      timeZone: change.time_zone,
-      workWeek: change.work_week,
-    });
-    return c.json(
-      {
-        id: e.id,
-        user_id: e.userId,
-        employee_number: e.employeeNumber,
-        manager_id: e.managerId,
-        time_zone: e.timeZone,
-        hire_date: e.hireDate,
-        work_week: e.workWeek,
-      },
-      200,
-    );
   })
   .openapi(resetPasswordRoute, async (c) => {
     const hashes = { passwordHash: await hashPassword(c.req.valid("json").password) };

@@ -1,31 +1,10 @@
 import { z } from "@hono/zod-openapi";
 import { NewPassword } from "../../domain/credentials";
+import { TimeZone } from "../../domain/employees";
 import { ROLES } from "../../kernel/access";
 import { CalendarDate } from "../../kernel/dates";
 
-/** A time zone the runtime knows (IANA name), so dates can be computed in it. */
-export const TimeZone = z
-  .string()
-  .max(64)
-  .refine((tz) => {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: tz });
-      return true;
-    } catch {
-      return false;
-    }
-  }, "an IANA time zone such as Europe/Berlin");
-
-/** ISO weekdays worked (1 = Monday … 7 = Sunday), each once, at least one. */
-export const WorkWeek = z
-  .array(z.number().int().min(1).max(7))
-  .min(1)
-  .max(7)
-  .refine((days) => new Set(days).size === days.length, "each weekday once")
-  .openapi({ example: [1, 2, 3, 4, 5] });
-
 const EMMA_USER_ID = "00000000-0000-4000-8100-000000000104";
-const EMMA_EMPLOYEE_ID = "00000000-0000-4000-8100-000000000204";
 
 export const UserParams = z.object({
   user_id: z.uuid().openapi({
@@ -80,37 +59,6 @@ export const CreatedUser = z
   })
   .openapi("CreatedUser");
 
-export const EmployeeParams = z.object({
-  employee_id: z.uuid().openapi({
-    param: { name: "employee_id", in: "path", description: "The employee's id (`employee.id` of `GET /v1/me`)" },
-    example: EMMA_EMPLOYEE_ID,
-  }),
-});
-export const UpdateEmployeeBody = z
-  .object({
-    manager_id: z.uuid().nullable().optional().openapi({ description: "The new manager's employee id; null for none" }),
-    time_zone: TimeZone.optional().openapi({ description: "IANA time zone in which the employee's dates are counted" }),
-    work_week: WorkWeek.optional().openapi({
-      description: "ISO weekdays worked (1 = Monday … 7 = Sunday); leave is charged only for these",
-    }),
-  })
-  .refine((b) => b.manager_id !== undefined || b.time_zone !== undefined || b.work_week !== undefined, {
-    error: "change manager_id, time_zone or work_week",
-  })
-  .openapi("UpdateEmployee", {
-    description: "At least one of `manager_id`, `time_zone` or `work_week`; fields left out stay as they are.",
-  });
-export const EmployeeSchema = z
-  .object({
-    id: z.uuid(),
-    user_id: z.uuid(),
-    employee_number: z.string().openapi({ description: "The number of the tenant's HR records" }),
-    manager_id: z.uuid().nullable().openapi({ description: "The employee id of the manager who approves the requests; null when none" }),
-    time_zone: z.string().openapi({ description: "IANA time zone in which the employee's dates are counted" }),
-    hire_date: CalendarDate.openapi({ description: "First day of employment (YYYY-MM-DD)" }),
-    work_week: z.array(z.number().int()).openapi({ description: "ISO weekdays worked, ascending (1 = Monday … 7 = Sunday)" }),
-  })
-  .openapi("Employee");
 export const PasswordBody = z.object({ password: NewPassword.openapi({ description: "12 to 256 characters" }) }).openapi("SetPassword");
 export const PinBody = z
   .object({

@@ -1,4 +1,4 @@
-import { and, eq, sql } from "drizzle-orm";
+import { sql } from "drizzle-orm";
 import { behindRaisedVersions } from "../../auth/limiter";
 import { can } from "../../auth/permissions";
 import { userCaller } from "../../auth/principal";
@@ -144,48 +144,4 @@ export async function createUser(config: Config, facts: RequestFacts, principal:
     }),
   ]);
   return { userId, employeeId };
-}
-
-/** Changes an employee's manager or time zone (HR Admin, System Admin), audited. */
-export async function updateEmployee(
-  config: Config,
-  facts: RequestFacts,
-  principal: Principal,
-  employeeId: string,
-  change: { managerId?: string | null | undefined; timeZone?: string | undefined; workWeek?: number[] | undefined },
-) {
-  if (change.managerId === employeeId)
-    throw new AppError("VALIDATION_FAILED", "An employee cannot manage themself", {
-      issues: [{ path: "manager_id", message: "must not be the employee", code: "custom" }],
-    });
-  // The new manager's own chain of managers must not lead back to this employee (no management cycles).
-  const newManager = change.managerId ?? null;
-  const [rows, cycles] = await runInDatabase(config, userCaller(principal), (db) => [
-    db
-      .update(employees)
-      .set({
-        ...(change.managerId !== undefined ? { managerId: change.managerId } : {}),
-        ...(change.timeZone ? { timeZone: change.timeZone } : {}),
-        ...(change.workWeek ? { workWeek: [...change.workWeek].sort() } : {}),
-      })
-      .where(and(eq(employees.id, employeeId), sql`not exists (${managerChainContains(newManager, employeeId)})`))
-      .returning(),
-    db.execute<{ cycle: boolean }>(sql`select exists (${managerChainContains(newManager, employeeId)}) as cycle`),
-    db.execute(sql`insert into audit_log ${AUDIT_COLUMNS}
-      select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id: change.managerId, work_week: change.workWeek }, ...(change.timeZone ? { personalDetails: { time_zone: change.timeZone } } : {}) })}
-      where exists (select 1 from employees where id = ${employeeId}) and not exists (${managerChainContains(newManager, employeeId)})`),
-  ]);
-  if (cycles.rows[0]?.cycle) throw new AppError("CONFLICT", "That manager reports, directly or not, to this employee");
-  const employee = rows[0];
-  if (!employee) throw new AppError("RESOURCE_NOT_FOUND", "No such employee");
-  return employee;
-}
-
-/** Rows if `employeeId` is `managerId` or one of the managers above them (bounded walk). */
-function managerChainContains(managerId: string | null, employeeId: string) {
-  return sql`with recursive chain (id, manager_id, depth) as (
-      select id, manager_id, 1 from employees where id = ${managerId}::uuid
-      union all
-      select e.id, e.manager_id, c.depth + 1 from employees e join chain c on e.id = c.manager_id where c.depth < 1000
-    ) select 1 from chain where id = ${employeeId}::uuid`;
 }

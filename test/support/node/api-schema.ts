@@ -365,6 +365,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/employees": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List and search employees
+         * @description The people you may see: yourself; your direct reports (managers); the whole tenant (HR Admin, System Admin, Auditor). Search with `q` (part of a name, email or employee number), filter by manager, status or policy, sort from the allow-list; offset-paginated with the number of matches (`total`), counted in the same snapshot as the page.
+         */
+        get: operations["listEmployees"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/employees/{employee_id}": {
         parameters: {
             query?: never;
@@ -372,7 +392,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Get an employee
+         * @description Yourself, one of your direct reports (managers), or anyone in the tenant (HR Admin, System Admin, Auditor); 404 otherwise.
+         */
+        get: operations["getEmployee"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1419,6 +1443,10 @@ export interface components {
             comment?: string;
         };
         Employee: {
+            /** @description The name shown to colleagues */
+            display_name: string;
+            /** @description The sign-in email */
+            email: string;
             /** @description The number of the tenant's HR records */
             employee_number: string;
             /**
@@ -1433,9 +1461,19 @@ export interface components {
              * @description The employee id of the manager who approves the requests; null when none
              */
             manager_id: string | null;
+            /** @description The manager's name; null when none */
+            manager_name: string | null;
+            /**
+             * @description `active`; `deactivated` (cannot sign in); `erased` (personal data erased, for good)
+             * @enum {string}
+             */
+            status: "active" | "deactivated" | "erased";
             /** @description IANA time zone in which the employee's dates are counted */
             time_zone: string;
-            /** Format: uuid */
+            /**
+             * Format: uuid
+             * @description The user's id, for the role and credential routes (`/v1/users/{user_id}/…`)
+             */
             user_id: string;
             /** @description ISO weekdays worked, ascending (1 = Monday … 7 = Sunday) */
             work_week: number[];
@@ -1450,11 +1488,20 @@ export interface components {
             balances: components["schemas"]["PolicyBalance"][];
             /** Format: uuid */
             employee_id: string;
+            /** @description Their name, as the directory shows it */
+            employee_name: string;
             /**
              * Format: date
              * @description The employee's current date, in their own time zone
              */
             today: string;
+        };
+        EmployeePage: {
+            data: components["schemas"]["Employee"][];
+            limit: number;
+            offset: number;
+            /** @description Employees matching, across all pages */
+            total: number;
         };
         EndPolicyAssignment: {
             /** @description Employees whose open assignment to end */
@@ -1523,6 +1570,8 @@ export interface components {
                  * @description The user id of who decided
                  */
                 approver_id: string;
+                /** @description Their name */
+                approver_name: string;
                 /** @description The approver's comment; null when none was given */
                 comment: string | null;
                 /** Format: date-time */
@@ -1539,6 +1588,8 @@ export interface components {
              * @description The employee taking the leave
              */
             employee_id: string;
+            /** @description Their name, as the directory shows it */
+            employee_name: string;
             /**
              * Format: date
              * @description Last day of the leave
@@ -3180,6 +3231,7 @@ export interface operations {
                      *         {
                      *           "id": "3f9c2a71-5b8e-4d06-a1c4-7e2b9d8f6a13",
                      *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "employee_name": "Emma Employee",
                      *           "policy_key": "pto-standard",
                      *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
                      *           "start_date": "2026-12-14",
@@ -3200,6 +3252,7 @@ export interface operations {
                      *         {
                      *           "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
                      *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "employee_name": "Emma Employee",
                      *           "policy_key": "pto-standard",
                      *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
                      *           "start_date": "2026-12-21",
@@ -4304,6 +4357,261 @@ export interface operations {
             };
         };
     };
+    listEmployees: {
+        parameters: {
+            query?: {
+                /** @description `true`: only people who can sign in; `false`: only deactivated and erased ones */
+                active?: "true" | "false";
+                /** @description How many to return (at most 200) */
+                limit?: number;
+                /** @description Only the direct reports of this employee */
+                manager_id?: string;
+                /** @description How many matches to skip */
+                offset?: number;
+                /** @description Only people assigned to this policy today (in their own time zone) */
+                policy_key?: string;
+                /** @description Part of a name, an email or an employee number, any case */
+                q?: string;
+                /** @description `-` for descending; ties are ordered by id */
+                sort?: "name" | "-name" | "email" | "-email" | "employee_number" | "-employee_number" | "hire_date" | "-hire_date";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of employees */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "00000000-0000-4000-8100-000000000204",
+                     *           "user_id": "00000000-0000-4000-8100-000000000104",
+                     *           "display_name": "Emma Employee",
+                     *           "email": "emma.employee@acme.example",
+                     *           "status": "active",
+                     *           "employee_number": "A-004",
+                     *           "manager_id": "00000000-0000-4000-8100-000000000203",
+                     *           "manager_name": "Mike Manager",
+                     *           "time_zone": "Europe/Berlin",
+                     *           "hire_date": "2022-09-01",
+                     *           "work_week": [
+                     *             1,
+                     *             2,
+                     *             3,
+                     *             4,
+                     *             5
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "offset": 0,
+                     *       "limit": 50
+                     *     }
+                     */
+                    "application/json": components["schemas"]["EmployeePage"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    getEmployee: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The employee's id (`employee.id` of `GET /v1/me`) */
+                employee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The employee */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "00000000-0000-4000-8100-000000000204",
+                     *       "user_id": "00000000-0000-4000-8100-000000000104",
+                     *       "display_name": "Emma Employee",
+                     *       "email": "emma.employee@acme.example",
+                     *       "status": "active",
+                     *       "employee_number": "A-004",
+                     *       "manager_id": "00000000-0000-4000-8100-000000000203",
+                     *       "manager_name": "Mike Manager",
+                     *       "time_zone": "Europe/Berlin",
+                     *       "hire_date": "2022-09-01",
+                     *       "work_week": [
+                     *         1,
+                     *         2,
+                     *         3,
+                     *         4,
+                     *         5
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["Employee"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     updateEmployee: {
         parameters: {
             query?: never;
@@ -4346,8 +4654,12 @@ export interface operations {
                      * @example {
                      *       "id": "00000000-0000-4000-8100-000000000204",
                      *       "user_id": "00000000-0000-4000-8100-000000000104",
+                     *       "display_name": "Emma Employee",
+                     *       "email": "emma.employee@acme.example",
+                     *       "status": "active",
                      *       "employee_number": "A-004",
                      *       "manager_id": "00000000-0000-4000-8100-000000000203",
+                     *       "manager_name": "Mike Manager",
                      *       "time_zone": "Europe/Berlin",
                      *       "hire_date": "2022-09-01",
                      *       "work_week": [
@@ -4496,6 +4808,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "employee_name": "Emma Employee",
                      *       "today": "2026-12-02",
                      *       "as_of": null,
                      *       "balances": [
@@ -5786,6 +6099,7 @@ export interface operations {
                     /**
                      * @example {
                      *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "employee_name": "Emma Employee",
                      *       "today": "2026-12-02",
                      *       "as_of": null,
                      *       "balances": [
@@ -7283,6 +7597,7 @@ export interface operations {
                      *         {
                      *           "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
                      *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "employee_name": "Emma Employee",
                      *           "policy_key": "pto-standard",
                      *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
                      *           "start_date": "2026-12-21",
@@ -7298,6 +7613,7 @@ export interface operations {
                      *           "approvals": [
                      *             {
                      *               "approver_id": "00000000-0000-4000-8100-000000000103",
+                     *               "approver_name": "Mike Manager",
                      *               "decision": "approve",
                      *               "comment": "Enjoy the break!",
                      *               "decided_at": "2026-12-02T15:20:31.117+00:00"
@@ -7310,6 +7626,7 @@ export interface operations {
                      *         {
                      *           "id": "3f9c2a71-5b8e-4d06-a1c4-7e2b9d8f6a13",
                      *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "employee_name": "Emma Employee",
                      *           "policy_key": "pto-standard",
                      *           "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
                      *           "start_date": "2026-12-14",
@@ -7453,6 +7770,7 @@ export interface operations {
                      * @example {
                      *       "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
                      *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "employee_name": "Emma Employee",
                      *       "policy_key": "pto-standard",
                      *       "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
                      *       "start_date": "2026-12-21",
@@ -7616,6 +7934,7 @@ export interface operations {
                      * @example {
                      *       "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
                      *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "employee_name": "Emma Employee",
                      *       "policy_key": "pto-standard",
                      *       "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
                      *       "start_date": "2026-12-21",
@@ -7631,6 +7950,7 @@ export interface operations {
                      *       "approvals": [
                      *         {
                      *           "approver_id": "00000000-0000-4000-8100-000000000103",
+                     *           "approver_name": "Mike Manager",
                      *           "decision": "approve",
                      *           "comment": "Enjoy the break!",
                      *           "decided_at": "2026-12-02T15:20:31.117+00:00"
@@ -7759,6 +8079,7 @@ export interface operations {
                      * @example {
                      *       "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
                      *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "employee_name": "Emma Employee",
                      *       "policy_key": "pto-standard",
                      *       "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
                      *       "start_date": "2026-12-21",
@@ -7774,6 +8095,7 @@ export interface operations {
                      *       "approvals": [
                      *         {
                      *           "approver_id": "00000000-0000-4000-8100-000000000103",
+                     *           "approver_name": "Mike Manager",
                      *           "decision": "approve",
                      *           "comment": "Enjoy the break!",
                      *           "decided_at": "2026-12-02T15:20:31.117+00:00"
@@ -7923,6 +8245,7 @@ export interface operations {
                      * @example {
                      *       "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
                      *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "employee_name": "Emma Employee",
                      *       "policy_key": "pto-standard",
                      *       "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
                      *       "start_date": "2026-12-21",
@@ -7938,6 +8261,7 @@ export interface operations {
                      *       "approvals": [
                      *         {
                      *           "approver_id": "00000000-0000-4000-8100-000000000103",
+                     *           "approver_name": "Mike Manager",
                      *           "decision": "approve",
                      *           "comment": "Enjoy the break!",
                      *           "decided_at": "2026-12-02T15:20:31.117+00:00"
@@ -8076,6 +8400,7 @@ export interface operations {
                      * @example {
                      *       "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
                      *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "employee_name": "Emma Employee",
                      *       "policy_key": "pto-standard",
                      *       "policy_version_id": "5d0c7a4e-2b8f-4c61-9e3a-7f1b2c4d6e80",
                      *       "start_date": "2026-12-21",
@@ -8091,6 +8416,7 @@ export interface operations {
                      *       "approvals": [
                      *         {
                      *           "approver_id": "00000000-0000-4000-8100-000000000103",
+                     *           "approver_name": "Mike Manager",
                      *           "decision": "reject",
                      *           "comment": "The year-end release is that week; could you move it to January?",
                      *           "decided_at": "2026-12-02T15:20:31.117+00:00"
@@ -8555,6 +8881,7 @@ export interface operations {
                      *       "data": [
                      *         {
                      *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "employee_name": "Emma Employee",
                      *           "today": "2026-12-02",
                      *           "as_of": null,
                      *           "balances": [
@@ -8570,6 +8897,7 @@ export interface operations {
                      *         },
                      *         {
                      *           "employee_id": "00000000-0000-4000-8100-000000000205",
+                     *           "employee_name": "Eli Employee",
                      *           "today": "2026-12-03",
                      *           "as_of": null,
                      *           "balances": [

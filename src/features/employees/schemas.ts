@@ -1,0 +1,113 @@
+import { z } from "@hono/zod-openapi";
+import { POLICY_KEY_PATTERN, userStatusEnum } from "../../db/schema";
+import { TimeZone, WorkWeek } from "../../domain/employees";
+import { CalendarDate } from "../../kernel/dates";
+import { queryInteger } from "../../kernel/pagination";
+
+export const EMMA_EMPLOYEE_ID = "00000000-0000-4000-8100-000000000204";
+export const MIKE_EMPLOYEE_ID = "00000000-0000-4000-8100-000000000203";
+
+export const EmployeeParams = z.object({
+  employee_id: z.uuid().openapi({
+    param: { name: "employee_id", in: "path", description: "The employee's id (`employee.id` of `GET /v1/me`)" },
+    example: EMMA_EMPLOYEE_ID,
+  }),
+});
+
+export const EmployeeSchema = z
+  .object({
+    id: z.uuid(),
+    user_id: z.uuid().openapi({ description: "The user's id, for the role and credential routes (`/v1/users/{user_id}/…`)" }),
+    display_name: z.string().openapi({ description: "The name shown to colleagues" }),
+    email: z.string().openapi({ description: "The sign-in email" }),
+    status: z.enum(userStatusEnum.enumValues).openapi({
+      description: "`active`; `deactivated` (cannot sign in); `erased` (personal data erased, for good)",
+    }),
+    employee_number: z.string().openapi({ description: "The number of the tenant's HR records" }),
+    manager_id: z.uuid().nullable().openapi({ description: "The employee id of the manager who approves the requests; null when none" }),
+    manager_name: z.string().nullable().openapi({ description: "The manager's name; null when none" }),
+    time_zone: z.string().openapi({ description: "IANA time zone in which the employee's dates are counted" }),
+    hire_date: CalendarDate.openapi({ description: "First day of employment (YYYY-MM-DD)" }),
+    work_week: z.array(z.number().int()).openapi({ description: "ISO weekdays worked, ascending (1 = Monday … 7 = Sunday)" }),
+  })
+  .openapi("Employee");
+export type Employee = z.infer<typeof EmployeeSchema>;
+
+export const EMMA_EXAMPLE: Employee = {
+  id: EMMA_EMPLOYEE_ID,
+  user_id: "00000000-0000-4000-8100-000000000104",
+  display_name: "Emma Employee",
+  email: "emma.employee@acme.example",
+  status: "active",
+  employee_number: "A-004",
+  manager_id: MIKE_EMPLOYEE_ID,
+  manager_name: "Mike Manager",
+  time_zone: "Europe/Berlin",
+  hire_date: "2022-09-01",
+  work_week: [1, 2, 3, 4, 5],
+};
+
+/** The directory's sorts: each an allow-listed column, `-` for descending; ties are broken by id. */
+export const EMPLOYEE_SORTS = [
+  "name",
+  "-name",
+  "email",
+  "-email",
+  "employee_number",
+  "-employee_number",
+  "hire_date",
+  "-hire_date",
+] as const;
+export type EmployeeSort = (typeof EMPLOYEE_SORTS)[number];
+export const MAX_DIRECTORY_PAGE = 200;
+
+export const EmployeeListQuery = z.object({
+  offset: queryInteger(0, 1_000_000).default(0).openapi({ description: "How many matches to skip", example: 0 }),
+  limit: queryInteger(1, MAX_DIRECTORY_PAGE)
+    .default(50)
+    .openapi({ description: `How many to return (at most ${MAX_DIRECTORY_PAGE})`, example: 50 }),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ description: "Part of a name, an email or an employee number, any case", example: "emma" }),
+  manager_id: z.uuid().optional().openapi({ description: "Only the direct reports of this employee" }),
+  active: z
+    .enum(["true", "false"])
+    .transform((v) => v === "true")
+    .optional()
+    .openapi({ description: "`true`: only people who can sign in; `false`: only deactivated and erased ones" }),
+  policy_key: z
+    .string()
+    .regex(POLICY_KEY_PATTERN)
+    .optional()
+    .openapi({ description: "Only people assigned to this policy today (in their own time zone)" }),
+  sort: z.enum(EMPLOYEE_SORTS).default("name").openapi({ description: "`-` for descending; ties are ordered by id" }),
+});
+export type EmployeeListFilter = z.output<typeof EmployeeListQuery>;
+
+export const EmployeePage = z
+  .object({
+    data: z.array(EmployeeSchema),
+    total: z.number().int().openapi({ description: "Employees matching, across all pages" }),
+    offset: z.number().int(),
+    limit: z.number().int(),
+  })
+  .openapi("EmployeePage");
+
+export const UpdateEmployeeBody = z
+  .object({
+    manager_id: z.uuid().nullable().optional().openapi({ description: "The new manager's employee id; null for none" }),
+    time_zone: TimeZone.optional().openapi({ description: "IANA time zone in which the employee's dates are counted" }),
+    work_week: WorkWeek.optional().openapi({
+      description: "ISO weekdays worked (1 = Monday … 7 = Sunday); leave is charged only for these",
+    }),
+  })
+  .refine((b) => b.manager_id !== undefined || b.time_zone !== undefined || b.work_week !== undefined, {
+    error: "change manager_id, time_zone or work_week",
+  })
+  .openapi("UpdateEmployee", {
+    description: "At least one of `manager_id`, `time_zone` or `work_week`; fields left out stay as they are.",
+  });

@@ -1,0 +1,136 @@
+import { type SQL, sql } from "drizzle-orm";
+import { userCaller } from "../../auth/principal";
+import { runInDatabase } from "../../db/door";
+import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "../../domain/audit";
+import type { Config } from "../../kernel/config";
+import type { Principal } from "../../kernel/context";
+import { AppError } from "../../kernel/errors";
+import type { Employee, EmployeeListFilter, EmployeeSort } from "./schemas";
+
+const notFound = (id: string) => new AppError("RESOURCE_NOT_FOUND", "No such employee", { employee_id: id });
+
+/**
+ * The directory's record of each employee `which` selects (over `e` and its user `u`). The manager's name comes
+ * from the caller's own view when they see the manager, else from `app.employee_name` (an employee does not see
+ * their manager's rows, yet is shown who it is).
+ */
+const records = (which: SQL, order: SQL = sql`e.id`, page: SQL = sql``) =>
+  sql`select jsonb_build_object('id', e.id, 'user_id', e.user_id, 'display_name', u.display_name, 'email', u.email, 'status', u.status,
+      'employee_number', e.employee_number, 'manager_id', e.manager_id,
+      'manager_name', case when e.manager_id is not null then coalesce(mu.display_name, app.employee_name(e.manager_id)) end,
+      'time_zone', e.time_zone, 'hire_date', e.hire_date, 'work_week', e.work_week) as employee
+    from employees e join users u on u.id = e.user_id
+    left join employees m on m.id = e.manager_id left join users mu on mu.id = m.user_id
+    where ${which} order by ${order} ${page}`;
+
+const SORTS: Record<EmployeeSort, SQL> = {
+  name: sql`u.display_name, e.id`,
+  "-name": sql`u.display_name desc, e.id desc`,
+  email: sql`lower(u.email), e.id`,
+  "-email": sql`lower(u.email) desc, e.id desc`,
+  employee_number: sql`e.employee_number, e.id`,
+  "-employee_number": sql`e.employee_number desc, e.id desc`,
+  hire_date: sql`e.hire_date, e.id`,
+  "-hire_date": sql`e.hire_date desc, e.id desc`,
+};
+
+/** `text` as an ILIKE pattern matching it anywhere, its own wildcards taken literally. */
+const containing = (text: string) => `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+
+function directoryFilter(principal: Principal, filter: EmployeeListFilter, nowIso: string): SQL {
+  const conditions = [sql`e.tenant_id = ${principal.tenantId}`];
+  if (filter.q !== undefined) {
+    const pattern = containing(filter.q);
+    conditions.push(sql`(u.display_name ilike ${pattern} or u.email ilike ${pattern} or e.employee_number ilike ${pattern})`);
+  }
+  if (filter.manager_id !== undefined) conditions.push(sql`e.manager_id = ${filter.manager_id}`);
+  if (filter.active !== undefined) conditions.push(filter.active ? sql`u.status = 'active'` : sql`u.status <> 'active'`);
+  if (filter.policy_key !== undefined) {
+    conditions.push(sql`exists (select 1 from policy_assignments pa where pa.employee_id = e.id and pa.policy_key = ${filter.policy_key}
+      and pa.starts_on <= app.today_in(e.time_zone, ${nowIso}::timestamptz)
+      and (pa.ends_on is null or pa.ends_on >= app.today_in(e.time_zone, ${nowIso}::timestamptz)))`);
+  }
+  return sql.join(conditions, sql` and `);
+}
+
+/**
+ * A page of the people the caller may see (row-level security: themself, their direct reports, or the whole
+ * tenant for HR Admins, System Admins and Auditors), with the number of matches: one round trip, one snapshot.
+ */
+export async function listEmployees(config: Config, facts: RequestFacts, principal: Principal, filter: EmployeeListFilter) {
+  const which = directoryFilter(principal, filter, new Date(facts.now).toISOString());
+  const [rows, totals] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      db.execute<{ employee: Employee }>(records(which, SORTS[filter.sort], sql`offset ${filter.offset} limit ${filter.limit}`)),
+      db.execute<{ total: number }>(sql`select count(*)::int as total from employees e join users u on u.id = e.user_id where ${which}`),
+    ],
+    { readOnly: true, isolation: "RepeatableRead" },
+  );
+  return { data: rows.rows.map((r) => r.employee), total: totals.rows[0]!.total, offset: filter.offset, limit: filter.limit };
+}
+
+/** One employee's record, or 404 when the caller may not see them (other tenants' included). */
+export async function getEmployee(config: Config, principal: Principal, employeeId: string): Promise<Employee> {
+  const [rows] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [db.execute<{ employee: Employee }>(records(sql`e.id = ${employeeId}`))],
+    { readOnly: true },
+  );
+  const row = rows.rows[0];
+  if (!row) throw notFound(employeeId);
+  return row.employee;
+}
+
+/** Rows if `employeeId` is `managerId` or one of the managers above them (bounded walk). */
+function managerChainContains(managerId: string | null, employeeId: string) {
+  return sql`with recursive chain (id, manager_id, depth) as (
+      select id, manager_id, 1 from employees where id = ${managerId}::uuid
+      union all
+      select e.id, e.manager_id, c.depth + 1 from employees e join chain c on e.id = c.manager_id where c.depth < 1000
+    ) select 1 from chain where id = ${employeeId}::uuid`;
+}
+
+export interface EmployeeChange {
+  managerId?: string | null | undefined;
+  timeZone?: string | undefined;
+  workWeek?: number[] | undefined;
+}
+
+/** Changes an employee's manager, time zone or work week (HR Admin, System Admin), audited; answers the record. */
+export async function updateEmployee(
+  config: Config,
+  facts: RequestFacts,
+  principal: Principal,
+  employeeId: string,
+  change: EmployeeChange,
+) {
+  if (change.managerId === employeeId)
+    throw new AppError("VALIDATION_FAILED", "An employee cannot manage themself", {
+      issues: [{ path: "manager_id", message: "must not be the employee", code: "custom" }],
+    });
+  // The new manager's own chain of managers must not lead back to this employee (no management cycles).
+  const newManager = change.managerId ?? null;
+  const acyclic = sql`not exists (${managerChainContains(newManager, employeeId)})`;
+  const set = sql.join(
+    [
+      ...(change.managerId !== undefined ? [sql`manager_id = ${change.managerId}::uuid`] : []),
+      ...(change.timeZone ? [sql`time_zone = ${change.timeZone}`] : []),
+      ...(change.workWeek ? [sql`work_week = ${`{${[...change.workWeek].sort().join(",")}}`}::smallint[]`] : []),
+    ],
+    sql`, `,
+  );
+  const [updated, cycles, , record] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<{ id: string }>(sql`update employees set ${set} where id = ${employeeId} and ${acyclic} returning id`),
+    db.execute<{ cycle: boolean }>(sql`select exists (${managerChainContains(newManager, employeeId)}) as cycle`),
+    db.execute(sql`insert into audit_log ${AUDIT_COLUMNS}
+      select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id: change.managerId, work_week: change.workWeek }, ...(change.timeZone ? { personalDetails: { time_zone: change.timeZone } } : {}) })}
+      where exists (select 1 from employees where id = ${employeeId}) and ${acyclic}`),
+    db.execute<{ employee: Employee }>(records(sql`e.id = ${employeeId}`)),
+  ]);
+  if (cycles.rows[0]?.cycle) throw new AppError("CONFLICT", "That manager reports, directly or not, to this employee");
+  if (updated.rows.length === 0) throw notFound(employeeId);
+  return record.rows[0]!.employee;
+}
