@@ -142,6 +142,11 @@ BEGIN
                        jsonb_build_object('requested', v_amount, 'available', v_available, 'policy_id', v_key));
     END IF;
   END LOOP;
+  -- Read again under the lock: an end of employment committed meanwhile (app.terminate_employee) counts.
+  IF (SELECT end_date FROM employees WHERE id = v_employee) < v_end THEN
+    PERFORM app.fail('NOT_ELIGIBLE', 'Your employment ends before the leave does',
+                     jsonb_build_object('policy_key', v_key, 'employment_ends', (SELECT end_date FROM employees WHERE id = v_employee)));
+  END IF;
 
   -- The reason comes sealed by the Worker (with the request's id, which it chose) under the employee's data key
   -- for the start date's year.
@@ -279,7 +284,9 @@ BEGIN
                                 reference, request_id, resolves_entry_id, actor_id, system_note)
     SELECT u.tenant_id, u.account_id, u.employee_id, u.policy_key, u.policy_version_id, 'reversal', -u.amount, u.effective_date, v_now,
            'request:' || r.id || ':reversal:' || u.effective_date, r.id, u.id, v_user::text, 'cancelled'
-    FROM ledger_entries u WHERE u.request_id = r.id AND u.kind = 'usage' ORDER BY u.id;
+    FROM ledger_entries u WHERE u.request_id = r.id AND u.kind = 'usage'
+      AND NOT EXISTS (SELECT 1 FROM ledger_entries x WHERE x.resolves_entry_id = u.id) -- days an end of employment reversed
+    ORDER BY u.id;
     DELETE FROM booked_days WHERE request_id = r.id;
     UPDATE leave_requests SET status = 'cancelled', resolved_at = v_now, resolved_by = v_user WHERE id = r.id;
   ELSE

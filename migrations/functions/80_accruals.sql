@@ -4,7 +4,8 @@
 -- One chunk of the accrual run: for each employee after `after` (by id, `limit` of them), every due period of
 -- every assigned accruing policy is claimed in accrual_postings (the unique key) and posted, capped at the
 -- policy's max balance. A period is due once its first day has come in the employee's time zone, the
--- assignment covers that day and the waiting period has ended. Missed periods are simply still due.
+-- assignment covers that day, the waiting period has ended and the employment has not (a period it ends in is
+-- prorated to it). Missed periods are simply still due.
 -- The same chunk expires carried-over days whose expiry date has come, less what was used of them meanwhile.
 CREATE OR REPLACE FUNCTION app.post_accruals(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -30,7 +31,7 @@ BEGIN
   PERFORM 1 FROM ledger_accounts a WHERE a.tenant_id = v_tenant AND a.employee_id = ANY (v_ids) ORDER BY a.id FOR UPDATE;
 
   WITH emp AS (
-    SELECT e.id, e.hire_date, app.today_in(e.time_zone, v_now) AS today FROM employees e WHERE e.id = ANY (v_ids)
+    SELECT e.id, e.hire_date, least(app.today_in(e.time_zone, v_now), e.end_date) AS today FROM employees e WHERE e.id = ANY (v_ids)
   ), candidates AS (
     SELECT DISTINCT a.id AS account_id, emp.id AS employee_id, a.policy_key, emp.hire_date, d::date AS first_day
     FROM emp
@@ -64,6 +65,9 @@ BEGIN
     RETURNING amount
   )
   SELECT count(*), coalesce(sum(amount), 0) INTO v_posted, v_amount FROM posted;
+  -- A period an employment ends in was posted whole: settle it to the days employed (app.settle_final_accruals).
+  PERFORM app.settle_final_accruals(e.id, e.end_date, v_now, v_actor, v_run) FROM employees e
+  WHERE e.id = ANY (v_ids) AND e.end_date IS NOT NULL AND EXISTS (SELECT 1 FROM ledger_entries x WHERE x.employee_id = e.id AND x.run_id = v_run);
 
   WITH emp AS (
     SELECT e.id, app.today_in(e.time_zone, v_now) AS today FROM employees e WHERE e.id = ANY (v_ids)

@@ -23,6 +23,7 @@ const LEDGER_FUNCTIONS = {
   accrue: "post_accruals",
   rollover: "year_end_rollover",
   reverseRollover: "reverse_rollover",
+  terminate: "terminate_employee",
 } as const;
 export type LedgerOperation = keyof typeof LEDGER_FUNCTIONS;
 

@@ -60,6 +60,7 @@ describe("who sees whom", () => {
       manager_name: "Mike Manager",
       time_zone: people.emma.timeZone,
       hire_date: people.emma.hireDate,
+      end_date: null,
       work_week: [1, 2, 3, 4, 5],
     });
     // Emma's manager is shown by name, yet his record is not hers to read.
@@ -185,5 +186,83 @@ describe("names next to ids", () => {
     );
     const own = await w.api.send(`/v1/employees/${people.emma.employeeId}/balances`, { headers: bearer(w.tokens.emma) });
     expect(await own.json()).toMatchObject({ employee_id: people.emma.employeeId, employee_name: "Emma Employee" });
+  });
+});
+
+describe("HR edits a record", () => {
+  const patch = (api: ReturnType<typeof authApp>, token: string, id: string, change: unknown) =>
+    api.send(`/v1/employees/${id}`, {
+      method: "PATCH",
+      headers: { ...bearer(token), "Content-Type": "application/json" },
+      body: JSON.stringify(change),
+    });
+
+  it("name, number and hire date change in one call, audited; the person's sessions go on", async () => {
+    const { api, tokens } = await directory();
+    const res = await patch(api, tokens.hana, people.emma.employeeId, {
+      display_name: "Emma Weber",
+      employee_number: "A-104",
+      hire_date: "2022-10-01",
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({
+      display_name: "Emma Weber",
+      employee_number: "A-104",
+      hire_date: "2022-10-01",
+      email: people.emma.email,
+    });
+    expect((await api.me(tokens.emma)).status).toBe(200);
+    const [audit] = (await superuserSql()`select actor_id, details, personal_details from audit_log where action = 'employee.update'`) as [
+      { actor_id: string; details: { fields: string[] }; personal_details: Record<string, string> },
+    ];
+    expect(audit.actor_id).toBe(people.hana.userId);
+    expect(audit.details.fields.sort()).toEqual(["display_name", "employee_number", "hire_date"]);
+    expect(audit.personal_details).toEqual({ display_name: "Emma Weber", employee_number: "A-104", hire_date: "2022-10-01" });
+  });
+
+  it("a new email ends every session of the person at once; they sign in with the new one", async () => {
+    const { api, tokens } = await directory();
+    const refresh = (await api.tokens(people.emma.email)).refresh_token;
+    api.clock.advance(1000);
+    const res = await patch(api, tokens.hana, people.emma.employeeId, { email: "emma.weber@acme.example" });
+    expect(res.status).toBe(200);
+    await expectError(await api.me(tokens.emma), 401, "UNAUTHORIZED");
+    await expectError(await api.postJson("/v1/auth/refresh", { refresh_token: refresh }), 401, "UNAUTHORIZED");
+    await expectError(await api.login(people.emma.email, undefined, "192.0.2.70"), 401, "UNAUTHORIZED");
+    expect((await api.login("emma.weber@acme.example", undefined, "192.0.2.71")).status).toBe(200);
+  });
+
+  it("only a System Admin edits a System Admin's record; nobody edits another tenant's; employees and auditors edit nothing", async () => {
+    const { api, tokens } = await directory();
+    const before =
+      await superuserSql()`select e.*, u.email, u.display_name from employees e join users u on u.id = e.user_id order by e.id`;
+    await expectError(await patch(api, tokens.hana, people.sam.employeeId, { display_name: "Not Sam" }), 403, "FORBIDDEN");
+    await expectError(await patch(api, tokens.hana, people.sam.employeeId, { time_zone: "UTC" }), 403, "FORBIDDEN");
+    await expectError(await patch(api, tokens.hana, people.sam.employeeId, { email: "evil@acme.example" }), 403, "FORBIDDEN");
+    await expectError(await patch(api, tokens.hana, people.gus.employeeId, { email: "evil@acme.example" }), 404, "RESOURCE_NOT_FOUND");
+    await expectError(await patch(api, tokens.emma, people.emma.employeeId, { display_name: "Self-promoted" }), 403, "FORBIDDEN");
+    await expectError(await patch(api, tokens.ada, people.emma.employeeId, { display_name: "Audited" }), 403, "FORBIDDEN");
+    expect(
+      await superuserSql()`select e.*, u.email, u.display_name from employees e join users u on u.id = e.user_id order by e.id`,
+    ).toEqual(before);
+    expect((await patch(api, tokens.sam, people.sam.employeeId, { display_name: "Samantha Admin" })).status).toBe(200);
+  });
+
+  it("an email or number taken in the tenant is a 409 and changes nothing; the same email in another tenant is fine", async () => {
+    const { api, tokens } = await directory();
+    await expectError(await patch(api, tokens.hana, people.emma.employeeId, { email: people.eli.email.toUpperCase() }), 409, "CONFLICT");
+    await expectError(
+      await patch(api, tokens.hana, people.emma.employeeId, { employee_number: "A-005", display_name: "X" }),
+      409,
+      "CONFLICT",
+    );
+    const [emma] = (await superuserSql()`select u.email, u.display_name from users u where id = ${people.emma.userId}`) as [
+      Record<string, string>,
+    ];
+    expect(emma).toEqual({ email: people.emma.email, display_name: "Emma Employee" });
+    expect((await patch(api, tokens.hana, people.emma.employeeId, { email: people.gus.email })).status).toBe(200);
+    for (const body of [{}, { email: "not-an-email" }, { display_name: "" }, { hire_date: "2026-02-30" }, { end_date: "2027-01-01" }]) {
+      await expectError(await patch(api, tokens.hana, people.emma.employeeId, body), 400, "VALIDATION_FAILED");
+    }
   });
 });

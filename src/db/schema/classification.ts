@@ -61,6 +61,7 @@ export const CLASSIFICATION = [
     managerId: I,
     timeZone: P,
     hireDate: P,
+    endDate: P,
     workWeek: I,
     createdAt: I,
   }),

@@ -114,6 +114,8 @@ export const employees = pgTable(
     managerId: uuid("manager_id"),
     timeZone: text("time_zone").notNull(),
     hireDate: date("hire_date").notNull(),
+    /** The last day of employment (`POST /v1/employees/{id}/termination`): no accruals or leave after it. */
+    endDate: date("end_date"),
     /** ISO weekdays worked (1 = Monday); leave is charged only for these, minus the tenant's holidays. */
     workWeek: smallint("work_week").array().notNull().default(sql`'{1,2,3,4,5}'::smallint[]`),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -128,6 +130,7 @@ export const employees = pgTable(
     index("employees_number_trgm").using("gin", t.employeeNumber.op("gin_trgm_ops")),
     check("employees_not_own_manager", sql`${t.managerId} is distinct from ${t.id}`),
     check("employees_time_zone_format", sql`${t.timeZone} ~ '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$'`),
+    check("employees_end_after_hire", sql`${t.endDate} >= ${t.hireDate}`),
     pgPolicy("employees_select", {
       for: "select",
       to: appRole,
@@ -138,10 +141,11 @@ export const employees = pgTable(
       to: appRole,
       withCheck: sql`${t.tenantId} = ${tenantId} and ${can("user:manage")}`,
     }),
+    // HR Admins edit the records of those they may manage: never a System Admin's (app.may_manage).
     pgPolicy("employees_update", {
       for: "update",
       to: appRole,
-      using: sql`${t.tenantId} = ${tenantId} and ${can("user:manage")}`,
+      using: sql`${t.tenantId} = ${tenantId} and ${can("user:manage")} and ${mayManage(t.userId)}`,
       withCheck: sql`${t.tenantId} = ${tenantId}`,
     }),
   ],

@@ -1,6 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
 import { requestFacts } from "../../domain/audit";
+import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
 import type { ErrorCode } from "../../kernel/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import {
@@ -10,6 +11,8 @@ import {
   EmployeeParams,
   EmployeeSchema,
   MIKE_EMPLOYEE_ID,
+  TerminationBody,
+  TerminationReport,
   UpdateEmployeeBody,
 } from "./schemas";
 import { getEmployee, listEmployees, updateEmployee } from "./service";
@@ -51,18 +54,48 @@ const updateRoute = createRoute({
   path: "/v1/employees/{employee_id}",
   operationId: "updateEmployee",
   tags: ["Employees"],
-  summary: "Update an employee's manager, time zone or work week",
+  summary: "Update an employee's record",
   description:
-    "Changes only the fields given and answers the whole employee record. " +
-    "A manager who reports, directly or not, to this employee answers 409 (no management cycles). HR Admin or System Admin. Audited.",
+    "Changes only the fields given (name, email, employee number, hire date, manager, time zone, work week) and answers the whole record. " +
+    "A new email ends every session of the person at once. An email or employee number already used in the tenant answers 409, and so " +
+    "does a manager who reports, directly or not, to this employee (no management cycles). HR Admin or System Admin, for people whose " +
+    "roles they may grant (only a System Admin edits a System Admin: 403). The end date is set by `POST /v1/employees/{employee_id}/termination`. Audited.",
   ...signedIn("user:manage"),
   request: {
     params: EmployeeParams,
-    body: jsonBody(UpdateEmployeeBody, { manager_id: MIKE_EMPLOYEE_ID, time_zone: "Europe/Berlin", work_week: [1, 2, 3, 4] }),
+    body: jsonBody(UpdateEmployeeBody, { display_name: "Emma Employee-Weber", manager_id: MIKE_EMPLOYEE_ID, work_week: [1, 2, 3, 4] }),
   },
   responses: {
-    200: jsonResponse("Updated", EmployeeSchema, { ...EMMA_EXAMPLE, work_week: [1, 2, 3, 4] }),
+    200: jsonResponse("Updated", EmployeeSchema, { ...EMMA_EXAMPLE, display_name: "Emma Employee-Weber", work_week: [1, 2, 3, 4] }),
     ...errorResponses("CONFLICT", ...ERRORS),
+  },
+});
+
+const terminationRoute = createRoute({
+  method: "post",
+  path: "/v1/employees/{employee_id}/termination",
+  operationId: "terminateEmployee",
+  tags: ["Employees"],
+  summary: "End an employment",
+  description:
+    "Records the last day of employment and, in the same transaction: cancels pending requests with a day after it, reverses approved " +
+    "days after it (cancelling requests wholly after it), prorates accruals to it (the period it ends in is cut to the days employed, " +
+    "rounded half up to half a day in the policy's unit; later periods are never accrued), and answers the final balances. No request may " +
+    "reach past the end date afterwards. The same date again changes nothing; an earlier one applies the difference; a later one is a 409. " +
+    "HR Admin or System Admin (or their API keys), for people whose roles they may grant, never for themselves. " +
+    "Requires an `Idempotency-Key`; audited as `employee.terminate`. The account stays active until deactivated.",
+  ...signedIn("user:manage"),
+  request: { headers: IdempotencyHeaders, params: EmployeeParams, body: jsonBody(TerminationBody, { end_date: "2026-12-18" }) },
+  responses: {
+    200: jsonResponse("Ended", TerminationReport, {
+      employee_id: EMMA_EXAMPLE.id,
+      end_date: "2026-12-18",
+      cancelled_request_ids: ["b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64"],
+      reversed_entries: 0,
+      accrual_corrections: 1,
+      final_balances: [{ policy_key: "pto-standard", unit: "day", posted: 25.5, pending: 0 }],
+    }),
+    ...errorResponses("INVALID_INPUT", "DUPLICATE_REQUEST", "CONFLICT", ...ERRORS),
   },
 });
 
@@ -72,11 +105,14 @@ export const employeeRoutes = createRouter()
   )
   .openapi(getRoute, async (c) => c.json(await getEmployee(c.get("config"), c.get("principal"), c.req.valid("param").employee_id), 200))
   .openapi(updateRoute, async (c) => {
-    const change = c.req.valid("json");
-    const employee = await updateEmployee(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("param").employee_id, {
-      managerId: change.manager_id,
-      timeZone: change.time_zone,
-      workWeek: change.work_week,
-    });
-    return c.json(employee, 200);
-  });
+    const { employee_id } = c.req.valid("param");
+    return c.json(await updateEmployee(c.get("config"), c.env, requestFacts(c), c.get("principal"), employee_id, c.req.valid("json")), 200);
+  })
+  .openapi(terminationRoute, (c) =>
+    writeLedger(
+      c,
+      "terminate",
+      { employee_id: c.req.valid("param").employee_id, ...c.req.valid("json") },
+      { schema: TerminationReport, status: 200 },
+    ),
+  );

@@ -28,6 +28,7 @@ export const EmployeeSchema = z
     manager_name: z.string().nullable().openapi({ description: "The manager's name; null when none" }),
     time_zone: z.string().openapi({ description: "IANA time zone in which the employee's dates are counted" }),
     hire_date: CalendarDate.openapi({ description: "First day of employment (YYYY-MM-DD)" }),
+    end_date: CalendarDate.nullable().openapi({ description: "Last day of employment; null while employed" }),
     work_week: z.array(z.number().int()).openapi({ description: "ISO weekdays worked, ascending (1 = Monday … 7 = Sunday)" }),
   })
   .openapi("Employee");
@@ -44,6 +45,7 @@ export const EMMA_EXAMPLE: Employee = {
   manager_name: "Mike Manager",
   time_zone: "Europe/Berlin",
   hire_date: "2022-09-01",
+  end_date: null,
   work_week: [1, 2, 3, 4, 5],
 };
 
@@ -97,17 +99,55 @@ export const EmployeePage = z
   })
   .openapi("EmployeePage");
 
+/** What HR may change of an employee's record; the fields of the user account (name, email) among them. */
 export const UpdateEmployeeBody = z
   .object({
+    display_name: z.string().trim().min(1).max(200).optional().openapi({ description: "The name shown to colleagues" }),
+    email: z.email().max(254).optional().openapi({
+      description: "The sign-in email, unique in the tenant (case-insensitively); changing it ends every session of the person",
+    }),
+    employee_number: z
+      .string()
+      .trim()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: "The number of the tenant's HR records, unique in the tenant" }),
+    hire_date: CalendarDate.optional().openapi({ description: "First day of employment (YYYY-MM-DD)" }),
     manager_id: z.uuid().nullable().optional().openapi({ description: "The new manager's employee id; null for none" }),
     time_zone: TimeZone.optional().openapi({ description: "IANA time zone in which the employee's dates are counted" }),
     work_week: WorkWeek.optional().openapi({
       description: "ISO weekdays worked (1 = Monday … 7 = Sunday); leave is charged only for these",
     }),
   })
-  .refine((b) => b.manager_id !== undefined || b.time_zone !== undefined || b.work_week !== undefined, {
-    error: "change manager_id, time_zone or work_week",
+  .refine((b) => Object.values(b).some((v) => v !== undefined), { error: "change at least one field" })
+  .openapi("UpdateEmployee", { description: "At least one field; fields left out stay as they are." });
+export type UpdateEmployee = z.output<typeof UpdateEmployeeBody>;
+
+export const TerminationBody = z
+  .object({
+    end_date: CalendarDate.openapi({ description: "The last day of employment (in the employee's calendar), on or after the hire date" }),
   })
-  .openapi("UpdateEmployee", {
-    description: "At least one of `manager_id`, `time_zone` or `work_week`; fields left out stay as they are.",
-  });
+  .openapi("Termination");
+
+export const TerminationReport = z
+  .object({
+    employee_id: z.uuid(),
+    end_date: CalendarDate,
+    cancelled_request_ids: z.array(z.uuid()).openapi({
+      description: "Requests cancelled: pending ones with a day after the end date, approved ones wholly after it",
+    }),
+    reversed_entries: z.number().int().openapi({ description: "Usage entries of approved days after the end date, reversed" }),
+    accrual_corrections: z.number().int().openapi({ description: "Entries that prorate accruals to the end date" }),
+    final_balances: z
+      .array(
+        z.object({
+          policy_key: z.string(),
+          unit: z.string(),
+          posted: z.number().openapi({ description: "The final balance, in the policy's unit (no payout is computed)" }),
+          pending: z.number().openapi({ description: "Still held by pending requests (0 unless some end on or before the end date)" }),
+        }),
+      )
+      .openapi({ description: "Each policy's balance after the end, by policy key" }),
+  })
+  .openapi("TerminationReport");

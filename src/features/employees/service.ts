@@ -1,11 +1,13 @@
 import { type SQL, sql } from "drizzle-orm";
+import { behindRaisedVersions } from "../../auth/limiter";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "../../domain/audit";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
+import type { Env } from "../../kernel/env";
 import { AppError } from "../../kernel/errors";
-import type { Employee, EmployeeListFilter, EmployeeSort } from "./schemas";
+import type { Employee, EmployeeListFilter, EmployeeSort, UpdateEmployee } from "./schemas";
 
 const notFound = (id: string) => new AppError("RESOURCE_NOT_FOUND", "No such employee", { employee_id: id });
 
@@ -18,7 +20,7 @@ const records = (which: SQL, order: SQL = sql`e.id`, page: SQL = sql``) =>
   sql`select jsonb_build_object('id', e.id, 'user_id', e.user_id, 'display_name', u.display_name, 'email', u.email, 'status', u.status,
       'employee_number', e.employee_number, 'manager_id', e.manager_id,
       'manager_name', case when e.manager_id is not null then coalesce(mu.display_name, app.employee_name(e.manager_id)) end,
-      'time_zone', e.time_zone, 'hire_date', e.hire_date, 'work_week', e.work_week) as employee
+      'time_zone', e.time_zone, 'hire_date', e.hire_date, 'end_date', e.end_date, 'work_week', e.work_week) as employee
     from employees e join users u on u.id = e.user_id
     left join employees m on m.id = e.manager_id left join users mu on mu.id = m.user_id
     where ${which} order by ${order} ${page}`;
@@ -44,7 +46,10 @@ function directoryFilter(principal: Principal, filter: EmployeeListFilter, nowIs
     conditions.push(sql`(u.display_name ilike ${pattern} or u.email ilike ${pattern} or e.employee_number ilike ${pattern})`);
   }
   if (filter.manager_id !== undefined) conditions.push(sql`e.manager_id = ${filter.manager_id}`);
-  if (filter.active !== undefined) conditions.push(filter.active ? sql`u.status = 'active'` : sql`u.status <> 'active'`);
+  if (filter.active !== undefined) {
+    const active = sql`(u.status = 'active' and (e.end_date is null or e.end_date >= app.today_in(e.time_zone, ${nowIso}::timestamptz)))`;
+    conditions.push(filter.active ? active : sql`not ${active}`);
+  }
   if (filter.policy_key !== undefined) {
     conditions.push(sql`exists (select 1 from policy_assignments pa where pa.employee_id = e.id and pa.policy_key = ${filter.policy_key}
       and pa.starts_on <= app.today_in(e.time_zone, ${nowIso}::timestamptz)
@@ -93,44 +98,91 @@ function managerChainContains(managerId: string | null, employeeId: string) {
     ) select 1 from chain where id = ${employeeId}::uuid`;
 }
 
-export interface EmployeeChange {
-  managerId?: string | null | undefined;
-  timeZone?: string | undefined;
-  workWeek?: number[] | undefined;
+/** Refuses (404, 403) an employee whose user the caller may not manage: HR never edits a System Admin's record. */
+const mayManageEmployee = (employeeId: string) =>
+  sql`select e.user_id, app.assert_may_manage(e.user_id) from employees e where e.id = ${employeeId}`;
+
+/**
+ * Changes an employee's record (HR Admin, System Admin, for those they may manage), audited; answers the record.
+ * A new email ends every session of the person, behind raised versions in their Durable Object like a password
+ * reset: the very next request of any of their tokens is refused. Name and email live on the user, the rest on
+ * the employee; both change in one transaction.
+ */
+export async function updateEmployee(
+  config: Config,
+  env: Env,
+  facts: RequestFacts,
+  principal: Principal,
+  employeeId: string,
+  change: UpdateEmployee,
+): Promise<Employee> {
+  if (change.manager_id === employeeId)
+    throw new AppError("VALIDATION_FAILED", "An employee cannot manage themself", {
+      issues: [{ path: "manager_id", message: "must not be the employee", code: "custom" }],
+    });
+  const write = (sessionVersion: number | null, userId: string | null) =>
+    updateRecord(config, facts, principal, employeeId, change, sessionVersion, userId);
+  if (change.email === undefined) return write(null, null);
+  const [target] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [db.execute<{ user_id: string }>(mayManageEmployee(employeeId))],
+    { readOnly: true },
+  );
+  const userId = target.rows[0]?.user_id;
+  if (!userId) throw notFound(employeeId);
+  return behindRaisedVersions(env, `user:${userId}`, ["sessionVersion"], facts.now, ({ sessionVersion }) => write(sessionVersion, userId));
 }
 
-/** Changes an employee's manager, time zone or work week (HR Admin, System Admin), audited; answers the record. */
-export async function updateEmployee(
+async function updateRecord(
   config: Config,
   facts: RequestFacts,
   principal: Principal,
   employeeId: string,
-  change: EmployeeChange,
-) {
-  if (change.managerId === employeeId)
-    throw new AppError("VALIDATION_FAILED", "An employee cannot manage themself", {
-      issues: [{ path: "manager_id", message: "must not be the employee", code: "custom" }],
-    });
+  change: UpdateEmployee,
+  sessionVersion: number | null,
+  userId: string | null,
+): Promise<Employee> {
   // The new manager's own chain of managers must not lead back to this employee (no management cycles).
-  const newManager = change.managerId ?? null;
+  const newManager = change.manager_id ?? null;
   const acyclic = sql`not exists (${managerChainContains(newManager, employeeId)})`;
-  const set = sql.join(
-    [
-      ...(change.managerId !== undefined ? [sql`manager_id = ${change.managerId}::uuid`] : []),
-      ...(change.timeZone ? [sql`time_zone = ${change.timeZone}`] : []),
-      ...(change.workWeek ? [sql`work_week = ${`{${[...change.workWeek].sort().join(",")}}`}::smallint[]`] : []),
-    ],
-    sql`, `,
-  );
-  const [updated, cycles, , record] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ id: string }>(sql`update employees set ${set} where id = ${employeeId} and ${acyclic} returning id`),
-    db.execute<{ cycle: boolean }>(sql`select exists (${managerChainContains(newManager, employeeId)}) as cycle`),
-    db.execute(sql`insert into audit_log ${AUDIT_COLUMNS}
-      select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id: change.managerId, work_week: change.workWeek }, ...(change.timeZone ? { personalDetails: { time_zone: change.timeZone } } : {}) })}
-      where exists (select 1 from employees where id = ${employeeId}) and ${acyclic}`),
+  const employeeSet = [
+    ...(change.manager_id !== undefined ? [sql`manager_id = ${change.manager_id}::uuid`] : []),
+    ...(change.time_zone !== undefined ? [sql`time_zone = ${change.time_zone}`] : []),
+    ...(change.work_week !== undefined ? [sql`work_week = ${`{${[...change.work_week].sort().join(",")}}`}::smallint[]`] : []),
+    ...(change.employee_number !== undefined ? [sql`employee_number = ${change.employee_number}`] : []),
+    ...(change.hire_date !== undefined ? [sql`hire_date = ${change.hire_date}::date`] : []),
+  ];
+  const userSet = [
+    ...(change.display_name !== undefined ? [sql`display_name = ${change.display_name}`] : []),
+    ...(change.email !== undefined ? [sql`email = ${change.email}`] : []),
+  ];
+  const now = new Date(facts.now).toISOString();
+  const employeeUpdate =
+    employeeSet.length > 0
+      ? sql`update employees set ${sql.join(employeeSet, sql`, `)} where id = ${employeeId} and ${acyclic} returning id, user_id`
+      : sql`select id, user_id from employees where id = ${employeeId}`;
+  const userUpdate =
+    userSet.length > 0
+      ? sql`update users set ${sql.join(userSet, sql`, `)}, updated_at = ${now} where id in (select user_id from changed) returning id`
+      : sql`select user_id as id from changed`;
+  const sessions =
+    sessionVersion === null ? sql`select 0` : sql`select app.end_all_sessions(${userId}, ${sessionVersion}, ${now}) from user_changed`;
+  const { manager_id, work_week, hire_date, ...personal } = change;
+  const [, result, record] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute(mayManageEmployee(employeeId)),
+    db.execute<{ changed: number; cycle: boolean }>(sql`with changed as (${employeeUpdate}),
+      user_changed as (${userUpdate}),
+      sessions as (${sessions}),
+      audit as (insert into audit_log ${AUDIT_COLUMNS}
+        select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id, work_week, fields: Object.keys(change) }, personalDetails: { ...personal, hire_date } })}
+        from user_changed returning id)
+      select (select count(*)::int from user_changed) as changed, (select count(*)::int from sessions) as sessions,
+        exists (${managerChainContains(newManager, employeeId)}) as cycle`),
     db.execute<{ employee: Employee }>(records(sql`e.id = ${employeeId}`)),
   ]);
-  if (cycles.rows[0]?.cycle) throw new AppError("CONFLICT", "That manager reports, directly or not, to this employee");
-  if (updated.rows.length === 0) throw notFound(employeeId);
+  const row = result.rows[0]!;
+  if (row.cycle && row.changed === 0) throw new AppError("CONFLICT", "That manager reports, directly or not, to this employee");
+  if (row.changed === 0) throw notFound(employeeId);
   return record.rows[0]!.employee;
 }

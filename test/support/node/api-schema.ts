@@ -403,10 +403,30 @@ export interface paths {
         options?: never;
         head?: never;
         /**
-         * Update an employee's manager, time zone or work week
-         * @description Changes only the fields given and answers the whole employee record. A manager who reports, directly or not, to this employee answers 409 (no management cycles). HR Admin or System Admin. Audited.
+         * Update an employee's record
+         * @description Changes only the fields given (name, email, employee number, hire date, manager, time zone, work week) and answers the whole record. A new email ends every session of the person at once. An email or employee number already used in the tenant answers 409, and so does a manager who reports, directly or not, to this employee (no management cycles). HR Admin or System Admin, for people whose roles they may grant (only a System Admin edits a System Admin: 403). The end date is set by `POST /v1/employees/{employee_id}/termination`. Audited.
          */
         patch: operations["updateEmployee"];
+        trace?: never;
+    };
+    "/v1/employees/{employee_id}/termination": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End an employment
+         * @description Records the last day of employment and, in the same transaction: cancels pending requests with a day after it, reverses approved days after it (cancelling requests wholly after it), prorates accruals to it (the period it ends in is cut to the days employed, rounded half up to half a day in the policy's unit; later periods are never accrued), and answers the final balances. No request may reach past the end date afterwards. The same date again changes nothing; an earlier one applies the difference; a later one is a 409. HR Admin or System Admin (or their API keys), for people whose roles they may grant, never for themselves. Requires an `Idempotency-Key`; audited as `employee.terminate`. The account stays active until deactivated.
+         */
+        post: operations["terminateEmployee"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
         trace?: never;
     };
     "/v1/employees/{id}/balances": {
@@ -1451,6 +1471,11 @@ export interface components {
             employee_number: string;
             /**
              * Format: date
+             * @description Last day of employment; null while employed
+             */
+            end_date: string | null;
+            /**
+             * Format: date
              * @description First day of employment (YYYY-MM-DD)
              */
             hire_date: string;
@@ -2302,6 +2327,34 @@ export interface components {
             /** @description The short name used to sign in (`tenant` of the login bodies) */
             slug: string;
         };
+        Termination: {
+            /**
+             * Format: date
+             * @description The last day of employment (in the employee's calendar), on or after the hire date
+             */
+            end_date: string;
+        };
+        TerminationReport: {
+            /** @description Entries that prorate accruals to the end date */
+            accrual_corrections: number;
+            /** @description Requests cancelled: pending ones with a day after the end date, approved ones wholly after it */
+            cancelled_request_ids: string[];
+            /** Format: uuid */
+            employee_id: string;
+            /** Format: date */
+            end_date: string;
+            /** @description Each policy's balance after the end, by policy key */
+            final_balances: {
+                /** @description Still held by pending requests (0 unless some end on or before the end date) */
+                pending: number;
+                policy_key: string;
+                /** @description The final balance, in the policy's unit (no payout is computed) */
+                posted: number;
+                unit: string;
+            }[];
+            /** @description Usage entries of approved days after the end date, reversed */
+            reversed_entries: number;
+        };
         TokenPair: {
             /** @description A signed JWT (ES256) naming the user and tenant; it carries no roles */
             access_token: string;
@@ -2327,8 +2380,22 @@ export interface components {
             /** @description The employee number a PIN login was locked for */
             employee_number?: string;
         };
-        /** @description At least one of `manager_id`, `time_zone` or `work_week`; fields left out stay as they are. */
+        /** @description At least one field; fields left out stay as they are. */
         UpdateEmployee: {
+            /** @description The name shown to colleagues */
+            display_name?: string;
+            /**
+             * Format: email
+             * @description The sign-in email, unique in the tenant (case-insensitively); changing it ends every session of the person
+             */
+            email?: string;
+            /** @description The number of the tenant's HR records, unique in the tenant */
+            employee_number?: string;
+            /**
+             * Format: date
+             * @description First day of employment (YYYY-MM-DD)
+             */
+            hire_date?: string;
             /**
              * Format: uuid
              * @description The new manager's employee id; null for none
@@ -4405,6 +4472,7 @@ export interface operations {
                      *           "manager_name": "Mike Manager",
                      *           "time_zone": "Europe/Berlin",
                      *           "hire_date": "2022-09-01",
+                     *           "end_date": null,
                      *           "work_week": [
                      *             1,
                      *             2,
@@ -4523,6 +4591,7 @@ export interface operations {
                      *       "manager_name": "Mike Manager",
                      *       "time_zone": "Europe/Berlin",
                      *       "hire_date": "2022-09-01",
+                     *       "end_date": null,
                      *       "work_week": [
                      *         1,
                      *         2,
@@ -4626,8 +4695,8 @@ export interface operations {
             content: {
                 /**
                  * @example {
+                 *       "display_name": "Emma Employee-Weber",
                  *       "manager_id": "00000000-0000-4000-8100-000000000203",
-                 *       "time_zone": "Europe/Berlin",
                  *       "work_week": [
                  *         1,
                  *         2,
@@ -4654,7 +4723,7 @@ export interface operations {
                      * @example {
                      *       "id": "00000000-0000-4000-8100-000000000204",
                      *       "user_id": "00000000-0000-4000-8100-000000000104",
-                     *       "display_name": "Emma Employee",
+                     *       "display_name": "Emma Employee-Weber",
                      *       "email": "emma.employee@acme.example",
                      *       "status": "active",
                      *       "employee_number": "A-004",
@@ -4662,6 +4731,7 @@ export interface operations {
                      *       "manager_name": "Mike Manager",
                      *       "time_zone": "Europe/Berlin",
                      *       "hire_date": "2022-09-01",
+                     *       "end_date": null,
                      *       "work_week": [
                      *         1,
                      *         2,
@@ -4714,6 +4784,170 @@ export interface operations {
                 };
             };
             /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    terminateEmployee: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST. */
+                "idempotency-key": string;
+            };
+            path: {
+                /** @description The employee's id (`employee.id` of `GET /v1/me`) */
+                employee_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "end_date": "2026-12-18"
+                 *     }
+                 */
+                "application/json": components["schemas"]["Termination"];
+            };
+        };
+        responses: {
+            /** @description Ended */
+            200: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "end_date": "2026-12-18",
+                     *       "cancelled_request_ids": [
+                     *         "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64"
+                     *       ],
+                     *       "reversed_entries": 0,
+                     *       "accrual_corrections": 1,
+                     *       "final_balances": [
+                     *         {
+                     *           "policy_key": "pto-standard",
+                     *           "unit": "day",
+                     *           "posted": 25.5,
+                     *           "pending": 0
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["TerminationReport"];
+                };
+            };
+            /** @description INVALID_INPUT or VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DUPLICATE_REQUEST or CONFLICT */
             409: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
