@@ -140,6 +140,32 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_te
   SELECT u.id FROM users u WHERE u.tenant_id = p_tenant_id AND u.external_subject = p_subject AND u.status = 'active'
 $$;
 
+-- Just-in-time linking by email (an issuer configured with `jit_link_by_email`): the first verified token of a
+-- subject no user holds yet links it to the active, not yet linked user with that email: never a System
+-- Admin's account, nor one whose employment has ended. The Worker calls it only when the issuer vouched for the
+-- email (`email_verified: true`); otherwise an email HR may edit would open someone else's account. Audited as
+-- user.external_identity_link; answers the user, or nothing.
+CREATE OR REPLACE FUNCTION app.link_external_subject_by_email(p_tenant_id uuid, p_subject text, p_email text, p_now timestamptz)
+RETURNS TABLE (user_id uuid) LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  v_user uuid;
+BEGIN
+  IF app.claims() ->> 'caller' IS DISTINCT FROM 'system:auth' OR app.tenant_id() IS DISTINCT FROM p_tenant_id THEN
+    PERFORM app.fail('FORBIDDEN', 'Only sign-in links an identity by email');
+  END IF;
+  UPDATE users u SET external_subject = p_subject, updated_at = p_now
+  WHERE u.tenant_id = p_tenant_id AND lower(u.email) = lower(p_email) AND u.status = 'active' AND u.external_subject IS NULL
+    AND NOT EXISTS (SELECT 1 FROM role_assignments r WHERE r.user_id = u.id AND r.role = 'system_admin')
+    AND NOT EXISTS (SELECT 1 FROM employees e WHERE e.user_id = u.id AND e.end_date < app.today_in(e.time_zone, p_now))
+  RETURNING u.id INTO v_user;
+  IF v_user IS NULL THEN RETURN; END IF;
+  PERFORM app.audit_ledger('{}', 'user.external_identity_link', 'user', v_user::text, jsonb_build_object('via', 'verified_email'));
+  RETURN QUERY SELECT v_user;
+EXCEPTION WHEN unique_violation THEN
+  RETURN; -- the subject is linked already (a concurrent first sign-in won): the caller looks it up again
+END
+$$;
+
 -- Who owns and who may call each function: restated on every application, so this file alone says it.
 GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for the hand-over
 ALTER FUNCTION app.login_candidate(text,text) OWNER TO leave_ledger_definer;
@@ -151,9 +177,12 @@ ALTER FUNCTION app.revoke_refresh_family(text,timestamp with time zone) OWNER TO
 ALTER FUNCTION app.end_sessions(uuid,bigint,timestamp with time zone) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.end_all_sessions(uuid,bigint,timestamp with time zone) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.user_by_external_subject(uuid,text) OWNER TO leave_ledger_definer;
+ALTER FUNCTION app.link_external_subject_by_email(uuid,text,text,timestamp with time zone) OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.login_candidate(text,text), app.pin_candidate(text,text), app.identity(uuid,uuid), app.issue_refresh_token(uuid,uuid,text,timestamp with time zone,bigint,boolean), app.rotate_refresh_token(text,text,timestamp with time zone,timestamp with time zone), app.revoke_refresh_family(text,timestamp with time zone), app.user_by_external_subject(uuid,text) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.login_candidate(text,text), app.pin_candidate(text,text), app.identity(uuid,uuid), app.issue_refresh_token(uuid,uuid,text,timestamp with time zone,bigint,boolean), app.rotate_refresh_token(text,text,timestamp with time zone,timestamp with time zone), app.revoke_refresh_family(text,timestamp with time zone), app.user_by_external_subject(uuid,text) TO leave_ledger_system;
 REVOKE ALL ON FUNCTION app.end_sessions(uuid,bigint,timestamp with time zone) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 REVOKE ALL ON FUNCTION app.end_all_sessions(uuid,bigint,timestamp with time zone) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.end_all_sessions(uuid,bigint,timestamp with time zone) TO leave_ledger_app;
+REVOKE ALL ON FUNCTION app.link_external_subject_by_email(uuid,text,text,timestamp with time zone) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
+GRANT EXECUTE ON FUNCTION app.link_external_subject_by_email(uuid,text,text,timestamp with time zone) TO leave_ledger_system;

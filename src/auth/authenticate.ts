@@ -60,6 +60,10 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
   const hit = await countRequest(c, `user:${identity.userId}`, userLimits(c.get("config")), now);
   if (hit && identity.sessionVersion < hit.sessionVersion)
     throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "session ended" });
+  // An external subject mapped before the user's sessions last ended (a link or unlink, say) may name someone else now.
+  const mapping = identity.externalSubject;
+  if (mapping && (!hit || hit.sessionVersion > mapping.resolvedAt) && (await mapping.lookUpAgain()) !== identity.userId)
+    throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "unknown subject" });
   const { principal, cache } = await loadPrincipal(config, c.env.PERMISSIONS_KV, identity, hit?.permissionVersion ?? null, waitUntil, now);
   c.set("principal", identity.kiosk ? kioskPrincipal(principal) : principal);
   c.set("permissionCache", cache);

@@ -35,8 +35,8 @@ interface CachedJwks {
 }
 
 const jwksMemory = new Map<string, CachedJwks>();
-/** `<tenant id>:<subject>` → user id, for active users only (app.user_by_external_subject). */
-const subjects = new ExpiringCache<string>(AUTH_CACHE_ENTRIES);
+/** `<tenant id>:<subject>` → user id, for active users only (app.user_by_external_subject), and when it was looked up. */
+const subjects = new ExpiringCache<{ userId: string; resolvedAt: number }>(AUTH_CACHE_ENTRIES);
 /** When this isolate last tried each issuer's JWKS (one entry per configured issuer): a failing one is not asked every request. */
 const lastFetchAttempt = new Map<string, number>();
 
@@ -89,25 +89,44 @@ async function issuerKeys(issuer: ExternalIssuer, kv: KVNamespace, nowMs: number
   }
 }
 
+/**
+ * The user of `subject`: from this isolate's cache unless `fresh`, else from Postgres; an issuer configured for
+ * just-in-time linking links a subject nobody holds yet to the user of the email it vouched for (`email` is
+ * set only when the token says `email_verified: true`), under the rules of app.link_external_subject_by_email.
+ */
 async function userForSubject(
   config: Config,
   issuer: ExternalIssuer,
-  subject: string,
+  token: { subject: string; verifiedEmail: string | null; expiresAt: number },
   nowMs: number,
-  tokenExpiresAt: number,
-): Promise<string | null> {
-  const key = `${issuer.tenant_id}:${subject}`;
-  const known = subjects.get(key, nowMs);
+  fresh = false,
+): Promise<{ userId: string; resolvedAt: number } | null> {
+  const key = `${issuer.tenant_id}:${token.subject}`;
+  const known = fresh ? undefined : subjects.get(key, nowMs);
   if (known) return known;
-  const [result] = await runInDatabase(
+  const caller = systemCaller("auth", issuer.tenant_id);
+  const [found] = await runInDatabase(
     config,
-    systemCaller("auth", issuer.tenant_id),
-    (db) => [db.execute<{ user_id: string }>(sql`select user_id from app.user_by_external_subject(${issuer.tenant_id}, ${subject})`)],
+    caller,
+    (db) => [db.execute<{ user_id: string }>(sql`select user_id from app.user_by_external_subject(${issuer.tenant_id}, ${token.subject})`)],
     { readOnly: true },
   );
-  const userId = result.rows[0]?.user_id ?? null;
-  if (userId) subjects.set(key, userId, nowMs, tokenExpiresAt);
-  return userId;
+  let userId = found.rows[0]?.user_id ?? null;
+  if (!userId && issuer.jit_link_by_email && token.verifiedEmail) {
+    const [linked] = await runInDatabase(config, caller, (db) => [
+      db.execute<{ user_id: string }>(
+        sql`select user_id from app.link_external_subject_by_email(${issuer.tenant_id}, ${token.subject}, ${token.verifiedEmail}, ${new Date(nowMs).toISOString()})`,
+      ),
+    ]);
+    userId = linked.rows[0]?.user_id ?? null;
+  }
+  if (!userId) {
+    subjects.delete(key);
+    return null;
+  }
+  const resolved = { userId, resolvedAt: nowMs };
+  subjects.set(key, resolved, nowMs, token.expiresAt);
+  return resolved;
 }
 
 export async function verifyExternalToken(
@@ -131,9 +150,8 @@ export async function verifyExternalToken(
   if (!hasKid(keys)) keys = await issuerKeys(issuer, kv, nowMs, true);
   if (!keys || !hasKid(keys)) throw unauthorized("unknown key id");
 
-  let subject: string;
+  let claims: { subject: string; verifiedEmail: string | null; expiresAt: number };
   let issuedAt: number;
-  let expiresAt: number;
   try {
     const { payload } = await jwtVerify(token, createLocalJWKSet(keys.jwks), {
       algorithms: ALGORITHMS,
@@ -145,13 +163,22 @@ export async function verifyExternalToken(
       currentDate: new Date(nowMs),
     });
     if (typeof payload.sub !== "string" || payload.sub.length === 0 || payload.sub.length > 255) throw unauthorized("malformed claims");
-    subject = payload.sub;
+    const email =
+      payload.email_verified === true && typeof payload.email === "string" && payload.email.length <= 254 ? payload.email : null;
+    claims = { subject: payload.sub, verifiedEmail: email, expiresAt: payload.exp! * 1000 };
     issuedAt = payload.iat!;
-    expiresAt = payload.exp! * 1000;
   } catch (error) {
     throw verificationFailure(error);
   }
-  const userId = await userForSubject(config, issuer, subject, nowMs, expiresAt);
-  if (!userId) throw unauthorized("unknown subject");
-  return { userId, tenantId: issuer.tenant_id, sessionVersion: issuedAt * 1000 };
+  const resolved = await userForSubject(config, issuer, claims, nowMs);
+  if (!resolved) throw unauthorized("unknown subject");
+  return {
+    userId: resolved.userId,
+    tenantId: issuer.tenant_id,
+    sessionVersion: issuedAt * 1000,
+    externalSubject: {
+      resolvedAt: resolved.resolvedAt,
+      lookUpAgain: async () => (await userForSubject(config, issuer, claims, nowMs, true))?.userId ?? null,
+    },
+  };
 }

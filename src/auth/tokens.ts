@@ -18,6 +18,11 @@ export interface AccessIdentity {
   sessionVersion: number;
   /** A kiosk (PIN) session: narrowed to KIOSK_SCOPES whatever the user's roles (claim `scp: "kiosk"`). */
   kiosk?: boolean;
+  /**
+   * An external issuer's token, whose subject → user mapping this isolate cached at `resolvedAt`: a session
+   * version raised since (a link or unlink ends the user's sessions) means it must be looked up again.
+   */
+  externalSubject?: { resolvedAt: number; lookUpAgain: () => Promise<string | null> };
 }
 
 const KIOSK_SCOPE_CLAIM = "kiosk";

@@ -119,11 +119,22 @@ export const dataKekSchema = json(
 );
 export type DataKek = z.infer<typeof dataKekSchema>;
 
-/** External OIDC issuers, each mapped to one tenant: JSON `[{ issuer, jwks_uri, audience, tenant_id }]`. */
+/**
+ * External OIDC issuers, each mapped to one tenant: JSON `[{ issuer, jwks_uri, audience, tenant_id, jit_link_by_email? }]`.
+ * `jit_link_by_email`: a subject no user holds yet is linked, at its first sign-in, to the user of the email the
+ * issuer vouched for (`email_verified: true`), under app.link_external_subject_by_email's rules.
+ */
 const oidcIssuers = json(
-  z.array(z.object({ issuer: z.url(), jwks_uri: z.url({ protocol: /^https?$/ }), audience: z.string().min(1), tenant_id: z.uuid() }), {
-    error: "must be a JSON array of { issuer, jwks_uri, audience, tenant_id }",
-  }),
+  z.array(
+    z.strictObject({
+      issuer: z.url(),
+      jwks_uri: z.url({ protocol: /^https?$/ }),
+      audience: z.string().min(1),
+      tenant_id: z.uuid(),
+      jit_link_by_email: z.boolean().default(false),
+    }),
+    { error: "must be a JSON array of { issuer, jwks_uri, audience, tenant_id, jit_link_by_email? }" },
+  ),
   "must be a JSON array",
 ).default([]);
 

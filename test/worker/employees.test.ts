@@ -54,6 +54,7 @@ describe("who sees whom", () => {
       user_id: people.emma.userId,
       display_name: "Emma Employee",
       email: people.emma.email,
+      external_subject: null,
       status: "active",
       employee_number: "A-004",
       manager_id: people.mike.employeeId,

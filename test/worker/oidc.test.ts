@@ -1,7 +1,7 @@
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { beforeEach, describe, expect, it } from "vitest";
 import { forgetExternalIssuers } from "../../src/auth/oidc";
-import { TEST_OIDC_AUDIENCE, TEST_OIDC_ISSUER } from "../support/test-constants";
+import { TEST_OIDC_AUDIENCE, TEST_OIDC_ISSUER, TEST_OIDC_TENANT_ID } from "../support/test-constants";
 import { authApp, TUESDAY_NOON } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
 import { expectError, harbor, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
@@ -127,5 +127,118 @@ describe("an external OIDC issuer", () => {
     const token = await idp.sign({}, { iat: Math.floor(api.clock.nowMs / 1000) - 5 });
     expect((await api.send("/v1/auth/logout-all", { method: "POST", headers: { Authorization: `Bearer ${token}` } })).status).toBe(204);
     await expectError(await api.me(token), 401, "UNAUTHORIZED");
+  });
+});
+
+describe("linking people to the issuer's subjects", () => {
+  const link = (api: ReturnType<typeof authApp>, token: string, userId: string, subject: string | null) =>
+    subject === null
+      ? api.send(`/v1/users/${userId}/external-identity`, { method: "DELETE", headers: { Authorization: `Bearer ${token}` } })
+      : api.send(`/v1/users/${userId}/external-identity`, {
+          method: "PUT",
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ subject }),
+        });
+  const subjectOf = async (userId: string) =>
+    ((await superuserSql()`select external_subject from users where id = ${userId}`) as [{ external_subject: string | null }])[0]
+      .external_subject;
+
+  it("HR unlinks and relinks through the API: each ends the sessions, and no isolate keeps using the old mapping", async () => {
+    const idp = await identityProvider();
+    await harbor.publishJwks("globex", { keys: [idp.jwk] });
+    const api = authApp();
+    expect((await api.me(await idp.sign())).status).toBe(200); // this isolate now maps the subject to Gus
+    const gina = (await api.tokens(people.gina.email, "globex")).access_token;
+    api.clock.advance(1000);
+    expect((await link(api, gina, people.gus.userId, null)).status).toBe(204);
+    expect(await subjectOf(people.gus.userId)).toBeNull();
+    api.clock.advance(1000);
+    // Signed after the unlink, so no session version refuses it: only looking the subject up again does.
+    await expectError(await api.me(await idp.sign({}, { iat: Math.floor(api.clock.nowMs / 1000) })), 401, "UNAUTHORIZED");
+
+    const relinked = await link(api, gina, people.gus.userId, "idp|gus-0002");
+    expect(await relinked.json()).toEqual({ user_id: people.gus.userId, subject: "idp|gus-0002" });
+    api.clock.advance(1000);
+    const now = Math.floor(api.clock.nowMs / 1000);
+    await expectError(await api.me(await idp.sign({}, { iat: now })), 401, "UNAUTHORIZED");
+    const me = await api.me(await idp.sign({ sub: "idp|gus-0002" }, { iat: now }));
+    expect(((await me.json()) as { user: { id: string } }).user.id).toBe(people.gus.userId);
+    const actions = await superuserSql()`select action, personal_details from audit_log where target_id = ${people.gus.userId} order by id`;
+    expect(actions).toEqual([
+      { action: "user.external_identity_unlink", personal_details: null },
+      { action: "user.external_identity_link", personal_details: { subject: "idp|gus-0002" } },
+    ]);
+  });
+
+  it("a subject held by someone else is a 409; only those who may manage the user link them; nothing changes on a refusal", async () => {
+    const api = authApp();
+    const gina = (await api.tokens(people.gina.email, "globex")).access_token;
+    await expectError(await link(api, gina, people.gina.userId, GUS_SUBJECT), 409, "CONFLICT");
+    expect(await subjectOf(people.gina.userId)).toBeNull();
+    const hana = (await api.tokens(people.hana.email)).access_token;
+    await expectError(await link(api, hana, people.sam.userId, "idp|sam"), 403, "FORBIDDEN");
+    await expectError(await link(api, hana, people.gus.userId, "idp|x"), 404, "RESOURCE_NOT_FOUND");
+    const emma = (await api.tokens(people.emma.email)).access_token;
+    await expectError(await link(api, emma, people.emma.userId, "idp|emma"), 403, "FORBIDDEN");
+    const empty = await link(api, hana, people.emma.userId, "");
+    await expectError(empty, 400, "VALIDATION_FAILED");
+    expect(await subjectOf(people.sam.userId)).toBeNull();
+    expect(await subjectOf(people.emma.userId)).toBeNull();
+  });
+});
+
+describe("just-in-time linking by email", () => {
+  const JIT = {
+    OIDC_ISSUERS: JSON.stringify(
+      (JSON.parse(testEnv.OIDC_ISSUERS as unknown as string) as Record<string, unknown>[]).map((i) => ({ ...i, jit_link_by_email: true })),
+    ),
+  } as never;
+  const NEW_SUBJECT = "idp|gus-fresh";
+  const gusToken = (idp: Awaited<ReturnType<typeof identityProvider>>, claims: Record<string, unknown>) =>
+    idp.sign({ sub: NEW_SUBJECT, email: people.gus.email, ...claims });
+
+  beforeEach(async () => {
+    await superuserSql()`update users set external_subject = null where id = ${people.gus.userId}`;
+  });
+
+  it("links a new subject to the active user of the email the issuer vouched for, once, audited", async () => {
+    const idp = await identityProvider();
+    await harbor.publishJwks("globex", { keys: [idp.jwk] });
+    const api = authApp();
+    const res = await api.me(await gusToken(idp, { email: people.gus.email.toUpperCase(), email_verified: true }), {}, JIT);
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { user: { id: string } }).user.id).toBe(people.gus.userId);
+    const [gus] = (await superuserSql()`select external_subject from users where id = ${people.gus.userId}`) as [
+      { external_subject: string },
+    ];
+    expect(gus.external_subject).toBe(NEW_SUBJECT);
+    expect((await api.me(await gusToken(idp, { email_verified: true }), {}, JIT)).status).toBe(200);
+    const audit = await superuserSql()`select actor_type, actor_id, details from audit_log where action = 'user.external_identity_link'`;
+    expect(audit).toEqual([{ actor_type: "system", actor_id: "system:auth", details: { via: "verified_email" } }]);
+  });
+
+  it("never without email_verified: true, nor for a System Admin, a deactivated or an already linked user, nor without the setting", async () => {
+    const idp = await identityProvider();
+    await harbor.publishJwks("globex", { keys: [idp.jwk] });
+    const api = authApp();
+    for (const claims of [{}, { email_verified: false }, { email_verified: "true" }, { email_verified: 1 }]) {
+      await expectError(await api.me(await gusToken(idp, claims), {}, JIT), 401, "UNAUTHORIZED");
+    }
+    await expectError(await api.me(await gusToken(idp, { email_verified: true })), 401, "UNAUTHORIZED"); // the default: no linking
+    await superuserSql()`insert into role_assignments (tenant_id, user_id, role) values (${TEST_OIDC_TENANT_ID}, ${people.gus.userId}, 'system_admin')`;
+    await expectError(await api.me(await gusToken(idp, { email_verified: true }), {}, JIT), 401, "UNAUTHORIZED");
+    await superuserSql()`delete from role_assignments where user_id = ${people.gus.userId} and role = 'system_admin'`;
+    await superuserSql()`update users set external_subject = 'idp|gus-old' where id = ${people.gus.userId}`;
+    await expectError(await api.me(await gusToken(idp, { email_verified: true }), {}, JIT), 401, "UNAUTHORIZED");
+    await superuserSql()`update users set external_subject = null, status = 'deactivated' where id = ${people.gus.userId}`;
+    await expectError(await api.me(await gusToken(idp, { email_verified: true }), {}, JIT), 401, "UNAUTHORIZED");
+    const [gus] = (await superuserSql()`select external_subject from users where id = ${people.gus.userId}`) as [
+      { external_subject: string | null },
+    ];
+    expect(gus.external_subject).toBeNull();
+    const [{ n }] = (await superuserSql()`select count(*)::int as n from audit_log where action = 'user.external_identity_link'`) as [
+      { n: number },
+    ];
+    expect(n).toBe(0);
   });
 });

@@ -59,6 +59,8 @@ const USERS_ONLY = [
   "exportMyData",
   "exportEmployeeData",
   "exportTenantData",
+  "linkExternalIdentity",
+  "unlinkExternalIdentity",
 ];
 
 /** The ids a request names: tenant A's (the callers' own) or tenant B's. */

@@ -20,6 +20,10 @@ export const EmployeeSchema = z
     user_id: z.uuid().openapi({ description: "The user's id, for the role and credential routes (`/v1/users/{user_id}/…`)" }),
     display_name: z.string().openapi({ description: "The name shown to colleagues" }),
     email: z.string().openapi({ description: "The sign-in email" }),
+    external_subject: z.string().nullable().openapi({
+      description:
+        "The subject of the tenant's single sign-on issuer linked to this person (`PUT /v1/users/{user_id}/external-identity`); null when none",
+    }),
     status: z.enum(userStatusEnum.enumValues).openapi({
       description: "`active`; `deactivated` (cannot sign in); `erased` (personal data erased, for good)",
     }),
@@ -39,6 +43,7 @@ export const EMMA_EXAMPLE: Employee = {
   user_id: "00000000-0000-4000-8100-000000000104",
   display_name: "Emma Employee",
   email: "emma.employee@acme.example",
+  external_subject: null,
   status: "active",
   employee_number: "A-004",
   manager_id: MIKE_EMPLOYEE_ID,

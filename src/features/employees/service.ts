@@ -17,7 +17,7 @@ const notFound = (id: string) => new AppError("RESOURCE_NOT_FOUND", "No such emp
  * their manager's rows, yet is shown who it is).
  */
 const records = (which: SQL, order: SQL = sql`e.id`, page: SQL = sql``) =>
-  sql`select jsonb_build_object('id', e.id, 'user_id', e.user_id, 'display_name', u.display_name, 'email', u.email, 'status', u.status,
+  sql`select jsonb_build_object('id', e.id, 'user_id', e.user_id, 'display_name', u.display_name, 'email', u.email, 'external_subject', u.external_subject, 'status', u.status,
       'employee_number', e.employee_number, 'manager_id', e.manager_id,
       'manager_name', case when e.manager_id is not null then coalesce(mu.display_name, app.employee_name(e.manager_id)) end,
       'time_zone', e.time_zone, 'hire_date', e.hire_date, 'end_date', e.end_date, 'work_week', e.work_week) as employee

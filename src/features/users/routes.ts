@@ -6,8 +6,19 @@ import { setCredentials } from "../../domain/credentials";
 import type { AppContext } from "../../kernel/context";
 import type { ErrorCode } from "../../kernel/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
-import { CreatedUser, CreateUserBody, PasswordBody, PinBody, RoleBody, RoleChange, RoleParams, UserParams } from "./schemas";
-import { changeRole, createUser, deactivate } from "./service";
+import {
+  CreatedUser,
+  CreateUserBody,
+  ExternalIdentityBody,
+  ExternalIdentityLink,
+  PasswordBody,
+  PinBody,
+  RoleBody,
+  RoleChange,
+  RoleParams,
+  UserParams,
+} from "./schemas";
+import { changeRole, createUser, deactivate, setExternalSubject } from "./service";
 
 const ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
 
@@ -121,6 +132,38 @@ const resetPinRoute = createRoute({
   responses: { 204: { description: "Set" }, ...errorResponses(...ERRORS) },
 });
 
+const linkIdentityRoute = createRoute({
+  method: "put",
+  path: "/v1/users/{user_id}/external-identity",
+  operationId: "linkExternalIdentity",
+  tags: ["Users"],
+  summary: "Link a user to their single sign-on identity",
+  description:
+    "Sets the subject (`sub`) of the person's tokens from the tenant's external OIDC issuer: from then on those tokens sign them in. " +
+    "Replaces any earlier link, and every session of the user ends (another way into the account). A subject linked to another user " +
+    "of the tenant answers 409. HR Admin or System Admin, for people whose roles they may grant; not API keys. Audited.",
+  ...signedIn("user:manage"),
+  request: { params: UserParams, body: jsonBody(ExternalIdentityBody, { subject: "00u1a2b3c4d5e6f7g8h9" }) },
+  responses: {
+    200: jsonResponse("Linked", ExternalIdentityLink, { user_id: EMMA.userId, subject: "00u1a2b3c4d5e6f7g8h9" }),
+    ...errorResponses("CONFLICT", ...ERRORS),
+  },
+});
+
+const unlinkIdentityRoute = createRoute({
+  method: "delete",
+  path: "/v1/users/{user_id}/external-identity",
+  operationId: "unlinkExternalIdentity",
+  tags: ["Users"],
+  summary: "Unlink a user from their single sign-on identity",
+  description:
+    "The issuer's tokens no longer sign this user in, and every session of the user ends. Repeating it is harmless. " +
+    "HR Admin or System Admin, for people whose roles they may grant; not API keys. Audited.",
+  ...signedIn("user:manage"),
+  request: { params: UserParams },
+  responses: { 204: { description: "Unlinked" }, ...errorResponses(...ERRORS) },
+});
+
 /** An admin's reset of a user's password or PIN: every session of the user ends. */
 const resetCredentials = (c: AppContext, userId: string, hashes: { passwordHash?: string; pinHash?: string }, action: string) =>
   setCredentials(c.get("config"), c.env, requestFacts(c), c.get("principal"), userId, hashes, action);
@@ -147,6 +190,16 @@ export const userRoutes = createRouter()
   .openapi(resetPinRoute, async (c) => {
     const hashes = { pinHash: await hashPin(c.req.valid("json").pin, c.get("config").PIN_PEPPER) };
     await resetCredentials(c, c.req.valid("param").user_id, hashes, "user.pin_reset");
+    return c.body(null, 204);
+  })
+  .openapi(linkIdentityRoute, async (c) => {
+    const { user_id } = c.req.valid("param");
+    const { subject } = c.req.valid("json");
+    await setExternalSubject(c.get("config"), c.env, requestFacts(c), c.get("principal"), user_id, subject);
+    return c.json({ user_id, subject }, 200);
+  })
+  .openapi(unlinkIdentityRoute, async (c) => {
+    await setExternalSubject(c.get("config"), c.env, requestFacts(c), c.get("principal"), c.req.valid("param").user_id, null);
     return c.body(null, 204);
   })
   .openapi(assignRole, async (c) => {

@@ -68,3 +68,16 @@ export const PinBody = z
       .openapi({ description: "The kiosk PIN: 6 to 8 digits, as a string (leading zeros count)" }),
   })
   .openapi("SetPin");
+
+export const ExternalIdentityBody = z
+  .object({
+    subject: z
+      .string()
+      .min(1)
+      .max(255)
+      .openapi({ description: "The `sub` of the person's tokens from the tenant's external OIDC issuer", example: "00u1a2b3c4d5e6f7g8h9" }),
+  })
+  .openapi("ExternalIdentity");
+export const ExternalIdentityLink = z
+  .object({ user_id: z.uuid(), subject: z.string().openapi({ description: "The linked subject" }) })
+  .openapi("ExternalIdentityLink");

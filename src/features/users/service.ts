@@ -5,7 +5,7 @@ import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { employees, roleAssignments, users } from "../../db/schema";
 import { AUDIT_COLUMNS, auditAsUser, auditValues, type RequestFacts } from "../../domain/audit";
-import { mayManageCheck } from "../../domain/credentials";
+import { assertMayManage, mayManageCheck } from "../../domain/credentials";
 import type { Role } from "../../kernel/access";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
@@ -144,4 +144,32 @@ export async function createUser(config: Config, facts: RequestFacts, principal:
     }),
   ]);
   return { userId, employeeId };
+}
+
+/**
+ * Links a user to the subject of the tenant's external issuer (or, with null, unlinks them): another way in to
+ * their account, so every session of theirs ends, behind raised versions, as on a password reset. A subject held
+ * by another user of the tenant is a 409 (unique). HR Admins and System Admins, for those they may manage; not
+ * API keys. Audited, the subject as a personal detail.
+ */
+export async function setExternalSubject(
+  config: Config,
+  env: Env,
+  facts: RequestFacts,
+  principal: Principal,
+  targetUserId: string,
+  subject: string | null,
+): Promise<void> {
+  if (principal.kind !== "user") throw new AppError("FORBIDDEN", "API keys cannot link identities");
+  await assertMayManage(config, principal, targetUserId);
+  const action = subject === null ? "user.external_identity_unlink" : "user.external_identity_link";
+  await behindRaisedVersions(env, `user:${targetUserId}`, ["sessionVersion"], facts.now, ({ sessionVersion }) =>
+    runInDatabase(config, userCaller(principal), (db) => [
+      db.execute(sql`
+      with changed as (update users set external_subject = ${subject}, updated_at = ${iso(facts.now)} where id = ${targetUserId} returning id),
+      sessions as (select app.end_all_sessions(id, ${sessionVersion}, ${iso(facts.now)}) from changed),
+      audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, { action, targetType: "user", targetId: targetUserId, ...(subject === null ? {} : { personalDetails: { subject } }) })} from changed returning id)
+      select (select count(*) from sessions) as sessions, (select count(*) from audit) as audited`),
+    ]),
+  );
 }

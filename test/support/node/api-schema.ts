@@ -1105,6 +1105,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/users/{user_id}/external-identity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Link a user to their single sign-on identity
+         * @description Sets the subject (`sub`) of the person's tokens from the tenant's external OIDC issuer: from then on those tokens sign them in. Replaces any earlier link, and every session of the user ends (another way into the account). A subject linked to another user of the tenant answers 409. HR Admin or System Admin, for people whose roles they may grant; not API keys. Audited.
+         */
+        put: operations["linkExternalIdentity"];
+        post?: never;
+        /**
+         * Unlink a user from their single sign-on identity
+         * @description The issuer's tokens no longer sign this user in, and every session of the user ends. Repeating it is harmless. HR Admin or System Admin, for people whose roles they may grant; not API keys. Audited.
+         */
+        delete: operations["unlinkExternalIdentity"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/users/{user_id}/password": {
         parameters: {
             query?: never;
@@ -1474,6 +1498,8 @@ export interface components {
              * @description Last day of employment; null while employed
              */
             end_date: string | null;
+            /** @description The subject of the tenant's single sign-on issuer linked to this person (`PUT /v1/users/{user_id}/external-identity`); null when none */
+            external_subject: string | null;
             /**
              * Format: date
              * @description First day of employment (YYYY-MM-DD)
@@ -1569,6 +1595,19 @@ export interface components {
                 message: string;
                 request_id: string;
             };
+        };
+        ExternalIdentity: {
+            /**
+             * @description The `sub` of the person's tokens from the tenant's external OIDC issuer
+             * @example 00u1a2b3c4d5e6f7g8h9
+             */
+            subject: string;
+        };
+        ExternalIdentityLink: {
+            /** @description The linked subject */
+            subject: string;
+            /** Format: uuid */
+            user_id: string;
         };
         Health: {
             /** @enum {string} */
@@ -4466,6 +4505,7 @@ export interface operations {
                      *           "user_id": "00000000-0000-4000-8100-000000000104",
                      *           "display_name": "Emma Employee",
                      *           "email": "emma.employee@acme.example",
+                     *           "external_subject": null,
                      *           "status": "active",
                      *           "employee_number": "A-004",
                      *           "manager_id": "00000000-0000-4000-8100-000000000203",
@@ -4585,6 +4625,7 @@ export interface operations {
                      *       "user_id": "00000000-0000-4000-8100-000000000104",
                      *       "display_name": "Emma Employee",
                      *       "email": "emma.employee@acme.example",
+                     *       "external_subject": null,
                      *       "status": "active",
                      *       "employee_number": "A-004",
                      *       "manager_id": "00000000-0000-4000-8100-000000000203",
@@ -4725,6 +4766,7 @@ export interface operations {
                      *       "user_id": "00000000-0000-4000-8100-000000000104",
                      *       "display_name": "Emma Employee-Weber",
                      *       "email": "emma.employee@acme.example",
+                     *       "external_subject": null,
                      *       "status": "active",
                      *       "employee_number": "A-004",
                      *       "manager_id": "00000000-0000-4000-8100-000000000203",
@@ -9825,6 +9867,253 @@ export interface operations {
             };
             /** @description CONFLICT */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    linkExternalIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id (`user.id` of `GET /v1/me`, `user_id` of `POST /v1/users`) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "subject": "00u1a2b3c4d5e6f7g8h9"
+                 *     }
+                 */
+                "application/json": components["schemas"]["ExternalIdentity"];
+            };
+        };
+        responses: {
+            /** @description Linked */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "user_id": "00000000-0000-4000-8100-000000000104",
+                     *       "subject": "00u1a2b3c4d5e6f7g8h9"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ExternalIdentityLink"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    unlinkExternalIdentity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's id (`user.id` of `GET /v1/me`, `user_id` of `POST /v1/users`) */
+                user_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Unlinked */
+            204: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
