@@ -12,12 +12,13 @@ CREATE OR REPLACE FUNCTION app.grantable_roles() RETURNS app_role[] LANGUAGE sql
   END
 $$;
 
--- Whether the caller may manage `p_user`: themself, or a user of their tenant holding only roles the caller may
--- grant. What the caller may do to them is the permission's business (user:manage, role:assign).
+-- Whether the caller may manage `p_user`: themself (a person, not an API key acting for its creator: a key never
+-- manages the System Admin who made it), or a user of their tenant holding only roles the caller may grant.
+-- What the caller may do to them is the permission's business (user:manage, role:assign).
 CREATE OR REPLACE FUNCTION app.may_manage(p_user uuid) RETURNS boolean
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
   SELECT EXISTS (SELECT 1 FROM users u WHERE u.id = p_user AND u.tenant_id = app.tenant_id())
-     AND (p_user = app.user_id()
+     AND ((p_user = app.user_id() AND app.claims() ->> 'caller' = 'user')
           OR NOT EXISTS (SELECT 1 FROM role_assignments r WHERE r.user_id = p_user AND r.role <> ALL (app.grantable_roles())))
 $$;
 
@@ -32,6 +33,25 @@ BEGIN
   IF NOT app.may_manage(p_user) THEN
     PERFORM app.fail('FORBIDDEN', 'This user holds a role you may not grant: only a System Admin manages a System Admin',
                      jsonb_build_object('user_id', p_user));
+  END IF;
+  RETURN true;
+END
+$$;
+
+-- What an edit of an employee's record must respect besides who may manage whom: an erased person's record
+-- stays erased (409), and the hire date stays on or before the end date (400 naming the field).
+CREATE OR REPLACE FUNCTION app.assert_record_editable(p_employee uuid, p_hire_date date) RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  e record;
+BEGIN
+  SELECT u.status, x.end_date INTO e FROM employees x JOIN users u ON u.id = x.user_id WHERE x.id = p_employee AND x.tenant_id = app.tenant_id();
+  IF e.status = 'erased' THEN
+    PERFORM app.fail('CONFLICT', 'This person''s data was erased; their record cannot be filled in again', jsonb_build_object('employee_id', p_employee));
+  END IF;
+  IF p_hire_date > e.end_date THEN
+    PERFORM app.fail('VALIDATION_FAILED', 'The hire date is after the end of the employment', jsonb_build_object('issues', jsonb_build_array(
+      jsonb_build_object('path', 'hire_date', 'message', 'on or before the end date, ' || e.end_date, 'code', 'custom'))));
   END IF;
   RETURN true;
 END
@@ -76,6 +96,7 @@ CREATE OR REPLACE TRIGGER role_assignments_keep_a_system_admin BEFORE DELETE ON 
 GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for the hand-over
 ALTER FUNCTION app.may_manage(uuid) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.assert_may_manage(uuid) OWNER TO leave_ledger_definer;
+ALTER FUNCTION app.assert_record_editable(uuid, date) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.keep_a_system_admin() OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.grantable_roles() FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
@@ -83,3 +104,5 @@ GRANT EXECUTE ON FUNCTION app.grantable_roles() TO leave_ledger_app, leave_ledge
 REVOKE ALL ON FUNCTION app.may_manage(uuid), app.assert_may_manage(uuid) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.may_manage(uuid), app.assert_may_manage(uuid) TO leave_ledger_app;
 REVOKE ALL ON FUNCTION app.keep_a_system_admin() FROM PUBLIC, leave_ledger_app, leave_ledger_system;
+REVOKE ALL ON FUNCTION app.assert_record_editable(uuid, date) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
+GRANT EXECUTE ON FUNCTION app.assert_record_editable(uuid, date) TO leave_ledger_app;

@@ -78,18 +78,21 @@ BEGIN
 END
 $$;
 
--- Erased is for good: no change of status (a deactivation, anything else) makes the account usable again.
+-- Erased is for good: no change of status (a deactivation, anything else) makes the account usable again, and
+-- no edit gives it a name, an email or a sign-in identity again.
 CREATE OR REPLACE FUNCTION app.erased_for_good() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
-  IF OLD.status = 'erased' AND NEW.status IS DISTINCT FROM 'erased' THEN
+  IF OLD.status = 'erased' AND (NEW.status IS DISTINCT FROM 'erased' OR NEW.email IS DISTINCT FROM OLD.email
+                                OR NEW.display_name IS DISTINCT FROM OLD.display_name OR NEW.external_subject IS NOT NULL) THEN
     PERFORM app.fail('CONFLICT', 'This person''s data was erased; the account cannot be used again', jsonb_build_object('user_id', OLD.id));
   END IF;
   RETURN NEW;
 END
 $$;
 
-CREATE OR REPLACE TRIGGER users_erased_for_good BEFORE UPDATE OF status ON users FOR EACH ROW EXECUTE FUNCTION app.erased_for_good();
+CREATE OR REPLACE TRIGGER users_erased_for_good BEFORE UPDATE OF status, email, display_name, external_subject ON users
+  FOR EACH ROW EXECUTE FUNCTION app.erased_for_good();
 
 -- Who owns and who may call each function: restated on every application, so this file alone says it.
 GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for the hand-over

@@ -10,9 +10,10 @@ $$;
 
 -- Brings every accrual of the employee whose period runs past `p_end` to its share of the period employed
 -- (days from the later of the period's start and the hire date through the end, over the period's days),
--- rounded half up to the unit's precision; a period that starts after the end comes to 0. The correction is the
--- difference from what that accrual nets to (itself plus earlier corrections), so running it again, after a
--- later accrual run or for an earlier end date, posts only what is still missing. Answers the entries posted.
+-- rounded half up to the unit's precision, never above the accrual (which max_balance may have capped); a
+-- period that starts after the end comes to 0. The correction is the difference from what that accrual nets to
+-- (itself plus earlier corrections, numbered in their references), so running it again, after a later accrual
+-- run, an earlier end date or a new hire date, posts only what is still missing. Answers the entries posted.
 CREATE OR REPLACE FUNCTION app.settle_final_accruals(p_employee uuid, p_end date, p_now timestamptz, p_actor text, p_run uuid) RETURNS int
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -29,16 +30,18 @@ BEGIN
   ), targets AS (
     SELECT s.*,
       CASE WHEN s.to_day < s.from_day THEN 0
-           ELSE round(s.amount * (s.to_day - s.from_day + 1) / (s.period_end - s.effective_date) / app.unit_precision(s.unit)) * app.unit_precision(s.unit)
+           ELSE least(s.amount, round(s.amount * (s.to_day - s.from_day + 1) / (s.period_end - s.effective_date) / app.unit_precision(s.unit))
+                                * app.unit_precision(s.unit))
       END AS target,
-      s.amount + coalesce((SELECT sum(c.amount) FROM ledger_entries c
-                           WHERE c.account_id = s.account_id AND c.reference LIKE 'termination:%:accrual:' || s.id), 0) AS net
+      s.amount + coalesce(c.corrected, 0) AS net, c.corrections
     FROM spans s
+    CROSS JOIN LATERAL (SELECT sum(x.amount) AS corrected, count(*) AS corrections FROM ledger_entries x
+                        WHERE x.account_id = s.account_id AND x.reference LIKE 'termination:accrual:' || s.id || ':%') c
   ), posted AS (
     INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at,
                                 reference, run_id, actor_id, system_note)
     SELECT t.tenant_id, t.account_id, t.employee_id, t.policy_key, t.policy_version_id, 'adjustment', t.target - t.net, t.effective_date, p_now,
-           'termination:' || p_end || ':accrual:' || t.id, p_run, p_actor, 'employment ended ' || p_end || ': accrual prorated'
+           'termination:accrual:' || t.id || ':' || (t.corrections + 1), p_run, p_actor, 'employment ended ' || p_end || ': accrual prorated'
     FROM targets t WHERE t.target <> t.net
     ORDER BY t.account_id, t.effective_date
     RETURNING 1
@@ -75,7 +78,8 @@ BEGIN
   v_replay := app.replay(p);
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
 
-  SELECT * INTO e FROM employees WHERE id = (p ->> 'employee_id')::uuid AND tenant_id = v_tenant FOR UPDATE;
+  -- NO KEY: a submission holding an account lock still inserts its request (its foreign key shares this row's key).
+  SELECT * INTO e FROM employees WHERE id = (p ->> 'employee_id')::uuid AND tenant_id = v_tenant FOR NO KEY UPDATE;
   IF e.id IS NULL THEN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such employee', jsonb_build_object('employee_id', p ->> 'employee_id'));
   END IF;

@@ -48,3 +48,24 @@ export const WorkWeek = z
   .max(7)
   .refine((days) => new Set(days).size === days.length, "each weekday once")
   .openapi({ example: [1, 2, 3, 4, 5] });
+
+/**
+ * What erasure writes in place of a person's email and number (`app.erase_employee`): nobody may give these to a
+ * living person, or that person's erasure could never take place (the unique keys would refuse it).
+ */
+const ERASED_EMAIL = /@erased\.invalid$/i;
+const ERASED_NUMBER = /^erased-/i;
+
+/** A sign-in email, unique in the tenant (case-insensitively). */
+export const SignInEmail = z
+  .email()
+  .max(254)
+  .refine((email) => !ERASED_EMAIL.test(email), "the domain erased.invalid is the erased people's");
+
+/** The number of the tenant's HR records, unique in the tenant. */
+export const EmployeeNumber = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .refine((n) => !ERASED_NUMBER.test(n), "numbers starting with erased- are the erased people's");

@@ -267,3 +267,63 @@ describe("HR edits a record", () => {
     }
   });
 });
+
+describe("what an edit may never do", () => {
+  const patch = (api: ReturnType<typeof authApp>, token: string, id: string, change: unknown) =>
+    api.send(`/v1/employees/${id}`, {
+      method: "PATCH",
+      headers: { ...bearer(token), "Content-Type": "application/json" },
+      body: JSON.stringify(change),
+    });
+
+  it("an API key never edits the System Admin who made it, and never changes anyone's sign-in email", async () => {
+    const { api, tokens } = await directory();
+    const res = await api.postJson("/v1/api-keys", { name: "hris sync", role: "hr_admin" }, bearer(tokens.sam));
+    expect(res.status).toBe(201);
+    const { key } = (await res.json()) as { key: string };
+    await expectError(await patch(api, key, people.sam.employeeId, { email: "taken-over@acme.example" }), 403, "FORBIDDEN");
+    await expectError(await patch(api, key, people.sam.employeeId, { display_name: "Not Sam" }), 403, "FORBIDDEN");
+    await expectError(await patch(api, key, people.emma.employeeId, { email: "emma.elsewhere@acme.example" }), 403, "FORBIDDEN");
+    expect((await patch(api, key, people.emma.employeeId, { display_name: "Emma Synced" })).status).toBe(200);
+    const [sam] = (await superuserSql()`select email, display_name from users where id = ${people.sam.userId}`) as [Record<string, string>];
+    expect(sam).toEqual({ email: people.sam.email, display_name: "Sam Admin" });
+    expect((await api.me(tokens.emma)).status).toBe(200);
+  });
+
+  it("nobody changes the dates and days of their own leave; their own name is fine", async () => {
+    const { api, tokens } = await directory();
+    for (const change of [{ hire_date: "2019-01-01" }, { work_week: [1] }, { time_zone: "Pacific/Kiritimati" }]) {
+      await expectError(await patch(api, tokens.hana, people.hana.employeeId, change), 403, "FORBIDDEN");
+    }
+    expect((await patch(api, tokens.hana, people.hana.employeeId, { display_name: "Hana Human-Resources" })).status).toBe(200);
+    expect((await patch(api, tokens.sam, people.hana.employeeId, { work_week: [1, 2, 3, 4] })).status).toBe(200);
+  });
+
+  it("an erased person's record stays erased, and nobody may take the erased people's emails or numbers", async () => {
+    const { api, tokens } = await directory();
+    const erased = await api.postJson(`/v1/employees/${people.eli.employeeId}/erasure`, {}, bearer(tokens.sam));
+    expect(erased.status, await erased.clone().text()).toBe(200);
+    await expectError(await patch(api, tokens.hana, people.eli.employeeId, { display_name: "Eli Again" }), 409, "CONFLICT");
+    await expectError(await patch(api, tokens.sam, people.eli.employeeId, { employee_number: "A-105" }), 409, "CONFLICT");
+    await expectError(
+      await api.send(`/v1/users/${people.eli.userId}/external-identity`, {
+        method: "PUT",
+        headers: { ...bearer(tokens.sam), "Content-Type": "application/json" },
+        body: JSON.stringify({ subject: "idp|eli" }),
+      }),
+      409,
+      "CONFLICT",
+    );
+    const [eli] = (await superuserSql()`select display_name, external_subject from users where id = ${people.eli.userId}`) as [
+      Record<string, string>,
+    ];
+    expect(eli).toEqual({ display_name: "Erased employee", external_subject: null });
+    for (const change of [
+      { email: `erased-${people.emma.userId}@erased.invalid` },
+      { employee_number: `erased-${people.mike.employeeId}` },
+    ]) {
+      const error = await expectError(await patch(api, tokens.hana, people.emma.employeeId, change), 400, "VALIDATION_FAILED");
+      expect((error.details.issues as { path: string }[])[0]!.path).toBe(Object.keys(change)[0]);
+    }
+  });
+});

@@ -172,3 +172,44 @@ describe("ending an employment", () => {
     expect((await list("?active=true")).map((e) => e.id)).not.toContain(emma);
   });
 });
+
+describe("ending an employment, under load and after edits", () => {
+  it("submissions racing the termination are either refused or cancelled by it; none fails, none is left after the end", async () => {
+    const { w, terminate } = await emmaWithAccruals();
+    const days = ["2026-12-01", "2026-12-02", "2026-12-03", "2026-12-04", "2026-12-07", "2026-12-08", "2026-12-09", "2026-12-10"];
+    const [ended, ...submissions] = await Promise.all([
+      terminate("2026-11-30"),
+      ...days.map((day) => w.submit(w.tokens.emma, { start_date: day, end_date: day })),
+    ]);
+    expect(ended!.status, await ended!.clone().text()).toBe(200);
+    for (const res of submissions) expect([201, 422], await res.clone().text()).toContain(res.status);
+    const open =
+      await superuserSql()`select id from leave_requests where employee_id = ${emma} and status in ('pending', 'approved') and end_date > '2026-11-30'`;
+    expect(open).toEqual([]);
+    const [{ booked }] =
+      (await superuserSql()`select count(*)::int as booked from booked_days where employee_id = ${emma} and day > '2026-11-30'`) as [
+        { booked: number },
+      ];
+    expect(booked).toBe(0);
+  });
+
+  it("a new hire date after the end is settled again by the next termination call; one after the end date is a 400", async () => {
+    const { w, ended } = await emmaWithAccruals();
+    await ended("2026-11-26");
+    const patch = (change: unknown) =>
+      w.api.send(`/v1/employees/${emma}`, {
+        method: "PATCH",
+        headers: { ...bearer(w.tokens.hana), "Content-Type": "application/json" },
+        body: JSON.stringify(change),
+      });
+    const late = await expectError(await patch({ hire_date: "2026-11-27" }), 400, "VALIDATION_FAILED");
+    expect(late.details.issues).toEqual([expect.objectContaining({ path: "hire_date" })]);
+    expect((await patch({ hire_date: "2026-11-10" })).status).toBe(200);
+    // November now counts 17 employed days of 30: 2 × 17/30 = 1.13 → 1; it netted 1.5, so −0.5 more.
+    const again = await ended("2026-11-26");
+    expect(again.accrual_corrections).toBe(1);
+    const corrections = (await w.entries(w.tokens.hana, `&employee_id=${emma}&kind=adjustment`)).map((e) => e.amount);
+    expect(corrections).toEqual([-0.5, -0.5]);
+    expect(await w.accrue()).toMatchObject({ accruals: 0 });
+  });
+});

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { POLICY_KEY_PATTERN, userStatusEnum } from "../../db/schema";
-import { TimeZone, WorkWeek } from "../../domain/employees";
+import { EmployeeNumber, SignInEmail, TimeZone, WorkWeek } from "../../domain/employees";
 import { CalendarDate } from "../../kernel/dates";
 import { queryInteger } from "../../kernel/pagination";
 
@@ -85,7 +85,10 @@ export const EmployeeListQuery = z.object({
     .enum(["true", "false"])
     .transform((v) => v === "true")
     .optional()
-    .openapi({ description: "`true`: only people who can sign in; `false`: only deactivated and erased ones" }),
+    .openapi({
+      description:
+        "`true`: people who can sign in and whose employment has not ended; `false`: the others (deactivated, erased, past their end date)",
+    }),
   policy_key: z
     .string()
     .regex(POLICY_KEY_PATTERN)
@@ -108,16 +111,10 @@ export const EmployeePage = z
 export const UpdateEmployeeBody = z
   .object({
     display_name: z.string().trim().min(1).max(200).optional().openapi({ description: "The name shown to colleagues" }),
-    email: z.email().max(254).optional().openapi({
+    email: SignInEmail.optional().openapi({
       description: "The sign-in email, unique in the tenant (case-insensitively); changing it ends every session of the person",
     }),
-    employee_number: z
-      .string()
-      .trim()
-      .min(1)
-      .max(64)
-      .optional()
-      .openapi({ description: "The number of the tenant's HR records, unique in the tenant" }),
+    employee_number: EmployeeNumber.optional().openapi({ description: "The number of the tenant's HR records, unique in the tenant" }),
     hire_date: CalendarDate.optional().openapi({ description: "First day of employment (YYYY-MM-DD)" }),
     manager_id: z.uuid().nullable().optional().openapi({ description: "The new manager's employee id; null for none" }),
     time_zone: TimeZone.optional().openapi({ description: "IANA time zone in which the employee's dates are counted" }),

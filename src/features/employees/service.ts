@@ -98,9 +98,16 @@ function managerChainContains(managerId: string | null, employeeId: string) {
     ) select 1 from chain where id = ${employeeId}::uuid`;
 }
 
-/** Refuses (404, 403) an employee whose user the caller may not manage: HR never edits a System Admin's record. */
-const mayManageEmployee = (employeeId: string) =>
-  sql`select e.user_id, app.assert_may_manage(e.user_id) from employees e where e.id = ${employeeId}`;
+/**
+ * Refuses (404, 403) an employee whose user the caller may not manage (HR never edits a System Admin's record),
+ * an erased person's record (409) and a hire date after the end date (400).
+ */
+const editableRecord = (employeeId: string, hireDate: string | undefined) =>
+  sql`select e.user_id, app.assert_may_manage(e.user_id), app.assert_record_editable(e.id, ${hireDate ?? null}::date)
+    from employees e where e.id = ${employeeId}`;
+
+/** What nobody changes on their own record: the dates and days their leave is counted by. */
+const NOT_ON_ONESELF = ["hire_date", "work_week", "time_zone"] as const;
 
 /**
  * Changes an employee's record (HR Admin, System Admin, for those they may manage), audited; answers the record.
@@ -120,13 +127,17 @@ export async function updateEmployee(
     throw new AppError("VALIDATION_FAILED", "An employee cannot manage themself", {
       issues: [{ path: "manager_id", message: "must not be the employee", code: "custom" }],
     });
+  const own = NOT_ON_ONESELF.filter((field) => change[field] !== undefined);
+  if (employeeId === principal.employeeId && own.length > 0)
+    throw new AppError("FORBIDDEN", "Nobody changes the dates and days their own leave is counted by; another admin must", { fields: own });
   const write = (sessionVersion: number | null, userId: string | null) =>
     updateRecord(config, facts, principal, employeeId, change, sessionVersion, userId);
   if (change.email === undefined) return write(null, null);
+  if (principal.kind !== "user") throw new AppError("FORBIDDEN", "API keys cannot change a sign-in email");
   const [target] = await runInDatabase(
     config,
     userCaller(principal),
-    (db) => [db.execute<{ user_id: string }>(mayManageEmployee(employeeId))],
+    (db) => [db.execute<{ user_id: string }>(editableRecord(employeeId, change.hire_date))],
     { readOnly: true },
   );
   const userId = target.rows[0]?.user_id;
@@ -170,7 +181,7 @@ async function updateRecord(
     sessionVersion === null ? sql`select 0` : sql`select app.end_all_sessions(${userId}, ${sessionVersion}, ${now}) from user_changed`;
   const { manager_id, work_week, hire_date, ...personal } = change;
   const [, result, record] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute(mayManageEmployee(employeeId)),
+    db.execute(editableRecord(employeeId, change.hire_date)),
     db.execute<{ changed: number; cycle: boolean }>(sql`with changed as (${employeeUpdate}),
       user_changed as (${userUpdate}),
       sessions as (${sessions}),

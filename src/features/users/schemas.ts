@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { NewPassword } from "../../domain/credentials";
-import { TimeZone } from "../../domain/employees";
+import { EmployeeNumber, SignInEmail, TimeZone } from "../../domain/employees";
 import { ROLES } from "../../kernel/access";
 import { CalendarDate } from "../../kernel/dates";
 
@@ -28,11 +28,11 @@ export const RoleChange = z
 
 export const CreateUserBody = z
   .object({
-    email: z.email().max(254).openapi({ description: "The sign-in email, unique in the tenant (case-insensitively)" }),
+    email: SignInEmail.openapi({ description: "The sign-in email, unique in the tenant (case-insensitively)" }),
     display_name: z.string().min(1).max(200).openapi({ description: "The name shown to colleagues" }),
     employee: z
       .object({
-        employee_number: z.string().min(1).max(64).openapi({ description: "The number of the tenant's HR records, unique in the tenant" }),
+        employee_number: EmployeeNumber.openapi({ description: "The number of the tenant's HR records, unique in the tenant" }),
         manager_id: z
           .uuid()
           .nullable()

@@ -4466,7 +4466,7 @@ export interface operations {
     listEmployees: {
         parameters: {
             query?: {
-                /** @description `true`: only people who can sign in; `false`: only deactivated and erased ones */
+                /** @description `true`: people who can sign in and whose employment has not ended; `false`: the others (deactivated, erased, past their end date) */
                 active?: "true" | "false";
                 /** @description How many to return (at most 200) */
                 limit?: number;
