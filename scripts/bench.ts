@@ -24,7 +24,7 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /**
  * `BENCH_ONLY=submissions` measures only the leave submissions (for work on the write path); `BENCH_ONLY=scale`
- * only the 50 000-employee tenant (accruals and the tenant export).
+ * only the 50 000-employee tenant (accruals, who is out, the directory, the tenant export).
  */
 const ONLY = ((only) => {
   if (only === undefined) return null;

@@ -11,6 +11,7 @@ import { contentSecurityPolicy, corsFromConfig } from "./edge/cross-origin";
 import { renderError, renderNotFound } from "./edge/error-renderer";
 import { flagIdentityHeaders } from "./edge/identity-headers";
 import { traceContext } from "./edge/trace-context";
+import { absenceRoutes } from "./features/absences/routes";
 import { apiKeyRoutes } from "./features/api-keys/routes";
 import { approvalRoutes } from "./features/approvals/routes";
 import { auditRoutes } from "./features/audit/routes";
@@ -108,6 +109,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     policyRoutes,
     requestRoutes,
     approvalRoutes,
+    absenceRoutes,
     balanceRoutes,
     ledgerRunRoutes,
     holidayRoutes,

@@ -12,6 +12,7 @@ CREATE OR REPLACE FUNCTION app.can(p_permission text) RETURNS boolean LANGUAGE s
     WHEN 'request:submit' THEN ARRAY['employee', 'manager', 'hr_admin', 'system_admin']
     WHEN 'request:approve:reports' THEN ARRAY['manager', 'hr_admin', 'system_admin']
     WHEN 'request:approve:any' THEN ARRAY['hr_admin', 'system_admin']
+    WHEN 'request:record:any' THEN ARRAY['hr_admin', 'system_admin']
     WHEN 'policy:manage' THEN ARRAY['hr_admin', 'system_admin']
     WHEN 'accrual:run' THEN ARRAY['hr_admin', 'system_admin']
     WHEN 'rollover:run' THEN ARRAY['system_admin']
@@ -35,8 +36,8 @@ CREATE OR REPLACE FUNCTION app.role_permissions(p_role text) RETURNS text[] LANG
   SELECT coalesce(CASE p_role
     WHEN 'employee' THEN ARRAY['self:read', 'self:manage', 'request:submit']
     WHEN 'manager' THEN ARRAY['self:read', 'self:manage', 'team:read', 'request:submit', 'request:approve:reports']
-    WHEN 'hr_admin' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'request:submit', 'request:approve:reports', 'request:approve:any', 'policy:manage', 'accrual:run', 'audit:read', 'user:manage', 'role:assign', 'employee:export']
-    WHEN 'system_admin' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'request:submit', 'request:approve:reports', 'request:approve:any', 'policy:manage', 'accrual:run', 'rollover:run', 'reconciliation:run', 'audit:read', 'user:manage', 'role:assign', 'role:assign:system_admin', 'apikey:manage', 'account:unlock', 'config:manage', 'employee:export', 'tenant:export', 'employee:erase']
+    WHEN 'hr_admin' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'request:submit', 'request:approve:reports', 'request:approve:any', 'request:record:any', 'policy:manage', 'accrual:run', 'audit:read', 'user:manage', 'role:assign', 'employee:export']
+    WHEN 'system_admin' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'request:submit', 'request:approve:reports', 'request:approve:any', 'request:record:any', 'policy:manage', 'accrual:run', 'rollover:run', 'reconciliation:run', 'audit:read', 'user:manage', 'role:assign', 'role:assign:system_admin', 'apikey:manage', 'account:unlock', 'config:manage', 'employee:export', 'tenant:export', 'employee:erase']
     WHEN 'auditor' THEN ARRAY['self:read', 'self:manage', 'team:read', 'tenant:read', 'audit:read']
   END, '{}')
 $$;

@@ -11,7 +11,8 @@ CREATE OR REPLACE FUNCTION app.request_json(r leave_requests) RETURNS jsonb LANG
     'approvals', coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'approver_id', a.approver_id, 'approver_name', app.user_name(a.approver_id), 'decision', a.decision, 'comment', a.comment,
                                                                'data_key_id', a.data_key_id, 'decided_at', a.decided_at) ORDER BY a.decided_at, a.approver_id)
                            FROM approvals a WHERE a.request_id = r.id), '[]'),
-    'expires_at', r.expires_at, 'submitted_at', r.submitted_at, 'resolved_at', r.resolved_at)
+    'expires_at', r.expires_at, 'submitted_by', r.submitted_by, 'submitted_by_name', app.user_name(r.submitted_by),
+    'submitted_at', r.submitted_at, 'resolved_at', r.resolved_at)
 $$;
 
 -- The data keys a request's sealed fields need (its reason's, its approvals' comments'), by id: read with the
@@ -78,7 +79,8 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp 
 DECLARE
   v_tenant uuid := app.tenant_id();
   v_user uuid := app.user_id();
-  v_employee uuid := app.employee_id();
+  v_self uuid := app.employee_id();
+  v_employee uuid := coalesce((p ->> 'employee_id')::uuid, app.employee_id());
   v_now timestamptz := (p ->> 'now')::timestamptz;
   v_start date := (p ->> 'start_date')::date;
   v_end date := (p ->> 'end_date')::date;
@@ -99,15 +101,25 @@ DECLARE
   v_data_key uuid;
 BEGIN
   IF v_tenant IS NULL OR v_employee IS NULL OR NOT app.can('request:submit') THEN
-    PERFORM app.fail('FORBIDDEN', 'Only employees may request leave');
+    PERFORM app.fail('FORBIDDEN', 'Only employees may request leave (name an employee_id to record someone else''s)');
   END IF;
   v_replay := app.replay(p);
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
 
   SELECT * INTO e FROM employees WHERE id = v_employee AND tenant_id = v_tenant;
+  -- On someone's behalf: HR Admins and System Admins for anyone they see, managers for their direct reports
+  -- where the policy lets them (not from a kiosk session: its scopes leave out team:read).
+  IF v_employee IS DISTINCT FROM v_self AND (e.id IS NULL OR NOT coalesce(app.can('tenant:read') OR e.manager_id = v_self, false)) THEN
+    PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such employee', jsonb_build_object('employee_id', v_employee));
+  END IF;
   SELECT * INTO pol FROM app.policy_in_force(v_tenant, v_key, v_start);
   IF pol.id IS NULL THEN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such policy in force on the start date', jsonb_build_object('policy_key', v_key));
+  END IF;
+  IF v_employee IS DISTINCT FROM v_self
+     AND NOT coalesce(app.can('request:record:any') OR (e.manager_id = v_self AND app.can('team:read') AND pol.managers_may_record), false) THEN
+    PERFORM app.fail('FORBIDDEN', 'You may not record leave for this employee under this policy',
+                     jsonb_build_object('policy_key', v_key, 'employee_id', v_employee));
   END IF;
   IF NOT EXISTS (SELECT 1 FROM policy_assignments a WHERE a.tenant_id = v_tenant AND a.employee_id = v_employee AND a.policy_key = v_key
                  AND a.starts_on <= v_start AND (a.ends_on IS NULL OR a.ends_on >= v_end)) THEN
@@ -137,7 +149,7 @@ BEGIN
     END IF;
     SELECT * INTO v_balance FROM app.balance_of(v_account, NULL, v_now);
     v_available := coalesce(v_balance.posted, 0) - coalesce(v_balance.pending, 0) + pol.negative_allowance;
-    IF v_amount > v_available THEN
+    IF pol.tracking = 'tracked' AND v_amount > v_available THEN
       PERFORM app.fail('INSUFFICIENT_BALANCE', 'The balance available does not cover the request',
                        jsonb_build_object('requested', v_amount, 'available', v_available, 'policy_id', v_key));
     END IF;
@@ -173,7 +185,13 @@ BEGIN
   VALUES (v_tenant, v_account, v_employee, v_key, pol.id, 'hold', -v_amount, v_start, v_now, 'request:' || v_request.id || ':hold',
           v_request.id, v_request.expires_at, v_user::text);
   PERFORM app.audit_ledger(p -> 'facts', 'request.submit', 'leave_request', v_request.id::text,
-                           jsonb_build_object('policy_key', v_key, 'amount', v_amount, 'start_date', v_start, 'end_date', v_end));
+                           jsonb_build_object('policy_key', v_key, 'amount', v_amount, 'start_date', v_start, 'end_date', v_end)
+                           || CASE WHEN v_employee IS DISTINCT FROM v_self THEN jsonb_build_object('on_behalf_of', v_employee) ELSE '{}' END);
+  -- A policy without approvers records the leave at once: the hold becomes usage in the same transaction.
+  IF pol.approvals_required = 0 THEN
+    PERFORM app.resolve_hold(v_request.id, 'approved', v_now, v_user);
+    SELECT * INTO v_request FROM leave_requests WHERE id = v_request.id;
+  END IF;
   PERFORM app.snapshot_if_due(v_account, v_now);
   RETURN app.answer(p, 201, app.request_json(v_request)) || jsonb_build_object('keys', app.request_keys(v_request));
 END

@@ -256,7 +256,83 @@ async function accrualAtScale(base: string, stack: LocalStack, pinPepper: string
     `  first run:  ${await run()}`,
     `  second run: ${await run()}`,
   ];
-  return [...accrualLines, ...(await tenantExport(base, token))];
+  return [...accrualLines, ...(await peopleReads(base, stack, tenant.id, admin.userId, token)), ...(await tenantExport(base, token))];
+}
+
+/** Of the large tenant, one employee in this many is out in the absences window. */
+const OUT_ONE_IN = 20;
+const READ_SAMPLES = 40;
+
+/** p50 and p95 of `samples` sequential calls of `path` (each must answer 200), in ms. */
+async function latency(base: string, token: string, paths: () => string, samples = READ_SAMPLES) {
+  const times: number[] = [];
+  for (let i = 0; i < samples; i++) {
+    const started = performance.now();
+    const res = await fetch(base + paths(), { headers: { Authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`${paths()} answered ${res.status}: ${await res.text()}`);
+    await res.arrayBuffer();
+    times.push(performance.now() - started);
+  }
+  times.sort((a, b) => a - b);
+  const at = (q: number) => times[Math.min(times.length - 1, Math.floor(q * times.length))]!.toFixed(0);
+  return `p50 ${at(0.5)} ms, p95 ${at(0.95)} ms (${samples} calls)`;
+}
+
+/**
+ * The people reads of the large tenant: who is out (one employee in OUT_ONE_IN with a week of approved leave in
+ * a two-week window, pages of 500), and the directory (a search, and a page deep into the sorted list).
+ */
+async function peopleReads(base: string, stack: LocalStack, tenantId: string, adminUserId: string, token: string): Promise<string[]> {
+  const from = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+  const to = new Date(Date.parse(from) + 13 * 86_400_000).toISOString().slice(0, 10);
+  const db = new pg.Client({ connectionString: stack.superuserDatabaseUrl });
+  await db.connect();
+  try {
+    await db.query(
+      `with out as (
+         select e.id as employee_id, a.id as account_id, p.id as policy_id, gen_random_uuid() as request_id,
+                $3::date + (row_number() over (order by e.id))::int % 7 as start_date
+         from employees e join ledger_accounts a on a.employee_id = e.id
+         join leave_policies p on p.tenant_id = e.tenant_id and p.key = a.policy_key and p.version = 1
+         where e.tenant_id = $1 and e.employee_number ~ '^L-[0-9]+$' and substr(e.employee_number, 3)::int % $2 = 0
+       ), requests as (
+         insert into leave_requests (id, tenant_id, employee_id, account_id, policy_key, policy_version_id, start_date, end_date, start_part, end_part,
+                                     days, amount, approvals_required, status, expires_at, submitted_by, submitted_at, resolved_at)
+         select request_id, $1, employee_id, account_id, 'monthly', policy_id, start_date, start_date + 6, 'morning', 'evening',
+                7, 7, 1, 'approved', now(), $4, now(), now() from out returning id
+       )
+       insert into booked_days (tenant_id, employee_id, day, half, request_id)
+       select $1, o.employee_id, o.start_date + d, h.half::day_half, o.request_id
+       from out o cross join generate_series(0, 6) d cross join (values ('morning'), ('afternoon')) h(half)
+       where (select count(*) from requests) > 0`,
+      [tenantId, OUT_ONE_IN, from, adminUserId],
+    );
+    await db.query("analyze");
+  } finally {
+    await db.end();
+  }
+  // The window's page cursors, read once; the samples then go round them, first page and deep ones alike.
+  const absencePage = (cursor: string | null) =>
+    `/v1/absences?from=${from}&to=${to}&scope=tenant&limit=500${cursor ? `&cursor=${cursor}` : ""}`;
+  const cursors: (string | null)[] = [null];
+  for (;;) {
+    const res = await fetch(base + absencePage(cursors.at(-1)!), { headers: { Authorization: `Bearer ${token}` } });
+    const next = ((await res.json()) as { pagination: { next_cursor: string | null } }).pagination.next_cursor;
+    if (!next) break;
+    cursors.push(next);
+  }
+  let page = 0;
+  const absences = await latency(base, token, () => absencePage(cursors[page++ % cursors.length]!));
+  let n = 0;
+  const search = await latency(base, token, () => `/v1/employees?q=${encodeURIComponent(`E ${1000 + (n++ % 9000)}`)}&limit=50`);
+  const deep = await latency(base, token, () => `/v1/employees?sort=name&offset=${25_000 + (n++ % 100) * 200}&limit=200`);
+  return [
+    "",
+    `People reads of the same ${LARGE_TENANT_EMPLOYEES.toLocaleString("en")}-employee tenant (goal for who is out: p95 < 200 ms a page)`,
+    `  GET /v1/absences, ${(LARGE_TENANT_EMPLOYEES / OUT_ONE_IN).toLocaleString("en")} people out in 14 days, ${cursors.length} pages of 500: ${absences}`,
+    `  GET /v1/employees?q= (search of 50 000 names, emails, numbers): ${search}`,
+    `  GET /v1/employees?sort=name&offset=25 000&limit=200: ${deep}`,
+  ];
 }
 
 /**

@@ -187,6 +187,7 @@ export async function seedStatements(pinPepper: string, tenants: SeedTenant[] = 
 }
 
 /** The demo tenant's leave policy, its holidays, and the request Emma has waiting for Mike. */
+export const DEMO_SICK_POLICY_KEY = "sick-leave";
 export const DEMO_POLICY_KEY = "pto-standard";
 const DEMO_HOLIDAYS = [
   ["2026-12-25", "Christmas Day"],
@@ -241,14 +242,23 @@ export async function demoLedgerStatements(
       values: [ACME.id, DEMO_POLICY_KEY, hana.userId],
     },
     {
-      text: `insert into policy_assignments (tenant_id, employee_id, policy_key, starts_on, created_by)
-             select $1, e, $2, '2026-01-01', $3 from unnest($4::uuid[]) e on conflict do nothing`,
-      values: [ACME.id, DEMO_POLICY_KEY, hana.userId, employees],
+      // Sick leave as HR runs it: untracked, recorded at once (no approver), managers may record it for their reports.
+      text: `insert into leave_policies (tenant_id, key, version, name, category, unit, tracking, approvals_required, managers_may_record,
+               effective_from, created_by)
+             values ($1, $2, 1, 'Sick leave', 'sick', 'day', 'untracked', 0, true, '2026-01-01', $3) on conflict do nothing`,
+      values: [ACME.id, DEMO_SICK_POLICY_KEY, hana.userId],
     },
-    {
-      text: "insert into ledger_accounts (tenant_id, employee_id, policy_key) select $1, e, $2 from unnest($3::uuid[]) e on conflict do nothing",
-      values: [ACME.id, DEMO_POLICY_KEY, employees],
-    },
+    ...[DEMO_POLICY_KEY, DEMO_SICK_POLICY_KEY].flatMap((key) => [
+      {
+        text: `insert into policy_assignments (tenant_id, employee_id, policy_key, starts_on, created_by)
+               select $1, e, $2, '2026-01-01', $3 from unnest($4::uuid[]) e on conflict do nothing`,
+        values: [ACME.id, key, hana.userId, employees],
+      },
+      {
+        text: "insert into ledger_accounts (tenant_id, employee_id, policy_key) select $1, e, $2 from unnest($3::uuid[]) e on conflict do nothing",
+        values: [ACME.id, key, employees],
+      },
+    ]),
     {
       text: `insert into ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, reference, actor_id, system_note)
              select a.tenant_id, a.id, a.employee_id, a.policy_key, p.id, 'grant', 5, '2026-01-01', 'demo:opening', $3, 'opening balance'

@@ -48,6 +48,10 @@ export const LeaveRequestSchema = z
     expires_at: z.iso
       .datetime({ offset: true })
       .openapi({ description: "When the request expires if still pending: submission time plus the policy's approval TTL" }),
+    submitted_by: z
+      .uuid()
+      .openapi({ description: "The user id of who submitted it: the employee, or HR or their manager on their behalf" }),
+    submitted_by_name: z.string().openapi({ description: "Their name" }),
     submitted_at: z.iso.datetime({ offset: true }),
     resolved_at: z.iso
       .datetime({ offset: true })
@@ -80,6 +84,8 @@ export const LEAVE_REQUEST_EXAMPLE: LeaveRequest = {
   approvals_required: 1,
   approvals: [],
   expires_at: "2026-12-08T08:47:13.502+00:00",
+  submitted_by: "00000000-0000-4000-8100-000000000104",
+  submitted_by_name: "Emma Employee",
   submitted_at: "2026-12-01T08:47:13.502+00:00",
   resolved_at: null,
 };
@@ -217,12 +223,21 @@ const openAnswer = (body: unknown, ring: KeyRing) => openRequest(ring, body as S
 /** Cancelling: nothing to seal; the answer's reason and comments are opened. */
 export const CANCELLATION: ConfidentialWrite = { subject: async () => null, seal: async () => ({}), open: openAnswer };
 
-/** Submitting: the reason is sealed with the employee's key for the start date's year, bound to the id the Worker gives the request. */
-export function submission(principal: Principal, input: { start_date: string; reason?: string | undefined }): ConfidentialWrite {
+/**
+ * Submitting (for oneself, or for `employee_id` on their behalf): the reason is sealed with that employee's key for
+ * the start date's year, bound to the id the Worker gives the request.
+ */
+export function submission(
+  principal: Principal,
+  input: { employee_id?: string | undefined; start_date: string; reason?: string | undefined },
+): ConfidentialWrite {
   const { reason } = input;
+  const employeeId = input.employee_id ?? principal.employeeId;
   return {
-    subject: async () =>
-      reason === undefined ? null : { subject: { employeeId: principal.employeeId!, year: Number(input.start_date.slice(0, 4)) } },
+    subject: async () => {
+      if (!employeeId) throw new AppError("FORBIDDEN", "Only employees may request leave (name an employee_id to record someone else's)");
+      return reason === undefined ? null : { subject: { employeeId, year: Number(input.start_date.slice(0, 4)) } };
+    },
     seal: async (key) => {
       const id = crypto.randomUUID();
       return { id, reason: await seal(key, { tenantId: principal.tenantId, table: "leave_requests", column: "reason", row: id }, reason!) };

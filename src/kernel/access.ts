@@ -16,6 +16,7 @@ export const PERMISSIONS = {
   "request:submit": ["employee", "manager", "hr_admin", "system_admin"],
   "request:approve:reports": ["manager", "hr_admin", "system_admin"],
   "request:approve:any": ["hr_admin", "system_admin"],
+  "request:record:any": ["hr_admin", "system_admin"],
   "policy:manage": ["hr_admin", "system_admin"],
   "accrual:run": ["hr_admin", "system_admin"],
   "rollover:run": ["system_admin"],

@@ -121,22 +121,24 @@ describe("nobody changes the ledger or the audit log behind the rules", () => {
   });
 
   it("the ledger functions take identity from the claims, never from their input", async () => {
-    // Emma submits with a body naming Eli: the request is hers.
-    const [result] = await runInDatabase(config, as.emma, (db) => [
-      db.execute<{ answer: { body: { employee_id: string } } }>(
-        sql`select app.submit_leave_request(${JSON.stringify({
-          employee_id: people.eli.employeeId,
-          policy_key: "pto",
-          start_date: "2026-12-14",
-          end_date: "2026-12-14",
-          idempotency_key: "rls-forge",
-          request_hash: "x",
-          now: new Date().toISOString(),
-          facts: {},
-        })}::jsonb) as answer`,
-      ),
-    ]);
-    expect(result.rows[0]!.answer.body.employee_id).toBe(people.emma.employeeId);
+    // Emma submits with a body naming Eli: the claims say who she is, and she may not record leave for him.
+    const forgedFor = await rejectionOf(
+      runInDatabase(config, as.emma, (db) => [
+        db.execute(
+          sql`select app.submit_leave_request(${JSON.stringify({
+            employee_id: people.eli.employeeId,
+            policy_key: "pto",
+            start_date: "2026-12-14",
+            end_date: "2026-12-14",
+            idempotency_key: "rls-forge",
+            request_hash: "x",
+            now: new Date().toISOString(),
+            facts: {},
+          })}::jsonb) as answer`,
+        ),
+      ]),
+    );
+    expect(forgedFor.code).toBe("RESOURCE_NOT_FOUND");
     // Hand-posted entries are grants and adjustments only, even when the function is called directly.
     const forged = await rejectionOf(
       runInDatabase(config, as.hana, (db) => [

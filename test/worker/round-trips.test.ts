@@ -32,6 +32,9 @@ it("every ledger endpoint costs one round trip, two when it must first read the 
     ["GET /v1/requests/{id}", get(w.tokens.emma, `/v1/requests/${pending.id}`)],
     ["GET /v1/me/export (a history that fits in a page)", get(w.tokens.emma, "/v1/me/export")],
     ["GET /v1/approvals", get(w.tokens.mike, "/v1/approvals")],
+    ["GET /v1/absences", get(w.tokens.hana, "/v1/absences?from=2026-12-07&to=2026-12-11&scope=tenant")],
+    ["GET /v1/employees", get(w.tokens.hana, "/v1/employees?q=e&sort=-hire_date")],
+    ["GET /v1/employees/{id}", get(w.tokens.emma, `/v1/employees/${emma}`)],
     ["POST /v1/requests", post(w.tokens.emma, "/v1/requests", { policy_key: "pto", start_date: "2026-12-09", end_date: "2026-12-09" })],
     [
       "POST /v1/requests with a reason, Emma's first of 2027",

@@ -258,6 +258,8 @@ export const bookedDays = pgTable(
   (t) => [
     primaryKey({ columns: [t.employeeId, t.day, t.half] }),
     index("booked_days_request_idx").on(t.requestId),
+    // Who is out in a window (GET /v1/absences): the tenant's booked days by day.
+    index("booked_days_tenant_day_idx").on(t.tenantId, t.day),
     pgPolicy("booked_days_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
     definerOnly("booked_days_definer"),
   ],

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  boolean,
   check,
   date,
   foreignKey,
@@ -22,7 +23,12 @@ const policyManagers = can("policy:manage");
 
 export const POLICY_UNITS = ["day", "half_day", "hour"] as const;
 export const ACCRUAL_PERIODS = ["none", "monthly", "yearly"] as const;
+export const LEAVE_CATEGORIES = ["vacation", "sick", "parental", "unpaid", "other"] as const;
+/** `tracked`: requests are checked against a balance; `untracked`: recorded and approved, never checked (unlimited). */
+export const BALANCE_TRACKING = ["tracked", "untracked"] as const;
 export const policyUnitEnum = pgEnum("policy_unit", POLICY_UNITS);
+export const leaveCategoryEnum = pgEnum("leave_category", LEAVE_CATEGORIES);
+export const balanceTrackingEnum = pgEnum("balance_tracking", BALANCE_TRACKING);
 export const accrualPeriodEnum = pgEnum("accrual_period", ACCRUAL_PERIODS);
 
 /** Policy keys follow the same rule as tenant slugs: `pto-standard`. */
@@ -43,7 +49,9 @@ export const leavePolicies = pgTable(
     key: text("key").notNull(),
     version: integer("version").notNull(),
     name: text("name").notNull(),
+    category: leaveCategoryEnum("category").notNull().default("vacation"),
     unit: policyUnitEnum("unit").notNull(),
+    tracking: balanceTrackingEnum("tracking").notNull().default("tracked"),
     accrualPeriod: accrualPeriodEnum("accrual_period").notNull().default("none"),
     accrualAmount: amount("accrual_amount").notNull().default(0),
     /** The most a balance may hold; accruals stop at it. */
@@ -54,6 +62,8 @@ export const leavePolicies = pgTable(
     waitingPeriodDays: integer("waiting_period_days").notNull().default(0),
     approvalsRequired: smallint("approvals_required").notNull().default(1),
     approvalTtlHours: integer("approval_ttl_hours").notNull().default(168),
+    /** Whether managers may record requests for their direct reports (HR Admins always may). */
+    managersMayRecord: boolean("managers_may_record").notNull().default(false),
     effectiveFrom: date("effective_from").notNull(),
     createdBy: uuid("created_by").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
@@ -67,8 +77,16 @@ export const leavePolicies = pgTable(
       sql`${t.accrualAmount} >= 0 and coalesce(${t.maxBalance}, 0) >= 0 and coalesce(${t.carryoverCap}, 0) >= 0 and ${t.negativeAllowance} >= 0`,
     ),
     check("leave_policies_accrual", sql`(${t.accrualPeriod} = 'none') = (${t.accrualAmount} = 0)`),
+    // Nothing accrues, caps or carries over where no balance is kept.
+    check(
+      "leave_policies_untracked",
+      sql`${t.tracking} = 'tracked' or (${t.accrualPeriod} = 'none' and ${t.maxBalance} is null and ${t.carryoverCap} is null and ${t.carryoverExpiryMonths} is null and ${t.negativeAllowance} = 0)`,
+    ),
     check("leave_policies_carryover_expiry", sql`${t.carryoverExpiryMonths} is null or ${t.carryoverExpiryMonths} between 1 and 36`),
-    check("leave_policies_approvals", sql`${t.approvalsRequired} in (1, 2) and ${t.approvalTtlHours} > 0 and ${t.waitingPeriodDays} >= 0`),
+    check(
+      "leave_policies_approvals",
+      sql`${t.approvalsRequired} in (0, 1, 2) and ${t.approvalTtlHours} > 0 and ${t.waitingPeriodDays} >= 0`,
+    ),
     pgPolicy("leave_policies_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId}` }),
     pgPolicy("leave_policies_insert", {
       for: "insert",

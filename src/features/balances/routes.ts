@@ -30,14 +30,34 @@ const EMMA_BALANCES: z.output<typeof EmployeeBalances> = {
   employee_name: "Emma Employee",
   today: "2026-12-02",
   as_of: null,
-  balances: [{ policy_key: "pto-standard", unit: "day", posted: 26.9996, pending: 1, negative_allowance: 2, available: 27.9996 }],
+  balances: [
+    {
+      policy_key: "pto-standard",
+      unit: "day",
+      tracking: "tracked",
+      posted: 26.9996,
+      pending: 1,
+      negative_allowance: 2,
+      available: 27.9996,
+    },
+  ],
 };
 const ELI_BALANCES: z.output<typeof EmployeeBalances> = {
   employee_id: ELI,
   employee_name: "Eli Employee",
   today: "2026-12-03",
   as_of: null,
-  balances: [{ policy_key: "pto-standard", unit: "day", posted: 29.9996, pending: 0, negative_allowance: 2, available: 31.9996 }],
+  balances: [
+    {
+      policy_key: "pto-standard",
+      unit: "day",
+      tracking: "tracked",
+      posted: 29.9996,
+      pending: 0,
+      negative_allowance: 2,
+      available: 31.9996,
+    },
+  ],
 };
 /** Emma's request for 21–23 December, once approved: its hold (62), released (63), and a usage entry per day. */
 const REQUEST = "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64";

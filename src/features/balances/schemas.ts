@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ENTRY_KINDS, POLICY_KEY_PATTERN } from "../../db/schema";
+import { BALANCE_TRACKING, ENTRY_KINDS, POLICY_KEY_PATTERN } from "../../db/schema";
 import { LedgerEntrySchema } from "../../domain/ledger-entries";
 import { CalendarDate } from "../../kernel/dates";
 import { PageQuery, Pagination } from "../../kernel/pagination";
@@ -28,7 +28,12 @@ export const PolicyBalance = z
     posted: z.number().openapi({ description: inUnit("Credits minus posted usage and expiries (settled entries)") }),
     pending: z.number().openapi({ description: inUnit("Held by pending requests not yet expired (0 or more)") }),
     negative_allowance: z.number().openapi({ description: inUnit("How far below zero requests may take the balance") }),
-    available: z.number().openapi({ description: "posted − pending + negative_allowance: what a new request may take" }),
+    tracking: z
+      .enum(BALANCE_TRACKING)
+      .openapi({ description: "`untracked`: unlimited; posted sums the usage (negative), nothing is checked" }),
+    available: z.number().nullable().openapi({
+      description: "posted − pending + negative_allowance: what a new request may take; null for an untracked policy (no limit)",
+    }),
   })
   .openapi("PolicyBalance");
 

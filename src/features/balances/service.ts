@@ -16,6 +16,7 @@ type BalanceRow = {
   employee_id: string;
   policy_key: string;
   unit: string;
+  tracking: "tracked" | "untracked";
   posted: string;
   pending: string;
   negative_allowance: string;
@@ -29,10 +30,10 @@ type BalanceRow = {
  */
 function balancesQuery(which: SQL, asOf: string | null, now: number) {
   const instant = new Date(now).toISOString();
-  return sql`select a.employee_id, a.policy_key, p.unit, p.negative_allowance, b.posted, b.pending
+  return sql`select a.employee_id, a.policy_key, p.unit, p.tracking, p.negative_allowance, b.posted, b.pending
     from ledger_accounts a
     join employees e on e.id = a.employee_id
-    cross join lateral (select v.unit, v.negative_allowance from (
+    cross join lateral (select v.unit, v.tracking, v.negative_allowance from (
         select 1 as preference, * from app.policy_in_force(a.tenant_id, a.policy_key, coalesce(${asOf}::date, app.today_in(e.time_zone, ${instant}::timestamptz)))
         union all select 2, * from app.policy_in_force(a.tenant_id, a.policy_key, 'infinity')) v order by v.preference limit 1) p
     cross join lateral app.balance_of(a.id, ${asOf}::date, ${instant}::timestamptz) b
@@ -52,10 +53,11 @@ function byEmployee(rows: BalanceRow[], employees: EmployeeRow[], asOf: string |
         return {
           policy_key: r.policy_key,
           unit: r.unit,
+          tracking: r.tracking,
           posted,
           pending,
           negative_allowance: allowance,
-          available: posted - pending + allowance,
+          available: r.tracking === "tracked" ? posted - pending + allowance : null,
         };
       }),
   }));

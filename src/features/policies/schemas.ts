@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ACCRUAL_PERIODS, POLICY_KEY_PATTERN, POLICY_UNITS } from "../../db/schema";
+import { ACCRUAL_PERIODS, BALANCE_TRACKING, LEAVE_CATEGORIES, POLICY_KEY_PATTERN, POLICY_UNITS } from "../../db/schema";
 import { CalendarDate } from "../../kernel/dates";
 
 const amount = z.number().min(0).max(100_000).multipleOf(0.0001);
@@ -7,6 +7,10 @@ const amount = z.number().min(0).max(100_000).multipleOf(0.0001);
 /** What each rule means, shared by the rules a client sends and the policy versions it reads. */
 const RULE = {
   name: "Shown to employees",
+  category: "What kind of leave it is, for reports and calendars: `vacation`, `sick`, `parental`, `unpaid` or `other`",
+  tracking:
+    "`tracked`: requests are checked against the balance; `untracked`: unlimited, recorded and approved without a balance check " +
+    "(no accrual, cap, carry-over or negative allowance); usage is posted either way",
   unit: "What balances and requests under the policy count in: a day is 1 `day`, 2 `half_day` or 8 `hour`",
   accrual:
     "Credit posted per period, in the policy's unit: `monthly` on the 1st of each month, `yearly` on 1 January (once that day has " +
@@ -17,7 +21,8 @@ const RULE = {
   carryover_expiry_months: "Months after 1 January when carried-over days not used by then expire; null: they never expire",
   negative_allowance: "How far below zero requests may take the balance, in the policy's unit",
   waiting_period_days: "Days after the hire date before leave may start or accrue under the policy",
-  approvals_required: "Distinct approvers a request needs",
+  approvals_required: "Distinct approvers a request needs: 0 (recorded and approved at once, e.g. sick leave reported by HR), 1 or 2",
+  managers_may_record: "Whether managers may record requests for their direct reports (HR Admins and System Admins always may)",
   approval_ttl_hours: "Hours a request may wait for its decision before it expires and its days are freed",
   effective_from: "The first day this version's rules apply (to requests starting and accrual periods beginning from then)",
 };
@@ -26,7 +31,9 @@ const RULE = {
 export const PolicyRules = z
   .object({
     name: z.string().min(1).max(200).openapi({ description: RULE.name }),
+    category: z.enum(LEAVE_CATEGORIES).default("vacation").openapi({ description: RULE.category }),
     unit: z.enum(POLICY_UNITS).openapi({ description: RULE.unit }),
+    tracking: z.enum(BALANCE_TRACKING).default("tracked").openapi({ description: RULE.tracking }),
     accrual: z
       .object({ period: z.enum(ACCRUAL_PERIODS), amount })
       .refine((a) => (a.period === "none") === (a.amount === 0), {
@@ -45,9 +52,10 @@ export const PolicyRules = z
     negative_allowance: amount.default(0).openapi({ description: RULE.negative_allowance }),
     waiting_period_days: z.number().int().min(0).max(3650).default(0).openapi({ description: RULE.waiting_period_days }),
     approvals_required: z
-      .union([z.literal(1), z.literal(2)])
+      .union([z.literal(0), z.literal(1), z.literal(2)])
       .default(1)
       .openapi({ description: RULE.approvals_required }),
+    managers_may_record: z.boolean().default(false).openapi({ description: RULE.managers_may_record }),
     approval_ttl_hours: z
       .number()
       .int()
@@ -57,6 +65,16 @@ export const PolicyRules = z
       .openapi({ description: RULE.approval_ttl_hours }),
     effective_from: CalendarDate.openapi({ description: RULE.effective_from }),
   })
+  .refine(
+    (r) =>
+      r.tracking === "tracked" ||
+      (r.accrual.period === "none" &&
+        r.max_balance === null &&
+        r.carryover.cap === null &&
+        r.carryover.expiry_months === null &&
+        r.negative_allowance === 0),
+    { path: ["tracking"], error: "an untracked policy has no accrual, max_balance, carryover or negative_allowance" },
+  )
   .openapi("PolicyRules");
 
 export const PolicyKey = z.string().regex(POLICY_KEY_PATTERN, "lowercase letters, digits and dashes").openapi({ example: "pto-standard" });
@@ -71,7 +89,9 @@ export const PolicySchema = z
     key: z.string(),
     version: z.number().int().openapi({ description: "1 for the first version, one more for each revision" }),
     name: z.string().openapi({ description: RULE.name }),
+    category: z.enum(LEAVE_CATEGORIES).openapi({ description: RULE.category }),
     unit: z.enum(POLICY_UNITS).openapi({ description: RULE.unit }),
+    tracking: z.enum(BALANCE_TRACKING).openapi({ description: RULE.tracking }),
     accrual: z.object({ period: z.enum(ACCRUAL_PERIODS), amount: z.number() }).openapi({ description: RULE.accrual }),
     max_balance: z.number().nullable().openapi({ description: RULE.max_balance }),
     carryover: z
@@ -84,6 +104,7 @@ export const PolicySchema = z
     waiting_period_days: z.number().int().openapi({ description: RULE.waiting_period_days }),
     approvals_required: z.number().int().openapi({ description: RULE.approvals_required }),
     approval_ttl_hours: z.number().int().openapi({ description: RULE.approval_ttl_hours }),
+    managers_may_record: z.boolean().openapi({ description: RULE.managers_may_record }),
     effective_from: CalendarDate.openapi({ description: RULE.effective_from }),
     created_at: z.iso.datetime({ offset: true }),
   })

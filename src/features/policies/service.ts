@@ -18,7 +18,9 @@ export function policyView(row: PolicyRow): z.infer<typeof PolicySchema> {
     key: row.key,
     version: row.version,
     name: row.name,
+    category: row.category,
     unit: row.unit,
+    tracking: row.tracking,
     accrual: { period: row.accrualPeriod, amount: row.accrualAmount },
     max_balance: row.maxBalance,
     carryover: { cap: row.carryoverCap, expiry_months: row.carryoverExpiryMonths },
@@ -26,6 +28,7 @@ export function policyView(row: PolicyRow): z.infer<typeof PolicySchema> {
     waiting_period_days: row.waitingPeriodDays,
     approvals_required: row.approvalsRequired,
     approval_ttl_hours: row.approvalTtlHours,
+    managers_may_record: row.managersMayRecord,
     effective_from: row.effectiveFrom,
     created_at: row.createdAt.toISOString(),
   };
@@ -34,7 +37,9 @@ export function policyView(row: PolicyRow): z.infer<typeof PolicySchema> {
 function columns(rules: Rules) {
   return {
     name: rules.name,
+    category: rules.category,
     unit: rules.unit,
+    tracking: rules.tracking,
     accrualPeriod: rules.accrual.period,
     accrualAmount: rules.accrual.amount,
     maxBalance: rules.max_balance,
@@ -44,6 +49,7 @@ function columns(rules: Rules) {
     waitingPeriodDays: rules.waiting_period_days,
     approvalsRequired: rules.approvals_required,
     approvalTtlHours: rules.approval_ttl_hours,
+    managersMayRecord: rules.managers_may_record,
     effectiveFrom: rules.effective_from,
   };
 }

@@ -13,6 +13,10 @@ const spanDays = (start: string, end: string) => toDayNumber(end as PlainDate) -
 
 export const SubmitRequestBody = z
   .object({
+    employee_id: z.uuid().optional().openapi({
+      description:
+        "Record the request on this employee's behalf (HR Admin, System Admin; a manager for a direct report where the policy allows). Default: yourself",
+    }),
     policy_key: z.string().regex(POLICY_KEY_PATTERN).openapi({ example: "pto-standard" }),
     start_date: day("2026-12-21"),
     end_date: day("2026-12-23"),

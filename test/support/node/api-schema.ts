@@ -81,6 +81,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/absences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who is out
+         * @description The people with approved or pending leave between `from` and `to` (at most 31 days), by name, each with the days (or half days) they are out, the request's status, policy and category, and no reasons: your direct reports (`scope=team`), or the whole tenant (`scope=tenant`: HR Admin, System Admin, Auditor). Cursor-paginated, up to 500 people a page, one database round trip a page.
+         */
+        get: operations["listAbsences"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/accruals/runs": {
         parameters: {
             query?: never;
@@ -1213,6 +1233,42 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AbsenceDay: {
+            /** @enum {string} */
+            category: "vacation" | "sick" | "parental" | "unpaid" | "other";
+            /** Format: date */
+            day: string;
+            /**
+             * @description `day`: the whole day; else the half taken
+             * @enum {string}
+             */
+            part: "day" | "morning" | "afternoon";
+            policy_key: string;
+            /** Format: uuid */
+            request_id: string;
+            /** @enum {string} */
+            status: "approved" | "pending";
+        };
+        AbsencePage: {
+            data: components["schemas"]["Absences"][];
+            /** Format: date */
+            from: string;
+            pagination: {
+                /** @description Whether another page follows */
+                has_more: boolean;
+                /** @description Pass as `cursor` to get the next page; null on the last page */
+                next_cursor: string | null;
+            };
+            /** Format: date */
+            to: string;
+        };
+        Absences: {
+            /** @description Each day (or half day) out in the window, by day; no reasons */
+            days: components["schemas"]["AbsenceDay"][];
+            /** Format: uuid */
+            employee_id: string;
+            employee_name: string;
+        };
         AccrualChunk: {
             /** @description Accrual entries posted */
             accruals: number;
@@ -1294,7 +1350,7 @@ export interface components {
              */
             rotated_at: string | null;
             /** @description Permissions the key is narrowed to, within its role's; empty: everything the role allows */
-            scopes: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "tenant:export" | "employee:erase")[];
+            scopes: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "request:record:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "tenant:export" | "employee:erase")[];
         };
         ApiKeyPage: {
             /** @description The keys, newest first, revoked ones included */
@@ -1424,7 +1480,7 @@ export interface components {
              * @description Permissions the key is narrowed to, within its role's; empty: everything the role allows
              * @default []
              */
-            scopes?: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "tenant:export" | "employee:erase")[];
+            scopes?: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "request:record:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "tenant:export" | "employee:erase")[];
         };
         CreatedUser: {
             /**
@@ -1701,6 +1757,13 @@ export interface components {
             status: "pending" | "approved" | "rejected" | "cancelled" | "expired";
             /** Format: date-time */
             submitted_at: string;
+            /**
+             * Format: uuid
+             * @description The user id of who submitted it: the employee, or HR or their manager on their behalf
+             */
+            submitted_by: string;
+            /** @description Their name */
+            submitted_by_name: string;
             /** @description The policy's unit: `day`, `half_day` or `hour` */
             unit: string;
         };
@@ -1844,7 +1907,7 @@ export interface components {
         };
         MyPermissions: {
             /** @description Every permission those roles grant (narrowed to its scopes for an API key that has any) */
-            permissions: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "tenant:export" | "employee:erase")[];
+            permissions: ("self:read" | "self:manage" | "team:read" | "tenant:read" | "request:submit" | "request:approve:reports" | "request:approve:any" | "request:record:any" | "policy:manage" | "accrual:run" | "rollover:run" | "reconciliation:run" | "audit:read" | "user:manage" | "role:assign" | "role:assign:system_admin" | "apikey:manage" | "account:unlock" | "config:manage" | "employee:export" | "tenant:export" | "employee:erase")[];
             /** @description The roles the caller holds (an API key: its one role) */
             roles: ("employee" | "manager" | "hr_admin" | "system_admin" | "auditor")[];
         };
@@ -1889,7 +1952,7 @@ export interface components {
             };
             /** @description Hours a request may wait for its decision before it expires and its days are freed */
             approval_ttl_hours: number;
-            /** @description Distinct approvers a request needs */
+            /** @description Distinct approvers a request needs: 0 (recorded and approved at once, e.g. sick leave reported by HR), 1 or 2 */
             approvals_required: number;
             /** @description What the year-end rollover carries into the next year */
             carryover: {
@@ -1898,6 +1961,11 @@ export interface components {
                 /** @description Months after 1 January when carried-over days not used by then expire; null: they never expire */
                 expiry_months: number | null;
             };
+            /**
+             * @description What kind of leave it is, for reports and calendars: `vacation`, `sick`, `parental`, `unpaid` or `other`
+             * @enum {string}
+             */
+            category: "vacation" | "sick" | "parental" | "unpaid" | "other";
             /** Format: date-time */
             created_at: string;
             /**
@@ -1911,12 +1979,19 @@ export interface components {
              */
             id: string;
             key: string;
+            /** @description Whether managers may record requests for their direct reports (HR Admins and System Admins always may) */
+            managers_may_record: boolean;
             /** @description Accruals stop at this posted balance (grants and adjustments are not capped); null: no cap */
             max_balance: number | null;
             /** @description Shown to employees */
             name: string;
             /** @description How far below zero requests may take the balance, in the policy's unit */
             negative_allowance: number;
+            /**
+             * @description `tracked`: requests are checked against the balance; `untracked`: unlimited, recorded and approved without a balance check (no accrual, cap, carry-over or negative allowance); usage is posted either way
+             * @enum {string}
+             */
+            tracking: "tracked" | "untracked";
             /**
              * @description What balances and requests under the policy count in: a day is 1 `day`, 2 `half_day` or 8 `hour`
              * @enum {string}
@@ -1928,8 +2003,8 @@ export interface components {
             waiting_period_days: number;
         };
         PolicyBalance: {
-            /** @description posted − pending + negative_allowance: what a new request may take */
-            available: number;
+            /** @description posted − pending + negative_allowance: what a new request may take; null for an untracked policy (no limit) */
+            available: number | null;
             /** @description How far below zero requests may take the balance, in the policy's unit */
             negative_allowance: number;
             /** @description Held by pending requests not yet expired (0 or more), in the policy's unit */
@@ -1937,6 +2012,11 @@ export interface components {
             policy_key: string;
             /** @description Credits minus posted usage and expiries (settled entries), in the policy's unit */
             posted: number;
+            /**
+             * @description `untracked`: unlimited; posted sums the usage (negative), nothing is checked
+             * @enum {string}
+             */
+            tracking: "tracked" | "untracked";
             /** @description The policy's unit: `day`, `half_day` or `hour` */
             unit: string;
         };
@@ -1959,10 +2039,10 @@ export interface components {
              */
             approval_ttl_hours?: number;
             /**
-             * @description Distinct approvers a request needs
+             * @description Distinct approvers a request needs: 0 (recorded and approved at once, e.g. sick leave reported by HR), 1 or 2
              * @default 1
              */
-            approvals_required?: 1 | 2;
+            approvals_required?: 0 | 1 | 2;
             /**
              * @description What the year-end rollover carries into the next year
              * @default {
@@ -1983,10 +2063,21 @@ export interface components {
                 expiry_months?: number | null;
             };
             /**
+             * @description What kind of leave it is, for reports and calendars: `vacation`, `sick`, `parental`, `unpaid` or `other`
+             * @default vacation
+             * @enum {string}
+             */
+            category?: "vacation" | "sick" | "parental" | "unpaid" | "other";
+            /**
              * Format: date
              * @description The first day this version's rules apply (to requests starting and accrual periods beginning from then)
              */
             effective_from: string;
+            /**
+             * @description Whether managers may record requests for their direct reports (HR Admins and System Admins always may)
+             * @default false
+             */
+            managers_may_record?: boolean;
             /**
              * @description Accruals stop at this posted balance (grants and adjustments are not capped); null: no cap
              * @default null
@@ -1999,6 +2090,12 @@ export interface components {
              * @default 0
              */
             negative_allowance?: number;
+            /**
+             * @description `tracked`: requests are checked against the balance; `untracked`: unlimited, recorded and approved without a balance check (no accrual, cap, carry-over or negative allowance); usage is posted either way
+             * @default tracked
+             * @enum {string}
+             */
+            tracking?: "tracked" | "untracked";
             /**
              * @description What balances and requests under the policy count in: a day is 1 `day`, 2 `half_day` or 8 `hour`
              * @enum {string}
@@ -2328,6 +2425,11 @@ export interface components {
         };
         SubmitLeaveRequest: {
             /**
+             * Format: uuid
+             * @description Record the request on this employee's behalf (HR Admin, System Admin; a manager for a direct report where the policy allows). Default: yourself
+             */
+            employee_id?: string;
+            /**
              * Format: date
              * @example 2026-12-23
              */
@@ -2656,6 +2758,148 @@ export interface operations {
                             request_id: string;
                         };
                     };
+                };
+            };
+        };
+    };
+    listAbsences: {
+        parameters: {
+            query: {
+                /** @description `next_cursor` of the previous page; leave out for the first page */
+                cursor?: string;
+                /** @description The first day of the window */
+                from: string;
+                /** @description People per page (at most 500) */
+                limit?: number;
+                /** @description `team`: your direct reports (managers); `tenant`: everyone (HR Admin, System Admin, Auditor) */
+                scope?: "team" | "tenant";
+                /** @description The last day of the window (at most 31 days in all) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the people out */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "from": "2026-12-21",
+                     *       "to": "2026-12-27",
+                     *       "data": [
+                     *         {
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "employee_name": "Emma Employee",
+                     *           "days": [
+                     *             {
+                     *               "day": "2026-12-21",
+                     *               "part": "day",
+                     *               "status": "pending",
+                     *               "policy_key": "pto-standard",
+                     *               "category": "vacation",
+                     *               "request_id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64"
+                     *             },
+                     *             {
+                     *               "day": "2026-12-22",
+                     *               "part": "day",
+                     *               "status": "pending",
+                     *               "policy_key": "pto-standard",
+                     *               "category": "vacation",
+                     *               "request_id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64"
+                     *             },
+                     *             {
+                     *               "day": "2026-12-23",
+                     *               "part": "day",
+                     *               "status": "pending",
+                     *               "policy_key": "pto-standard",
+                     *               "category": "vacation",
+                     *               "request_id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64"
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "next_cursor": null,
+                     *         "has_more": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["AbsencePage"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -3352,6 +3596,8 @@ export interface operations {
                      *           "approvals_required": 1,
                      *           "approvals": [],
                      *           "expires_at": "2026-12-07T09:15:42.318+00:00",
+                     *           "submitted_by": "00000000-0000-4000-8100-000000000104",
+                     *           "submitted_by_name": "Emma Employee",
                      *           "submitted_at": "2026-11-30T09:15:42.318+00:00",
                      *           "resolved_at": null
                      *         },
@@ -3373,6 +3619,8 @@ export interface operations {
                      *           "approvals_required": 1,
                      *           "approvals": [],
                      *           "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *           "submitted_by": "00000000-0000-4000-8100-000000000104",
+                     *           "submitted_by_name": "Emma Employee",
                      *           "submitted_at": "2026-12-01T08:47:13.502+00:00",
                      *           "resolved_at": null
                      *         }
@@ -5091,6 +5339,7 @@ export interface operations {
                      *         {
                      *           "policy_key": "pto-standard",
                      *           "unit": "day",
+                     *           "tracking": "tracked",
                      *           "posted": 26.9996,
                      *           "pending": 1,
                      *           "negative_allowance": 2,
@@ -6382,6 +6631,7 @@ export interface operations {
                      *         {
                      *           "policy_key": "pto-standard",
                      *           "unit": "day",
+                     *           "tracking": "tracked",
                      *           "posted": 26.9996,
                      *           "pending": 1,
                      *           "negative_allowance": 2,
@@ -6827,7 +7077,9 @@ export interface operations {
                      *           "key": "pto-standard",
                      *           "version": 1,
                      *           "name": "Paid time off",
+                     *           "category": "vacation",
                      *           "unit": "day",
+                     *           "tracking": "tracked",
                      *           "accrual": {
                      *             "period": "monthly",
                      *             "amount": 2.0833
@@ -6841,6 +7093,7 @@ export interface operations {
                      *           "waiting_period_days": 0,
                      *           "approvals_required": 1,
                      *           "approval_ttl_hours": 168,
+                     *           "managers_may_record": false,
                      *           "effective_from": "2026-01-01",
                      *           "created_at": "2026-01-05T10:30:00.000Z"
                      *         }
@@ -6942,18 +7195,11 @@ export interface operations {
                  * @example {
                  *       "key": "sick-leave",
                  *       "name": "Sick leave",
+                 *       "category": "sick",
                  *       "unit": "day",
-                 *       "accrual": {
-                 *         "period": "yearly",
-                 *         "amount": 10
-                 *       },
-                 *       "max_balance": 10,
-                 *       "carryover": {
-                 *         "cap": 0,
-                 *         "expiry_months": null
-                 *       },
-                 *       "approvals_required": 1,
-                 *       "approval_ttl_hours": 72,
+                 *       "tracking": "untracked",
+                 *       "approvals_required": 0,
+                 *       "managers_may_record": true,
                  *       "effective_from": "2027-01-01"
                  *     }
                  */
@@ -6977,20 +7223,23 @@ export interface operations {
                      *       "key": "sick-leave",
                      *       "version": 1,
                      *       "name": "Sick leave",
+                     *       "category": "sick",
                      *       "unit": "day",
+                     *       "tracking": "untracked",
                      *       "accrual": {
-                     *         "period": "yearly",
-                     *         "amount": 10
+                     *         "period": "none",
+                     *         "amount": 0
                      *       },
-                     *       "max_balance": 10,
+                     *       "max_balance": null,
                      *       "carryover": {
-                     *         "cap": 0,
+                     *         "cap": null,
                      *         "expiry_months": null
                      *       },
                      *       "negative_allowance": 0,
                      *       "waiting_period_days": 0,
-                     *       "approvals_required": 1,
-                     *       "approval_ttl_hours": 72,
+                     *       "approvals_required": 0,
+                     *       "approval_ttl_hours": 168,
+                     *       "managers_may_record": true,
                      *       "effective_from": "2027-01-01",
                      *       "created_at": "2026-12-10T11:05:17.830Z"
                      *     }
@@ -7134,7 +7383,9 @@ export interface operations {
                      *           "key": "pto-standard",
                      *           "version": 2,
                      *           "name": "Paid time off",
+                     *           "category": "vacation",
                      *           "unit": "day",
+                     *           "tracking": "tracked",
                      *           "accrual": {
                      *             "period": "monthly",
                      *             "amount": 2.5
@@ -7148,6 +7399,7 @@ export interface operations {
                      *           "waiting_period_days": 0,
                      *           "approvals_required": 1,
                      *           "approval_ttl_hours": 168,
+                     *           "managers_may_record": false,
                      *           "effective_from": "2027-01-01",
                      *           "created_at": "2026-12-10T11:02:45.219Z"
                      *         },
@@ -7156,7 +7408,9 @@ export interface operations {
                      *           "key": "pto-standard",
                      *           "version": 1,
                      *           "name": "Paid time off",
+                     *           "category": "vacation",
                      *           "unit": "day",
+                     *           "tracking": "tracked",
                      *           "accrual": {
                      *             "period": "monthly",
                      *             "amount": 2.0833
@@ -7170,6 +7424,7 @@ export interface operations {
                      *           "waiting_period_days": 0,
                      *           "approvals_required": 1,
                      *           "approval_ttl_hours": 168,
+                     *           "managers_may_record": false,
                      *           "effective_from": "2026-01-01",
                      *           "created_at": "2026-01-05T10:30:00.000Z"
                      *         }
@@ -7593,7 +7848,9 @@ export interface operations {
                      *       "key": "pto-standard",
                      *       "version": 2,
                      *       "name": "Paid time off",
+                     *       "category": "vacation",
                      *       "unit": "day",
+                     *       "tracking": "tracked",
                      *       "accrual": {
                      *         "period": "monthly",
                      *         "amount": 2.5
@@ -7607,6 +7864,7 @@ export interface operations {
                      *       "waiting_period_days": 0,
                      *       "approvals_required": 1,
                      *       "approval_ttl_hours": 168,
+                     *       "managers_may_record": false,
                      *       "effective_from": "2027-01-01",
                      *       "created_at": "2026-12-10T11:02:45.219Z"
                      *     }
@@ -7896,6 +8154,8 @@ export interface operations {
                      *             }
                      *           ],
                      *           "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *           "submitted_by": "00000000-0000-4000-8100-000000000104",
+                     *           "submitted_by_name": "Emma Employee",
                      *           "submitted_at": "2026-12-01T08:47:13.502+00:00",
                      *           "resolved_at": "2026-12-02T15:20:31.117+00:00"
                      *         },
@@ -7917,6 +8177,8 @@ export interface operations {
                      *           "approvals_required": 1,
                      *           "approvals": [],
                      *           "expires_at": "2026-12-07T09:15:42.318+00:00",
+                     *           "submitted_by": "00000000-0000-4000-8100-000000000104",
+                     *           "submitted_by_name": "Emma Employee",
                      *           "submitted_at": "2026-11-30T09:15:42.318+00:00",
                      *           "resolved_at": null
                      *         }
@@ -8061,6 +8323,8 @@ export interface operations {
                      *       "approvals_required": 1,
                      *       "approvals": [],
                      *       "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *       "submitted_by": "00000000-0000-4000-8100-000000000104",
+                     *       "submitted_by_name": "Emma Employee",
                      *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
                      *       "resolved_at": null
                      *     }
@@ -8233,6 +8497,8 @@ export interface operations {
                      *         }
                      *       ],
                      *       "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *       "submitted_by": "00000000-0000-4000-8100-000000000104",
+                     *       "submitted_by_name": "Emma Employee",
                      *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
                      *       "resolved_at": "2026-12-02T15:20:31.117+00:00"
                      *     }
@@ -8378,6 +8644,8 @@ export interface operations {
                      *         }
                      *       ],
                      *       "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *       "submitted_by": "00000000-0000-4000-8100-000000000104",
+                     *       "submitted_by_name": "Emma Employee",
                      *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
                      *       "resolved_at": "2026-12-02T15:20:31.117+00:00"
                      *     }
@@ -8544,6 +8812,8 @@ export interface operations {
                      *         }
                      *       ],
                      *       "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *       "submitted_by": "00000000-0000-4000-8100-000000000104",
+                     *       "submitted_by_name": "Emma Employee",
                      *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
                      *       "resolved_at": "2026-12-09T07:58:20.644+00:00"
                      *     }
@@ -8699,6 +8969,8 @@ export interface operations {
                      *         }
                      *       ],
                      *       "expires_at": "2026-12-08T08:47:13.502+00:00",
+                     *       "submitted_by": "00000000-0000-4000-8100-000000000104",
+                     *       "submitted_by_name": "Emma Employee",
                      *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
                      *       "resolved_at": "2026-12-02T15:20:31.117+00:00"
                      *     }
@@ -9164,6 +9436,7 @@ export interface operations {
                      *             {
                      *               "policy_key": "pto-standard",
                      *               "unit": "day",
+                     *               "tracking": "tracked",
                      *               "posted": 26.9996,
                      *               "pending": 1,
                      *               "negative_allowance": 2,
@@ -9180,6 +9453,7 @@ export interface operations {
                      *             {
                      *               "policy_key": "pto-standard",
                      *               "unit": "day",
+                     *               "tracking": "tracked",
                      *               "posted": 29.9996,
                      *               "pending": 0,
                      *               "negative_allowance": 2,

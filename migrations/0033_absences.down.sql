@@ -1,0 +1,1 @@
+DROP INDEX "booked_days_tenant_day_idx";
