@@ -42,6 +42,8 @@ CREATE OR REPLACE TRIGGER balance_snapshots_append_only BEFORE UPDATE OR DELETE 
 
 CREATE OR REPLACE TRIGGER approvals_append_only BEFORE UPDATE OR DELETE ON approvals FOR EACH ROW EXECUTE FUNCTION app.refuse_change_but_unsealed('comment');
 
+CREATE OR REPLACE TRIGGER request_comments_append_only BEFORE UPDATE OR DELETE ON request_comments FOR EACH ROW EXECUTE FUNCTION app.refuse_change();
+
 CREATE OR REPLACE TRIGGER ledger_runs_append_only BEFORE UPDATE OR DELETE ON ledger_runs FOR EACH ROW EXECUTE FUNCTION app.refuse_change();
 
 CREATE OR REPLACE TRIGGER accrual_postings_append_only BEFORE UPDATE OR DELETE ON accrual_postings FOR EACH ROW EXECUTE FUNCTION app.refuse_change();

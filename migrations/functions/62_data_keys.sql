@@ -71,6 +71,9 @@ CREATE OR REPLACE TRIGGER ledger_entries_note_sealed BEFORE INSERT ON ledger_ent
 CREATE OR REPLACE TRIGGER approvals_comment_sealed BEFORE INSERT OR UPDATE ON approvals
   FOR EACH ROW EXECUTE FUNCTION app.require_sealed('comment');
 
+CREATE OR REPLACE TRIGGER request_comments_body_sealed BEFORE INSERT OR UPDATE ON request_comments
+  FOR EACH ROW EXECUTE FUNCTION app.require_sealed('body');
+
 -- Who owns and who may call each function: restated on every application, so this file alone says it.
 REVOKE ALL ON FUNCTION app.use_data_key(uuid,uuid,integer,jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.use_data_key(uuid,uuid,integer,jsonb) TO leave_ledger_definer;

@@ -247,13 +247,21 @@ export function submission(
 }
 
 /**
- * Deciding: a comment is sealed with the requester's key for the request's year (read first, with the request:
- * the caller only knows its id), bound to the id the Worker gives the approval.
+ * A text written about a request (an approval's comment, a comment of its thread), sealed with the requester's
+ * key for the request's year (read first, with the request: the caller only knows its id), bound to the id the
+ * Worker gives the new row. `fields` names what the database function takes: the row's id and the sealed text.
  */
-export function sealedDecision(config: Config, principal: Principal, requestId: string, comment: string | null): ConfidentialWrite {
+function sealedOnRequest(
+  config: Config,
+  principal: Principal,
+  requestId: string,
+  text: string | null,
+  place: { table: string; column: string; idField: string; textField: string },
+  open: ConfidentialWrite["open"],
+): ConfidentialWrite {
   return {
     subject: async () => {
-      if (comment === null) return null;
+      if (text === null) return null;
       const [result] = await runInDatabase(
         config,
         userCaller(principal),
@@ -272,11 +280,51 @@ export function sealedDecision(config: Config, principal: Principal, requestId: 
     },
     seal: async (key) => {
       const id = crypto.randomUUID();
-      return {
-        approval_id: id,
-        comment: await seal(key, { tenantId: principal.tenantId, table: "approvals", column: "comment", row: id }, comment!),
-      };
+      const sealed = await seal(key, { tenantId: principal.tenantId, table: place.table, column: place.column, row: id }, text!);
+      return { [place.idField]: id, [place.textField]: sealed };
     },
-    open: openAnswer,
+    open,
   };
 }
+
+/** Deciding: the approval's comment, if any, sealed for the requester. */
+export const sealedDecision = (config: Config, principal: Principal, requestId: string, comment: string | null) =>
+  sealedOnRequest(
+    config,
+    principal,
+    requestId,
+    comment,
+    { table: "approvals", column: "comment", idField: "approval_id", textField: "comment" },
+    openAnswer,
+  );
+
+export const RequestCommentSchema = z
+  .object({
+    id: z.uuid(),
+    request_id: z.uuid(),
+    author_id: z.uuid().openapi({ description: "The user id of who wrote it" }),
+    author_name: z.string().openapi({ description: "Their name" }),
+    body: z.string().nullable().openapi({ description: "The comment; null once the person's data was erased or its year's key destroyed" }),
+    created_at: z.iso.datetime({ offset: true }),
+  })
+  .openapi("RequestComment");
+export type RequestComment = z.infer<typeof RequestCommentSchema>;
+/** A comment as the database builds it (`app.comment_json`): its body sealed, with the id of the key that opens it. */
+export type StoredComment = RequestComment & { data_key_id: string };
+
+/** A comment with its body opened (bound to the comment's id). */
+export async function openComment(ring: KeyRing, { data_key_id, ...comment }: StoredComment): Promise<RequestComment> {
+  await ring.require([data_key_id]);
+  return { ...comment, body: await ring.open(data_key_id, { table: "request_comments", column: "body", row: comment.id }, comment.body) };
+}
+
+/** Commenting: the body sealed for the requester; the answer, the new comment, opened. */
+export const sealedComment = (config: Config, principal: Principal, requestId: string, body: string) =>
+  sealedOnRequest(
+    config,
+    principal,
+    requestId,
+    body,
+    { table: "request_comments", column: "body", idField: "comment_id", textField: "body" },
+    (stored, ring) => openComment(ring, stored as StoredComment),
+  );

@@ -24,6 +24,7 @@ const LEDGER_FUNCTIONS = {
   rollover: "year_end_rollover",
   reverseRollover: "reverse_rollover",
   terminate: "terminate_employee",
+  comment: "add_request_comment",
 } as const;
 export type LedgerOperation = keyof typeof LEDGER_FUNCTIONS;
 

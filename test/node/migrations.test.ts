@@ -102,6 +102,7 @@ describe("migrations", () => {
       "ledger_runs:truetrue",
       "policy_assignments:truetrue",
       "refresh_tokens:truetrue",
+      "request_comments:truetrue",
       "role_assignments:truetrue",
       "tenants:truetrue",
       "users:truetrue",

@@ -568,7 +568,9 @@ describe("control: the same requests with tenant A's own ids reach the resource"
     // An erasure ends the person for good: a fresh one, so that later operations still find theirs.
     if (op.path.endsWith("/erasure")) ids.employeeId = (await userWithRoles(ACME, ["employee"], { label: "erased" })).employeeId!;
     if (names.includes("id") && op.path.startsWith("/v1/requests/")) {
-      const day = `2026-12-${String(14 + freshDay++).padStart(2, "0")}`; // Monday 14 December onwards, one day each
+      // Monday 14 December onwards, one working day each (Monday to Friday).
+      const n = freshDay++;
+      const day = new Date(Date.UTC(2026, 11, 14 + n + 2 * Math.floor(n / 5))).toISOString().slice(0, 10);
       ids.requestId = (
         await created<{ id: string }>(
           api.postJson(

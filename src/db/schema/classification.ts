@@ -236,6 +236,17 @@ export const CLASSIFICATION = [
     resolvedBy: I,
   }),
   classify(tables.bookedDays, { tenantId: I, employeeId: I, day: I, half: I, requestId: I }),
+  classify(tables.requestComments, {
+    id: I,
+    position: I,
+    tenantId: I,
+    requestId: I,
+    employeeId: I,
+    authorId: I,
+    body: C,
+    dataKeyId: I,
+    createdAt: I,
+  }),
   classify(tables.approvals, {
     id: I,
     tenantId: I,

@@ -291,6 +291,37 @@ export const approvals = pgTable(
   ],
 ).enableRLS();
 
+/** A request's comment thread (the employee, their approvers, HR): append-only, each comment sealed like reasons. */
+export const requestComments = pgTable(
+  "request_comments",
+  {
+    /** Given by the Worker, which binds the sealed body to it. */
+    id: uuid("id").primaryKey(),
+    /** The thread's order: comments written within the same millisecond still have one. */
+    position: bigint("position", { mode: "number" }).generatedAlwaysAsIdentity(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    requestId: uuid("request_id")
+      .notNull()
+      .references(() => leaveRequests.id),
+    /** The requester: whose key seals the body, and whose rows the policies show. */
+    employeeId: uuid("employee_id").notNull(),
+    authorId: uuid("author_id").notNull(),
+    /** Sealed with the data key `data_key_id` names: the requester's, for the request's year. */
+    body: text("body").notNull(),
+    dataKeyId: uuid("data_key_id")
+      .notNull()
+      .references(() => dataKeys.id),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index("request_comments_request_idx").on(t.requestId, t.position),
+    pgPolicy("request_comments_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
+    definerOnly("request_comments_definer"),
+  ],
+).enableRLS();
+
 /**
  * Idempotency keys, per caller: the first response is kept and replayed. The key is claimed in the same
  * transaction as the work, so a key never exists without its effects, nor effects without their key.

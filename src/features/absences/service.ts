@@ -42,15 +42,18 @@ export async function absences(config: Config, facts: RequestFacts, principal: P
           select e.id, u.display_name from employees e join users u on u.id = e.user_id
           where e.id in (select employee_id from out) and ${scope} and ${after}
           order by u.display_name, e.id limit ${query.limit + 1}
+        ), halves as (
+          select o.employee_id, o.day, case when count(*) = 2 then 'day' else min(o.half::text) end as part, o.status, o.policy_key,
+                 pol.category, o.request_id
+          from out o join people p on p.id = o.employee_id join leave_policies pol on pol.id = o.policy_version_id
+          group by o.employee_id, o.day, o.status, o.policy_key, pol.category, o.request_id
+        ), days as (
+          select h.employee_id, jsonb_agg(jsonb_build_object('day', h.day, 'part', h.part, 'status', h.status, 'policy_key', h.policy_key,
+                                                             'category', h.category, 'request_id', h.request_id) order by h.day, h.part) as days
+          from halves h group by h.employee_id
         )
-        select p.id as employee_id, p.display_name as employee_name,
-          (select jsonb_agg(jsonb_build_object('day', d.day, 'part', d.part, 'status', d.status, 'policy_key', d.policy_key,
-                                               'category', d.category, 'request_id', d.request_id) order by d.day, d.part)
-           from (select o.day, case when count(*) = 2 then 'day' else min(o.half::text) end as part, o.status, o.policy_key,
-                        pol.category, o.request_id
-                 from out o join leave_policies pol on pol.id = o.policy_version_id
-                 where o.employee_id = p.id group by o.day, o.status, o.policy_key, pol.category, o.request_id) d) as days
-        from people p order by p.display_name, p.id`),
+        select p.id as employee_id, p.display_name as employee_name, d.days
+        from people p join days d on d.employee_id = p.id order by p.display_name, p.id`),
     ],
     { readOnly: true },
   );

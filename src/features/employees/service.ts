@@ -12,7 +12,8 @@ import type { Employee, EmployeeListFilter, EmployeeSort, UpdateEmployee } from 
 const notFound = (id: string) => new AppError("RESOURCE_NOT_FOUND", "No such employee", { employee_id: id });
 
 /**
- * The directory's record of each employee `which` selects (over `e` and its user `u`). The manager's name comes
+ * The directory's record of each employee `which` selects (over `e` and its user `u`), in `order`, `page` of
+ * them: the page is chosen first, so records and names are built for its rows only. The manager's name comes
  * from the caller's own view when they see the manager, else from `app.employee_name` (an employee does not see
  * their manager's rows, yet is shown who it is).
  */
@@ -21,9 +22,11 @@ const records = (which: SQL, order: SQL = sql`e.id`, page: SQL = sql``) =>
       'employee_number', e.employee_number, 'manager_id', e.manager_id,
       'manager_name', case when e.manager_id is not null then coalesce(mu.display_name, app.employee_name(e.manager_id)) end,
       'time_zone', e.time_zone, 'hire_date', e.hire_date, 'end_date', e.end_date, 'work_week', e.work_week) as employee
-    from employees e join users u on u.id = e.user_id
+    from (select e.id, row_number() over (order by ${order}) as n from employees e join users u on u.id = e.user_id
+          where ${which} order by ${order} ${page}) chosen
+    join employees e on e.id = chosen.id join users u on u.id = e.user_id
     left join employees m on m.id = e.manager_id left join users mu on mu.id = m.user_id
-    where ${which} order by ${order} ${page}`;
+    order by chosen.n`;
 
 const SORTS: Record<EmployeeSort, SQL> = {
   name: sql`u.display_name, e.id`,

@@ -7,15 +7,17 @@ import {
   LEAVE_REQUEST_EXAMPLE,
   type LeaveRequest,
   LeaveRequestSchema,
+  RequestCommentSchema,
   RequestPage,
   RequestParams,
+  sealedComment,
   submission,
 } from "../../domain/leave-requests";
 import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
 import type { ErrorCode } from "../../kernel/errors";
 import { CONFIDENTIAL_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
-import { RequestListQuery, SubmitRequestBody } from "./schemas";
-import { getRequest, listRequests } from "./service";
+import { CommentBody, CommentThread, RequestListQuery, SubmitRequestBody } from "./schemas";
+import { getRequest, listComments, listRequests } from "./service";
 
 const READ_ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS, ...CONFIDENTIAL_ERRORS];
 const WRITE_ERRORS: ErrorCode[] = ["INVALID_INPUT", "DUPLICATE_REQUEST", "CONFLICT", ...READ_ERRORS];
@@ -122,6 +124,47 @@ const get = createRoute({
   responses: { 200: jsonResponse("The request", LeaveRequestSchema, APPROVED_EXAMPLE), ...errorResponses(...READ_ERRORS) },
 });
 
+const COMMENT_EXAMPLE = {
+  id: "e1c7a9d2-3b58-4f06-9a1e-5d2c8b7f4a30",
+  request_id: LEAVE_REQUEST_EXAMPLE.id,
+  author_id: "00000000-0000-4000-8100-000000000103",
+  author_name: "Mike Manager",
+  body: "Could you hand the release checklist to Eli before you go?",
+  created_at: "2026-12-02T09:12:44.210+00:00",
+};
+
+const addComment = createRoute({
+  method: "post",
+  path: "/v1/requests/{id}/comments",
+  tags: ["Requests"],
+  operationId: "commentOnRequest",
+  summary: "Comment on a leave request",
+  description:
+    "Adds a comment to the request's thread: the employee, their manager, HR Admins and System Admins write; whoever may read the request " +
+    "reads (an Auditor too). Confidential like reasons: sealed with the requester's key before it leaves the Worker. At most 200 comments a " +
+    "request (then `CONFLICT`). Requires an `Idempotency-Key`; audited as `request.comment`.",
+  ...signedIn("self:read"),
+  request: { headers: IdempotencyHeaders, params: RequestParams, body: jsonBody(CommentBody, { body: COMMENT_EXAMPLE.body }) },
+  responses: { 201: jsonResponse("The comment", RequestCommentSchema, COMMENT_EXAMPLE), ...errorResponses(...WRITE_ERRORS) },
+});
+
+const listCommentsRoute = createRoute({
+  method: "get",
+  path: "/v1/requests/{id}/comments",
+  tags: ["Requests"],
+  operationId: "listRequestComments",
+  summary: "Read a leave request's comments",
+  description:
+    "The request's thread, oldest first, for whoever may read the request; another person's comments shown are access-logged " +
+    "(`confidential.read`). A request you may not see is `RESOURCE_NOT_FOUND`.",
+  ...signedIn("self:read"),
+  request: { params: RequestParams },
+  responses: {
+    200: jsonResponse("The thread", CommentThread, { data: [COMMENT_EXAMPLE] }),
+    ...errorResponses(...READ_ERRORS),
+  },
+});
+
 export const requestRoutes = createRouter()
   .openapi(submit, (c) => {
     const input = c.req.valid("json");
@@ -131,4 +174,18 @@ export const requestRoutes = createRouter()
     writeLedger(c, "cancel", { request_id: c.req.valid("param").id }, { schema: LeaveRequestSchema, status: 200 }, CANCELLATION),
   )
   .openapi(list, async (c) => c.json(await listRequests(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("query")), 200))
+  .openapi(addComment, (c) => {
+    const { id } = c.req.valid("param");
+    const { body } = c.req.valid("json");
+    return writeLedger(
+      c,
+      "comment",
+      { request_id: id, body },
+      { schema: RequestCommentSchema, status: 201 },
+      sealedComment(c.get("config"), c.get("principal"), id, body),
+    );
+  })
+  .openapi(listCommentsRoute, async (c) =>
+    c.json({ data: await listComments(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("param").id) }, 200),
+  )
   .openapi(get, async (c) => c.json(await getRequest(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("param").id), 200));

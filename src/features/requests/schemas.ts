@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { END_PARTS, POLICY_KEY_PATTERN, REQUEST_STATUSES, START_PARTS } from "../../db/schema";
 import { type PlainDate, toDayNumber } from "../../domain/calendar";
+import { RequestCommentSchema } from "../../domain/leave-requests";
 import { MAX_REQUEST_SPAN_DAYS } from "../../kernel/constants";
 import { CalendarDate } from "../../kernel/dates";
 import { PageQuery } from "../../kernel/pagination";
@@ -36,3 +37,8 @@ export const RequestListQuery = PageQuery.extend({
   employee_id: z.uuid().optional().openapi({ description: "Default: your own requests" }),
   status: z.enum(REQUEST_STATUSES).optional().openapi({ description: "Only requests in this status" }),
 });
+
+export const CommentBody = z
+  .object({ body: z.string().trim().min(1).max(2000).openapi({ description: "The comment (confidential: sealed before it is stored)" }) })
+  .openapi("NewRequestComment");
+export const CommentThread = z.object({ data: z.array(RequestCommentSchema) }).openapi("RequestCommentThread");

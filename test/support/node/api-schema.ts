@@ -941,6 +941,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/requests/{id}/comments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a leave request's comments
+         * @description The request's thread, oldest first, for whoever may read the request; another person's comments shown are access-logged (`confidential.read`). A request you may not see is `RESOURCE_NOT_FOUND`.
+         */
+        get: operations["listRequestComments"];
+        put?: never;
+        /**
+         * Comment on a leave request
+         * @description Adds a comment to the request's thread: the employee, their manager, HR Admins and System Admins write; whoever may read the request reads (an Auditor too). Confidential like reasons: sealed with the requester's key before it leaves the Worker. At most 200 comments a request (then `CONFLICT`). Requires an `Idempotency-Key`; audited as `request.comment`.
+         */
+        post: operations["commentOnRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/requests/{id}/reject": {
         parameters: {
             query?: never;
@@ -1915,6 +1939,10 @@ export interface components {
             /** @description The whole key (`llk_<prefix>_<secret>`), to send as `Authorization: Bearer <key>`. Shown once; store it now. */
             key: string;
         };
+        NewRequestComment: {
+            /** @description The comment (confidential: sealed before it is stored) */
+            body: string;
+        };
         PasswordLogin: {
             /**
              * Format: email
@@ -2209,6 +2237,26 @@ export interface components {
         RefreshRequest: {
             /** @description The `refresh_token` of the last token pair (`llr_…`) */
             refresh_token: string;
+        };
+        RequestComment: {
+            /**
+             * Format: uuid
+             * @description The user id of who wrote it
+             */
+            author_id: string;
+            /** @description Their name */
+            author_name: string;
+            /** @description The comment; null once the person's data was erased or its year's key destroyed */
+            body: string | null;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: uuid */
+            id: string;
+            /** Format: uuid */
+            request_id: string;
+        };
+        RequestCommentThread: {
+            data: components["schemas"]["RequestComment"][];
         };
         Retention: {
             /** @description Audit rows are purged (behind signed checkpoints) this many years after they were written */
@@ -8863,6 +8911,275 @@ export interface operations {
             };
             /** @description DUPLICATE_REQUEST or CONFLICT */
             409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID or DATA_INTEGRITY */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE or ENCRYPTION_KEY_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    listRequestComments: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The thread */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "e1c7a9d2-3b58-4f06-9a1e-5d2c8b7f4a30",
+                     *           "request_id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *           "author_id": "00000000-0000-4000-8100-000000000103",
+                     *           "author_name": "Mike Manager",
+                     *           "body": "Could you hand the release checklist to Eli before you go?",
+                     *           "created_at": "2026-12-02T09:12:44.210+00:00"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RequestCommentThread"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID or DATA_INTEGRITY */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE or ENCRYPTION_KEY_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    commentOnRequest: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description Replaying a key returns the first answer; the same key with another request is DUPLICATE_REQUEST. */
+                "idempotency-key": string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "body": "Could you hand the release checklist to Eli before you go?"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewRequestComment"];
+            };
+        };
+        responses: {
+            /** @description The comment */
+            201: {
+                headers: {
+                    "Idempotent-Replayed": components["headers"]["IdempotentReplayed"];
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "e1c7a9d2-3b58-4f06-9a1e-5d2c8b7f4a30",
+                     *       "request_id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
+                     *       "author_id": "00000000-0000-4000-8100-000000000103",
+                     *       "author_name": "Mike Manager",
+                     *       "body": "Could you hand the release checklist to Eli before you go?",
+                     *       "created_at": "2026-12-02T09:12:44.210+00:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["RequestComment"];
+                };
+            };
+            /** @description INVALID_INPUT or VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description DUPLICATE_REQUEST or CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;

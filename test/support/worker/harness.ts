@@ -56,6 +56,7 @@ const TABLES = [
   "accrual_postings",
   "booked_days",
   "approvals",
+  "request_comments",
   "idempotency_keys",
   "balance_snapshots",
   "ledger_runs",
