@@ -116,8 +116,10 @@ BEGIN
   IF pol.id IS NULL THEN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such policy in force on the start date', jsonb_build_object('policy_key', v_key));
   END IF;
+  -- A manager records only while both the version governing the leave and the policy's newest version let them.
   IF v_employee IS DISTINCT FROM v_self
-     AND NOT coalesce(app.can('request:record:any') OR (e.manager_id = v_self AND app.can('team:read') AND pol.managers_may_record), false) THEN
+     AND NOT coalesce(app.can('request:record:any') OR (e.manager_id = v_self AND app.can('team:read') AND pol.managers_may_record
+                      AND (SELECT x.managers_may_record FROM leave_policies x WHERE x.tenant_id = v_tenant AND x.key = v_key ORDER BY x.version DESC LIMIT 1)), false) THEN
     PERFORM app.fail('FORBIDDEN', 'You may not record leave for this employee under this policy',
                      jsonb_build_object('policy_key', v_key, 'employee_id', v_employee));
   END IF;
@@ -190,6 +192,7 @@ BEGIN
   -- A policy without approvers records the leave at once: the hold becomes usage in the same transaction.
   IF pol.approvals_required = 0 THEN
     PERFORM app.resolve_hold(v_request.id, 'approved', v_now, v_user);
+    PERFORM app.audit_ledger(p -> 'facts', 'request.approve', 'leave_request', v_request.id::text, jsonb_build_object('automatic', true));
     SELECT * INTO v_request FROM leave_requests WHERE id = v_request.id;
   END IF;
   PERFORM app.snapshot_if_due(v_account, v_now);
@@ -224,6 +227,9 @@ BEGIN
   END IF;
   IF r.employee_id = v_employee THEN
     PERFORM app.fail('FORBIDDEN', 'Nobody decides their own request');
+  END IF;
+  IF r.submitted_by = v_user THEN
+    PERFORM app.fail('FORBIDDEN', 'You recorded this request for them; another approver decides it', jsonb_build_object('request_id', r.id));
   END IF;
   IF NOT coalesce(app.can('request:approve:any') OR (app.can('request:approve:reports') AND v_manager = v_employee), false) THEN
     PERFORM app.fail('FORBIDDEN', 'Only the employee''s manager, HR Admins and System Admins decide requests');

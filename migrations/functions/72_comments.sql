@@ -34,7 +34,8 @@ BEGIN
   IF r.id IS NULL OR NOT coalesce(r.employee_id = v_employee OR v_manager = v_employee OR app.can('tenant:read'), false) THEN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such request', jsonb_build_object('request_id', p ->> 'request_id'));
   END IF;
-  IF NOT coalesce((r.employee_id = v_employee AND app.can('request:submit')) OR (v_manager = v_employee AND app.can('request:approve:reports'))
+  -- self:manage, not request:submit: a kiosk session (whose scopes leave it out) does not write comments.
+  IF NOT coalesce((r.employee_id = v_employee AND app.can('self:manage')) OR (v_manager = v_employee AND app.can('request:approve:reports'))
                   OR app.can('request:approve:any'), false) THEN
     PERFORM app.fail('FORBIDDEN', 'Only the employee, their manager, HR Admins and System Admins comment on a request');
   END IF;

@@ -68,6 +68,11 @@ describe("policies", () => {
     await refused({ negative_allowance: 2 }, "tracking");
     await refused({ approvals_required: 3 }, "approvals_required");
     await refused({ category: "holiday" }, "category");
+    // A revision keeps the tracking: one account's balance sums every version's entries.
+    const { key: _, ...rules } = SICK;
+    const revise = (change: Record<string, unknown>) =>
+      w.api.postJson(`/v1/policies/${SICK.key}/versions`, { ...rules, effective_from: "2027-01-01", ...change }, bearer(w.tokens.hana));
+    await expectError(await revise({ tracking: "tracked" }), 409, "CONFLICT");
   });
 });
 
@@ -83,6 +88,11 @@ describe("untracked policies without approvers", () => {
       submitted_by: emma.userId,
       submitted_by_name: "Emma Employee",
     });
+    const [audit] =
+      (await superuserSql()`select details from audit_log where action = 'request.approve' and target_id = ${request.id}`) as [
+        { details: Record<string, unknown> },
+      ];
+    expect(audit.details).toMatchObject({ automatic: true });
     expect(await balanceOf(w, w.tokens.emma, emma.employeeId, SICK.key)).toMatchObject({
       tracking: "untracked",
       posted: -5,
@@ -150,6 +160,8 @@ describe("on someone's behalf", () => {
     expect(res.status).toBe(201);
     const request = (await res.json()) as Request;
     expect(request.status).toBe("pending");
+    // Who recorded it does not also approve it: another approver decides.
+    await expectError(await w.decide(w.tokens.hana, request.id, "approve"), 403, "FORBIDDEN");
     expect((await w.decide(w.tokens.mike, request.id, "approve")).status).toBe(200);
   });
 
@@ -165,6 +177,19 @@ describe("on someone's behalf", () => {
       end_date: "2026-12-14",
     });
     await expectError(ptoForReport, 403, "FORBIDDEN");
+    // HR withdraws the managers' right in a newer version: a manager no longer records, even where the old version governs.
+    const { key: _, ...rules } = SICK;
+    const revoked = await w.api.postJson(
+      `/v1/policies/${SICK.key}/versions`,
+      { ...rules, managers_may_record: false, effective_from: "2027-01-01" },
+      bearer(w.tokens.hana),
+    );
+    expect(revoked.status, await revoked.clone().text()).toBe(201);
+    await expectError(
+      await record(w.tokens.mike, { employee_id: emma.employeeId, start_date: "2026-11-27", end_date: "2026-11-27" }),
+      403,
+      "FORBIDDEN",
+    );
     await expectError(
       await record(w.tokens.mike, { employee_id: hana.employeeId, start_date: "2026-11-26", end_date: "2026-11-26" }),
       404,
@@ -186,6 +211,6 @@ describe("on someone's behalf", () => {
       "RESOURCE_NOT_FOUND",
     );
     const [{ n }] = (await superuserSql()`select count(*)::int as n from leave_requests`) as [{ n: number }];
-    expect(n).toBe(1);
+    expect(n).toBe(1); // only Mike's first record
   });
 });

@@ -27,7 +27,7 @@ export const AbsenceQuery = z
       .openapi({ description: `People per page (at most ${MAX_ABSENCE_PAGE})`, example: 100 }),
     cursor: z
       .string()
-      .regex(/^[A-Za-z0-9_-]{1,512}$/, "a cursor from a previous page")
+      .regex(/^[A-Za-z0-9_-]{1,2048}$/, "a cursor from a previous page")
       .optional()
       .openapi({ description: "`next_cursor` of the previous page; leave out for the first page" }),
   })

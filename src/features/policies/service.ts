@@ -71,7 +71,7 @@ export async function writePolicyVersion(
     userCaller(principal),
     (db) => [
       db
-        .select({ version: leavePolicies.version })
+        .select({ version: leavePolicies.version, tracking: leavePolicies.tracking })
         .from(leavePolicies)
         .where(eq(leavePolicies.key, key))
         .orderBy(desc(leavePolicies.version))
@@ -82,6 +82,12 @@ export async function writePolicyVersion(
   const latest = existing[0]?.version ?? 0;
   if (mode === "create" && latest > 0) throw new AppError("CONFLICT", "A policy with this key exists; add a version instead", { key });
   if (mode === "revise" && latest === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such policy", { key });
+  // One account's balance sums every version's entries: a tracked balance cannot become unlimited, nor the reverse.
+  if (mode === "revise" && existing[0]!.tracking !== rules.tracking)
+    throw new AppError("CONFLICT", "A revision keeps the policy's tracking; create a policy with a new key instead", {
+      key,
+      tracking: existing[0]!.tracking,
+    });
   const [inserted] = await runInDatabase(config, userCaller(principal), (db) => [
     db
       .insert(leavePolicies)

@@ -44,7 +44,10 @@ const submit = createRoute({
   operationId: "submitRequest",
   summary: "Request leave",
   description:
-    "Submits a leave request for yourself (employees, managers, HR Admins and System Admins with an employee record). " +
+    "Submits a leave request for yourself (employees, managers, HR Admins and System Admins with an employee record) or, with " +
+    "`employee_id`, records one on someone's behalf: HR Admins and System Admins for anyone, a manager for a direct report where the " +
+    "policy allows (`managers_may_record`); the request follows that employee's rules and names who submitted it, and the recorder " +
+    "cannot also approve it. A policy without approvers (`approvals_required: 0`) records the leave at once (`approved`). " +
     "The working days between the dates are charged (days off and the tenant's holidays are not) and held against the balance at once: " +
     "they count as `pending` until the request is approved, rejected, cancelled or expires after the policy's approval TTL. " +
     "Refused with `INSUFFICIENT_BALANCE` when the available balance does not cover it, `NOT_ELIGIBLE` outside your assignment to the " +
