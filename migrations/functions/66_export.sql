@@ -35,7 +35,8 @@ $$;
 
 -- One page of a section of the export, in a stable order, after p_after (null: from the start; else the `next`
 -- of the page before): {items, next (null on the last page), keys (the data keys the items' sealed fields need)}.
--- Sections: ledger_entries (by id), leave_requests (by submission), approvals_given (by decision), audit (by id;
+-- Sections: ledger_entries (by id), leave_requests (by submission), approvals_given (by decision), comments (on
+-- their requests or written by them, in thread order), audit (by id;
 -- rows by the person, about them as user or employee, or about their requests; another actor's IP, user agent
 -- and personal details are theirs, not the person's, and are left out). For the functions below, which have
 -- decided that the caller may read e's data.
@@ -50,7 +51,7 @@ BEGIN
   IF p_limit IS NULL OR p_limit NOT BETWEEN 1 AND 10000 THEN
     RAISE EXCEPTION 'export page size out of range: %', p_limit;
   END IF;
-  IF p_section IN ('ledger_entries', 'audit') THEN
+  IF p_section IN ('ledger_entries', 'comments', 'audit') THEN
     v_after_id := coalesce((p_after ->> 'id')::bigint, 0);
   END IF;
   -- Each reads one row more than asked, to see whether more follow.
@@ -70,6 +71,13 @@ BEGIN
     FROM (SELECT * FROM approvals WHERE approver_id = e.user_id
             AND (p_after IS NULL OR (decided_at, id) > ((p_after ->> 'at')::timestamptz, (p_after ->> 'id')::uuid))
           ORDER BY decided_at, id LIMIT p_limit + 1) x;
+  WHEN 'comments' THEN
+    SELECT coalesce(jsonb_agg(app.comment_json(x) || jsonb_build_object('position', x.position) ORDER BY x.position), '[]') INTO v_items
+    FROM (SELECT * FROM request_comments WHERE position IN (
+            SELECT u.position FROM (
+              (SELECT position FROM request_comments WHERE employee_id = e.id AND position > v_after_id ORDER BY position LIMIT p_limit + 1)
+              UNION (SELECT position FROM request_comments WHERE author_id = e.user_id AND position > v_after_id ORDER BY position LIMIT p_limit + 1)
+            ) u ORDER BY u.position LIMIT p_limit + 1)) x;
   WHEN 'audit' THEN
     -- Each way a row can concern the person has an index; their union is then cut to the page.
     SELECT coalesce(jsonb_agg(CASE WHEN a.actor_id = e.user_id::text THEN app.audit_entry_json(a)
@@ -93,6 +101,7 @@ BEGIN
     v_last := v_items -> -1;
     v_next := CASE p_section WHEN 'leave_requests' THEN jsonb_build_object('at', v_last -> 'submitted_at', 'id', v_last -> 'id')
                              WHEN 'approvals_given' THEN jsonb_build_object('at', v_last -> 'decided_at', 'id', v_last -> 'id')
+                             WHEN 'comments' THEN jsonb_build_object('id', v_last -> 'position')
                              ELSE jsonb_build_object('id', v_last -> 'id') END;
   END IF;
   RETURN jsonb_build_object('items', v_items, 'next', v_next,
@@ -145,6 +154,7 @@ BEGIN
       'ledger_entries', app.subject_export_section(e, 'ledger_entries', NULL, p_limit),
       'leave_requests', app.subject_export_section(e, 'leave_requests', NULL, p_limit),
       'approvals_given', app.subject_export_section(e, 'approvals_given', NULL, p_limit),
+      'comments', app.subject_export_section(e, 'comments', NULL, p_limit),
       'audit', app.subject_export_section(e, 'audit', NULL, p_limit)))
   INTO v_doc
   FROM users u JOIN tenants t ON t.id = u.tenant_id WHERE u.id = e.user_id;

@@ -92,4 +92,26 @@ describe("a request's comment thread", () => {
     expect((await w.api.postJson(`/v1/employees/${people.emma.employeeId}/erasure`, {}, bearer(w.tokens.sam))).status).toBe(200);
     expect(await bodies(w.tokens.hana)).toEqual([["Mike Manager", null]]);
   });
+
+  it("is in each person's export: the comments on their requests, and those they wrote on others'", async () => {
+    const { w, comment } = await thread();
+    const eliRequest = await w.submitted(w.tokens.eli, { start_date: "2026-12-08", end_date: "2026-12-08" });
+    expect((await comment(w.tokens.mike, "Enjoy, Emma")).status).toBe(201);
+    expect((await comment(w.tokens.emma, "Thanks!")).status).toBe(201);
+    expect((await w.post(`/v1/requests/${eliRequest.id}/comments`, w.tokens.mike, { body: "And you, Eli" })).status).toBe(201);
+    const exported = async (token: string) => {
+      const res = await w.api.send("/v1/me/export", { headers: bearer(token) });
+      expect(res.status, await res.clone().text()).toBe(200);
+      return ((await res.json()) as { comments: Comment[] }).comments.map((c) => [c.author_name, c.body]);
+    };
+    expect(await exported(w.tokens.emma)).toEqual([
+      ["Mike Manager", "Enjoy, Emma"],
+      ["Emma Employee", "Thanks!"],
+    ]);
+    expect(await exported(w.tokens.mike)).toEqual([
+      ["Mike Manager", "Enjoy, Emma"],
+      ["Mike Manager", "And you, Eli"],
+    ]);
+    expect(await exported(w.tokens.eli)).toEqual([["Mike Manager", "And you, Eli"]]);
+  });
 });

@@ -317,6 +317,9 @@ export const requestComments = pgTable(
   },
   (t) => [
     index("request_comments_request_idx").on(t.requestId, t.position),
+    // A person's export: the comments on their requests and those they wrote.
+    index("request_comments_employee_idx").on(t.employeeId, t.position),
+    index("request_comments_author_idx").on(t.authorId, t.position),
     pgPolicy("request_comments_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
     definerOnly("request_comments_definer"),
   ],

@@ -4,9 +4,11 @@ import { runInDatabase } from "../../db/door";
 import { auditAsUser, type RequestFacts } from "../../domain/audit";
 import {
   openApproval,
+  openComment,
   openRequest,
   openRequestRows,
   requestsRead,
+  type StoredComment,
   type StoredRequest,
   type StoredRequestRow,
 } from "../../domain/leave-requests";
@@ -21,7 +23,7 @@ import { EXPORT_FORMAT, type StoredPage, TENANT_EXPORT_FORMAT } from "./schemas"
 
 /** The data subject's export (one JSON document) and the tenant's (NDJSON), both streamed a page per round trip. */
 
-const SECTIONS = ["ledger_entries", "leave_requests", "approvals_given", "audit"] as const;
+const SECTIONS = ["ledger_entries", "leave_requests", "approvals_given", "comments", "audit"] as const;
 type Section = (typeof SECTIONS)[number];
 
 /** How each section's items are shown: sealed fields opened, the keys' ids left out. */
@@ -31,6 +33,10 @@ const OPENERS: Record<Section, (ring: KeyRing, item: Record<string, unknown>) =>
   approvals_given: async (ring, item) => {
     const approval = item as { id: string; data_key_id: string | null; comment: string | null };
     return { id: approval.id, ...(await openApproval(ring, approval)) };
+  },
+  comments: (ring, item) => {
+    const { position: _, ...comment } = item as StoredComment & { position: number };
+    return openComment(ring, comment);
   },
   audit: async (_ring, item) => item,
 };

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { AuditEntry } from "../../domain/audit-entry";
-import { LeaveRequestSchema } from "../../domain/leave-requests";
+import { LeaveRequestSchema, RequestCommentSchema } from "../../domain/leave-requests";
 import { LedgerEntrySchema } from "../../domain/ledger-entries";
 import type { DataKeyJson } from "../../domain/sealing";
 import { ROLES } from "../../kernel/access";
@@ -117,6 +117,9 @@ export const SubjectExport = z
     ledger_entries: z.array(LedgerEntrySchema).openapi({ description: "Every entry of the person's balances, by id" }),
     leave_requests: z.array(LeaveRequestSchema).openapi({ description: "Their requests, reasons and comments opened, oldest first" }),
     approvals_given: z.array(ApprovalGiven).openapi({ description: "Decisions they made on others' requests, oldest first" }),
+    comments: z.array(RequestCommentSchema).openapi({
+      description: "Comments on their requests and those they wrote on others', opened, in the order they were written",
+    }),
     audit: z.array(AuditEntry).openapi({ description: "Audit rows by them or about them (as user, employee or their requests), by id" }),
   })
   .openapi("SubjectExport");

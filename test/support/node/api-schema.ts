@@ -2404,6 +2404,8 @@ export interface components {
                 policy_key: string;
                 posted: number;
             }[];
+            /** @description Comments on their requests and those they wrote on others', opened, in the order they were written */
+            comments: components["schemas"]["RequestComment"][];
             employee: {
                 /** Format: date-time */
                 created_at: string;
