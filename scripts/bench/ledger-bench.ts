@@ -279,6 +279,24 @@ async function latency(base: string, token: string, paths: () => string, samples
 }
 
 /**
+ * The latency of a cursor-paginated list's pages: its first READ_SAMPLES page cursors read once, then the samples
+ * go round them, so the first page and the deep ones count alike.
+ */
+async function roundPages(base: string, token: string, path: string) {
+  const at = (cursor: string | null) => `${path}${cursor ? `&cursor=${cursor}` : ""}`;
+  const cursors: (string | null)[] = [null];
+  while (cursors.length < READ_SAMPLES) {
+    const res = await fetch(base + at(cursors.at(-1)!), { headers: { Authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`${path} answered ${res.status}: ${await res.text()}`);
+    const next = ((await res.json()) as { pagination: { next_cursor: string | null } }).pagination.next_cursor;
+    if (!next) break;
+    cursors.push(next);
+  }
+  let page = 0;
+  return `${await latency(base, token, () => at(cursors[page++ % cursors.length]!))}, ${cursors.length} pages`;
+}
+
+/**
  * The people reads of the large tenant: who is out (one employee in OUT_ONE_IN with a week of approved leave in
  * a two-week window, pages of 500), and the directory (a search, and a page deep into the sorted list).
  */
@@ -311,27 +329,20 @@ async function peopleReads(base: string, stack: LocalStack, tenantId: string, ad
   } finally {
     await db.end();
   }
-  // The window's page cursors, read once; the samples then go round them, first page and deep ones alike.
-  const absencePage = (cursor: string | null) =>
-    `/v1/absences?from=${from}&to=${to}&scope=tenant&limit=500${cursor ? `&cursor=${cursor}` : ""}`;
-  const cursors: (string | null)[] = [null];
-  for (;;) {
-    const res = await fetch(base + absencePage(cursors.at(-1)!), { headers: { Authorization: `Bearer ${token}` } });
-    const next = ((await res.json()) as { pagination: { next_cursor: string | null } }).pagination.next_cursor;
-    if (!next) break;
-    cursors.push(next);
-  }
-  let page = 0;
-  const absences = await latency(base, token, () => absencePage(cursors[page++ % cursors.length]!));
+  const absences = await roundPages(base, token, `/v1/absences?from=${from}&to=${to}&scope=tenant&limit=500`);
   let n = 0;
   const search = await latency(base, token, () => `/v1/employees?q=${encodeURIComponent(`E ${1000 + (n++ % 9000)}`)}&limit=50`);
   const deep = await latency(base, token, () => `/v1/employees?sort=name&offset=${25_000 + (n++ % 100) * 200}&limit=200`);
+  const report = await roundPages(base, token, "/v1/reports/balances?limit=200");
+  const usage = await roundPages(base, token, `/v1/reports/usage?from=${from}&to=${to}&limit=200`);
   return [
     "",
-    `People reads of the same ${LARGE_TENANT_EMPLOYEES.toLocaleString("en")}-employee tenant (goal for who is out: p95 < 200 ms a page)`,
-    `  GET /v1/absences, ${(LARGE_TENANT_EMPLOYEES / OUT_ONE_IN).toLocaleString("en")} people out in 14 days, ${cursors.length} pages of 500: ${absences}`,
+    `People reads and reports of the same ${LARGE_TENANT_EMPLOYEES.toLocaleString("en")}-employee tenant (goal for who is out: p95 < 200 ms a page)`,
+    `  GET /v1/absences, ${(LARGE_TENANT_EMPLOYEES / OUT_ONE_IN).toLocaleString("en")} people out in 14 days, pages of 500: ${absences}`,
     `  GET /v1/employees?q= (search of 50 000 names, emails, numbers): ${search}`,
     `  GET /v1/employees?sort=name&offset=25 000&limit=200: ${deep}`,
+    `  GET /v1/reports/balances, pages of 200 employees: ${report}`,
+    `  GET /v1/reports/usage (14 days), pages of 200 employees: ${usage}`,
   ];
 }
 

@@ -35,6 +35,8 @@ it("every ledger endpoint costs one round trip, two when it must first read the 
     ["GET /v1/absences", get(w.tokens.hana, "/v1/absences?from=2026-12-07&to=2026-12-11&scope=tenant")],
     ["GET /v1/employees", get(w.tokens.hana, "/v1/employees?q=e&sort=-hire_date")],
     ["GET /v1/employees/{id}", get(w.tokens.emma, `/v1/employees/${emma}`)],
+    ["GET /v1/reports/balances", get(w.tokens.hana, "/v1/reports/balances?limit=3")],
+    ["GET /v1/reports/usage", get(w.tokens.hana, "/v1/reports/usage?from=2026-12-01&to=2026-12-31")],
     ["POST /v1/requests", post(w.tokens.emma, "/v1/requests", { policy_key: "pto", start_date: "2026-12-09", end_date: "2026-12-09" })],
     [
       "POST /v1/requests with a reason, Emma's first of 2027",

@@ -7,6 +7,7 @@ import { auditAsUser, type RequestFacts } from "../../domain/audit";
 import type { Config } from "../../kernel/config";
 import { AUDIT_EXPORT_PAGE_ROWS } from "../../kernel/constants";
 import type { Principal } from "../../kernel/context";
+import { csvLine } from "../../kernel/csv";
 import { log } from "../../kernel/logger";
 import { decodeCursor, isInteger, pageOf } from "../../kernel/pagination";
 import type { AuditPage, AuditQuery, Verification } from "./schemas";
@@ -141,19 +142,6 @@ export const EXPORT_FORMATS = {
   },
 } as const;
 export type ExportFormat = keyof typeof EXPORT_FORMATS;
-
-/**
- * One CSV line (RFC 4180): fields with a comma, quote or line break are quoted, quotes doubled; a field that a
- * spreadsheet would run as a formula (=, +, -, @, tab, carriage return first) is prefixed with `'`.
- */
-function csvLine(fields: string[]): string {
-  return fields
-    .map((field) => {
-      const safe = /^[=+\-@\t\r]/.test(field) ? `'${field}` : field;
-      return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-    })
-    .join(",");
-}
 
 /**
  * The filtered audit log, newest first, as NDJSON or CSV, read a page (AUDIT_EXPORT_PAGE_ROWS) per round trip

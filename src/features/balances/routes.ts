@@ -1,23 +1,29 @@
-import { createRoute, type z } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
 import { requestFacts } from "../../domain/audit";
 import { targetEmployee } from "../../domain/employees";
 import { adjustmentNote } from "../../domain/ledger-entries";
 import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
 import { IDEMPOTENCY_KEY_HEADER } from "../../kernel/constants";
+import type { AppContext } from "../../kernel/context";
+import { wantsCsv } from "../../kernel/csv";
 import type { ErrorCode } from "../../kernel/errors";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import {
   AdjustmentBody,
   AsOfQuery,
+  BalanceReportPage,
+  BalanceReportQuery,
   EmployeeBalances,
   EmployeeParams,
   EntryListQuery,
   EntryPage,
   LedgerEntrySchema,
   TeamBalances,
+  UsageReportPage,
+  UsageReportQuery,
 } from "./schemas";
-import { employeeBalances, listEntries, teamBalances } from "./service";
+import { balanceReport, balanceReportCsv, employeeBalances, listEntries, teamBalances, usageReport, usageReportCsv } from "./service";
 
 const READ_ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
 
@@ -200,7 +206,98 @@ const adjust = createRoute({
   },
 });
 
+const report = createRoute({
+  method: "get",
+  path: "/v1/reports/balances",
+  operationId: "reportBalances",
+  tags: ["Balances"],
+  summary: "Report the tenant's balances",
+  description:
+    "Every employee's balances (or one policy's), as of a date if asked, a page of employees by id with a cursor; filterable by manager. " +
+    'JSON, or CSV with `Accept: text/csv` (a line per employee and policy; the next page\'s URL in a `Link` header, `rel="next"`; ' +
+    "cells a spreadsheet would run as a formula are prefixed with `'`). One database round trip a page. HR Admin, System Admin, Auditor.",
+  ...signedIn("tenant:read"),
+  request: { query: BalanceReportQuery },
+  responses: {
+    200: {
+      description: "A page of balances",
+      content: {
+        "application/json": {
+          schema: BalanceReportPage,
+          example: { data: [EMMA_BALANCES, ELI_BALANCES], pagination: { next_cursor: null, has_more: false } },
+        },
+        "text/csv": {
+          schema: z.string(),
+          example:
+            "employee_id,employee_name,policy_key,unit,tracking,posted,pending,negative_allowance,available,as_of,today\n" +
+            `${EMMA},Emma Employee,pto-standard,day,tracked,26.9996,1,2,27.9996,,2026-12-02\n`,
+        },
+      },
+    },
+    ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS),
+  },
+});
+
+const usageReportRoute = createRoute({
+  method: "get",
+  path: "/v1/reports/usage",
+  operationId: "reportUsage",
+  tags: ["Balances"],
+  summary: "Report leave taken in a period, for payroll",
+  description:
+    "Leave taken by each employee between `from` and `to` (at most 366 days), per policy with its category and unit: usage less " +
+    "reversals, by leave date, so a cancelled day counts nothing. A page of employees by id with a cursor; filterable by policy " +
+    "and manager. JSON, or CSV with `Accept: text/csv` (next page in a `Link` header). One database round trip a page. " +
+    "HR Admin, System Admin, Auditor.",
+  ...signedIn("tenant:read"),
+  request: { query: UsageReportQuery },
+  responses: {
+    200: {
+      description: "A page of leave taken",
+      content: {
+        "application/json": {
+          schema: UsageReportPage,
+          example: {
+            from: "2026-12-01",
+            to: "2026-12-31",
+            data: [
+              {
+                employee_id: EMMA,
+                employee_name: "Emma Employee",
+                usage: [{ policy_key: "pto-standard", category: "vacation", unit: "day", used: 3 }],
+              },
+            ],
+            pagination: { next_cursor: null, has_more: false },
+          },
+        },
+        "text/csv": {
+          schema: z.string(),
+          example: `employee_id,employee_name,policy_key,category,unit,used,from,to\n${EMMA},Emma Employee,pto-standard,vacation,day,3,2026-12-01,2026-12-31\n`,
+        },
+      },
+    },
+    ...errorResponses("VALIDATION_FAILED", ...SIGNED_IN_ERRORS),
+  },
+});
+
+/** A report page as the client asked: JSON, or CSV (`Accept: text/csv`) with the next page's URL in a `Link` header. */
+function reportAnswer<P extends { pagination: { next_cursor: string | null } }>(c: AppContext, page: P, csv: (page: P) => string) {
+  if (!wantsCsv(c.req.header("Accept"))) return c.json(page, 200);
+  const next = new URL(c.req.url);
+  if (page.pagination.next_cursor) next.searchParams.set("cursor", page.pagination.next_cursor);
+  return c.body(csv(page), 200, {
+    "Content-Type": "text/csv; charset=utf-8",
+    ...(page.pagination.next_cursor ? { Link: `<${next.pathname}${next.search}>; rel="next"` } : {}),
+  });
+}
+
 export const balanceRoutes = createRouter()
+  .openapi(report, async (c) =>
+    reportAnswer(c, await balanceReport(c.get("config"), c.get("principal"), c.req.valid("query"), c.get("now")), balanceReportCsv),
+  )
+  .openapi(usageReportRoute, async (c) =>
+    reportAnswer(c, await usageReport(c.get("config"), c.get("principal"), c.req.valid("query")), usageReportCsv),
+  )
   .openapi(mine, async (c) => {
     const principal = c.get("principal");
     return c.json(

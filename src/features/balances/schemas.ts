@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { BALANCE_TRACKING, ENTRY_KINDS, POLICY_KEY_PATTERN } from "../../db/schema";
+import { BALANCE_TRACKING, ENTRY_KINDS, LEAVE_CATEGORIES, POLICY_KEY_PATTERN } from "../../db/schema";
 import { LedgerEntrySchema } from "../../domain/ledger-entries";
 import { CalendarDate } from "../../kernel/dates";
 import { PageQuery, Pagination } from "../../kernel/pagination";
@@ -83,3 +83,51 @@ export const AdjustmentBody = z
   })
   .refine((b) => b.kind !== "grant" || b.amount > 0, { path: ["amount"], error: "a grant is positive" })
   .openapi("Adjustment");
+
+export const BalanceReportQuery = PageQuery.extend({
+  as_of: CalendarDate.optional().openapi({ description: "Balances as of this effective date (default: every entry)" }),
+  policy_key: z
+    .string()
+    .regex(POLICY_KEY_PATTERN)
+    .optional()
+    .openapi({ description: "Only this policy's balances (and people with an account in it)" }),
+  manager_id: z.uuid().optional().openapi({ description: "Only the direct reports of this employee" }),
+});
+export type BalanceReportFilter = z.output<typeof BalanceReportQuery>;
+export const BalanceReportPage = z
+  .object({ data: z.array(EmployeeBalances).openapi({ description: "One per employee, by employee id" }), pagination: Pagination })
+  .openapi("BalanceReportPage");
+
+export const UsageReportQuery = BalanceReportQuery.omit({ as_of: true })
+  .extend({
+    from: CalendarDate.openapi({ description: "The first leave day counted", example: "2026-11-01" }),
+    to: CalendarDate.openapi({ description: "The last leave day counted (at most 366 days after `from`)", example: "2026-11-30" }),
+  })
+  .refine((q) => q.to >= q.from, { path: ["to"], error: "must not be before from" })
+  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { path: ["to"], error: "a period spans at most 366 days" });
+export type UsageReportFilter = z.output<typeof UsageReportQuery>;
+export const UsageReportPage = z
+  .object({
+    from: CalendarDate,
+    to: CalendarDate,
+    data: z.array(
+      z
+        .object({
+          employee_id: z.uuid(),
+          employee_name: z.string(),
+          usage: z
+            .array(
+              z.object({
+                policy_key: z.string(),
+                category: z.enum(LEAVE_CATEGORIES),
+                unit: z.string(),
+                used: z.number().openapi({ description: "Leave taken in the period, in the policy's unit (usage less reversals)" }),
+              }),
+            )
+            .openapi({ description: "One per policy with leave taken in the period, by policy key" }),
+        })
+        .openapi("EmployeeUsage"),
+    ),
+    pagination: Pagination,
+  })
+  .openapi("UsageReportPage");

@@ -8,9 +8,10 @@ import { entriesRead, type LedgerEntry, openEntry, type StoredEntryRow } from ".
 import { KeyRing } from "../../domain/sealing";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
+import { csvLine } from "../../kernel/csv";
 import { isCalendarDate } from "../../kernel/dates";
-import { type CursorKey, decodeCursor, isInteger, pageOf } from "../../kernel/pagination";
-import type { ENTRY_SORTS } from "./schemas";
+import { type CursorKey, decodeCursor, isInteger, isUuid, pageOf } from "../../kernel/pagination";
+import type { BalanceReportFilter, ENTRY_SORTS, UsageReportFilter } from "./schemas";
 
 type BalanceRow = {
   employee_id: string;
@@ -155,4 +156,120 @@ export async function listEntries(config: Config, principal: Principal, facts: R
   const shown = entries.rows.slice(0, filter.limit);
   const ring = new KeyRing(config, principal, facts.now, Object.assign({}, ...shown.map((r) => r.keys)));
   return { data: await Promise.all(shown.map((r) => openEntry(ring, r.entry))), pagination };
+}
+
+/** What both reports page over: the tenant's employees by id, after a cursor of `list`, filtered. */
+type ReportScope = { limit: number; cursor?: string | undefined; policy_key?: string | undefined; manager_id?: string | undefined };
+
+/** The ids of one report page of employees (one more than asked, to see whether more follow), as SQL. */
+function reportPage(principal: Principal, list: string, query: ReportScope): SQL {
+  const conditions = [sql`e.tenant_id = ${principal.tenantId}`];
+  if (query.cursor) conditions.push(sql`e.id > ${decodeCursor<[string]>(list, query.cursor, [isUuid])[0]}::uuid`);
+  if (query.manager_id) conditions.push(sql`e.manager_id = ${query.manager_id}::uuid`);
+  if (query.policy_key)
+    conditions.push(sql`exists (select 1 from ledger_accounts a where a.employee_id = e.id and a.policy_key = ${query.policy_key})`);
+  return sql`select e.id from employees e where ${sql.join(conditions, sql` and `)} order by e.id limit ${query.limit + 1}`;
+}
+
+/** A report's rows as CSV: a header of `columns`, then a line per row (null and missing cells empty). */
+function reportCsv(columns: readonly string[], rows: Record<string, unknown>[]): string {
+  const lines = rows.map((row) =>
+    csvLine(columns.map((column) => (row[column] === null || row[column] === undefined ? "" : String(row[column])))),
+  );
+  return `${[columns.join(","), ...lines].join("\n")}\n`;
+}
+
+/**
+ * The tenant's balances (HR Admin, System Admin, Auditor), a page of employees by id with every balance each has
+ * (or one policy's): one round trip, two statements over the same page in one snapshot.
+ */
+export async function balanceReport(config: Config, principal: Principal, query: BalanceReportFilter, now: number) {
+  const page = reportPage(principal, "balance-report", query);
+  const policy = query.policy_key ? sql`a.policy_key = ${query.policy_key}` : sql`true`;
+  const asOf = query.as_of ?? null;
+  const [people, balances] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      db.execute<EmployeeRow>(employeesWhere(sql`e.id in (${page})`)),
+      db.execute<BalanceRow>(balancesQuery(sql`a.employee_id in (${page}) and ${policy}`, asOf, now)),
+    ],
+    { readOnly: true, isolation: "RepeatableRead" },
+  );
+  return pageOf("balance-report", byEmployee(balances.rows, people.rows, asOf, now), query.limit, (row) => [row.employee_id]);
+}
+
+const BALANCE_COLUMNS = [
+  "employee_id",
+  "employee_name",
+  "policy_key",
+  "unit",
+  "tracking",
+  "posted",
+  "pending",
+  "negative_allowance",
+  "available",
+  "as_of",
+  "today",
+];
+
+/** The balance report's page as CSV: a line per employee and policy (an employee without any, a line without one). */
+export function balanceReportCsv(page: Awaited<ReturnType<typeof balanceReport>>): string {
+  return reportCsv(
+    BALANCE_COLUMNS,
+    page.data.flatMap((employee) => {
+      const base = {
+        employee_id: employee.employee_id,
+        employee_name: employee.employee_name,
+        as_of: employee.as_of,
+        today: employee.today,
+      };
+      return employee.balances.length ? employee.balances.map((b) => ({ ...base, ...b })) : [base];
+    }),
+  );
+}
+
+type UsageRow = { employee_id: string; policy_key: string; category: string; unit: string; used: string };
+
+/**
+ * Leave taken per employee and policy between two dates, for payroll: usage less its reversals, by effective
+ * (leave) date, a page of employees by id. One round trip, two statements over the same page in one snapshot.
+ */
+export async function usageReport(config: Config, principal: Principal, query: UsageReportFilter) {
+  const page = reportPage(principal, "usage-report", query);
+  const policy = query.policy_key ? sql`x.policy_key = ${query.policy_key}` : sql`true`;
+  const [people, usage] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      db.execute<EmployeeRow>(employeesWhere(sql`e.id in (${page})`)),
+      db.execute<UsageRow>(sql`select x.employee_id, x.policy_key, p.category, p.unit, sum(-x.amount) as used
+        from ledger_entries x join leave_policies p on p.id = x.policy_version_id
+        where x.employee_id in (${page}) and ${policy} and x.kind in ('usage', 'reversal')
+          and x.effective_date between ${query.from}::date and ${query.to}::date and x.request_id is not null
+        group by x.employee_id, x.policy_key, p.category, p.unit order by x.employee_id, x.policy_key`),
+    ],
+    { readOnly: true, isolation: "RepeatableRead" },
+  );
+  const rows = people.rows.map((employee) => ({
+    employee_id: employee.id,
+    employee_name: employee.name,
+    usage: usage.rows
+      .filter((u) => u.employee_id === employee.id)
+      .map(({ policy_key, category, unit, used }) => ({ policy_key, category, unit, used: Number(used) })),
+  }));
+  return { from: query.from, to: query.to, ...pageOf("usage-report", rows, query.limit, (row) => [row.employee_id]) };
+}
+
+const USAGE_COLUMNS = ["employee_id", "employee_name", "policy_key", "category", "unit", "used", "from", "to"];
+
+/** The usage report's page as CSV: a line per employee and policy with leave taken (an employee without any, a line without one). */
+export function usageReportCsv(page: Awaited<ReturnType<typeof usageReport>>): string {
+  return reportCsv(
+    USAGE_COLUMNS,
+    page.data.flatMap((employee) => {
+      const base = { employee_id: employee.employee_id, employee_name: employee.employee_name, from: page.from, to: page.to };
+      return employee.usage.length ? employee.usage.map((u) => ({ ...base, ...u })) : [base];
+    }),
+  );
 }

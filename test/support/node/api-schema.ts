@@ -857,6 +857,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/reports/balances": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report the tenant's balances
+         * @description Every employee's balances (or one policy's), as of a date if asked, a page of employees by id with a cursor; filterable by manager. JSON, or CSV with `Accept: text/csv` (a line per employee and policy; the next page's URL in a `Link` header, `rel="next"`; cells a spreadsheet would run as a formula are prefixed with `'`). One database round trip a page. HR Admin, System Admin, Auditor.
+         */
+        get: operations["reportBalances"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/reports/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Report leave taken in a period, for payroll
+         * @description Leave taken by each employee between `from` and `to` (at most 366 days), per policy with its category and unit: usage less reversals, by leave date, so a cancelled day counts nothing. A page of employees by id with a cursor; filterable by policy and manager. JSON, or CSV with `Accept: text/csv` (next page in a `Link` header). One database round trip a page. HR Admin, System Admin, Auditor.
+         */
+        get: operations["reportUsage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/requests": {
         parameters: {
             query?: never;
@@ -1487,6 +1527,16 @@ export interface components {
                 next_cursor: string | null;
             };
         };
+        BalanceReportPage: {
+            /** @description One per employee, by employee id */
+            data: components["schemas"]["EmployeeBalances"][];
+            pagination: {
+                /** @description Whether another page follows */
+                has_more: boolean;
+                /** @description Pass as `cursor` to get the next page; null on the last page */
+                next_cursor: string | null;
+            };
+        };
         ChangePassword: {
             current_password: string;
             /** @description 12 to 256 characters */
@@ -1633,6 +1683,20 @@ export interface components {
             offset: number;
             /** @description Employees matching, across all pages */
             total: number;
+        };
+        EmployeeUsage: {
+            /** Format: uuid */
+            employee_id: string;
+            employee_name: string;
+            /** @description One per policy with leave taken in the period, by policy key */
+            usage: {
+                /** @enum {string} */
+                category: "vacation" | "sick" | "parental" | "unpaid" | "other";
+                policy_key: string;
+                unit: string;
+                /** @description Leave taken in the period, in the policy's unit (usage less reversals) */
+                used: number;
+            }[];
         };
         EndPolicyAssignment: {
             /** @description Employees whose open assignment to end */
@@ -2605,6 +2669,19 @@ export interface components {
              *     ]
              */
             work_week?: number[];
+        };
+        UsageReportPage: {
+            data: components["schemas"]["EmployeeUsage"][];
+            /** Format: date */
+            from: string;
+            pagination: {
+                /** @description Whether another page follows */
+                has_more: boolean;
+                /** @description Pass as `cursor` to get the next page; null on the last page */
+                next_cursor: string | null;
+            };
+            /** Format: date */
+            to: string;
         };
     };
     responses: never;
@@ -8078,6 +8155,286 @@ export interface operations {
                      *     }
                      */
                     "application/json": components["schemas"]["ReconciliationReport"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportBalances: {
+        parameters: {
+            query?: {
+                /** @description Balances as of this effective date (default: every entry) */
+                as_of?: string;
+                /** @description `next_cursor` of the previous page; leave out for the first page */
+                cursor?: string;
+                /** @description Items per page (at most 200) */
+                limit?: number;
+                /** @description Only the direct reports of this employee */
+                manager_id?: string;
+                /** @description Only this policy's balances (and people with an account in it) */
+                policy_key?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of balances */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "employee_name": "Emma Employee",
+                     *           "today": "2026-12-02",
+                     *           "as_of": null,
+                     *           "balances": [
+                     *             {
+                     *               "policy_key": "pto-standard",
+                     *               "unit": "day",
+                     *               "tracking": "tracked",
+                     *               "posted": 26.9996,
+                     *               "pending": 1,
+                     *               "negative_allowance": 2,
+                     *               "available": 27.9996
+                     *             }
+                     *           ]
+                     *         },
+                     *         {
+                     *           "employee_id": "00000000-0000-4000-8100-000000000205",
+                     *           "employee_name": "Eli Employee",
+                     *           "today": "2026-12-03",
+                     *           "as_of": null,
+                     *           "balances": [
+                     *             {
+                     *               "policy_key": "pto-standard",
+                     *               "unit": "day",
+                     *               "tracking": "tracked",
+                     *               "posted": 29.9996,
+                     *               "pending": 0,
+                     *               "negative_allowance": 2,
+                     *               "available": 31.9996
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "next_cursor": null,
+                     *         "has_more": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["BalanceReportPage"];
+                    /**
+                     * @example employee_id,employee_name,policy_key,unit,tracking,posted,pending,negative_allowance,available,as_of,today
+                     *     00000000-0000-4000-8100-000000000204,Emma Employee,pto-standard,day,tracked,26.9996,1,2,27.9996,,2026-12-02
+                     */
+                    "text/csv": string;
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    reportUsage: {
+        parameters: {
+            query: {
+                /** @description `next_cursor` of the previous page; leave out for the first page */
+                cursor?: string;
+                /** @description The first leave day counted */
+                from: string;
+                /** @description Items per page (at most 200) */
+                limit?: number;
+                /** @description Only the direct reports of this employee */
+                manager_id?: string;
+                /** @description Only this policy's balances (and people with an account in it) */
+                policy_key?: string;
+                /** @description The last leave day counted (at most 366 days after `from`) */
+                to: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of leave taken */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "from": "2026-12-01",
+                     *       "to": "2026-12-31",
+                     *       "data": [
+                     *         {
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "employee_name": "Emma Employee",
+                     *           "usage": [
+                     *             {
+                     *               "policy_key": "pto-standard",
+                     *               "category": "vacation",
+                     *               "unit": "day",
+                     *               "used": 3
+                     *             }
+                     *           ]
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "next_cursor": null,
+                     *         "has_more": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["UsageReportPage"];
+                    /**
+                     * @example employee_id,employee_name,policy_key,category,unit,used,from,to
+                     *     00000000-0000-4000-8100-000000000204,Emma Employee,pto-standard,vacation,day,3,2026-12-01,2026-12-31
+                     */
+                    "text/csv": string;
                 };
             };
             /** @description VALIDATION_FAILED */

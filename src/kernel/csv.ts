@@ -1,0 +1,15 @@
+/**
+ * One CSV line (RFC 4180): fields with a comma, quote or line break are quoted, quotes doubled; a field that a
+ * spreadsheet would run as a formula (=, +, -, @, tab, carriage return first) is prefixed with `'`.
+ */
+export function csvLine(fields: string[]): string {
+  return fields
+    .map((field) => {
+      const safe = /^[=+\-@\t\r]/.test(field) ? `'${field}` : field;
+      return /[",\r\n]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+    })
+    .join(",");
+}
+
+/** Whether the client asked for CSV (`Accept: text/csv`) rather than JSON. */
+export const wantsCsv = (accept: string | undefined) => /(^|,)\s*text\/csv\b/i.test(accept ?? "");
