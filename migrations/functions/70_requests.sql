@@ -22,6 +22,21 @@ CREATE OR REPLACE FUNCTION app.request_keys(r leave_requests) RETURNS jsonb LANG
   WHERE k.id = r.data_key_id OR k.id IN (SELECT a.data_key_id FROM approvals a WHERE a.request_id = r.id)
 $$;
 
+-- The manager of request `r`'s employee, once the caller (employee `p_caller`) may see the request: their own, a
+-- direct report's, or anyone's for tenant readers; else (no such request in the tenant: `r` is null) 404.
+CREATE OR REPLACE FUNCTION app.seen_request_manager(r leave_requests, p_request text, p_caller uuid) RETURNS uuid
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  v_manager uuid;
+BEGIN
+  SELECT manager_id INTO v_manager FROM employees WHERE id = r.employee_id;
+  IF r.id IS NULL OR NOT coalesce(r.employee_id = p_caller OR v_manager = p_caller OR app.can('tenant:read'), false) THEN
+    PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such request', jsonb_build_object('request_id', p_request));
+  END IF;
+  RETURN v_manager;
+END
+$$;
+
 -- Resolves a pending request's hold exactly once (the unique resolves_entry_id refuses a second release):
 -- approved (then usage per day is posted), rejected, cancelled or expired (then its days are freed).
 CREATE OR REPLACE FUNCTION app.resolve_hold(p_request uuid, p_status leave_request_status, p_now timestamptz, p_actor uuid) RETURNS void
@@ -221,10 +236,7 @@ BEGIN
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
 
   SELECT * INTO r FROM leave_requests WHERE id = (p ->> 'request_id')::uuid AND tenant_id = v_tenant;
-  SELECT manager_id INTO v_manager FROM employees WHERE id = r.employee_id;
-  IF r.id IS NULL OR NOT coalesce(r.employee_id = v_employee OR v_manager = v_employee OR app.can('tenant:read'), false) THEN
-    PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such request', jsonb_build_object('request_id', p ->> 'request_id'));
-  END IF;
+  v_manager := app.seen_request_manager(r, p ->> 'request_id', v_employee);
   IF r.employee_id = v_employee THEN
     PERFORM app.fail('FORBIDDEN', 'Nobody decides their own request');
   END IF;
@@ -337,3 +349,5 @@ REVOKE ALL ON FUNCTION app.resolve_hold(uuid,leave_request_status,timestamp with
 GRANT EXECUTE ON FUNCTION app.resolve_hold(uuid,leave_request_status,timestamp with time zone,uuid), app.expire_overdue(uuid,uuid,timestamp with time zone,integer) TO leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.submit_leave_request(jsonb), app.decide_leave_request(jsonb), app.cancel_leave_request(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.submit_leave_request(jsonb), app.decide_leave_request(jsonb), app.cancel_leave_request(jsonb) TO leave_ledger_app;
+REVOKE ALL ON FUNCTION app.seen_request_manager(leave_requests, text, uuid) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.seen_request_manager(leave_requests, text, uuid) TO leave_ledger_definer;

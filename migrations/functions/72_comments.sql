@@ -30,10 +30,7 @@ BEGIN
   -- Comments of one request are counted one writer at a time against the cap (NO KEY: the comment's own foreign key
   -- shares the row's key).
   SELECT * INTO r FROM leave_requests WHERE id = (p ->> 'request_id')::uuid AND tenant_id = v_tenant FOR NO KEY UPDATE;
-  SELECT manager_id INTO v_manager FROM employees WHERE id = r.employee_id;
-  IF r.id IS NULL OR NOT coalesce(r.employee_id = v_employee OR v_manager = v_employee OR app.can('tenant:read'), false) THEN
-    PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such request', jsonb_build_object('request_id', p ->> 'request_id'));
-  END IF;
+  v_manager := app.seen_request_manager(r, p ->> 'request_id', v_employee);
   -- self:manage, not request:submit: a kiosk session (whose scopes leave it out) does not write comments.
   IF NOT coalesce((r.employee_id = v_employee AND app.can('self:manage')) OR (v_manager = v_employee AND app.can('request:approve:reports'))
                   OR app.can('request:approve:any'), false) THEN

@@ -11,5 +11,9 @@ export function csvLine(fields: string[]): string {
     .join(",");
 }
 
+/** A value as a CSV cell: empty for null or missing, objects as JSON. */
+export const csvCell = (value: unknown): string =>
+  value === null || value === undefined ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
+
 /** Whether the client asked for CSV (`Accept: text/csv`) rather than JSON. */
 export const wantsCsv = (accept: string | undefined) => /(^|,)\s*text\/csv\b/i.test(accept ?? "");

@@ -1,6 +1,7 @@
 import { OpenAPIHono, z } from "@hono/zod-openapi";
 import type { AppEnv } from "./context";
 import { AppError, ERROR_CODE_NAMES, ERROR_CODES, type ErrorCode } from "./errors";
+import { isStorableText } from "./text";
 
 export const ErrorSchema = z
   .object({
@@ -68,7 +69,7 @@ const validationFailed = (issues: Issue[]) =>
  * from (every field of every body, query, path and header), here, instead of in each schema.
  */
 function badText(value: unknown, path: string[] = []): string[] {
-  if (typeof value === "string") return value.includes("\u0000") || !value.isWellFormed() ? [path.join(".")] : [];
+  if (typeof value === "string") return isStorableText(value) ? [] : [path.join(".")];
   if (Array.isArray(value)) return value.flatMap((v, i) => badText(v, [...path, String(i)]));
   if (value && typeof value === "object")
     return Object.entries(value).flatMap(([k, v]) => [...badText(k, path), ...badText(v, [...path, k])]);

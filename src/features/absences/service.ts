@@ -7,12 +7,13 @@ import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import { AppError } from "../../kernel/errors";
 import { decodeCursor, isUuid, pageOf } from "../../kernel/pagination";
+import { isStorableText } from "../../kernel/text";
 import type { AbsenceFilter, AbsencePage } from "./schemas";
 
 type Row = AbsencePage["data"][number];
 
 /** A name from a cursor: text Postgres takes back (no NUL, no lone surrogate), as long as a name may be. */
-const isName = (v: unknown): v is string => typeof v === "string" && v.length <= 200 && !v.includes("\u0000") && v.isWellFormed();
+const isName = (v: unknown): v is string => typeof v === "string" && v.length <= 200 && isStorableText(v);
 
 /**
  * Who is out between `from` and `to`: a page of the people with approved or pending (unexpired) leave in the

@@ -7,7 +7,7 @@ import { auditAsUser, type RequestFacts } from "../../domain/audit";
 import type { Config } from "../../kernel/config";
 import { AUDIT_EXPORT_PAGE_ROWS } from "../../kernel/constants";
 import type { Principal } from "../../kernel/context";
-import { csvLine } from "../../kernel/csv";
+import { csvCell, csvLine } from "../../kernel/csv";
 import { log } from "../../kernel/logger";
 import { decodeCursor, isInteger, pageOf } from "../../kernel/pagination";
 import type { AuditPage, AuditQuery, Verification } from "./schemas";
@@ -132,13 +132,7 @@ export const EXPORT_FORMATS = {
   csv: {
     contentType: "text/csv; charset=utf-8",
     header: CSV_COLUMNS.join(","),
-    line: (e: AuditEntryView) =>
-      csvLine(
-        CSV_COLUMNS.map((column) => {
-          const value = e[column];
-          return value === null ? "" : typeof value === "object" ? JSON.stringify(value) : String(value);
-        }),
-      ),
+    line: (e: AuditEntryView) => csvLine(CSV_COLUMNS.map((column) => csvCell(e[column]))),
   },
 } as const;
 export type ExportFormat = keyof typeof EXPORT_FORMATS;

@@ -8,7 +8,7 @@ import { entriesRead, type LedgerEntry, openEntry, type StoredEntryRow } from ".
 import { KeyRing } from "../../domain/sealing";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
-import { csvLine } from "../../kernel/csv";
+import { csvCell, csvLine } from "../../kernel/csv";
 import { isCalendarDate } from "../../kernel/dates";
 import { type CursorKey, decodeCursor, isInteger, isUuid, pageOf } from "../../kernel/pagination";
 import type { BalanceReportFilter, ENTRY_SORTS, UsageReportFilter } from "./schemas";
@@ -173,9 +173,7 @@ function reportPage(principal: Principal, list: string, query: ReportScope): SQL
 
 /** A report's rows as CSV: a header of `columns`, then a line per row (null and missing cells empty). */
 function reportCsv(columns: readonly string[], rows: Record<string, unknown>[]): string {
-  const lines = rows.map((row) =>
-    csvLine(columns.map((column) => (row[column] === null || row[column] === undefined ? "" : String(row[column])))),
-  );
+  const lines = rows.map((row) => csvLine(columns.map((column) => csvCell(row[column]))));
   return `${[columns.join(","), ...lines].join("\n")}\n`;
 }
 
