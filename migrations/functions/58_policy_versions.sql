@@ -9,6 +9,22 @@ LANGUAGE sql STABLE ROWS 1 AS $$
   SELECT * FROM leave_policies lp WHERE lp.tenant_id = p_tenant AND lp.key = p_key AND lp.effective_from <= p_day ORDER BY lp.version DESC LIMIT 1
 $$;
 
+-- The accrual period of a policy that contains a day: its label (unique per account, in accrual_postings and the
+-- accrual's reference), first and last day. Monthly: the calendar month. Yearly: the calendar year, or the year
+-- from the anniversary of the hire date (29 February hires: 28 February in other years).
+CREATE OR REPLACE FUNCTION app.accrual_period(p_period accrual_period, p_year allowance_year, p_hire date, p_day date)
+RETURNS TABLE (label text, starts_on date, ends_on date) LANGUAGE sql IMMUTABLE ROWS 1 AS $$
+  SELECT CASE p_period WHEN 'monthly' THEN to_char(s, 'YYYY-MM') ELSE to_char(s, 'YYYY') END, s, (s + step)::date - 1
+  FROM (SELECT CASE WHEN p_period = 'monthly' THEN interval '1 month' ELSE interval '1 year' END AS step) u
+  CROSS JOIN LATERAL (SELECT CASE
+    WHEN p_period = 'monthly' THEN date_trunc('month', p_day)::date
+    WHEN p_year = 'calendar' THEN date_trunc('year', p_day)::date
+    ELSE (SELECT max(a)::date FROM (VALUES (p_hire + make_interval(years => n)), (p_hire + make_interval(years => n - 1))) v(a) WHERE a <= p_day)
+  END AS s FROM (SELECT (extract(year FROM p_day) - extract(year FROM p_hire))::int AS n) k) b
+$$;
+
 -- Who owns and who may call each function: restated on every application, so this file alone says it.
 REVOKE ALL ON FUNCTION app.policy_in_force(uuid, text, date) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.policy_in_force(uuid, text, date) TO leave_ledger_app, leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.accrual_period(accrual_period, allowance_year, date, date) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.accrual_period(accrual_period, allowance_year, date, date) TO leave_ledger_app, leave_ledger_definer;

@@ -77,23 +77,10 @@ BEGIN
 END
 $$;
 
--- Accounts for newly assigned employees (called with the assignment, by HR Admins and System Admins).
-CREATE OR REPLACE FUNCTION app.open_accounts(p_policy_key text, p_employees uuid[]) RETURNS void
-LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-  INSERT INTO ledger_accounts (tenant_id, employee_id, policy_key)
-  SELECT e.tenant_id, e.id, p_policy_key FROM employees e
-  WHERE e.id = ANY (p_employees) AND e.tenant_id = app.tenant_id() AND app.can('policy:manage')
-    AND EXISTS (SELECT 1 FROM leave_policies p WHERE p.tenant_id = e.tenant_id AND p.key = p_policy_key)
-  ON CONFLICT DO NOTHING
-$$;
-
 -- Who owns and who may call each function: restated on every application, so this file alone says it.
 GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for the hand-over
-ALTER FUNCTION app.open_accounts(text,uuid[]) OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.unit_factor(policy_unit), app.balance_of(uuid,date,timestamp with time zone) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.unit_factor(policy_unit), app.balance_of(uuid,date,timestamp with time zone) TO leave_ledger_app, leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.take_snapshot(uuid,date,timestamp with time zone), app.snapshot_if_due(uuid,timestamp with time zone), app.lock_account(uuid,uuid,text) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.take_snapshot(uuid,date,timestamp with time zone), app.snapshot_if_due(uuid,timestamp with time zone), app.lock_account(uuid,uuid,text) TO leave_ledger_definer;
-REVOKE ALL ON FUNCTION app.open_accounts(text,uuid[]) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
-GRANT EXECUTE ON FUNCTION app.open_accounts(text,uuid[]) TO leave_ledger_app;

@@ -8,10 +8,18 @@ CREATE OR REPLACE FUNCTION app.unit_precision(p_unit policy_unit) RETURNS numeri
   SELECT 0.5 * app.unit_factor(p_unit)
 $$;
 
--- Brings every accrual of the employee whose period runs past `p_end` to its share of the period employed
--- (days from the later of the period's start and the hire date through the end, over the period's days),
--- rounded half up to the unit's precision, never above the accrual (which max_balance may have capped); a
--- period that starts after the end comes to 0. The correction is the difference from what that accrual nets to
+-- A whole period's amount for the days from p_from through p_to of the period p_start..p_end (inclusive), rounded
+-- half up to the unit's precision: prorated yearly allowances and accruals of an employment's last period.
+CREATE OR REPLACE FUNCTION app.employed_share(p_whole numeric, p_unit policy_unit, p_from date, p_to date, p_start date, p_end date)
+RETURNS numeric LANGUAGE sql IMMUTABLE AS $$
+  SELECT CASE WHEN p_to < p_from THEN 0
+              ELSE round(p_whole * (p_to - p_from + 1) / (p_end - p_start + 1) / app.unit_precision(p_unit)) * app.unit_precision(p_unit) END
+$$;
+
+-- Brings every accrual of the employee whose period runs past `p_end` to the policy's amount for the share of
+-- the period employed (days from the accrual's date, or the later hire date, through the end, over the period's
+-- days), rounded half up to the unit's precision, never above the accrual (which max_balance or a prorated
+-- first year may have reduced); a period that starts after the end comes to 0. The correction is the difference from what that accrual nets to
 -- (itself plus earlier corrections, numbered in their references), so running it again, after a later accrual
 -- run, an earlier end date or a new hire date, posts only what is still missing. Answers the entries posted.
 CREATE OR REPLACE FUNCTION app.settle_final_accruals(p_employee uuid, p_end date, p_now timestamptz, p_actor text, p_run uuid) RETURNS int
@@ -20,19 +28,17 @@ DECLARE
   v_posted int;
 BEGIN
   WITH accruals AS (
-    SELECT x.*, pol.unit, (x.effective_date + CASE pol.accrual_period WHEN 'monthly' THEN interval '1 month' ELSE interval '1 year' END)::date AS period_end
+    SELECT x.*, pol.unit, pol.accrual_amount AS whole, e.hire_date, per.starts_on AS period_start, per.ends_on AS period_end
     FROM ledger_entries x JOIN leave_policies pol ON pol.id = x.policy_version_id
+    CROSS JOIN (SELECT hire_date FROM employees WHERE id = p_employee) e
+    CROSS JOIN LATERAL app.accrual_period(pol.accrual_period, pol.accrual_year, e.hire_date, x.effective_date) per
     WHERE x.employee_id = p_employee AND x.kind = 'accrual'
   ), spans AS (
-    SELECT a.*, greatest(a.effective_date, e.hire_date) AS from_day, least(a.period_end - 1, p_end) AS to_day
-    FROM accruals a CROSS JOIN (SELECT hire_date FROM employees WHERE id = p_employee) e
-    WHERE a.period_end - 1 > p_end
+    SELECT a.*, greatest(a.effective_date, a.hire_date) AS from_day, least(a.period_end, p_end) AS to_day
+    FROM accruals a WHERE a.period_end > p_end
   ), targets AS (
     SELECT s.*,
-      CASE WHEN s.to_day < s.from_day THEN 0
-           ELSE least(s.amount, round(s.amount * (s.to_day - s.from_day + 1) / (s.period_end - s.effective_date) / app.unit_precision(s.unit))
-                                * app.unit_precision(s.unit))
-      END AS target,
+      least(s.amount, app.employed_share(s.whole, s.unit, s.from_day, s.to_day, s.period_start, s.period_end)) AS target,
       s.amount + coalesce(c.corrected, 0) AS net, c.corrections
     FROM spans s
     CROSS JOIN LATERAL (SELECT sum(x.amount) AS corrected, count(*) AS corrections FROM ledger_entries x
@@ -145,7 +151,9 @@ $$;
 GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for the hand-over
 ALTER FUNCTION app.terminate_employee(jsonb) OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
-REVOKE ALL ON FUNCTION app.unit_precision(policy_unit), app.settle_final_accruals(uuid, date, timestamptz, text, uuid) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
-GRANT EXECUTE ON FUNCTION app.unit_precision(policy_unit), app.settle_final_accruals(uuid, date, timestamptz, text, uuid) TO leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.unit_precision(policy_unit), app.employed_share(numeric, policy_unit, date, date, date, date),
+  app.settle_final_accruals(uuid, date, timestamptz, text, uuid) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.unit_precision(policy_unit), app.employed_share(numeric, policy_unit, date, date, date, date) TO leave_ledger_app, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.settle_final_accruals(uuid, date, timestamptz, text, uuid) TO leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.terminate_employee(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.terminate_employee(jsonb) TO leave_ledger_app;

@@ -188,6 +188,7 @@ export async function seedStatements(pinPepper: string, tenants: SeedTenant[] = 
 
 /** The demo tenant's leave policy, its holidays, and the request Emma has waiting for Mike. */
 export const DEMO_SICK_POLICY_KEY = "sick-leave";
+export const DEMO_VOLUNTEERING_POLICY_KEY = "volunteering";
 export const DEMO_POLICY_KEY = "pto-standard";
 const DEMO_HOLIDAYS = [
   ["2026-12-25", "Christmas Day"],
@@ -248,7 +249,14 @@ export async function demoLedgerStatements(
              values ($1, $2, 1, 'Sick leave', 'sick', 'day', 'untracked', 0, true, '2026-01-01', $3) on conflict do nothing`,
       values: [ACME.id, DEMO_SICK_POLICY_KEY, hana.userId],
     },
-    ...[DEMO_POLICY_KEY, DEMO_SICK_POLICY_KEY].flatMap((key) => [
+    {
+      // A yearly allowance granted up front on each hire anniversary (prorated for the part of a year before 2026-01-01).
+      text: `insert into leave_policies (tenant_id, key, version, name, category, unit, accrual_period, accrual_amount, accrual_year,
+               effective_from, created_by)
+             values ($1, $2, 1, 'Volunteering days', 'other', 'day', 'yearly', 2, 'anniversary', '2026-01-01', $3) on conflict do nothing`,
+      values: [ACME.id, DEMO_VOLUNTEERING_POLICY_KEY, hana.userId],
+    },
+    ...[DEMO_POLICY_KEY, DEMO_SICK_POLICY_KEY, DEMO_VOLUNTEERING_POLICY_KEY].flatMap((key) => [
       {
         text: `insert into policy_assignments (tenant_id, employee_id, policy_key, starts_on, created_by)
                select $1, e, $2, '2026-01-01', $3 from unnest($4::uuid[]) e on conflict do nothing`,

@@ -7,7 +7,7 @@ import { runInDatabase } from "../db/door";
 import { IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER } from "../kernel/constants";
 import type { AppContext } from "../kernel/context";
 import { AppError } from "../kernel/errors";
-import { requestFacts } from "./audit";
+import { ledgerFacts, requestFacts } from "./audit";
 import { type DataKeyJson, forgetSealingKey, KeyRing, type SealingKey, type Subject, sealedWith, sealingKeyFor } from "./sealing";
 
 /**
@@ -80,7 +80,7 @@ export async function writeLedger<T extends z.ZodType, S extends SuccessStatusCo
     // The key's scope is the caller (the database adds who); the hash pins the operation and its plaintext input.
     ...(await requestHashes(config, operation, input)),
     now: new Date(facts.now).toISOString(),
-    facts: { ip: facts.ip, user_agent: facts.userAgent, request_id: facts.requestId },
+    facts: ledgerFacts(facts),
   };
   const run = async (key: SealingKey | null) => {
     const payload = key && confidential ? { ...base, ...(await confidential.seal(key)), data_key: key.param } : base;

@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD, DEMO_POLICY_KEY } from "../../scripts/lib/seed-data";
+import { DEMO_PASSWORD, DEMO_POLICY_KEY, DEMO_VOLUNTEERING_POLICY_KEY } from "../../scripts/lib/seed-data";
 import { ctrlC, type DevServer, devServer, STARTUP_LIMIT_MS, waitFor } from "../support/node/dev-server";
 
 let server: DevServer;
@@ -42,6 +42,11 @@ describe("npm run dev", () => {
         data: { policy_key: string; status: string }[];
       };
       expect(inbox.data).toMatchObject([{ policy_key: DEMO_POLICY_KEY, status: "pending" }]);
+      // Mike's yearly volunteering days were granted up front when the demo was loaded (no accrual run by hand).
+      const balances = (await (await fetch(`${base}/v1/me/balances`, { headers: { Authorization: `Bearer ${access_token}` } })).json()) as {
+        balances: { policy_key: string; posted: number }[];
+      };
+      expect(balances.balances.find((b) => b.policy_key === DEMO_VOLUNTEERING_POLICY_KEY)?.posted).toBeGreaterThanOrEqual(2);
       // The daily job runs on demand.
       expect((await fetch(`${base}/__scheduled?cron=5+0+*+*+*`)).status).toBe(200);
       await waitFor(`${base}/health`, dev, 5_000);

@@ -76,7 +76,9 @@ describe("the balance report", () => {
     expect(res.status).toBe(200);
     expect(res.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
     const lines = (await res.text()).trimEnd().split("\n");
-    expect(lines[0]).toBe("employee_id,employee_name,policy_key,unit,tracking,posted,pending,negative_allowance,available,as_of,today");
+    expect(lines[0]).toBe(
+      "employee_id,employee_name,policy_key,unit,tracking,posted,projected,pending,negative_allowance,available,as_of,today,forecast",
+    );
     expect(lines).toHaveLength(4);
     const link = res.headers.get("Link");
     expect(link).toMatch(/^<\/v1\/reports\/balances\?limit=3&cursor=[A-Za-z0-9_-]+>; rel="next"$/);
@@ -85,7 +87,7 @@ describe("the balance report", () => {
     const all = [...lines.slice(1), ...rest];
     expect(all.map((line) => line.slice(0, 36)).sort()).toEqual(acmeIds);
     expect(all.find((line) => line.startsWith(people.emma.employeeId))).toContain(
-      `"'=HYPERLINK(""x""), Emma",${w.policyKey},day,tracked,5,0,0,5,`,
+      `"'=HYPERLINK(""x""), Emma",${w.policyKey},day,tracked,5,0,0,0,5,,2026-11-24,false`,
     );
   });
 });

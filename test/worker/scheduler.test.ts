@@ -17,10 +17,11 @@ beforeEach(async () => {
 const emma = people.emma.employeeId;
 
 it("the daily Cron Trigger expires overdue holds, forgets old idempotency keys and posts due accruals, repeatably", async () => {
+  // The assignment starts after today: the daily job posts the year's prorated allowance once it has.
   const w = await ledgerWorld({
     grant: 3,
-    policy: { accrual: { period: "monthly", amount: 2 }, approval_ttl_hours: 24 },
-    startsOn: "2026-10-01",
+    policy: { accrual: { period: "yearly", amount: 20 }, approval_ttl_hours: 24 },
+    startsOn: "2026-11-26",
     assign: [emma],
   });
   const request = await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-07" });
@@ -37,17 +38,17 @@ it("the daily Cron Trigger expires overdue holds, forgets old idempotency keys a
   expect(done.find((l) => l.tenant_id === ACME.id)).toMatchObject({
     expired_requests: 1,
     forgotten_idempotency_keys: 2,
-    accruals: 2,
+    accruals: 1,
     finished: true,
   });
 
   const [row] = (await superuserSql()`select status from leave_requests where id = ${request.id}`) as [{ status: string }];
   expect(row.status).toBe("expired");
   expect(await superuserSql()`select count(*)::int as n from idempotency_keys`).toEqual([{ n: 0 }]);
-  expect(await superuserSql()`select effective_date::text as day from ledger_entries where kind = 'accrual' order by 1`).toEqual([
-    { day: "2026-10-01" },
-    { day: "2026-11-01" },
-  ]);
+  // 26 November to 31 December: 36 of 365 days, 20 × 36 / 365 = 1.97 → 2.
+  expect(
+    await superuserSql()`select effective_date::text as day, amount::float as amount from ledger_entries where kind = 'accrual'`,
+  ).toEqual([{ day: "2026-11-26", amount: 2 }]);
 
   // Run again (a retried or overlapping trigger): nothing more.
   const config = loadConfig(testEnv);

@@ -153,6 +153,7 @@ export const CLASSIFICATION = [
     unit: PUBLIC,
     tracking: PUBLIC,
     accrualPeriod: PUBLIC,
+    accrualYear: PUBLIC,
     accrualAmount: PUBLIC,
     maxBalance: PUBLIC,
     carryoverCap: PUBLIC,

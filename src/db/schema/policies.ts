@@ -23,6 +23,8 @@ const policyManagers = can("policy:manage");
 
 export const POLICY_UNITS = ["day", "half_day", "hour"] as const;
 export const ACCRUAL_PERIODS = ["none", "monthly", "yearly"] as const;
+/** Where a yearly allowance's year begins: 1 January, or the anniversary of the employee's hire date. */
+export const ALLOWANCE_YEARS = ["calendar", "anniversary"] as const;
 export const LEAVE_CATEGORIES = ["vacation", "sick", "parental", "unpaid", "other"] as const;
 /** `tracked`: requests are checked against a balance; `untracked`: recorded and approved, never checked (unlimited). */
 export const BALANCE_TRACKING = ["tracked", "untracked"] as const;
@@ -30,6 +32,7 @@ export const policyUnitEnum = pgEnum("policy_unit", POLICY_UNITS);
 export const leaveCategoryEnum = pgEnum("leave_category", LEAVE_CATEGORIES);
 export const balanceTrackingEnum = pgEnum("balance_tracking", BALANCE_TRACKING);
 export const accrualPeriodEnum = pgEnum("accrual_period", ACCRUAL_PERIODS);
+export const allowanceYearEnum = pgEnum("allowance_year", ALLOWANCE_YEARS);
 
 /** Policy keys follow the same rule as tenant slugs: `pto-standard`. */
 export const POLICY_KEY_PATTERN = TENANT_SLUG_PATTERN;
@@ -54,6 +57,7 @@ export const leavePolicies = pgTable(
     tracking: balanceTrackingEnum("tracking").notNull().default("tracked"),
     accrualPeriod: accrualPeriodEnum("accrual_period").notNull().default("none"),
     accrualAmount: amount("accrual_amount").notNull().default(0),
+    accrualYear: allowanceYearEnum("accrual_year").notNull().default("calendar"),
     /** The most a balance may hold; accruals stop at it. */
     maxBalance: amount("max_balance"),
     carryoverCap: amount("carryover_cap"),
@@ -77,6 +81,7 @@ export const leavePolicies = pgTable(
       sql`${t.accrualAmount} >= 0 and coalesce(${t.maxBalance}, 0) >= 0 and coalesce(${t.carryoverCap}, 0) >= 0 and ${t.negativeAllowance} >= 0`,
     ),
     check("leave_policies_accrual", sql`(${t.accrualPeriod} = 'none') = (${t.accrualAmount} = 0)`),
+    check("leave_policies_accrual_year", sql`${t.accrualYear} = 'calendar' or ${t.accrualPeriod} = 'yearly'`),
     // Nothing accrues, caps or carries over where no balance is kept.
     check(
       "leave_policies_untracked",

@@ -36,12 +36,14 @@ const EMMA_BALANCES: z.output<typeof EmployeeBalances> = {
   employee_name: "Emma Employee",
   today: "2026-12-02",
   as_of: null,
+  forecast: false,
   balances: [
     {
       policy_key: "pto-standard",
       unit: "day",
       tracking: "tracked",
       posted: 26.9996,
+      projected: 0,
       pending: 1,
       negative_allowance: 2,
       available: 27.9996,
@@ -53,12 +55,14 @@ const ELI_BALANCES: z.output<typeof EmployeeBalances> = {
   employee_name: "Eli Employee",
   today: "2026-12-03",
   as_of: null,
+  forecast: false,
   balances: [
     {
       policy_key: "pto-standard",
       unit: "day",
       tracking: "tracked",
       posted: 29.9996,
+      projected: 0,
       pending: 0,
       negative_allowance: 2,
       available: 31.9996,

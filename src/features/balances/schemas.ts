@@ -9,7 +9,8 @@ export { LedgerEntrySchema };
 export const AsOfQuery = z.object({
   as_of: CalendarDate.optional().openapi({
     description:
-      "An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included.",
+      "An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. " +
+      "A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected`.",
     example: "2026-12-31",
   }),
 });
@@ -26,13 +27,20 @@ export const PolicyBalance = z
     policy_key: z.string(),
     unit: z.string().openapi({ description: "The policy's unit: `day`, `half_day` or `hour`" }),
     posted: z.number().openapi({ description: inUnit("Credits minus posted usage and expiries (settled entries)") }),
+    projected: z.number().openapi({
+      description: inUnit(
+        "In a forecast (`as_of` after the employee's today): accruals and yearly allowances due by `as_of` and not yet posted, " +
+          "as the accrual run will post them (prorated, capped at the maximum balance); 0 otherwise",
+      ),
+    }),
     pending: z.number().openapi({ description: inUnit("Held by pending requests not yet expired (0 or more)") }),
     negative_allowance: z.number().openapi({ description: inUnit("How far below zero requests may take the balance") }),
     tracking: z
       .enum(BALANCE_TRACKING)
       .openapi({ description: "`untracked`: unlimited; posted sums the usage (negative), nothing is checked" }),
     available: z.number().nullable().openapi({
-      description: "posted − pending + negative_allowance: what a new request may take; null for an untracked policy (no limit)",
+      description:
+        "posted + projected − pending + negative_allowance: what a new request may take; null for an untracked policy (no limit)",
     }),
   })
   .openapi("PolicyBalance");
@@ -43,6 +51,7 @@ export const EmployeeBalances = z
     employee_name: z.string().openapi({ description: "Their name, as the directory shows it" }),
     today: CalendarDate.openapi({ description: "The employee's current date, in their own time zone" }),
     as_of: CalendarDate.nullable().openapi({ description: "The `as_of` asked for; null when every entry counts" }),
+    forecast: z.boolean().openapi({ description: "Whether `as_of` is after the employee's today: balances include projected accruals" }),
     balances: z.array(PolicyBalance).openapi({ description: "One per policy the employee has a ledger account in, by policy key" }),
   })
   .openapi("EmployeeBalances");

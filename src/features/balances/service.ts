@@ -21,17 +21,22 @@ type BalanceRow = {
   posted: string;
   pending: string;
   negative_allowance: string;
+  projected: string;
 };
 
 /**
  * Balances of the employees `which` selects, one row per policy, each the newest snapshot plus the entries
  * since (`app.balance_of`): the cost does not grow with history. The unit and allowance are the policy version
  * in force on `as_of` (or on the employee's today); before the first version takes effect, the newest version.
- * Row-level security limits what is seen.
+ * An `as_of` after the employee's today is a forecast: the accruals due by then and not yet posted are projected
+ * (`app.due_accruals`, what the accrual run will post). Row-level security limits what is seen.
  */
 function balancesQuery(which: SQL, asOf: string | null, now: number) {
   const instant = new Date(now).toISOString();
-  return sql`select a.employee_id, a.policy_key, p.unit, p.tracking, p.negative_allowance, b.posted, b.pending
+  return sql`select a.employee_id, a.policy_key, p.unit, p.tracking, p.negative_allowance, b.posted, b.pending,
+      case when ${asOf}::date > app.today_in(e.time_zone, ${instant}::timestamptz)
+           then (select coalesce(sum(d.amount), 0) from app.due_accruals(a.tenant_id, array[a.employee_id], a.policy_key, ${instant}::timestamptz, ${asOf}::date) d)
+           else 0 end as projected
     from ledger_accounts a
     join employees e on e.id = a.employee_id
     cross join lateral (select v.unit, v.tracking, v.negative_allowance from (
@@ -42,26 +47,36 @@ function balancesQuery(which: SQL, asOf: string | null, now: number) {
 }
 
 function byEmployee(rows: BalanceRow[], employees: EmployeeRow[], asOf: string | null, now: number) {
-  return employees.map(({ id: employeeId, time_zone, name }) => ({
-    employee_id: employeeId,
-    employee_name: name,
-    today: dateIn(time_zone, now),
-    as_of: asOf,
-    balances: rows
-      .filter((r) => r.employee_id === employeeId)
-      .map((r) => {
-        const [posted, pending, allowance] = [Number(r.posted), Number(r.pending), Number(r.negative_allowance)];
-        return {
-          policy_key: r.policy_key,
-          unit: r.unit,
-          tracking: r.tracking,
-          posted,
-          pending,
-          negative_allowance: allowance,
-          available: r.tracking === "tracked" ? posted - pending + allowance : null,
-        };
-      }),
-  }));
+  return employees.map(({ id: employeeId, time_zone, name }) => {
+    const today = dateIn(time_zone, now);
+    return {
+      employee_id: employeeId,
+      employee_name: name,
+      today,
+      as_of: asOf,
+      forecast: asOf !== null && asOf > today,
+      balances: rows
+        .filter((r) => r.employee_id === employeeId)
+        .map((r) => {
+          const [posted, projected, pending, allowance] = [r.posted, r.projected, r.pending, r.negative_allowance].map(Number) as [
+            number,
+            number,
+            number,
+            number,
+          ];
+          return {
+            policy_key: r.policy_key,
+            unit: r.unit,
+            tracking: r.tracking,
+            posted,
+            projected,
+            pending,
+            negative_allowance: allowance,
+            available: r.tracking === "tracked" ? posted + projected - pending + allowance : null,
+          };
+        }),
+    };
+  });
 }
 
 /** One employee's balances (404 when the caller may not see the employee, other tenants included). */
@@ -204,11 +219,13 @@ const BALANCE_COLUMNS = [
   "unit",
   "tracking",
   "posted",
+  "projected",
   "pending",
   "negative_allowance",
   "available",
   "as_of",
   "today",
+  "forecast",
 ];
 
 /** The balance report's page as CSV: a line per employee and policy (an employee without any, a line without one). */
@@ -221,6 +238,7 @@ export function balanceReportCsv(page: Awaited<ReturnType<typeof balanceReport>>
         employee_name: employee.employee_name,
         as_of: employee.as_of,
         today: employee.today,
+        forecast: employee.forecast,
       };
       return employee.balances.length ? employee.balances.map((b) => ({ ...base, ...b })) : [base];
     }),

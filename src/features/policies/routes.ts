@@ -13,7 +13,7 @@ type Policy = z.output<typeof PolicySchema>;
 const PTO_RULES_2027: z.input<typeof PolicyRules> = {
   name: "Paid time off",
   unit: "day",
-  accrual: { period: "monthly", amount: 2.5 },
+  accrual: { period: "monthly", amount: 2.5, year: "calendar" },
   max_balance: 40,
   carryover: { cap: 5, expiry_months: 3 },
   negative_allowance: 2,
@@ -29,7 +29,7 @@ const PTO_V1: Policy = {
   category: "vacation",
   unit: "day",
   tracking: "tracked",
-  accrual: { period: "monthly", amount: 2.0833 },
+  accrual: { period: "monthly", amount: 2.0833, year: "calendar" },
   max_balance: 40,
   carryover: { cap: 5, expiry_months: 3 },
   negative_allowance: 2,
@@ -44,7 +44,7 @@ const PTO_V2: Policy = {
   ...PTO_V1,
   id: "8a3f1e62-4c7d-4b95-a2e8-0d6c9b1f3a57",
   version: 2,
-  accrual: { period: "monthly", amount: 2.5 },
+  accrual: { period: "monthly", amount: 2.5, year: "calendar" },
   effective_from: "2027-01-01",
   created_at: "2026-12-10T11:02:45.219Z",
 };
@@ -83,7 +83,7 @@ const createPolicy = createRoute({
       category: "sick",
       unit: "day",
       tracking: "untracked",
-      accrual: { period: "none", amount: 0 },
+      accrual: { period: "none", amount: 0, year: "calendar" },
       max_balance: null,
       carryover: { cap: null, expiry_months: null },
       negative_allowance: 0,
@@ -146,6 +146,8 @@ const assign = createRoute({
   summary: "Assign a policy to employees",
   description:
     "Assigns the policy to up to 1 000 employees from `starts_on` and opens their ledger accounts; HR Admins and System Admins only. " +
+    "What is already due under the assignment (a yearly allowance, prorated; missed months of a backdated one) is posted at once, " +
+    "as one accrual run audited as `accrual.run`; later periods are posted by the daily run. " +
     "Employees already assigned (with an open assignment) and ids of no employee of the tenant are left as they are: the answer " +
     "names the employees assigned by this call. Audited as `policy.assign`, once per employee assigned.",
   ...signedIn("policy:manage"),

@@ -1,5 +1,5 @@
 import { z } from "@hono/zod-openapi";
-import { ACCRUAL_PERIODS, BALANCE_TRACKING, LEAVE_CATEGORIES, POLICY_KEY_PATTERN, POLICY_UNITS } from "../../db/schema";
+import { ACCRUAL_PERIODS, ALLOWANCE_YEARS, BALANCE_TRACKING, LEAVE_CATEGORIES, POLICY_KEY_PATTERN, POLICY_UNITS } from "../../db/schema";
 import { CalendarDate } from "../../kernel/dates";
 
 const amount = z.number().min(0).max(100_000).multipleOf(0.0001);
@@ -13,8 +13,12 @@ const RULE = {
     "(no accrual, cap, carry-over or negative allowance); usage is posted either way",
   unit: "What balances and requests under the policy count in: a day is 1 `day`, 2 `half_day` or 8 `hour`",
   accrual:
-    "Credit posted per period, in the policy's unit: `monthly` on the 1st of each month, `yearly` on 1 January (once that day has " +
-    "come in the employee's time zone); `none` with amount 0 for no accrual",
+    "Credit posted per period, in the policy's unit, once the period's day has come in the employee's time zone: `monthly` on the " +
+    "1st of each month; `yearly` the whole year's allowance up front, when the year begins (see `year`), prorated for a year the " +
+    "employee is assigned, hired or past the waiting period only part of; `none` with amount 0 for no accrual",
+  accrual_year:
+    "Where a yearly allowance's year begins: `calendar` on 1 January, `anniversary` on the anniversary of the employee's hire date. " +
+    "Fixed once a version is yearly",
   max_balance: "Accruals stop at this posted balance (grants and adjustments are not capped); null: no cap",
   carryover: "What the year-end rollover carries into the next year",
   carryover_cap: "The most carried over, in the policy's unit (the rest expires on 31 December); null: all of it",
@@ -35,11 +39,19 @@ export const PolicyRules = z
     unit: z.enum(POLICY_UNITS).openapi({ description: RULE.unit }),
     tracking: z.enum(BALANCE_TRACKING).default("tracked").openapi({ description: RULE.tracking }),
     accrual: z
-      .object({ period: z.enum(ACCRUAL_PERIODS), amount })
+      .object({
+        period: z.enum(ACCRUAL_PERIODS),
+        amount,
+        year: z.enum(ALLOWANCE_YEARS).default("calendar").openapi({ description: RULE.accrual_year }),
+      })
       .refine((a) => (a.period === "none") === (a.amount === 0), {
         error: "an accrual period needs an amount above 0, and 'none' an amount of 0",
       })
-      .default({ period: "none", amount: 0 })
+      .refine((a) => a.year === "calendar" || a.period === "yearly", {
+        path: ["year"],
+        error: "only a yearly allowance has an anniversary year",
+      })
+      .default({ period: "none", amount: 0, year: "calendar" })
       .openapi({ description: RULE.accrual }),
     max_balance: amount.nullable().default(null).openapi({ description: RULE.max_balance }),
     carryover: z
@@ -92,7 +104,13 @@ export const PolicySchema = z
     category: z.enum(LEAVE_CATEGORIES).openapi({ description: RULE.category }),
     unit: z.enum(POLICY_UNITS).openapi({ description: RULE.unit }),
     tracking: z.enum(BALANCE_TRACKING).openapi({ description: RULE.tracking }),
-    accrual: z.object({ period: z.enum(ACCRUAL_PERIODS), amount: z.number() }).openapi({ description: RULE.accrual }),
+    accrual: z
+      .object({
+        period: z.enum(ACCRUAL_PERIODS),
+        amount: z.number(),
+        year: z.enum(ALLOWANCE_YEARS).openapi({ description: RULE.accrual_year }),
+      })
+      .openapi({ description: RULE.accrual }),
     max_balance: z.number().nullable().openapi({ description: RULE.max_balance }),
     carryover: z
       .object({

@@ -3,7 +3,7 @@ import { and, desc, eq, sql } from "drizzle-orm";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { leavePolicies } from "../../db/schema";
-import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "../../domain/audit";
+import { AUDIT_COLUMNS, auditValues, ledgerFacts, type RequestFacts } from "../../domain/audit";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import { AppError } from "../../kernel/errors";
@@ -21,7 +21,7 @@ export function policyView(row: PolicyRow): z.infer<typeof PolicySchema> {
     category: row.category,
     unit: row.unit,
     tracking: row.tracking,
-    accrual: { period: row.accrualPeriod, amount: row.accrualAmount },
+    accrual: { period: row.accrualPeriod, amount: row.accrualAmount, year: row.accrualYear },
     max_balance: row.maxBalance,
     carryover: { cap: row.carryoverCap, expiry_months: row.carryoverExpiryMonths },
     negative_allowance: row.negativeAllowance,
@@ -42,6 +42,7 @@ function columns(rules: Rules) {
     tracking: rules.tracking,
     accrualPeriod: rules.accrual.period,
     accrualAmount: rules.accrual.amount,
+    accrualYear: rules.accrual.year,
     maxBalance: rules.max_balance,
     carryoverCap: rules.carryover.cap,
     carryoverExpiryMonths: rules.carryover.expiry_months,
@@ -71,11 +72,15 @@ export async function writePolicyVersion(
     userCaller(principal),
     (db) => [
       db
-        .select({ version: leavePolicies.version, tracking: leavePolicies.tracking })
+        .select({
+          version: leavePolicies.version,
+          tracking: leavePolicies.tracking,
+          accrualPeriod: leavePolicies.accrualPeriod,
+          accrualYear: leavePolicies.accrualYear,
+        })
         .from(leavePolicies)
         .where(eq(leavePolicies.key, key))
-        .orderBy(desc(leavePolicies.version))
-        .limit(1),
+        .orderBy(desc(leavePolicies.version)),
     ],
     { readOnly: true },
   );
@@ -87,6 +92,13 @@ export async function writePolicyVersion(
     throw new AppError("CONFLICT", "A revision keeps the policy's tracking; create a policy with a new key instead", {
       key,
       tracking: existing[0]!.tracking,
+    });
+  // Yearly periods are named by their year: another start of the year would grant the same year twice.
+  const yearly = existing.find((v) => v.accrualPeriod === "yearly");
+  if (mode === "revise" && rules.accrual.period === "yearly" && yearly && yearly.accrualYear !== rules.accrual.year)
+    throw new AppError("CONFLICT", "A revision keeps where the policy's allowance year begins; create a policy with a new key instead", {
+      key,
+      year: yearly.accrualYear,
     });
   const [inserted] = await runInDatabase(config, userCaller(principal), (db) => [
     db
@@ -165,8 +177,12 @@ export async function changeAssignments(
                 select ${auditValues(facts, principal, { action, targetType: "employee", targetId: sql`employee_id::text`, details: { policy_key: key, ...change } })} from changed returning id)
       select exists (select 1 from leave_policies where key = ${key}) as policy_exists,
              coalesce((select array_agg(employee_id) from changed), '{}') as employee_ids`),
-    // Every assigned employee has an account to post to and lock (a no-op for existing ones).
-    db.execute("startsOn" in change ? sql`select app.open_accounts(${key}, ${ids})` : sql`select`),
+    // Every assigned employee has an account to post to and lock, and what is already due is posted now.
+    db.execute(
+      "startsOn" in change
+        ? sql`select app.open_accounts(${key}, ${ids}, ${new Date(facts.now).toISOString()}::timestamptz, ${JSON.stringify(ledgerFacts(facts))}::jsonb)`
+        : sql`select`,
+    ),
   ]);
   const row = result.rows[0]!;
   if (!row.policy_exists) throw new AppError("RESOURCE_NOT_FOUND", "No such policy", { key });

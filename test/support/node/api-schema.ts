@@ -788,7 +788,7 @@ export interface paths {
         put?: never;
         /**
          * Assign a policy to employees
-         * @description Assigns the policy to up to 1 000 employees from `starts_on` and opens their ledger accounts; HR Admins and System Admins only. Employees already assigned (with an open assignment) and ids of no employee of the tenant are left as they are: the answer names the employees assigned by this call. Audited as `policy.assign`, once per employee assigned.
+         * @description Assigns the policy to up to 1 000 employees from `starts_on` and opens their ledger accounts; HR Admins and System Admins only. What is already due under the assignment (a yearly allowance, prorated; missed months of a backdated one) is posted at once, as one accrual run audited as `accrual.run`; later periods are posted by the daily run. Employees already assigned (with an open assignment) and ids of no employee of the tenant are left as they are: the answer names the employees assigned by this call. Audited as `policy.assign`, once per employee assigned.
          */
         post: operations["assignPolicy"];
         delete?: never;
@@ -1671,6 +1671,8 @@ export interface components {
             employee_id: string;
             /** @description Their name, as the directory shows it */
             employee_name: string;
+            /** @description Whether `as_of` is after the employee's today: balances include projected accruals */
+            forecast: boolean;
             /**
              * Format: date
              * @description The employee's current date, in their own time zone
@@ -2036,11 +2038,16 @@ export interface components {
             tenant: string;
         };
         Policy: {
-            /** @description Credit posted per period, in the policy's unit: `monthly` on the 1st of each month, `yearly` on 1 January (once that day has come in the employee's time zone); `none` with amount 0 for no accrual */
+            /** @description Credit posted per period, in the policy's unit, once the period's day has come in the employee's time zone: `monthly` on the 1st of each month; `yearly` the whole year's allowance up front, when the year begins (see `year`), prorated for a year the employee is assigned, hired or past the waiting period only part of; `none` with amount 0 for no accrual */
             accrual: {
                 amount: number;
                 /** @enum {string} */
                 period: "none" | "monthly" | "yearly";
+                /**
+                 * @description Where a yearly allowance's year begins: `calendar` on 1 January, `anniversary` on the anniversary of the employee's hire date. Fixed once a version is yearly
+                 * @enum {string}
+                 */
+                year: "calendar" | "anniversary";
             };
             /** @description Hours a request may wait for its decision before it expires and its days are freed */
             approval_ttl_hours: number;
@@ -2095,7 +2102,7 @@ export interface components {
             waiting_period_days: number;
         };
         PolicyBalance: {
-            /** @description posted − pending + negative_allowance: what a new request may take; null for an untracked policy (no limit) */
+            /** @description posted + projected − pending + negative_allowance: what a new request may take; null for an untracked policy (no limit) */
             available: number | null;
             /** @description How far below zero requests may take the balance, in the policy's unit */
             negative_allowance: number;
@@ -2104,6 +2111,8 @@ export interface components {
             policy_key: string;
             /** @description Credits minus posted usage and expiries (settled entries), in the policy's unit */
             posted: number;
+            /** @description In a forecast (`as_of` after the employee's today): accruals and yearly allowances due by `as_of` and not yet posted, as the accrual run will post them (prorated, capped at the maximum balance); 0 otherwise, in the policy's unit */
+            projected: number;
             /**
              * @description `untracked`: unlimited; posted sums the usage (negative), nothing is checked
              * @enum {string}
@@ -2114,16 +2123,23 @@ export interface components {
         };
         PolicyRules: {
             /**
-             * @description Credit posted per period, in the policy's unit: `monthly` on the 1st of each month, `yearly` on 1 January (once that day has come in the employee's time zone); `none` with amount 0 for no accrual
+             * @description Credit posted per period, in the policy's unit, once the period's day has come in the employee's time zone: `monthly` on the 1st of each month; `yearly` the whole year's allowance up front, when the year begins (see `year`), prorated for a year the employee is assigned, hired or past the waiting period only part of; `none` with amount 0 for no accrual
              * @default {
              *       "period": "none",
-             *       "amount": 0
+             *       "amount": 0,
+             *       "year": "calendar"
              *     }
              */
             accrual?: {
                 amount: number;
                 /** @enum {string} */
                 period: "none" | "monthly" | "yearly";
+                /**
+                 * @description Where a yearly allowance's year begins: `calendar` on 1 January, `anniversary` on the anniversary of the employee's hire date. Fixed once a version is yearly
+                 * @default calendar
+                 * @enum {string}
+                 */
+                year?: "calendar" | "anniversary";
             };
             /**
              * @description Hours a request may wait for its decision before it expires and its days are freed
@@ -5434,7 +5450,7 @@ export interface operations {
     getEmployeeBalances: {
         parameters: {
             query?: {
-                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. */
+                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected`. */
                 as_of?: string;
             };
             header?: never;
@@ -5462,12 +5478,14 @@ export interface operations {
                      *       "employee_name": "Emma Employee",
                      *       "today": "2026-12-02",
                      *       "as_of": null,
+                     *       "forecast": false,
                      *       "balances": [
                      *         {
                      *           "policy_key": "pto-standard",
                      *           "unit": "day",
                      *           "tracking": "tracked",
                      *           "posted": 26.9996,
+                     *           "projected": 0,
                      *           "pending": 1,
                      *           "negative_allowance": 2,
                      *           "available": 27.9996
@@ -6729,7 +6747,7 @@ export interface operations {
     getMyBalances: {
         parameters: {
             query?: {
-                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. */
+                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected`. */
                 as_of?: string;
             };
             header?: never;
@@ -6754,12 +6772,14 @@ export interface operations {
                      *       "employee_name": "Emma Employee",
                      *       "today": "2026-12-02",
                      *       "as_of": null,
+                     *       "forecast": false,
                      *       "balances": [
                      *         {
                      *           "policy_key": "pto-standard",
                      *           "unit": "day",
                      *           "tracking": "tracked",
                      *           "posted": 26.9996,
+                     *           "projected": 0,
                      *           "pending": 1,
                      *           "negative_allowance": 2,
                      *           "available": 27.9996
@@ -7209,7 +7229,8 @@ export interface operations {
                      *           "tracking": "tracked",
                      *           "accrual": {
                      *             "period": "monthly",
-                     *             "amount": 2.0833
+                     *             "amount": 2.0833,
+                     *             "year": "calendar"
                      *           },
                      *           "max_balance": 40,
                      *           "carryover": {
@@ -7355,7 +7376,8 @@ export interface operations {
                      *       "tracking": "untracked",
                      *       "accrual": {
                      *         "period": "none",
-                     *         "amount": 0
+                     *         "amount": 0,
+                     *         "year": "calendar"
                      *       },
                      *       "max_balance": null,
                      *       "carryover": {
@@ -7515,7 +7537,8 @@ export interface operations {
                      *           "tracking": "tracked",
                      *           "accrual": {
                      *             "period": "monthly",
-                     *             "amount": 2.5
+                     *             "amount": 2.5,
+                     *             "year": "calendar"
                      *           },
                      *           "max_balance": 40,
                      *           "carryover": {
@@ -7540,7 +7563,8 @@ export interface operations {
                      *           "tracking": "tracked",
                      *           "accrual": {
                      *             "period": "monthly",
-                     *             "amount": 2.0833
+                     *             "amount": 2.0833,
+                     *             "year": "calendar"
                      *           },
                      *           "max_balance": 40,
                      *           "carryover": {
@@ -7942,7 +7966,8 @@ export interface operations {
                  *       "unit": "day",
                  *       "accrual": {
                  *         "period": "monthly",
-                 *         "amount": 2.5
+                 *         "amount": 2.5,
+                 *         "year": "calendar"
                  *       },
                  *       "max_balance": 40,
                  *       "carryover": {
@@ -7980,7 +8005,8 @@ export interface operations {
                      *       "tracking": "tracked",
                      *       "accrual": {
                      *         "period": "monthly",
-                     *         "amount": 2.5
+                     *         "amount": 2.5,
+                     *         "year": "calendar"
                      *       },
                      *       "max_balance": 40,
                      *       "carryover": {
@@ -8262,12 +8288,14 @@ export interface operations {
                      *           "employee_name": "Emma Employee",
                      *           "today": "2026-12-02",
                      *           "as_of": null,
+                     *           "forecast": false,
                      *           "balances": [
                      *             {
                      *               "policy_key": "pto-standard",
                      *               "unit": "day",
                      *               "tracking": "tracked",
                      *               "posted": 26.9996,
+                     *               "projected": 0,
                      *               "pending": 1,
                      *               "negative_allowance": 2,
                      *               "available": 27.9996
@@ -8279,12 +8307,14 @@ export interface operations {
                      *           "employee_name": "Eli Employee",
                      *           "today": "2026-12-03",
                      *           "as_of": null,
+                     *           "forecast": false,
                      *           "balances": [
                      *             {
                      *               "policy_key": "pto-standard",
                      *               "unit": "day",
                      *               "tracking": "tracked",
                      *               "posted": 29.9996,
+                     *               "projected": 0,
                      *               "pending": 0,
                      *               "negative_allowance": 2,
                      *               "available": 31.9996
@@ -10081,7 +10111,7 @@ export interface operations {
     getTeamBalances: {
         parameters: {
             query?: {
-                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. */
+                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected`. */
                 as_of?: string;
             };
             header?: never;
@@ -10108,12 +10138,14 @@ export interface operations {
                      *           "employee_name": "Emma Employee",
                      *           "today": "2026-12-02",
                      *           "as_of": null,
+                     *           "forecast": false,
                      *           "balances": [
                      *             {
                      *               "policy_key": "pto-standard",
                      *               "unit": "day",
                      *               "tracking": "tracked",
                      *               "posted": 26.9996,
+                     *               "projected": 0,
                      *               "pending": 1,
                      *               "negative_allowance": 2,
                      *               "available": 27.9996
@@ -10125,12 +10157,14 @@ export interface operations {
                      *           "employee_name": "Eli Employee",
                      *           "today": "2026-12-03",
                      *           "as_of": null,
+                     *           "forecast": false,
                      *           "balances": [
                      *             {
                      *               "policy_key": "pto-standard",
                      *               "unit": "day",
                      *               "tracking": "tracked",
                      *               "posted": 29.9996,
+                     *               "projected": 0,
                      *               "pending": 0,
                      *               "negative_allowance": 2,
                      *               "available": 31.9996

@@ -51,15 +51,14 @@ export async function ledgerWorld(options: WorldOptions = {}) {
   const policy = { ...PTO, ...options.policy };
   expect((await api.postJson("/v1/policies", policy, bearer(tokens.hana))).status).toBe(201);
   const assign = options.assign ?? [people.emma.employeeId, people.eli.employeeId, people.mike.employeeId, people.hana.employeeId];
-  expect(
-    (
-      await api.postJson(
-        `/v1/policies/${policy.key}/assignments`,
-        { employee_ids: assign, starts_on: options.startsOn ?? "2020-01-01" },
-        bearer(tokens.hana),
-      )
-    ).status,
-  ).toBe(200);
+  if (assign.length > 0) {
+    const res = await api.postJson(
+      `/v1/policies/${policy.key}/assignments`,
+      { employee_ids: assign, starts_on: options.startsOn ?? "2020-01-01" },
+      bearer(tokens.hana),
+    );
+    expect(res.status, await res.clone().text()).toBe(200);
+  }
 
   const post = (path: string, token: string, body: unknown, key = newKey()) =>
     api.postJson(path, body, { ...bearer(token), "Idempotency-Key": key }, options.bindings);
