@@ -87,40 +87,32 @@ BEGIN
 END
 $$;
 
--- Submit: claim the key, check eligibility, lock the balance, check it (pending holds included), book the
--- half days (the primary key refuses a day already taken), place the hold, audit, answer. One transaction.
-CREATE OR REPLACE FUNCTION app.submit_leave_request(p jsonb) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-DECLARE
-  v_tenant uuid := app.tenant_id();
-  v_user uuid := app.user_id();
-  v_self uuid := app.employee_id();
-  v_employee uuid := coalesce((p ->> 'employee_id')::uuid, app.employee_id());
-  v_now timestamptz := (p ->> 'now')::timestamptz;
-  v_start date := (p ->> 'start_date')::date;
-  v_end date := (p ->> 'end_date')::date;
-  v_start_part leave_start_part := coalesce(p ->> 'start_part', 'morning')::leave_start_part;
-  v_end_part leave_end_part := coalesce(p ->> 'end_part', 'evening')::leave_end_part;
-  v_key text := p ->> 'policy_key';
-  v_replay jsonb;
-  e employees;
-  pol leave_policies;
-  v_account uuid;
-  v_days date[];
-  v_parts day_half[];
-  v_halves int;
-  v_amount numeric;
-  v_balance record;
-  v_available numeric;
-  v_request leave_requests;
-  v_data_key uuid;
+-- Whether the caller may ask for leave at all (for themselves, or naming an employee_id).
+CREATE OR REPLACE FUNCTION app.assert_may_request(p jsonb) RETURNS void LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
 BEGIN
-  IF v_tenant IS NULL OR v_employee IS NULL OR NOT app.can('request:submit') THEN
+  IF app.tenant_id() IS NULL OR coalesce((p ->> 'employee_id')::uuid, app.employee_id()) IS NULL OR NOT app.can('request:submit') THEN
     PERFORM app.fail('FORBIDDEN', 'Only employees may request leave (name an employee_id to record someone else''s)');
   END IF;
-  v_replay := app.replay(p);
-  IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
+END
+$$;
 
+-- What a request of the caller's (or, on someone's behalf, of p.employee_id's) would cost, and whether it may be
+-- made at all: who may ask for whom, the policy in force on the start date, the assignment, the waiting period,
+-- the working days charged. Raises the refusal otherwise. Shared by submitting and simulating.
+CREATE OR REPLACE FUNCTION app.price_request(p jsonb, OUT o_employee employees, OUT o_policy leave_policies, OUT o_days date[],
+                                             OUT o_parts day_half[], OUT o_amount numeric)
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  v_tenant uuid := app.tenant_id();
+  v_self uuid := app.employee_id();
+  v_employee uuid := coalesce((p ->> 'employee_id')::uuid, app.employee_id());
+  v_start date := (p ->> 'start_date')::date;
+  v_end date := (p ->> 'end_date')::date;
+  v_key text := p ->> 'policy_key';
+  e employees;
+  pol leave_policies;
+BEGIN
+  PERFORM app.assert_may_request(p);
   SELECT * INTO e FROM employees WHERE id = v_employee AND tenant_id = v_tenant;
   -- On someone's behalf: HR Admins and System Admins for anyone they see, managers for their direct reports
   -- where the policy lets them (not from a kiosk session: its scopes leave out team:read).
@@ -147,14 +139,60 @@ BEGIN
                      jsonb_build_object('policy_key', v_key, 'eligible_from', e.hire_date + pol.waiting_period_days));
   END IF;
 
-  SELECT coalesce(array_agg(c.day ORDER BY c.day, c.half), '{}'), coalesce(array_agg(c.half ORDER BY c.day, c.half), '{}') INTO v_days, v_parts
-  FROM app.charged_half_days(v_tenant, e.work_week, v_start, v_end, v_start_part, v_end_part) c;
-  v_halves := cardinality(v_days);
-  IF v_halves = 0 THEN
+  SELECT coalesce(array_agg(c.day ORDER BY c.day, c.half), '{}'), coalesce(array_agg(c.half ORDER BY c.day, c.half), '{}') INTO o_days, o_parts
+  FROM app.charged_half_days(v_tenant, e.work_week, v_start, v_end, coalesce(p ->> 'start_part', 'morning')::leave_start_part,
+                             coalesce(p ->> 'end_part', 'evening')::leave_end_part) c;
+  IF cardinality(o_days) = 0 THEN
     PERFORM app.fail('VALIDATION_FAILED', 'The request covers no working day',
                      jsonb_build_object('issues', jsonb_build_array(jsonb_build_object('path', 'end_date', 'message', 'no working day between start and end', 'code', 'custom'))));
   END IF;
-  v_amount := v_halves * 0.5 * app.unit_factor(pol.unit);
+  o_employee := e;
+  o_policy := pol;
+  o_amount := cardinality(o_days) * 0.5 * app.unit_factor(pol.unit);
+END
+$$;
+
+-- Submit: claim the key, price the request (app.price_request), lock the balance, check it (pending holds
+-- included), book the half days (the primary key refuses a day already taken), place the hold, audit, answer.
+-- One transaction.
+CREATE OR REPLACE FUNCTION app.submit_leave_request(p jsonb) RETURNS jsonb
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  v_tenant uuid := app.tenant_id();
+  v_user uuid := app.user_id();
+  v_self uuid := app.employee_id();
+  v_now timestamptz := (p ->> 'now')::timestamptz;
+  v_start date := (p ->> 'start_date')::date;
+  v_end date := (p ->> 'end_date')::date;
+  v_start_part leave_start_part := coalesce(p ->> 'start_part', 'morning')::leave_start_part;
+  v_end_part leave_end_part := coalesce(p ->> 'end_part', 'evening')::leave_end_part;
+  v_key text := p ->> 'policy_key';
+  v_replay jsonb;
+  v_priced record;
+  e employees;
+  pol leave_policies;
+  v_employee uuid;
+  v_account uuid;
+  v_days date[];
+  v_parts day_half[];
+  v_halves int;
+  v_amount numeric;
+  v_balance record;
+  v_available numeric;
+  v_request leave_requests;
+  v_data_key uuid;
+BEGIN
+  PERFORM app.assert_may_request(p);
+  v_replay := app.replay(p);
+  IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
+  SELECT * INTO v_priced FROM app.price_request(p);
+  e := v_priced.o_employee;
+  pol := v_priced.o_policy;
+  v_employee := e.id;
+  v_days := v_priced.o_days;
+  v_parts := v_priced.o_parts;
+  v_halves := cardinality(v_days);
+  v_amount := v_priced.o_amount;
 
   -- A balance that already cannot cover the request (as committed now) is refused without queueing for the
   -- lock; otherwise the check is repeated under the lock, which is the one that decides.
@@ -349,5 +387,7 @@ REVOKE ALL ON FUNCTION app.resolve_hold(uuid,leave_request_status,timestamp with
 GRANT EXECUTE ON FUNCTION app.resolve_hold(uuid,leave_request_status,timestamp with time zone,uuid), app.expire_overdue(uuid,uuid,timestamp with time zone,integer) TO leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.submit_leave_request(jsonb), app.decide_leave_request(jsonb), app.cancel_leave_request(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.submit_leave_request(jsonb), app.decide_leave_request(jsonb), app.cancel_leave_request(jsonb) TO leave_ledger_app;
+REVOKE ALL ON FUNCTION app.assert_may_request(jsonb), app.price_request(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.assert_may_request(jsonb), app.price_request(jsonb) TO leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.seen_request_manager(leave_requests, text, uuid) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.seen_request_manager(leave_requests, text, uuid) TO leave_ledger_definer;

@@ -27,6 +27,7 @@ it("every ledger endpoint costs one round trip, two when it must first read the 
     ["GET /v1/me/balances", get(w.tokens.emma, "/v1/me/balances")],
     ["GET /v1/employees/{id}/balances?as_of", get(w.tokens.mike, `/v1/employees/${emma}/balances?as_of=2026-12-31`)],
     ["GET /v1/team/balances", get(w.tokens.mike, "/v1/team/balances")],
+    ["GET /v1/team/balances?as_of (a forecast)", get(w.tokens.mike, "/v1/team/balances?as_of=2027-06-30")],
     ["GET /v1/ledger-entries", get(w.tokens.emma, "/v1/ledger-entries?sort=-effective_date&limit=2")],
     ["GET /v1/requests", get(w.tokens.emma, "/v1/requests")],
     ["GET /v1/requests/{id}", get(w.tokens.emma, `/v1/requests/${pending.id}`)],
@@ -38,6 +39,15 @@ it("every ledger endpoint costs one round trip, two when it must first read the 
     ["GET /v1/reports/balances", get(w.tokens.hana, "/v1/reports/balances?limit=3")],
     ["GET /v1/reports/usage", get(w.tokens.hana, "/v1/reports/usage?from=2026-12-01&to=2026-12-31")],
     ["POST /v1/requests", post(w.tokens.emma, "/v1/requests", { policy_key: "pto", start_date: "2026-12-09", end_date: "2026-12-09" })],
+    [
+      "POST /v1/requests/simulations",
+      post(w.tokens.emma, "/v1/requests/simulations", {
+        policy_key: "pto",
+        start_date: "2027-03-01",
+        end_date: "2027-03-05",
+        until: "2028-03-31",
+      }),
+    ],
     [
       "POST /v1/requests with a reason, Emma's first of 2027",
       post(w.tokens.emma, "/v1/requests", { policy_key: "pto", start_date: "2027-01-05", end_date: "2027-01-05", reason: "rt" }),

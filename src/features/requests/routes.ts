@@ -1,4 +1,4 @@
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, type z } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
 import { requestFacts } from "../../domain/audit";
 import {
@@ -16,8 +16,8 @@ import {
 import { IdempotencyHeaders, writeLedger } from "../../domain/ledger-write";
 import type { ErrorCode } from "../../kernel/errors";
 import { CONFIDENTIAL_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
-import { CommentBody, CommentThread, RequestListQuery, SubmitRequestBody } from "./schemas";
-import { getRequest, listComments, listRequests } from "./service";
+import { CommentBody, CommentThread, RequestListQuery, SimulationBody, SimulationSchema, SubmitRequestBody } from "./schemas";
+import { getRequest, listComments, listRequests, simulateRequest } from "./service";
 
 const READ_ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS, ...CONFIDENTIAL_ERRORS];
 const WRITE_ERRORS: ErrorCode[] = ["INVALID_INPUT", "DUPLICATE_REQUEST", "CONFLICT", ...READ_ERRORS];
@@ -66,6 +66,64 @@ const submit = createRoute({
   responses: {
     201: jsonResponse("The pending request, its hold placed", LeaveRequestSchema, LEAVE_REQUEST_EXAMPLE),
     ...errorResponses("INSUFFICIENT_BALANCE", "NOT_ELIGIBLE", ...WRITE_ERRORS),
+  },
+});
+
+/**
+ * Emma, on 2 December 2026 with 6 days, asks what 4 days in March would do: 1 day over the carry-over cap of 5
+ * expires at the year's end, January to March accrue 2.0833 each, and she would have 7.2499 left in March.
+ */
+const SIMULATION_EXAMPLE: z.output<typeof SimulationSchema> = {
+  employee_id: "00000000-0000-4000-8100-000000000204",
+  employee_name: "Emma Employee",
+  policy_key: "pto-standard",
+  unit: "day",
+  tracking: "tracked",
+  days: 4,
+  amount: 4,
+  outcome: "pending",
+  refusal: null,
+  available_now: 8,
+  today: "2026-12-02",
+  until: "2027-03-31",
+  path: [
+    { date: "2026-12-02", kind: "opening", amount: 6, balance: 6, projected: false },
+    { date: "2026-12-31", kind: "expiry", amount: -1, balance: 5, projected: true },
+    { date: "2026-12-31", kind: "carryover_out", amount: -5, balance: 0, projected: true },
+    { date: "2027-01-01", kind: "carryover_in", amount: 5, balance: 5, projected: true },
+    { date: "2027-01-01", kind: "accrual", amount: 2.0833, balance: 7.0833, projected: true },
+    { date: "2027-02-01", kind: "accrual", amount: 2.0833, balance: 9.1666, projected: true },
+    { date: "2027-03-01", kind: "accrual", amount: 2.0833, balance: 11.2499, projected: true },
+    { date: "2027-03-08", kind: "request", amount: -1, balance: 10.2499, projected: true },
+    { date: "2027-03-09", kind: "request", amount: -1, balance: 9.2499, projected: true },
+    { date: "2027-03-10", kind: "request", amount: -1, balance: 8.2499, projected: true },
+    { date: "2027-03-11", kind: "request", amount: -1, balance: 7.2499, projected: true },
+  ],
+  closing_balance: 7.2499,
+  lowest: { date: "2026-12-31", balance: 0 },
+  below_allowance: false,
+};
+
+const simulate = createRoute({
+  method: "post",
+  path: "/v1/requests/simulations",
+  tags: ["Requests"],
+  operationId: "simulateRequest",
+  summary: "Simulate a request (what-if)",
+  description:
+    "Answers, without writing anything, what a request would cost and do if submitted now (`outcome`: `pending`, `approved` at once, or " +
+    "`refused` with `INSUFFICIENT_BALANCE` or `CONFLICT`), and the balance's path from the employee's today to `until` with it: accruals " +
+    "due, entries already dated in the future, other pending requests and this one as if approved, the year-end rollover (assuming it " +
+    "runs) and carried-over days expiring. The same people may simulate as may submit (`employee_id` on someone's behalf), and the same " +
+    "refusals apply to what cannot be requested at all (`NOT_ELIGIBLE`, no working day, no policy in force). No `Idempotency-Key`: " +
+    "nothing is written.",
+  ...signedIn("request:submit"),
+  request: {
+    body: jsonBody(SimulationBody, { policy_key: "pto-standard", start_date: "2027-03-08", end_date: "2027-03-11", until: "2027-03-31" }),
+  },
+  responses: {
+    200: jsonResponse("What the request would do, and the balance's path", SimulationSchema, SIMULATION_EXAMPLE),
+    ...errorResponses("NOT_ELIGIBLE", ...READ_ERRORS),
   },
 });
 
@@ -169,6 +227,9 @@ const listCommentsRoute = createRoute({
 });
 
 export const requestRoutes = createRouter()
+  .openapi(simulate, async (c) =>
+    c.json(await simulateRequest(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("json")), 200),
+  )
   .openapi(submit, (c) => {
     const input = c.req.valid("json");
     return writeLedger(c, "submit", input, { schema: LeaveRequestSchema, status: 201 }, submission(c.get("principal"), input));

@@ -1,7 +1,9 @@
+import type { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { logConfidentialReads, type RequestFacts } from "../../domain/audit";
+import { balancePath, lowestPoint, type PathFacts } from "../../domain/balance-path";
 import { employeeLookup, seenOrNotFound, targetEmployee } from "../../domain/employees";
 import {
   type LeaveRequest,
@@ -19,6 +21,7 @@ import { type DataKeyJson, KeyRing } from "../../domain/sealing";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import { AppError } from "../../kernel/errors";
+import type { SimulationBody } from "./schemas";
 
 const REQUESTS: RequestList = { name: "requests", direction: "desc" };
 /** Requests of one employee (the caller by default), newest first; 404 for an employee the caller may not see. */
@@ -72,4 +75,84 @@ export async function listComments(
   if (request.rows.length === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such request", { request_id: requestId });
   const ring = new KeyRing(config, principal, facts.now, Object.fromEntries(thread.rows.map((row) => [row.key.id, row.key])));
   return Promise.all(thread.rows.map((row) => openComment(ring, row.comment)));
+}
+
+type SimulationFacts = {
+  employee_id: string;
+  employee_name: string;
+  policy_key: string;
+  unit: string;
+  unit_factor: number;
+  tracking: "tracked" | "untracked";
+  negative_allowance: number;
+  approvals_required: number;
+  half_days: string[];
+  amount: number;
+  posted: number;
+  pending: number;
+  booked: string[];
+  today: string;
+  until: string;
+  opening: number;
+  entries: PathFacts["entries"];
+  pending_holds: PathFacts["pendingHolds"];
+  accruals: PathFacts["accruals"];
+  carryovers: PathFacts["carryovers"];
+  year_ends: PathFacts["yearEnds"];
+};
+
+/**
+ * What a request would cost and do, and the balance's path to `until` with it (POST /v1/requests/simulations):
+ * priced and checked by the database as a submission is (app.simulate_request, one read-only round trip), the
+ * path drawn by balancePath. Nothing is written.
+ */
+export async function simulateRequest(config: Config, facts: RequestFacts, principal: Principal, body: z.output<typeof SimulationBody>) {
+  const input = { ...body, now: new Date(facts.now).toISOString() };
+  const [result] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [db.execute<{ facts: SimulationFacts }>(sql`select app.simulate_request(${JSON.stringify(input)}::jsonb) as facts`)],
+    { readOnly: true },
+  );
+  const f = result.rows[0]!.facts;
+  const perDay = new Map<string, number>();
+  for (const day of f.half_days) perDay.set(day, (perDay.get(day) ?? 0) - 0.5 * f.unit_factor);
+  const path = balancePath({
+    today: f.today,
+    until: f.until,
+    opening: Number(f.opening),
+    entries: f.entries,
+    pendingHolds: f.pending_holds,
+    accruals: f.accruals,
+    request: [...perDay].map(([date, amount]) => ({ date, amount })),
+    carryovers: f.carryovers,
+    yearEnds: f.year_ends,
+  });
+  const tracked = f.tracking === "tracked";
+  const available = tracked ? f.posted - f.pending + f.negative_allowance : null;
+  const refusal =
+    f.booked.length > 0
+      ? { code: "CONFLICT" as const, message: `Another open request already takes ${f.booked.join(", ")}` }
+      : available !== null && f.amount > available
+        ? { code: "INSUFFICIENT_BALANCE" as const, message: "The balance available does not cover the request" }
+        : null;
+  const lowest = lowestPoint(path);
+  return {
+    employee_id: f.employee_id,
+    employee_name: f.employee_name,
+    policy_key: f.policy_key,
+    unit: f.unit,
+    tracking: f.tracking,
+    days: f.half_days.length / 2,
+    amount: f.amount,
+    outcome: refusal ? ("refused" as const) : f.approvals_required === 0 ? ("approved" as const) : ("pending" as const),
+    refusal,
+    available_now: available,
+    today: f.today,
+    until: f.until,
+    path,
+    closing_balance: path.at(-1)!.balance,
+    lowest,
+    below_allowance: tracked ? lowest.balance < -f.negative_allowance : null,
+  };
 }

@@ -1025,6 +1025,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/requests/simulations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Simulate a request (what-if)
+         * @description Answers, without writing anything, what a request would cost and do if submitted now (`outcome`: `pending`, `approved` at once, or `refused` with `INSUFFICIENT_BALANCE` or `CONFLICT`), and the balance's path from the employee's today to `until` with it: accruals due, entries already dated in the future, other pending requests and this one as if approved, the year-end rollover (assuming it runs) and carried-over days expiring. The same people may simulate as may submit (`employee_id` on someone's behalf), and the same refusals apply to what cannot be requested at all (`NOT_ELIGIBLE`, no working day, no policy in force). No `Idempotency-Key`: nothing is written.
+         */
+        post: operations["simulateRequest"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/rollovers": {
         parameters: {
             query?: never;
@@ -1527,6 +1547,18 @@ export interface components {
                 next_cursor: string | null;
             };
         };
+        BalancePathStep: {
+            /** @description In the policy's unit, signed */
+            amount: number;
+            /** @description The balance after this step */
+            balance: number;
+            /** Format: date */
+            date: string;
+            /** @description `opening` (the posted balance today), a ledger entry's kind for entries already dated in the future, `accrual` (due and not yet posted), `pending` (another request waiting for approval, as if approved), `request` (this one, per day), `expiry`, `carryover_out` and `carryover_in` (the year-end rollover and carried-over days expiring) */
+            kind: string;
+            /** @description Not in the ledger: what accruals, the rollover or approvals would post */
+            projected: boolean;
+        };
         BalanceReportPage: {
             /** @description One per employee, by employee id */
             data: components["schemas"]["EmployeeBalances"][];
@@ -1865,6 +1897,90 @@ export interface components {
                 /** @description Pass as `cursor` to get the next page; null on the last page */
                 next_cursor: string | null;
             };
+        };
+        LeaveRequestSimulation: {
+            /** @description What the request costs, in the policy's unit */
+            amount: number;
+            /** @description What a submission is checked against now; null for an untracked policy */
+            available_now: number | null;
+            /** @description Whether the path goes below the negative allowance; null for an untracked policy */
+            below_allowance: boolean | null;
+            /** @description The balance on `until` */
+            closing_balance: number;
+            /** @description Working days charged */
+            days: number;
+            /** Format: uuid */
+            employee_id: string;
+            employee_name: string;
+            /** @description The lowest balance on the path, first reached on `date` */
+            lowest: {
+                balance: number;
+                /** Format: date */
+                date: string;
+            };
+            /**
+             * @description What submitting it now would do: wait for approval, be approved at once (a policy without approvers), or be refused
+             * @enum {string}
+             */
+            outcome: "pending" | "approved" | "refused";
+            /** @description Every change from today to `until`, in order, with the balance after it */
+            path: components["schemas"]["BalancePathStep"][];
+            policy_key: string;
+            /** @description Why it would be refused; null otherwise */
+            refusal: {
+                /** @enum {string} */
+                code: "INSUFFICIENT_BALANCE" | "CONFLICT";
+                message: string;
+            } | null;
+            /**
+             * Format: date
+             * @description The employee's today: where the path starts
+             */
+            today: string;
+            tracking: string;
+            unit: string;
+            /**
+             * Format: date
+             * @description Where the path ends
+             */
+            until: string;
+        };
+        LeaveRequestSimulationInput: {
+            /**
+             * Format: uuid
+             * @description Record the request on this employee's behalf (HR Admin, System Admin; a manager for a direct report where the policy allows). Default: yourself
+             */
+            employee_id?: string;
+            /**
+             * Format: date
+             * @example 2026-12-23
+             */
+            end_date: string;
+            /**
+             * @description `midday`: only the first half of the last day
+             * @default evening
+             * @enum {string}
+             */
+            end_part?: "midday" | "evening";
+            /** @example pto-standard */
+            policy_key: string;
+            /**
+             * Format: date
+             * @example 2026-12-21
+             */
+            start_date: string;
+            /**
+             * @description `afternoon`: only the second half of the first day
+             * @default morning
+             * @enum {string}
+             */
+            start_part?: "morning" | "afternoon";
+            /**
+             * Format: date
+             * @description The last day of the balance path: on or after the employee's today and the end date. Default: 31 December of the end date's year
+             * @example 2027-03-31
+             */
+            until?: string;
         };
         LedgerEntry: {
             /** @description Signed, in the policy's unit: credits are positive, debits (holds, usage, expiries) negative */
@@ -9746,6 +9862,248 @@ export interface operations {
             };
             /** @description UNSUPPORTED_MEDIA_TYPE */
             415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID or DATA_INTEGRITY */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE or ENCRYPTION_KEY_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    simulateRequest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "policy_key": "pto-standard",
+                 *       "start_date": "2027-03-08",
+                 *       "end_date": "2027-03-11",
+                 *       "until": "2027-03-31"
+                 *     }
+                 */
+                "application/json": components["schemas"]["LeaveRequestSimulationInput"];
+            };
+        };
+        responses: {
+            /** @description What the request would do, and the balance's path */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *       "employee_name": "Emma Employee",
+                     *       "policy_key": "pto-standard",
+                     *       "unit": "day",
+                     *       "tracking": "tracked",
+                     *       "days": 4,
+                     *       "amount": 4,
+                     *       "outcome": "pending",
+                     *       "refusal": null,
+                     *       "available_now": 8,
+                     *       "today": "2026-12-02",
+                     *       "until": "2027-03-31",
+                     *       "path": [
+                     *         {
+                     *           "date": "2026-12-02",
+                     *           "kind": "opening",
+                     *           "amount": 6,
+                     *           "balance": 6,
+                     *           "projected": false
+                     *         },
+                     *         {
+                     *           "date": "2026-12-31",
+                     *           "kind": "expiry",
+                     *           "amount": -1,
+                     *           "balance": 5,
+                     *           "projected": true
+                     *         },
+                     *         {
+                     *           "date": "2026-12-31",
+                     *           "kind": "carryover_out",
+                     *           "amount": -5,
+                     *           "balance": 0,
+                     *           "projected": true
+                     *         },
+                     *         {
+                     *           "date": "2027-01-01",
+                     *           "kind": "carryover_in",
+                     *           "amount": 5,
+                     *           "balance": 5,
+                     *           "projected": true
+                     *         },
+                     *         {
+                     *           "date": "2027-01-01",
+                     *           "kind": "accrual",
+                     *           "amount": 2.0833,
+                     *           "balance": 7.0833,
+                     *           "projected": true
+                     *         },
+                     *         {
+                     *           "date": "2027-02-01",
+                     *           "kind": "accrual",
+                     *           "amount": 2.0833,
+                     *           "balance": 9.1666,
+                     *           "projected": true
+                     *         },
+                     *         {
+                     *           "date": "2027-03-01",
+                     *           "kind": "accrual",
+                     *           "amount": 2.0833,
+                     *           "balance": 11.2499,
+                     *           "projected": true
+                     *         },
+                     *         {
+                     *           "date": "2027-03-08",
+                     *           "kind": "request",
+                     *           "amount": -1,
+                     *           "balance": 10.2499,
+                     *           "projected": true
+                     *         },
+                     *         {
+                     *           "date": "2027-03-09",
+                     *           "kind": "request",
+                     *           "amount": -1,
+                     *           "balance": 9.2499,
+                     *           "projected": true
+                     *         },
+                     *         {
+                     *           "date": "2027-03-10",
+                     *           "kind": "request",
+                     *           "amount": -1,
+                     *           "balance": 8.2499,
+                     *           "projected": true
+                     *         },
+                     *         {
+                     *           "date": "2027-03-11",
+                     *           "kind": "request",
+                     *           "amount": -1,
+                     *           "balance": 7.2499,
+                     *           "projected": true
+                     *         }
+                     *       ],
+                     *       "closing_balance": 7.2499,
+                     *       "lowest": {
+                     *         "date": "2026-12-31",
+                     *         "balance": 0
+                     *       },
+                     *       "below_allowance": false
+                     *     }
+                     */
+                    "application/json": components["schemas"]["LeaveRequestSimulation"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description NOT_ELIGIBLE */
+            422: {
                 headers: {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
