@@ -10,17 +10,23 @@ LANGUAGE sql STABLE ROWS 1 AS $$
 $$;
 
 -- The accrual period of a policy that contains a day: its label (unique per account, in accrual_postings and the
--- accrual's reference), first and last day. Monthly: the calendar month. Yearly: the calendar year, or the year
--- from the anniversary of the hire date (29 February hires: 28 February in other years).
+-- accrual's reference), first and last day. Monthly: the calendar month (`2027-03`). Yearly: the calendar year
+-- (`2027`), or the n-th year from the hire date (`anniversary-5`), from one anniversary to the day before the
+-- next (a 29 February hire's years begin on 28 February in other years). Numbering anniversary years keeps a
+-- paid year paid when a hire date is corrected by days or months.
 CREATE OR REPLACE FUNCTION app.accrual_period(p_period accrual_period, p_year allowance_year, p_hire date, p_day date)
 RETURNS TABLE (label text, starts_on date, ends_on date) LANGUAGE sql IMMUTABLE ROWS 1 AS $$
-  SELECT CASE p_period WHEN 'monthly' THEN to_char(s, 'YYYY-MM') ELSE to_char(s, 'YYYY') END, s, (s + step)::date - 1
-  FROM (SELECT CASE WHEN p_period = 'monthly' THEN interval '1 month' ELSE interval '1 year' END AS step) u
-  CROSS JOIN LATERAL (SELECT CASE
-    WHEN p_period = 'monthly' THEN date_trunc('month', p_day)::date
-    WHEN p_year = 'calendar' THEN date_trunc('year', p_day)::date
-    ELSE (SELECT max(a)::date FROM (VALUES (p_hire + make_interval(years => n)), (p_hire + make_interval(years => n - 1))) v(a) WHERE a <= p_day)
-  END AS s FROM (SELECT (extract(year FROM p_day) - extract(year FROM p_hire))::int AS n) k) b
+  SELECT CASE WHEN p_period = 'monthly' THEN to_char(p_day, 'YYYY-MM')
+              WHEN p_year = 'calendar' THEN to_char(p_day, 'YYYY')
+              ELSE 'anniversary-' || n END,
+         CASE WHEN p_period = 'monthly' THEN date_trunc('month', p_day)::date
+              WHEN p_year = 'calendar' THEN date_trunc('year', p_day)::date
+              ELSE (p_hire + make_interval(years => n))::date END,
+         CASE WHEN p_period = 'monthly' THEN (date_trunc('month', p_day) + interval '1 month')::date - 1
+              WHEN p_year = 'calendar' THEN (date_trunc('year', p_day) + interval '1 year')::date - 1
+              ELSE (p_hire + make_interval(years => n + 1))::date - 1 END
+  FROM (SELECT k - CASE WHEN p_hire + make_interval(years => k) > p_day THEN 1 ELSE 0 END AS n
+        FROM (SELECT (extract(year FROM p_day) - extract(year FROM p_hire))::int AS k) y) a
 $$;
 
 -- Who owns and who may call each function: restated on every application, so this file alone says it.

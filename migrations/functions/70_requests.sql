@@ -138,6 +138,9 @@ BEGIN
     PERFORM app.fail('NOT_ELIGIBLE', 'The policy''s waiting period has not ended by the start date',
                      jsonb_build_object('policy_key', v_key, 'eligible_from', e.hire_date + pol.waiting_period_days));
   END IF;
+  IF e.end_date < v_end THEN
+    PERFORM app.fail('NOT_ELIGIBLE', 'Your employment ends before the leave does', jsonb_build_object('policy_key', v_key, 'employment_ends', e.end_date));
+  END IF;
 
   SELECT coalesce(array_agg(c.day ORDER BY c.day, c.half), '{}'), coalesce(array_agg(c.half ORDER BY c.day, c.half), '{}') INTO o_days, o_parts
   FROM app.charged_half_days(v_tenant, e.work_week, v_start, v_end, coalesce(p ->> 'start_part', 'morning')::leave_start_part,

@@ -4,8 +4,8 @@
 
 -- Prices the request as a submission would (app.price_request: the same refusals) and answers, without writing:
 -- the balance now (what a submission is checked against), days already booked among the request's, and for the
--- path from the employee's today to `until`: the posted balance as of today; the entries dated after it; pending
--- requests' holds; the accruals due by then and not yet posted (app.due_accruals); carried-over days that will
+-- path from the employee's today to `until` (default: 31 December of the end date's year, or today): the posted
+-- balance as of today; the entries dated after it; the half days of pending requests; the accruals due by then and not yet posted (app.due_accruals); carried-over days that will
 -- expire, with what was used of them by today; each 31 December with the carry-over rules in force then (the
 -- cap, and when days carried into 1 January expire) and whether that year was rolled over already.
 CREATE OR REPLACE FUNCTION app.simulate_request(p jsonb) RETURNS jsonb
@@ -25,7 +25,7 @@ BEGIN
   e := v_priced.o_employee;
   pol := v_priced.o_policy;
   v_today := app.today_in(e.time_zone, v_now);
-  v_until := coalesce((p ->> 'until')::date, make_date(extract(year FROM (p ->> 'end_date')::date)::int, 12, 31));
+  v_until := coalesce((p ->> 'until')::date, greatest(make_date(extract(year FROM (p ->> 'end_date')::date)::int, 12, 31), v_today));
   IF v_until < v_today THEN
     PERFORM app.fail('VALIDATION_FAILED', 'The path ends before the employee''s today', jsonb_build_object('issues', jsonb_build_array(
       jsonb_build_object('path', 'until', 'message', 'on or after ' || v_today, 'code', 'custom'))));
@@ -55,9 +55,10 @@ BEGIN
     'entries', (SELECT coalesce(jsonb_agg(jsonb_build_object('date', x.effective_date, 'kind', x.kind, 'amount', x.amount) ORDER BY x.effective_date, x.id), '[]')
                 FROM ledger_entries x WHERE x.account_id = v_account AND x.kind NOT IN ('hold', 'hold_release')
                   AND x.effective_date > v_today AND x.effective_date <= v_until),
-    'pending_holds', (SELECT coalesce(jsonb_agg(jsonb_build_object('date', h.effective_date, 'amount', h.amount) ORDER BY h.effective_date, h.id), '[]')
-                      FROM ledger_entries h WHERE h.account_id = v_account AND h.kind = 'hold' AND h.expires_at > v_now AND h.effective_date <= v_until
-                        AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.resolves_entry_id = h.id)),
+    'pending_days', (SELECT coalesce(jsonb_agg(jsonb_build_object('date', d.day, 'amount', d.amount) ORDER BY d.day), '[]')
+                     FROM (SELECT b.day, sum(-q.amount / (2 * q.days)) AS amount FROM leave_requests q JOIN booked_days b ON b.request_id = q.id
+                           WHERE q.account_id = v_account AND q.status = 'pending' AND q.expires_at > v_now AND b.day <= v_until
+                           GROUP BY b.day) d),
     'accruals', (SELECT coalesce(jsonb_agg(jsonb_build_object('date', d.first_day, 'amount', d.amount) ORDER BY d.first_day), '[]')
                  FROM app.due_accruals(v_tenant, ARRAY[e.id], pol.key, v_now, v_until) d WHERE d.amount > 0),
     'carryovers', (SELECT coalesce(jsonb_agg(jsonb_build_object('carried_on', c.effective_date, 'amount', c.amount, 'expires_on', c.expires_on,

@@ -11,7 +11,8 @@ export interface PathFacts {
   /** The posted balance as of today. */
   opening: number;
   entries: { date: string; kind: string; amount: number }[];
-  pendingHolds: { date: string; amount: number }[];
+  /** What pending requests would use per day once approved, negative. */
+  pendingDays: { date: string; amount: number }[];
   accruals: { date: string; amount: number }[];
   /** The simulated request's cost per day, negative. */
   request: { date: string; amount: number }[];
@@ -46,9 +47,12 @@ export function balancePath(facts: PathFacts): PathStep[] {
   const changes: Change[] = [
     ...facts.accruals.map((a) => ({ date: onOrAfterToday(a.date), kind: "accrual", amount: a.amount, projected: true })),
     ...facts.entries.map((e) => ({ ...e, projected: false })),
-    ...facts.pendingHolds.map((h) => ({ date: onOrAfterToday(h.date), kind: "pending", amount: h.amount, projected: true })),
+    ...facts.pendingDays.map((d) => ({ date: onOrAfterToday(d.date), kind: "pending", amount: d.amount, projected: true })),
     ...facts.request.map((r) => ({ date: onOrAfterToday(r.date), kind: "request", amount: r.amount, projected: true })),
   ];
+  const byDay = new Map<string, Change[]>();
+  const addChange = (c: Change) => byDay.set(c.date, [...(byDay.get(c.date) ?? []), c]);
+  for (const c of changes) addChange(c);
   const carried = facts.carryovers.map((c) => ({ ...c, expiresOn: onOrAfterToday(c.expires_on) }));
   const yearEnds = facts.yearEnds.filter((y) => !y.rolled_over);
   const days = new Set([facts.today, ...changes.map((c) => c.date), ...carried.map((c) => c.expiresOn)]);
@@ -73,13 +77,13 @@ export function balancePath(facts: PathFacts): PathStep[] {
       post(day, "expiry", -Math.max(0, Math.min(c.amount + c.used + usedSince(c.carried_on, day), balance)), true);
     }
     // Credits before debits: the day's lowest point is its end, not an artefact of the order.
-    for (const c of changes.filter((c) => c.date === day).sort((a, b) => b.amount - a.amount)) post(day, c.kind, c.amount, c.projected);
+    for (const c of (byDay.get(day) ?? []).sort((a, b) => b.amount - a.amount)) post(day, c.kind, c.amount, c.projected);
     for (const y of yearEnds.filter((y) => y.date === day)) {
       const carry = balance <= 0 ? 0 : y.cap === null ? balance : Math.min(balance, y.cap);
       post(day, "expiry", -Math.max(balance - carry, 0), true);
       post(day, "carryover_out", -carry, true);
       // Carried into 1 January; it expires by the rules in force at the year's end, less what is used by then.
-      changes.push({ date: y.next_day, kind: "carryover_in", amount: carry, projected: true });
+      addChange({ date: y.next_day, kind: "carryover_in", amount: carry, projected: true });
       if (y.carried_expires_on && carry > 0)
         carried.push({ carried_on: y.next_day, amount: carry, used: 0, expires_on: y.carried_expires_on, expiresOn: y.carried_expires_on });
     }

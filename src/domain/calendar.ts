@@ -4,6 +4,9 @@
  * arithmetic runs on day numbers (days since 1970-01-01), which have no time zone at all. Working days are
  * counted in SQL (migrations/functions/55_calendar.sql).
  */
+import { FORECAST_HORIZON_YEARS } from "../kernel/constants";
+import { AppError } from "../kernel/errors";
+
 export type PlainDate = string & { readonly __plainDate: unique symbol };
 
 const DAY_MS = 86_400_000;
@@ -25,4 +28,17 @@ export function dateIn(timeZone: string, instantMs: number): PlainDate {
   }
   const parts = Object.fromEntries(formatter.formatToParts(new Date(instantMs)).map((p) => [p.type, p.value]));
   return `${parts.year}-${parts.month}-${parts.day}` as PlainDate;
+}
+
+/**
+ * The last day a forecast or a simulation may reach: FORECAST_HORIZON_YEARS after today in UTC. A later date is
+ * refused (400 naming `field`) rather than projected: the cost grows with every month projected.
+ */
+export function assertWithinForecastHorizon(day: string | undefined | null, field: string, nowMs: number): void {
+  const today = new Date(nowMs);
+  const horizon = dateIn("UTC", Date.UTC(today.getUTCFullYear() + FORECAST_HORIZON_YEARS, today.getUTCMonth(), today.getUTCDate()));
+  if (day && day > horizon)
+    throw new AppError("VALIDATION_FAILED", "Too far ahead to project", {
+      issues: [{ path: field, message: `on or before ${horizon} (${FORECAST_HORIZON_YEARS} years from today)`, code: "custom" }],
+    });
 }

@@ -66,6 +66,8 @@ export const SUBJECT_EXPORT_PAGE_ITEMS = 500;
 
 /** The longest leave request, in calendar days (longer absences are HR adjustments, not requests). */
 export const MAX_REQUEST_SPAN_DAYS = 366;
+/** How far ahead of today forecasts and simulations look: their cost grows with the months projected. */
+export const FORECAST_HORIZON_YEARS = 3;
 
 /**
  * Items per call of the chunked ledger runs (employees per accrual call, accounts per rollover call, entries

@@ -11,7 +11,7 @@ const NONE: PathFacts = {
   until: "2027-06-30",
   opening: 4,
   entries: [],
-  pendingHolds: [],
+  pendingDays: [],
   accruals: [],
   request: [],
   carryovers: [],
@@ -29,7 +29,7 @@ describe("the balance path", () => {
           { date: "2026-11-01", amount: 2 },
           { date: "2026-12-01", amount: 2 },
         ],
-        pendingHolds: [{ date: "2026-11-20", amount: -3 }],
+        pendingDays: [{ date: "2026-11-20", amount: -3 }],
         entries: [{ date: "2026-12-02", kind: "usage", amount: -1 }],
       }),
     ).toEqual([

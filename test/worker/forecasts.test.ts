@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { people } from "../support/worker/callers";
-import { resetDatabase, resetEdgeState } from "../support/worker/harness";
+import { expectError, resetDatabase, resetEdgeState } from "../support/worker/harness";
 import { bearer, ledgerWorld } from "../support/worker/ledger";
 
 beforeEach(async () => {
@@ -51,6 +51,15 @@ describe("a balance as of a later date", () => {
       expect(plain.forecast, asOf).toBe(false);
       expect(plain.balances[0]!.projected, asOf).toBe(0);
     }
+
+    // No further than 3 years ahead.
+    const far = await expectError(
+      await w.api.send(`/v1/employees/${emma}/balances?as_of=2029-11-25`, { headers: bearer(w.tokens.emma) }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    expect(far.details.issues).toEqual([expect.objectContaining({ path: "as_of" })]);
+    expect((await balancesOf(w, w.tokens.emma, "2029-11-24")).forecast).toBe(true);
 
     // Once the months come and the run posts them, the same forecast reads them as posted instead.
     w.api.clock.nowMs = Date.parse("2027-01-15T12:00:00Z");

@@ -107,7 +107,10 @@ describe("simulating a request", () => {
     expect(overlapping).toMatchObject({ outcome: "refused", refusal: { code: "CONFLICT" } });
     // The pending request counts on the path as if approved; the default path ends with the end date's year.
     expect(overlapping.until).toBe("2026-12-31");
-    expect(overlapping.path.filter((s) => s.kind === "pending").map((s) => [s.date, s.amount])).toEqual([["2026-12-07", -2]]);
+    expect(overlapping.path.filter((s) => s.kind === "pending").map((s) => [s.date, s.amount])).toEqual([
+      ["2026-12-07", -1],
+      ["2026-12-08", -1],
+    ]);
 
     // A path that would go below the negative allowance (1) says so: Eli's 6 days, 2 more in December, 9 or 10 days off.
     const toAllowance = await simulate(w, w.tokens.eli, { start_date: "2026-11-25", end_date: "2026-12-07", until: "2026-12-30" });
@@ -156,6 +159,9 @@ describe("simulating a request", () => {
       { until: "2026-13-01" },
       { end_date: "2026-12-01" },
       { extra: 1 },
+      // Further than 3 years ahead is not projected.
+      { start_date: "2029-12-03", end_date: "2029-12-03" },
+      { until: "2029-12-01" },
     ]) {
       const refused = await expectError(await send(w.tokens.emma, body), 400, "VALIDATION_FAILED");
       expect(refused.details.issues, JSON.stringify(body)).toBeDefined();
@@ -171,5 +177,9 @@ describe("simulating a request", () => {
     expect((await send(w.tokens.hana, { employee_id: emma })).status).toBe(200);
     // An auditor has no request:submit.
     await expectError(await send(w.tokens.ada, { employee_id: emma }), 403, "FORBIDDEN");
+    // Nor past the end of the employment, as a submission would be refused.
+    expect((await w.post(`/v1/employees/${emma}/termination`, w.tokens.hana, { end_date: "2026-12-31" })).status).toBe(200);
+    const ended = await expectError(await send(w.tokens.emma, { start_date: "2027-01-04", end_date: "2027-01-04" }), 422, "NOT_ELIGIBLE");
+    expect(ended.details).toMatchObject({ employment_ends: "2026-12-31" });
   });
 });

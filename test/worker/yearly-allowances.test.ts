@@ -164,6 +164,17 @@ describe("yearly allowances", () => {
     expect(await accruals(w, emma)).toEqual([["2027-01-01", 20]]);
   });
 
+  it("number anniversary years from the hire date; a 29 February hire's years begin on 28 February otherwise", async () => {
+    const period = async (day: string) =>
+      (
+        await superuserSql()`select label, starts_on::text, ends_on::text from app.accrual_period('yearly', 'anniversary', '2024-02-29', ${day}::date)`
+      )[0];
+    expect(await period("2027-02-27")).toEqual({ label: "anniversary-2", starts_on: "2026-02-28", ends_on: "2027-02-27" });
+    expect(await period("2028-02-28")).toEqual({ label: "anniversary-3", starts_on: "2027-02-28", ends_on: "2028-02-28" });
+    expect(await period("2028-02-29")).toEqual({ label: "anniversary-4", starts_on: "2028-02-29", ends_on: "2029-02-27" });
+    expect(await period("2024-02-29")).toEqual({ label: "anniversary-0", starts_on: "2024-02-29", ends_on: "2025-02-27" });
+  });
+
   it("keep where their year begins across revisions; only yearly policies have an anniversary year", async () => {
     const w = await ledgerWorld({ policy: ANNIVERSARY, assign: [] });
     const revise = (accrual: unknown) =>

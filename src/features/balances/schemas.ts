@@ -10,7 +10,8 @@ export const AsOfQuery = z.object({
   as_of: CalendarDate.optional().openapi({
     description:
       "An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. " +
-      "A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected`.",
+      "A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected` " +
+      "(at most 3 years ahead).",
     example: "2026-12-31",
   }),
 });

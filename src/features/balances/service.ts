@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import type { RequestFacts } from "../../domain/audit";
-import { dateIn } from "../../domain/calendar";
+import { assertWithinForecastHorizon, dateIn } from "../../domain/calendar";
 import { type EmployeeRow, employeeLookup, employeesWhere, seenOrNotFound, targetEmployee } from "../../domain/employees";
 import { entriesRead, type LedgerEntry, openEntry, type StoredEntryRow } from "../../domain/ledger-entries";
 import { KeyRing } from "../../domain/sealing";
@@ -32,6 +32,7 @@ type BalanceRow = {
  * (`app.due_accruals`, what the accrual run will post). Row-level security limits what is seen.
  */
 function balancesQuery(which: SQL, asOf: string | null, now: number) {
+  assertWithinForecastHorizon(asOf, "as_of", now);
   const instant = new Date(now).toISOString();
   return sql`select a.employee_id, a.policy_key, p.unit, p.tracking, p.negative_allowance, b.posted, b.pending,
       case when ${asOf}::date > app.today_in(e.time_zone, ${instant}::timestamptz)

@@ -4,6 +4,7 @@ import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { logConfidentialReads, type RequestFacts } from "../../domain/audit";
 import { balancePath, lowestPoint, type PathFacts } from "../../domain/balance-path";
+import { assertWithinForecastHorizon } from "../../domain/calendar";
 import { employeeLookup, seenOrNotFound, targetEmployee } from "../../domain/employees";
 import {
   type LeaveRequest,
@@ -95,7 +96,7 @@ type SimulationFacts = {
   until: string;
   opening: number;
   entries: PathFacts["entries"];
-  pending_holds: PathFacts["pendingHolds"];
+  pending_days: PathFacts["pendingDays"];
   accruals: PathFacts["accruals"];
   carryovers: PathFacts["carryovers"];
   year_ends: PathFacts["yearEnds"];
@@ -107,6 +108,8 @@ type SimulationFacts = {
  * path drawn by balancePath. Nothing is written.
  */
 export async function simulateRequest(config: Config, facts: RequestFacts, principal: Principal, body: z.output<typeof SimulationBody>) {
+  assertWithinForecastHorizon(body.end_date, "end_date", facts.now);
+  assertWithinForecastHorizon(body.until, "until", facts.now);
   const input = { ...body, now: new Date(facts.now).toISOString() };
   const [result] = await runInDatabase(
     config,
@@ -122,7 +125,7 @@ export async function simulateRequest(config: Config, facts: RequestFacts, princ
     until: f.until,
     opening: Number(f.opening),
     entries: f.entries,
-    pendingHolds: f.pending_holds,
+    pendingDays: f.pending_days,
     accruals: f.accruals,
     request: [...perDay].map(([date, amount]) => ({ date, amount })),
     carryovers: f.carryovers,

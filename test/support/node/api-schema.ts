@@ -5566,7 +5566,7 @@ export interface operations {
     getEmployeeBalances: {
         parameters: {
             query?: {
-                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected`. */
+                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected` (at most 3 years ahead). */
                 as_of?: string;
             };
             header?: never;
@@ -6863,7 +6863,7 @@ export interface operations {
     getMyBalances: {
         parameters: {
             query?: {
-                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected`. */
+                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected` (at most 3 years ahead). */
                 as_of?: string;
             };
             header?: never;
@@ -10469,7 +10469,7 @@ export interface operations {
     getTeamBalances: {
         parameters: {
             query?: {
-                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected`. */
+                /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected` (at most 3 years ahead). */
                 as_of?: string;
             };
             header?: never;
