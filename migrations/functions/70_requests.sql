@@ -98,7 +98,8 @@ $$;
 
 -- What a request of the caller's (or, on someone's behalf, of p.employee_id's) would cost, and whether it may be
 -- made at all: who may ask for whom, the policy in force on the start date, the assignment, the waiting period,
--- the working days charged. Raises the refusal otherwise. Shared by submitting and simulating.
+-- the working days charged. Raises the refusal otherwise. Shared by submitting and simulating, each of which
+-- has called app.assert_may_request first.
 CREATE OR REPLACE FUNCTION app.price_request(p jsonb, OUT o_employee employees, OUT o_policy leave_policies, OUT o_days date[],
                                              OUT o_parts day_half[], OUT o_amount numeric)
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
@@ -112,7 +113,6 @@ DECLARE
   e employees;
   pol leave_policies;
 BEGIN
-  PERFORM app.assert_may_request(p);
   SELECT * INTO e FROM employees WHERE id = v_employee AND tenant_id = v_tenant;
   -- On someone's behalf: HR Admins and System Admins for anyone they see, managers for their direct reports
   -- where the policy lets them (not from a kiosk session: its scopes leave out team:read).

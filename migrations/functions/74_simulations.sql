@@ -21,6 +21,7 @@ DECLARE
   v_account uuid;
   v_balance record;
 BEGIN
+  PERFORM app.assert_may_request(p);
   SELECT * INTO v_priced FROM app.price_request(p);
   e := v_priced.o_employee;
   pol := v_priced.o_policy;
@@ -38,11 +39,12 @@ BEGIN
     'employee_name', app.employee_name(e.id),
     'policy_key', pol.key,
     'unit', pol.unit,
-    'unit_factor', app.unit_factor(pol.unit),
     'tracking', pol.tracking,
     'negative_allowance', pol.negative_allowance,
     'approvals_required', pol.approvals_required,
-    'half_days', to_jsonb(v_priced.o_days),
+    'days', cardinality(v_priced.o_days) * 0.5,
+    'request_days', (SELECT jsonb_agg(jsonb_build_object('date', d.day, 'amount', -0.5 * app.unit_factor(pol.unit) * d.halves) ORDER BY d.day)
+                     FROM (SELECT h.day, count(*) AS halves FROM unnest(v_priced.o_days) AS h(day) GROUP BY h.day) d),
     'amount', v_priced.o_amount,
     'posted', v_balance.posted,
     'pending', v_balance.pending,

@@ -37,12 +37,12 @@ interface SystemAudit {
   details?: Record<string, unknown>;
 }
 
-/** An audit row written by a system caller (there is no user to act as yet, or any more). */
 /** The request's facts as the ledger's database functions take them (`p_facts`, audited by `app.audit_ledger`). */
 export function ledgerFacts(facts: RequestFacts) {
   return { ip: facts.ip, user_agent: facts.userAgent, request_id: facts.requestId };
 }
 
+/** An audit row written by a system caller (there is no user to act as yet, or any more). */
 export function auditAsSystem(db: Db, facts: RequestFacts, row: SystemAudit) {
   return db.execute(sql`select app.audit_system(${row.tenantId}, ${row.actorType}, ${row.actorId}, ${row.action}, ${row.targetType ?? null},
     ${row.targetId ?? null}, ${row.success}, ${facts.ip}, ${facts.userAgent}, ${facts.requestId}, ${JSON.stringify(row.details ?? {})}::jsonb)`);

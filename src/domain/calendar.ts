@@ -17,6 +17,20 @@ export function toDayNumber(date: PlainDate): number {
   return Date.UTC(year, month - 1, day) / DAY_MS;
 }
 
+/** Calendar days from `from` to `to`: 0 for the same day. */
+export function daysBetween(from: string, to: string): number {
+  return toDayNumber(to as PlainDate) - toDayNumber(from as PlainDate);
+}
+
+/**
+ * A refinement's `when` for comparing dates: only once the body and each named date are valid, so a wrong date is
+ * one issue, not three.
+ */
+export function whenDatesValid(...fields: string[]) {
+  return (payload: { issues: readonly { path?: readonly PropertyKey[] }[] }) =>
+    !payload.issues.some((issue) => !issue.path?.length || fields.includes(String(issue.path[0])));
+}
+
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 /** The calendar date at `instantMs` in `timeZone` (an IANA name), e.g. "today" for an employee. */

@@ -1,6 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { LEAVE_CATEGORIES } from "../../db/schema";
-import { type PlainDate, toDayNumber } from "../../domain/calendar";
+import { daysBetween, whenDatesValid } from "../../domain/calendar";
 import { CalendarDate } from "../../kernel/dates";
 import { Pagination, queryInteger } from "../../kernel/pagination";
 
@@ -8,9 +8,7 @@ import { Pagination, queryInteger } from "../../kernel/pagination";
 export const MAX_ABSENCE_WINDOW_DAYS = 31;
 export const MAX_ABSENCE_PAGE = 500;
 
-const spanDays = (from: string, to: string) => toDayNumber(to as PlainDate) - toDayNumber(from as PlainDate) + 1;
-const bothDatesValid = (payload: { issues: readonly { path?: readonly PropertyKey[] }[] }) =>
-  !payload.issues.some((issue) => !issue.path?.length || issue.path[0] === "from" || issue.path[0] === "to");
+const bothDatesValid = whenDatesValid("from", "to");
 
 export const AbsenceQuery = z
   .object({
@@ -32,7 +30,7 @@ export const AbsenceQuery = z
       .openapi({ description: "`next_cursor` of the previous page; leave out for the first page" }),
   })
   .refine((q) => q.to >= q.from, { path: ["to"], error: "must not be before from", when: bothDatesValid })
-  .refine((q) => spanDays(q.from, q.to) <= MAX_ABSENCE_WINDOW_DAYS, {
+  .refine((q) => daysBetween(q.from, q.to) + 1 <= MAX_ABSENCE_WINDOW_DAYS, {
     path: ["to"],
     error: `a window spans at most ${MAX_ABSENCE_WINDOW_DAYS} days`,
     when: bothDatesValid,

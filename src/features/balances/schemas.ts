@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { BALANCE_TRACKING, ENTRY_KINDS, LEAVE_CATEGORIES, POLICY_KEY_PATTERN } from "../../db/schema";
+import { daysBetween } from "../../domain/calendar";
 import { LedgerEntrySchema } from "../../domain/ledger-entries";
 import { CalendarDate } from "../../kernel/dates";
 import { PageQuery, Pagination } from "../../kernel/pagination";
@@ -114,7 +115,7 @@ export const UsageReportQuery = BalanceReportQuery.omit({ as_of: true })
     to: CalendarDate.openapi({ description: "The last leave day counted (at most 366 days after `from`)", example: "2026-11-30" }),
   })
   .refine((q) => q.to >= q.from, { path: ["to"], error: "must not be before from" })
-  .refine((q) => Date.parse(q.to) - Date.parse(q.from) <= 366 * 86_400_000, { path: ["to"], error: "a period spans at most 366 days" });
+  .refine((q) => daysBetween(q.from, q.to) <= 366, { path: ["to"], error: "a period spans at most 366 days" });
 export type UsageReportFilter = z.output<typeof UsageReportQuery>;
 export const UsageReportPage = z
   .object({

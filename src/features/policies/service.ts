@@ -93,7 +93,7 @@ export async function writePolicyVersion(
       key,
       tracking: existing[0]!.tracking,
     });
-  // Yearly periods are named by their year: another start of the year would grant the same year twice.
+  // Calendar and anniversary years overlap and are named apart: switching would grant the same months twice.
   const yearly = existing.find((v) => v.accrualPeriod === "yearly");
   if (mode === "revise" && rules.accrual.period === "yearly" && yearly && yearly.accrualYear !== rules.accrual.year)
     throw new AppError("CONFLICT", "A revision keeps where the policy's allowance year begins; create a policy with a new key instead", {

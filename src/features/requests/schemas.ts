@@ -1,16 +1,14 @@
 import { z } from "@hono/zod-openapi";
 import { END_PARTS, POLICY_KEY_PATTERN, REQUEST_STATUSES, START_PARTS } from "../../db/schema";
-import { type PlainDate, toDayNumber } from "../../domain/calendar";
+import { daysBetween, whenDatesValid } from "../../domain/calendar";
 import { RequestCommentSchema } from "../../domain/leave-requests";
 import { MAX_REQUEST_SPAN_DAYS } from "../../kernel/constants";
 import { CalendarDate } from "../../kernel/dates";
 import { PageQuery } from "../../kernel/pagination";
 
 const day = (example: string) => CalendarDate.openapi({ example });
-/** Comparing the dates only makes sense once the body and each date are valid: a wrong start_date is one issue, not three. */
-const bothDatesValid = (payload: { issues: readonly { path?: readonly PropertyKey[] }[] }) =>
-  !payload.issues.some((issue) => !issue.path?.length || issue.path[0] === "start_date" || issue.path[0] === "end_date");
-const spanDays = (start: string, end: string) => toDayNumber(end as PlainDate) - toDayNumber(start as PlainDate);
+/** Comparing the dates only makes sense once the body and each date are valid. */
+const bothDatesValid = whenDatesValid("start_date", "end_date");
 
 const requestFields = {
   employee_id: z.uuid().optional().openapi({
@@ -28,7 +26,7 @@ const requestFields = {
 function requestDates<T extends z.ZodType<{ start_date: string; end_date: string }>>(schema: T) {
   return schema
     .refine((b) => b.end_date >= b.start_date, { path: ["end_date"], error: "must not be before start_date", when: bothDatesValid })
-    .refine((b) => spanDays(b.start_date, b.end_date) < MAX_REQUEST_SPAN_DAYS, {
+    .refine((b) => daysBetween(b.start_date, b.end_date) < MAX_REQUEST_SPAN_DAYS, {
       path: ["end_date"],
       error: `a request spans at most ${MAX_REQUEST_SPAN_DAYS} days`,
       when: bothDatesValid,
@@ -53,7 +51,7 @@ export const SimulationBody = requestDates(
   }),
 )
   .refine((b) => !b.until || b.until >= b.end_date, { path: ["until"], error: "must not be before end_date", when: bothDatesValid })
-  .refine((b) => !b.until || spanDays(b.end_date, b.until) <= MAX_PATH_DAYS_AFTER_END, {
+  .refine((b) => !b.until || daysBetween(b.end_date, b.until) <= MAX_PATH_DAYS_AFTER_END, {
     path: ["until"],
     error: "at most 3 years after end_date",
     when: bothDatesValid,

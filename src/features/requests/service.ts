@@ -83,11 +83,11 @@ type SimulationFacts = {
   employee_name: string;
   policy_key: string;
   unit: string;
-  unit_factor: number;
   tracking: "tracked" | "untracked";
   negative_allowance: number;
   approvals_required: number;
-  half_days: string[];
+  days: number;
+  request_days: PathFacts["request"];
   amount: number;
   posted: number;
   pending: number;
@@ -118,8 +118,6 @@ export async function simulateRequest(config: Config, facts: RequestFacts, princ
     { readOnly: true },
   );
   const f = result.rows[0]!.facts;
-  const perDay = new Map<string, number>();
-  for (const day of f.half_days) perDay.set(day, (perDay.get(day) ?? 0) - 0.5 * f.unit_factor);
   const path = balancePath({
     today: f.today,
     until: f.until,
@@ -127,7 +125,7 @@ export async function simulateRequest(config: Config, facts: RequestFacts, princ
     entries: f.entries,
     pendingDays: f.pending_days,
     accruals: f.accruals,
-    request: [...perDay].map(([date, amount]) => ({ date, amount })),
+    request: f.request_days,
     carryovers: f.carryovers,
     yearEnds: f.year_ends,
   });
@@ -146,7 +144,7 @@ export async function simulateRequest(config: Config, facts: RequestFacts, princ
     policy_key: f.policy_key,
     unit: f.unit,
     tracking: f.tracking,
-    days: f.half_days.length / 2,
+    days: f.days,
     amount: f.amount,
     outcome: refusal ? ("refused" as const) : f.approvals_required === 0 ? ("approved" as const) : ("pending" as const),
     refusal,
