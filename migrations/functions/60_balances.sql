@@ -42,6 +42,20 @@ BEGIN
 END
 $$;
 
+-- A balance as the ledger said it at p_known_at (bitemporal: effective dates up to p_as_of, recorded times up to
+-- p_known_at): entries recorded by then, and holds recorded by then that had neither expired nor been resolved by
+-- an entry recorded by then. Snapshots are not used (they know nothing of when their entries were recorded), so
+-- the cost grows with the account's history: for audits and disputes, not for the hot path.
+CREATE OR REPLACE FUNCTION app.balance_known_at(p_account uuid, p_as_of date, p_known_at timestamptz) RETURNS TABLE (posted numeric, pending numeric)
+LANGUAGE sql STABLE ROWS 1 AS $$
+  SELECT coalesce(sum(CASE WHEN e.kind NOT IN ('hold', 'hold_release') THEN e.amount END), 0),
+         coalesce(sum(CASE WHEN e.kind = 'hold' AND e.expires_at > p_known_at
+                            AND NOT EXISTS (SELECT 1 FROM ledger_entries r WHERE r.resolves_entry_id = e.id AND r.recorded_at <= p_known_at)
+                           THEN -e.amount END), 0)
+  FROM ledger_entries e
+  WHERE e.account_id = p_account AND e.recorded_at <= p_known_at AND (p_as_of IS NULL OR e.effective_date <= p_as_of)
+$$;
+
 CREATE OR REPLACE FUNCTION app.take_snapshot(p_account uuid, p_as_of date, p_now timestamptz) RETURNS void
 LANGUAGE sql SET search_path = pg_catalog, public, pg_temp AS $$
   INSERT INTO balance_snapshots (tenant_id, account_id, employee_id, as_of, through_entry_id, settled_to_date, settled_after)
@@ -80,7 +94,9 @@ $$;
 -- Who owns and who may call each function: restated on every application, so this file alone says it.
 GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for the hand-over
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
-REVOKE ALL ON FUNCTION app.unit_factor(policy_unit), app.balance_of(uuid,date,timestamp with time zone) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
-GRANT EXECUTE ON FUNCTION app.unit_factor(policy_unit), app.balance_of(uuid,date,timestamp with time zone) TO leave_ledger_app, leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.unit_factor(policy_unit), app.balance_of(uuid,date,timestamp with time zone), app.balance_known_at(uuid,date,timestamp with time zone)
+  FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.unit_factor(policy_unit), app.balance_of(uuid,date,timestamp with time zone), app.balance_known_at(uuid,date,timestamp with time zone)
+  TO leave_ledger_app, leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.take_snapshot(uuid,date,timestamp with time zone), app.snapshot_if_due(uuid,timestamp with time zone), app.lock_account(uuid,uuid,text) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.take_snapshot(uuid,date,timestamp with time zone), app.snapshot_if_due(uuid,timestamp with time zone), app.lock_account(uuid,uuid,text) TO leave_ledger_definer;

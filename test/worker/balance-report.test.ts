@@ -77,7 +77,7 @@ describe("the balance report", () => {
     expect(res.headers.get("Content-Type")).toBe("text/csv; charset=utf-8");
     const lines = (await res.text()).trimEnd().split("\n");
     expect(lines[0]).toBe(
-      "employee_id,employee_name,policy_key,unit,tracking,posted,projected,pending,negative_allowance,available,as_of,today,forecast",
+      "employee_id,employee_name,policy_key,unit,tracking,posted,projected,pending,negative_allowance,available,as_of,known_at,today,forecast",
     );
     expect(lines).toHaveLength(4);
     const link = res.headers.get("Link");
@@ -87,7 +87,7 @@ describe("the balance report", () => {
     const all = [...lines.slice(1), ...rest];
     expect(all.map((line) => line.slice(0, 36)).sort()).toEqual(acmeIds);
     expect(all.find((line) => line.startsWith(people.emma.employeeId))).toContain(
-      `"'=HYPERLINK(""x""), Emma",${w.policyKey},day,tracked,5,0,0,0,5,,2026-11-24,false`,
+      `"'=HYPERLINK(""x""), Emma",${w.policyKey},day,tracked,5,0,0,0,5,,,2026-11-24,false`,
     );
   });
 });

@@ -28,6 +28,7 @@ it("every ledger endpoint costs one round trip, two when it must first read the 
     ["GET /v1/employees/{id}/balances?as_of", get(w.tokens.mike, `/v1/employees/${emma}/balances?as_of=2026-12-31`)],
     ["GET /v1/team/balances", get(w.tokens.mike, "/v1/team/balances")],
     ["GET /v1/team/balances?as_of (a forecast)", get(w.tokens.mike, "/v1/team/balances?as_of=2027-06-30")],
+    ["GET /v1/employees/{id}/balances?known_at", get(w.tokens.hana, `/v1/employees/${emma}/balances?known_at=2026-11-24T12:00:00Z`)],
     ["GET /v1/ledger-entries", get(w.tokens.emma, "/v1/ledger-entries?sort=-effective_date&limit=2")],
     ["GET /v1/requests", get(w.tokens.emma, "/v1/requests")],
     ["GET /v1/requests/{id}", get(w.tokens.emma, `/v1/requests/${pending.id}`)],

@@ -23,7 +23,16 @@ import {
   UsageReportPage,
   UsageReportQuery,
 } from "./schemas";
-import { balanceReport, balanceReportCsv, employeeBalances, listEntries, teamBalances, usageReport, usageReportCsv } from "./service";
+import {
+  balanceReport,
+  balanceReportCsv,
+  balanceView,
+  employeeBalances,
+  listEntries,
+  teamBalances,
+  usageReport,
+  usageReportCsv,
+} from "./service";
 
 const READ_ERRORS: ErrorCode[] = ["VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS];
 
@@ -36,6 +45,7 @@ const EMMA_BALANCES: z.output<typeof EmployeeBalances> = {
   employee_name: "Emma Employee",
   today: "2026-12-02",
   as_of: null,
+  known_at: null,
   forecast: false,
   balances: [
     {
@@ -55,6 +65,7 @@ const ELI_BALANCES: z.output<typeof EmployeeBalances> = {
   employee_name: "Eli Employee",
   today: "2026-12-03",
   as_of: null,
+  known_at: null,
   forecast: false,
   balances: [
     {
@@ -233,8 +244,8 @@ const report = createRoute({
         "text/csv": {
           schema: z.string(),
           example:
-            "employee_id,employee_name,policy_key,unit,tracking,posted,pending,negative_allowance,available,as_of,today\n" +
-            `${EMMA},Emma Employee,pto-standard,day,tracked,26.9996,1,2,27.9996,,2026-12-02\n`,
+            "employee_id,employee_name,policy_key,unit,tracking,posted,projected,pending,negative_allowance,available,as_of,known_at,today,forecast\n" +
+            `${EMMA},Emma Employee,pto-standard,day,tracked,26.9996,0,1,2,27.9996,,,2026-12-02,false\n`,
         },
       },
     },
@@ -305,24 +316,18 @@ export const balanceRoutes = createRouter()
   .openapi(mine, async (c) => {
     const principal = c.get("principal");
     return c.json(
-      await employeeBalances(c.get("config"), principal, targetEmployee(principal), c.req.valid("query").as_of ?? null, c.get("now")),
+      await employeeBalances(c.get("config"), principal, targetEmployee(principal), balanceView(c.req.valid("query")), c.get("now")),
       200,
     );
   })
   .openapi(employee, async (c) =>
     c.json(
-      await employeeBalances(
-        c.get("config"),
-        c.get("principal"),
-        c.req.valid("param").id,
-        c.req.valid("query").as_of ?? null,
-        c.get("now"),
-      ),
+      await employeeBalances(c.get("config"), c.get("principal"), c.req.valid("param").id, balanceView(c.req.valid("query")), c.get("now")),
       200,
     ),
   )
   .openapi(team, async (c) =>
-    c.json({ data: await teamBalances(c.get("config"), c.get("principal"), c.req.valid("query").as_of ?? null, c.get("now")) }, 200),
+    c.json({ data: await teamBalances(c.get("config"), c.get("principal"), balanceView(c.req.valid("query")), c.get("now")) }, 200),
   )
   .openapi(entries, async (c) => c.json(await listEntries(c.get("config"), c.get("principal"), requestFacts(c), c.req.valid("query")), 200))
   .openapi(adjust, (c) => {

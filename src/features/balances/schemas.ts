@@ -2,10 +2,17 @@ import { z } from "@hono/zod-openapi";
 import { BALANCE_TRACKING, ENTRY_KINDS, LEAVE_CATEGORIES, POLICY_KEY_PATTERN } from "../../db/schema";
 import { daysBetween } from "../../domain/calendar";
 import { LedgerEntrySchema } from "../../domain/ledger-entries";
-import { CalendarDate } from "../../kernel/dates";
+import { CalendarDate, Instant } from "../../kernel/dates";
 import { PageQuery, Pagination } from "../../kernel/pagination";
 
 export { LedgerEntrySchema };
+
+const KNOWN_AT = Instant.optional().openapi({
+  description:
+    "A recorded time (bitemporal): the balances as the ledger said them then, counting only entries recorded by that instant " +
+    "and the policy versions created by then; not in the future; never a forecast. Default: now.",
+  example: "2026-12-01T09:00:00Z",
+});
 
 export const AsOfQuery = z.object({
   as_of: CalendarDate.optional().openapi({
@@ -15,6 +22,7 @@ export const AsOfQuery = z.object({
       "(at most 3 years ahead).",
     example: "2026-12-31",
   }),
+  known_at: KNOWN_AT,
 });
 export const EmployeeParams = z.object({
   id: z
@@ -53,6 +61,10 @@ export const EmployeeBalances = z
     employee_name: z.string().openapi({ description: "Their name, as the directory shows it" }),
     today: CalendarDate.openapi({ description: "The employee's current date, in their own time zone" }),
     as_of: CalendarDate.nullable().openapi({ description: "The `as_of` asked for; null when every entry counts" }),
+    known_at: z.iso
+      .datetime({ offset: true })
+      .nullable()
+      .openapi({ description: "The `known_at` asked for; null for the ledger as it is now" }),
     forecast: z.boolean().openapi({ description: "Whether `as_of` is after the employee's today: balances include projected accruals" }),
     balances: z.array(PolicyBalance).openapi({ description: "One per policy the employee has a ledger account in, by policy key" }),
   })
@@ -68,6 +80,7 @@ export const EntryListQuery = PageQuery.extend({
   kind: z.enum(ENTRY_KINDS).optional(),
   from: CalendarDate.optional().openapi({ description: "Effective on or after" }),
   to: CalendarDate.optional().openapi({ description: "Effective on or before" }),
+  known_at: Instant.optional().openapi({ description: "Only entries recorded by this instant: the ledger as it was then" }),
   sort: z.enum(ENTRY_SORTS).default("-id").openapi({ description: "By effective date or by id (posting order); `-` for descending" }),
 });
 
@@ -97,6 +110,7 @@ export const AdjustmentBody = z
 
 export const BalanceReportQuery = PageQuery.extend({
   as_of: CalendarDate.optional().openapi({ description: "Balances as of this effective date (default: every entry)" }),
+  known_at: KNOWN_AT,
   policy_key: z
     .string()
     .regex(POLICY_KEY_PATTERN)
@@ -109,7 +123,7 @@ export const BalanceReportPage = z
   .object({ data: z.array(EmployeeBalances).openapi({ description: "One per employee, by employee id" }), pagination: Pagination })
   .openapi("BalanceReportPage");
 
-export const UsageReportQuery = BalanceReportQuery.omit({ as_of: true })
+export const UsageReportQuery = BalanceReportQuery.omit({ as_of: true, known_at: true })
   .extend({
     from: CalendarDate.openapi({ description: "The first leave day counted", example: "2026-11-01" }),
     to: CalendarDate.openapi({ description: "The last leave day counted (at most 366 days after `from`)", example: "2026-11-30" }),

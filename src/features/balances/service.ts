@@ -10,6 +10,7 @@ import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import { csvCell, csvLine } from "../../kernel/csv";
 import { isCalendarDate } from "../../kernel/dates";
+import { AppError } from "../../kernel/errors";
 import { type CursorKey, decodeCursor, isInteger, isUuid, pageOf } from "../../kernel/pagination";
 import type { BalanceReportFilter, ENTRY_SORTS, UsageReportFilter } from "./schemas";
 
@@ -24,38 +25,60 @@ type BalanceRow = {
   projected: string;
 };
 
+/** Which balances: as of an effective date (null: every entry), as known at a recorded time (null: now). */
+export interface BalanceView {
+  asOf: string | null;
+  knownAt: string | null;
+}
+
+export const balanceView = (query: { as_of?: string | undefined; known_at?: string | undefined }): BalanceView => ({
+  asOf: query.as_of ?? null,
+  knownAt: query.known_at ?? null,
+});
+
 /**
  * Balances of the employees `which` selects, one row per policy, each the newest snapshot plus the entries
  * since (`app.balance_of`): the cost does not grow with history. The unit and allowance are the policy version
  * in force on `as_of` (or on the employee's today); before the first version takes effect, the newest version.
  * An `as_of` after the employee's today is a forecast: the accruals due by then and not yet posted are projected
- * (`app.due_accruals`, what the accrual run will post). Row-level security limits what is seen.
+ * (`app.due_accruals`, what the accrual run will post). With `known_at`, the ledger as it was then
+ * (`app.balance_known_at`, versions created by then), never projected. Row-level security limits what is seen.
  */
-function balancesQuery(which: SQL, asOf: string | null, now: number) {
+function balancesQuery(which: SQL, view: BalanceView, now: number) {
+  const { asOf, knownAt } = view;
   assertWithinForecastHorizon(asOf, "as_of", now);
+  if (knownAt && Date.parse(knownAt) > now)
+    throw new AppError("VALIDATION_FAILED", "known_at is in the future", {
+      issues: [{ path: "known_at", message: "not after now", code: "custom" }],
+    });
   const instant = new Date(now).toISOString();
+  const today = sql`app.today_in(e.time_zone, ${instant}::timestamptz)`;
+  const balance = knownAt
+    ? sql`app.balance_known_at(a.id, ${asOf}::date, ${knownAt}::timestamptz)`
+    : sql`app.balance_of(a.id, ${asOf}::date, ${instant}::timestamptz)`;
   return sql`select a.employee_id, a.policy_key, p.unit, p.tracking, p.negative_allowance, b.posted, b.pending,
-      case when ${asOf}::date > app.today_in(e.time_zone, ${instant}::timestamptz)
+      case when ${knownAt}::timestamptz is null and ${asOf}::date > ${today}
            then (select coalesce(sum(d.amount), 0) from app.due_accruals(a.tenant_id, array[a.employee_id], a.policy_key, ${instant}::timestamptz, ${asOf}::date) d)
            else 0 end as projected
     from ledger_accounts a
     join employees e on e.id = a.employee_id
-    cross join lateral (select v.unit, v.tracking, v.negative_allowance from (
-        select 1 as preference, * from app.policy_in_force(a.tenant_id, a.policy_key, coalesce(${asOf}::date, app.today_in(e.time_zone, ${instant}::timestamptz)))
-        union all select 2, * from app.policy_in_force(a.tenant_id, a.policy_key, 'infinity')) v order by v.preference limit 1) p
-    cross join lateral app.balance_of(a.id, ${asOf}::date, ${instant}::timestamptz) b
+    cross join lateral (select v.unit, v.tracking, v.negative_allowance from leave_policies v
+        where v.tenant_id = a.tenant_id and v.key = a.policy_key and (${knownAt}::timestamptz is null or v.created_at <= ${knownAt}::timestamptz)
+        order by v.effective_from <= coalesce(${asOf}::date, ${today}) desc, v.version desc limit 1) p
+    cross join lateral ${balance} b
     where ${which} order by a.employee_id, a.policy_key`;
 }
 
-function byEmployee(rows: BalanceRow[], employees: EmployeeRow[], asOf: string | null, now: number) {
+function byEmployee(rows: BalanceRow[], employees: EmployeeRow[], view: BalanceView, now: number) {
   return employees.map(({ id: employeeId, time_zone, name }) => {
     const today = dateIn(time_zone, now);
     return {
       employee_id: employeeId,
       employee_name: name,
       today,
-      as_of: asOf,
-      forecast: asOf !== null && asOf > today,
+      as_of: view.asOf,
+      known_at: view.knownAt,
+      forecast: view.knownAt === null && view.asOf !== null && view.asOf > today,
       balances: rows
         .filter((r) => r.employee_id === employeeId)
         .map((r) => {
@@ -81,29 +104,29 @@ function byEmployee(rows: BalanceRow[], employees: EmployeeRow[], asOf: string |
 }
 
 /** One employee's balances (404 when the caller may not see the employee, other tenants included). */
-export async function employeeBalances(config: Config, principal: Principal, employeeId: string, asOf: string | null, now: number) {
+export async function employeeBalances(config: Config, principal: Principal, employeeId: string, view: BalanceView, now: number) {
   const [employee, balances] = await runInDatabase(
     config,
     userCaller(principal),
-    (db) => [employeeLookup(db, employeeId), db.execute<BalanceRow>(balancesQuery(sql`a.employee_id = ${employeeId}`, asOf, now))],
+    (db) => [employeeLookup(db, employeeId), db.execute<BalanceRow>(balancesQuery(sql`a.employee_id = ${employeeId}`, view, now))],
     { readOnly: true },
   );
-  return byEmployee(balances.rows, [seenOrNotFound(employee, employeeId)], asOf, now)[0]!;
+  return byEmployee(balances.rows, [seenOrNotFound(employee, employeeId)], view, now)[0]!;
 }
 
 /** The balances of the caller's direct reports. */
-export async function teamBalances(config: Config, principal: Principal, asOf: string | null, now: number) {
+export async function teamBalances(config: Config, principal: Principal, view: BalanceView, now: number) {
   const reports = sql`select e.id from employees e where e.manager_id = ${principal.employeeId}`;
   const [team, balances] = await runInDatabase(
     config,
     userCaller(principal),
     (db) => [
       db.execute<EmployeeRow>(employeesWhere(sql`e.manager_id = ${principal.employeeId}`)),
-      db.execute<BalanceRow>(balancesQuery(sql`a.employee_id in (${reports})`, asOf, now)),
+      db.execute<BalanceRow>(balancesQuery(sql`a.employee_id in (${reports})`, view, now)),
     ],
     { readOnly: true },
   );
-  return byEmployee(balances.rows, team.rows, asOf, now);
+  return byEmployee(balances.rows, team.rows, view, now);
 }
 
 type EntrySort = (typeof ENTRY_SORTS)[number];
@@ -131,6 +154,7 @@ export interface EntryFilter {
   kind?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
+  known_at?: string | undefined;
   sort: EntrySort;
   limit: number;
   cursor?: string | undefined;
@@ -156,6 +180,7 @@ export async function listEntries(config: Config, principal: Principal, facts: R
     filter.kind ? sql`e.kind = ${filter.kind}` : null,
     filter.from ? sql`e.effective_date >= ${filter.from}::date` : null,
     filter.to ? sql`e.effective_date <= ${filter.to}::date` : null,
+    filter.known_at ? sql`e.recorded_at <= ${filter.known_at}::timestamptz` : null,
     after,
   ].filter((c): c is SQL => c !== null);
   const [employee, entries] = await runInDatabase(config, userCaller(principal), (db) => [
@@ -200,17 +225,17 @@ function reportCsv(columns: readonly string[], rows: Record<string, unknown>[]):
 export async function balanceReport(config: Config, principal: Principal, query: BalanceReportFilter, now: number) {
   const page = reportPage(principal, "balance-report", query);
   const policy = query.policy_key ? sql`a.policy_key = ${query.policy_key}` : sql`true`;
-  const asOf = query.as_of ?? null;
+  const view = balanceView(query);
   const [people, balances] = await runInDatabase(
     config,
     userCaller(principal),
     (db) => [
       db.execute<EmployeeRow>(employeesWhere(sql`e.id in (${page})`)),
-      db.execute<BalanceRow>(balancesQuery(sql`a.employee_id in (${page}) and ${policy}`, asOf, now)),
+      db.execute<BalanceRow>(balancesQuery(sql`a.employee_id in (${page}) and ${policy}`, view, now)),
     ],
     { readOnly: true, isolation: "RepeatableRead" },
   );
-  return pageOf("balance-report", byEmployee(balances.rows, people.rows, asOf, now), query.limit, (row) => [row.employee_id]);
+  return pageOf("balance-report", byEmployee(balances.rows, people.rows, view, now), query.limit, (row) => [row.employee_id]);
 }
 
 const BALANCE_COLUMNS = [
@@ -225,6 +250,7 @@ const BALANCE_COLUMNS = [
   "negative_allowance",
   "available",
   "as_of",
+  "known_at",
   "today",
   "forecast",
 ];
@@ -238,6 +264,7 @@ export function balanceReportCsv(page: Awaited<ReturnType<typeof balanceReport>>
         employee_id: employee.employee_id,
         employee_name: employee.employee_name,
         as_of: employee.as_of,
+        known_at: employee.known_at,
         today: employee.today,
         forecast: employee.forecast,
       };

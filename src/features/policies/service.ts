@@ -103,7 +103,15 @@ export async function writePolicyVersion(
   const [inserted] = await runInDatabase(config, userCaller(principal), (db) => [
     db
       .insert(leavePolicies)
-      .values({ tenantId: principal.tenantId, key, version: latest + 1, createdBy: principal.userId, ...columns(rules) })
+      // On the request's clock, as ledger entries' recorded_at: what balances known at a time read (app.balance_known_at).
+      .values({
+        tenantId: principal.tenantId,
+        key,
+        version: latest + 1,
+        createdBy: principal.userId,
+        createdAt: new Date(facts.now),
+        ...columns(rules),
+      })
       .returning(),
     db.execute(
       sql`insert into audit_log ${AUDIT_COLUMNS} values (${auditValues(facts, principal, { action: mode === "create" ? "policy.create" : "policy.revise", targetType: "policy", targetId: `${key}@${latest + 1}` })})`,

@@ -1706,6 +1706,11 @@ export interface components {
             /** @description Whether `as_of` is after the employee's today: balances include projected accruals */
             forecast: boolean;
             /**
+             * Format: date-time
+             * @description The `known_at` asked for; null for the ledger as it is now
+             */
+            known_at: string | null;
+            /**
              * Format: date
              * @description The employee's current date, in their own time zone
              */
@@ -5568,6 +5573,8 @@ export interface operations {
             query?: {
                 /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected` (at most 3 years ahead). */
                 as_of?: string;
+                /** @description A recorded time (bitemporal): the balances as the ledger said them then, counting only entries recorded by that instant and the policy versions created by then; not in the future; never a forecast. Default: now. */
+                known_at?: string;
             };
             header?: never;
             path: {
@@ -5594,6 +5601,7 @@ export interface operations {
                      *       "employee_name": "Emma Employee",
                      *       "today": "2026-12-02",
                      *       "as_of": null,
+                     *       "known_at": null,
                      *       "forecast": false,
                      *       "balances": [
                      *         {
@@ -6434,6 +6442,8 @@ export interface operations {
                 /** @description Effective on or after */
                 from?: string;
                 kind?: "accrual" | "grant" | "hold" | "hold_release" | "usage" | "adjustment" | "carryover_out" | "carryover_in" | "expiry" | "reversal";
+                /** @description Only entries recorded by this instant: the ledger as it was then */
+                known_at?: string;
                 /** @description Items per page (at most 200) */
                 limit?: number;
                 policy_key?: string;
@@ -6865,6 +6875,8 @@ export interface operations {
             query?: {
                 /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected` (at most 3 years ahead). */
                 as_of?: string;
+                /** @description A recorded time (bitemporal): the balances as the ledger said them then, counting only entries recorded by that instant and the policy versions created by then; not in the future; never a forecast. Default: now. */
+                known_at?: string;
             };
             header?: never;
             path?: never;
@@ -6888,6 +6900,7 @@ export interface operations {
                      *       "employee_name": "Emma Employee",
                      *       "today": "2026-12-02",
                      *       "as_of": null,
+                     *       "known_at": null,
                      *       "forecast": false,
                      *       "balances": [
                      *         {
@@ -8373,6 +8386,8 @@ export interface operations {
                 as_of?: string;
                 /** @description `next_cursor` of the previous page; leave out for the first page */
                 cursor?: string;
+                /** @description A recorded time (bitemporal): the balances as the ledger said them then, counting only entries recorded by that instant and the policy versions created by then; not in the future; never a forecast. Default: now. */
+                known_at?: string;
                 /** @description Items per page (at most 200) */
                 limit?: number;
                 /** @description Only the direct reports of this employee */
@@ -8404,6 +8419,7 @@ export interface operations {
                      *           "employee_name": "Emma Employee",
                      *           "today": "2026-12-02",
                      *           "as_of": null,
+                     *           "known_at": null,
                      *           "forecast": false,
                      *           "balances": [
                      *             {
@@ -8423,6 +8439,7 @@ export interface operations {
                      *           "employee_name": "Eli Employee",
                      *           "today": "2026-12-03",
                      *           "as_of": null,
+                     *           "known_at": null,
                      *           "forecast": false,
                      *           "balances": [
                      *             {
@@ -8446,8 +8463,8 @@ export interface operations {
                      */
                     "application/json": components["schemas"]["BalanceReportPage"];
                     /**
-                     * @example employee_id,employee_name,policy_key,unit,tracking,posted,pending,negative_allowance,available,as_of,today
-                     *     00000000-0000-4000-8100-000000000204,Emma Employee,pto-standard,day,tracked,26.9996,1,2,27.9996,,2026-12-02
+                     * @example employee_id,employee_name,policy_key,unit,tracking,posted,projected,pending,negative_allowance,available,as_of,known_at,today,forecast
+                     *     00000000-0000-4000-8100-000000000204,Emma Employee,pto-standard,day,tracked,26.9996,0,1,2,27.9996,,,2026-12-02,false
                      */
                     "text/csv": string;
                 };
@@ -10471,6 +10488,8 @@ export interface operations {
             query?: {
                 /** @description An effective (leave) date: only entries effective on or before it count. Default: every entry, future-dated bookings included. A date after the employee's today is a forecast: the accruals due by then and not yet posted count too, as `projected` (at most 3 years ahead). */
                 as_of?: string;
+                /** @description A recorded time (bitemporal): the balances as the ledger said them then, counting only entries recorded by that instant and the policy versions created by then; not in the future; never a forecast. Default: now. */
+                known_at?: string;
             };
             header?: never;
             path?: never;
@@ -10496,6 +10515,7 @@ export interface operations {
                      *           "employee_name": "Emma Employee",
                      *           "today": "2026-12-02",
                      *           "as_of": null,
+                     *           "known_at": null,
                      *           "forecast": false,
                      *           "balances": [
                      *             {
@@ -10515,6 +10535,7 @@ export interface operations {
                      *           "employee_name": "Eli Employee",
                      *           "today": "2026-12-03",
                      *           "as_of": null,
+                     *           "known_at": null,
                      *           "forecast": false,
                      *           "balances": [
                      *             {
