@@ -143,7 +143,7 @@ BEGIN
   END IF;
 
   SELECT coalesce(array_agg(c.day ORDER BY c.day, c.half), '{}'), coalesce(array_agg(c.half ORDER BY c.day, c.half), '{}') INTO o_days, o_parts
-  FROM app.charged_half_days(v_tenant, e.work_week, v_start, v_end, coalesce(p ->> 'start_part', 'morning')::leave_start_part,
+  FROM app.charged_half_days(v_tenant, e.holiday_calendar, e.work_week, v_start, v_end, coalesce(p ->> 'start_part', 'morning')::leave_start_part,
                              coalesce(p ->> 'end_part', 'evening')::leave_end_part) c;
   IF cardinality(o_days) = 0 THEN
     PERFORM app.fail('VALIDATION_FAILED', 'The request covers no working day',

@@ -190,10 +190,16 @@ export async function seedStatements(pinPepper: string, tenants: SeedTenant[] = 
 export const DEMO_SICK_POLICY_KEY = "sick-leave";
 export const DEMO_VOLUNTEERING_POLICY_KEY = "volunteering";
 export const DEMO_POLICY_KEY = "pto-standard";
+/** The default calendar's holidays and the Berlin office's (its people follow `berlin`): [calendar, day, name]. */
+export const DEMO_BERLIN_CALENDAR = "berlin";
 const DEMO_HOLIDAYS = [
-  ["2026-12-25", "Christmas Day"],
-  ["2026-12-26", "Boxing Day"],
-  ["2027-01-01", "New Year's Day"],
+  ["default", "2026-12-25", "Christmas Day"],
+  ["default", "2026-12-26", "Boxing Day"],
+  ["default", "2027-01-01", "New Year's Day"],
+  [DEMO_BERLIN_CALENDAR, "2026-12-25", "1. Weihnachtstag"],
+  [DEMO_BERLIN_CALENDAR, "2026-12-26", "2. Weihnachtstag"],
+  [DEMO_BERLIN_CALENDAR, "2027-01-01", "Neujahr"],
+  [DEMO_BERLIN_CALENDAR, "2027-03-08", "Internationaler Frauentag"],
 ] as const;
 
 /** The first Monday at least two weeks after `now` (UTC), as YYYY-MM-DD. */
@@ -274,10 +280,14 @@ export async function demoLedgerStatements(
              where a.tenant_id = $1 and a.policy_key = $2 on conflict do nothing`,
       values: [ACME.id, DEMO_POLICY_KEY, hana.userId],
     },
-    ...DEMO_HOLIDAYS.map(([day, name]) => ({
-      text: "insert into holidays (tenant_id, day, name) values ($1, $2, $3) on conflict do nothing",
-      values: [ACME.id, day, name],
+    ...DEMO_HOLIDAYS.map(([calendar, day, name]) => ({
+      text: "insert into holidays (tenant_id, calendar, day, name) values ($1, $2, $3, $4) on conflict do nothing",
+      values: [ACME.id, calendar, day, name],
     })),
+    {
+      text: "update employees set holiday_calendar = $2 where tenant_id = $1 and time_zone = 'Europe/Berlin'",
+      values: [ACME.id, DEMO_BERLIN_CALENDAR],
+    },
     await claims({ caller: "system:scheduler", sub: null, tenant_id: ACME.id, employee_id: null, roles: [] }),
     { text: "select app.post_accruals($1::jsonb)", values: [JSON.stringify({ now: now.toISOString(), after: null, limit: 2000 })] },
     await claims({ caller: "user", sub: emma.userId, tenant_id: ACME.id, employee_id: emma.employeeId, roles: emma.roles }),

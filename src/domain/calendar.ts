@@ -4,6 +4,8 @@
  * arithmetic runs on day numbers (days since 1970-01-01), which have no time zone at all. Working days are
  * counted in SQL (migrations/functions/55_calendar.sql).
  */
+import { z } from "@hono/zod-openapi";
+import { HOLIDAY_CALENDAR_PATTERN } from "../db/schema";
 import { FORECAST_HORIZON_YEARS } from "../kernel/constants";
 import { AppError } from "../kernel/errors";
 
@@ -56,3 +58,9 @@ export function assertWithinForecastHorizon(day: string | undefined | null, fiel
       issues: [{ path: field, message: `on or before ${horizon} (${FORECAST_HORIZON_YEARS} years from today)`, code: "custom" }],
     });
 }
+
+/** A holiday calendar's key: one per location (`berlin`, `uk-england`); everyone follows `default` unless set. */
+export const HolidayCalendarKey = z
+  .string()
+  .regex(HOLIDAY_CALENDAR_PATTERN, "2 to 63 lowercase letters, digits and dashes")
+  .openapi({ example: "berlin" });

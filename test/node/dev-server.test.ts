@@ -5,7 +5,7 @@
  */
 import type { ChildProcess } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD, DEMO_POLICY_KEY, DEMO_VOLUNTEERING_POLICY_KEY } from "../../scripts/lib/seed-data";
+import { DEMO_BERLIN_CALENDAR, DEMO_PASSWORD, DEMO_POLICY_KEY, DEMO_VOLUNTEERING_POLICY_KEY } from "../../scripts/lib/seed-data";
 import { ctrlC, type DevServer, devServer, STARTUP_LIMIT_MS, waitFor } from "../support/node/dev-server";
 
 let server: DevServer;
@@ -47,6 +47,13 @@ describe("npm run dev", () => {
         balances: { policy_key: string; posted: number }[];
       };
       expect(balances.balances.find((b) => b.policy_key === DEMO_VOLUNTEERING_POLICY_KEY)?.posted).toBeGreaterThanOrEqual(2);
+      // A second holiday calendar, followed by the Berlin office.
+      const calendars = (await (
+        await fetch(`${base}/v1/holiday-calendars`, { headers: { Authorization: `Bearer ${access_token}` } })
+      ).json()) as {
+        data: { calendar: string; holidays: number }[];
+      };
+      expect(calendars.data.find((c) => c.calendar === DEMO_BERLIN_CALENDAR)).toMatchObject({ holidays: 4 });
       // The daily job runs on demand.
       expect((await fetch(`${base}/__scheduled?cron=5+0+*+*+*`)).status).toBe(200);
       await waitFor(`${base}/health`, dev, 5_000);

@@ -153,6 +153,9 @@ describe("the database charges the same days (app.charged_half_days, used by sub
     await resetDatabase();
     const sql = superuserSql();
     for (const day of HOLIDAYS) await sql`insert into holidays (tenant_id, day, name) values (${ACME.id}, ${day}, 'holiday')`;
+    // Another location's holidays are not the default calendar's.
+    for (const day of ["2026-12-09", "2026-12-28"])
+      await sql`insert into holidays (tenant_id, calendar, day, name) values (${ACME.id}, 'elsewhere', ${day}, 'theirs')`;
     await fc.assert(
       fc.asyncProperty(
         fc.nat(50),
@@ -166,7 +169,7 @@ describe("the database charges the same days (app.charged_half_days, used by sub
           const charged = chargedDays({ workWeek: new Set(workWeek), holidays: new Set(HOLIDAYS) }, start, end, startPart, endPart) ?? [];
           const expected = charged.flatMap((c) => (c.half ? [`${c.date} ${c.half}`] : [`${c.date} morning`, `${c.date} afternoon`]));
           const rows =
-            (await sql`select day::text || ' ' || half as half_day from app.charged_half_days(${ACME.id}, ${`{${workWeek.join(",")}}`}::smallint[], ${start}, ${end},
+            (await sql`select day::text || ' ' || half as half_day from app.charged_half_days(${ACME.id}, 'default', ${`{${workWeek.join(",")}}`}::smallint[], ${start}, ${end},
             ${startPart}::leave_start_part, ${endPart}::leave_end_part)`) as { half_day: string }[];
           expect(rows.map((r) => r.half_day)).toEqual(expected);
         },

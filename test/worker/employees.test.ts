@@ -63,6 +63,7 @@ describe("who sees whom", () => {
       hire_date: people.emma.hireDate,
       end_date: null,
       work_week: [1, 2, 3, 4, 5],
+      holiday_calendar: "default",
     });
     // Emma's manager is shown by name, yet his record is not hers to read.
     await expectError(

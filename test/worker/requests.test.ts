@@ -50,7 +50,7 @@ describe("leave requests", () => {
       "FORBIDDEN",
     );
     const listed = await w.api.send("/v1/holidays?year=2026", { headers: bearer(w.tokens.emma) });
-    expect(await listed.json()).toEqual({ data: [{ day: "2026-12-25", name: "Christmas" }] });
+    expect(await listed.json()).toEqual({ calendar: "default", data: [{ day: "2026-12-25", name: "Christmas", calendar: "default" }] });
     // Thu 24 Dec – Tue 29 Dec: Thu, (Fri holiday), (Sat, Sun), Mon, Tue = 3 days.
     expect(await w.submitted(w.tokens.emma, { start_date: "2026-12-24", end_date: "2026-12-29" })).toMatchObject({ days: 3, amount: 3 });
     await expectError(await w.submit(w.tokens.emma, { start_date: "2026-12-26", end_date: "2026-12-27" }), 400, "VALIDATION_FAILED");

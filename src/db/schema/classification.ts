@@ -63,6 +63,7 @@ export const CLASSIFICATION = [
     hireDate: P,
     endDate: P,
     workWeek: I,
+    holidayCalendar: I,
     createdAt: I,
   }),
   classify(tables.roleAssignments, { tenantId: I, userId: I, role: I, grantedBy: I, grantedAt: I }),
@@ -177,7 +178,7 @@ export const CLASSIFICATION = [
     createdBy: I,
     createdAt: I,
   }),
-  classify(tables.holidays, { tenantId: I, day: I, name: I, createdAt: I }),
+  classify(tables.holidays, { tenantId: I, calendar: I, day: I, name: I, createdAt: I }),
   classify(tables.ledgerAccounts, { id: I, tenantId: I, employeeId: I, policyKey: I, openedAt: I }),
   classify(tables.ledgerEntries, {
     id: I,

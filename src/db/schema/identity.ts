@@ -21,6 +21,10 @@ import { appRole, can, definerRole, employeeId, mayManage, signedCaller, tenantI
 
 /** Tenant slugs: checked by the database (`tenants_slug_format`) and by the API's validators. */
 export const TENANT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
+/** Holiday calendars are named like slugs (`berlin`, `uk-england`); everyone follows `default` until told otherwise. */
+export const HOLIDAY_CALENDAR_PATTERN = TENANT_SLUG_PATTERN;
+export const DEFAULT_HOLIDAY_CALENDAR = "default";
+export const calendarFormat = (column: unknown) => sql`${column} ~ ${sql.raw(`'${HOLIDAY_CALENDAR_PATTERN.source}'`)}`;
 
 export const roleEnum = pgEnum("app_role", ROLES);
 export const tenantStatusEnum = pgEnum("tenant_status", ["active", "suspended"]);
@@ -116,8 +120,10 @@ export const employees = pgTable(
     hireDate: date("hire_date").notNull(),
     /** The last day of employment (`POST /v1/employees/{id}/termination`): no accruals or leave after it. */
     endDate: date("end_date"),
-    /** ISO weekdays worked (1 = Monday); leave is charged only for these, minus the tenant's holidays. */
+    /** ISO weekdays worked (1 = Monday); leave is charged only for these, minus their holiday calendar's holidays. */
     workWeek: smallint("work_week").array().notNull().default(sql`'{1,2,3,4,5}'::smallint[]`),
+    /** The tenant's holiday calendar the employee follows (their location's public holidays). */
+    holidayCalendar: text("holiday_calendar").notNull().default(DEFAULT_HOLIDAY_CALENDAR),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
@@ -131,6 +137,7 @@ export const employees = pgTable(
     check("employees_not_own_manager", sql`${t.managerId} is distinct from ${t.id}`),
     check("employees_time_zone_format", sql`${t.timeZone} ~ '^[A-Za-z_]+(/[A-Za-z0-9_+-]+)*$'`),
     check("employees_end_after_hire", sql`${t.endDate} >= ${t.hireDate}`),
+    check("employees_holiday_calendar_format", calendarFormat(t.holidayCalendar)),
     pgPolicy("employees_select", {
       for: "select",
       to: appRole,

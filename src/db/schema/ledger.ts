@@ -19,7 +19,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { dataKeys } from "./data-keys";
-import { employees, tenants } from "./identity";
+import { calendarFormat, DEFAULT_HOLIDAY_CALENDAR, employees, tenants } from "./identity";
 import { appRole, can, definerOnly, definerRole, tenantId, visibleTenantRows } from "./rls";
 
 /**
@@ -57,19 +57,21 @@ export const decisionEnum = pgEnum("approval_decision", ["approve", "reject"]);
 export const RUN_KINDS = ["accrual", "rollover", "rollover_reversal", "snapshot"] as const;
 export const runKindEnum = pgEnum("ledger_run_kind", RUN_KINDS);
 
-/** The tenant's public holidays: not charged by requests. */
+/** The tenant's public holidays, by holiday calendar (one per location): not charged to those who follow it. */
 export const holidays = pgTable(
   "holidays",
   {
     tenantId: uuid("tenant_id")
       .notNull()
       .references(() => tenants.id),
+    calendar: text("calendar").notNull().default(DEFAULT_HOLIDAY_CALENDAR),
     day: date("day").notNull(),
     name: text("name").notNull(),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [
-    primaryKey({ columns: [t.tenantId, t.day] }),
+    primaryKey({ columns: [t.tenantId, t.calendar, t.day] }),
+    check("holidays_calendar_format", calendarFormat(t.calendar)),
     pgPolicy("holidays_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId}` }),
     pgPolicy("holidays_insert", { for: "insert", to: appRole, withCheck: sql`${t.tenantId} = ${tenantId} and ${policyManagers}` }),
     pgPolicy("holidays_delete", { for: "delete", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${policyManagers}` }),

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { POLICY_KEY_PATTERN, userStatusEnum } from "../../db/schema";
+import { HolidayCalendarKey } from "../../domain/calendar";
 import { EmployeeNumber, SignInEmail, TimeZone, WorkWeek } from "../../domain/employees";
 import { CalendarDate } from "../../kernel/dates";
 import { queryInteger } from "../../kernel/pagination";
@@ -34,6 +35,7 @@ export const EmployeeSchema = z
     hire_date: CalendarDate.openapi({ description: "First day of employment (YYYY-MM-DD)" }),
     end_date: CalendarDate.nullable().openapi({ description: "Last day of employment; null while employed" }),
     work_week: z.array(z.number().int()).openapi({ description: "ISO weekdays worked, ascending (1 = Monday … 7 = Sunday)" }),
+    holiday_calendar: z.string().openapi({ description: "The holiday calendar the employee follows (`default` unless set)" }),
   })
   .openapi("Employee");
 export type Employee = z.infer<typeof EmployeeSchema>;
@@ -52,6 +54,7 @@ export const EMMA_EXAMPLE: Employee = {
   hire_date: "2022-09-01",
   end_date: null,
   work_week: [1, 2, 3, 4, 5],
+  holiday_calendar: "berlin",
 };
 
 /** The directory's sorts: each an allow-listed column, `-` for descending; ties are broken by id. */
@@ -120,6 +123,9 @@ export const UpdateEmployeeBody = z
     time_zone: TimeZone.optional().openapi({ description: "IANA time zone in which the employee's dates are counted" }),
     work_week: WorkWeek.optional().openapi({
       description: "ISO weekdays worked (1 = Monday … 7 = Sunday); leave is charged only for these",
+    }),
+    holiday_calendar: HolidayCalendarKey.optional().openapi({
+      description: "The holiday calendar to follow (their location's); requests submitted afterwards are charged by it",
     }),
   })
   .refine((b) => Object.values(b).some((v) => v !== undefined), { error: "change at least one field" })

@@ -21,7 +21,7 @@ const records = (which: SQL, order: SQL = sql`e.id`, page: SQL = sql``) =>
   sql`select jsonb_build_object('id', e.id, 'user_id', e.user_id, 'display_name', u.display_name, 'email', u.email, 'external_subject', u.external_subject, 'status', u.status,
       'employee_number', e.employee_number, 'manager_id', e.manager_id,
       'manager_name', case when e.manager_id is not null then coalesce(mu.display_name, app.employee_name(e.manager_id)) end,
-      'time_zone', e.time_zone, 'hire_date', e.hire_date, 'end_date', e.end_date, 'work_week', e.work_week) as employee
+      'time_zone', e.time_zone, 'hire_date', e.hire_date, 'end_date', e.end_date, 'work_week', e.work_week, 'holiday_calendar', e.holiday_calendar) as employee
     from (select e.id, row_number() over (order by ${order}) as n from employees e join users u on u.id = e.user_id
           where ${which} order by ${order} ${page}) chosen
     join employees e on e.id = chosen.id join users u on u.id = e.user_id
@@ -110,7 +110,7 @@ const editableRecord = (employeeId: string, hireDate: string | undefined) =>
     from employees e where e.id = ${employeeId}`;
 
 /** What nobody changes on their own record: the dates and days their leave is counted by. */
-const NOT_ON_ONESELF = ["hire_date", "work_week", "time_zone"] as const;
+const NOT_ON_ONESELF = ["hire_date", "work_week", "time_zone", "holiday_calendar"] as const;
 
 /**
  * Changes an employee's record (HR Admin, System Admin, for those they may manage), audited; answers the record.
@@ -166,6 +166,7 @@ async function updateRecord(
     ...(change.work_week !== undefined ? [sql`work_week = ${`{${[...change.work_week].sort().join(",")}}`}::smallint[]`] : []),
     ...(change.employee_number !== undefined ? [sql`employee_number = ${change.employee_number}`] : []),
     ...(change.hire_date !== undefined ? [sql`hire_date = ${change.hire_date}::date`] : []),
+    ...(change.holiday_calendar !== undefined ? [sql`holiday_calendar = ${change.holiday_calendar}`] : []),
   ];
   const userSet = [
     ...(change.display_name !== undefined ? [sql`display_name = ${change.display_name}`] : []),
@@ -182,14 +183,14 @@ async function updateRecord(
       : sql`select user_id as id from changed`;
   const sessions =
     sessionVersion === null ? sql`select 0` : sql`select app.end_all_sessions(${userId}, ${sessionVersion}, ${now}) from user_changed`;
-  const { manager_id, work_week, hire_date, ...personal } = change;
+  const { manager_id, work_week, holiday_calendar, hire_date, ...personal } = change;
   const [, result, record] = await runInDatabase(config, userCaller(principal), (db) => [
     db.execute(editableRecord(employeeId, change.hire_date)),
     db.execute<{ changed: number; cycle: boolean }>(sql`with changed as (${employeeUpdate}),
       user_changed as (${userUpdate}),
       sessions as (${sessions}),
       audit as (insert into audit_log ${AUDIT_COLUMNS}
-        select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id, work_week, fields: Object.keys(change) }, personalDetails: { ...personal, hire_date } })}
+        select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id, work_week, holiday_calendar, fields: Object.keys(change) }, personalDetails: { ...personal, hire_date } })}
         from user_changed returning id)
       select (select count(*)::int from user_changed) as changed, (select count(*)::int from sessions) as sessions,
         exists (${managerChainContains(newManager, employeeId)}) as cycle`),

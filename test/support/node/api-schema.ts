@@ -529,6 +529,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/holiday-calendars": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List holiday calendars
+         * @description The tenant's holiday calendars in use (one per location): each with a holiday or followed by an employee, with how many holidays it has and how many of the employees you see follow it. An employee follows one (`holiday_calendar` on `PATCH /v1/employees/{id}`). For any signed-in user.
+         */
+        get: operations["listHolidayCalendars"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/holidays": {
         parameters: {
             query?: never;
@@ -538,13 +558,13 @@ export interface paths {
         };
         /**
          * List holidays
-         * @description The tenant's holidays in one calendar year, by date: days no request is charged for. For any signed-in user.
+         * @description One of the tenant's holiday calendars in one calendar year, by date: days no request of those who follow it is charged for. Default: the calendar you follow. For any signed-in user.
          */
         get: operations["listHolidays"];
         put?: never;
         /**
          * Add a holiday
-         * @description Adds a day to the tenant's holidays: requests submitted afterwards are not charged for it (earlier requests keep what they were charged). HR Admins and System Admins only; a day that is a holiday already is a `CONFLICT`. Audited as `holiday.add`.
+         * @description Adds a day to one of the tenant's holiday calendars (`default` unless named; a new key starts a new calendar): requests submitted afterwards by those who follow it are not charged for it (earlier requests keep what they were charged). HR Admins and System Admins only; a day that is a holiday of that calendar already is a `CONFLICT`. Audited as `holiday.add`.
          */
         post: operations["addHoliday"];
         delete?: never;
@@ -565,7 +585,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a holiday
-         * @description Removes a day from the tenant's holidays: requests submitted afterwards are charged for it when it is a working day (earlier requests keep what they were charged). HR Admins and System Admins only; audited as `holiday.remove`.
+         * @description Removes a day from one of the tenant's holiday calendars (`default` unless named): requests submitted afterwards are charged for it when it is a working day (earlier requests keep what they were charged). HR Admins and System Admins only; audited as `holiday.remove`.
          */
         delete: operations["removeHoliday"];
         options?: never;
@@ -1667,6 +1687,8 @@ export interface components {
              * @description First day of employment (YYYY-MM-DD)
              */
             hire_date: string;
+            /** @description The holiday calendar the employee follows (`default` unless set) */
+            holiday_calendar: string;
             /** Format: uuid */
             id: string;
             /**
@@ -1802,10 +1824,26 @@ export interface components {
             version: string;
         };
         Holiday: {
+            /**
+             * @description The holiday calendar (one per location); the employees who follow it are not charged for its days. Default: `default`
+             * @default default
+             * @example berlin
+             */
+            calendar?: string;
             /** Format: date */
             day: string;
             /** @description Shown to employees, e.g. in a calendar */
             name: string;
+        };
+        HolidayCalendarList: {
+            /** @description Every calendar with a holiday or an employee, by key */
+            data: {
+                calendar: string;
+                /** @description The employees you see who follow it */
+                employees: number;
+                /** @description Its holidays, all years */
+                holidays: number;
+            }[];
         };
         LeaveRequest: {
             /** @description What the request costs, in the policy's unit (a day is 1 `day`, 2 `half_day` or 8 `hour`) */
@@ -2788,6 +2826,11 @@ export interface components {
              * @description First day of employment (YYYY-MM-DD)
              */
             hire_date?: string;
+            /**
+             * @description The holiday calendar to follow (their location's); requests submitted afterwards are charged by it
+             * @example berlin
+             */
+            holiday_calendar?: string;
             /**
              * Format: uuid
              * @description The new manager's employee id; null for none
@@ -5031,7 +5074,8 @@ export interface operations {
                      *             3,
                      *             4,
                      *             5
-                     *           ]
+                     *           ],
+                     *           "holiday_calendar": "berlin"
                      *         }
                      *       ],
                      *       "total": 1,
@@ -5151,7 +5195,8 @@ export interface operations {
                      *         3,
                      *         4,
                      *         5
-                     *       ]
+                     *       ],
+                     *       "holiday_calendar": "berlin"
                      *     }
                      */
                     "application/json": components["schemas"]["Employee"];
@@ -5291,7 +5336,8 @@ export interface operations {
                      *         2,
                      *         3,
                      *         4
-                     *       ]
+                     *       ],
+                     *       "holiday_calendar": "berlin"
                      *     }
                      */
                     "application/json": components["schemas"]["Employee"];
@@ -6089,9 +6135,106 @@ export interface operations {
             };
         };
     };
+    listHolidayCalendars: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Calendars */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "calendar": "berlin",
+                     *           "holidays": 10,
+                     *           "employees": 2
+                     *         },
+                     *         {
+                     *           "calendar": "default",
+                     *           "holidays": 9,
+                     *           "employees": 4
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HolidayCalendarList"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listHolidays: {
         parameters: {
             query: {
+                /** @description The holiday calendar (one per location); the employees who follow it are not charged for its days. Default: the one you follow (`default` without an employee record) */
+                calendar?: string;
                 /** @description A calendar year */
                 year: number;
             };
@@ -6113,19 +6256,24 @@ export interface operations {
                 content: {
                     /**
                      * @example {
+                     *       "calendar": "default",
                      *       "data": [
                      *         {
                      *           "day": "2026-12-25",
-                     *           "name": "Christmas Day"
+                     *           "name": "Christmas Day",
+                     *           "calendar": "default"
                      *         },
                      *         {
                      *           "day": "2026-12-26",
-                     *           "name": "Boxing Day"
+                     *           "name": "Boxing Day",
+                     *           "calendar": "default"
                      *         }
                      *       ]
                      *     }
                      */
                     "application/json": {
+                        /** @description The calendar listed */
+                        calendar: string;
                         /** @description By date */
                         data: components["schemas"]["Holiday"][];
                     };
@@ -6210,7 +6358,8 @@ export interface operations {
                 /**
                  * @example {
                  *       "day": "2027-03-26",
-                 *       "name": "Good Friday"
+                 *       "name": "Good Friday",
+                 *       "calendar": "default"
                  *     }
                  */
                 "application/json": components["schemas"]["Holiday"];
@@ -6230,7 +6379,8 @@ export interface operations {
                     /**
                      * @example {
                      *       "day": "2027-03-26",
-                     *       "name": "Good Friday"
+                     *       "name": "Good Friday",
+                     *       "calendar": "default"
                      *     }
                      */
                     "application/json": components["schemas"]["Holiday"];
@@ -6335,7 +6485,10 @@ export interface operations {
     };
     removeHoliday: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description The holiday calendar (one per location); the employees who follow it are not charged for its days. Default: `default` */
+                calendar?: string;
+            };
             header?: never;
             path: {
                 day: string;
