@@ -27,7 +27,9 @@ describe("service API keys", () => {
       { key_hash: string; prefix: string },
     ];
     expect(row.key_hash).toBe(await sha256Hex(created.key));
-    expect(JSON.stringify(row)).not.toContain(created.key.split("_").at(-1));
+    const secret = created.key.slice(`llk_${created.prefix}_`.length);
+    expect(secret).toHaveLength(43);
+    expect(JSON.stringify(row)).not.toContain(secret);
 
     const res = await api.send("/v1/audit", { headers: bearer(created.key) });
     expect(res.status).toBe(200);
