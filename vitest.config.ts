@@ -21,6 +21,8 @@ Object.assign(process.env, { WRANGLER_SEND_METRICS: "false", CLOUDFLARE_CF_FETCH
 export default defineConfig({
   test: {
     silent: "passed-only",
+    // One file at a time on any machine: the files share one Postgres, which each file resets (test/support).
+    fileParallelism: false,
     projects: [
       {
         test: {

@@ -12,7 +12,11 @@ CREATE OR REPLACE FUNCTION app.request_json(r leave_requests) RETURNS jsonb LANG
                                                                'data_key_id', a.data_key_id, 'decided_at', a.decided_at) ORDER BY a.decided_at, a.approver_id)
                            FROM approvals a WHERE a.request_id = r.id), '[]'),
     'expires_at', r.expires_at, 'submitted_by', r.submitted_by, 'submitted_by_name', app.user_name(r.submitted_by),
-    'submitted_at', r.submitted_at, 'resolved_at', r.resolved_at)
+    'submitted_at', r.submitted_at, 'resolved_at', r.resolved_at,
+    -- Why its charge changed since it was made (app.reprice_request): each correction, with what it changed.
+    'corrections', coalesce((SELECT jsonb_agg(jsonb_build_object('corrected_at', c.at, 'reason', c.reason, 'amount_change', c.change) ORDER BY c.n)
+                             FROM (SELECT split_part(x.reference, ':', 4)::int AS n, min(x.recorded_at) AS at, min(x.system_note) AS reason, -sum(x.amount) AS change
+                                   FROM ledger_entries x WHERE x.request_id = r.id AND x.reference LIKE 'request:%:correction:%' GROUP BY 1) c), '[]'))
 $$;
 
 -- The data keys a request's sealed fields need (its reason's, its approvals' comments'), by id: read with the
@@ -47,7 +51,8 @@ DECLARE
   v_factor numeric;
 BEGIN
   SELECT * INTO r FROM leave_requests WHERE id = p_request;
-  SELECT * INTO v_hold FROM ledger_entries WHERE request_id = r.id AND kind = 'hold';
+  SELECT * INTO v_hold FROM ledger_entries h WHERE h.request_id = r.id AND h.kind = 'hold'
+    AND NOT EXISTS (SELECT 1 FROM ledger_entries x WHERE x.resolves_entry_id = h.id); -- the one a correction left
   INSERT INTO ledger_entries (tenant_id, account_id, employee_id, policy_key, policy_version_id, kind, amount, effective_date, recorded_at,
                               reference, request_id, resolves_entry_id, actor_id, system_note)
   VALUES (r.tenant_id, r.account_id, r.employee_id, r.policy_key, r.policy_version_id, 'hold_release', -v_hold.amount, v_hold.effective_date, p_now,

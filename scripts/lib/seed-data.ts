@@ -202,10 +202,13 @@ const DEMO_HOLIDAYS = [
   [DEMO_BERLIN_CALENDAR, "2027-03-08", "Internationaler Frauentag"],
 ] as const;
 
-/** The first Monday at least two weeks after `now` (UTC), as YYYY-MM-DD. */
+/** Days that are a holiday of some demo calendar: demo leave laid out around today avoids them all. */
+export const DEMO_HOLIDAY_DAYS: ReadonlySet<string> = new Set(DEMO_HOLIDAYS.map(([, day]) => day));
+
+/** The first Monday at least two weeks after `now` (UTC) that no demo calendar has as a holiday, as YYYY-MM-DD. */
 function demoLeaveStart(now: Date): string {
   const day = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 14));
-  while (day.getUTCDay() !== 1) day.setUTCDate(day.getUTCDate() + 1);
+  while (day.getUTCDay() !== 1 || DEMO_HOLIDAY_DAYS.has(day.toISOString().slice(0, 10))) day.setUTCDate(day.getUTCDate() + 1);
   return day.toISOString().slice(0, 10);
 }
 

@@ -57,10 +57,50 @@ export const LeaveRequestSchema = z
       .datetime({ offset: true })
       .nullable()
       .openapi({ description: "When it was approved, rejected, cancelled or expired; null while pending" }),
+    corrections: z
+      .array(
+        z.object({
+          corrected_at: z.iso.datetime({ offset: true }),
+          reason: z.string().openapi({ description: "Why, e.g. `2027-03-26 (Good Friday) became a holiday of calendar default`" }),
+          amount_change: z
+            .number()
+            .openapi({ description: "How much more (negative: less) the request is charged since, in the policy's unit" }),
+        }),
+      )
+      .openapi({
+        description:
+          "Changes to what the request is charged after it was made, oldest first: a holiday added or removed on one of its days, or its employee " +
+          "moved to another holiday calendar or work week. `days` and `amount` are what it is charged now; a request left with no working day is cancelled.",
+      }),
   })
   .openapi("LeaveRequest");
 
 export type LeaveRequest = z.infer<typeof LeaveRequestSchema>;
+
+/** A request repriced because the days it is charged for changed (`app.reprice_request`), as HR sees it. */
+export const RequestCorrection = z
+  .object({
+    request_id: z.uuid(),
+    employee_id: z.uuid(),
+    employee_name: z.string(),
+    policy_key: z.string(),
+    unit: z.string().openapi({ description: "The policy's unit" }),
+    status: z.enum(REQUEST_STATUSES).openapi({ description: "The request's status after it (`cancelled` when no working day is left)" }),
+    days_before: z.number(),
+    days_after: z.number(),
+    amount_before: z.number(),
+    amount_after: z.number(),
+    available: z
+      .number()
+      .nullable()
+      .openapi({ description: "What the balance has available after it (negative allowance included); null for untracked policies" }),
+    below_allowance: z.boolean().openapi({
+      description:
+        "The correction was posted although it takes the balance below its negative allowance (the leave was taken): HR should look",
+    }),
+    reason: z.string(),
+  })
+  .openapi("RequestCorrection");
 
 /**
  * Emma's request for 21–23 December 2026 in the demo tenant (`acme`, scripts/lib/seed-data.ts) as submitted:
@@ -88,6 +128,7 @@ export const LEAVE_REQUEST_EXAMPLE: LeaveRequest = {
   submitted_by_name: "Emma Employee",
   submitted_at: "2026-12-01T08:47:13.502+00:00",
   resolved_at: null,
+  corrections: [],
 };
 
 /** The demo data's pending request (Emma at the dentist), in examples of lists and the approvals inbox. */

@@ -12,7 +12,7 @@ import addFormatsModule from "ajv-formats";
 import createClient, { type Middleware } from "openapi-fetch";
 import puppeteer from "puppeteer-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { DEMO_PASSWORD, DEMO_POLICY_KEY } from "../../scripts/lib/seed-data";
+import { DEMO_HOLIDAY_DAYS, DEMO_PASSWORD, DEMO_POLICY_KEY } from "../../scripts/lib/seed-data";
 import type { paths } from "../support/node/api-schema";
 import { ctrlC, type DevServer, devServer, STARTUP_LIMIT_MS, waitFor } from "../support/node/dev-server";
 
@@ -64,10 +64,10 @@ function contractChecker() {
   return { middleware, problems, checked };
 }
 
-/** A working day six weeks ahead of the dev server's today (the demo data is laid out around today). */
+/** A working day six weeks ahead of the dev server's today (the demo data is laid out around today), a holiday of no demo calendar. */
 function dayAhead(): string {
   const day = new Date(Date.now() + 42 * 86_400_000);
-  while ([0, 6].includes(day.getUTCDay())) day.setUTCDate(day.getUTCDate() + 1);
+  while ([0, 6].includes(day.getUTCDay()) || DEMO_HOLIDAY_DAYS.has(day.toISOString().slice(0, 10))) day.setUTCDate(day.getUTCDate() + 1);
   return day.toISOString().slice(0, 10);
 }
 

@@ -55,7 +55,7 @@ const APP_PROBES: [string, string, unknown[]][] = [
   ["their own claims", "select app.claims() as claims", []],
   // Tables with rows: a policy's claims are read when a row is checked (an empty table checks nothing).
   ["employees", "select id from employees", []],
-  ["(writing) a holiday", "insert into holidays (tenant_id, day, name) values ($1, '2027-05-01', 'Forged') returning day", [ACME.id]],
+  ["(writing) an employee's holiday calendar", "update employees set holiday_calendar = 'forged' returning id", []],
 ];
 
 const [, hashOf, hashOfParams] = SYSTEM_PROBES[0]!;

@@ -98,9 +98,9 @@ describe("holiday calendars", () => {
       404,
       "RESOURCE_NOT_FOUND",
     );
-    expect((await w.api.send("/v1/holidays/2027-03-08?calendar=berlin", { method: "DELETE", headers: bearer(w.tokens.hana) })).status).toBe(
-      204,
-    );
+    const removed = await w.api.send("/v1/holidays/2027-03-08?calendar=berlin", { method: "DELETE", headers: bearer(w.tokens.hana) });
+    expect(removed.status).toBe(200);
+    expect(await removed.json()).toEqual({ day: "2027-03-08", name: "Frauentag", calendar: "berlin", corrections: [] });
     const [audit] = (await superuserSql()`select details from audit_log where action = 'holiday.remove'`) as [
       { details: { calendar: string } },
     ];

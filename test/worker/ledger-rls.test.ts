@@ -109,6 +109,16 @@ describe("nobody changes the ledger or the audit log behind the rules", () => {
     ["delete the audit log", sql`delete from audit_log`],
     ["call an internal ledger function", sql`select app.resolve_hold(id, 'approved', now(), null) from leave_requests limit 1`],
     ["take a snapshot directly", sql`select app.take_snapshot(id, current_date, now()) from ledger_accounts limit 1`],
+    // A holiday changes only with the corrections of the requests it touches (app.change_holiday).
+    [
+      "add a holiday without correcting requests",
+      sql`insert into holidays (tenant_id, day, name) select tenant_id, '2026-12-07', 'Forged' from users limit 1`,
+    ],
+    ["remove a holiday without correcting requests", sql`delete from holidays`],
+    [
+      "reprice a request directly",
+      sql`select app.reprice_request(id, start_date, end_date, now(), 'forged', '{}') from leave_requests limit 1`,
+    ],
   ];
   it.each(attempts)("%s: refused even for a System Admin", async (_, statement) => {
     const error = await rejectionOf(runInDatabase(config, as.sam, (db) => [db.execute(statement)]));

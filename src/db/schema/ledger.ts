@@ -20,14 +20,13 @@ import {
 } from "drizzle-orm/pg-core";
 import { dataKeys } from "./data-keys";
 import { calendarFormat, DEFAULT_HOLIDAY_CALENDAR, employees, tenants } from "./identity";
-import { appRole, can, definerOnly, definerRole, tenantId, visibleTenantRows } from "./rls";
+import { appRole, can, definerOnly, tenantId, visibleTenantRows } from "./rls";
 
 /**
  * The ledger. Every table here is written only by the ledger functions (migrations/functions, SECURITY DEFINER,
  * each checking the caller's claims itself); the app role reads under the policies below and holds no write
  * privilege at all, so no route bug can edit, delete or forge an entry.
  */
-const policyManagers = can("policy:manage");
 const tenantReaders = can("tenant:read");
 
 const amount = (name: string) => numeric(name, { precision: 12, scale: 4, mode: "number" });
@@ -73,9 +72,8 @@ export const holidays = pgTable(
     primaryKey({ columns: [t.tenantId, t.calendar, t.day] }),
     check("holidays_calendar_format", calendarFormat(t.calendar)),
     pgPolicy("holidays_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId}` }),
-    pgPolicy("holidays_insert", { for: "insert", to: appRole, withCheck: sql`${t.tenantId} = ${tenantId} and ${policyManagers}` }),
-    pgPolicy("holidays_delete", { for: "delete", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${policyManagers}` }),
-    pgPolicy("holidays_definer", { for: "select", to: definerRole, using: sql`true` }),
+    // Written only by app.change_holiday, which corrects the requests a change touches in the same transaction.
+    definerOnly("holidays_definer"),
   ],
 ).enableRLS();
 
@@ -233,6 +231,8 @@ export const leaveRequests = pgTable(
     index("leave_requests_employee_idx").on(t.tenantId, t.employeeId, t.submittedAt, t.id),
     index("leave_requests_tenant_idx").on(t.tenantId, t.submittedAt, t.id),
     index("leave_requests_pending_idx").on(t.tenantId, t.expiresAt).where(sql`${t.status} = 'pending'`),
+    // The open requests spanning a day (a holiday's corrections): those ending on or after it.
+    index("leave_requests_open_end_idx").on(t.tenantId, t.endDate).where(sql`${t.status} in ('pending', 'approved')`),
     check("leave_requests_dates", sql`${t.endDate} >= ${t.startDate} and ${t.days} > 0 and ${t.amount} > 0`),
     check("leave_requests_resolution", sql`(${t.status} = 'pending') = (${t.resolvedAt} is null)`),
     pgPolicy("leave_requests_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),

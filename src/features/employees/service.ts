@@ -2,7 +2,7 @@ import { type SQL, sql } from "drizzle-orm";
 import { behindRaisedVersions } from "../../auth/limiter";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
-import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "../../domain/audit";
+import { AUDIT_COLUMNS, auditValues, ledgerFacts, type RequestFacts } from "../../domain/audit";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import type { Env } from "../../kernel/env";
@@ -148,6 +148,16 @@ export async function updateEmployee(
   return behindRaisedVersions(env, `user:${userId}`, ["sessionVersion"], facts.now, ({ sessionVersion }) => write(sessionVersion, userId));
 }
 
+/** What `app.reprice_employee_requests` needs when a change alters which days their requests are charged for; else null. */
+function chargingChange(change: UpdateEmployee, facts: RequestFacts) {
+  const reasons = [
+    ...(change.holiday_calendar !== undefined ? [`now follows holiday calendar ${change.holiday_calendar}`] : []),
+    ...(change.work_week !== undefined ? [`now works on ISO weekdays ${[...change.work_week].sort().join(", ")}`] : []),
+  ];
+  if (reasons.length === 0) return null;
+  return { reason: `The employee ${reasons.join(" and ")}`, now: new Date(facts.now).toISOString(), facts: ledgerFacts(facts) };
+}
+
 async function updateRecord(
   config: Config,
   facts: RequestFacts,
@@ -184,6 +194,7 @@ async function updateRecord(
   const sessions =
     sessionVersion === null ? sql`select 0` : sql`select app.end_all_sessions(${userId}, ${sessionVersion}, ${now}) from user_changed`;
   const { manager_id, work_week, holiday_calendar, hire_date, ...personal } = change;
+  const repricing = chargingChange(change, facts);
   const [, result, record] = await runInDatabase(config, userCaller(principal), (db) => [
     db.execute(editableRecord(employeeId, change.hire_date)),
     db.execute<{ changed: number; cycle: boolean }>(sql`with changed as (${employeeUpdate}),
@@ -195,6 +206,10 @@ async function updateRecord(
       select (select count(*)::int from user_changed) as changed, (select count(*)::int from sessions) as sessions,
         exists (${managerChainContains(newManager, employeeId)}) as cycle`),
     db.execute<{ employee: Employee }>(records(sql`e.id = ${employeeId}`)),
+    // After the change: their open requests from today on are charged by the new calendar or work week.
+    db.execute(
+      repricing ? sql`select app.reprice_employee_requests(${employeeId}::uuid, ${JSON.stringify(repricing)}::jsonb)` : sql`select 1`,
+    ),
   ]);
   const row = result.rows[0]!;
   if (row.cycle && row.changed === 0) throw new AppError("CONFLICT", "That manager reports, directly or not, to this employee");

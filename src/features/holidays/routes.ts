@@ -2,11 +2,27 @@ import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
 import { requestFacts } from "../../domain/audit";
 import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
-import { CalendarList, CalendarQuery, DayParams, Holiday, HolidayList, YearQuery } from "./schemas";
-import { addHoliday, listCalendars, listHolidays, removeHoliday } from "./service";
+import { CalendarList, CalendarQuery, DayParams, Holiday, HolidayChange, HolidayList, YearQuery } from "./schemas";
+import { changeHoliday, listCalendars, listHolidays } from "./service";
 
 /** A holiday the demo tenant (`acme`) does not have yet: Good Friday 2027, for everyone on the default calendar. */
 const GOOD_FRIDAY = { day: "2027-03-26", name: "Good Friday", calendar: "default" };
+/** Emma's approved leave over Easter 2027, repriced when Good Friday became a holiday. */
+const GOOD_FRIDAY_CORRECTION = {
+  request_id: "7c1e9a40-3d2b-4f8e-b6a5-0e9d8c7b6a51",
+  employee_id: "00000000-0000-4000-8100-000000000204",
+  employee_name: "Emma Employee",
+  policy_key: "pto-standard",
+  unit: "day",
+  status: "approved" as const,
+  days_before: 3,
+  days_after: 2,
+  amount_before: 3,
+  amount_after: 2,
+  available: 14.5,
+  below_allowance: false,
+  reason: "2027-03-26 (Good Friday) became a holiday of calendar default",
+};
 
 const list = createRoute({
   method: "get",
@@ -38,12 +54,16 @@ const add = createRoute({
   operationId: "addHoliday",
   summary: "Add a holiday",
   description:
-    "Adds a day to one of the tenant's holiday calendars (`default` unless named; a new key starts a new calendar): requests " +
-    "submitted afterwards by those who follow it are not charged for it (earlier requests keep what they were charged). HR Admins " +
-    "and System Admins only; a day that is a holiday of that calendar already is a `CONFLICT`. Audited as `holiday.add`.",
+    "Adds a day to one of the tenant's holiday calendars (`default` unless named; a new key starts a new calendar): those who follow " +
+    "it are not charged for it. Their approved and pending requests that cover the day are repriced in the same transaction (each " +
+    "listed in `corrections`, audited as `request.correct`, and shown on the request with the reason). HR Admins and System Admins " +
+    "only; a day that is a holiday of that calendar already is a `CONFLICT`. Audited as `holiday.add`.",
   ...signedIn("policy:manage"),
   request: { body: jsonBody(Holiday, GOOD_FRIDAY) },
-  responses: { 201: jsonResponse("Added", Holiday, GOOD_FRIDAY), ...errorResponses("VALIDATION_FAILED", "CONFLICT", ...SIGNED_IN_ERRORS) },
+  responses: {
+    201: jsonResponse("Added", HolidayChange, { ...GOOD_FRIDAY, corrections: [GOOD_FRIDAY_CORRECTION] }),
+    ...errorResponses("VALIDATION_FAILED", "CONFLICT", ...SIGNED_IN_ERRORS),
+  },
 });
 
 const remove = createRoute({
@@ -53,12 +73,31 @@ const remove = createRoute({
   operationId: "removeHoliday",
   summary: "Remove a holiday",
   description:
-    "Removes a day from one of the tenant's holiday calendars (`default` unless named): requests submitted afterwards are charged " +
-    "for it when it is a working day (earlier requests keep what they were charged). HR Admins and System Admins only; audited as " +
+    "Removes a day from one of the tenant's holiday calendars (`default` unless named): those who follow it are charged for it when " +
+    "it is a working day. Their approved and pending requests that cover the day are repriced in the same transaction and listed in " +
+    "`corrections`: the charge is posted even where it takes a balance below its negative allowance (the day was taken), and " +
+    "`below_allowance` flags it for HR here and in the `request.correct` audit row. HR Admins and System Admins only; audited as " +
     "`holiday.remove`.",
   ...signedIn("policy:manage"),
   request: { params: DayParams, query: CalendarQuery },
-  responses: { 204: { description: "Removed" }, ...errorResponses("VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS) },
+  responses: {
+    200: jsonResponse("Removed", HolidayChange, {
+      ...GOOD_FRIDAY,
+      corrections: [
+        {
+          ...GOOD_FRIDAY_CORRECTION,
+          days_before: 2,
+          days_after: 3,
+          amount_before: 2,
+          amount_after: 3,
+          available: -0.5,
+          below_allowance: true,
+          reason: "2027-03-26 (Good Friday) is no longer a holiday of calendar default",
+        },
+      ],
+    }),
+    ...errorResponses("VALIDATION_FAILED", "RESOURCE_NOT_FOUND", ...SIGNED_IN_ERRORS),
+  },
 });
 
 const calendars = createRoute({
@@ -86,8 +125,10 @@ const calendars = createRoute({
 export const holidayRoutes = createRouter()
   .openapi(calendars, async (c) => c.json(await listCalendars(c.get("config"), c.get("principal")), 200))
   .openapi(list, async (c) => c.json(await listHolidays(c.get("config"), c.get("principal"), c.req.valid("query")), 200))
-  .openapi(add, async (c) => c.json(await addHoliday(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("json")), 201))
+  .openapi(add, async (c) =>
+    c.json(await changeHoliday(c.get("config"), requestFacts(c), c.get("principal"), { action: "add", holiday: c.req.valid("json") }), 201),
+  )
   .openapi(remove, async (c) => {
-    await removeHoliday(c.get("config"), requestFacts(c), c.get("principal"), c.req.valid("param").day, c.req.valid("query").calendar);
-    return c.body(null, 204);
+    const removal = { action: "remove" as const, day: c.req.valid("param").day, calendar: c.req.valid("query").calendar };
+    return c.json(await changeHoliday(c.get("config"), requestFacts(c), c.get("principal"), removal), 200);
   });

@@ -1,6 +1,7 @@
 import { z } from "@hono/zod-openapi";
 import { DEFAULT_HOLIDAY_CALENDAR } from "../../db/schema";
 import { HolidayCalendarKey } from "../../domain/calendar";
+import { RequestCorrection } from "../../domain/leave-requests";
 import { CalendarDate } from "../../kernel/dates";
 import { queryInteger } from "../../kernel/pagination";
 
@@ -14,6 +15,14 @@ export const Holiday = z
     calendar: HolidayCalendarKey.default(DEFAULT_HOLIDAY_CALENDAR).openapi({ description: `${CALENDAR}. Default: \`default\`` }),
   })
   .openapi("Holiday");
+/** A holiday added or removed, with the open requests it repriced. */
+export const HolidayChange = Holiday.extend({
+  corrections: z.array(RequestCorrection).openapi({
+    description:
+      "The approved and pending requests of those who follow the calendar that covered the day, repriced in the same transaction: approved " +
+      "leave gets a reversing and a new usage entry, a pending request a new hold; each is audited as `request.correct`",
+  }),
+}).openapi("HolidayChange");
 export const HolidayList = z.object({
   calendar: z.string().openapi({ description: "The calendar listed" }),
   data: z.array(Holiday).openapi({ description: "By date" }),

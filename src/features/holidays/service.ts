@@ -3,11 +3,10 @@ import { sql } from "drizzle-orm";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { DEFAULT_HOLIDAY_CALENDAR } from "../../db/schema";
-import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "../../domain/audit";
+import { ledgerFacts, type RequestFacts } from "../../domain/audit";
 import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
-import { AppError } from "../../kernel/errors";
-import type { CalendarList, Holiday, HolidayList } from "./schemas";
+import type { CalendarList, Holiday, HolidayChange, HolidayList } from "./schemas";
 
 type HolidayView = z.infer<typeof Holiday>;
 
@@ -53,32 +52,20 @@ export async function listCalendars(config: Config, principal: Principal): Promi
   return { data: rows.rows };
 }
 
-export async function addHoliday(config: Config, facts: RequestFacts, principal: Principal, holiday: HolidayView): Promise<HolidayView> {
-  const [inserted] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<HolidayView>(sql`with added as (
-        insert into holidays (tenant_id, calendar, day, name) values (${principal.tenantId}, ${holiday.calendar}, ${holiday.day}, ${holiday.name})
-          on conflict do nothing returning day::text, name, calendar),
-      audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, { action: "holiday.add", targetType: "holiday", targetId: holiday.day, details: { name: holiday.name, calendar: holiday.calendar } })} from added)
-      select * from added`),
-  ]);
-  if (!inserted.rows[0])
-    throw new AppError("CONFLICT", "That day is a holiday of this calendar already", { day: holiday.day, calendar: holiday.calendar });
-  return inserted.rows[0];
-}
-
-export async function removeHoliday(
+/**
+ * Adds or removes a holiday and reprices, in the same transaction, the open requests of those who follow the
+ * calendar and whose span covers the day (`app.change_holiday`).
+ */
+export async function changeHoliday(
   config: Config,
   facts: RequestFacts,
   principal: Principal,
-  day: string,
-  calendar: string,
-): Promise<void> {
-  const [removed] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{
-      n: number;
-    }>(sql`with removed as (delete from holidays where tenant_id = ${principal.tenantId} and calendar = ${calendar} and day = ${day} returning day),
-      audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, { action: "holiday.remove", targetType: "holiday", targetId: day, details: { calendar } })} from removed)
-      select count(*)::int as n from removed`),
+  change: { action: "add"; holiday: HolidayView } | { action: "remove"; day: string; calendar: string },
+): Promise<z.infer<typeof HolidayChange>> {
+  const input = change.action === "add" ? { action: "add", ...change.holiday } : change;
+  const payload = { ...input, now: new Date(facts.now).toISOString(), facts: ledgerFacts(facts) };
+  const [result] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<{ change: z.infer<typeof HolidayChange> }>(sql`select app.change_holiday(${JSON.stringify(payload)}::jsonb) as change`),
   ]);
-  if (removed.rows[0]!.n === 0) throw new AppError("RESOURCE_NOT_FOUND", "No such holiday", { day, calendar });
+  return result.rows[0]!.change;
 }

@@ -564,7 +564,7 @@ export interface paths {
         put?: never;
         /**
          * Add a holiday
-         * @description Adds a day to one of the tenant's holiday calendars (`default` unless named; a new key starts a new calendar): requests submitted afterwards by those who follow it are not charged for it (earlier requests keep what they were charged). HR Admins and System Admins only; a day that is a holiday of that calendar already is a `CONFLICT`. Audited as `holiday.add`.
+         * @description Adds a day to one of the tenant's holiday calendars (`default` unless named; a new key starts a new calendar): those who follow it are not charged for it. Their approved and pending requests that cover the day are repriced in the same transaction (each listed in `corrections`, audited as `request.correct`, and shown on the request with the reason). HR Admins and System Admins only; a day that is a holiday of that calendar already is a `CONFLICT`. Audited as `holiday.add`.
          */
         post: operations["addHoliday"];
         delete?: never;
@@ -585,7 +585,7 @@ export interface paths {
         post?: never;
         /**
          * Remove a holiday
-         * @description Removes a day from one of the tenant's holiday calendars (`default` unless named): requests submitted afterwards are charged for it when it is a working day (earlier requests keep what they were charged). HR Admins and System Admins only; audited as `holiday.remove`.
+         * @description Removes a day from one of the tenant's holiday calendars (`default` unless named): those who follow it are charged for it when it is a working day. Their approved and pending requests that cover the day are repriced in the same transaction and listed in `corrections`: the charge is posted even where it takes a balance below its negative allowance (the day was taken), and `below_allowance` flags it for HR here and in the `request.correct` audit row. HR Admins and System Admins only; audited as `holiday.remove`.
          */
         delete: operations["removeHoliday"];
         options?: never;
@@ -1845,6 +1845,10 @@ export interface components {
                 holidays: number;
             }[];
         };
+        HolidayChange: components["schemas"]["Holiday"] & {
+            /** @description The approved and pending requests of those who follow the calendar that covered the day, repriced in the same transaction: approved leave gets a reversing and a new usage entry, a pending request a new hold; each is audited as `request.correct` */
+            corrections: components["schemas"]["RequestCorrection"][];
+        };
         LeaveRequest: {
             /** @description What the request costs, in the policy's unit (a day is 1 `day`, 2 `half_day` or 8 `hour`) */
             amount: number;
@@ -1866,6 +1870,15 @@ export interface components {
             }[];
             /** @description Distinct approvals needed (the policy's rule when it was submitted) */
             approvals_required: number;
+            /** @description Changes to what the request is charged after it was made, oldest first: a holiday added or removed on one of its days, or its employee moved to another holiday calendar or work week. `days` and `amount` are what it is charged now; a request left with no working day is cancelled. */
+            corrections: {
+                /** @description How much more (negative: less) the request is charged since, in the policy's unit */
+                amount_change: number;
+                /** Format: date-time */
+                corrected_at: string;
+                /** @description Why, e.g. `2027-03-26 (Good Friday) became a holiday of calendar default` */
+                reason: string;
+            }[];
             /** @description Working days covered (half days count 0.5; days off and holidays are not counted) */
             days: number;
             /**
@@ -2496,6 +2509,30 @@ export interface components {
         };
         RequestCommentThread: {
             data: components["schemas"]["RequestComment"][];
+        };
+        RequestCorrection: {
+            amount_after: number;
+            amount_before: number;
+            /** @description What the balance has available after it (negative allowance included); null for untracked policies */
+            available: number | null;
+            /** @description The correction was posted although it takes the balance below its negative allowance (the leave was taken): HR should look */
+            below_allowance: boolean;
+            days_after: number;
+            days_before: number;
+            /** Format: uuid */
+            employee_id: string;
+            employee_name: string;
+            policy_key: string;
+            reason: string;
+            /** Format: uuid */
+            request_id: string;
+            /**
+             * @description The request's status after it (`cancelled` when no working day is left)
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected" | "cancelled" | "expired";
+            /** @description The policy's unit */
+            unit: string;
         };
         Retention: {
             /** @description Audit rows are purged (behind signed checkpoints) this many years after they were written */
@@ -3906,7 +3943,8 @@ export interface operations {
                      *           "submitted_by": "00000000-0000-4000-8100-000000000104",
                      *           "submitted_by_name": "Emma Employee",
                      *           "submitted_at": "2026-11-30T09:15:42.318+00:00",
-                     *           "resolved_at": null
+                     *           "resolved_at": null,
+                     *           "corrections": []
                      *         },
                      *         {
                      *           "id": "b6e41d2a-9c37-4f58-8e0b-5a2f7c1d9e64",
@@ -3929,7 +3967,8 @@ export interface operations {
                      *           "submitted_by": "00000000-0000-4000-8100-000000000104",
                      *           "submitted_by_name": "Emma Employee",
                      *           "submitted_at": "2026-12-01T08:47:13.502+00:00",
-                     *           "resolved_at": null
+                     *           "resolved_at": null,
+                     *           "corrections": []
                      *         }
                      *       ],
                      *       "pagination": {
@@ -6380,10 +6419,27 @@ export interface operations {
                      * @example {
                      *       "day": "2027-03-26",
                      *       "name": "Good Friday",
-                     *       "calendar": "default"
+                     *       "calendar": "default",
+                     *       "corrections": [
+                     *         {
+                     *           "request_id": "7c1e9a40-3d2b-4f8e-b6a5-0e9d8c7b6a51",
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "employee_name": "Emma Employee",
+                     *           "policy_key": "pto-standard",
+                     *           "unit": "day",
+                     *           "status": "approved",
+                     *           "days_before": 3,
+                     *           "days_after": 2,
+                     *           "amount_before": 3,
+                     *           "amount_after": 2,
+                     *           "available": 14.5,
+                     *           "below_allowance": false,
+                     *           "reason": "2027-03-26 (Good Friday) became a holiday of calendar default"
+                     *         }
+                     *       ]
                      *     }
                      */
-                    "application/json": components["schemas"]["Holiday"];
+                    "application/json": components["schemas"]["HolidayChange"];
                 };
             };
             /** @description VALIDATION_FAILED */
@@ -6498,7 +6554,7 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Removed */
-            204: {
+            200: {
                 headers: {
                     "RateLimit-Limit": components["headers"]["RateLimitLimit"];
                     "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
@@ -6506,7 +6562,33 @@ export interface operations {
                     "X-Request-Id": components["headers"]["RequestId"];
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    /**
+                     * @example {
+                     *       "day": "2027-03-26",
+                     *       "name": "Good Friday",
+                     *       "calendar": "default",
+                     *       "corrections": [
+                     *         {
+                     *           "request_id": "7c1e9a40-3d2b-4f8e-b6a5-0e9d8c7b6a51",
+                     *           "employee_id": "00000000-0000-4000-8100-000000000204",
+                     *           "employee_name": "Emma Employee",
+                     *           "policy_key": "pto-standard",
+                     *           "unit": "day",
+                     *           "status": "approved",
+                     *           "days_before": 2,
+                     *           "days_after": 3,
+                     *           "amount_before": 2,
+                     *           "amount_after": 3,
+                     *           "available": -0.5,
+                     *           "below_allowance": true,
+                     *           "reason": "2027-03-26 (Good Friday) is no longer a holiday of calendar default"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["HolidayChange"];
+                };
             };
             /** @description VALIDATION_FAILED */
             400: {
@@ -8880,7 +8962,8 @@ export interface operations {
                      *           "submitted_by": "00000000-0000-4000-8100-000000000104",
                      *           "submitted_by_name": "Emma Employee",
                      *           "submitted_at": "2026-12-01T08:47:13.502+00:00",
-                     *           "resolved_at": "2026-12-02T15:20:31.117+00:00"
+                     *           "resolved_at": "2026-12-02T15:20:31.117+00:00",
+                     *           "corrections": []
                      *         },
                      *         {
                      *           "id": "3f9c2a71-5b8e-4d06-a1c4-7e2b9d8f6a13",
@@ -8903,7 +8986,8 @@ export interface operations {
                      *           "submitted_by": "00000000-0000-4000-8100-000000000104",
                      *           "submitted_by_name": "Emma Employee",
                      *           "submitted_at": "2026-11-30T09:15:42.318+00:00",
-                     *           "resolved_at": null
+                     *           "resolved_at": null,
+                     *           "corrections": []
                      *         }
                      *       ],
                      *       "pagination": {
@@ -9049,7 +9133,8 @@ export interface operations {
                      *       "submitted_by": "00000000-0000-4000-8100-000000000104",
                      *       "submitted_by_name": "Emma Employee",
                      *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
-                     *       "resolved_at": null
+                     *       "resolved_at": null,
+                     *       "corrections": []
                      *     }
                      */
                     "application/json": components["schemas"]["LeaveRequest"];
@@ -9223,7 +9308,8 @@ export interface operations {
                      *       "submitted_by": "00000000-0000-4000-8100-000000000104",
                      *       "submitted_by_name": "Emma Employee",
                      *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
-                     *       "resolved_at": "2026-12-02T15:20:31.117+00:00"
+                     *       "resolved_at": "2026-12-02T15:20:31.117+00:00",
+                     *       "corrections": []
                      *     }
                      */
                     "application/json": components["schemas"]["LeaveRequest"];
@@ -9370,7 +9456,8 @@ export interface operations {
                      *       "submitted_by": "00000000-0000-4000-8100-000000000104",
                      *       "submitted_by_name": "Emma Employee",
                      *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
-                     *       "resolved_at": "2026-12-02T15:20:31.117+00:00"
+                     *       "resolved_at": "2026-12-02T15:20:31.117+00:00",
+                     *       "corrections": []
                      *     }
                      */
                     "application/json": components["schemas"]["LeaveRequest"];
@@ -9538,7 +9625,8 @@ export interface operations {
                      *       "submitted_by": "00000000-0000-4000-8100-000000000104",
                      *       "submitted_by_name": "Emma Employee",
                      *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
-                     *       "resolved_at": "2026-12-09T07:58:20.644+00:00"
+                     *       "resolved_at": "2026-12-09T07:58:20.644+00:00",
+                     *       "corrections": []
                      *     }
                      */
                     "application/json": components["schemas"]["LeaveRequest"];
@@ -9964,7 +10052,8 @@ export interface operations {
                      *       "submitted_by": "00000000-0000-4000-8100-000000000104",
                      *       "submitted_by_name": "Emma Employee",
                      *       "submitted_at": "2026-12-01T08:47:13.502+00:00",
-                     *       "resolved_at": "2026-12-02T15:20:31.117+00:00"
+                     *       "resolved_at": "2026-12-02T15:20:31.117+00:00",
+                     *       "corrections": []
                      *     }
                      */
                     "application/json": components["schemas"]["LeaveRequest"];
