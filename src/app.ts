@@ -17,6 +17,7 @@ import { approvalRoutes } from "./features/approvals/routes";
 import { auditRoutes } from "./features/audit/routes";
 import { authRoutes } from "./features/auth/routes";
 import { balanceRoutes } from "./features/balances/routes";
+import { delegationRoutes } from "./features/delegations/routes";
 import { registerDocs } from "./features/docs/routes";
 import { employeeRoutes } from "./features/employees/routes";
 import { healthRoutes } from "./features/health/routes";
@@ -109,6 +110,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     policyRoutes,
     requestRoutes,
     approvalRoutes,
+    delegationRoutes,
     absenceRoutes,
     balanceRoutes,
     ledgerRunRoutes,

@@ -73,6 +73,18 @@ CREATE OR REPLACE FUNCTION app.employee_id() RETURNS uuid LANGUAGE sql STABLE AS
   SELECT nullif(app.claims() ->> 'employee_id', '')::uuid
 $$;
 
+-- The managers (employees.id) whose approvals the caller holds by a delegation running at the request's time: the
+-- Worker puts them in the signed claims (`acting_for`, only for a person's full session).
+CREATE OR REPLACE FUNCTION app.acting_for() RETURNS uuid[] LANGUAGE sql STABLE AS $$
+  SELECT ARRAY(SELECT jsonb_array_elements_text(coalesce(app.claims() -> 'acting_for', '[]'))::uuid)
+$$;
+
+-- The managers whose direct reports the caller sees as their manager: themself and those they act for.
+CREATE OR REPLACE FUNCTION app.manager_ids() RETURNS uuid[] LANGUAGE sql STABLE AS $$
+  SELECT array_remove(ARRAY[nullif(c ->> 'employee_id', '')::uuid], NULL) || ARRAY(SELECT jsonb_array_elements_text(coalesce(c -> 'acting_for', '[]'))::uuid)
+  FROM app.claims() AS c
+$$;
+
 -- The primitive under app.can (12_permissions.sql), reading the claims once: one of the caller's roles is among
 -- `wanted`, and the caller's scopes (an API key's, a kiosk session's), if it has any, include the permission.
 -- Policies and functions ask app.can('<permission>'), never this with a list of roles: the permission matrix is
@@ -89,5 +101,5 @@ $$;
 GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for the hand-over
 ALTER FUNCTION app.claims() OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
-REVOKE ALL ON FUNCTION app.claims(), app.tenant_id(), app.user_id(), app.employee_id(), app.granted(text[],text) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
-GRANT EXECUTE ON FUNCTION app.claims(), app.tenant_id(), app.user_id(), app.employee_id(), app.granted(text[],text) TO leave_ledger_app, leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.claims(), app.tenant_id(), app.user_id(), app.employee_id(), app.acting_for(), app.manager_ids(), app.granted(text[],text) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.claims(), app.tenant_id(), app.user_id(), app.employee_id(), app.acting_for(), app.manager_ids(), app.granted(text[],text) TO leave_ledger_app, leave_ledger_definer;

@@ -6,6 +6,8 @@
 DROP FUNCTION IF EXISTS app.issue_refresh_token(uuid, uuid, text, timestamptz);
 DROP FUNCTION IF EXISTS app.issue_refresh_token(uuid, uuid, text, timestamptz, bigint);
 DROP FUNCTION IF EXISTS app.rotate_refresh_token(text, text, timestamptz, timestamptz);
+-- Identity now lists the approval delegations the person holds (0039).
+DROP FUNCTION IF EXISTS app.identity(uuid, uuid);
 
 -- Login by email: the user, its status and password hash, if the tenant is active. No row for anything else.
 CREATE OR REPLACE FUNCTION app.login_candidate(p_tenant_slug text, p_email text)
@@ -26,13 +28,20 @@ LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_te
   WHERE t.slug = p_tenant_slug AND t.status = 'active' AND e.employee_number = p_employee_number
 $$;
 
--- Who a verified token's subject is now: status, employee record, roles and versions.
+-- Who a verified token's subject is now: status, employee record, roles, versions, and the approval delegations
+-- they hold that were not revoked, from delegators still approvers (the latest-ending first: those not yet ended
+-- are among them, app.create_delegation caps their number); the Worker picks those running at each request's time.
 CREATE OR REPLACE FUNCTION app.identity(p_user_id uuid, p_tenant_id uuid)
-RETURNS TABLE (user_id uuid, tenant_id uuid, status text, employee_id uuid, roles text[], session_version bigint, permission_version bigint)
+RETURNS TABLE (user_id uuid, tenant_id uuid, status text, employee_id uuid, roles text[], session_version bigint, permission_version bigint,
+               delegations jsonb)
 LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
   SELECT u.id, u.tenant_id, u.status::text, e.id,
          coalesce((SELECT array_agg(r.role::text ORDER BY r.role) FROM role_assignments r WHERE r.user_id = u.id), '{}'),
-         u.session_version, u.permission_version
+         u.session_version, u.permission_version,
+         coalesce((SELECT jsonb_agg(jsonb_build_object('delegator_id', d.delegator_id, 'starts_at', d.starts_at, 'ends_at', d.ends_at) ORDER BY d.ends_at DESC)
+                   FROM (SELECT * FROM approval_delegations x WHERE x.delegate_id = e.id AND x.revoked_at IS NULL
+                           AND app.employee_may(x.delegator_id, 'request:approve:reports', NULL)
+                         ORDER BY x.ends_at DESC LIMIT app.max_held_delegations()) d), '[]')
   FROM users u JOIN tenants t ON t.id = u.tenant_id AND t.status = 'active'
   LEFT JOIN employees e ON e.user_id = u.id
   WHERE u.id = p_user_id AND u.tenant_id = p_tenant_id

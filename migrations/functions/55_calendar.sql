@@ -24,6 +24,24 @@ RETURNS TABLE (day date, half day_half) LANGUAGE sql STABLE AS $$
   ORDER BY 1, 2
 $$;
 
+-- The lock that orders a calendar's holiday changes with the pricing of requests under it: a change takes it
+-- exclusively (app.change_holiday), a submission or an employee's move to the calendar shares it, so neither
+-- prices days by a holiday list the other is changing.
+CREATE OR REPLACE FUNCTION app.lock_holiday_calendar(p_tenant uuid, p_calendar text, p_exclusive boolean) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  v_key bigint := hashtextextended('holiday-calendar:' || p_tenant || ':' || p_calendar, 0);
+BEGIN
+  IF p_exclusive THEN
+    PERFORM pg_advisory_xact_lock(v_key);
+  ELSIF v_key IS NOT NULL THEN
+    PERFORM pg_advisory_xact_lock_shared(v_key);
+  END IF;
+END
+$$;
+
 -- Who owns and who may call each function: restated on every application, so this file alone says it.
 REVOKE ALL ON FUNCTION app.today_in(text, timestamp with time zone), app.charged_half_days(uuid,text,smallint[],date,date,leave_start_part,leave_end_part) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.today_in(text, timestamp with time zone), app.charged_half_days(uuid,text,smallint[],date,date,leave_start_part,leave_end_part) TO leave_ledger_app, leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.lock_holiday_calendar(uuid,text,boolean) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.lock_holiday_calendar(uuid,text,boolean) TO leave_ledger_definer;

@@ -1,6 +1,8 @@
 -- Leave requests: submit (hold), decide (usage or release), cancel, expire; their JSON shape.
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
+DROP FUNCTION IF EXISTS app.seen_request_manager(leave_requests, text, uuid);
+
 -- The API's view of a request (the same for GET, lists, and the answers of writes).
 CREATE OR REPLACE FUNCTION app.request_json(r leave_requests) RETURNS jsonb LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
   SELECT jsonb_build_object(
@@ -9,7 +11,8 @@ CREATE OR REPLACE FUNCTION app.request_json(r leave_requests) RETURNS jsonb LANG
     'days', r.days, 'amount', r.amount, 'unit', (SELECT p.unit FROM leave_policies p WHERE p.id = r.policy_version_id),
     'reason', r.reason, 'data_key_id', r.data_key_id, 'status', r.status, 'approvals_required', r.approvals_required,
     'approvals', coalesce((SELECT jsonb_agg(jsonb_build_object('id', a.id, 'approver_id', a.approver_id, 'approver_name', app.user_name(a.approver_id), 'decision', a.decision, 'comment', a.comment,
-                                                               'data_key_id', a.data_key_id, 'decided_at', a.decided_at) ORDER BY a.decided_at, a.approver_id)
+                                                               'data_key_id', a.data_key_id, 'decided_at', a.decided_at,
+                                                               'on_behalf_of', a.on_behalf_of, 'on_behalf_of_name', app.employee_name(a.on_behalf_of)) ORDER BY a.decided_at, a.approver_id)
                            FROM approvals a WHERE a.request_id = r.id), '[]'),
     'expires_at', r.expires_at, 'submitted_by', r.submitted_by, 'submitted_by_name', app.user_name(r.submitted_by),
     'submitted_at', r.submitted_at, 'resolved_at', r.resolved_at,
@@ -26,15 +29,16 @@ CREATE OR REPLACE FUNCTION app.request_keys(r leave_requests) RETURNS jsonb LANG
   WHERE k.id = r.data_key_id OR k.id IN (SELECT a.data_key_id FROM approvals a WHERE a.request_id = r.id)
 $$;
 
--- The manager of request `r`'s employee, once the caller (employee `p_caller`) may see the request: their own, a
--- direct report's, or anyone's for tenant readers; else (no such request in the tenant: `r` is null) 404.
-CREATE OR REPLACE FUNCTION app.seen_request_manager(r leave_requests, p_request text, p_caller uuid) RETURNS uuid
+-- The manager of request `r`'s employee, once the caller may see the request: their own, a direct report's (or a
+-- report of a manager whose approvals they hold now), or anyone's for tenant readers; else (no such request in
+-- the tenant: `r` is null) 404.
+CREATE OR REPLACE FUNCTION app.seen_request_manager(r leave_requests, p_request text) RETURNS uuid
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   v_manager uuid;
 BEGIN
   SELECT manager_id INTO v_manager FROM employees WHERE id = r.employee_id;
-  IF r.id IS NULL OR NOT coalesce(r.employee_id = p_caller OR v_manager = p_caller OR app.can('tenant:read'), false) THEN
+  IF r.id IS NULL OR NOT coalesce(r.employee_id = app.employee_id() OR v_manager = ANY (app.manager_ids()) OR app.can('tenant:read'), false) THEN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such request', jsonb_build_object('request_id', p_request));
   END IF;
   RETURN v_manager;
@@ -193,6 +197,8 @@ BEGIN
   PERFORM app.assert_may_request(p);
   v_replay := app.replay(p);
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
+  -- Priced by a holiday list no change is rewriting meanwhile (app.change_holiday corrects what it sees committed).
+  PERFORM app.lock_holiday_calendar(v_tenant, (SELECT holiday_calendar FROM employees WHERE id = coalesce((p ->> 'employee_id')::uuid, v_self) AND tenant_id = v_tenant), false);
   SELECT * INTO v_priced FROM app.price_request(p);
   e := v_priced.o_employee;
   pol := v_priced.o_policy;
@@ -261,8 +267,9 @@ BEGIN
 END
 $$;
 
--- Approve or reject. A manager decides for direct reports only, HR Admin and System Admin for anyone, nobody
--- for themselves; one decision per person (a second approval by the same person is refused, not counted).
+-- Approve or reject. A manager decides for direct reports only (and a delegate for them while the delegation
+-- runs: recorded on the approval and in the audit), HR Admin and System Admin for anyone, nobody for themselves;
+-- one decision per person (a second approval by the same person is refused, not counted).
 -- Approval posts usage once the policy's number of distinct approvers is reached; rejection voids the hold.
 CREATE OR REPLACE FUNCTION app.decide_leave_request(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
@@ -277,12 +284,13 @@ DECLARE
   v_manager uuid;
   v_approvals int;
   v_data_key uuid;
+  v_delegation uuid;
 BEGIN
   v_replay := app.replay(p);
   IF v_replay IS NOT NULL THEN RETURN v_replay; END IF;
 
   SELECT * INTO r FROM leave_requests WHERE id = (p ->> 'request_id')::uuid AND tenant_id = v_tenant;
-  v_manager := app.seen_request_manager(r, p ->> 'request_id', v_employee);
+  v_manager := app.seen_request_manager(r, p ->> 'request_id');
   IF r.employee_id = v_employee THEN
     PERFORM app.fail('FORBIDDEN', 'Nobody decides their own request');
   END IF;
@@ -290,7 +298,15 @@ BEGIN
     PERFORM app.fail('FORBIDDEN', 'You recorded this request for them; another approver decides it', jsonb_build_object('request_id', r.id));
   END IF;
   IF NOT coalesce(app.can('request:approve:any') OR (app.can('request:approve:reports') AND v_manager = v_employee), false) THEN
-    PERFORM app.fail('FORBIDDEN', 'Only the employee''s manager, HR Admins and System Admins decide requests');
+    -- Checked again on the request's clock: the claims' acting_for is only what the Worker's cache said.
+    v_delegation := CASE WHEN app.approves_for(v_manager) THEN app.running_delegation(v_manager, v_employee, v_now) END;
+    IF v_delegation IS NULL THEN
+      PERFORM app.fail('FORBIDDEN', 'Only the employee''s manager (or their delegate), HR Admins and System Admins decide requests');
+    END IF;
+    -- A delegate decides as the manager would: not what the manager recorded, and once for the manager.
+    IF r.submitted_by = (SELECT user_id FROM employees WHERE id = v_manager) THEN
+      PERFORM app.fail('FORBIDDEN', 'The manager recorded this request; another approver decides it', jsonb_build_object('request_id', r.id));
+    END IF;
   END IF;
 
   PERFORM app.lock_account(v_tenant, r.employee_id, r.policy_key);
@@ -301,14 +317,22 @@ BEGIN
   IF r.status <> 'pending' THEN
     PERFORM app.fail('CONFLICT', 'The request is no longer pending', jsonb_build_object('status', r.status));
   END IF;
+  -- One decision per manager, theirs or their delegate's (two approvals need two people, not one and their
+  -- stand-in); under the request's lock, so two at once cannot both count.
+  IF EXISTS (SELECT 1 FROM approvals a WHERE a.request_id = r.id
+             AND (a.on_behalf_of = coalesce(CASE WHEN v_delegation IS NOT NULL THEN v_manager END, v_employee)
+                  OR (v_delegation IS NOT NULL AND a.approver_id = (SELECT user_id FROM employees WHERE id = v_manager)))) THEN
+    PERFORM app.fail('CONFLICT', 'This manager''s decision on the request was made already', jsonb_build_object('request_id', r.id));
+  END IF;
   -- The comment comes sealed by the Worker (with the approval's id) under the requester's data key for the
   -- request's year.
   IF p ->> 'comment' IS NOT NULL THEN
     v_data_key := app.use_data_key(v_tenant, r.employee_id, extract(year FROM r.start_date)::int, p -> 'data_key');
   END IF;
   BEGIN
-    INSERT INTO approvals (id, tenant_id, request_id, employee_id, approver_id, decision, comment, data_key_id, decided_at)
-    VALUES (coalesce((p ->> 'approval_id')::uuid, gen_random_uuid()), v_tenant, r.id, r.employee_id, v_user, v_decision, p ->> 'comment', v_data_key, v_now);
+    INSERT INTO approvals (id, tenant_id, request_id, employee_id, approver_id, decision, comment, data_key_id, decided_at, delegation_id, on_behalf_of)
+    VALUES (coalesce((p ->> 'approval_id')::uuid, gen_random_uuid()), v_tenant, r.id, r.employee_id, v_user, v_decision, p ->> 'comment', v_data_key, v_now,
+            v_delegation, CASE WHEN v_delegation IS NOT NULL THEN v_manager END);
   EXCEPTION WHEN unique_violation THEN
     PERFORM app.fail('CONFLICT', 'You already decided this request; a second approval needs another person', jsonb_build_object('request_id', r.id));
   END;
@@ -321,7 +345,8 @@ BEGIN
       PERFORM app.resolve_hold(r.id, 'approved', v_now, v_user);
     END IF;
   END IF;
-  PERFORM app.audit_ledger(p -> 'facts', 'request.' || v_decision, 'leave_request', r.id::text, jsonb_build_object('commented', p ->> 'comment' IS NOT NULL));
+  PERFORM app.audit_ledger(p -> 'facts', 'request.' || v_decision, 'leave_request', r.id::text, jsonb_build_object('commented', p ->> 'comment' IS NOT NULL)
+                           || CASE WHEN v_delegation IS NOT NULL THEN jsonb_build_object('delegation_id', v_delegation, 'on_behalf_of', v_manager) ELSE '{}' END);
   PERFORM app.snapshot_if_due(r.account_id, v_now);
   SELECT * INTO r FROM leave_requests WHERE id = r.id;
   -- The answer shows the requester's reason and other approvers' comments: logged as any read of them is.
@@ -397,5 +422,5 @@ REVOKE ALL ON FUNCTION app.submit_leave_request(jsonb), app.decide_leave_request
 GRANT EXECUTE ON FUNCTION app.submit_leave_request(jsonb), app.decide_leave_request(jsonb), app.cancel_leave_request(jsonb) TO leave_ledger_app;
 REVOKE ALL ON FUNCTION app.assert_may_request(jsonb), app.price_request(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
 GRANT EXECUTE ON FUNCTION app.assert_may_request(jsonb), app.price_request(jsonb) TO leave_ledger_definer;
-REVOKE ALL ON FUNCTION app.seen_request_manager(leave_requests, text, uuid) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
-GRANT EXECUTE ON FUNCTION app.seen_request_manager(leave_requests, text, uuid) TO leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.seen_request_manager(leave_requests, text) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.seen_request_manager(leave_requests, text) TO leave_ledger_definer;

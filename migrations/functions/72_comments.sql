@@ -30,11 +30,10 @@ BEGIN
   -- Comments of one request are counted one writer at a time against the cap (NO KEY: the comment's own foreign key
   -- shares the row's key).
   SELECT * INTO r FROM leave_requests WHERE id = (p ->> 'request_id')::uuid AND tenant_id = v_tenant FOR NO KEY UPDATE;
-  v_manager := app.seen_request_manager(r, p ->> 'request_id', v_employee);
+  v_manager := app.seen_request_manager(r, p ->> 'request_id');
   -- self:manage, not request:submit: a kiosk session (whose scopes leave it out) does not write comments.
-  IF NOT coalesce((r.employee_id = v_employee AND app.can('self:manage')) OR (v_manager = v_employee AND app.can('request:approve:reports'))
-                  OR app.can('request:approve:any'), false) THEN
-    PERFORM app.fail('FORBIDDEN', 'Only the employee, their manager, HR Admins and System Admins comment on a request');
+  IF NOT coalesce((r.employee_id = v_employee AND app.can('self:manage')) OR app.approves_for(v_manager) OR app.can('request:approve:any'), false) THEN
+    PERFORM app.fail('FORBIDDEN', 'Only the employee, their manager (or their delegate), HR Admins and System Admins comment on a request');
   END IF;
   IF (SELECT count(*) FROM request_comments WHERE request_id = r.id) >= app.max_request_comments() THEN
     PERFORM app.fail('CONFLICT', 'This request''s thread is full', jsonb_build_object('max_comments', app.max_request_comments()));

@@ -5,11 +5,13 @@
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
 -- Reprices one open request (approved, or pending and not expired) on the days from p_from to p_to: what it books
--- there becomes what app.charged_half_days charges now. A day another open request of the employee took meanwhile
+-- there becomes what app.charged_half_days charges now (under p_calendar and p_work_week when given: the values
+-- an employee's record is being changed to). A day another open request of the employee took meanwhile
 -- is not booked twice. A request left with no charged day is cancelled. Never blocked by the balance (the leave
 -- was taken or asked for as the rules then said): one that ends below the negative allowance says so. Answers
 -- the correction, or null when nothing changed. Entries are referenced `request:<id>:correction:<n>:…`.
-CREATE OR REPLACE FUNCTION app.reprice_request(p_request uuid, p_from date, p_to date, p_now timestamptz, p_reason text, p_facts jsonb) RETURNS jsonb
+CREATE OR REPLACE FUNCTION app.reprice_request(p_request uuid, p_from date, p_to date, p_now timestamptz, p_reason text, p_facts jsonb,
+                                               p_calendar text DEFAULT NULL, p_work_week smallint[] DEFAULT NULL) RETURNS jsonb
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
   r leave_requests;
@@ -39,7 +41,7 @@ BEGIN
   v_last := least(r.end_date, e.end_date);
   WITH target AS (
          SELECT c.day, c.half
-         FROM app.charged_half_days(r.tenant_id, e.holiday_calendar, e.work_week, r.start_date, v_last, r.start_part,
+         FROM app.charged_half_days(r.tenant_id, coalesce(p_calendar, e.holiday_calendar), coalesce(p_work_week, e.work_week), r.start_date, v_last, r.start_part,
                                     CASE WHEN v_last < r.end_date THEN 'evening' ELSE r.end_part END::leave_end_part) c
          WHERE c.day BETWEEN p_from AND p_to),
        booked AS (SELECT b.day, b.half FROM booked_days b WHERE b.request_id = r.id AND b.day BETWEEN p_from AND p_to),
@@ -89,7 +91,8 @@ BEGIN
     END IF;
   END IF;
   UPDATE leave_requests SET status = v_status, days = CASE WHEN v_halves > 0 THEN v_halves * 0.5 ELSE days END,
-         amount = CASE WHEN v_halves > 0 THEN v_amount ELSE amount END, resolved_at = CASE WHEN v_halves = 0 THEN p_now ELSE resolved_at END
+         amount = CASE WHEN v_halves > 0 THEN v_amount ELSE amount END, resolved_at = CASE WHEN v_halves = 0 THEN p_now ELSE resolved_at END,
+         resolved_by = CASE WHEN v_halves = 0 THEN NULL ELSE resolved_by END
   WHERE id = r.id;
 
   SELECT * INTO v_balance FROM app.balance_of(r.account_id, NULL, p_now);
@@ -126,6 +129,8 @@ BEGIN
   IF v_tenant IS NULL OR NOT app.can('policy:manage') THEN
     PERFORM app.fail('FORBIDDEN', 'Only HR Admins and System Admins change holidays');
   END IF;
+  -- Submissions pricing days of this calendar wait until this change commits, and it waits for theirs.
+  PERFORM app.lock_holiday_calendar(v_tenant, v_calendar, true);
   IF v_adding THEN
     INSERT INTO holidays (tenant_id, calendar, day, name, created_at) VALUES (v_tenant, v_calendar, v_day, p ->> 'name', v_now)
     ON CONFLICT DO NOTHING RETURNING * INTO v_holiday;
@@ -158,9 +163,10 @@ BEGIN
 END
 $$;
 
--- After an employee's holiday calendar or work week changed (PATCH /v1/employees/{id}, same transaction): their
--- open requests are repriced from their today on; leave already taken keeps what it was charged. For those who
--- may manage the employee's user only.
+-- While an employee's holiday calendar or work week changes to p.holiday_calendar and p.work_week (PATCH
+-- /v1/employees/{id}, in the statement that updates the record, only when either differs): their open requests
+-- are repriced from their today on; leave already taken keeps what it was charged. For those who may manage the
+-- employee's user. Answers the corrections.
 CREATE OR REPLACE FUNCTION app.reprice_employee_requests(p_employee uuid, p jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -179,12 +185,14 @@ BEGIN
     PERFORM app.fail('FORBIDDEN', 'You may not manage this employee');
   END IF;
   v_today := app.today_in(e.time_zone, v_now);
+  PERFORM app.lock_holiday_calendar(e.tenant_id, p ->> 'holiday_calendar', false);
   FOR v_request IN
     SELECT q.id FROM leave_requests q
     WHERE q.tenant_id = e.tenant_id AND q.employee_id = e.id AND q.status IN ('pending', 'approved') AND q.end_date >= v_today
     ORDER BY q.account_id, q.id
   LOOP
-    v_correction := app.reprice_request(v_request, v_today, 'infinity', v_now, p ->> 'reason', p -> 'facts');
+    v_correction := app.reprice_request(v_request, v_today, 'infinity', v_now, p ->> 'reason', p -> 'facts', p ->> 'holiday_calendar',
+                                        ARRAY(SELECT jsonb_array_elements_text(p -> 'work_week')::smallint));
     IF v_correction IS NOT NULL THEN
       v_corrections := v_corrections || v_correction;
     END IF;
@@ -198,7 +206,7 @@ GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for 
 ALTER FUNCTION app.change_holiday(jsonb) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.reprice_employee_requests(uuid, jsonb) OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
-REVOKE ALL ON FUNCTION app.reprice_request(uuid,date,date,timestamp with time zone,text,jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
-GRANT EXECUTE ON FUNCTION app.reprice_request(uuid,date,date,timestamp with time zone,text,jsonb) TO leave_ledger_definer;
+REVOKE ALL ON FUNCTION app.reprice_request(uuid,date,date,timestamp with time zone,text,jsonb,text,smallint[]) FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.reprice_request(uuid,date,date,timestamp with time zone,text,jsonb,text,smallint[]) TO leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.change_holiday(jsonb), app.reprice_employee_requests(uuid, jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.change_holiday(jsonb), app.reprice_employee_requests(uuid, jsonb) TO leave_ledger_app;

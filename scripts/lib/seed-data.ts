@@ -202,6 +202,9 @@ const DEMO_HOLIDAYS = [
   [DEMO_BERLIN_CALENDAR, "2027-03-08", "Internationaler Frauentag"],
 ] as const;
 
+/** How long the demo's approval delegation (Mike's approvals to Eli) runs from the day the demo data is loaded. */
+export const DEMO_DELEGATION_DAYS = 14;
+
 /** Days that are a holiday of some demo calendar: demo leave laid out around today avoids them all. */
 export const DEMO_HOLIDAY_DAYS: ReadonlySet<string> = new Set(DEMO_HOLIDAYS.map(([, day]) => day));
 
@@ -227,6 +230,8 @@ export async function demoLedgerStatements(
 ): Promise<Statement[]> {
   const hana = ACME.people.find((p) => p.roles.includes("hr_admin"))!;
   const emma = ACME.people.find((p) => p.email.startsWith("emma."))!;
+  const mike = ACME.people.find((p) => p.email.startsWith("mike."))!;
+  const eli = ACME.people.find((p) => p.email.startsWith("eli."))!;
   const employees = ACME.people.filter((p) => p.roles.includes("employee")).map((p) => p.employeeId);
   const claims = async (value: Record<string, unknown>) => {
     const signed = await signClaims(value, claimsKey);
@@ -309,6 +314,23 @@ export async function demoLedgerStatements(
           now: now.toISOString(),
           facts: {},
         }),
+      ],
+    },
+    // Mike is away for the next two weeks and hands his approvals to Eli (once: a repeated seed leaves it be).
+    await claims({ caller: "user", sub: mike.userId, tenant_id: ACME.id, employee_id: mike.employeeId, roles: mike.roles }),
+    {
+      text: `select app.create_delegation($1::jsonb)
+             where not exists (select 1 from approval_delegations where delegator_id = $2 and delegate_id = $3)`,
+      values: [
+        JSON.stringify({
+          delegate_id: eli.employeeId,
+          ends_at: new Date(now.getTime() + DEMO_DELEGATION_DAYS * 86_400_000).toISOString(),
+          now: now.toISOString(),
+          facts: {},
+          permission_version: 0,
+        }),
+        mike.employeeId,
+        eli.employeeId,
       ],
     },
   ];

@@ -6,7 +6,7 @@ import { AppError } from "../kernel/errors";
 import { authenticateApiKey, isApiKey } from "./api-keys";
 import { countRequest, userLimits } from "./limiter";
 import { verifyExternalToken } from "./oidc";
-import { kioskPrincipal, loadPrincipal } from "./principal";
+import { atRequestTime, kioskPrincipal, loadPrincipal } from "./principal";
 import { type AccessIdentity, verifyAccessToken } from "./tokens";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
@@ -65,7 +65,7 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
   if (mapping && (!hit || hit.sessionVersion > mapping.resolvedAt) && (await mapping.lookUpAgain()) !== identity.userId)
     throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "unknown subject" });
   const { principal, cache } = await loadPrincipal(config, c.env.PERMISSIONS_KV, identity, hit?.permissionVersion ?? null, waitUntil, now);
-  c.set("principal", identity.kiosk ? kioskPrincipal(principal) : principal);
+  c.set("principal", identity.kiosk ? kioskPrincipal(principal) : atRequestTime(principal, now));
   c.set("permissionCache", cache);
   await next();
 };

@@ -22,3 +22,16 @@ export const requirePermission =
     if (!can(c.get("principal"), permission)) throw new AppError("FORBIDDEN", "Your roles do not allow this", { permission });
     await next();
   };
+
+/**
+ * After `authenticate`: what deciding requests needs — `request:approve:reports`, or a delegation running now
+ * (`actingFor`: a colleague deciding in a manager's place). Whose requests each may decide is the database's check.
+ */
+export const requireApprover = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const principal = c.get("principal");
+  if (!can(principal, "request:approve:reports") && !principal.actingFor?.length)
+    throw new AppError("FORBIDDEN", "Your roles do not allow this, and you hold no delegation running now", {
+      permission: "request:approve:reports",
+    });
+  await next();
+};

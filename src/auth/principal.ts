@@ -4,7 +4,7 @@ import { runInDatabase } from "../db/door";
 import { KIOSK_SCOPES, type Role } from "../kernel/access";
 import type { Config } from "../kernel/config";
 import { AUTH_CACHE_ENTRIES, PERMISSION_CACHE_TTL_SECONDS } from "../kernel/constants";
-import type { CacheOutcome, Principal } from "../kernel/context";
+import type { CacheOutcome, HeldDelegation, Principal } from "../kernel/context";
 import { AppError } from "../kernel/errors";
 import { ExpiringCache } from "../kernel/expiring-cache";
 import { log } from "../kernel/logger";
@@ -17,6 +17,7 @@ type IdentityRow = {
   roles: Role[];
   session_version: string | number;
   permission_version: string | number;
+  delegations: HeldDelegation[];
 };
 
 /** KV keys (documented in docs/storage.md): `perm:<user id>:<permission version>`. */
@@ -47,7 +48,20 @@ export function claimsFor(principal: Principal): UserClaims {
     roles: principal.roles,
     scopes: principal.scopes,
     ...(principal.keyId ? { key_id: principal.keyId } : {}),
+    ...(principal.actingFor?.length ? { acting_for: principal.actingFor } : {}),
   };
+}
+
+/**
+ * The principal of one request at `nowMs`: a person's full session (not a kiosk's, not an API key) acts for the
+ * managers whose delegations to them run at that instant.
+ */
+export function atRequestTime(principal: Principal, nowMs: number): Principal {
+  if (principal.kind !== "user" || principal.scopes.length > 0 || !principal.delegations?.length) return principal;
+  const actingFor = principal.delegations
+    .filter((d) => Date.parse(d.starts_at) <= nowMs && nowMs < Date.parse(d.ends_at))
+    .map((d) => d.delegator_id);
+  return actingFor.length > 0 ? { ...principal, actingFor: [...new Set(actingFor)] } : principal;
 }
 
 export function userCaller(principal: Principal): Caller {
@@ -71,6 +85,7 @@ async function loadFromDatabase(config: Config, userId: string, tenantId: string
       employeeId: row.employee_id,
       roles: row.roles,
       scopes: [],
+      delegations: row.delegations,
     } satisfies Principal,
     sessionVersion: Number(row.session_version),
   };

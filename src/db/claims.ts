@@ -17,6 +17,8 @@ export interface UserClaims {
   scopes?: Permission[];
   /** api_keys.id, when a key acts */
   key_id?: string;
+  /** employees.id of the managers whose approvals the caller holds by a delegation running at the request's time */
+  acting_for?: string[];
 }
 
 /** Work with no end-user caller. Each name is a distinct, auditable caller that may only run granted functions. */

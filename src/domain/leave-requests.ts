@@ -42,6 +42,11 @@ export const LeaveRequestSchema = z
           decision: z.enum(["approve", "reject"]),
           comment: z.string().nullable().openapi({ description: "The approver's comment; null when none was given" }),
           decided_at: z.iso.datetime({ offset: true }),
+          on_behalf_of: z
+            .uuid()
+            .nullable()
+            .openapi({ description: "The manager (employee id) the approver decided for under a delegation; null otherwise" }),
+          on_behalf_of_name: z.string().nullable(),
         }),
       )
       .openapi({ description: "Decisions so far, oldest first" }),

@@ -26,6 +26,20 @@ export interface Principal {
   scopes: Permission[];
   /** api_keys.id, when a service key acts. */
   keyId?: string;
+  /** A person's approval delegations not revoked (from their identity; kept with it in the permission cache). */
+  delegations?: HeldDelegation[];
+  /**
+   * The managers (employees.id) whose approvals this request's caller holds now: set per request by
+   * `authenticate` from `delegations` for a person's full session, and signed into the claims as `acting_for`.
+   */
+  actingFor?: string[];
+}
+
+/** An approval delegation a person holds: for whom, and when (ISO instants). */
+export interface HeldDelegation {
+  delegator_id: string;
+  starts_at: string;
+  ends_at: string;
 }
 
 /**

@@ -54,6 +54,17 @@ describe("npm run dev", () => {
         data: { calendar: string; holidays: number }[];
       };
       expect(calendars.data.find((c) => c.calendar === DEMO_BERLIN_CALENDAR)).toMatchObject({ holidays: 4 });
+      // Mike handed his approvals to Eli while he is away: Eli, an employee, finds Emma's request too.
+      const eli = await fetch(`${base}/v1/auth/login`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ tenant: "acme", email: "eli.employee@acme.example", password: DEMO_PASSWORD }),
+      });
+      const elisToken = ((await eli.json()) as { access_token: string }).access_token;
+      const delegated = (await (await fetch(`${base}/v1/approvals`, { headers: { Authorization: `Bearer ${elisToken}` } })).json()) as {
+        data: { employee_name: string }[];
+      };
+      expect(delegated.data).toMatchObject([{ employee_name: "Emma Employee" }]);
       // The daily job runs on demand.
       expect((await fetch(`${base}/__scheduled?cron=5+0+*+*+*`)).status).toBe(200);
       await waitFor(`${base}/health`, dev, 5_000);

@@ -82,6 +82,7 @@ describe("migrations", () => {
     expect(up.tables.map((t) => t.t)).toEqual([
       "accrual_postings:truetrue",
       "api_keys:truetrue",
+      "approval_delegations:truetrue",
       "approvals:truetrue",
       "audit_chain_heads:truetrue",
       "audit_checkpoint_keys:truetrue",

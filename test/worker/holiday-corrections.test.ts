@@ -55,6 +55,7 @@ const patchEmployee = async (w: World, id: string, change: unknown) => {
     body: JSON.stringify(change),
   });
   expect(res.status, await res.clone().text()).toBe(200);
+  return (await res.json()) as { holiday_calendar: string; corrections: Correction[] };
 };
 const request = async (w: World, id: string, token = w.tokens.emma) => {
   const res = await w.api.send(`/v1/requests/${id}`, { headers: bearer(token) });
@@ -212,7 +213,8 @@ describe("holiday corrections", () => {
     await addHoliday(w, "2026-12-08", "berlin");
     const emmas = await approved(w, w.tokens.emma, "2026-12-07", "2026-12-11");
 
-    await patchEmployee(w, emma.employeeId, { holiday_calendar: "berlin" });
+    const moved = await patchEmployee(w, emma.employeeId, { holiday_calendar: "berlin" });
+    expect(moved).toMatchObject({ holiday_calendar: "berlin", corrections: [{ request_id: emmas.id, days_before: 5, days_after: 4 }] });
     expect(await request(w, emmas.id)).toMatchObject({
       days: 4,
       corrections: [{ reason: "The employee now follows holiday calendar berlin", amount_change: -1 }],
@@ -225,8 +227,9 @@ describe("holiday corrections", () => {
       "The employee now follows holiday calendar berlin",
       "The employee now works on ISO weekdays 1, 2, 3, 4",
     ]);
-    // A change that does not touch the charged days reprices nothing.
+    // A change that does not touch the charged days reprices nothing, nor does setting what is already there.
     await patchEmployee(w, emma.employeeId, { display_name: "Emma E." });
+    await patchEmployee(w, emma.employeeId, { holiday_calendar: "berlin", work_week: [4, 3, 2, 1] });
     expect(await corrections()).toHaveLength(2);
   });
 

@@ -61,6 +61,8 @@ const USERS_ONLY = [
   "exportTenantData",
   "linkExternalIdentity",
   "unlinkExternalIdentity",
+  "createDelegation",
+  "revokeDelegation",
 ];
 
 /** The ids a request names: tenant A's (the callers' own) or tenant B's. */
@@ -72,6 +74,7 @@ interface Ids {
   apiKeyId: string;
   rolloverRunId: string;
   holiday: string;
+  delegationId: string;
   /** A role the user `userId` holds. */
   role: Role;
 }
@@ -86,7 +89,13 @@ const PATH_PARAMETERS: Record<string, { owned: boolean; fill: (ids: Ids, path: s
   id: {
     owned: true,
     fill: (ids, path) =>
-      path.startsWith("/v1/employees/") ? ids.employeeId : path.startsWith("/v1/requests/") ? ids.requestId : undefined,
+      path.startsWith("/v1/employees/")
+        ? ids.employeeId
+        : path.startsWith("/v1/requests/")
+          ? ids.requestId
+          : path.startsWith("/v1/delegations/")
+            ? ids.delegationId
+            : undefined,
   },
   key_id: { owned: true, fill: (ids, path) => (path.startsWith("/v1/api-keys/") ? ids.apiKeyId : undefined) },
   key: { owned: true, fill: (ids, path) => (path.startsWith("/v1/policies/") ? ids.policyKey : undefined) },
@@ -104,6 +113,7 @@ const PLACEHOLDER_IDS: Ids = {
   apiKeyId: "key",
   rolloverRunId: "run",
   holiday: "day",
+  delegationId: "delegation",
   role: "employee",
 };
 
@@ -318,6 +328,14 @@ beforeAll(async () => {
     "key",
   );
   const rollover = await created<{ run_id: string }>(post("/v1/rollovers", sam, { year: 2026, dry_run: false }), "rollover of A");
+  const delegation = await created<{ id: string }>(
+    api.postJson(
+      "/v1/delegations",
+      { delegator_id: people.mike.employeeId, delegate_id: people.eli.employeeId, ends_at: "2027-01-31T00:00:00Z" },
+      bearer(hana),
+    ),
+    "delegation of A",
+  );
   tenantA = {
     userId: people.eli.userId,
     employeeId: people.eli.employeeId,
@@ -326,6 +344,7 @@ beforeAll(async () => {
     apiKeyId: targetKey.id,
     rolloverRunId: rollover.run_id,
     holiday: "2027-03-26",
+    delegationId: delegation.id,
     role: "employee",
   };
 
@@ -366,6 +385,10 @@ beforeAll(async () => {
     "key of B",
   );
   const rolloverB = await created<{ run_id: string }>(post("/v1/rollovers", globexAdmin, { year: 2026, dry_run: false }), "rollover of B");
+  const delegationB = await created<{ id: string }>(
+    api.postJson("/v1/delegations", { delegate_id: people.gus.employeeId, ends_at: "2027-01-31T00:00:00Z" }, bearer(gina)),
+    "delegation of B",
+  );
   tenantB = {
     userId: people.gus.userId,
     employeeId: people.gus.employeeId,
@@ -374,6 +397,7 @@ beforeAll(async () => {
     apiKeyId: keyB.id,
     rolloverRunId: rolloverB.run_id,
     holiday: "2027-05-03",
+    delegationId: delegationB.id,
     role: "employee",
   };
 

@@ -17,7 +17,7 @@ import {
   uuid,
 } from "drizzle-orm/pg-core";
 import { ROLES } from "../../kernel/access";
-import { appRole, can, definerRole, employeeId, mayManage, signedCaller, tenantId, userId } from "./rls";
+import { appRole, can, definerRole, employeeId, managedBy, mayManage, signedCaller, tenantId, userId } from "./rls";
 
 /** Tenant slugs: checked by the database (`tenants_slug_format`) and by the API's validators. */
 export const TENANT_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{1,62}$/;
@@ -90,7 +90,7 @@ export const users = pgTable(
       for: "select",
       to: appRole,
       using: sql`${t.tenantId} = ${tenantId} and (${t.id} = ${userId} or ${can("tenant:read")} or exists (
-        select 1 from employees e where e.user_id = ${t.id} and e.manager_id = ${employeeId}))`,
+        select 1 from employees e where e.user_id = ${t.id} and e.manager_id = any(${managedBy})))`,
     }),
     pgPolicy("users_insert", {
       for: "insert",
@@ -141,7 +141,7 @@ export const employees = pgTable(
     pgPolicy("employees_select", {
       for: "select",
       to: appRole,
-      using: sql`${t.tenantId} = ${tenantId} and (${t.id} = ${employeeId} or ${t.managerId} = ${employeeId} or ${can("tenant:read")})`,
+      using: sql`${t.tenantId} = ${tenantId} and (${t.id} = ${employeeId} or ${t.managerId} = any(${managedBy}) or ${can("tenant:read")})`,
     }),
     pgPolicy("employees_insert", {
       for: "insert",

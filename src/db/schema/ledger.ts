@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  type AnyPgColumn,
   bigint,
   check,
   date,
@@ -20,7 +21,7 @@ import {
 } from "drizzle-orm/pg-core";
 import { dataKeys } from "./data-keys";
 import { calendarFormat, DEFAULT_HOLIDAY_CALENDAR, employees, tenants } from "./identity";
-import { appRole, can, definerOnly, tenantId, visibleTenantRows } from "./rls";
+import { appRole, can, definerOnly, employeeId, tenantId, visibleTenantRows } from "./rls";
 
 /**
  * The ledger. Every table here is written only by the ledger functions (migrations/functions, SECURITY DEFINER,
@@ -285,11 +286,63 @@ export const approvals = pgTable(
     comment: text("comment"),
     dataKeyId: uuid("data_key_id").references(() => dataKeys.id),
     decidedAt: timestamp("decided_at", { withTimezone: true }).notNull(),
+    /** Under an approval delegation: the delegation, and the manager (employees.id) the approver decided for. */
+    delegationId: uuid("delegation_id").references((): AnyPgColumn => approvalDelegations.id),
+    onBehalfOf: uuid("on_behalf_of"),
   },
   (t) => [
     unique("approvals_one_per_approver").on(t.requestId, t.approverId),
     pgPolicy("approvals_select", { for: "select", to: appRole, using: visibleTenantRows(t.tenantId, t.employeeId) }),
     definerOnly("approvals_definer"),
+  ],
+).enableRLS();
+
+/**
+ * A manager's approvals handed to a colleague for a time window (POST /v1/delegations): while it runs, the
+ * delegate decides, reads and comments on the requests of the delegator's direct reports as the manager would
+ * (their signed claims carry `acting_for`), never their own. Ends by itself at `ends_at`, or when revoked.
+ */
+export const approvalDelegations = pgTable(
+  "approval_delegations",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    /** The manager (employees.id) whose approvals are delegated. */
+    delegatorId: uuid("delegator_id").notNull(),
+    /** The colleague (employees.id) who decides for them meanwhile. */
+    delegateId: uuid("delegate_id").notNull(),
+    startsAt: timestamp("starts_at", { withTimezone: true }).notNull(),
+    endsAt: timestamp("ends_at", { withTimezone: true }).notNull(),
+    createdBy: uuid("created_by").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true }),
+    revokedBy: uuid("revoked_by"),
+  },
+  (t) => [
+    foreignKey({
+      name: "approval_delegations_delegator_fk",
+      columns: [t.tenantId, t.delegatorId],
+      foreignColumns: [employees.tenantId, employees.id],
+    }),
+    foreignKey({
+      name: "approval_delegations_delegate_fk",
+      columns: [t.tenantId, t.delegateId],
+      foreignColumns: [employees.tenantId, employees.id],
+    }),
+    check("approval_delegations_window", sql`${t.endsAt} > ${t.startsAt}`),
+    check("approval_delegations_distinct", sql`${t.delegatorId} <> ${t.delegateId}`),
+    check("approval_delegations_revocation", sql`(${t.revokedAt} is null) = (${t.revokedBy} is null)`),
+    // A delegate's identity lists the delegations they hold (app.identity), newest end first.
+    index("approval_delegations_delegate_idx").on(t.delegateId, t.endsAt),
+    index("approval_delegations_delegator_idx").on(t.delegatorId, t.endsAt),
+    pgPolicy("approval_delegations_select", {
+      for: "select",
+      to: appRole,
+      using: sql`${t.tenantId} = ${tenantId} and (${t.delegatorId} = ${employeeId} or ${t.delegateId} = ${employeeId} or ${tenantReaders})`,
+    }),
+    definerOnly("approval_delegations_definer"),
   ],
 ).enableRLS();
 

@@ -17,9 +17,15 @@ export const can = (permission: Permission) => sql.raw(`(select app.can('${permi
 /** Whether the caller may manage the user in `column` (themself, or one holding only roles the caller may grant). */
 export const mayManage = (column: unknown): SQL => sql`(select app.may_manage(${column}))`;
 
+/**
+ * The managers whose direct reports the caller sees as their manager: themself, and those whose approvals they
+ * hold by a running delegation (`acting_for` in the signed claims).
+ */
+export const managedBy = sql`(select app.manager_ids())::uuid[]`;
+
 /** Rows about an employee: the employee's own, a manager's direct reports', or any of the tenant's for its readers. */
 export const visibleEmployee = (column: unknown): SQL => sql`(${column} = ${employeeId} or ${can("tenant:read")} or exists (
-        select 1 from employees e where e.id = ${column} and e.manager_id = ${employeeId}))`;
+        select 1 from employees e where e.id = ${column} and e.manager_id = any(${managedBy})))`;
 
 /** The caller's tenant's rows about employees the caller may see. */
 export const visibleTenantRows = (tenantColumn: unknown, employeeColumn: unknown): SQL =>

@@ -1,5 +1,5 @@
 import { createRoute } from "@hono/zod-openapi";
-import { signedIn } from "../../auth/guard";
+import { signedInApprover } from "../../auth/guard";
 import { requestFacts } from "../../domain/audit";
 import {
   DENTIST_REQUEST_EXAMPLE,
@@ -38,10 +38,10 @@ const inbox = createRoute({
   operationId: "listApprovals",
   summary: "List requests awaiting your decision",
   description:
-    "Pending, unexpired requests you may decide, oldest first, cursor-paginated: your direct reports' (managers), or anyone's " +
-    "in the tenant (HR Admin, System Admin). Never your own, and never one you have already approved (a second approval " +
-    "must come from another person).",
-  ...signedIn("request:approve:reports"),
+    "Pending, unexpired requests you may decide, oldest first, cursor-paginated: your direct reports' (managers), those of the " +
+    "managers whose approvals you hold by a delegation running now (`POST /v1/delegations`), or anyone's in the tenant (HR Admin, " +
+    "System Admin). Never your own, and never one you have already approved (a second approval must come from another person).",
+  ...signedInApprover(),
   request: { query: PageQuery },
   responses: {
     200: jsonResponse("A page of pending requests", RequestPage, {
@@ -83,7 +83,17 @@ const decision = (verb: Decision) => {
   const example: LeaveRequest = {
     ...LEAVE_REQUEST_EXAMPLE,
     status,
-    approvals: [{ approver_id: MIKE_USER_ID, approver_name: "Mike Manager", decision: verb, comment, decided_at: decidedAt }],
+    approvals: [
+      {
+        approver_id: MIKE_USER_ID,
+        approver_name: "Mike Manager",
+        decision: verb,
+        comment,
+        decided_at: decidedAt,
+        on_behalf_of: null,
+        on_behalf_of_name: null,
+      },
+    ],
     resolved_at: decidedAt,
   };
   return createRoute({
@@ -93,7 +103,7 @@ const decision = (verb: Decision) => {
     operationId,
     summary,
     description,
-    ...signedIn("request:approve:reports"),
+    ...signedInApprover(),
     request: { headers: IdempotencyHeaders, params: RequestParams, body: { ...jsonBody(DecisionBody, { comment }), required: false } },
     responses: {
       200: jsonResponse("The request after the decision", LeaveRequestSchema, example),

@@ -8,9 +8,16 @@ import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 
 const INBOX: RequestList = { name: "approvals", direction: "asc" };
+
+/** The managers whose direct reports' requests the caller decides: themself (an approver), and those they act for. */
+const managers = (principal: Principal) => [
+  ...(can(principal, "request:approve:reports") && principal.employeeId ? [principal.employeeId] : []),
+  ...(principal.actingFor ?? []),
+];
 /**
- * What waits for the caller's decision, oldest first: pending, unexpired requests of their direct reports
- * (or of anyone, for HR Admins and System Admins), never their own, not yet decided by them.
+ * What waits for the caller's decision, oldest first: pending, unexpired requests of their direct reports and
+ * of those of the managers they act for by a running delegation (or of anyone, for HR Admins and System Admins),
+ * never their own nor one they recorded, not yet decided by them.
  */
 export async function approvalInbox(
   config: Config,
@@ -21,9 +28,9 @@ export async function approvalInbox(
   const anyone = can(principal, "request:approve:any");
   const scope = anyone
     ? sql`true`
-    : sql`exists (select 1 from employees e where e.id = r.employee_id and e.manager_id = ${principal.employeeId})`;
+    : sql`exists (select 1 from employees e where e.id = r.employee_id and e.manager_id = any(${`{${managers(principal).join(",")}}`}::uuid[]))`;
   const where = sql`r.status = 'pending' and r.expires_at > ${new Date(facts.now).toISOString()}::timestamptz
-    and r.employee_id is distinct from ${principal.employeeId}::uuid and ${scope}
+    and r.employee_id is distinct from ${principal.employeeId}::uuid and r.submitted_by <> ${principal.userId}::uuid and ${scope}
     and not exists (select 1 from approvals a where a.request_id = r.id and a.approver_id = ${principal.userId})`;
   // Not read-only: the reasons shown are access-logged in the same transaction.
   const [page] = await runInDatabase(config, userCaller(principal), (db) => [

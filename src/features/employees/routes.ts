@@ -13,6 +13,7 @@ import {
   MIKE_EMPLOYEE_ID,
   TerminationBody,
   TerminationReport,
+  UpdatedEmployeeSchema,
   UpdateEmployeeBody,
 } from "./schemas";
 import { getEmployee, listEmployees, updateEmployee } from "./service";
@@ -56,7 +57,8 @@ const updateRoute = createRoute({
   tags: ["Employees"],
   summary: "Update an employee's record",
   description:
-    "Changes only the fields given (name, email, employee number, hire date, manager, time zone, work week) and answers the whole record. " +
+    "Changes only the fields given (name, email, employee number, hire date, manager, time zone, work week, holiday calendar) and answers " +
+    "the whole record. A new holiday calendar or work week reprices the person's open requests from their today on (`corrections`). " +
     "A new email ends every session of the person at once. An email or employee number already used in the tenant answers 409, and so " +
     "does a manager who reports, directly or not, to this employee (no management cycles). HR Admin or System Admin, for people whose " +
     "roles they may grant (only a System Admin edits a System Admin: 403). The end date is set by `POST /v1/employees/{employee_id}/termination`. Audited.",
@@ -66,7 +68,12 @@ const updateRoute = createRoute({
     body: jsonBody(UpdateEmployeeBody, { display_name: "Emma Employee-Weber", manager_id: MIKE_EMPLOYEE_ID, work_week: [1, 2, 3, 4] }),
   },
   responses: {
-    200: jsonResponse("Updated", EmployeeSchema, { ...EMMA_EXAMPLE, display_name: "Emma Employee-Weber", work_week: [1, 2, 3, 4] }),
+    200: jsonResponse("Updated", UpdatedEmployeeSchema, {
+      ...EMMA_EXAMPLE,
+      display_name: "Emma Employee-Weber",
+      work_week: [1, 2, 3, 4],
+      corrections: [],
+    }),
     ...errorResponses("CONFLICT", ...ERRORS),
   },
 });

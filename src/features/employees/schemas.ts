@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { POLICY_KEY_PATTERN, userStatusEnum } from "../../db/schema";
 import { HolidayCalendarKey } from "../../domain/calendar";
 import { EmployeeNumber, SignInEmail, TimeZone, WorkWeek } from "../../domain/employees";
+import { RequestCorrection } from "../../domain/leave-requests";
 import { CalendarDate } from "../../kernel/dates";
 import { queryInteger } from "../../kernel/pagination";
 
@@ -39,6 +40,16 @@ export const EmployeeSchema = z
   })
   .openapi("Employee");
 export type Employee = z.infer<typeof EmployeeSchema>;
+
+/** The answer of a change: the record, and the open requests a new holiday calendar or work week repriced. */
+export const UpdatedEmployeeSchema = EmployeeSchema.extend({
+  corrections: z.array(RequestCorrection).openapi({
+    description:
+      "The person's approved and pending requests repriced from their today on because `holiday_calendar` or `work_week` changed (each audited " +
+      "as `request.correct`; `below_allowance` flags a balance taken below its negative allowance); empty otherwise",
+  }),
+}).openapi("UpdatedEmployee");
+export type UpdatedEmployee = z.infer<typeof UpdatedEmployeeSchema>;
 
 export const EMMA_EXAMPLE: Employee = {
   id: EMMA_EMPLOYEE_ID,

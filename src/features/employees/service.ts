@@ -7,7 +7,7 @@ import type { Config } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import type { Env } from "../../kernel/env";
 import { AppError } from "../../kernel/errors";
-import type { Employee, EmployeeListFilter, EmployeeSort, UpdateEmployee } from "./schemas";
+import type { Employee, EmployeeListFilter, EmployeeSort, UpdatedEmployee, UpdateEmployee } from "./schemas";
 
 const notFound = (id: string) => new AppError("RESOURCE_NOT_FOUND", "No such employee", { employee_id: id });
 
@@ -125,7 +125,7 @@ export async function updateEmployee(
   principal: Principal,
   employeeId: string,
   change: UpdateEmployee,
-): Promise<Employee> {
+): Promise<UpdatedEmployee> {
   if (change.manager_id === employeeId)
     throw new AppError("VALIDATION_FAILED", "An employee cannot manage themself", {
       issues: [{ path: "manager_id", message: "must not be the employee", code: "custom" }],
@@ -148,16 +148,6 @@ export async function updateEmployee(
   return behindRaisedVersions(env, `user:${userId}`, ["sessionVersion"], facts.now, ({ sessionVersion }) => write(sessionVersion, userId));
 }
 
-/** What `app.reprice_employee_requests` needs when a change alters which days their requests are charged for; else null. */
-function chargingChange(change: UpdateEmployee, facts: RequestFacts) {
-  const reasons = [
-    ...(change.holiday_calendar !== undefined ? [`now follows holiday calendar ${change.holiday_calendar}`] : []),
-    ...(change.work_week !== undefined ? [`now works on ISO weekdays ${[...change.work_week].sort().join(", ")}`] : []),
-  ];
-  if (reasons.length === 0) return null;
-  return { reason: `The employee ${reasons.join(" and ")}`, now: new Date(facts.now).toISOString(), facts: ledgerFacts(facts) };
-}
-
 async function updateRecord(
   config: Config,
   facts: RequestFacts,
@@ -166,7 +156,7 @@ async function updateRecord(
   change: UpdateEmployee,
   sessionVersion: number | null,
   userId: string | null,
-): Promise<Employee> {
+): Promise<UpdatedEmployee> {
   // The new manager's own chain of managers must not lead back to this employee (no management cycles).
   const newManager = change.manager_id ?? null;
   const acyclic = sql`not exists (${managerChainContains(newManager, employeeId)})`;
@@ -185,8 +175,8 @@ async function updateRecord(
   const now = new Date(facts.now).toISOString();
   const employeeUpdate =
     employeeSet.length > 0
-      ? sql`update employees set ${sql.join(employeeSet, sql`, `)} where id = ${employeeId} and ${acyclic} returning id, user_id`
-      : sql`select id, user_id from employees where id = ${employeeId}`;
+      ? sql`update employees set ${sql.join(employeeSet, sql`, `)} where id = ${employeeId} and ${acyclic} returning id, user_id, holiday_calendar, work_week`
+      : sql`select id, user_id, holiday_calendar, work_week from employees where id = ${employeeId}`;
   const userUpdate =
     userSet.length > 0
       ? sql`update users set ${sql.join(userSet, sql`, `)}, updated_at = ${now} where id in (select user_id from changed) returning id`
@@ -194,25 +184,35 @@ async function updateRecord(
   const sessions =
     sessionVersion === null ? sql`select 0` : sql`select app.end_all_sessions(${userId}, ${sessionVersion}, ${now}) from user_changed`;
   const { manager_id, work_week, holiday_calendar, hire_date, ...personal } = change;
-  const repricing = chargingChange(change, facts);
   const [, result, record] = await runInDatabase(config, userCaller(principal), (db) => [
     db.execute(editableRecord(employeeId, change.hire_date)),
-    db.execute<{ changed: number; cycle: boolean }>(sql`with changed as (${employeeUpdate}),
+    db.execute<{
+      changed: number;
+      cycle: boolean;
+      corrections: UpdatedEmployee["corrections"] | null;
+    }>(sql`with before as (select holiday_calendar, work_week from employees where id = ${employeeId}),
+      changed as (${employeeUpdate}),
       user_changed as (${userUpdate}),
+      -- A new holiday calendar or work week reprices their open requests from today on (given the new values: this
+      -- statement's own update is not visible to the function).
+      repriced as (select app.reprice_employee_requests(c.id, jsonb_build_object('holiday_calendar', c.holiday_calendar, 'work_week', to_jsonb(c.work_week),
+          'reason', 'The employee ' || concat_ws(' and ',
+            case when c.holiday_calendar is distinct from b.holiday_calendar then 'now follows holiday calendar ' || c.holiday_calendar end,
+            case when c.work_week is distinct from b.work_week then 'now works on ISO weekdays ' || array_to_string(c.work_week, ', ') end),
+          'now', ${now}::text, 'facts', ${JSON.stringify(ledgerFacts(facts))}::jsonb)) as corrections
+        from changed c cross join before b
+        where c.holiday_calendar is distinct from b.holiday_calendar or c.work_week is distinct from b.work_week),
       sessions as (${sessions}),
       audit as (insert into audit_log ${AUDIT_COLUMNS}
         select ${auditValues(facts, principal, { action: "employee.update", targetType: "employee", targetId: employeeId, details: { manager_id, work_week, holiday_calendar, fields: Object.keys(change) }, personalDetails: { ...personal, hire_date } })}
         from user_changed returning id)
       select (select count(*)::int from user_changed) as changed, (select count(*)::int from sessions) as sessions,
+        (select corrections from repriced) as corrections,
         exists (${managerChainContains(newManager, employeeId)}) as cycle`),
     db.execute<{ employee: Employee }>(records(sql`e.id = ${employeeId}`)),
-    // After the change: their open requests from today on are charged by the new calendar or work week.
-    db.execute(
-      repricing ? sql`select app.reprice_employee_requests(${employeeId}::uuid, ${JSON.stringify(repricing)}::jsonb)` : sql`select 1`,
-    ),
   ]);
   const row = result.rows[0]!;
   if (row.cycle && row.changed === 0) throw new AppError("CONFLICT", "That manager reports, directly or not, to this employee");
   if (row.changed === 0) throw notFound(employeeId);
-  return record.rows[0]!.employee;
+  return { ...record.rows[0]!.employee, corrections: row.corrections ?? [] };
 }

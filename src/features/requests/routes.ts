@@ -33,6 +33,8 @@ const APPROVED_EXAMPLE: LeaveRequest = {
       decision: "approve",
       comment: "Enjoy the break!",
       decided_at: "2026-12-02T15:20:31.117+00:00",
+      on_behalf_of: null,
+      on_behalf_of_name: null,
     },
   ],
   resolved_at: "2026-12-02T15:20:31.117+00:00",

@@ -194,7 +194,7 @@ export interface paths {
         };
         /**
          * List requests awaiting your decision
-         * @description Pending, unexpired requests you may decide, oldest first, cursor-paginated: your direct reports' (managers), or anyone's in the tenant (HR Admin, System Admin). Never your own, and never one you have already approved (a second approval must come from another person).
+         * @description Pending, unexpired requests you may decide, oldest first, cursor-paginated: your direct reports' (managers), those of the managers whose approvals you hold by a delegation running now (`POST /v1/delegations`), or anyone's in the tenant (HR Admin, System Admin). Never your own, and never one you have already approved (a second approval must come from another person).
          */
         get: operations["listApprovals"];
         put?: never;
@@ -385,6 +385,50 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/delegations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List delegations
+         * @description The approval delegations you gave or hold (HR Admins, System Admins and Auditors: the tenant's), latest start first, with their status now. For any signed-in user.
+         */
+        get: operations["listDelegations"];
+        put?: never;
+        /**
+         * Delegate approvals
+         * @description Hands your approvals to a colleague for a time window (a holiday, a leave): while it runs they see, decide and comment on your direct reports' requests as you would, and their decisions say so (`on_behalf_of` on the approval, `delegation_id` in the audit). It ends by itself at `ends_at`; nobody ever decides their own request. Approvers only; HR Admins and System Admins may delegate any manager's approvals (`delegator_id`). The delegate is another active employee; the same two people never have two windows that overlap (`CONFLICT`), and one person holds at most 20 at once. Takes effect on the delegate's next request. Audited as `delegation.create`.
+         */
+        post: operations["createDelegation"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/delegations/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * End a delegation
+         * @description Ends a delegation now: its delegator, its delegate (declining it), HR Admins and System Admins. One already ended or revoked is answered as it is. Takes effect on the delegate's next request. Audited as `delegation.revoke`.
+         */
+        delete: operations["revokeDelegation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/employees": {
         parameters: {
             query?: never;
@@ -424,7 +468,7 @@ export interface paths {
         head?: never;
         /**
          * Update an employee's record
-         * @description Changes only the fields given (name, email, employee number, hire date, manager, time zone, work week) and answers the whole record. A new email ends every session of the person at once. An email or employee number already used in the tenant answers 409, and so does a manager who reports, directly or not, to this employee (no management cycles). HR Admin or System Admin, for people whose roles they may grant (only a System Admin edits a System Admin: 403). The end date is set by `POST /v1/employees/{employee_id}/termination`. Audited.
+         * @description Changes only the fields given (name, email, employee number, hire date, manager, time zone, work week, holiday calendar) and answers the whole record. A new holiday calendar or work week reprices the person's open requests from their today on (`corrections`). A new email ends every session of the person at once. An email or employee number already used in the tenant answers 409, and so does a manager who reports, directly or not, to this employee (no management cycles). HR Admin or System Admin, for people whose roles they may grant (only a System Admin edits a System Admin: 403). The end date is set by `POST /v1/employees/{employee_id}/termination`. Audited.
          */
         patch: operations["updateEmployee"];
         trace?: never;
@@ -1466,6 +1510,53 @@ export interface components {
             /** @description How many keys the tenant has in all */
             total: number;
         };
+        ApprovalDelegation: {
+            /** Format: date-time */
+            created_at: string;
+            /**
+             * Format: uuid
+             * @description The user who created it: the manager, or HR for them
+             */
+            created_by: string;
+            /**
+             * Format: uuid
+             * @description The colleague (employee id) who decides for them meanwhile
+             */
+            delegate_id: string;
+            delegate_name: string;
+            /**
+             * Format: uuid
+             * @description The manager (employee id) whose approvals are delegated
+             */
+            delegator_id: string;
+            delegator_name: string;
+            /**
+             * Format: date-time
+             * @description When it ends by itself
+             */
+            ends_at: string;
+            /** Format: uuid */
+            id: string;
+            /**
+             * Format: date-time
+             * @description When it was ended early; null otherwise
+             */
+            revoked_at: string | null;
+            /** Format: date-time */
+            starts_at: string;
+            /**
+             * @description At the time of the answer
+             * @enum {string}
+             */
+            status: "scheduled" | "running" | "ended" | "revoked";
+        };
+        ApprovalDelegationList: {
+            /** @description Latest start first */
+            data: components["schemas"]["ApprovalDelegation"][];
+            limit: number;
+            offset: number;
+            total: number;
+        };
         ApprovalGiven: {
             /** @description The comment you wrote; null when none (or when that person's data was erased) */
             comment: string | null;
@@ -1867,6 +1958,12 @@ export interface components {
                 decided_at: string;
                 /** @enum {string} */
                 decision: "approve" | "reject";
+                /**
+                 * Format: uuid
+                 * @description The manager (employee id) the approver decided for under a delegation; null otherwise
+                 */
+                on_behalf_of: string | null;
+                on_behalf_of_name: string | null;
             }[];
             /** @description Distinct approvals needed (the policy's rule when it was submitted) */
             approvals_required: number;
@@ -2176,6 +2273,22 @@ export interface components {
         NewApiKey: components["schemas"]["ApiKey"] & {
             /** @description The whole key (`llk_<prefix>_<secret>`), to send as `Authorization: Bearer <key>`. Shown once; store it now. */
             key: string;
+        };
+        NewApprovalDelegation: {
+            /**
+             * Format: uuid
+             * @description The colleague (employee id) who decides in your place: an active employee, not you
+             */
+            delegate_id: string;
+            /**
+             * Format: uuid
+             * @description Whose approvals (employee id). Default: yours; HR Admins and System Admins may name any manager
+             */
+            delegator_id?: string;
+            /** @description After `starts_at`, at most 366 days later */
+            ends_at: string;
+            /** @description Default: now. Not in the past */
+            starts_at?: string;
         };
         NewRequestComment: {
             /** @description The comment (confidential: sealed before it is stored) */
@@ -2846,6 +2959,10 @@ export interface components {
             email?: string;
             /** @description The employee number a PIN login was locked for */
             employee_number?: string;
+        };
+        UpdatedEmployee: components["schemas"]["Employee"] & {
+            /** @description The person's approved and pending requests repriced from their today on because `holiday_calendar` or `work_week` changed (each audited as `request.correct`; `below_allowance` flags a balance taken below its negative allowance); empty otherwise */
+            corrections: components["schemas"]["RequestCorrection"][];
         };
         /** @description At least one field; fields left out stay as they are. */
         UpdateEmployee: {
@@ -5057,6 +5174,395 @@ export interface operations {
             };
         };
     };
+    listDelegations: {
+        parameters: {
+            query?: {
+                /** @description How many items to return (at most 100) */
+                limit?: number;
+                /** @description How many items to skip */
+                offset?: number;
+                /** @description Only delegations in this state now */
+                status?: "scheduled" | "running" | "ended" | "revoked";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Delegations */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "8d2f4a61-7c3e-4b19-a0d5-6e9f1b2c3d47",
+                     *           "delegator_id": "00000000-0000-4000-8100-000000000203",
+                     *           "delegator_name": "Mike Manager",
+                     *           "delegate_id": "00000000-0000-4000-8100-000000000205",
+                     *           "delegate_name": "Eli Employee",
+                     *           "starts_at": "2026-12-21T00:00:00+00:00",
+                     *           "ends_at": "2027-01-04T00:00:00+00:00",
+                     *           "status": "scheduled",
+                     *           "created_by": "00000000-0000-4000-8100-000000000103",
+                     *           "created_at": "2026-12-01T09:12:44.120+00:00",
+                     *           "revoked_at": null
+                     *         }
+                     *       ],
+                     *       "total": 1,
+                     *       "offset": 0,
+                     *       "limit": 20
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApprovalDelegationList"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    createDelegation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                /**
+                 * @example {
+                 *       "delegate_id": "00000000-0000-4000-8100-000000000205",
+                 *       "starts_at": "2026-12-21T00:00:00+00:00",
+                 *       "ends_at": "2027-01-04T00:00:00+00:00"
+                 *     }
+                 */
+                "application/json": components["schemas"]["NewApprovalDelegation"];
+            };
+        };
+        responses: {
+            /** @description Created */
+            201: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "8d2f4a61-7c3e-4b19-a0d5-6e9f1b2c3d47",
+                     *       "delegator_id": "00000000-0000-4000-8100-000000000203",
+                     *       "delegator_name": "Mike Manager",
+                     *       "delegate_id": "00000000-0000-4000-8100-000000000205",
+                     *       "delegate_name": "Eli Employee",
+                     *       "starts_at": "2026-12-21T00:00:00+00:00",
+                     *       "ends_at": "2027-01-04T00:00:00+00:00",
+                     *       "status": "scheduled",
+                     *       "created_by": "00000000-0000-4000-8100-000000000103",
+                     *       "created_at": "2026-12-01T09:12:44.120+00:00",
+                     *       "revoked_at": null
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApprovalDelegation"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description PAYLOAD_TOO_LARGE */
+            413: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNSUPPORTED_MEDIA_TYPE */
+            415: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    revokeDelegation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Ended */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "8d2f4a61-7c3e-4b19-a0d5-6e9f1b2c3d47",
+                     *       "delegator_id": "00000000-0000-4000-8100-000000000203",
+                     *       "delegator_name": "Mike Manager",
+                     *       "delegate_id": "00000000-0000-4000-8100-000000000205",
+                     *       "delegate_name": "Eli Employee",
+                     *       "starts_at": "2026-12-21T00:00:00+00:00",
+                     *       "ends_at": "2027-01-04T00:00:00+00:00",
+                     *       "status": "revoked",
+                     *       "created_by": "00000000-0000-4000-8100-000000000103",
+                     *       "created_at": "2026-12-01T09:12:44.120+00:00",
+                     *       "revoked_at": "2026-12-22T08:03:10.442+00:00"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["ApprovalDelegation"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listEmployees: {
         parameters: {
             query?: {
@@ -5376,10 +5882,11 @@ export interface operations {
                      *         3,
                      *         4
                      *       ],
-                     *       "holiday_calendar": "berlin"
+                     *       "holiday_calendar": "berlin",
+                     *       "corrections": []
                      *     }
                      */
-                    "application/json": components["schemas"]["Employee"];
+                    "application/json": components["schemas"]["UpdatedEmployee"];
                 };
             };
             /** @description VALIDATION_FAILED */
@@ -8955,7 +9462,9 @@ export interface operations {
                      *               "approver_name": "Mike Manager",
                      *               "decision": "approve",
                      *               "comment": "Enjoy the break!",
-                     *               "decided_at": "2026-12-02T15:20:31.117+00:00"
+                     *               "decided_at": "2026-12-02T15:20:31.117+00:00",
+                     *               "on_behalf_of": null,
+                     *               "on_behalf_of_name": null
                      *             }
                      *           ],
                      *           "expires_at": "2026-12-08T08:47:13.502+00:00",
@@ -9301,7 +9810,9 @@ export interface operations {
                      *           "approver_name": "Mike Manager",
                      *           "decision": "approve",
                      *           "comment": "Enjoy the break!",
-                     *           "decided_at": "2026-12-02T15:20:31.117+00:00"
+                     *           "decided_at": "2026-12-02T15:20:31.117+00:00",
+                     *           "on_behalf_of": null,
+                     *           "on_behalf_of_name": null
                      *         }
                      *       ],
                      *       "expires_at": "2026-12-08T08:47:13.502+00:00",
@@ -9449,7 +9960,9 @@ export interface operations {
                      *           "approver_name": "Mike Manager",
                      *           "decision": "approve",
                      *           "comment": "Enjoy the break!",
-                     *           "decided_at": "2026-12-02T15:20:31.117+00:00"
+                     *           "decided_at": "2026-12-02T15:20:31.117+00:00",
+                     *           "on_behalf_of": null,
+                     *           "on_behalf_of_name": null
                      *         }
                      *       ],
                      *       "expires_at": "2026-12-08T08:47:13.502+00:00",
@@ -9618,7 +10131,9 @@ export interface operations {
                      *           "approver_name": "Mike Manager",
                      *           "decision": "approve",
                      *           "comment": "Enjoy the break!",
-                     *           "decided_at": "2026-12-02T15:20:31.117+00:00"
+                     *           "decided_at": "2026-12-02T15:20:31.117+00:00",
+                     *           "on_behalf_of": null,
+                     *           "on_behalf_of_name": null
                      *         }
                      *       ],
                      *       "expires_at": "2026-12-08T08:47:13.502+00:00",
@@ -10045,7 +10560,9 @@ export interface operations {
                      *           "approver_name": "Mike Manager",
                      *           "decision": "reject",
                      *           "comment": "The year-end release is that week; could you move it to January?",
-                     *           "decided_at": "2026-12-02T15:20:31.117+00:00"
+                     *           "decided_at": "2026-12-02T15:20:31.117+00:00",
+                     *           "on_behalf_of": null,
+                     *           "on_behalf_of_name": null
                      *         }
                      *       ],
                      *       "expires_at": "2026-12-08T08:47:13.502+00:00",

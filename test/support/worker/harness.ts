@@ -56,6 +56,7 @@ const TABLES = [
   "accrual_postings",
   "booked_days",
   "approvals",
+  "approval_delegations",
   "request_comments",
   "idempotency_keys",
   "balance_snapshots",
