@@ -1,7 +1,8 @@
 /**
  * The HR product's journey, one role after another, through the API only: HR sets up leave types and a second
  * holiday calendar and records a sick day; the employee looks ahead, tries a request out and asks for it; the
- * manager sees names, records and approves; the auditor reads what happened, as it is and as it was.
+ * manager sees names, records and approves; the auditor reads what happened, as it is and as it was; later a
+ * holiday added on approved leave is corrected, and the manager away hands approvals to a colleague.
  * The test clock starts on Tuesday 2026-11-24.
  */
 import { beforeAll, describe, expect, it } from "vitest";
@@ -195,5 +196,47 @@ describe("the HR product, role by role", () => {
       403,
       "FORBIDDEN",
     );
+  });
+
+  it("later: HR adds an office holiday on approved leave, the employee sees why; the manager away hands approvals to a colleague", async () => {
+    // Wednesday 10 March 2027 becomes a Berlin holiday: Emma's approved week is charged 3 days, not 4.
+    const added = await post<{ corrections: { request_id: string; days_after: number; below_allowance: boolean }[] }>(
+      "/v1/holidays",
+      w.tokens.hana,
+      { day: "2027-03-10", name: "Company day", calendar: "berlin" },
+      201,
+    );
+    expect(added.corrections).toMatchObject([{ request_id: emmasRequest.id, days_after: 3, below_allowance: false }]);
+    const corrected = await get<{ days: number; corrections: { reason: string; amount_change: number }[] }>(
+      `/v1/requests/${emmasRequest.id}`,
+      w.tokens.emma,
+    );
+    expect(corrected).toMatchObject({
+      days: 3,
+      corrections: [{ reason: "2027-03-10 (Company day) became a holiday of calendar berlin", amount_change: -1 }],
+    });
+
+    // Mike is away for a week: Eli decides in his place, and the decision says so.
+    await post(
+      "/v1/delegations",
+      w.tokens.mike,
+      { delegate_id: eli.employeeId, ends_at: new Date(w.api.clock.nowMs + 7 * 86_400_000).toISOString() },
+      201,
+    );
+    const next = await post<{ id: string }>(
+      "/v1/requests",
+      w.tokens.emma,
+      { policy_key: "vacation", start_date: "2027-04-06", end_date: "2027-04-06" },
+      201,
+    );
+    const inbox = await get<{ data: { id: string }[] }>("/v1/approvals", w.tokens.eli);
+    expect(inbox.data.map((r) => r.id)).toEqual([next.id]);
+    const decided = await post<{ status: string; approvals: { on_behalf_of_name: string | null }[] }>(
+      `/v1/requests/${next.id}/approve`,
+      w.tokens.eli,
+      {},
+      200,
+    );
+    expect(decided).toMatchObject({ status: "approved", approvals: [{ on_behalf_of_name: "Mike Manager" }] });
   });
 });
