@@ -82,6 +82,11 @@ BEGIN
 
   PERFORM app.audit_ledger(p -> 'facts', CASE WHEN v_dry THEN 'rollover.dry_run' ELSE 'rollover.chunk' END, 'ledger_run', coalesce(v_run::text, v_year::text),
                            jsonb_build_object('year', v_year, 'accounts', cardinality(v_ids), 'carried', v_plan -> 'carried', 'expired', v_plan -> 'expired'));
+  -- The last chunk completes the run: announced once (under the year's lock), however often it is asked again.
+  IF NOT v_dry AND cardinality(v_ids) < v_limit
+     AND NOT EXISTS (SELECT 1 FROM outbox_events o WHERE o.tenant_id = v_tenant AND o.subject = 'ledger_run:' || v_run AND o.type = 'rollover.completed') THEN
+    PERFORM app.emit(v_tenant, 'rollover.completed', 'ledger_run:' || v_run, v_now, jsonb_build_object('run_id', v_run, 'year', v_year));
+  END IF;
   RETURN app.answer(p, 200, v_plan || jsonb_build_object('year', v_year, 'dry_run', v_dry, 'run_id', v_run,
                                                          'next_after', CASE WHEN cardinality(v_ids) = v_limit THEN v_ids[v_limit] END));
 END

@@ -101,6 +101,7 @@ describe("migrations", () => {
       "ledger_accounts:truetrue",
       "ledger_entries:truetrue",
       "ledger_runs:truetrue",
+      "outbox_events:truetrue",
       "policy_assignments:truetrue",
       "refresh_tokens:truetrue",
       "request_comments:truetrue",

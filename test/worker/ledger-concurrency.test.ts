@@ -55,6 +55,10 @@ it("1 000 concurrent one-day requests against 250 days on a loaded machine, each
     { snapshots: number; ledger_sum: number; holds: number },
   ];
   expect(sums).toEqual({ snapshots: 2, ledger_sum: 0, holds: 250 });
+  // Exactly one domain event per committed submission, none for the 750 refused or the retried attempts.
+  const submitted = (await superuserSql()`select count(*)::int as n, count(distinct subject)::int as subjects
+    from outbox_events where type = 'leave_request.submitted'`) as [{ n: number; subjects: number }];
+  expect(submitted).toEqual([{ n: 250, subjects: 250 }]);
   const report = (await (await w.api.send("/v1/reconciliation", { headers: bearer(w.tokens.sam) })).json()) as {
     accounts_checked: number;
     drifted: unknown[];

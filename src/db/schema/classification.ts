@@ -262,6 +262,7 @@ export const CLASSIFICATION = [
     delegationId: I,
     onBehalfOf: I,
   }),
+  classify(tables.outboxEvents, { id: I, tenantId: I, type: I, subject: I, sequence: I, occurredAt: I, data: I }),
   classify(tables.approvalDelegations, {
     id: I,
     tenantId: I,

@@ -4,3 +4,4 @@ export * from "./data-keys";
 export * from "./identity";
 export * from "./ledger";
 export * from "./policies";
+export * from "./integrations";

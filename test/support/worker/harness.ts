@@ -57,6 +57,7 @@ const TABLES = [
   "booked_days",
   "approvals",
   "approval_delegations",
+  "outbox_events",
   "request_comments",
   "idempotency_keys",
   "balance_snapshots",
