@@ -29,6 +29,7 @@ import { privacyRoutes } from "./features/privacy/routes";
 import { requestRoutes } from "./features/requests/routes";
 import { tenantRoutes } from "./features/tenants/routes";
 import { userRoutes } from "./features/users/routes";
+import { webhookRoutes } from "./features/webhooks/routes";
 import { MAX_REQUEST_ID_LENGTH, REQUEST_ID_HEADER } from "./kernel/constants";
 import type { AppEnv } from "./kernel/context";
 import { AppError, errorResponse } from "./kernel/errors";
@@ -115,6 +116,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
     balanceRoutes,
     ledgerRunRoutes,
     holidayRoutes,
+    webhookRoutes,
   ];
   for (const routes of features) app.route("/", routes);
   registerDocs(app);

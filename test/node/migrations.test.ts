@@ -108,6 +108,7 @@ describe("migrations", () => {
       "role_assignments:truetrue",
       "tenants:truetrue",
       "users:truetrue",
+      "webhook_subscriptions:truetrue",
     ]);
     expect(up.policies.length).toBeGreaterThan(8);
     expect(up.roles.map((r) => r.r)).toEqual([

@@ -75,6 +75,7 @@ interface Ids {
   rolloverRunId: string;
   holiday: string;
   delegationId: string;
+  subscriptionId: string;
   /** A role the user `userId` holds. */
   role: Role;
 }
@@ -95,7 +96,9 @@ const PATH_PARAMETERS: Record<string, { owned: boolean; fill: (ids: Ids, path: s
           ? ids.requestId
           : path.startsWith("/v1/delegations/")
             ? ids.delegationId
-            : undefined,
+            : path.startsWith("/v1/webhooks/subscriptions/")
+              ? ids.subscriptionId
+              : undefined,
   },
   key_id: { owned: true, fill: (ids, path) => (path.startsWith("/v1/api-keys/") ? ids.apiKeyId : undefined) },
   key: { owned: true, fill: (ids, path) => (path.startsWith("/v1/policies/") ? ids.policyKey : undefined) },
@@ -114,6 +117,7 @@ const PLACEHOLDER_IDS: Ids = {
   rolloverRunId: "run",
   holiday: "day",
   delegationId: "delegation",
+  subscriptionId: "subscription",
   role: "employee",
 };
 
@@ -336,6 +340,10 @@ beforeAll(async () => {
     ),
     "delegation of A",
   );
+  const subscription = await created<{ id: string }>(
+    api.postJson("/v1/webhooks/subscriptions", { url: "https://hooks.example.com/a" }, bearer(sam)),
+    "webhook subscription of A",
+  );
   tenantA = {
     userId: people.eli.userId,
     employeeId: people.eli.employeeId,
@@ -345,6 +353,7 @@ beforeAll(async () => {
     rolloverRunId: rollover.run_id,
     holiday: "2027-03-26",
     delegationId: delegation.id,
+    subscriptionId: subscription.id,
     role: "employee",
   };
 
@@ -389,6 +398,10 @@ beforeAll(async () => {
     api.postJson("/v1/delegations", { delegate_id: people.gus.employeeId, ends_at: "2027-01-31T00:00:00Z" }, bearer(gina)),
     "delegation of B",
   );
+  const subscriptionB = await created<{ id: string }>(
+    api.postJson("/v1/webhooks/subscriptions", { url: "https://hooks.example.com/b" }, bearer(globexAdmin)),
+    "webhook subscription of B",
+  );
   tenantB = {
     userId: people.gus.userId,
     employeeId: people.gus.employeeId,
@@ -398,6 +411,7 @@ beforeAll(async () => {
     rolloverRunId: rolloverB.run_id,
     holiday: "2027-05-03",
     delegationId: delegationB.id,
+    subscriptionId: subscriptionB.id,
     role: "employee",
   };
 

@@ -262,6 +262,23 @@ export const CLASSIFICATION = [
     delegationId: I,
     onBehalfOf: I,
   }),
+  classify(tables.webhookSubscriptions, {
+    id: I,
+    tenantId: I,
+    url: I,
+    eventTypes: I,
+    description: I,
+    enabled: I,
+    // Signing secrets: a receiver trusts whoever holds one.
+    secret: C,
+    secretKekId: I,
+    previousSecret: C,
+    previousSecretKekId: I,
+    previousSecretExpiresAt: I,
+    createdBy: I,
+    createdAt: I,
+    updatedAt: I,
+  }),
   classify(tables.outboxEvents, { id: I, tenantId: I, type: I, subject: I, sequence: I, occurredAt: I, data: I }),
   classify(tables.approvalDelegations, {
     id: I,

@@ -26,6 +26,7 @@ const TAGS: { name: string; description: string }[] = [
   { name: "Employees", description: "The people directory: search, records, and HR's changes to them." },
   { name: "Users", description: "Accounts: creation, roles and credentials (HR Admin, System Admin)." },
   { name: "API keys", description: "Service keys for integrations (System Admin)." },
+  { name: "Webhooks", description: "Subscriptions to the tenant's domain events, signed per Standard Webhooks (System Admin)." },
   { name: "Data protection", description: "The data subject's rights: export and erasure of a person's data." },
   { name: "Audit", description: "The tenant's tamper-evident audit log and its verification." },
   { name: "Documentation", description: "This document and its reference page." },

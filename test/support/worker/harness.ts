@@ -58,6 +58,7 @@ const TABLES = [
   "approvals",
   "approval_delegations",
   "outbox_events",
+  "webhook_subscriptions",
   "request_comments",
   "idempotency_keys",
   "balance_snapshots",

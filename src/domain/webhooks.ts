@@ -1,0 +1,124 @@
+import { Webhook } from "standardwebhooks";
+import type { FieldPlace } from "../crypto/sealed-fields";
+import { openTenantSecret, sealTenantSecret } from "../crypto/tenant-secrets";
+import type { Config } from "../kernel/config";
+
+/** The domain events a subscription may ask for (written to the outbox by migrations/functions/95_outbox.sql). */
+export const EVENT_TYPES = [
+  "leave_request.submitted",
+  "leave_request.approved",
+  "leave_request.rejected",
+  "leave_request.cancelled",
+  "leave_request.expired",
+  "leave_request.corrected",
+  "balance.adjusted",
+  "accrual_run.completed",
+  "rollover.completed",
+] as const;
+
+/** The longest subscription URL accepted. */
+export const MAX_WEBHOOK_URL_LENGTH = 2048;
+
+const ipv4 = (host: string) => {
+  const parts = host.split(".");
+  return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p)) ? parts.map(Number) : null;
+};
+
+/** IPv4 ranges no webhook may target in staging and production: this network, private, shared, loopback, link-local, multicast and reserved. */
+function isInternalIpv4([a, b]: number[]): boolean {
+  return (
+    a === 0 ||
+    a === 10 ||
+    a === 127 ||
+    (a === 100 && b! >= 64 && b! <= 127) ||
+    (a === 169 && b === 254) ||
+    (a === 172 && b! >= 16 && b! <= 31) ||
+    (a === 192 && b === 168) ||
+    a! >= 224
+  );
+}
+
+/** IPv6: unspecified, loopback, unique local (fc00::/7), link-local (fe80::/10), and IPv4-mapped internal addresses. */
+function isInternalIpv6(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (h === "::" || h === "::1" || /^f[cd]/.test(h) || /^fe[89ab]/.test(h)) return true;
+  const mapped = /^::ffff:(.+)$/.exec(h)?.[1];
+  if (!mapped) return false;
+  const dotted = ipv4(mapped);
+  if (dotted) return isInternalIpv4(dotted);
+  // The URL parser writes a mapped address in hex: ::ffff:7f00:1 is 127.0.0.1.
+  const [hi, lo] = mapped.split(":").map((x) => Number.parseInt(x, 16));
+  return hi === undefined || lo === undefined || isInternalIpv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
+}
+
+/**
+ * Why `raw` cannot be a subscription's URL, or null. Always: an absolute http(s) URL without credentials. In
+ * staging and production (`strict`) also https only, and never `localhost` nor an IP literal of this network,
+ * a private, shared, loopback, link-local or multicast range. A Worker cannot resolve DNS, so a public name that
+ * resolves to an internal address is not caught here (docs/integrations.md).
+ */
+export function webhookUrlProblem(raw: string, strict: boolean): string | null {
+  if (raw.length > MAX_WEBHOOK_URL_LENGTH) return `at most ${MAX_WEBHOOK_URL_LENGTH} characters`;
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return "an absolute URL";
+  }
+  if (url.protocol !== "https:" && url.protocol !== "http:") return "an http(s) URL";
+  if (url.username || url.password) return "no credentials in the URL";
+  if (!strict) return null;
+  if (url.protocol !== "https:") return "https in this environment";
+  const host = url.hostname.toLowerCase();
+  if (host === "localhost" || host.endsWith(".localhost")) return "not localhost";
+  const dotted = ipv4(host);
+  if ((dotted && isInternalIpv4(dotted)) || (host.startsWith("[") && isInternalIpv6(host)))
+    return "not a private, loopback or link-local address";
+  return null;
+}
+
+/** A new signing secret in the Standard Webhooks format: `whsec_` and 32 random bytes, base64. */
+export function newWebhookSecret(): string {
+  return `whsec_${btoa(String.fromCharCode(...crypto.getRandomValues(new Uint8Array(32))))}`;
+}
+
+/**
+ * The Standard Webhooks headers of one delivery: `webhook-id`, `webhook-timestamp` and `webhook-signature`, signed
+ * with every secret given (during a rotation the previous one too, space-separated, as the specification allows).
+ */
+export function signedHeaders(secrets: string[], msgId: string, at: Date, payload: string): Record<string, string> {
+  return {
+    "webhook-id": msgId,
+    "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+    "webhook-signature": secrets.map((secret) => new Webhook(secret).sign(msgId, at, payload)).join(" "),
+  };
+}
+
+/** Where a subscription's secret (or, during a rotation, its previous one) is sealed: its row and column. */
+const secretPlace = (tenantId: string, subscriptionId: string, column: "secret" | "previous_secret"): FieldPlace => ({
+  tenantId,
+  table: "webhook_subscriptions",
+  column,
+  row: subscriptionId,
+});
+
+/** A subscription's secret sealed for its place, under the tenant's key for the current KEK. */
+export function sealWebhookSecret(
+  config: Pick<Config, "DATA_KEK">,
+  tenantId: string,
+  subscriptionId: string,
+  column: "secret" | "previous_secret",
+  secret: string,
+): Promise<{ sealed: string; kekId: string }> {
+  return sealTenantSecret(config, secretPlace(tenantId, subscriptionId, column), secret);
+}
+
+export function openWebhookSecret(
+  config: Pick<Config, "DATA_KEK" | "DATA_KEK_PREVIOUS">,
+  tenantId: string,
+  subscriptionId: string,
+  column: "secret" | "previous_secret",
+  stored: { sealed: string; kekId: string },
+): Promise<string> {
+  return openTenantSecret(config, secretPlace(tenantId, subscriptionId, column), stored.sealed, stored.kekId);
+}
