@@ -536,7 +536,17 @@ export async function ledgerBench(options: {
   const submissions = await submitLoad();
   const cpuAfter = cpuByProgram();
   const sealed = await submitLoad("Bench: a reason as long as a real one, e.g. a follow-up appointment at the clinic");
-  for (const run of [submissions, sealed]) errors += run.errors + run.non2xx;
+  // The outbox's cost: the same load with its trigger off, then on again (the ratio uses the later run).
+  const outboxTrigger = async (on: boolean) => {
+    const db = new pg.Client({ connectionString: stack.superuserDatabaseUrl });
+    await db.connect();
+    await db.query(`alter table leave_requests ${on ? "enable" : "disable"} trigger leave_requests_events`);
+    await db.end();
+  };
+  await outboxTrigger(false);
+  const withoutOutbox = await submitLoad().finally(() => outboxTrigger(true));
+  const withOutbox = await submitLoad();
+  for (const run of [submissions, sealed, withoutOutbox, withOutbox]) errors += run.errors + run.non2xx;
   const chains = await auditChainsUsed(stack, tenant.id);
   const rate = (run: autocannon.Result) =>
     `${run.requests.average.toFixed(0)} submissions/s, p50 ${run.latency.p50.toFixed(1)} ms, p99 ${run.latency.p99.toFixed(1)} ms, ${run.non2xx + run.errors} failed of ${run.requests.sent}`;
@@ -546,6 +556,7 @@ export async function ledgerBench(options: {
     `  ${rate(submissions)}${options.bareRps ? `; ${((submissions.requests.average / options.bareRps) * 1000).toFixed(0)} per 1 000 req/s of the bare route` : ""}`,
     `  CPU per submission: ${cpuPerUnit(cpuBefore, cpuAfter, submissions.requests.sent)}; audit rows spread over ${chains} of the tenant's chains`,
     `  with a sealed reason: ${rate(sealed)}; ratio to without ${(sealed.requests.average / submissions.requests.average).toFixed(2)}`,
+    `  without the outbox: ${rate(withoutOutbox)}; with it again: ${rate(withOutbox)}; ratio with/without ${(withOutbox.requests.average / withoutOutbox.requests.average).toFixed(2)}`,
   );
   if (!options.only) lines.push(...(await inboxCost(base, adminToken, options)));
   if (!options.only) lines.push(...(await accrualAtScale(base, stack, options.pinPepper)));

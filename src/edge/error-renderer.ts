@@ -41,8 +41,11 @@ export const renderError: ErrorHandler<AppEnv> = (thrown, c) => {
       });
     }
   }
+  c.set("failure", { code: error.code, ...(typeof error.details.reason === "string" ? { reason: error.details.reason } : {}) });
   return errorResponse(c, error);
 };
 
-export const renderNotFound: NotFoundHandler<AppEnv> = (c) =>
-  errorResponse(c, new AppError("RESOURCE_NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+export const renderNotFound: NotFoundHandler<AppEnv> = (c) => {
+  c.set("failure", { code: "RESOURCE_NOT_FOUND" });
+  return errorResponse(c, new AppError("RESOURCE_NOT_FOUND", `No route for ${c.req.method} ${new URL(c.req.url).pathname}`));
+};

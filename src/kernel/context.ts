@@ -61,6 +61,8 @@ export interface AppVariables {
   principal: Principal;
   /** How the permission cache served this request, for the access log. */
   permissionCache: CacheOutcome;
+  /** The error the request answered with, for its metrics: its code, and for a refused credential why. */
+  failure: { code: string; reason?: string };
 }
 
 export interface AppEnv {

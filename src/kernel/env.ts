@@ -4,6 +4,8 @@ import type { RateLimiter } from "../durable/rate-limiter";
 export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   PERMISSIONS_KV: KVNamespace;
+  /** Workers Analytics Engine (src/edge/metrics.ts); absent in unit tests that build the app alone. */
+  METRICS?: AnalyticsEngineDataset;
   ENVIRONMENT?: string;
   DATABASE_URL?: string;
   NEON_FETCH_ENDPOINT?: string;
