@@ -62,8 +62,9 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.use(
     methodNotAllowed({
       app,
-      onMethodNotAllowed: (c, allowed) =>
-        errorResponse(
+      onMethodNotAllowed: (c, allowed) => {
+        c.set("failure", { code: "METHOD_NOT_ALLOWED" });
+        return errorResponse(
           c,
           new AppError(
             "METHOD_NOT_ALLOWED",
@@ -71,7 +72,8 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
             { allowed },
             { headers: { Allow: allowed.join(", ") } },
           ),
-        ),
+        );
+      },
     }),
   );
   app.use(corsFromConfig());

@@ -147,9 +147,10 @@ BEGIN
   SELECT count(*) INTO v_expired FROM posted;
 
   IF v_posted + v_expired > 0 THEN
-    INSERT INTO ledger_runs (id, tenant_id, kind, period, actor_id, summary)
+    INSERT INTO ledger_runs (id, tenant_id, kind, period, actor_id, summary, started_at)
     VALUES (v_run, v_tenant, 'accrual', to_char(v_now AT TIME ZONE 'UTC', 'YYYY-MM-DD'), v_actor,
-            jsonb_build_object('after', p ->> 'after', 'employees', cardinality(v_ids), 'accruals', v_posted, 'amount', v_amount, 'carryover_expiries', v_expired));
+            jsonb_build_object('after', p ->> 'after', 'employees', cardinality(v_ids), 'accruals', v_posted, 'amount', v_amount, 'carryover_expiries', v_expired),
+            v_now);
     PERFORM app.audit_ledger(p -> 'facts', 'accrual.run', 'ledger_run', v_run::text,
                              jsonb_build_object('employees', cardinality(v_ids), 'accruals', v_posted, 'amount', v_amount, 'carryover_expiries', v_expired));
   END IF;
@@ -180,9 +181,9 @@ BEGIN
   ON CONFLICT DO NOTHING;
   SELECT n_posted, n_amount INTO v_posted, v_amount FROM app.accrue(v_tenant, p_employees, p_policy_key, p_now, v_actor, v_run);
   IF v_posted > 0 THEN
-    INSERT INTO ledger_runs (id, tenant_id, kind, period, actor_id, summary)
+    INSERT INTO ledger_runs (id, tenant_id, kind, period, actor_id, summary, started_at)
     VALUES (v_run, v_tenant, 'accrual', to_char(p_now AT TIME ZONE 'UTC', 'YYYY-MM-DD'), v_actor,
-            jsonb_build_object('policy_key', p_policy_key, 'employees', cardinality(p_employees), 'accruals', v_posted, 'amount', v_amount));
+            jsonb_build_object('policy_key', p_policy_key, 'employees', cardinality(p_employees), 'accruals', v_posted, 'amount', v_amount), p_now);
     PERFORM app.audit_ledger(p_facts, 'accrual.run', 'ledger_run', v_run::text,
                              jsonb_build_object('policy_key', p_policy_key, 'assignment', true, 'accruals', v_posted, 'amount', v_amount));
   END IF;

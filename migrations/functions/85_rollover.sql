@@ -135,6 +135,12 @@ BEGIN
   )
   SELECT count(*) INTO v_count FROM reversed;
   PERFORM app.audit_ledger(p -> 'facts', 'rollover.reverse', 'ledger_run', v_run.id::text, jsonb_build_object('reversal_run_id', v_reversal, 'entries', v_count));
+  -- The last chunk undoes the run: announced once, after its rollover.completed (same subject, the year's lock).
+  IF v_count < v_limit
+     AND NOT EXISTS (SELECT 1 FROM outbox_events o WHERE o.tenant_id = v_tenant AND o.subject = 'ledger_run:' || v_run.id AND o.type = 'rollover.reversed') THEN
+    PERFORM app.emit(v_tenant, 'rollover.reversed', 'ledger_run:' || v_run.id, v_now,
+                     jsonb_build_object('run_id', v_run.id, 'reversal_run_id', v_reversal, 'year', v_run.period::int));
+  END IF;
   RETURN app.answer(p, 200, jsonb_build_object('run_id', v_run.id, 'reversal_run_id', v_reversal, 'reversed_entries', v_count, 'done', v_count < v_limit));
 END
 $$;

@@ -544,7 +544,12 @@ export async function ledgerBench(options: {
     await db.end();
   };
   await outboxTrigger(false);
-  const withoutOutbox = await submitLoad().finally(() => outboxTrigger(true));
+  let withoutOutbox: autocannon.Result;
+  try {
+    withoutOutbox = await submitLoad();
+  } finally {
+    await outboxTrigger(true);
+  }
   const withOutbox = await submitLoad();
   for (const run of [submissions, sealed, withoutOutbox, withOutbox]) errors += run.errors + run.non2xx;
   const chains = await auditChainsUsed(stack, tenant.id);

@@ -14,6 +14,7 @@ export const EVENT_TYPES = [
   "balance.adjusted",
   "accrual_run.completed",
   "rollover.completed",
+  "rollover.reversed",
 ] as const;
 
 /** The longest subscription URL accepted. */
@@ -24,7 +25,10 @@ const ipv4 = (host: string) => {
   return parts.length === 4 && parts.every((p) => /^\d{1,3}$/.test(p)) ? parts.map(Number) : null;
 };
 
-/** IPv4 ranges no webhook may target in staging and production: this network, private, shared, loopback, link-local, multicast and reserved. */
+/**
+ * IPv4 ranges no webhook may target in staging and production: this network, private, shared (CGNAT),
+ * loopback, link-local, IETF protocol assignments, benchmarking, multicast and reserved.
+ */
 function isInternalIpv4([a, b]: number[]): boolean {
   return (
     a === 0 ||
@@ -33,28 +37,44 @@ function isInternalIpv4([a, b]: number[]): boolean {
     (a === 100 && b! >= 64 && b! <= 127) ||
     (a === 169 && b === 254) ||
     (a === 172 && b! >= 16 && b! <= 31) ||
-    (a === 192 && b === 168) ||
+    (a === 192 && (b === 168 || b === 0)) ||
+    (a === 198 && (b === 18 || b === 19)) ||
     a! >= 224
   );
 }
 
-/** IPv6: unspecified, loopback, unique local (fc00::/7), link-local (fe80::/10), and IPv4-mapped internal addresses. */
+/** The eight 16-bit groups of an IPv6 literal as the URL parser writes it (lowercase, `::` compressed). */
+function ipv6Groups(literal: string): number[] | null {
+  const [head = "", tail, extra] = literal.split("::");
+  if (extra !== undefined) return null;
+  const parse = (part: string) => (part === "" ? [] : part.split(":").map((g) => Number.parseInt(g, 16)));
+  const [front, back] = [parse(head), tail === undefined ? [] : parse(tail)];
+  const groups = tail === undefined ? front : [...front, ...Array(8 - front.length - back.length).fill(0), ...back];
+  return groups.length === 8 && groups.every((g) => Number.isInteger(g) && g >= 0 && g <= 0xffff) ? groups : null;
+}
+
+const embeddedIpv4 = (hi: number, lo: number) => [hi >> 8, hi & 255, lo >> 8, lo & 255];
+
+/**
+ * IPv6: unspecified, loopback, IPv4-compatible and IPv4-mapped (by the IPv4 they carry), NAT64 (64:ff9b::/96,
+ * 64:ff9b:1::/48) and 6to4 (2002::/16, by the IPv4 they carry), unique local, link-local, site-local and multicast.
+ */
 function isInternalIpv6(host: string): boolean {
-  const h = host.replace(/^\[|\]$/g, "").toLowerCase();
-  if (h === "::" || h === "::1" || /^f[cd]/.test(h) || /^fe[89ab]/.test(h)) return true;
-  const mapped = /^::ffff:(.+)$/.exec(h)?.[1];
-  if (!mapped) return false;
-  const dotted = ipv4(mapped);
-  if (dotted) return isInternalIpv4(dotted);
-  // The URL parser writes a mapped address in hex: ::ffff:7f00:1 is 127.0.0.1.
-  const [hi, lo] = mapped.split(":").map((x) => Number.parseInt(x, 16));
-  return hi === undefined || lo === undefined || isInternalIpv4([hi >> 8, hi & 255, lo >> 8, lo & 255]);
+  const g = ipv6Groups(host.replace(/^\[|\]$/g, ""));
+  if (!g) return true;
+  const [a, b] = g as [number, number];
+  if (g.slice(0, 5).every((x) => x === 0) && (g[5] === 0 || g[5] === 0xffff)) {
+    return g[5] === 0 && g[6] === 0 ? true : isInternalIpv4(embeddedIpv4(g[6]!, g[7]!)); // ::/96 holds :: and ::1
+  }
+  if (a === 0x64 && b === 0xff9b) return true;
+  if (a === 0x2002) return isInternalIpv4(embeddedIpv4(b, g[2]!));
+  return (a & 0xfe00) === 0xfc00 || (a & 0xffc0) === 0xfe80 || (a & 0xffc0) === 0xfec0 || (a & 0xff00) === 0xff00;
 }
 
 /**
  * Why `raw` cannot be a subscription's URL, or null. Always: an absolute http(s) URL without credentials. In
- * staging and production (`strict`) also https only, and never `localhost` nor an IP literal of this network,
- * a private, shared, loopback, link-local or multicast range. A Worker cannot resolve DNS, so a public name that
+ * staging and production (`strict`) also https only, and never `localhost` nor an IP literal of an internal,
+ * reserved or multicast range (an IPv6 literal carrying an IPv4 one is judged by that IPv4). A Worker cannot resolve DNS, so a public name that
  * resolves to an internal address is not caught here (docs/integrations.md).
  */
 export function webhookUrlProblem(raw: string, strict: boolean): string | null {
@@ -69,7 +89,7 @@ export function webhookUrlProblem(raw: string, strict: boolean): string | null {
   if (url.username || url.password) return "no credentials in the URL";
   if (!strict) return null;
   if (url.protocol !== "https:") return "https in this environment";
-  const host = url.hostname.toLowerCase();
+  const host = url.hostname.toLowerCase().replace(/\.+$/, "");
   if (host === "localhost" || host.endsWith(".localhost")) return "not localhost";
   const dotted = ipv4(host);
   if ((dotted && isInternalIpv4(dotted)) || (host.startsWith("[") && isInternalIpv6(host)))

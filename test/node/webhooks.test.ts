@@ -11,13 +11,16 @@ afterEach(() => {
 });
 
 describe("subscription URLs", () => {
-  it.each(["https://hooks.example.com/leave", "https://203.0.113.7:8443/in", "https://[2001:db8::1]/hook"])(
-    "accepts %s everywhere",
-    (url) => {
-      expect(webhookUrlProblem(url, true)).toBeNull();
-      expect(webhookUrlProblem(url, false)).toBeNull();
-    },
-  );
+  it.each([
+    "https://hooks.example.com/leave",
+    "https://203.0.113.7:8443/in",
+    "https://[2001:db8::1]/hook",
+    "https://[2002:cb00:7107::1]/hook",
+    "https://[::ffff:203.0.113.7]/hook",
+  ])("accepts %s everywhere", (url) => {
+    expect(webhookUrlProblem(url, true)).toBeNull();
+    expect(webhookUrlProblem(url, false)).toBeNull();
+  });
 
   it.each(["http://127.0.0.1:9999/receiver", "http://localhost:8080/hook"])(
     "accepts %s for a local receiver in development and tests only",
@@ -43,6 +46,16 @@ describe("subscription URLs", () => {
     ["https://[fd00::1]/hook", "not a private, loopback or link-local address"],
     ["https://[fe80::1]/hook", "not a private, loopback or link-local address"],
     ["https://[::ffff:127.0.0.1]/hook", "not a private, loopback or link-local address"],
+    ["https://localhost./hook", "not localhost"],
+    ["https://x.localhost./hook", "not localhost"],
+    ["https://192.0.0.8/hook", "not a private, loopback or link-local address"],
+    ["https://198.18.0.1/hook", "not a private, loopback or link-local address"],
+    ["https://[ff02::1]/hook", "not a private, loopback or link-local address"],
+    ["https://[fec0::1]/hook", "not a private, loopback or link-local address"],
+    ["https://[64:ff9b::a9fe:a9fe]/hook", "not a private, loopback or link-local address"],
+    ["https://[2002:a9fe:a9fe::]/hook", "not a private, loopback or link-local address"],
+    ["https://[::127.0.0.1]/hook", "not a private, loopback or link-local address"],
+    ["https://[::]/hook", "not a private, loopback or link-local address"],
     ["https://user:pass@hooks.example.com/", "no credentials in the URL"],
     ["ftp://hooks.example.com/", "an http(s) URL"],
     ["hooks.example.com/leave", "an absolute URL"],

@@ -29,9 +29,11 @@ describe("request metrics", () => {
     expect((await api.send("/v1/me/balances", { headers: { Authorization: `Bearer ${token}` } }, { METRICS })).status).toBe(200);
     expect((await api.send("/v1/me", { headers: { Authorization: "Bearer not-a-token" } }, { METRICS })).status).toBe(401);
     expect((await api.send("/v1/nothing-here", {}, { METRICS })).status).toBe(404);
+    expect((await api.send("/v1/tenants/acme", { method: "DELETE" }, { METRICS })).status).toBe(405);
 
-    expect(points).toHaveLength(4);
-    const [tenant, balances, refused, missing] = points;
+    expect(points).toHaveLength(5);
+    const [tenant, balances, refused, missing, notAllowed] = points;
+    expect(notAllowed!.blobs!.slice(3, 5)).toEqual(["405", "METHOD_NOT_ALLOWED"]);
     expect(tenant).toEqual({
       indexes: ["-"],
       blobs: ["request", "/v1/tenants/:slug", "GET", "200", "", "", ""],

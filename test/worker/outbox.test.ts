@@ -79,7 +79,7 @@ describe("domain events in the outbox", () => {
     ]);
   });
 
-  it("the year-end rollover is announced once, when its last chunk is done", async () => {
+  it("the year-end rollover and its reversal are each announced once, when their last chunk is done", async () => {
     const w = await ledgerWorld({ grant: 5 });
     const run = async (body: Record<string, unknown>) => {
       const res = await w.post("/v1/rollovers", w.tokens.sam, { year: 2026, dry_run: false, limit: 2, ...body });
@@ -93,6 +93,19 @@ describe("domain events in the outbox", () => {
     await run({ run_id: runId, after: chunk.next_after });
     expect((await events(`ledger_run:${runId}`)).map((e) => [e.type, e.data])).toEqual([
       ["rollover.completed", { run_id: runId, year: 2026 }],
+    ]);
+
+    // Reversed, chunk by chunk: announced once its last chunk is done, after the completion.
+    let reversal: { reversal_run_id: string; done: boolean };
+    do {
+      const res = await w.post(`/v1/rollovers/${runId}/reversal`, w.tokens.sam, { limit: 3 });
+      expect(res.status, await res.clone().text()).toBe(200);
+      reversal = (await res.json()) as { reversal_run_id: string; done: boolean };
+    } while (!reversal.done);
+    await w.post(`/v1/rollovers/${runId}/reversal`, w.tokens.sam, { limit: 3 });
+    expect((await events(`ledger_run:${runId}`)).map((e) => [e.sequence, e.type, e.data])).toEqual([
+      [1, "rollover.completed", { run_id: runId, year: 2026 }],
+      [2, "rollover.reversed", { run_id: runId, reversal_run_id: reversal.reversal_run_id, year: 2026 }],
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import { signedIn } from "../../auth/guard";
 import { requestFacts } from "../../domain/audit";
-import { createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
+import { CONFIDENTIAL_ERRORS, createRouter, errorResponses, jsonBody, jsonResponse, SIGNED_IN_ERRORS } from "../../kernel/openapi";
 import {
   NewWebhookSubscription,
   SecretRotation,
@@ -119,7 +119,7 @@ const rotate = createRoute({
       updated_at: "2026-12-01T10:00:00+00:00",
       secret: SECRET,
     }),
-    ...errorResponses("CONFLICT", ...ERRORS),
+    ...errorResponses("CONFLICT", ...ERRORS, ...CONFIDENTIAL_ERRORS),
   },
 });
 
