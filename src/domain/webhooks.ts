@@ -15,6 +15,10 @@ export const EVENT_TYPES = [
   "accrual_run.completed",
   "rollover.completed",
   "rollover.reversed",
+  "employee.created",
+  "employee.updated",
+  "employee.erased",
+  "policy.changed",
 ] as const;
 
 /** The longest subscription URL accepted. */

@@ -6,7 +6,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { people } from "../support/worker/callers";
 import { expectError, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
-import { bearer, ledgerWorld, TUESDAY_NOON } from "../support/worker/ledger";
+import { bearer, ledgerWorld, PTO, TUESDAY_NOON } from "../support/worker/ledger";
 
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
@@ -76,6 +76,40 @@ describe("domain events in the outbox", () => {
     expect((await events(`balance:${balance.id}`)).map((e) => [e.sequence, e.data.kind, e.data.amount])).toEqual([
       [1, "grant", 1],
       [2, "grant", 2],
+    ]);
+  });
+
+  it("people and policies: created, updated (which fields, never their values), erased; a policy's versions", async () => {
+    const w = await ledgerWorld();
+    const patch = (body: unknown) =>
+      w.api.send(`/v1/employees/${emma.employeeId}`, {
+        method: "PATCH",
+        headers: { ...bearer(w.tokens.hana), "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    expect((await patch({ display_name: "Emma Weber", work_week: [1, 2, 3, 4] })).status).toBe(200);
+    const emmas = await events(`employee:${emma.employeeId}`);
+    expect(emmas.map((e) => [e.type, e.data])).toEqual([
+      ["employee.created", { employee_id: emma.employeeId, user_id: emma.userId }],
+      ["employee.updated", { employee_id: emma.employeeId, changed: ["work_week"] }],
+      ["employee.updated", { employee_id: emma.employeeId, changed: ["display_name"] }],
+    ]);
+    expect(JSON.stringify(emmas)).not.toContain("Weber");
+
+    const erased = await w.api.postJson(`/v1/employees/${eli.employeeId}/erasure`, {}, bearer(w.tokens.sam));
+    expect(erased.status, await erased.clone().text()).toBe(200);
+    expect((await events(`employee:${eli.employeeId}`)).map((e) => e.type)).toContain("employee.erased");
+
+    const { key: _key, ...rules } = PTO;
+    const revised = await w.post(`/v1/policies/${w.policyKey}/versions`, w.tokens.hana, {
+      ...rules,
+      effective_from: "2027-01-01",
+      negative_allowance: 2,
+    });
+    expect(revised.status, await revised.clone().text()).toBe(201);
+    expect((await events(`policy:${w.policyKey}`)).map((e) => [e.sequence, e.type, e.data.version])).toEqual([
+      [1, "policy.changed", 1],
+      [2, "policy.changed", 2],
     ]);
   });
 

@@ -2375,7 +2375,7 @@ export interface components {
              * @description The event types delivered (docs/integrations.md); empty: all of them
              * @default []
              */
-            event_types?: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed")[];
+            event_types?: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed")[];
             /** @description An absolute http(s) URL without credentials; in staging and production https only, and not localhost nor a private, loopback or link-local address */
             url: string;
         };
@@ -3117,7 +3117,7 @@ export interface components {
             description: string;
             /** @description A disabled subscription receives nothing until enabled again */
             enabled: boolean;
-            event_types: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed")[];
+            event_types: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed")[];
             /** Format: uuid */
             id: string;
             /**
@@ -3134,7 +3134,7 @@ export interface components {
             description?: string;
             enabled?: boolean;
             /** @description The event types delivered (docs/integrations.md); empty: all of them */
-            event_types?: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed")[];
+            event_types?: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed")[];
             /** @description An absolute http(s) URL without credentials; in staging and production https only, and not localhost nor a private, loopback or link-local address */
             url?: string;
         };
