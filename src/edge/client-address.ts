@@ -1,4 +1,5 @@
 import type { MiddlewareHandler } from "hono";
+import { isDeployed } from "../kernel/config";
 import { CLIENT_IP_HEADER } from "../kernel/constants";
 import type { AppEnv } from "../kernel/context";
 import { AppError } from "../kernel/errors";
@@ -10,8 +11,7 @@ import { AppError } from "../kernel/errors";
  * optional. Health checks are always answered.
  */
 export const requireClientAddress = (): MiddlewareHandler<AppEnv> => async (c, next) => {
-  const deployed = c.env.ENVIRONMENT === "staging" || c.env.ENVIRONMENT === "production";
-  if (deployed && !c.req.path.startsWith("/health") && !c.req.header(CLIENT_IP_HEADER)) {
+  if (isDeployed(c.env.ENVIRONMENT) && !c.req.path.startsWith("/health") && !c.req.header(CLIENT_IP_HEADER)) {
     throw new AppError("INVALID_INPUT", `The ${CLIENT_IP_HEADER} header is missing: requests reach this API through Cloudflare's edge`);
   }
   await next();

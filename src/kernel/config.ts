@@ -5,6 +5,9 @@ import { log } from "./logger";
 
 const ENVIRONMENTS = ["development", "test", "staging", "production"] as const;
 
+/** Staging and production: behind Cloudflare's edge, with the stricter rules (https, no local endpoints). */
+export const isDeployed = (environment: string | undefined): boolean => environment === "staging" || environment === "production";
+
 const secret = z.string({ error: "is missing" }).refine((value) => new TextEncoder().encode(value).byteLength >= MIN_SECRET_BYTES, {
   error: `must be at least ${MIN_SECRET_BYTES} bytes`,
 });
@@ -175,7 +178,7 @@ export const ConfigSchema = z
     LOCKOUT_SECONDS: count(15 * 60),
   })
   .superRefine((config, ctx) => {
-    const production = config.ENVIRONMENT === "staging" || config.ENVIRONMENT === "production";
+    const production = isDeployed(config.ENVIRONMENT);
     if (production && config.OIDC_ISSUERS.some((i) => !i.jwks_uri.startsWith("https://"))) {
       ctx.addIssue({ code: "custom", path: ["OIDC_ISSUERS"], message: "jwks_uri must use https in staging and production" });
     }
@@ -188,7 +191,7 @@ export const ConfigSchema = z
     if (config.DATA_KEK_PREVIOUS && config.DATA_KEK_PREVIOUS.kid === config.DATA_KEK.kid) {
       ctx.addIssue({ code: "custom", path: ["DATA_KEK_PREVIOUS"], message: "must have a different kid than DATA_KEK" });
     }
-    if ((config.ENVIRONMENT === "staging" || config.ENVIRONMENT === "production") && config.NEON_FETCH_ENDPOINT) {
+    if (isDeployed(config.ENVIRONMENT) && config.NEON_FETCH_ENDPOINT) {
       ctx.addIssue({ code: "custom", path: ["NEON_FETCH_ENDPOINT"], message: "must not be set in staging or production" });
     }
   });

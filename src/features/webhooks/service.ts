@@ -4,7 +4,7 @@ import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
 import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "../../domain/audit";
 import { newWebhookSecret, openWebhookSecret, sealWebhookSecret, webhookUrlProblem } from "../../domain/webhooks";
-import type { Config } from "../../kernel/config";
+import { type Config, isDeployed } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
 import { AppError } from "../../kernel/errors";
 import type {
@@ -28,7 +28,7 @@ const notFound = (id: string) => new AppError("RESOURCE_NOT_FOUND", "No such web
 
 /** 400 naming `url` for a URL no subscription may have here (stricter in staging and production). */
 function assertUrl(config: Config, url: string): void {
-  const problem = webhookUrlProblem(url, config.ENVIRONMENT === "staging" || config.ENVIRONMENT === "production");
+  const problem = webhookUrlProblem(url, isDeployed(config.ENVIRONMENT));
   if (problem)
     throw new AppError("VALIDATION_FAILED", "The URL cannot receive webhooks", {
       issues: [{ in: "body", path: "url", message: `must be ${problem}`, code: "custom" }],
