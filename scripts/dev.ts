@@ -156,6 +156,12 @@ async function main(): Promise<void> {
     curl ${base}/v1/me -H "Authorization: Bearer <access_token>"
     curl ${base}/v1/me/balances -H "Authorization: Bearer <access_token>"
     curl "${base}/__scheduled?cron=5+0+*+*+*"   (run the daily job now: expiries, accruals)
+
+  Webhooks, signed, through the local queue (docs/integrations.md). Sign in as ${ACME.people[0]!.email}, then:
+    curl -s -X POST ${base}/v1/webhooks/subscriptions -H "Authorization: Bearer <access_token>" \
+      -H 'Content-Type: application/json' -d '{"url":"http://127.0.0.1:8789/hooks"}'
+    WEBHOOK_SECRET=<secret from that answer> npm run webhook:receiver   (in another terminal)
+  Submit, approve or cancel a request: the receiver prints each event, its signature verified, within seconds.
   Press Ctrl-C to stop PostgreSQL, the Neon endpoint and wrangler.
 `);
 }

@@ -29,6 +29,7 @@ import { privacyRoutes } from "./features/privacy/routes";
 import { requestRoutes } from "./features/requests/routes";
 import { tenantRoutes } from "./features/tenants/routes";
 import { userRoutes } from "./features/users/routes";
+import { dispatchAfterWrites } from "./features/webhooks/dispatch";
 import { webhookRoutes } from "./features/webhooks/routes";
 import { MAX_REQUEST_ID_LENGTH, REQUEST_ID_HEADER } from "./kernel/constants";
 import type { AppEnv } from "./kernel/context";
@@ -44,7 +45,7 @@ export interface AppOptions {
  * The request's path through the Worker: edge concerns in order (the request's time and id, tracing, the
  * access log, ignored identity headers, method and CORS checks, headers, body rules, the client's address (staging
  * and production), configuration, the per-IP
- * limit of anonymous routes), then one router per feature, whose routes authenticate and authorise
+ * limit of anonymous routes, the webhook dispatch after a write), then one router per feature, whose routes authenticate and authorise
  * themselves (src/auth). Every error on the way ends in `renderError`.
  */
 export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
@@ -99,6 +100,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.use(requireClientAddress());
   app.use(requireConfig());
   for (const path of ANONYMOUS_ROUTES) app.use(path, limitByIp());
+  app.use(dispatchAfterWrites());
 
   const features = [
     healthRoutes,

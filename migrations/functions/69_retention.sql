@@ -5,7 +5,10 @@
 -- One chunk of the caller tenant's retention: audit rows older than its audit retention purged behind signed
 -- checkpoints (app.purge_audit, at most p.audit_rows), and the data keys of years that ended more than its
 -- confidential retention ago destroyed (at most p.keys; every reason, comment and note sealed with them is then
--- gone for good), audited as `retention.shred`. Scheduler only. Answers {purged_audit_rows, shredded_keys}.
+-- gone for good), audited as `retention.shred`, and domain events older than p.outbox_days forgotten (at most
+-- p.outbox_rows) with their finished webhook deliveries and delivery logs; an event a delivery still waits on
+-- (pending or dead) stays, and so does each subject's newest event, which numbers the next.
+-- Scheduler only. Answers {purged_audit_rows, shredded_keys, purged_events}.
 CREATE OR REPLACE FUNCTION app.apply_retention(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -15,6 +18,7 @@ DECLARE
   v_confidential_years int;
   v_purged bigint;
   v_shredded bigint := 0;
+  v_events bigint;
   v_through int;
 BEGIN
   IF app.claims() ->> 'caller' IS DISTINCT FROM 'system:scheduler' OR v_tenant IS NULL THEN
@@ -33,7 +37,14 @@ BEGIN
                                jsonb_build_object('data_keys_destroyed', v_shredded, 'through_year', v_through));
     END IF;
   END IF;
-  RETURN jsonb_build_object('purged_audit_rows', v_purged, 'shredded_keys', v_shredded);
+  DELETE FROM outbox_events WHERE id IN (
+    SELECT e.id FROM outbox_events e
+    WHERE e.tenant_id = v_tenant AND e.occurred_at < v_now - make_interval(days => (p ->> 'outbox_days')::int)
+      AND EXISTS (SELECT 1 FROM outbox_events n WHERE n.tenant_id = e.tenant_id AND n.subject = e.subject AND n.sequence > e.sequence)
+      AND NOT EXISTS (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = e.id AND d.status IN ('pending', 'dead'))
+    ORDER BY e.occurred_at LIMIT (p ->> 'outbox_rows')::int);
+  GET DIAGNOSTICS v_events = ROW_COUNT;
+  RETURN jsonb_build_object('purged_audit_rows', v_purged, 'shredded_keys', v_shredded, 'purged_events', v_events);
 END
 $$;
 

@@ -4,16 +4,24 @@
 -- and amounts only: a receiver fetches details with its own credentials.
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
--- Appends the next event of `p_subject`. Writers of one subject are serialized by a transaction lock on it (most
--- already hold the subject's own row lock: the request, the balance's account, the run), so the sequence has no
--- gaps or duplicates without a counter row (the unique key checks it).
+-- Appends the next event of `p_subject`, and a pending delivery of it for each enabled webhook subscription that
+-- wants its type (migrations/functions/96_webhook_delivery.sql sends them). Writers of one subject are serialized
+-- by a transaction lock on it (most already hold the subject's own row lock: the request, the balance's account,
+-- the run), so the sequence has no gaps or duplicates without a counter row (the unique key checks it).
 CREATE OR REPLACE FUNCTION app.emit(p_tenant uuid, p_type text, p_subject text, p_at timestamptz, p_data jsonb) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  v_event uuid;
+  v_sequence int;
 BEGIN
   PERFORM pg_advisory_xact_lock(hashtextextended('outbox:' || p_tenant || ':' || p_subject, 0));
   INSERT INTO outbox_events (tenant_id, type, subject, sequence, occurred_at, data)
   SELECT p_tenant, p_type, p_subject, coalesce(max(o.sequence), 0) + 1, p_at, p_data
-  FROM outbox_events o WHERE o.tenant_id = p_tenant AND o.subject = p_subject;
+  FROM outbox_events o WHERE o.tenant_id = p_tenant AND o.subject = p_subject
+  RETURNING id, sequence INTO v_event, v_sequence;
+  INSERT INTO webhook_deliveries (tenant_id, subscription_id, event_id, subject, sequence, due_at, created_at)
+  SELECT p_tenant, s.id, v_event, p_subject, v_sequence, now(), now() FROM webhook_subscriptions s
+  WHERE s.tenant_id = p_tenant AND s.enabled AND (cardinality(s.event_types) = 0 OR p_type = ANY (s.event_types));
 END
 $$;
 

@@ -22,7 +22,7 @@ export interface UserClaims {
 }
 
 /** Work with no end-user caller. Each name is a distinct, auditable caller that may only run granted functions. */
-export const SYSTEM_CALLERS = ["health", "tenant-directory", "login", "auth", "scheduler"] as const;
+export const SYSTEM_CALLERS = ["health", "tenant-directory", "login", "auth", "scheduler", "webhooks"] as const;
 export type SystemCallerName = (typeof SYSTEM_CALLERS)[number];
 
 export interface SystemClaims {

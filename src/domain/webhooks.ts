@@ -2,6 +2,7 @@ import { Webhook } from "standardwebhooks";
 import type { FieldPlace } from "../crypto/sealed-fields";
 import { openTenantSecret, sealTenantSecret } from "../crypto/tenant-secrets";
 import type { Config } from "../kernel/config";
+import { WEBHOOK_DELIVERY } from "../kernel/constants";
 
 /** The domain events a subscription may ask for (written to the outbox by migrations/functions/95_outbox.sql). */
 export const EVENT_TYPES = [
@@ -145,4 +146,44 @@ export function openWebhookSecret(
   stored: { sealed: string; kekId: string },
 ): Promise<string> {
   return openTenantSecret(config, secretPlace(tenantId, subscriptionId, column), stored.sealed, stored.kekId);
+}
+
+/** An event as the outbox holds it (migrations/functions/95_outbox.sql). */
+export interface OutboxEvent {
+  id: string;
+  type: string;
+  subject: string;
+  sequence: number;
+  occurred_at: string;
+  data: Record<string, unknown>;
+}
+
+/** The version of the payload's shape; a change a receiver must know about gets a new one. */
+export const WEBHOOK_PAYLOAD_VERSION = 1;
+
+/** The body of a delivery (documented in the OpenAPI document's webhooks): the event, as the outbox holds it. */
+export function webhookPayload(event: OutboxEvent): string {
+  return JSON.stringify({
+    id: event.id,
+    type: event.type,
+    version: WEBHOOK_PAYLOAD_VERSION,
+    subject: event.subject,
+    sequence: event.sequence,
+    timestamp: event.occurred_at,
+    data: event.data,
+  });
+}
+
+/**
+ * Seconds before retry `failures` (1 for the first): exponential, from half of base · 2^(failures-1) to all of it
+ * at random (so receivers that fail together are not retried together), at most `max`.
+ */
+export function retryDelaySeconds(
+  failures: number,
+  random: () => number = Math.random,
+  base = WEBHOOK_DELIVERY.retryBaseSeconds,
+  max = WEBHOOK_DELIVERY.maxDelaySeconds,
+): number {
+  const ceiling = Math.min(max, base * 2 ** Math.max(0, failures - 1));
+  return Math.max(1, Math.round(ceiling / 2 + random() * (ceiling / 2)));
 }

@@ -1,5 +1,5 @@
 import type { AppContext } from "../kernel/context";
-import { log } from "../kernel/logger";
+import { writeMetric } from "../kernel/metrics";
 
 /**
  * One Workers Analytics Engine data point per request (docs/operations.md, "Metrics", has its layout and the
@@ -7,25 +7,19 @@ import { log } from "../kernel/logger";
  * never slows or fails a request. Index: the tenant (or `-`), the sampling key.
  */
 export function recordRequest(c: AppContext, route: string, durationMs: number): void {
-  const dataset = c.env.METRICS;
-  if (!dataset) return;
   const principal = c.get("principal");
   const failure = c.get("failure");
-  try {
-    dataset.writeDataPoint({
-      indexes: [principal?.tenantId ?? "-"],
-      blobs: [
-        "request",
-        route,
-        c.req.method,
-        String(c.res.status),
-        failure?.code ?? "",
-        failure?.reason ?? "",
-        c.get("permissionCache") ?? "",
-      ],
-      doubles: [durationMs, c.res.status],
-    });
-  } catch (error) {
-    log("warn", "metrics_unavailable", { error: (error as Error).message });
-  }
+  writeMetric(c.env.METRICS, {
+    indexes: [principal?.tenantId ?? "-"],
+    blobs: [
+      "request",
+      route,
+      c.req.method,
+      String(c.res.status),
+      failure?.code ?? "",
+      failure?.reason ?? "",
+      c.get("permissionCache") ?? "",
+    ],
+    doubles: [durationMs, c.res.status],
+  });
 }

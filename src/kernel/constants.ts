@@ -88,3 +88,37 @@ export const IDEMPOTENCY_RETENTION_HOURS = 24;
  * retention; the next run goes on. (How long each tenant keeps them is its own setting: tenants' columns.)
  */
 export const RETENTION_ROWS_PER_RUN = 10_000;
+/**
+ * Days domain events (and with them their finished webhook deliveries and delivery logs) are kept; one a delivery
+ * still waits on, and each subject's newest (it numbers the next), stay longer.
+ */
+export const OUTBOX_RETENTION_DAYS = 30;
+
+/** Webhook delivery (docs/integrations.md, "Delivery"). */
+export const WEBHOOK_DELIVERY = {
+  /** A receiver that has not answered by then has failed this attempt (`timeout`). */
+  timeoutMs: 10_000,
+  /** How long a claimed delivery is kept from other consumers: longer than an attempt can take. */
+  leaseSeconds: 60,
+  /** A delivery handed to the queue but not claimed within this long is handed out again by the sweep. */
+  redispatchSeconds: 300,
+  /** Failures in a row after which a delivery is dead-lettered and its subject waits. */
+  maxFailures: 8,
+  /** Retry n waits about base · 2^(n-1) seconds (from half of it to all of it, at random), at most `maxDelaySeconds`. */
+  retryBaseSeconds: 30,
+  maxDelaySeconds: 6 * 3_600,
+  /** Deliveries handed to the queue per dispatch (the most one `sendBatch` takes). */
+  dispatchLimit: 100,
+  /** How long an isolate remembers that a tenant has no enabled subscription (writes then skip the dispatch). */
+  unsubscribedMemoryMs: 60_000,
+} as const;
+
+/** The Cron Triggers (wrangler.toml `[triggers]`); the scheduled handler tells them apart by `controller.cron`. */
+export const CRONS = {
+  /** Daily: expire, forget, retain, seal, re-wrap, accrue (src/scheduler/daily.ts). */
+  daily: "5 0 * * *",
+  /** Minutely: hand due webhook deliveries whose message was lost to the queue again. */
+  webhookSweep: "* * * * *",
+} as const;
+/** Sweep batches per minutely run (each up to WEBHOOK_DELIVERY.dispatchLimit deliveries). */
+export const WEBHOOK_SWEEP_BATCHES = 20;

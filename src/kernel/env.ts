@@ -1,11 +1,20 @@
 import type { RateLimiter } from "../durable/rate-limiter";
 
+/** A queue message of webhook delivery: which delivery to attempt (its content stays in the database). */
+export interface WebhookMessage {
+  tenant_id: string;
+  delivery_id: string;
+}
+
 /** Bindings and variables of the Worker (wrangler.toml `[vars]`, secrets via `wrangler secret put`). */
 export interface Env {
   RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
   PERMISSIONS_KV: KVNamespace;
   /** Workers Analytics Engine (src/edge/metrics.ts); absent in unit tests that build the app alone. */
   METRICS?: AnalyticsEngineDataset;
+  /** Cloudflare Queues: webhook deliveries, and their dead letters (src/domain/webhook-delivery.ts). */
+  WEBHOOKS?: Queue<WebhookMessage>;
+  WEBHOOK_DEAD_LETTERS?: Queue<WebhookMessage>;
   ENVIRONMENT?: string;
   DATABASE_URL?: string;
   NEON_FETCH_ENDPOINT?: string;

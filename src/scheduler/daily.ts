@@ -1,10 +1,21 @@
 import { sql } from "drizzle-orm";
 import { systemCaller } from "../db/claims";
 import { runInDatabase } from "../db/door";
+import { dispatchDue } from "../domain/webhook-delivery";
 import type { Config } from "../kernel/config";
 import { loadConfig } from "../kernel/config";
-import { CHUNK_LIMITS, IDEMPOTENCY_RETENTION_HOURS, KEY_JOB_CHUNK, RETENTION_ROWS_PER_RUN, SCHEDULED_BUDGET_MS } from "../kernel/constants";
-import type { Env } from "../kernel/env";
+import {
+  CHUNK_LIMITS,
+  CRONS,
+  IDEMPOTENCY_RETENTION_HOURS,
+  KEY_JOB_CHUNK,
+  OUTBOX_RETENTION_DAYS,
+  RETENTION_ROWS_PER_RUN,
+  SCHEDULED_BUDGET_MS,
+  WEBHOOK_DELIVERY,
+  WEBHOOK_SWEEP_BATCHES,
+} from "../kernel/constants";
+import type { Env, WebhookMessage } from "../kernel/env";
 import { describeError, log } from "../kernel/logger";
 import { reportError } from "../kernel/sentry";
 import { callAsScheduler } from "./call";
@@ -17,6 +28,7 @@ export interface TenantRun {
   deleted_refresh_tokens: number;
   purged_audit_rows: number;
   shredded_keys: number;
+  purged_events: number;
   sealed_fields: number;
   rewrapped_keys: number;
   employees: number;
@@ -43,7 +55,7 @@ export interface RunBudget {
  * The daily Cron Trigger's work, per active tenant: expire overdue holds, forget old idempotency keys and
  * expired refresh tokens (the sweep audits itself as `retention.sweep`), apply the tenant's retention (audit rows
  * purged behind signed checkpoints, each cut audited as `audit.purge`; data keys of years past it destroyed,
- * `retention.shred`), seal confidential fields
+ * `retention.shred`; domain events and webhook delivery logs after OUTBOX_RETENTION_DAYS), seal confidential fields
  * written before sealed fields existed (`confidential.seal`) and move data keys from DATA_KEK_PREVIOUS to DATA_KEK
  * (`data_keys.rewrap`), then
  * post every due accrual (missed periods included) in chunks of employees. Every step is repeatable, so a run
@@ -84,10 +96,17 @@ export async function runDailyWork(
       tenantId,
       sql`select app.sweep(${JSON.stringify({ now, idempotency_retention_hours: IDEMPOTENCY_RETENTION_HOURS })}::jsonb) as out`,
     );
-    const retained = await callAsScheduler<{ purged_audit_rows: number; shredded_keys: number }>(
+    const retained = await callAsScheduler<{ purged_audit_rows: number; shredded_keys: number; purged_events: number }>(
       config,
       tenantId,
-      sql`select app.apply_retention(${JSON.stringify({ now, audit_rows: RETENTION_ROWS_PER_RUN, keys: RETENTION_ROWS_PER_RUN, facts: {} })}::jsonb) as out`,
+      sql`select app.apply_retention(${JSON.stringify({
+        now,
+        audit_rows: RETENTION_ROWS_PER_RUN,
+        keys: RETENTION_ROWS_PER_RUN,
+        outbox_days: OUTBOX_RETENTION_DAYS,
+        outbox_rows: RETENTION_ROWS_PER_RUN,
+        facts: {},
+      })}::jsonb) as out`,
     );
     const run: TenantRun = {
       tenant_id: tenantId,
@@ -123,12 +142,34 @@ export async function runDailyWork(
   return runs;
 }
 
-/** The Worker's `scheduled` handler. Failures are logged and reported; the next run repeats what is missing. */
+/**
+ * The minutely sweep: hands every due webhook delivery (of any tenant) whose queue message was lost, or whose
+ * subject was waiting, to the queue, a batch at a time.
+ */
+export async function sweepWebhooks(config: Config, queue: Queue<WebhookMessage>, nowMs: number): Promise<number> {
+  let sent = 0;
+  for (let batch = 0; batch < WEBHOOK_SWEEP_BATCHES; batch++) {
+    const handed = await dispatchDue(config, queue, undefined, nowMs);
+    sent += handed;
+    if (handed < WEBHOOK_DELIVERY.dispatchLimit) break;
+  }
+  if (sent > 0) log("info", "webhook_sweep_done", { sent });
+  return sent;
+}
+
+/**
+ * The Worker's `scheduled` handler: the daily work or the minutely webhook sweep, by `controller.cron`. Failures
+ * are logged and reported; the next run repeats what is missing.
+ */
 export async function onSchedule(controller: ScheduledController, env: Env, ctx: ExecutionContext): Promise<void> {
   const loaded = loadConfig(env);
   if (!loaded.ok) return;
   try {
-    await runDailyWork(loaded.config, controller.scheduledTime);
+    if (controller.cron === CRONS.webhookSweep) {
+      if (env.WEBHOOKS) await sweepWebhooks(loaded.config, env.WEBHOOKS, controller.scheduledTime);
+    } else {
+      await runDailyWork(loaded.config, controller.scheduledTime);
+    }
   } catch (error) {
     log("error", "scheduled_failed", { cron: controller.cron, error: describeError(error) });
     reportError(loaded.config, ctx, undefined, error, { requestId: `cron-${controller.scheduledTime}`, route: `cron ${controller.cron}` });

@@ -3,10 +3,20 @@
  * wrangler dev; Ctrl-C (SIGINT to the process group, as a terminal sends it) leaves no process behind; a
  * second run reuses the data.
  */
-import type { ChildProcess } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "../../scripts/lib/embedded-postgres";
 import { DEMO_BERLIN_CALENDAR, DEMO_PASSWORD, DEMO_POLICY_KEY, DEMO_VOLUNTEERING_POLICY_KEY } from "../../scripts/lib/seed-data";
 import { ctrlC, type DevServer, devServer, STARTUP_LIMIT_MS, waitFor } from "../support/node/dev-server";
+
+async function until(done: () => boolean, limitMs: number): Promise<void> {
+  const started = Date.now();
+  while (!done()) {
+    if (Date.now() - started > limitMs) throw new Error(`not done within ${limitMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
 
 let server: DevServer;
 let port: number;
@@ -65,6 +75,46 @@ describe("npm run dev", () => {
         data: { employee_name: string }[];
       };
       expect(delegated.data).toMatchObject([{ employee_name: "Emma Employee" }]);
+      // The README's webhook demo: Sam subscribes the demo receiver, which prints Hana's new policy, its signature verified.
+      const sam = await fetch(`${base}/v1/auth/login`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ tenant: "acme", email: "sam.admin@acme.example", password: DEMO_PASSWORD }),
+      });
+      const samsToken = ((await sam.json()) as { access_token: string }).access_token;
+      const receiverPort = await freePort();
+      const subscribed = await fetch(`${base}/v1/webhooks/subscriptions`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${samsToken}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ url: `http://127.0.0.1:${receiverPort}/hooks`, event_types: ["policy.changed"] }),
+      });
+      expect(subscribed.status).toBe(201);
+      const { secret } = (await subscribed.json()) as { secret: string };
+      const receiver = spawn(resolve(import.meta.dirname, "../../node_modules/.bin/tsx"), ["scripts/webhook-receiver.ts"], {
+        cwd: resolve(import.meta.dirname, "../.."),
+        env: { ...process.env, WEBHOOK_SECRET: secret, WEBHOOK_RECEIVER_PORT: String(receiverPort) },
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      try {
+        let printed = "";
+        receiver.stdout!.on("data", (d) => (printed += d));
+        await until(() => printed.includes("listening"), 15_000);
+        const hana = await fetch(`${base}/v1/auth/login`, {
+          method: "POST",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ tenant: "acme", email: "hana.hr@acme.example", password: DEMO_PASSWORD }),
+        });
+        const hanasToken = ((await hana.json()) as { access_token: string }).access_token;
+        const policy = await fetch(`${base}/v1/policies`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${hanasToken}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ key: "webhook-demo", name: "Webhook demo", unit: "day", effective_from: "2020-01-01" }),
+        });
+        expect(policy.status, await policy.clone().text()).toBe(201);
+        await until(() => printed.includes("verified policy.changed policy:webhook-demo #1"), 20_000);
+      } finally {
+        receiver.kill("SIGTERM");
+      }
       // The daily job runs on demand.
       expect((await fetch(`${base}/__scheduled?cron=5+0+*+*+*`)).status).toBe(200);
       await waitFor(`${base}/health`, dev, 5_000);

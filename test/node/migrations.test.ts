@@ -108,6 +108,8 @@ describe("migrations", () => {
       "role_assignments:truetrue",
       "tenants:truetrue",
       "users:truetrue",
+      "webhook_attempts:truetrue",
+      "webhook_deliveries:truetrue",
       "webhook_subscriptions:truetrue",
     ]);
     expect(up.policies.length).toBeGreaterThan(8);

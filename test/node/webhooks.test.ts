@@ -4,7 +4,7 @@
  */
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { newWebhookSecret, signedHeaders, webhookUrlProblem } from "../../src/domain/webhooks";
+import { newWebhookSecret, retryDelaySeconds, signedHeaders, webhookUrlProblem } from "../../src/domain/webhooks";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -82,5 +82,19 @@ describe("signatures", () => {
     // Ten minutes later the same delivery is refused as a replay.
     vi.setSystemTime(new Date("2026-11-24T12:10:00Z"));
     expect(() => new Webhook(current).verify(payload, headers)).toThrow(/too old/);
+  });
+});
+
+describe("retryDelaySeconds", () => {
+  it("doubles from 30 s, jittered between half and all of it, and never waits more than 6 hours", () => {
+    expect([1, 2, 3, 4].map((n) => retryDelaySeconds(n, () => 1))).toEqual([30, 60, 120, 240]);
+    expect([1, 2, 3, 4].map((n) => retryDelaySeconds(n, () => 0))).toEqual([15, 30, 60, 120]);
+    expect(retryDelaySeconds(20, () => 1)).toBe(6 * 3_600);
+    expect(retryDelaySeconds(20, () => 0)).toBe(3 * 3_600);
+    for (let i = 0; i < 200; i++) {
+      const delay = retryDelaySeconds(3, Math.random);
+      expect(delay).toBeGreaterThanOrEqual(60);
+      expect(delay).toBeLessThanOrEqual(120);
+    }
   });
 });

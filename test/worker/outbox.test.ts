@@ -3,13 +3,22 @@
  * same transaction (a refused or rolled-back change leaves none), numbered per subject, carrying no confidential
  * field. The test clock starts on Tuesday 2026-11-24.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { EVENT_DATA } from "../../src/features/webhooks/schemas";
 import { people } from "../support/worker/callers";
 import { expectError, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
 import { bearer, ledgerWorld, PTO, TUESDAY_NOON } from "../support/worker/ledger";
 
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
+});
+
+// Every event a test leaves carries exactly the data its type documents (the OpenAPI document's webhooks).
+afterEach(async () => {
+  for (const event of await events()) {
+    const parsed = EVENT_DATA[event.type as keyof typeof EVENT_DATA].safeParse(event.data);
+    expect(parsed.error?.issues, `${event.type} ${JSON.stringify(event.data)}`).toBeUndefined();
+  }
 });
 
 const { emma, eli } = people;

@@ -3,9 +3,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { ACME, GLOBEX } from "../../scripts/lib/seed-data";
 import { runInDatabase } from "../../src/db/door";
 import { loadConfig } from "../../src/kernel/config";
+import type { WebhookMessage } from "../../src/kernel/env";
 import { runDailyWork } from "../../src/scheduler/daily";
 import { as, dbConfig, people } from "../support/worker/callers";
-import { expectError, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
+import { expectError, harbor, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
 import { bearer, ledgerWorld, TUESDAY_NOON } from "../support/worker/ledger";
 
 beforeEach(async () => {
@@ -105,5 +106,46 @@ describe("a tenant's retention", () => {
       valid: boolean;
     };
     expect(verification.valid).toBe(true);
+  });
+
+  it("forgets domain events after 30 days with their finished deliveries and logs, but never one still owed or a subject's newest", async () => {
+    const sent: unknown[] = [];
+    const queue = { sendBatch: async (m: unknown[]) => void sent.push(...m) } as unknown as Queue<WebhookMessage>;
+    const w = await ledgerWorld({ assign: [people.emma.employeeId], grant: 10, bindings: { WEBHOOKS: queue } });
+    const subscribed = await w.api.postJson("/v1/webhooks/subscriptions", { url: harbor.receiverUrl("retention") }, bearer(w.tokens.sam));
+    expect(subscribed.status).toBe(201);
+    const first = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05" });
+    expect((await w.decide(w.tokens.hana, first.id, "approve")).status).toBe(200);
+    expect((await w.cancel(w.tokens.emma, first.id)).status).toBe(200);
+    const second = await w.submitted(w.tokens.emma, { start_date: "2027-01-12", end_date: "2027-01-12" });
+    expect((await w.decide(w.tokens.hana, second.id, "approve")).status).toBe(200);
+    // The first request: submitted delivered, approved dead, cancelled pending. The second: both delivered.
+    const db = superuserSql();
+    await db`update webhook_deliveries d set status = case when d.subject = ${`leave_request:${first.id}`} and e.sequence = 2 then 'dead'
+      when d.subject = ${`leave_request:${first.id}`} and e.sequence = 3 then 'pending' else 'delivered' end
+      from outbox_events e where e.id = d.event_id`;
+    await db`insert into webhook_attempts (tenant_id, delivery_id, attempt, started_at, duration_ms, status_code, outcome)
+      select tenant_id, id, 1, now(), 5, 204, 'delivered' from webhook_deliveries`;
+    const events = async () =>
+      (await db`select subject, sequence from outbox_events order by subject, sequence`) as { subject: string; sequence: number }[];
+    const before = await events();
+
+    const loaded = loadConfig(testEnv);
+    if (!loaded.ok) throw new Error("test config invalid");
+    const acme = async (at: number) => (await runDailyWork(loaded.config, at)).find((r) => r.tenant_id === ACME.id)!;
+    expect(await acme(TUESDAY_NOON + 29 * 86_400_000)).toMatchObject({ purged_events: 0 });
+    expect(await acme(TUESDAY_NOON + 31 * 86_400_000)).toMatchObject({ purged_events: 2 });
+    // Gone: the two delivered submissions, which are not their subjects' newest. Kept: the dead approval, the pending
+    // cancellation, the second approval (its subject's newest), and the policy's and balances' only events.
+    const gone = [`leave_request:${first.id}`, `leave_request:${second.id}`].map((subject) => ({ subject, sequence: 1 }));
+    expect(await events()).toEqual(before.filter((e) => !gone.some((g) => g.subject === e.subject && g.sequence === e.sequence)));
+    expect((await db`select count(*)::int as n from webhook_deliveries`)[0]).toEqual({ n: 3 });
+    expect((await db`select count(*)::int as n from webhook_attempts`)[0]).toEqual({ n: 3 });
+    // A later event of a subject numbers on from its newest.
+    expect((await w.cancel(w.tokens.emma, second.id)).status).toBe(200);
+    expect(await db`select sequence from outbox_events where subject = ${`leave_request:${second.id}`} order by sequence`).toEqual([
+      { sequence: 2 },
+      { sequence: 3 },
+    ]);
   });
 });

@@ -76,6 +76,9 @@ interface Ids {
   holiday: string;
   delegationId: string;
   subscriptionId: string;
+  deliveryId: string;
+  /** Another dead delivery: the skip route's (the redelivery route's revives the first). */
+  skippedDeliveryId: string;
   /** A role the user `userId` holds. */
   role: Role;
 }
@@ -98,7 +101,11 @@ const PATH_PARAMETERS: Record<string, { owned: boolean; fill: (ids: Ids, path: s
             ? ids.delegationId
             : path.startsWith("/v1/webhooks/subscriptions/")
               ? ids.subscriptionId
-              : undefined,
+              : path.startsWith("/v1/webhooks/deliveries/")
+                ? path.endsWith("/skip")
+                  ? ids.skippedDeliveryId
+                  : ids.deliveryId
+                : undefined,
   },
   key_id: { owned: true, fill: (ids, path) => (path.startsWith("/v1/api-keys/") ? ids.apiKeyId : undefined) },
   key: { owned: true, fill: (ids, path) => (path.startsWith("/v1/policies/") ? ids.policyKey : undefined) },
@@ -118,6 +125,8 @@ const PLACEHOLDER_IDS: Ids = {
   holiday: "day",
   delegationId: "delegation",
   subscriptionId: "subscription",
+  deliveryId: "delivery",
+  skippedDeliveryId: "skipped delivery",
   role: "employee",
 };
 
@@ -279,6 +288,19 @@ let emmaToken: string;
 const send = (request: BuiltRequest, token?: string) =>
   api.send(request.path, { ...request.init, headers: { ...request.init.headers, ...(token ? bearer(token) : {}) } }, LIMITS);
 
+/**
+ * A dead delivery of the tenant's `nth` event to a subscription (disabled: the sweep must never send anything to its
+ * URL), for the delivery routes: one to redeliver, one to skip.
+ */
+async function deadDelivery(subscriptionId: string, nth: number): Promise<string> {
+  const [row] =
+    (await superuserSql()`insert into webhook_deliveries (tenant_id, subscription_id, event_id, subject, sequence, status, due_at, created_at)
+    select e.tenant_id, s.id, e.id, e.subject, e.sequence, 'dead', now(), now() from webhook_subscriptions s
+    join outbox_events e on e.tenant_id = s.tenant_id where s.id = ${subscriptionId}
+    order by e.occurred_at, e.id offset ${nth} limit 1 returning id`) as [{ id: string }];
+  return row.id;
+}
+
 async function created<T = Json>(response: Promise<Response>, what: string): Promise<T> {
   const res = await response;
   expect(res.status, `${what}: ${await res.clone().text()}`).toBeGreaterThanOrEqual(200);
@@ -341,7 +363,7 @@ beforeAll(async () => {
     "delegation of A",
   );
   const subscription = await created<{ id: string }>(
-    api.postJson("/v1/webhooks/subscriptions", { url: "https://hooks.example.com/a" }, bearer(sam)),
+    api.postJson("/v1/webhooks/subscriptions", { url: "https://hooks.example.com/a", enabled: false }, bearer(sam)),
     "webhook subscription of A",
   );
   tenantA = {
@@ -354,6 +376,8 @@ beforeAll(async () => {
     holiday: "2027-03-26",
     delegationId: delegation.id,
     subscriptionId: subscription.id,
+    deliveryId: await deadDelivery(subscription.id, 0),
+    skippedDeliveryId: await deadDelivery(subscription.id, 1),
     role: "employee",
   };
 
@@ -399,7 +423,7 @@ beforeAll(async () => {
     "delegation of B",
   );
   const subscriptionB = await created<{ id: string }>(
-    api.postJson("/v1/webhooks/subscriptions", { url: "https://hooks.example.com/b" }, bearer(globexAdmin)),
+    api.postJson("/v1/webhooks/subscriptions", { url: "https://hooks.example.com/b", enabled: false }, bearer(globexAdmin)),
     "webhook subscription of B",
   );
   tenantB = {
@@ -412,6 +436,8 @@ beforeAll(async () => {
     holiday: "2027-05-03",
     delegationId: delegationB.id,
     subscriptionId: subscriptionB.id,
+    deliveryId: await deadDelivery(subscriptionB.id, 0),
+    skippedDeliveryId: await deadDelivery(subscriptionB.id, 1),
     role: "employee",
   };
 

@@ -86,3 +86,77 @@ export const webhookSubscriptions = pgTable(
     definerOnly("webhook_subscriptions_definer"),
   ],
 ).enableRLS();
+
+/**
+ * One event on its way to one subscription, created with the event (app.emit) for each enabled subscription that
+ * wants its type. `pending` until a delivery succeeds (`delivered`), fails `WEBHOOK_MAX_FAILURES` times in a row
+ * (`dead`: its subject waits until a System Admin redelivers or skips it) or is `skipped`. Only the head of a
+ * (subscription, subject) chain is sent: event n+1 waits for n. `due_at` is when the minutely sweep may hand it to
+ * the queue again (its message was lost); `leased_until` keeps a second consumer away while one is sending.
+ */
+export const webhookDeliveries = pgTable(
+  "webhook_deliveries",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    subscriptionId: uuid("subscription_id")
+      .notNull()
+      .references(() => webhookSubscriptions.id, { onDelete: "cascade" }),
+    eventId: uuid("event_id")
+      .notNull()
+      .references(() => outboxEvents.id, { onDelete: "cascade" }),
+    subject: text("subject").notNull(),
+    sequence: integer("sequence").notNull(),
+    status: text("status", { enum: ["pending", "delivered", "dead", "skipped"] })
+      .notNull()
+      .default("pending"),
+    /** Every attempt made; `failures` counts those since the last success or redelivery. */
+    attempts: integer("attempts").notNull().default(0),
+    failures: integer("failures").notNull().default(0),
+    dueAt: timestamp("due_at", { withTimezone: true }).notNull(),
+    leasedUntil: timestamp("leased_until", { withTimezone: true }),
+    lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }),
+    deliveredAt: timestamp("delivered_at", { withTimezone: true }),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    unique("webhook_deliveries_event").on(t.subscriptionId, t.eventId),
+    index("webhook_deliveries_chain_idx").on(t.subscriptionId, t.subject, t.sequence),
+    index("webhook_deliveries_list_idx").on(t.subscriptionId, t.createdAt),
+    index("webhook_deliveries_due_idx").on(t.dueAt).where(sql`status = 'pending'`),
+    check("webhook_deliveries_status", sql`${t.status} in ('pending', 'delivered', 'dead', 'skipped')`),
+    pgPolicy("webhook_deliveries_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${systemAdmins}` }),
+    definerOnly("webhook_deliveries_definer"),
+  ],
+).enableRLS();
+
+/** The delivery log: one row per attempt (its outcome, the receiver's status code and how long it took). */
+export const webhookAttempts = pgTable(
+  "webhook_attempts",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    deliveryId: uuid("delivery_id")
+      .notNull()
+      .references(() => webhookDeliveries.id, { onDelete: "cascade" }),
+    attempt: integer("attempt").notNull(),
+    startedAt: timestamp("started_at", { withTimezone: true }).notNull(),
+    durationMs: integer("duration_ms").notNull(),
+    /** The receiver's HTTP status, or null when it did not answer (timeout, unreachable, URL refused). */
+    statusCode: integer("status_code"),
+    outcome: text("outcome", { enum: ["delivered", "failed", "timeout", "unreachable", "refused_url"] }).notNull(),
+    /** Our own description of a failure; never the receiver's body. */
+    error: text("error"),
+  },
+  (t) => [
+    unique("webhook_attempts_attempt").on(t.deliveryId, t.attempt),
+    index("webhook_attempts_tenant_idx").on(t.tenantId, t.startedAt),
+    check("webhook_attempts_outcome", sql`${t.outcome} in ('delivered', 'failed', 'timeout', 'unreachable', 'refused_url')`),
+    pgPolicy("webhook_attempts_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${systemAdmins}` }),
+    definerOnly("webhook_attempts_definer"),
+  ],
+).enableRLS();

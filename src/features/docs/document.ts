@@ -124,6 +124,8 @@ export function openApiDocument(app: OpenAPIHono<AppEnv>): Json {
   // The document's types predate OpenAPI 3.1's SPDX `identifier`.
   document.info.license = { name: "Proprietary", identifier: "LicenseRef-Proprietary" };
   document.components.headers = HEADERS;
+  // Webhooks are named by their event type; mounting a router prefixes each name with a slash.
+  document.webhooks = Object.fromEntries(Object.entries(document.webhooks ?? {}).map(([name, item]) => [name.replace(/^\//, ""), item]));
   for (const [path, item] of Object.entries(document.paths as Json)) {
     for (const operation of Object.values(item as Json)) withPipeline(operation as Json, path);
   }

@@ -2,14 +2,21 @@ import type { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
 import { userCaller } from "../../auth/principal";
 import { runInDatabase } from "../../db/door";
-import { AUDIT_COLUMNS, auditValues, type RequestFacts } from "../../domain/audit";
-import { newWebhookSecret, openWebhookSecret, sealWebhookSecret, webhookUrlProblem } from "../../domain/webhooks";
+import { AUDIT_COLUMNS, auditValues, ledgerFacts, type RequestFacts } from "../../domain/audit";
+import { forgetUnsubscribed } from "../../domain/webhook-delivery";
+import { newWebhookSecret, openWebhookSecret, sealWebhookSecret, WEBHOOK_PAYLOAD_VERSION, webhookUrlProblem } from "../../domain/webhooks";
 import { type Config, isDeployed } from "../../kernel/config";
 import type { Principal } from "../../kernel/context";
+import { isInstant } from "../../kernel/dates";
 import { AppError } from "../../kernel/errors";
+import { decodeCursor, isUuid, pageOf } from "../../kernel/pagination";
 import type {
+  DeliveryQuery,
   NewWebhookSubscription,
   SecretRotation,
+  WebhookDelivery,
+  WebhookDeliveryDetail,
+  WebhookDeliveryPage,
   WebhookSubscription,
   WebhookSubscriptionChange,
   WebhookSubscriptionList,
@@ -66,6 +73,7 @@ export async function createSubscription(
       audit as (insert into audit_log ${AUDIT_COLUMNS} select ${auditValues(facts, principal, { action: "webhook.create", targetType: "webhook_subscription", targetId: id, details: { host: hostOf(body.url), event_types: body.event_types } })} from s)
       select ${json} as subscription from s`,
   );
+  forgetUnsubscribed(principal.tenantId);
   return { ...subscription, secret };
 }
 
@@ -115,6 +123,7 @@ export function updateSubscription(
     ...(change.enabled !== undefined ? [sql`enabled = ${change.enabled}`] : []),
   ];
   const details = { fields: Object.keys(change), ...(change.url !== undefined ? { host: hostOf(change.url) } : {}) };
+  if (change.enabled) forgetUnsubscribed(principal.tenantId);
   return changeOne(
     config,
     principal,
@@ -183,4 +192,90 @@ export async function rotateSecret(
   const subscription = changed.rows[0]?.subscription;
   if (!subscription) throw new AppError("CONFLICT", "The secret changed meanwhile; rotate again", { subscription_id: id });
   return { ...subscription, secret };
+}
+
+type Delivery = z.infer<typeof WebhookDelivery>;
+
+const attemptJson = (a: string) =>
+  sql.raw(`jsonb_build_object('attempt', ${a}.attempt, 'started_at', ${a}.started_at, 'duration_ms', ${a}.duration_ms,
+  'status_code', ${a}.status_code, 'outcome', ${a}.outcome, 'error', ${a}.error)`);
+const deliveryJson = sql`jsonb_build_object('id', d.id, 'subscription_id', d.subscription_id, 'event_id', d.event_id, 'event_type', e.type,
+  'subject', d.subject, 'sequence', d.sequence, 'status', d.status, 'attempts', d.attempts, 'failures', d.failures,
+  'last_attempt', (select ${attemptJson("a")} from webhook_attempts a where a.delivery_id = d.id order by a.attempt desc limit 1),
+  'delivered_at', d.delivered_at, 'created_at', d.created_at)`;
+const DELIVERIES = "webhook_deliveries";
+
+/** A subscription's deliveries, newest first (404 for an unknown subscription). */
+export async function listDeliveries(
+  config: Config,
+  principal: Principal,
+  subscriptionId: string,
+  query: z.infer<typeof DeliveryQuery>,
+): Promise<z.infer<typeof WebhookDeliveryPage>> {
+  const after = query.cursor
+    ? (() => {
+        const [at, id] = decodeCursor<[string, string]>(DELIVERIES, query.cursor, [isInstant, isUuid]);
+        return sql`(d.created_at, d.id) < (${at}::timestamptz, ${id}::uuid)`;
+      })()
+    : sql`true`;
+  const [known, rows] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      db.execute<{ found: boolean }>(sql`select exists (select 1 from webhook_subscriptions where id = ${subscriptionId}) as found`),
+      db.execute<{ delivery: Delivery }>(
+        sql`select ${deliveryJson} as delivery from webhook_deliveries d join outbox_events e on e.id = d.event_id
+          where d.subscription_id = ${subscriptionId} and ${query.status ? sql`d.status = ${query.status}` : sql`true`} and ${after}
+          order by d.created_at desc, d.id desc limit ${query.limit + 1}`,
+      ),
+    ],
+    { readOnly: true },
+  );
+  if (!known.rows[0]?.found) throw notFound(subscriptionId);
+  return pageOf(
+    DELIVERIES,
+    rows.rows.map((r) => r.delivery),
+    query.limit,
+    (d) => [d.created_at, d.id],
+  );
+}
+
+/** One delivery with its event and every attempt. */
+export async function getDelivery(config: Config, principal: Principal, id: string): Promise<z.infer<typeof WebhookDeliveryDetail>> {
+  const [rows] = await runInDatabase(
+    config,
+    userCaller(principal),
+    (db) => [
+      db.execute<{ delivery: z.infer<typeof WebhookDeliveryDetail> }>(
+        sql`select ${deliveryJson} || jsonb_build_object(
+            'event', jsonb_build_object('id', e.id, 'type', e.type, 'version', ${WEBHOOK_PAYLOAD_VERSION}::int, 'subject', e.subject,
+              'sequence', e.sequence, 'timestamp', e.occurred_at, 'data', e.data),
+            'attempt_log', coalesce((select jsonb_agg(${attemptJson("a")} order by a.attempt) from webhook_attempts a where a.delivery_id = d.id), '[]'))
+          as delivery from webhook_deliveries d join outbox_events e on e.id = d.event_id where d.id = ${id}`,
+      ),
+    ],
+    { readOnly: true },
+  );
+  const delivery = rows.rows[0]?.delivery;
+  if (!delivery) throw new AppError("RESOURCE_NOT_FOUND", "No such webhook delivery", { delivery_id: id });
+  return delivery;
+}
+
+/**
+ * Redelivers a dead (or skipped) delivery, or skips a dead one so its subject goes on; audited. The write's own
+ * dispatch (src/features/webhooks/dispatch.ts) then sends what became due.
+ */
+export async function resolveDelivery(
+  config: Config,
+  facts: RequestFacts,
+  principal: Principal,
+  id: string,
+  action: "redeliver" | "skip",
+): Promise<{ id: string; status: "pending" | "skipped" }> {
+  const [rows] = await runInDatabase(config, userCaller(principal), (db) => [
+    db.execute<{ out: { id: string; status: "pending" | "skipped" } }>(
+      sql`select app.resolve_webhook_delivery(${JSON.stringify({ delivery_id: id, action, now: iso(facts.now), facts: ledgerFacts(facts) })}::jsonb) as out`,
+    ),
+  ]);
+  return rows.rows[0]!.out;
 }

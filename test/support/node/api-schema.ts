@@ -1377,6 +1377,66 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/webhooks/deliveries/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read a delivery and its attempts
+         * @description One delivery with the event it carries and the log of every attempt (outcome, status code, duration). System Admins only.
+         */
+        get: operations["getWebhookDelivery"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/deliveries/{id}/redelivery": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Redeliver a dead delivery
+         * @description Sends a dead (or skipped) delivery again, from a fresh count of failures; its subject's later events follow once it is delivered. Answers `CONFLICT` for a pending or delivered one. System Admins only; audited as `webhook.redeliver`.
+         */
+        post: operations["redeliverWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/webhooks/deliveries/{id}/skip": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Skip a dead delivery
+         * @description Gives up on a dead delivery, so its subject's later events go on without it. Answers `CONFLICT` unless it is dead. System Admins only; audited as `webhook.skip`.
+         */
+        post: operations["skipWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/subscriptions": {
         parameters: {
             query?: never;
@@ -1429,6 +1489,26 @@ export interface paths {
         patch: operations["updateWebhookSubscription"];
         trace?: never;
     };
+    "/v1/webhooks/subscriptions/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List a subscription's deliveries
+         * @description Each event sent (or to be sent) to the subscription, newest first, with its status and last attempt; `status=dead` lists what holds its subject back. System Admins only.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/v1/webhooks/subscriptions/{id}/rotation": {
         parameters: {
             query?: never;
@@ -1450,7 +1530,288 @@ export interface paths {
         trace?: never;
     };
 }
-export type webhooks = Record<string, never>;
+export interface webhooks {
+    "accrual_run.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * accrual_run.completed
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_accrual_run_completed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "balance.adjusted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * balance.adjusted
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_balance_adjusted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "employee.created": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * employee.created
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_employee_created"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "employee.erased": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * employee.erased
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_employee_erased"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "employee.updated": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * employee.updated
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_employee_updated"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "leave_request.approved": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * leave_request.approved
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_leave_request_approved"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "leave_request.cancelled": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * leave_request.cancelled
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_leave_request_cancelled"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "leave_request.corrected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * leave_request.corrected
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_leave_request_corrected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "leave_request.expired": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * leave_request.expired
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_leave_request_expired"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "leave_request.rejected": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * leave_request.rejected
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_leave_request_rejected"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "leave_request.submitted": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * leave_request.submitted
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_leave_request_submitted"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "policy.changed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * policy.changed
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_policy_changed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "rollover.completed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * rollover.completed
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_rollover_completed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "rollover.reversed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * rollover.reversed
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_rollover_reversed"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+}
 export interface components {
     schemas: {
         AbsenceDay: {
@@ -3101,6 +3462,90 @@ export interface components {
             };
             /** Format: date */
             to: string;
+        };
+        WebhookAttempt: {
+            attempt: number;
+            duration_ms: number;
+            /** @description Why the attempt failed, in our words (never the receiver's body) */
+            error: string | null;
+            /** @enum {string} */
+            outcome: "delivered" | "failed" | "timeout" | "unreachable" | "refused_url";
+            /** Format: date-time */
+            started_at: string;
+            /** @description The receiver's HTTP status; null when it did not answer */
+            status_code: number | null;
+        } | null;
+        WebhookDelivery: {
+            attempts: number;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            delivered_at: string | null;
+            /** Format: uuid */
+            event_id: string;
+            /** @enum {string} */
+            event_type: "leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed";
+            /** @description Failed attempts in a row (since the last redelivery) */
+            failures: number;
+            /** Format: uuid */
+            id: string;
+            last_attempt: components["schemas"]["WebhookAttempt"];
+            sequence: number;
+            /**
+             * @description `pending` (on its way, or waiting for the subject's earlier event), `delivered`, `dead` (failed too often: the subject's later events wait until it is redelivered or skipped) or `skipped`
+             * @enum {string}
+             */
+            status: "pending" | "delivered" | "dead" | "skipped";
+            subject: string;
+            /** Format: uuid */
+            subscription_id: string;
+        };
+        WebhookDeliveryDetail: components["schemas"]["WebhookDelivery"] & {
+            /** @description Every attempt, oldest first */
+            attempt_log: components["schemas"]["WebhookAttempt"][];
+            event: components["schemas"]["WebhookEvent"];
+        };
+        WebhookDeliveryPage: {
+            data: components["schemas"]["WebhookDelivery"][];
+            pagination: {
+                /** @description Whether another page follows */
+                has_more: boolean;
+                /** @description Pass as `cursor` to get the next page; null on the last page */
+                next_cursor: string | null;
+            };
+        };
+        WebhookDeliveryResolution: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "pending" | "skipped";
+        };
+        WebhookEvent: {
+            /** @description Ids, dates, amounts and statuses only, by type (docs/integrations.md) */
+            data: {
+                [key: string]: unknown;
+            };
+            /**
+             * Format: uuid
+             * @description The event's id, also the `webhook-id` header: the same on every attempt and redelivery
+             */
+            id: string;
+            /** @description The event's place among its subject's events, from 1, without gaps */
+            sequence: number;
+            /** @description What the event is about: `leave_request:<id>`, `balance:<account id>`, … */
+            subject: string;
+            /**
+             * Format: date-time
+             * @description When the change happened
+             */
+            timestamp: string;
+            /** @enum {string} */
+            type: "leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed";
+            /**
+             * @description The payload's shape; a breaking change gets a new version
+             * @enum {number}
+             */
+            version: 1;
         };
         WebhookSecretRotation: {
             /**
@@ -12919,6 +13364,388 @@ export interface operations {
             };
         };
     };
+    getWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The delivery */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "9d3c1f0e-6a2b-4c7d-8e5f-0a1b2c3d4e5f",
+                     *       "subscription_id": "5b1e7c3a-2f4d-4e8a-9c6b-1d0f3a7e2b94",
+                     *       "event_id": "3f2a9c4e-1b7d-4e6a-8c5f-2d0e9a1b7c3d",
+                     *       "event_type": "leave_request.approved",
+                     *       "subject": "leave_request:7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *       "sequence": 2,
+                     *       "status": "dead",
+                     *       "attempts": 8,
+                     *       "failures": 8,
+                     *       "last_attempt": {
+                     *         "attempt": 8,
+                     *         "started_at": "2026-12-02T01:12:40+00:00",
+                     *         "duration_ms": 10004,
+                     *         "status_code": null,
+                     *         "outcome": "timeout",
+                     *         "error": "no answer within 10000 ms"
+                     *       },
+                     *       "delivered_at": null,
+                     *       "created_at": "2026-12-01T10:00:00+00:00",
+                     *       "event": {
+                     *         "id": "3f2a9c4e-1b7d-4e6a-8c5f-2d0e9a1b7c3d",
+                     *         "type": "leave_request.approved",
+                     *         "version": 1,
+                     *         "subject": "leave_request:7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *         "sequence": 2,
+                     *         "timestamp": "2026-12-01T10:00:00+00:00",
+                     *         "data": {
+                     *           "request_id": "7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *           "status": "approved",
+                     *           "start_date": "2026-12-21",
+                     *           "end_date": "2026-12-23"
+                     *         }
+                     *       },
+                     *       "attempt_log": [
+                     *         {
+                     *           "attempt": 8,
+                     *           "started_at": "2026-12-02T01:12:40+00:00",
+                     *           "duration_ms": 10004,
+                     *           "status_code": null,
+                     *           "outcome": "timeout",
+                     *           "error": "no answer within 10000 ms"
+                     *         }
+                     *       ]
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryDetail"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    redeliverWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Pending again */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "9d3c1f0e-6a2b-4c7d-8e5f-0a1b2c3d4e5f",
+                     *       "status": "pending"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryResolution"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    skipWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Skipped */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "id": "9d3c1f0e-6a2b-4c7d-8e5f-0a1b2c3d4e5f",
+                     *       "status": "skipped"
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryResolution"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description CONFLICT */
+            409: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     listWebhookSubscriptions: {
         parameters: {
             query?: {
@@ -13538,6 +14365,145 @@ export interface operations {
             };
         };
     };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                /** @description `next_cursor` of the previous page; leave out for the first page */
+                cursor?: string;
+                /** @description Items per page (at most 200) */
+                limit?: number;
+                /** @description Only deliveries in this status */
+                status?: "pending" | "delivered" | "dead" | "skipped";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deliveries */
+            200: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    /**
+                     * @example {
+                     *       "data": [
+                     *         {
+                     *           "id": "9d3c1f0e-6a2b-4c7d-8e5f-0a1b2c3d4e5f",
+                     *           "subscription_id": "5b1e7c3a-2f4d-4e8a-9c6b-1d0f3a7e2b94",
+                     *           "event_id": "3f2a9c4e-1b7d-4e6a-8c5f-2d0e9a1b7c3d",
+                     *           "event_type": "leave_request.approved",
+                     *           "subject": "leave_request:7c9e6679-7425-40de-944b-e07fc1f90ae7",
+                     *           "sequence": 2,
+                     *           "status": "dead",
+                     *           "attempts": 8,
+                     *           "failures": 8,
+                     *           "last_attempt": {
+                     *             "attempt": 8,
+                     *             "started_at": "2026-12-02T01:12:40+00:00",
+                     *             "duration_ms": 10004,
+                     *             "status_code": null,
+                     *             "outcome": "timeout",
+                     *             "error": "no answer within 10000 ms"
+                     *           },
+                     *           "delivered_at": null,
+                     *           "created_at": "2026-12-01T10:00:00+00:00"
+                     *         }
+                     *       ],
+                     *       "pagination": {
+                     *         "next_cursor": null,
+                     *         "has_more": false
+                     *       }
+                     *     }
+                     */
+                    "application/json": components["schemas"]["WebhookDeliveryPage"];
+                };
+            };
+            /** @description VALIDATION_FAILED */
+            400: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description UNAUTHORIZED */
+            401: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description FORBIDDEN */
+            403: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RESOURCE_NOT_FOUND */
+            404: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description RATE_LIMIT_EXCEEDED */
+            429: {
+                headers: {
+                    "RateLimit-Limit": components["headers"]["RateLimitLimit"];
+                    "RateLimit-Remaining": components["headers"]["RateLimitRemaining"];
+                    "RateLimit-Reset": components["headers"]["RateLimitReset"];
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description INTERNAL_ERROR or CONFIG_INVALID */
+            500: {
+                headers: {
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description SERVICE_UNAVAILABLE */
+            503: {
+                headers: {
+                    "Retry-After": components["headers"]["RetryAfter"];
+                    "X-Request-Id": components["headers"]["RequestId"];
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     rotateWebhookSecret: {
         parameters: {
             query?: never;
@@ -13692,6 +14658,602 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Error"];
                 };
+            };
+        };
+    };
+    event_accrual_run_completed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        accruals: number;
+                        amount: number;
+                        /** @description Expired carry-over entries (the daily or HR's run) */
+                        carryover_expiries?: number;
+                        employees: number;
+                        /** @description The policy, for the postings of a new assignment */
+                        policy_key?: string;
+                        /** Format: uuid */
+                        run_id: string;
+                    };
+                    /** @enum {string} */
+                    type?: "accrual_run.completed";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_balance_adjusted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        amount: number;
+                        /** Format: date */
+                        effective_date: string;
+                        /** Format: uuid */
+                        employee_id: string;
+                        entry_id: number;
+                        /** @enum {string} */
+                        kind: "grant" | "adjustment";
+                        policy_key: string;
+                    };
+                    /** @enum {string} */
+                    type?: "balance.adjusted";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_employee_created: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        /** Format: uuid */
+                        employee_id: string;
+                        /** Format: uuid */
+                        user_id: string;
+                    };
+                    /** @enum {string} */
+                    type?: "employee.created";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_employee_erased: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        /** Format: uuid */
+                        employee_id: string;
+                    };
+                    /** @enum {string} */
+                    type?: "employee.erased";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_employee_updated: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        /** @description The fields that changed */
+                        changed: string[];
+                        /** Format: uuid */
+                        employee_id: string;
+                    };
+                    /** @enum {string} */
+                    type?: "employee.updated";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_leave_request_approved: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        amount: number;
+                        days: number;
+                        /** Format: uuid */
+                        employee_id: string;
+                        /** Format: date */
+                        end_date: string;
+                        policy_key: string;
+                        /** Format: uuid */
+                        request_id: string;
+                        /** Format: date */
+                        start_date: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "cancelled" | "expired";
+                    };
+                    /** @enum {string} */
+                    type?: "leave_request.approved";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_leave_request_cancelled: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        amount: number;
+                        days: number;
+                        /** Format: uuid */
+                        employee_id: string;
+                        /** Format: date */
+                        end_date: string;
+                        policy_key: string;
+                        /** Format: uuid */
+                        request_id: string;
+                        /** Format: date */
+                        start_date: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "cancelled" | "expired";
+                    };
+                    /** @enum {string} */
+                    type?: "leave_request.cancelled";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_leave_request_corrected: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        amount: number;
+                        days: number;
+                        /** Format: uuid */
+                        employee_id: string;
+                        /** Format: date */
+                        end_date: string;
+                        policy_key: string;
+                        /** Format: uuid */
+                        request_id: string;
+                        /** Format: date */
+                        start_date: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "cancelled" | "expired";
+                    };
+                    /** @enum {string} */
+                    type?: "leave_request.corrected";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_leave_request_expired: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        amount: number;
+                        days: number;
+                        /** Format: uuid */
+                        employee_id: string;
+                        /** Format: date */
+                        end_date: string;
+                        policy_key: string;
+                        /** Format: uuid */
+                        request_id: string;
+                        /** Format: date */
+                        start_date: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "cancelled" | "expired";
+                    };
+                    /** @enum {string} */
+                    type?: "leave_request.expired";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_leave_request_rejected: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        amount: number;
+                        days: number;
+                        /** Format: uuid */
+                        employee_id: string;
+                        /** Format: date */
+                        end_date: string;
+                        policy_key: string;
+                        /** Format: uuid */
+                        request_id: string;
+                        /** Format: date */
+                        start_date: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "cancelled" | "expired";
+                    };
+                    /** @enum {string} */
+                    type?: "leave_request.rejected";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_leave_request_submitted: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        amount: number;
+                        days: number;
+                        /** Format: uuid */
+                        employee_id: string;
+                        /** Format: date */
+                        end_date: string;
+                        policy_key: string;
+                        /** Format: uuid */
+                        request_id: string;
+                        /** Format: date */
+                        start_date: string;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected" | "cancelled" | "expired";
+                    };
+                    /** @enum {string} */
+                    type?: "leave_request.submitted";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_policy_changed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        /** Format: date */
+                        effective_from: string;
+                        policy_key: string;
+                        /** Format: uuid */
+                        policy_version_id: string;
+                        version: number;
+                    };
+                    /** @enum {string} */
+                    type?: "policy.changed";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_rollover_completed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        /** Format: uuid */
+                        run_id: string;
+                        year: number;
+                    };
+                    /** @enum {string} */
+                    type?: "rollover.completed";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_rollover_reversed: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        /** Format: uuid */
+                        reversal_run_id: string;
+                        /** Format: uuid */
+                        run_id: string;
+                        year: number;
+                    };
+                    /** @enum {string} */
+                    type?: "rollover.reversed";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
         };
     };

@@ -2,13 +2,15 @@
  * Loopback servers the tests steer: a fake Sentry that records envelopes (and can fail or hang on request),
  * a TCP gate in front of Postgres that can be closed (connections refused, as with a stopped server) or
  * made to hang (connections accepted, never answered), and CPU burners (one busy process per core) that make
- * the machine as loaded as a busy CI runner. Tests in workerd reach its control API over HTTP.
+ * the machine as loaded as a busy CI runner, and webhook receivers (`/receivers/<name>`) that record what they get
+ * and answer as told. Tests in workerd reach its control API over HTTP.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createConnection, createServer as createTcpServer, type Server, type Socket } from "node:net";
 import { availableParallelism } from "node:os";
+import type { ReceivedWebhook, ReceiverMode } from "../receiver";
 
 export type SentryMode = "ok" | "fail" | "hang";
 export type GateMode = "open" | "closed" | "hang";
@@ -42,6 +44,12 @@ export async function startHarbor(postgresPort: number): Promise<Harbor> {
   let gateMode: GateMode = "open";
   const events: { raw: string; events: unknown[] }[] = [];
   const jwks = new Map<string, { body: string; fetches: number }>();
+  const receivers = new Map<string, { mode: ReceiverMode; received: ReceivedWebhook[] }>();
+  const receiver = (name: string) => {
+    const found = receivers.get(name) ?? { mode: "ok" as ReceiverMode, received: [] };
+    receivers.set(name, found);
+    return found;
+  };
   const sockets = new Set<Socket>();
   const burners: ChildProcess[] = [];
   const setCpuLoad = (on: boolean) => {
@@ -92,6 +100,28 @@ export async function startHarbor(postgresPort: number): Promise<Harbor> {
       if (sentryMode === "hang") return; // never answer
       return sentryMode === "fail" ? json(500, { detail: "sentry is down" }) : json(200, { id: "ok" });
     }
+    const receiverName = /^\/(?:control\/)?receivers\/([\w-]+)/.exec(path)?.[1];
+    if (receiverName && req.method === "POST" && path.startsWith("/receivers/")) {
+      const target = receiver(receiverName);
+      const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, String(v)]));
+      target.received.push({ path, headers, body: await readBody(req) });
+      if (target.mode === "hang") return; // never answer
+      if (target.mode === "redirect") {
+        res.writeHead(302, { location: `http://127.0.0.1:${port}/receivers/${receiverName}-elsewhere` });
+        return res.end();
+      }
+      if (target.mode === "fail") return json(500, { message: "receiver is down" });
+      res.writeHead(204);
+      return res.end();
+    }
+    if (receiverName && req.method === "GET") return json(200, receiver(receiverName).received);
+    if (receiverName && req.method === "POST") {
+      const body = JSON.parse(await readBody(req)) as { mode?: ReceiverMode; clear?: boolean };
+      const target = receiver(receiverName);
+      if (body.mode) target.mode = body.mode;
+      if (body.clear) target.received.length = 0;
+      return json(200, { mode: target.mode });
+    }
     const jwksName = /^\/(?:control\/)?jwks\/([\w-]+)$/.exec(path)?.[1];
     if (jwksName && req.method === "GET" && path.startsWith("/jwks/")) {
       const entry = jwks.get(jwksName) ?? { body: "", fetches: 0 };
@@ -124,8 +154,9 @@ export async function startHarbor(postgresPort: number): Promise<Harbor> {
     }
     json(404, { message: "unknown harbor path" });
   });
+  let port = 0;
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const port = (server.address() as AddressInfo).port;
+  port = (server.address() as AddressInfo).port;
 
   return {
     url: `http://127.0.0.1:${port}`,

@@ -12,6 +12,7 @@ import { forgetPrincipals } from "../../../src/auth/principal";
 import { forgetSealingKeys } from "../../../src/domain/sealing";
 import type { Env } from "../../../src/kernel/env";
 import { type AppError, type ErrorCode, errorDocumentationUrl } from "../../../src/kernel/errors";
+import type { ReceivedWebhook, ReceiverMode } from "../receiver";
 import { TEST_PIN_PEPPER } from "../test-constants";
 
 export const BASE_URL = "https://api.leave-ledger.test";
@@ -57,6 +58,8 @@ const TABLES = [
   "booked_days",
   "approvals",
   "approval_delegations",
+  "webhook_attempts",
+  "webhook_deliveries",
   "outbox_events",
   "webhook_subscriptions",
   "request_comments",
@@ -104,7 +107,7 @@ export async function resetEdgeState(): Promise<void> {
   forgetSealingKeys();
 }
 
-/** The harbor (test/support/node/harbor.ts): fake Sentry and the database gate. */
+/** The harbor (test/support/node/harbor.ts): fake Sentry, the database gate and webhook receivers. */
 export const harbor = {
   async sentryEvents(): Promise<Record<string, any>[]> {
     const res = await fetch(`${inject("harborUrl")}/control/sentry`);
@@ -124,6 +127,16 @@ export const harbor = {
   },
   async jwksFetches(name: string): Promise<number> {
     return ((await (await fetch(`${inject("harborUrl")}/control/jwks/${name}`)).json()) as { fetches: number }).fetches;
+  },
+  /** A webhook receiver's URL: it records each POST and answers as `receiver` last told it (204 by default). */
+  receiverUrl(name: string): string {
+    return `${inject("harborUrl")}/receivers/${name}`;
+  },
+  async received(name: string): Promise<ReceivedWebhook[]> {
+    return (await (await fetch(`${inject("harborUrl")}/control/receivers/${name}`)).json()) as ReceivedWebhook[];
+  },
+  async receiver(name: string, options: { mode?: ReceiverMode; clear?: boolean }): Promise<void> {
+    await fetch(`${inject("harborUrl")}/control/receivers/${name}`, { method: "POST", body: JSON.stringify(options) });
   },
   async gate(mode: "open" | "closed" | "hang"): Promise<void> {
     await fetch(`${inject("harborUrl")}/control/gate`, { method: "POST", body: JSON.stringify({ mode }) });

@@ -1,0 +1,3 @@
+REVOKE DELETE ON outbox_events FROM leave_ledger_definer;
+DROP TABLE "webhook_attempts";
+DROP TABLE "webhook_deliveries";
