@@ -27,6 +27,7 @@ CREATE TABLE "webhook_deliveries" (
 	"attempts" integer DEFAULT 0 NOT NULL,
 	"failures" integer DEFAULT 0 NOT NULL,
 	"due_at" timestamp with time zone NOT NULL,
+	"not_before" timestamp with time zone,
 	"leased_until" timestamp with time zone,
 	"last_attempt_at" timestamp with time zone,
 	"delivered_at" timestamp with time zone,
@@ -44,6 +45,7 @@ ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_event_id_out
 CREATE INDEX "webhook_attempts_tenant_idx" ON "webhook_attempts" USING btree ("tenant_id","started_at");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_chain_idx" ON "webhook_deliveries" USING btree ("subscription_id","subject","sequence");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_list_idx" ON "webhook_deliveries" USING btree ("subscription_id","created_at");--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_event_idx" ON "webhook_deliveries" USING btree ("event_id");--> statement-breakpoint
 CREATE INDEX "webhook_deliveries_due_idx" ON "webhook_deliveries" USING btree ("due_at") WHERE status = 'pending';--> statement-breakpoint
 CREATE POLICY "webhook_attempts_select" ON "webhook_attempts" AS PERMISSIVE FOR SELECT TO "leave_ledger_app" USING ("webhook_attempts"."tenant_id" = (select app.tenant_id()) and (select app.tenant_id()) is not null and (select app.can('config:manage')));--> statement-breakpoint
 CREATE POLICY "webhook_attempts_definer" ON "webhook_attempts" AS PERMISSIVE FOR ALL TO "leave_ledger_definer" USING (true) WITH CHECK (true);--> statement-breakpoint

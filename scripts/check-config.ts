@@ -27,6 +27,8 @@ interface WranglerEnvironment {
   vars?: Record<string, string>;
   kv_namespaces?: { binding: string; id?: string }[];
   durable_objects?: { bindings?: { name: string; class_name: string }[] };
+  flagship?: { binding: string; app_id?: string }[];
+  queues?: { producers?: { binding: string; queue: string }[]; consumers?: { queue: string }[] };
 }
 
 export function checkDeployment(toml: string, environment: string, secrets: Record<string, string | undefined>): string[] {
@@ -49,6 +51,14 @@ export function checkDeployment(toml: string, environment: string, secrets: Reco
     problems.push("PERMISSIONS_KV: set the namespace id (wrangler kv namespace create PERMISSIONS_KV)");
   if (!target.durable_objects?.bindings?.some((b) => b.name === "RATE_LIMITER"))
     problems.push("RATE_LIMITER: Durable Object binding missing");
+  const flags = target.flagship?.find((f) => f.binding === "FLAGS");
+  if (!flags?.app_id || /REPLACE|local/i.test(flags.app_id))
+    problems.push("FLAGS: set the Flagship app id (Compute > Flagship in the dashboard)");
+  for (const binding of ["WEBHOOKS", "WEBHOOK_DEAD_LETTERS"]) {
+    const producer = target.queues?.producers?.find((p) => p.binding === binding);
+    if (!producer || !target.queues?.consumers?.some((c) => c.queue === producer.queue))
+      problems.push(`${binding}: queue producer and consumer missing`);
+  }
   return problems;
 }
 

@@ -162,6 +162,10 @@ async function main(): Promise<void> {
       -H 'Content-Type: application/json' -d '{"url":"http://127.0.0.1:8789/hooks"}'
     WEBHOOK_SECRET=<secret from that answer> npm run webhook:receiver   (in another terminal)
   Submit, approve or cancel a request: the receiver prints each event, its signature verified, within seconds.
+
+  Kill switches (docs/operations.md), offline in the local flag store; writes answer 503 within 10 s:
+    npx wrangler flagship flags create leave-ledger-local maintenance-mode --default on --local --persist-to ${resolve(DATA, "wrangler-state")}
+    npx wrangler flagship flags set leave-ledger-local maintenance-mode --variation off --local --persist-to ${resolve(DATA, "wrangler-state")}
   Press Ctrl-C to stop PostgreSQL, the Neon endpoint and wrangler.
 `);
 }

@@ -24,7 +24,9 @@ const server = createServer(async (req, res) => {
   } catch (error) {
     verdict = `REFUSED: ${(error as Error).message}`;
   }
-  console.log(`[receiver] ${verdict} ${event.type ?? "?"} ${event.subject ?? ""} #${event.sequence ?? "?"} ${JSON.stringify(event.data ?? {})}`);
+  console.log(
+    `[receiver] ${verdict} ${event.type ?? "?"} ${event.subject ?? ""} #${event.sequence ?? "?"} ${JSON.stringify(event.data ?? {})}`,
+  );
   res.writeHead(failing ? 500 : verdict.startsWith("REFUSED") ? 400 : 204);
   res.end();
 });

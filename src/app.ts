@@ -10,6 +10,7 @@ import { requireConfig } from "./edge/config-guard";
 import { contentSecurityPolicy, corsFromConfig } from "./edge/cross-origin";
 import { renderError, renderNotFound } from "./edge/error-renderer";
 import { flagIdentityHeaders } from "./edge/identity-headers";
+import { refuseWritesInMaintenance } from "./edge/maintenance";
 import { traceContext } from "./edge/trace-context";
 import { absenceRoutes } from "./features/absences/routes";
 import { apiKeyRoutes } from "./features/api-keys/routes";
@@ -44,7 +45,7 @@ export interface AppOptions {
 /**
  * The request's path through the Worker: edge concerns in order (the request's time and id, tracing, the
  * access log, ignored identity headers, method and CORS checks, headers, body rules, the client's address (staging
- * and production), configuration, the per-IP
+ * and production), configuration, the maintenance switch, the per-IP
  * limit of anonymous routes, the webhook dispatch after a write), then one router per feature, whose routes authenticate and authorise
  * themselves (src/auth). Every error on the way ends in `renderError`.
  */
@@ -99,6 +100,7 @@ export function createApp(options: AppOptions = {}): OpenAPIHono<AppEnv> {
   app.use(limitBodySize());
   app.use(requireClientAddress());
   app.use(requireConfig());
+  app.use(refuseWritesInMaintenance());
   for (const path of ANONYMOUS_ROUTES) app.use(path, limitByIp());
   app.use(dispatchAfterWrites());
 

@@ -4,11 +4,15 @@
 -- subscription's earlier deliveries of that subject are all delivered or skipped (event n+1 waits for n).
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
--- True when an earlier delivery of the same subject to the same subscription is still pending or dead.
-CREATE OR REPLACE FUNCTION app.webhook_delivery_waits(d webhook_deliveries) RETURNS boolean
+DROP FUNCTION IF EXISTS app.dead_letter_webhook(jsonb);
+DROP FUNCTION IF EXISTS app.webhook_delivery_waits(webhook_deliveries);
+
+-- True when an earlier delivery of the same subject to the same subscription is still pending or dead, or still
+-- has an attempt in flight at `p_now` (leased).
+CREATE OR REPLACE FUNCTION app.webhook_delivery_waits(d webhook_deliveries, p_now timestamptz) RETURNS boolean
 LANGUAGE sql STABLE SET search_path = pg_catalog, public, pg_temp AS $$
   SELECT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.subscription_id = d.subscription_id AND e.subject = d.subject
-                 AND e.sequence < d.sequence AND e.status IN ('pending', 'dead'))
+                 AND e.sequence < d.sequence AND (e.status IN ('pending', 'dead') OR e.leased_until > p_now))
 $$;
 
 -- Refuses every caller but the webhook sender (for one tenant unless `p_any_tenant`).
@@ -34,7 +38,7 @@ BEGIN
   PERFORM app.require_webhook_sender(true);
   WITH due AS (
     SELECT d.id FROM webhook_deliveries d JOIN webhook_subscriptions s ON s.id = d.subscription_id AND s.enabled
-    WHERE d.status = 'pending' AND d.due_at <= v_now AND (v_tenant IS NULL OR d.tenant_id = v_tenant) AND NOT app.webhook_delivery_waits(d)
+    WHERE d.status = 'pending' AND d.due_at <= v_now AND (v_tenant IS NULL OR d.tenant_id = v_tenant) AND NOT app.webhook_delivery_waits(d, v_now)
     ORDER BY d.due_at LIMIT (p ->> 'limit')::int
     FOR UPDATE OF d SKIP LOCKED
   ), handed AS (
@@ -49,8 +53,8 @@ $$;
 
 -- Takes a delivery for one attempt: `deliver` with the event and the subscription's URL and sealed secrets, leased
 -- for `lease_seconds`, or why not: `done` (delivered, dead or skipped meanwhile), `busy` (leased to another
--- attempt), `waiting` (an earlier event of its subject goes first), `disabled` or `gone` (its subscription was
--- deleted). Only `deliver` changes anything.
+-- attempt), `early` (a failure's backoff has not passed: this message is a repeat), `waiting` (an earlier event of
+-- its subject goes first), `disabled` or `gone` (its subscription was deleted). Only `deliver` changes anything.
 CREATE OR REPLACE FUNCTION app.claim_webhook_delivery(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -67,11 +71,13 @@ BEGIN
     RETURN jsonb_build_object('state', 'done');
   ELSIF d.leased_until > v_now THEN
     RETURN jsonb_build_object('state', 'busy');
+  ELSIF d.not_before > v_now + interval '5 seconds' THEN -- a little early: the queue's delay and our clocks
+    RETURN jsonb_build_object('state', 'early');
   END IF;
   SELECT * INTO s FROM webhook_subscriptions WHERE id = d.subscription_id;
   IF NOT s.enabled THEN
     RETURN jsonb_build_object('state', 'disabled');
-  ELSIF app.webhook_delivery_waits(d) THEN
+  ELSIF app.webhook_delivery_waits(d, v_now) THEN
     RETURN jsonb_build_object('state', 'waiting');
   END IF;
   UPDATE webhook_deliveries SET attempts = attempts + 1, leased_until = v_now + make_interval(secs => (p ->> 'lease_seconds')::int),
@@ -87,9 +93,10 @@ END
 $$;
 
 -- Logs an attempt and moves its delivery on: `delivered` (answering the next delivery of its subject for this
--- subscription, now due, so the Worker sends it at once), `retry` (due again at `retry_at`), or `dead` after
+-- subscription, now due, so the Worker sends it at once), `retry` (not before `retry_at`), or `dead` after
 -- `max_failures` failures in a row (its subject waits for a System Admin). An attempt that is no longer the
--- delivery's latest (its lease ran out and another took over) is logged, and only a success of it counts.
+-- delivery's latest (its lease ran out and another took over) is logged, and only a success of it counts; the
+-- newer attempt keeps its lease, so the subject's next event waits until that one is over too.
 CREATE OR REPLACE FUNCTION app.record_webhook_attempt(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -110,8 +117,11 @@ BEGIN
   ON CONFLICT (delivery_id, attempt) DO NOTHING;
   IF d.status <> 'pending' THEN
     RETURN jsonb_build_object('state', 'done');
+  ELSIF v_outcome = 'delivered' AND v_attempt <> d.attempts THEN
+    UPDATE webhook_deliveries SET status = 'delivered', delivered_at = v_now, failures = 0 WHERE id = d.id;
+    RETURN jsonb_build_object('state', 'delivered', 'next', '[]'::jsonb);
   ELSIF v_outcome = 'delivered' THEN
-    UPDATE webhook_deliveries SET status = 'delivered', delivered_at = v_now, failures = 0, leased_until = NULL WHERE id = d.id;
+    UPDATE webhook_deliveries SET status = 'delivered', delivered_at = v_now, failures = 0, leased_until = NULL, not_before = NULL WHERE id = d.id;
     WITH next AS (
       SELECT n.id FROM webhook_deliveries n WHERE n.subscription_id = d.subscription_id AND n.subject = d.subject AND n.status = 'pending'
       ORDER BY n.sequence LIMIT 1
@@ -127,30 +137,15 @@ BEGIN
     UPDATE webhook_deliveries SET status = 'dead', failures = failures + 1, leased_until = NULL WHERE id = d.id;
     RETURN jsonb_build_object('state', 'dead', 'failures', d.failures + 1);
   END IF;
-  UPDATE webhook_deliveries SET failures = failures + 1, leased_until = NULL,
+  UPDATE webhook_deliveries SET failures = failures + 1, leased_until = NULL, not_before = (p ->> 'retry_at')::timestamptz,
     due_at = (p ->> 'retry_at')::timestamptz + make_interval(secs => (p ->> 'redispatch_seconds')::int) WHERE id = d.id;
   RETURN jsonb_build_object('state', 'retry', 'failures', d.failures + 1);
 END
 $$;
 
--- A message the dead-letter queue received: its delivery, if still pending, is dead from now on (its subject waits
--- for a System Admin). Answers whether this changed it.
-CREATE OR REPLACE FUNCTION app.dead_letter_webhook(p jsonb) RETURNS jsonb
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
-DECLARE
-  v_changed int;
-BEGIN
-  PERFORM app.require_webhook_sender(false);
-  UPDATE webhook_deliveries SET status = 'dead', leased_until = NULL
-  WHERE id = (p ->> 'delivery_id')::uuid AND tenant_id = app.tenant_id() AND status = 'pending';
-  GET DIAGNOSTICS v_changed = ROW_COUNT;
-  RETURN jsonb_build_object('changed', v_changed > 0);
-END
-$$;
-
--- A System Admin's decision on a dead delivery: `redeliver` (pending again, due now, its failures forgotten; a
--- skipped one may be redelivered too) or `skip` (its subject goes on without it). Audited as webhook.redeliver or
--- webhook.skip. 404 for another tenant's or an unknown delivery, 409 when its status does not allow it.
+-- A System Admin's decision on a dead delivery: `redeliver` (pending again, due now, its failures forgotten) or
+-- `skip` (its subject goes on without it). Audited as webhook.redeliver or webhook.skip. 404 for another tenant's or
+-- an unknown delivery, 409 for one that is not dead (a skipped one stays skipped: the events after it may be out).
 CREATE OR REPLACE FUNCTION app.resolve_webhook_delivery(p jsonb) RETURNS jsonb
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -165,14 +160,14 @@ BEGIN
   IF NOT FOUND THEN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such webhook delivery', jsonb_build_object('delivery_id', p ->> 'delivery_id'));
   END IF;
-  IF NOT (d.status = 'dead' OR (v_action = 'redeliver' AND d.status = 'skipped')) THEN
+  IF d.status <> 'dead' THEN
     PERFORM app.fail('CONFLICT', format('A %s delivery cannot be %s', d.status, CASE v_action WHEN 'skip' THEN 'skipped' ELSE 'redelivered' END),
                      jsonb_build_object('delivery_id', d.id, 'status', d.status));
   END IF;
   IF v_action = 'skip' THEN
     UPDATE webhook_deliveries SET status = 'skipped' WHERE id = d.id;
   ELSE
-    UPDATE webhook_deliveries SET status = 'pending', failures = 0, due_at = v_now, leased_until = NULL WHERE id = d.id;
+    UPDATE webhook_deliveries SET status = 'pending', failures = 0, due_at = v_now, not_before = NULL WHERE id = d.id;
   END IF;
   PERFORM app.audit_ledger(p -> 'facts', 'webhook.' || v_action, 'webhook_delivery', d.id::text,
                            jsonb_build_object('subscription_id', d.subscription_id, 'event_id', d.event_id, 'was', d.status));
@@ -185,14 +180,12 @@ GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for 
 ALTER FUNCTION app.dispatch_webhooks(jsonb) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.claim_webhook_delivery(jsonb) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.record_webhook_attempt(jsonb) OWNER TO leave_ledger_definer;
-ALTER FUNCTION app.dead_letter_webhook(jsonb) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.resolve_webhook_delivery(jsonb) OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
-REVOKE ALL ON FUNCTION app.webhook_delivery_waits(webhook_deliveries), app.require_webhook_sender(boolean)
+REVOKE ALL ON FUNCTION app.webhook_delivery_waits(webhook_deliveries,timestamp with time zone), app.require_webhook_sender(boolean)
   FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
-GRANT EXECUTE ON FUNCTION app.webhook_delivery_waits(webhook_deliveries), app.require_webhook_sender(boolean) TO leave_ledger_definer;
+GRANT EXECUTE ON FUNCTION app.webhook_delivery_waits(webhook_deliveries,timestamp with time zone), app.require_webhook_sender(boolean) TO leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.dispatch_webhooks(jsonb), app.claim_webhook_delivery(jsonb), app.record_webhook_attempt(jsonb),
-  app.dead_letter_webhook(jsonb), app.resolve_webhook_delivery(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
-GRANT EXECUTE ON FUNCTION app.dispatch_webhooks(jsonb), app.claim_webhook_delivery(jsonb), app.record_webhook_attempt(jsonb),
-  app.dead_letter_webhook(jsonb) TO leave_ledger_system;
+  app.resolve_webhook_delivery(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
+GRANT EXECUTE ON FUNCTION app.dispatch_webhooks(jsonb), app.claim_webhook_delivery(jsonb), app.record_webhook_attempt(jsonb) TO leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.resolve_webhook_delivery(jsonb) TO leave_ledger_app;

@@ -4,7 +4,9 @@ import { runInDatabase } from "../db/door";
 import { type Config, isDeployed } from "../kernel/config";
 import { WEBHOOK_DELIVERY } from "../kernel/constants";
 import type { WebhookMessage } from "../kernel/env";
+import { AppError } from "../kernel/errors";
 import { ExpiringCache } from "../kernel/expiring-cache";
+import { FLAGS, isOn } from "../kernel/flags";
 import { writeMetric } from "../kernel/metrics";
 import { type OutboxEvent, openWebhookSecret, retryDelaySeconds, signedHeaders, webhookPayload, webhookUrlProblem } from "./webhooks";
 
@@ -33,9 +35,10 @@ async function asSender<T>(config: DeliveryConfig, tenantId: string | undefined,
 /** Tenants known, for a while, to have no enabled subscription: their writes skip the dispatch. */
 const unsubscribed = new ExpiringCache<true>(10_000);
 
-/** A subscription was created or enabled in this isolate: its tenant's writes dispatch again at once. */
-export function forgetUnsubscribed(tenantId: string): void {
-  unsubscribed.delete(tenantId);
+/** A subscription was created or enabled in this isolate: its tenant's writes dispatch again at once (all: tests). */
+export function forgetUnsubscribed(tenantId?: string): void {
+  if (tenantId === undefined) unsubscribed.clear();
+  else unsubscribed.delete(tenantId);
 }
 
 export function knownUnsubscribed(tenantId: string, nowMs: number): boolean {
@@ -43,27 +46,34 @@ export function knownUnsubscribed(tenantId: string, nowMs: number): boolean {
 }
 
 /**
- * Hands the deliveries due at `nowMs` (of one tenant, or of all for the sweep) to the queue, at most one batch;
- * answers how many. A send that fails leaves them due again after `redispatchSeconds` (the sweep's business).
+ * Hands the deliveries due at `nowMs` (of one tenant, or of all for the sweep) to the queue, at most one batch,
+ * but for tenants whose `webhooks-paused` switch is on; answers how many the database handed out. What is not sent
+ * (paused, or the send failed) is due again after `redispatchSeconds`: the sweep's business.
  */
 export async function dispatchDue(
   config: DeliveryConfig,
   queue: Queue<WebhookMessage>,
+  flags: Flagship | undefined,
   tenantId: string | undefined,
   nowMs: number,
 ): Promise<number> {
+  const paused = (id: string) => isOn(flags, FLAGS.webhooksPaused, { tenantId: id }, nowMs);
+  if (tenantId !== undefined && (await paused(tenantId))) return 0;
   const out = await asSender<{ messages: WebhookMessage[]; subscribed: boolean }>(config, tenantId, "dispatch_webhooks", {
     now: iso(nowMs),
     limit: WEBHOOK_DELIVERY.dispatchLimit,
     redispatch_seconds: WEBHOOK_DELIVERY.redispatchSeconds,
   });
   if (tenantId !== undefined && !out.subscribed) unsubscribed.set(tenantId, true, nowMs, nowMs + WEBHOOK_DELIVERY.unsubscribedMemoryMs);
-  if (out.messages.length > 0) await queue.sendBatch(out.messages.map((body) => ({ body, contentType: "json" as const })));
+  const held = new Set<string>();
+  for (const id of new Set(out.messages.map((m) => m.tenant_id))) if (await paused(id)) held.add(id);
+  const sending = out.messages.filter((m) => !held.has(m.tenant_id));
+  if (sending.length > 0) await queue.sendBatch(sending.map((body) => ({ body, contentType: "json" as const })));
   return out.messages.length;
 }
 
 interface Claim {
-  state: "deliver" | "done" | "busy" | "waiting" | "disabled" | "gone";
+  state: "deliver" | "done" | "busy" | "early" | "waiting" | "disabled" | "gone";
   attempt: number;
   failures: number;
   event: OutboxEvent;
@@ -96,6 +106,8 @@ export interface DeliveryDeps {
   /** How long a receiver has to answer (WEBHOOK_DELIVERY.timeoutMs). */
   timeoutMs: number;
   metrics?: AnalyticsEngineDataset;
+  /** The kill switches: `webhooks-paused` leaves the delivery pending, untouched. */
+  flags?: Flagship;
 }
 
 /** POSTs the payload, signed; never follows a redirect (its target was never checked) and never reads the body. */
@@ -119,6 +131,26 @@ async function send(deps: DeliveryDeps, url: string, headers: Record<string, str
   }
 }
 
+/** Checks the URL again, opens the secrets, signs and sends; a failure of any of these is the attempt's outcome. */
+async function prepareAndSend(config: DeliveryConfig, deps: DeliveryDeps, tenantId: string, claim: Claim, at: number): Promise<Attempt> {
+  const { event, subscription } = claim;
+  const problem = webhookUrlProblem(subscription.url, isDeployed(config.ENVIRONMENT));
+  if (problem) return { outcome: "refused_url", statusCode: null, error: `the URL must be ${problem}` };
+  const open = (column: "secret" | "previous_secret", sealed: string, kekId: string) =>
+    openWebhookSecret(config, tenantId, subscription.id, column, { sealed, kekId });
+  const secrets: string[] = [];
+  try {
+    secrets.push(await open("secret", subscription.secret, subscription.secret_kek_id));
+    if (subscription.previous_secret && subscription.previous_secret_kek_id)
+      secrets.push(await open("previous_secret", subscription.previous_secret, subscription.previous_secret_kek_id));
+  } catch (error) {
+    const code = error instanceof AppError ? error.code : "unknown";
+    return { outcome: "failed", statusCode: null, error: `the signing secret could not be opened (${code})` };
+  }
+  const payload = webhookPayload(event);
+  return send(deps, subscription.url, signedHeaders(secrets, event.id, new Date(at), payload), payload);
+}
+
 /**
  * One attempt of the delivery a message names: claim it, check its URL again, sign and send it, log the attempt,
  * and answer what to do with the message. Throws only when the database cannot be reached (the message is then
@@ -126,25 +158,15 @@ async function send(deps: DeliveryDeps, url: string, headers: Record<string, str
  */
 export async function attemptDelivery(config: DeliveryConfig, deps: DeliveryDeps, message: WebhookMessage): Promise<Verdict> {
   const claimedAt = deps.clock();
+  if (await isOn(deps.flags, FLAGS.webhooksPaused, { tenantId: message.tenant_id }, claimedAt)) return { action: "ack", next: [] };
   const claim = await asSender<Claim>(config, message.tenant_id, "claim_webhook_delivery", {
     delivery_id: message.delivery_id,
     now: iso(claimedAt),
     lease_seconds: WEBHOOK_DELIVERY.leaseSeconds,
   });
   if (claim.state !== "deliver") return { action: "ack", next: [] };
-  const { event, subscription } = claim;
-  const open = (column: "secret" | "previous_secret", sealed: string, kekId: string) =>
-    openWebhookSecret(config, message.tenant_id, subscription.id, column, { sealed, kekId });
-  const secrets = [await open("secret", subscription.secret, subscription.secret_kek_id)];
-  if (subscription.previous_secret && subscription.previous_secret_kek_id)
-    secrets.push(await open("previous_secret", subscription.previous_secret, subscription.previous_secret_kek_id));
-
   const startedAt = deps.clock();
-  const problem = webhookUrlProblem(subscription.url, isDeployed(config.ENVIRONMENT));
-  const payload = webhookPayload(event);
-  const attempt: Attempt = problem
-    ? { outcome: "refused_url", statusCode: null, error: `the URL must be ${problem}` }
-    : await send(deps, subscription.url, signedHeaders(secrets, event.id, new Date(startedAt), payload), payload);
+  const attempt = await prepareAndSend(config, deps, message.tenant_id, claim, startedAt);
   const endedAt = deps.clock();
   const delaySeconds = retryDelaySeconds(claim.failures + 1, deps.random);
   const recorded = await asSender<{ state: "delivered" | "retry" | "dead" | "done" | "gone"; next?: WebhookMessage[] }>(
@@ -167,16 +189,10 @@ export async function attemptDelivery(config: DeliveryConfig, deps: DeliveryDeps
   );
   writeMetric(deps.metrics, {
     indexes: [message.tenant_id],
-    blobs: ["webhook", event.type, attempt.outcome, attempt.statusCode === null ? "" : String(attempt.statusCode), recorded.state],
+    blobs: ["webhook", claim.event.type, attempt.outcome, attempt.statusCode === null ? "" : String(attempt.statusCode), recorded.state],
     doubles: [endedAt - startedAt, claim.attempt],
   });
   if (recorded.state === "retry") return { action: "retry", delaySeconds };
   if (recorded.state === "dead") return { action: "dead_letter" };
   return { action: "ack", next: recorded.next ?? [] };
-}
-
-/** A message the dead-letter queue received: its delivery is dead from now on (if it was still pending). */
-export async function deadLetter(config: DeliveryConfig, message: WebhookMessage): Promise<boolean> {
-  const out = await asSender<{ changed: boolean }>(config, message.tenant_id, "dead_letter_webhook", { delivery_id: message.delivery_id });
-  return out.changed;
 }

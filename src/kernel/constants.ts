@@ -94,6 +94,11 @@ export const RETENTION_ROWS_PER_RUN = 10_000;
  */
 export const OUTBOX_RETENTION_DAYS = 30;
 
+/** How long an isolate keeps a flag's value (src/kernel/flags.ts): a switch takes effect within this. */
+export const FLAG_CACHE_MS = 10_000;
+/** What a request refused by a kill switch (maintenance, PIN sign-in) asks the client to wait, in seconds. */
+export const SWITCHED_OFF_RETRY_AFTER_SECONDS = 60;
+
 /** Webhook delivery (docs/integrations.md, "Delivery"). */
 export const WEBHOOK_DELIVERY = {
   /** A receiver that has not answered by then has failed this attempt (`timeout`). */

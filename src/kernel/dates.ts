@@ -2,7 +2,8 @@ import { z } from "@hono/zod-openapi";
 
 /** The first day Postgres takes as a date: it has no year 0. */
 const FIRST_DAY = "0001-01-01";
-const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-]\d{2}:\d{2})$/;
+// Postgres refuses offsets beyond ±15:59 (SQLSTATE 22009): such an instant is bad input, not a database error.
+const INSTANT = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,6})?(Z|[+-](0\d|1[0-5]):[0-5]\d)$/;
 
 /** The one date type of the API: YYYY-MM-DD, a real calendar day, from year 1 on. */
 export const CalendarDate = z.iso.date().refine((day) => day >= FIRST_DAY, `a date from ${FIRST_DAY} on`);

@@ -15,6 +15,8 @@ export interface Env {
   /** Cloudflare Queues: webhook deliveries, and their dead letters (src/domain/webhook-delivery.ts). */
   WEBHOOKS?: Queue<WebhookMessage>;
   WEBHOOK_DEAD_LETTERS?: Queue<WebhookMessage>;
+  /** Cloudflare Flagship: feature flags and kill switches (src/kernel/flags.ts); without it every switch is off. */
+  FLAGS?: Flagship;
   ENVIRONMENT?: string;
   DATABASE_URL?: string;
   NEON_FETCH_ENDPOINT?: string;

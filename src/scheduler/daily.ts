@@ -16,6 +16,7 @@ import {
   WEBHOOK_SWEEP_BATCHES,
 } from "../kernel/constants";
 import type { Env, WebhookMessage } from "../kernel/env";
+import { FLAGS, isOn } from "../kernel/flags";
 import { describeError, log } from "../kernel/logger";
 import { reportError } from "../kernel/sentry";
 import { callAsScheduler } from "./call";
@@ -34,6 +35,8 @@ export interface TenantRun {
   employees: number;
   accruals: number;
   carryover_expiries: number;
+  /** The `accrual-job-paused` switch was on for the tenant: no accruals posted (the next run catches up). */
+  accruals_paused: boolean;
   finished: boolean;
 }
 
@@ -44,11 +47,13 @@ interface AccrualChunk {
   next_after: string | null;
 }
 
-export interface RunBudget {
+export interface RunOptions {
   /** How long the run may keep starting new work, measured on `clock`. */
   budgetMs?: number;
   /** The clock the budget is measured on: the wall clock, whatever instant the run is for. */
   clock?: () => number;
+  /** The kill switches (`accrual-job-paused` skips a tenant's accruals). */
+  flags?: Flagship;
 }
 
 /**
@@ -68,7 +73,7 @@ export interface RunBudget {
 export async function runDailyWork(
   config: Config,
   nowMs: number,
-  { budgetMs = SCHEDULED_BUDGET_MS, clock = Date.now }: RunBudget = {},
+  { budgetMs = SCHEDULED_BUDGET_MS, clock = Date.now, flags }: RunOptions = {},
 ): Promise<TenantRun[]> {
   const deadlineMs = clock() + budgetMs;
   /** Repeats a chunked step until it has nothing left or the budget is spent; answers what it did in all. */
@@ -117,21 +122,23 @@ export async function runDailyWork(
       employees: 0,
       accruals: 0,
       carryover_expiries: 0,
+      accruals_paused: await isOn(flags, FLAGS.accrualJobPaused, { tenantId }, nowMs),
       finished: false,
     };
     let after: string | null = null;
-    do {
-      const answer: { body: AccrualChunk } = await callAsScheduler(
-        config,
-        tenantId,
-        sql`select app.post_accruals(${JSON.stringify({ now, after, limit: CHUNK_LIMITS.accruals.default })}::jsonb) as out`,
-      );
-      run.employees += answer.body.employees;
-      run.accruals += answer.body.accruals;
-      run.carryover_expiries += answer.body.carryover_expiries;
-      after = answer.body.next_after;
-    } while (after !== null && clock() < deadlineMs);
-    run.finished = after === null;
+    if (!run.accruals_paused)
+      do {
+        const answer: { body: AccrualChunk } = await callAsScheduler(
+          config,
+          tenantId,
+          sql`select app.post_accruals(${JSON.stringify({ now, after, limit: CHUNK_LIMITS.accruals.default })}::jsonb) as out`,
+        );
+        run.employees += answer.body.employees;
+        run.accruals += answer.body.accruals;
+        run.carryover_expiries += answer.body.carryover_expiries;
+        after = answer.body.next_after;
+      } while (after !== null && clock() < deadlineMs);
+    run.finished = after === null && !run.accruals_paused;
     runs.push(run);
     log("info", "scheduled_tenant_done", { ...run });
     if (clock() >= deadlineMs) {
@@ -146,10 +153,15 @@ export async function runDailyWork(
  * The minutely sweep: hands every due webhook delivery (of any tenant) whose queue message was lost, or whose
  * subject was waiting, to the queue, a batch at a time.
  */
-export async function sweepWebhooks(config: Config, queue: Queue<WebhookMessage>, nowMs: number): Promise<number> {
+export async function sweepWebhooks(
+  config: Config,
+  queue: Queue<WebhookMessage>,
+  flags: Flagship | undefined,
+  nowMs: number,
+): Promise<number> {
   let sent = 0;
   for (let batch = 0; batch < WEBHOOK_SWEEP_BATCHES; batch++) {
-    const handed = await dispatchDue(config, queue, undefined, nowMs);
+    const handed = await dispatchDue(config, queue, flags, undefined, nowMs);
     sent += handed;
     if (handed < WEBHOOK_DELIVERY.dispatchLimit) break;
   }
@@ -166,9 +178,9 @@ export async function onSchedule(controller: ScheduledController, env: Env, ctx:
   if (!loaded.ok) return;
   try {
     if (controller.cron === CRONS.webhookSweep) {
-      if (env.WEBHOOKS) await sweepWebhooks(loaded.config, env.WEBHOOKS, controller.scheduledTime);
+      if (env.WEBHOOKS) await sweepWebhooks(loaded.config, env.WEBHOOKS, env.FLAGS, controller.scheduledTime);
     } else {
-      await runDailyWork(loaded.config, controller.scheduledTime);
+      await runDailyWork(loaded.config, controller.scheduledTime, { flags: env.FLAGS });
     }
   } catch (error) {
     log("error", "scheduled_failed", { cron: controller.cron, error: describeError(error) });

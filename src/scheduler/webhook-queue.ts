@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { attemptDelivery, type DeliveryDeps, deadLetter } from "../domain/webhook-delivery";
+import { attemptDelivery, type DeliveryDeps } from "../domain/webhook-delivery";
 import { retryDelaySeconds } from "../domain/webhooks";
 import { loadConfig } from "../kernel/config";
 import { WEBHOOK_DELIVERY } from "../kernel/constants";
@@ -15,9 +15,9 @@ const Message = z.object({ tenant_id: z.uuid(), delivery_id: z.uuid() });
 
 /**
  * The Worker's `queue` handler, for both queues. The delivery queue: one attempt per message, all of a batch at once;
- * a failed attempt is retried with backoff, the last one goes to the dead-letter queue. The dead-letter queue: mark
- * the delivery dead (its subject waits for a System Admin), alert. A message that cannot be handled (the database
- * is down) is retried; after the queue's own `max_retries` it too reaches the dead-letter queue.
+ * a failed attempt is retried with backoff; after the last one the delivery is dead and its message goes to the
+ * dead-letter queue. A message that cannot be handled (the database is down) is retried; after the queue's own
+ * `max_retries` it too reaches the dead-letter queue. The dead-letter queue's consumer alerts (log and metric).
  */
 export async function onQueue(
   batch: MessageBatch<unknown>,
@@ -38,6 +38,7 @@ export async function onQueue(
     random: Math.random,
     timeoutMs: WEBHOOK_DELIVERY.timeoutMs,
     metrics: env.METRICS,
+    flags: env.FLAGS,
     ...deps,
   };
   await Promise.all(
@@ -49,18 +50,19 @@ export async function onQueue(
         return;
       }
       const body: WebhookMessage = parsed.data;
+      if (dead) {
+        // An alert, nothing more: a delivery that failed too often is dead already, and one whose message could not
+        // be handled at all is still pending in the database, where the sweep finds it again.
+        log("error", "webhook_dead_lettered", { ...body, queue_attempts: message.attempts });
+        writeMetric(full.metrics, {
+          indexes: [body.tenant_id],
+          blobs: ["webhook_dead_letter", "", "", "", ""],
+          doubles: [0, message.attempts],
+        });
+        message.ack();
+        return;
+      }
       try {
-        if (dead) {
-          const changed = await deadLetter(config, body);
-          log("error", "webhook_dead_lettered", { ...body, changed, queue_attempts: message.attempts });
-          writeMetric(full.metrics, {
-            indexes: [body.tenant_id],
-            blobs: ["webhook_dead_letter", "", "", "", ""],
-            doubles: [0, message.attempts],
-          });
-          message.ack();
-          return;
-        }
         const verdict = await attemptDelivery(config, full, body);
         if (verdict.action === "retry") message.retry({ delaySeconds: verdict.delaySeconds });
         else if (verdict.action === "dead_letter") {

@@ -3,18 +3,18 @@
  * wrangler dev; Ctrl-C (SIGINT to the process group, as a terminal sends it) leaves no process behind; a
  * second run reuses the data.
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import { resolve } from "node:path";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/lib/embedded-postgres";
 import { DEMO_BERLIN_CALENDAR, DEMO_PASSWORD, DEMO_POLICY_KEY, DEMO_VOLUNTEERING_POLICY_KEY } from "../../scripts/lib/seed-data";
 import { ctrlC, type DevServer, devServer, STARTUP_LIMIT_MS, waitFor } from "../support/node/dev-server";
 
-async function until(done: () => boolean, limitMs: number): Promise<void> {
+async function until(done: () => boolean, limitMs: number, step: () => Promise<void> = async () => {}): Promise<void> {
   const started = Date.now();
-  while (!done()) {
+  for (await step(); !done(); await step()) {
     if (Date.now() - started > limitMs) throw new Error(`not done within ${limitMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 250));
   }
 }
 
@@ -115,6 +115,30 @@ describe("npm run dev", () => {
       } finally {
         receiver.kill("SIGTERM");
       }
+      // An operator's kill switch, offline: maintenance on in the local flag store refuses writes within 10 s.
+      const flag = (...args: string[]) =>
+        execFileSync(
+          resolve(import.meta.dirname, "../../node_modules/.bin/wrangler"),
+          ["flagship", "flags", ...args, "--local", "--persist-to", join(dataDir, "wrangler-state")],
+          { cwd: resolve(import.meta.dirname, "../.."), env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: "pipe" },
+        );
+      flag("create", "leave-ledger-local", "maintenance-mode", "--default", "on");
+      const write = () =>
+        fetch(`${base}/v1/policies`, {
+          method: "POST",
+          headers: { Authorization: `Bearer ${samsToken}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ key: "maintenance-demo", name: "Maintenance demo", unit: "day", effective_from: "2020-01-01" }),
+        });
+      let refused = 0;
+      await until(
+        () => refused === 503,
+        15_000,
+        async () => {
+          refused = (await write()).status;
+        },
+      );
+      expect(((await (await fetch(`${base}/health/ready`)).json()) as { maintenance: boolean }).maintenance).toBe(true);
+      flag("set", "leave-ledger-local", "maintenance-mode", "--variation", "off");
       // The daily job runs on demand.
       expect((await fetch(`${base}/__scheduled?cron=5+0+*+*+*`)).status).toBe(200);
       await waitFor(`${base}/health`, dev, 5_000);

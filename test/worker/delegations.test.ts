@@ -152,6 +152,8 @@ describe("approval delegations", () => {
       [{ delegate_id: eli.employeeId, starts_at: at(TUESDAY_NOON - 24 * HOUR), ends_at: ends }, 400, "VALIDATION_FAILED"],
       [{ delegate_id: eli.employeeId, ends_at: at(TUESDAY_NOON + 400 * 24 * HOUR) }, 400, "VALIDATION_FAILED"],
       [{ delegate_id: eli.employeeId, ends_at: "tomorrow" }, 400, "VALIDATION_FAILED"],
+      // An offset Postgres refuses (beyond ±15:59) is bad input, not a database error.
+      [{ delegate_id: eli.employeeId, ends_at: "2026-12-20T00:00:00+16:00" }, 400, "VALIDATION_FAILED"],
       [{ delegate_id: eli.employeeId, ends_at: "10000-01-01T00:00:00Z" }, 400, "VALIDATION_FAILED"],
       [
         { delegate_id: eli.employeeId, starts_at: at(TUESDAY_NOON + 400 * 24 * HOUR), ends_at: at(TUESDAY_NOON + 401 * 24 * HOUR) },

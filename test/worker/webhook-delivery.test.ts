@@ -168,21 +168,28 @@ describe("webhook delivery", () => {
     expect(queue.sent).toHaveLength(1);
     const [first] = queue.sent.splice(0);
 
-    // The consumer's clock stands still: a retry's delay is what its delivery's due time says, less the redispatch margin.
-    const at = Date.now();
+    // The consumer's clock stands still during an attempt and moves on to each retry's time; a repeat of the message
+    // before then (a duplicate) is acknowledged without an attempt.
+    let now = Date.now();
+    const notBefore = async () =>
+      (
+        (await superuserSql()`select extract(epoch from not_before)::float8 * 1000 as at, extract(epoch from due_at)::float8 * 1000 as due
+        from webhook_deliveries where id = ${first!.delivery_id}`) as [{ at: number; due: number }]
+      )[0];
     const delays: number[] = [];
     for (let attempt = 1; attempt < WEBHOOK_DELIVERY.maxFailures; attempt++) {
-      const result = await consume([first!], bindings, { clock: () => at });
+      const result = await consume([first!], bindings, { clock: () => now });
       expect(result.retryMessages, `attempt ${attempt} is retried`).toHaveLength(1);
-      const [row] =
-        (await superuserSql()`select extract(epoch from due_at)::float8 * 1000 as due from webhook_deliveries where id = ${first!.delivery_id}`) as [
-          { due: number },
-        ];
-      delays.push(Math.round((row.due - at) / 1000) - WEBHOOK_DELIVERY.redispatchSeconds);
+      const next = await notBefore();
+      expect(next.due - next.at, "the sweep waits the redispatch margin longer").toBe(WEBHOOK_DELIVERY.redispatchSeconds * 1000);
+      delays.push(Math.round((next.at - now) / 1000));
+      const early = await consume([first!], bindings, { clock: () => next.at - 10_000 });
+      expect(early.explicitAcks, "a duplicate during the backoff is acknowledged").toHaveLength(1);
+      now = next.at;
     }
-    // random() = 1: the top of each jittered range, 30 s doubling.
+    // random() = 1: the top of each jittered range, 30 s doubling; the duplicates made no attempt.
     expect(delays).toEqual([30, 60, 120, 240, 480, 960, 1920]);
-    const last = await consume([first!], bindings, { clock: () => at });
+    const last = await consume([first!], bindings, { clock: () => now });
     expect(last.retryMessages).toEqual([]);
     expect(deadLetters.sent).toEqual([first]);
     const [submitted, approved] = await deliveries();
@@ -232,7 +239,11 @@ describe("webhook delivery", () => {
     const request = await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-08" });
     expect((await w.decide(w.tokens.mike, request.id, "approve")).status).toBe(200);
     const [first] = queue.sent.splice(0);
-    for (let i = 0; i < WEBHOOK_DELIVERY.maxFailures; i++) await consume([first!], bindings);
+    let now = Date.now();
+    for (let i = 0; i < WEBHOOK_DELIVERY.maxFailures; i++) {
+      await consume([first!], bindings, { clock: () => now });
+      now += WEBHOOK_DELIVERY.maxDelaySeconds * 1000; // past any backoff
+    }
     const [submitted, approved] = await deliveries();
     await expectError(await w.post(`/v1/webhooks/deliveries/${approved!.id}/skip`, w.tokens.sam, {}), 409, "CONFLICT");
     await expectError(await w.post(`/v1/webhooks/deliveries/${submitted!.id}/skip`, w.tokens.hana, {}), 403, "FORBIDDEN");
@@ -246,6 +257,8 @@ describe("webhook delivery", () => {
       "leave_request.approved",
     ]);
     await expectError(await w.post(`/v1/webhooks/deliveries/${approved!.id}/redelivery`, w.tokens.sam, {}), 409, "CONFLICT");
+    // A skipped delivery stays skipped: sent now, it would arrive after the event that followed it.
+    await expectError(await w.post(`/v1/webhooks/deliveries/${submitted!.id}/redelivery`, w.tokens.sam, {}), 409, "CONFLICT");
   });
 
   it("a receiver that never answers times out; a redirect is not followed; both count as failures", async () => {
@@ -260,7 +273,8 @@ describe("webhook delivery", () => {
 
     await harbor.receiver("silent", { mode: "redirect" });
     const [delivery] = await deliveries();
-    const redirected = await consume([{ tenant_id: ACME.id, delivery_id: delivery!.id }], bindings);
+    const afterBackoff = Date.now() + WEBHOOK_DELIVERY.maxDelaySeconds * 1000;
+    const redirected = await consume([{ tenant_id: ACME.id, delivery_id: delivery!.id }], bindings, { clock: () => afterBackoff });
     expect(redirected.retryMessages).toHaveLength(1);
     expect((await harbor.received("silent-elsewhere")).length).toBe(0);
     const attempts = (await superuserSql()`select attempt, outcome, status_code, error from webhook_attempts order by attempt`) as {
@@ -318,11 +332,14 @@ describe("the consumer's edges", () => {
     return { w, subscription, message: queue.sent[0]! };
   }
 
-  it("the dead-letter queue's consumer marks the delivery dead (a message the consumer could never handle) and alerts", async () => {
+  it("the dead-letter queue's consumer alerts and changes nothing: a delivery still pending is the sweep's again", async () => {
     const { message } = await onePending("dlq");
-    const logs = await captureLogs(() => consume([message], {}, { queue: "leave-ledger-webhooks-dev-dlq" }));
-    expect((await deliveries())[0]).toMatchObject({ status: "dead", attempts: 0 });
-    expect(logs).toContainEqual(expect.objectContaining({ level: "error", event: "webhook_dead_lettered", changed: true, ...message }));
+    const logs = await captureLogs(async () => {
+      const result = await consume([message], {}, { queue: "leave-ledger-webhooks-dev-dlq" });
+      expect(result.explicitAcks).toHaveLength(1);
+    });
+    expect((await deliveries())[0]).toMatchObject({ status: "pending", attempts: 0 });
+    expect(logs).toContainEqual(expect.objectContaining({ level: "error", event: "webhook_dead_lettered", ...message }));
     expect((await harbor.received("dlq")).length).toBe(0);
   });
 
@@ -390,9 +407,22 @@ describe("the consumer's edges", () => {
       400,
       "VALIDATION_FAILED",
     );
-    const foreign = btoa(JSON.stringify(["requests", "2026-01-01T00:00:00Z", crypto.randomUUID()])).replace(/=+$/, "");
+    const cursorOf = (...key: string[]) => btoa(JSON.stringify(key)).replace(/=+$/, "").replaceAll("+", "-").replaceAll("/", "_");
+    const foreign = cursorOf("requests", "2026-01-01T00:00:00Z", crypto.randomUUID());
     await expectError(
       await w.api.send(`/v1/webhooks/subscriptions/${subscription.id}/deliveries?cursor=${foreign}`, { headers: sam }),
+      400,
+      "VALIDATION_FAILED",
+    );
+    // The right list, but an offset Postgres refuses; a good cursor of the list pages on.
+    const farOffset = cursorOf("webhook_deliveries", "2026-01-01T00:00:00+23:00", crypto.randomUUID());
+    const good = await w.api.send(
+      `/v1/webhooks/subscriptions/${subscription.id}/deliveries?cursor=${cursorOf("webhook_deliveries", "2099-01-01T00:00:00+15:00", crypto.randomUUID())}`,
+      { headers: sam },
+    );
+    expect(good.status).toBe(200);
+    await expectError(
+      await w.api.send(`/v1/webhooks/subscriptions/${subscription.id}/deliveries?cursor=${farOffset}`, { headers: sam }),
       400,
       "VALIDATION_FAILED",
     );
@@ -440,7 +470,7 @@ describe("deliveries under row-level security", () => {
       sql`insert into webhook_attempts (tenant_id, delivery_id, attempt, started_at, duration_ms, outcome) values (${ACME.id}, ${delivery!.id}, 9, now(), 1, 'delivered')`,
       sql`select app.claim_webhook_delivery(${JSON.stringify({ delivery_id: delivery!.id, now: new Date().toISOString(), lease_seconds: 60 })}::jsonb)`,
       sql`select app.dispatch_webhooks('{"now":"2030-01-01T00:00:00Z","limit":10,"redispatch_seconds":1}'::jsonb)`,
-      sql`select app.dead_letter_webhook(${JSON.stringify({ delivery_id: delivery!.id })}::jsonb)`,
+      sql`select app.record_webhook_attempt(${JSON.stringify({ delivery_id: delivery!.id, attempt: 1, outcome: "delivered" })}::jsonb)`,
     ]) {
       expect((await rejectionOf(runInDatabase(config, as.sam, (db) => [db.execute(statement)]))).code).toBe("FORBIDDEN");
     }
@@ -459,5 +489,55 @@ describe("deliveries under row-level security", () => {
     expect((await rejectionOf(runInDatabase(config, globexAdmin, (db) => [db.execute(resolve)]))).code).toBe("RESOURCE_NOT_FOUND");
     expect((await rejectionOf(runInDatabase(config, as.hana, (db) => [db.execute(resolve)]))).code).toBe("FORBIDDEN");
     expect((await deliveries())[0]).toMatchObject({ status: "delivered" });
+  });
+});
+
+describe("order while an attempt is in flight", () => {
+  const config = dbConfig();
+  const sender = systemCaller("webhooks", ACME.id);
+  const call = async <T>(fn: string, input: Record<string, unknown>): Promise<T> => {
+    const [rows] = await runInDatabase(config, sender, (db) => [
+      db.execute<{ out: T }>(sql`select ${sql.raw(`app.${fn}`)}(${JSON.stringify(input)}::jsonb) as out`),
+    ]);
+    return rows.rows[0]!.out;
+  };
+  const at = (ms: number) => new Date(ms).toISOString();
+
+  it("a success of an attempt whose lease ran out keeps the newer attempt's lease: the next event waits until it is over", async () => {
+    const queue = recordingQueue();
+    const w = await ledgerWorld({ grant: 10, bindings: { WEBHOOKS: queue.queue } });
+    await subscribe(w, "stale");
+    const request = await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-08" });
+    expect((await w.decide(w.tokens.mike, request.id, "approve")).status).toBe(200);
+    const [first, second] = await deliveries();
+    const t = Date.now();
+    const claim = (ms: number) =>
+      call<{ state: string; attempt?: number }>("claim_webhook_delivery", { delivery_id: first!.id, now: at(ms), lease_seconds: 60 });
+    expect(await claim(t)).toMatchObject({ state: "deliver", attempt: 1 });
+    expect(await claim(t + 30_000)).toEqual({ state: "busy" });
+    // Attempt 1 hangs past its lease; attempt 2 takes over; then attempt 1 answers: delivered.
+    expect(await claim(t + 61_000)).toMatchObject({ state: "deliver", attempt: 2 });
+    const recorded = await call<{ state: string; next: unknown[] }>("record_webhook_attempt", {
+      delivery_id: first!.id,
+      attempt: 1,
+      started_at: at(t),
+      duration_ms: 62_000,
+      status_code: 204,
+      outcome: "delivered",
+      error: null,
+      now: at(t + 62_000),
+      retry_at: at(t + 92_000),
+      max_failures: 8,
+      redispatch_seconds: 300,
+    });
+    expect(recorded).toEqual({ state: "delivered", next: [] });
+    const dispatch = (ms: number) =>
+      call<{ messages: { delivery_id: string }[] }>("dispatch_webhooks", { now: at(ms), limit: 10, redispatch_seconds: 300 });
+    expect((await dispatch(t + 63_000)).messages).toEqual([]);
+    expect(await call("claim_webhook_delivery", { delivery_id: second!.id, now: at(t + 63_000), lease_seconds: 60 })).toEqual({
+      state: "waiting",
+    });
+    // Once attempt 2's lease is over, the approval goes.
+    expect((await dispatch(t + 122_000)).messages.map((m) => m.delivery_id)).toEqual([second!.id]);
   });
 });

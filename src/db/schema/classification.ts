@@ -291,6 +291,7 @@ export const CLASSIFICATION = [
     attempts: I,
     failures: I,
     dueAt: I,
+    notBefore: I,
     leasedUntil: I,
     lastAttemptAt: I,
     deliveredAt: I,

@@ -92,7 +92,8 @@ export const webhookSubscriptions = pgTable(
  * wants its type. `pending` until a delivery succeeds (`delivered`), fails `WEBHOOK_MAX_FAILURES` times in a row
  * (`dead`: its subject waits until a System Admin redelivers or skips it) or is `skipped`. Only the head of a
  * (subscription, subject) chain is sent: event n+1 waits for n. `due_at` is when the minutely sweep may hand it to
- * the queue again (its message was lost); `leased_until` keeps a second consumer away while one is sending.
+ * the queue again (its message was lost); `leased_until` keeps a second consumer away while one is sending (and the
+ * subject's next event waiting until it has finished).
  */
 export const webhookDeliveries = pgTable(
   "webhook_deliveries",
@@ -116,6 +117,8 @@ export const webhookDeliveries = pgTable(
     attempts: integer("attempts").notNull().default(0),
     failures: integer("failures").notNull().default(0),
     dueAt: timestamp("due_at", { withTimezone: true }).notNull(),
+    /** After a failure: no attempt before then (a repeated message does not cut the backoff short). */
+    notBefore: timestamp("not_before", { withTimezone: true }),
     leasedUntil: timestamp("leased_until", { withTimezone: true }),
     lastAttemptAt: timestamp("last_attempt_at", { withTimezone: true }),
     deliveredAt: timestamp("delivered_at", { withTimezone: true }),
@@ -125,6 +128,7 @@ export const webhookDeliveries = pgTable(
     unique("webhook_deliveries_event").on(t.subscriptionId, t.eventId),
     index("webhook_deliveries_chain_idx").on(t.subscriptionId, t.subject, t.sequence),
     index("webhook_deliveries_list_idx").on(t.subscriptionId, t.createdAt),
+    index("webhook_deliveries_event_idx").on(t.eventId),
     index("webhook_deliveries_due_idx").on(t.dueAt).where(sql`status = 'pending'`),
     check("webhook_deliveries_status", sql`${t.status} in ('pending', 'delivered', 'dead', 'skipped')`),
     pgPolicy("webhook_deliveries_select", { for: "select", to: appRole, using: sql`${t.tenantId} = ${tenantId} and ${systemAdmins}` }),

@@ -7,10 +7,11 @@ import { systemCaller } from "../../db/claims";
 import { runInDatabase } from "../../db/door";
 import { AUDIT_COLUMNS, auditAsSystem, auditAsUser, auditValues, type RequestFacts } from "../../domain/audit";
 import type { Config } from "../../kernel/config";
-import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS } from "../../kernel/constants";
+import { ACCESS_TOKEN_TTL_SECONDS, REFRESH_TOKEN_TTL_SECONDS, SWITCHED_OFF_RETRY_AFTER_SECONDS } from "../../kernel/constants";
 import type { Principal } from "../../kernel/context";
 import type { Env } from "../../kernel/env";
 import { AppError } from "../../kernel/errors";
+import { FLAGS, isOn } from "../../kernel/flags";
 import type { TokenPair } from "./schemas";
 
 const REFRESH_PREFIX = "llr_";
@@ -33,6 +34,14 @@ function refused(start: AttemptStart): number {
  * such user, so every failure costs and answers the same. Fails closed (503) if the limiter is unreachable.
  */
 export async function login(config: Config, env: Env, facts: RequestFacts, input: LoginInput): Promise<TokenPair> {
+  if (input.kind === "pin" && (await isOn(env.FLAGS, FLAGS.pinLoginDisabled, { tenantSlug: input.tenant }, facts.now))) {
+    throw new AppError(
+      "SERVICE_UNAVAILABLE",
+      "Sign-in by PIN is switched off; sign in with a password",
+      { reason: "pin sign-in switched off" },
+      { headers: { "Retry-After": String(SWITCHED_OFF_RETRY_AFTER_SECONDS) } },
+    );
+  }
   const identifier = input.kind === "password" ? input.email.toLowerCase() : `pin:${input.employeeNumber}`;
   const policies = loginPolicies(config);
   const ipLimiter = limiterFor(env, failuresOf(facts.ip));

@@ -2,6 +2,7 @@ import { createRoute, z } from "@hono/zod-openapi";
 import pkg from "../../../package.json";
 import { SERVICE_UNAVAILABLE_RETRY_AFTER_SECONDS } from "../../kernel/constants";
 import { AppError, errorBody } from "../../kernel/errors";
+import { FLAGS, isOn } from "../../kernel/flags";
 import { describeError, log } from "../../kernel/logger";
 import { createRouter, ErrorSchema, jsonResponse } from "../../kernel/openapi";
 import { CHECK_NAMES, checkReadiness } from "./service";
@@ -39,6 +40,9 @@ const ReadinessSchema = z
       )
       .openapi({ description: "One result per dependency, each checked at once with its own deadline" }),
     failing: z.array(z.enum(CHECK_NAMES)).openapi({ description: "The checks that failed; empty when ready" }),
+    maintenance: z
+      .boolean()
+      .openapi({ description: "Whether the maintenance switch is on: writes answer 503, reads keep working (the API is still ready)" }),
   })
   .openapi("Readiness");
 
@@ -68,7 +72,8 @@ const ready = createRoute({
   summary: "Readiness of every dependency",
   description:
     "Checks the configuration, Postgres, KV and the rate-limiter Durable Object at once, each with its own short deadline. " +
-    "Answers 200 when all of them answer, otherwise 503 naming the failing checks in `failing` and in the error. " +
+    "Answers 200 when all of them answer, otherwise 503 naming the failing checks in `failing` and in the error; `maintenance` says " +
+    "whether writes are switched off (the API stays ready for reads). " +
     "Public and never cached; use it for load balancers and deploy gates.",
   responses: {
     200: jsonResponse("Every dependency answered", ReadinessSchema, {
@@ -81,6 +86,7 @@ const ready = createRoute({
         durable_object: { status: "ok", duration_ms: 6 },
       },
       failing: [],
+      maintenance: false,
     }),
     503: {
       description: "At least one dependency failed",
@@ -97,6 +103,7 @@ const ready = createRoute({
               durable_object: { status: "ok", duration_ms: 6 },
             },
             failing: ["database"],
+            maintenance: false,
             error: {
               code: "SERVICE_UNAVAILABLE",
               message: "Not ready: database",
@@ -115,8 +122,8 @@ export const healthRoutes = createRouter()
   .openapi(health, (c) => c.json({ status: "ok" as const, version: pkg.version }, 200, NO_STORE))
   .openapi(live, (c) => c.json({ status: "ok" as const, version: pkg.version }, 200, NO_STORE))
   .openapi(ready, async (c) => {
-    const readiness = await checkReadiness(c.env);
-    const body = { version: pkg.version, checks: readiness.checks, failing: readiness.failing };
+    const [readiness, maintenance] = await Promise.all([checkReadiness(c.env), isOn(c.env.FLAGS, FLAGS.maintenance, {}, c.get("now"))]);
+    const body = { version: pkg.version, checks: readiness.checks, failing: readiness.failing, maintenance };
     if (readiness.ready) return c.json({ status: "ready" as const, ...body }, 200, NO_STORE);
     log("warn", "readiness_failed", {
       request_id: c.get("requestId"),

@@ -19,7 +19,7 @@ export function dispatchAfterWrites(): MiddlewareHandler<AppEnv> {
     const now = Date.now();
     if (knownUnsubscribed(principal.tenantId, now)) return;
     c.executionCtx.waitUntil(
-      dispatchDue(c.get("config"), queue, principal.tenantId, now).catch((error) =>
+      dispatchDue(c.get("config"), queue, c.env.FLAGS, principal.tenantId, now).catch((error) =>
         log("warn", "webhook_dispatch_failed", { request_id: c.get("requestId"), error: describeError(error) }),
       ),
     );

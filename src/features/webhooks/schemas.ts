@@ -132,7 +132,15 @@ export const WebhookEvent = z
     type: z.enum(EVENT_TYPES),
     version: z.literal(WEBHOOK_PAYLOAD_VERSION).openapi({ description: "The payload's shape; a breaking change gets a new version" }),
     subject: z.string().openapi({ description: "What the event is about: `leave_request:<id>`, `balance:<account id>`, …" }),
-    sequence: z.number().int().min(1).openapi({ description: "The event's place among its subject's events, from 1, without gaps" }),
+    sequence: z
+      .number()
+      .int()
+      .min(1)
+      .openapi({
+        description:
+          "The event's place among its subject's events, from 1. A subscription never gets a lower one after a higher one, but may see " +
+          "gaps (types it does not want, events while it was disabled, skipped deliveries)",
+      }),
     timestamp: z.iso.datetime({ offset: true }).openapi({ description: "When the change happened" }),
     data: z
       .record(z.string(), z.unknown())

@@ -70,7 +70,7 @@ export interface paths {
         };
         /**
          * Readiness of every dependency
-         * @description Checks the configuration, Postgres, KV and the rate-limiter Durable Object at once, each with its own short deadline. Answers 200 when all of them answer, otherwise 503 naming the failing checks in `failing` and in the error. Public and never cached; use it for load balancers and deploy gates.
+         * @description Checks the configuration, Postgres, KV and the rate-limiter Durable Object at once, each with its own short deadline. Answers 200 when all of them answer, otherwise 503 naming the failing checks in `failing` and in the error; `maintenance` says whether writes are switched off (the API stays ready for reads). Public and never cached; use it for load balancers and deploy gates.
          */
         get: operations["getReadiness"];
         put?: never;
@@ -3000,6 +3000,8 @@ export interface components {
             };
             /** @description The checks that failed; empty when ready */
             failing: ("config" | "database" | "kv" | "durable_object")[];
+            /** @description Whether the maintenance switch is on: writes answer 503, reads keep working (the API is still ready) */
+            maintenance: boolean;
             /** @enum {string} */
             status: "ready" | "unavailable";
             /** @description The deployed API version (semantic versioning) */
@@ -3530,7 +3532,7 @@ export interface components {
              * @description The event's id, also the `webhook-id` header: the same on every attempt and redelivery
              */
             id: string;
-            /** @description The event's place among its subject's events, from 1, without gaps */
+            /** @description The event's place among its subject's events, from 1. A subscription never gets a lower one after a higher one, but may see gaps (types it does not want, events while it was disabled, skipped deliveries) */
             sequence: number;
             /** @description What the event is about: `leave_request:<id>`, `balance:<account id>`, … */
             subject: string;
@@ -3729,7 +3731,8 @@ export interface operations {
                      *           "duration_ms": 6
                      *         }
                      *       },
-                     *       "failing": []
+                     *       "failing": [],
+                     *       "maintenance": false
                      *     }
                      */
                     "application/json": components["schemas"]["Readiness"];
@@ -3769,6 +3772,7 @@ export interface operations {
                      *       "failing": [
                      *         "database"
                      *       ],
+                     *       "maintenance": false,
                      *       "error": {
                      *         "code": "SERVICE_UNAVAILABLE",
                      *         "message": "Not ready: database",

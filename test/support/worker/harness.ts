@@ -10,8 +10,10 @@ import { forgetBlocked } from "../../../src/auth/limiter";
 import { forgetExternalIssuers } from "../../../src/auth/oidc";
 import { forgetPrincipals } from "../../../src/auth/principal";
 import { forgetSealingKeys } from "../../../src/domain/sealing";
+import { forgetUnsubscribed } from "../../../src/domain/webhook-delivery";
 import type { Env } from "../../../src/kernel/env";
 import { type AppError, type ErrorCode, errorDocumentationUrl } from "../../../src/kernel/errors";
+import { forgetFlags } from "../../../src/kernel/flags";
 import type { ReceivedWebhook, ReceiverMode } from "../receiver";
 import { TEST_PIN_PEPPER } from "../test-constants";
 
@@ -97,7 +99,10 @@ export async function resetDatabase(): Promise<void> {
   ]);
 }
 
-/** Wipes Durable Object storage, KV (which Miniflare keeps in Durable Objects too) and the isolate's memory of blocked keys. */
+/**
+ * Wipes Durable Object storage, KV (which Miniflare keeps in Durable Objects too) and the isolate's memories: blocked
+ * keys, principals, issuers, API keys, sealing keys, tenants without webhooks, flag values.
+ */
 export async function resetEdgeState(): Promise<void> {
   await reset();
   forgetBlocked();
@@ -105,6 +110,8 @@ export async function resetEdgeState(): Promise<void> {
   forgetExternalIssuers();
   forgetApiKeys();
   forgetSealingKeys();
+  forgetUnsubscribed();
+  forgetFlags();
 }
 
 /** The harbor (test/support/node/harbor.ts): fake Sentry, the database gate and webhook receivers. */

@@ -1,0 +1,25 @@
+import type { MiddlewareHandler } from "hono";
+import { SWITCHED_OFF_RETRY_AFTER_SECONDS } from "../kernel/constants";
+import type { AppEnv } from "../kernel/context";
+import { AppError } from "../kernel/errors";
+import { FLAGS, isOn } from "../kernel/flags";
+
+const READS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+/**
+ * The maintenance kill switch (`maintenance-mode`): while it is on, every write answers 503 SERVICE_UNAVAILABLE with
+ * Retry-After and changes nothing. Reads, sign-in (so people can keep reading) and /health keep working.
+ */
+export const refuseWritesInMaintenance = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  const path = c.req.path;
+  if (READS.has(c.req.method) || path.startsWith("/health") || path.startsWith("/v1/auth/")) return next();
+  if (await isOn(c.env.FLAGS, FLAGS.maintenance, {}, c.get("now"))) {
+    throw new AppError(
+      "SERVICE_UNAVAILABLE",
+      "Writes are paused for maintenance; reads keep working",
+      { reason: "maintenance" },
+      { headers: { "Retry-After": String(SWITCHED_OFF_RETRY_AFTER_SECONDS) } },
+    );
+  }
+  await next();
+};
