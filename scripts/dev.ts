@@ -164,9 +164,8 @@ async function main(): Promise<void> {
   Submit, approve or cancel a request: the receiver prints each event, its signature verified, within seconds.
 
   Kill switches (docs/operations.md), offline in the local flag store; writes answer 503 within 10 s:
-    npx wrangler flagship flags create leave-ledger-local maintenance-mode --default on --local --persist-to ${resolve(DATA, "wrangler-state")}
-    npx wrangler flagship flags set leave-ledger-local maintenance-mode --variation off --local --persist-to ${resolve(DATA, "wrangler-state")}
-  Press Ctrl-C to stop PostgreSQL, the Neon endpoint and wrangler.
+    curl -X POST ${base}/cdn-cgi/local/explorer/api/flagship/apps/leave-ledger-local/flags -H 'Content-Type: application/json' \\
+      -d '{"key":"maintenance-mode","enabled":true,"variations":{"on":true,"off":false},"default_variation":"on","rules":[]}'
 `);
 }
 

@@ -292,7 +292,7 @@ BEGIN
   SELECT * INTO r FROM leave_requests WHERE id = (p ->> 'request_id')::uuid AND tenant_id = v_tenant;
   v_manager := app.seen_request_manager(r, p ->> 'request_id');
   IF r.employee_id = v_employee THEN
-    PERFORM app.fail('FORBIDDEN', 'Nobody decides their own request');
+    PERFORM app.fail('FORBIDDEN', 'Nobody decides their own request', jsonb_build_object('reason', 'own request'));
   END IF;
   IF r.submitted_by = v_user THEN
     PERFORM app.fail('FORBIDDEN', 'You recorded this request for them; another approver decides it', jsonb_build_object('request_id', r.id));

@@ -44,7 +44,8 @@ BEGIN
     PERFORM app.fail('RESOURCE_NOT_FOUND', 'No such employee', jsonb_build_object('employee_id', v_employee));
   END IF;
   IF v_employee = app.employee_id() THEN
-    PERFORM app.fail('FORBIDDEN', 'Nobody posts grants or adjustments to their own balance; another HR Admin must');
+    PERFORM app.fail('FORBIDDEN', 'Nobody posts grants or adjustments to their own balance; another HR Admin must',
+                     jsonb_build_object('reason', 'own balance'));
   END IF;
   SELECT id INTO v_policy FROM leave_policies WHERE tenant_id = v_tenant AND key = v_key ORDER BY version DESC LIMIT 1;
   IF v_policy IS NULL THEN
@@ -64,7 +65,9 @@ BEGIN
   PERFORM app.audit_ledger(p -> 'facts', 'ledger.' || v_entry.kind, 'employee', v_employee::text,
                            jsonb_build_object('policy_key', v_key, 'amount', v_entry.amount, 'effective_date', v_entry.effective_date, 'entry_id', v_entry.id));
   PERFORM app.snapshot_if_due(v_account, v_now);
-  RETURN app.answer(p, 201, app.entry_json(v_entry)) || jsonb_build_object('keys', app.entry_keys(v_entry));
+  RETURN app.answer(p, 201, app.entry_json(v_entry)) || jsonb_build_object('keys', app.entry_keys(v_entry),
+    'signals', CASE WHEN app.check_bulk_adjustments(v_tenant, v_user, v_now, p -> 'bulk_rule', p -> 'facts')
+                    THEN '["bulk_adjustments"]'::jsonb ELSE '[]'::jsonb END);
 END
 $$;
 

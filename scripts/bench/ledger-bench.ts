@@ -4,6 +4,8 @@
  * 50 concurrent clients on distinct employees, and an accrual run over a tenant of 50 000 employees. Fixtures go in as the superuser; everything measured goes
  * through the running Worker.
  */
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import autocannon from "autocannon";
 import pg from "pg";
 import type { LocalStack } from "../lib/local-stack";
@@ -379,6 +381,42 @@ async function tenantExport(base: string, token: string): Promise<string[]> {
   ];
 }
 
+/**
+ * The cost of webhooks on submissions: a System Admin subscribes a receiver on 127.0.0.1 (answers 204) to
+ * `leave_request.submitted`, then the same load runs: each submission writes its delivery, hands it to the queue
+ * after its answer, and the consumer sends it. Answers the load's result and how long the deliveries took to drain.
+ */
+async function webhookCost(base: string, token: string, load: () => Promise<autocannon.Result>) {
+  let delivered = 0;
+  const receiver = createServer((req, res) => {
+    req.resume();
+    req.on("end", () => {
+      delivered++;
+      res.writeHead(204).end();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  try {
+    const { port } = receiver.address() as AddressInfo;
+    const res = await fetch(`${base}/v1/webhooks/subscriptions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+      body: JSON.stringify({ url: `http://127.0.0.1:${port}/hooks`, event_types: ["leave_request.submitted"] }),
+    });
+    if (res.status !== 201) throw new Error(`webhook subscription failed: ${res.status} ${await res.text()}`);
+    const run = await load();
+    const ended = Date.now();
+    let last = ended;
+    for (let seen = -1; delivered < run["2xx"] && Date.now() - ended < 60_000; await new Promise((r) => setTimeout(r, 100))) {
+      if (delivered !== seen) [seen, last] = [delivered, Date.now()];
+    }
+    return { run, delivered, drainSeconds: (last - ended) / 1000 };
+  } finally {
+    receiver.closeAllConnections();
+    await new Promise<void>((resolve) => receiver.close(() => resolve()));
+  }
+}
+
 export async function ledgerBench(options: {
   base: string;
   stack: LocalStack;
@@ -551,7 +589,8 @@ export async function ledgerBench(options: {
     await outboxTrigger(true);
   }
   const withOutbox = await submitLoad();
-  for (const run of [submissions, sealed, withoutOutbox, withOutbox]) errors += run.errors + run.non2xx;
+  const webhooks = await webhookCost(base, adminToken, () => submitLoad());
+  for (const run of [submissions, sealed, withoutOutbox, withOutbox, webhooks.run]) errors += run.errors + run.non2xx;
   const chains = await auditChainsUsed(stack, tenant.id);
   const rate = (run: autocannon.Result) =>
     `${run.requests.average.toFixed(0)} submissions/s, p50 ${run.latency.p50.toFixed(1)} ms, p99 ${run.latency.p99.toFixed(1)} ms, ${run.non2xx + run.errors} failed of ${run.requests.sent}`;
@@ -562,6 +601,8 @@ export async function ledgerBench(options: {
     `  CPU per submission: ${cpuPerUnit(cpuBefore, cpuAfter, submissions.requests.sent)}; audit rows spread over ${chains} of the tenant's chains`,
     `  with a sealed reason: ${rate(sealed)}; ratio to without ${(sealed.requests.average / submissions.requests.average).toFixed(2)}`,
     `  without the outbox: ${rate(withoutOutbox)}; with it again: ${rate(withOutbox)}; ratio with/without ${(withOutbox.requests.average / withoutOutbox.requests.average).toFixed(2)}`,
+    `  with a webhook subscription to a local receiver: ${rate(webhooks.run)}; ratio to without ${(webhooks.run.requests.average / withOutbox.requests.average).toFixed(2)}; ` +
+      `${webhooks.delivered} of ${webhooks.run["2xx"]} events delivered, the last ${webhooks.drainSeconds.toFixed(1)} s after the load`,
   );
   if (!options.only) lines.push(...(await inboxCost(base, adminToken, options)));
   if (!options.only) lines.push(...(await accrualAtScale(base, stack, options.pinPepper)));

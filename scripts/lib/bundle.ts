@@ -42,8 +42,12 @@ export async function startBundle(options: {
   secrets: Record<string, string>;
   extraWorkers?: { name: string; scriptPath: string; routes: string[] }[];
 }): Promise<{ url: string; limiterCounts(key: string): Promise<{ windowSeconds: number; count: number }[]>; dispose(): Promise<void> }> {
-  const { compatibility_date: compatibilityDate } = parse(await readFile(resolve(PROJECT, "wrangler.toml"), "utf8")) as {
+  const { compatibility_date: compatibilityDate, queues } = parse(await readFile(resolve(PROJECT, "wrangler.toml"), "utf8")) as {
     compatibility_date: string;
+    queues: {
+      producers: { binding: string; queue: string }[];
+      consumers: { queue: string; max_batch_size: number; max_batch_timeout: number; max_retries: number; dead_letter_queue?: string }[];
+    };
   };
   const mf = new Miniflare(
     convertV4MiniflareOptions({
@@ -61,6 +65,19 @@ export async function startBundle(options: {
           compatibilityDate,
           durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
           kvNamespaces: ["PERMISSIONS_KV"],
+          // The webhook queues, produced and consumed by the Worker as wrangler.toml declares them.
+          queueProducers: Object.fromEntries(queues.producers.map((p) => [p.binding, { queueName: p.queue }])),
+          queueConsumers: Object.fromEntries(
+            queues.consumers.map((c) => [
+              c.queue,
+              {
+                maxBatchSize: c.max_batch_size,
+                maxBatchTimeout: c.max_batch_timeout,
+                maxRetries: c.max_retries,
+                ...(c.dead_letter_queue ? { deadLetterQueue: c.dead_letter_queue } : {}),
+              },
+            ]),
+          ),
           bindings: {
             ENVIRONMENT: "development",
             DATABASE_URL: options.stack.workerDatabaseUrl,

@@ -9,9 +9,10 @@ import { AUTH_CACHE_ENTRIES } from "../kernel/constants";
 import type { AppEnv, Principal } from "../kernel/context";
 import { AppError } from "../kernel/errors";
 import { ExpiringCache } from "../kernel/expiring-cache";
-import { countKeyRequest, failedKeyAttempt, refuseBlockedAddress } from "./limiter";
+import { clientIp, countKeyRequest, failedKeyAttempt, refuseBlockedAddress } from "./limiter";
 import type { Permission } from "./permissions";
 import { randomToken, sha256Hex } from "./secrets";
+import { noteSignInPlace, recordSignal, type SecuritySignal, whereFrom } from "./security-signals";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -112,14 +113,31 @@ export async function authenticateApiKey(c: Context<AppEnv>, token: string, nowM
   };
 }
 
-/** Records the key's last use, at most once a minute per isolate, after the answer. */
+/**
+ * Records the key's last use, and the network it came from, at most once a minute per isolate and network, after the
+ * answer: a key's first use from another network than before raises `api_key_new_asn`.
+ */
 function touch(c: Context<AppEnv>, row: KeyRow, nowMs: number): void {
-  if ((lastTouched.get(row.id) ?? 0) + TOUCH_INTERVAL_MS > nowMs) return;
+  const { asn } = whereFrom(c.req.raw);
+  const seen = `${row.id}:${asn ?? ""}`;
+  if ((lastTouched.get(seen) ?? 0) + TOUCH_INTERVAL_MS > nowMs) return;
   if (lastTouched.size >= AUTH_CACHE_ENTRIES) lastTouched.clear();
-  lastTouched.set(row.id, nowMs);
+  lastTouched.set(seen, nowMs);
+  const facts = {
+    now: nowMs,
+    ip: clientIp(c.req.raw.headers),
+    userAgent: c.req.header("User-Agent") ?? null,
+    requestId: c.get("requestId"),
+  };
   c.executionCtx.waitUntil(
     runInDatabase(c.get("config"), systemCaller("auth", row.tenant_id), (db) => [
       db.execute(sql`select app.touch_api_key(${row.id}, ${new Date(nowMs).toISOString()})`),
-    ]).catch(() => {}),
+      noteSignInPlace(db, facts, { principalType: "api_key", principalId: row.id, value: asn }),
+    ])
+      .then(([, place]) => {
+        const signal = place.rows[0]?.signal as SecuritySignal | null | undefined;
+        if (signal) recordSignal(c.env.METRICS, row.tenant_id, signal);
+      })
+      .catch(() => {}),
   );
 }

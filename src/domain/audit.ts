@@ -1,5 +1,6 @@
 import { SQL, sql } from "drizzle-orm";
 import { clientIp } from "../auth/limiter";
+import { whereFrom } from "../auth/security-signals";
 import type { Db } from "../db/door";
 import { auditLog } from "../db/schema";
 import type { AppContext, Principal } from "../kernel/context";
@@ -15,6 +16,9 @@ export interface RequestFacts {
   ip: string;
   userAgent: string | null;
   requestId: string;
+  /** Where Cloudflare saw the request come from (`request.cf`; none locally unless a test names them). */
+  country: string | null;
+  asn: string | null;
 }
 
 export function requestFacts(c: AppContext): RequestFacts {
@@ -23,6 +27,7 @@ export function requestFacts(c: AppContext): RequestFacts {
     ip: clientIp(c.req.raw.headers),
     userAgent: c.req.header("User-Agent") ?? null,
     requestId: c.get("requestId"),
+    ...whereFrom(c.req.raw),
   };
 }
 

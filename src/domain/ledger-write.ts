@@ -2,6 +2,7 @@ import { z } from "@hono/zod-openapi";
 import { sql } from "drizzle-orm";
 import type { SuccessStatusCode } from "hono/utils/http-status";
 import { userCaller } from "../auth/principal";
+import { recordSignal, type SecuritySignal } from "../auth/security-signals";
 import { requestHashes } from "../crypto/request-hash";
 import { runInDatabase } from "../db/door";
 import { IDEMPOTENCY_KEY_HEADER, REPLAYED_HEADER } from "../kernel/constants";
@@ -46,6 +47,8 @@ interface LedgerAnswer {
   replayed: boolean;
   /** The data keys the answer's sealed fields need (a replay's stored answer has none: they are read if needed). */
   keys?: Record<string, DataKeyJson>;
+  /** Security signals the write raised (migrations/functions/97_security_signals.sql), for their metrics. */
+  signals?: SecuritySignal[];
 }
 
 /** How a write treats confidential fields: whose key seals them, how, and how its answer is opened. */
@@ -81,6 +84,10 @@ export async function writeLedger<T extends z.ZodType, S extends SuccessStatusCo
     ...(await requestHashes(config, operation, input)),
     now: new Date(facts.now).toISOString(),
     facts: ledgerFacts(facts),
+    // Grants and adjustments count towards the bulk_adjustments security signal.
+    ...(operation === "adjust"
+      ? { bulk_rule: { threshold: config.SECURITY_BULK_ADJUSTMENTS, window_minutes: config.SECURITY_BULK_WINDOW_MINUTES } }
+      : {}),
   };
   const run = async (key: SealingKey | null) => {
     const payload = key && confidential ? { ...base, ...(await confidential.seal(key)), data_key: key.param } : base;
@@ -117,6 +124,7 @@ export async function writeLedger<T extends z.ZodType, S extends SuccessStatusCo
   if (answer.status !== response.status)
     throw new AppError("INTERNAL_ERROR", "The ledger answered with an unexpected status", { status: answer.status });
   if (answer.replayed) c.header(REPLAYED_HEADER, "true");
+  for (const signal of answer.signals ?? []) recordSignal(c.env.METRICS, principal.tenantId, signal);
   const body = confidential ? await confidential.open(answer.body, new KeyRing(config, principal, facts.now, answer.keys)) : answer.body;
   return c.json(body as z.output<T>, response.status);
 }

@@ -20,6 +20,12 @@ export const EVENT_TYPES = [
   "employee.updated",
   "employee.erased",
   "policy.changed",
+  "security.refresh_token_reuse",
+  "security.login_failures_from_address",
+  "security.admin_new_country",
+  "security.api_key_new_asn",
+  "security.self_serving_refused",
+  "security.bulk_adjustments",
 ] as const;
 
 /** The longest subscription URL accepted. */

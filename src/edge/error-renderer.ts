@@ -1,5 +1,7 @@
-import type { ErrorHandler, NotFoundHandler } from "hono";
+import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { clientIp } from "../auth/limiter";
+import { raiseSignalApart, recordSignal, SELF_SERVING_REASONS } from "../auth/security-signals";
 import type { AppEnv } from "../kernel/context";
 import { AppError, errorResponse, fromHttpException } from "../kernel/errors";
 import { describeError, log } from "../kernel/logger";
@@ -42,8 +44,40 @@ export const renderError: ErrorHandler<AppEnv> = (thrown, c) => {
     }
   }
   c.set("failure", { code: error.code, ...(typeof error.details.reason === "string" ? { reason: error.details.reason } : {}) });
+  signalSelfServing(c, error);
   return errorResponse(c, error);
 };
+
+/**
+ * A refusal of someone trying to serve themself (deciding their own request, adjusting their own balance) is a
+ * security signal, recorded after the answer in a transaction of its own (the refused one wrote nothing).
+ */
+function signalSelfServing(c: Context<AppEnv>, error: AppError): void {
+  const principal = c.get("principal");
+  const reason = error.details.reason;
+  if (error.code !== "FORBIDDEN" || typeof reason !== "string" || !SELF_SERVING_REASONS.has(reason) || !principal) return;
+  const facts = {
+    now: c.get("now"),
+    ip: clientIp(c.req.raw.headers),
+    userAgent: c.req.header("User-Agent") ?? null,
+    requestId: c.get("requestId"),
+  };
+  const route = routePattern(c);
+  const signal = {
+    kind: "self_serving_refused" as const,
+    actorType: principal.kind,
+    actorId: principal.kind === "api_key" ? (principal.keyId ?? null) : principal.userId,
+    targetType: "route",
+    targetId: route,
+    data: { user_id: principal.userId, refused: reason, route },
+  };
+  recordSignal(c.env.METRICS, principal.tenantId, signal.kind);
+  c.executionCtx.waitUntil(
+    raiseSignalApart(c.get("config"), principal.tenantId, facts, signal).catch((failure) =>
+      log("warn", "security_signal_failed", { request_id: c.get("requestId"), kind: signal.kind, error: describeError(failure) }),
+    ),
+  );
+}
 
 export const renderNotFound: NotFoundHandler<AppEnv> = (c) => {
   c.set("failure", { code: "RESOURCE_NOT_FOUND" });

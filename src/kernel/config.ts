@@ -176,6 +176,8 @@ export const ConfigSchema = z
     LOGIN_FAILURE_WINDOW_SECONDS: count(15 * 60),
     LOCKOUT_THRESHOLD: count(5),
     LOCKOUT_SECONDS: count(15 * 60),
+    SECURITY_BULK_ADJUSTMENTS: count(50),
+    SECURITY_BULK_WINDOW_MINUTES: count(10),
   })
   .superRefine((config, ctx) => {
     const production = isDeployed(config.ENVIRONMENT);

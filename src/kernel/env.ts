@@ -38,4 +38,6 @@ export interface Env {
   LOGIN_FAILURE_WINDOW_SECONDS?: string;
   LOCKOUT_THRESHOLD?: string;
   LOCKOUT_SECONDS?: string;
+  SECURITY_BULK_ADJUSTMENTS?: string;
+  SECURITY_BULK_WINDOW_MINUTES?: string;
 }

@@ -3,8 +3,8 @@
  * wrangler dev; Ctrl-C (SIGINT to the process group, as a terminal sends it) leaves no process behind; a
  * second run reuses the data.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { join, resolve } from "node:path";
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "../../scripts/lib/embedded-postgres";
 import { DEMO_BERLIN_CALENDAR, DEMO_PASSWORD, DEMO_POLICY_KEY, DEMO_VOLUNTEERING_POLICY_KEY } from "../../scripts/lib/seed-data";
@@ -115,14 +115,21 @@ describe("npm run dev", () => {
       } finally {
         receiver.kill("SIGTERM");
       }
-      // An operator's kill switch, offline: maintenance on in the local flag store refuses writes within 10 s.
-      const flag = (...args: string[]) =>
-        execFileSync(
-          resolve(import.meta.dirname, "../../node_modules/.bin/wrangler"),
-          ["flagship", "flags", ...args, "--local", "--persist-to", join(dataDir, "wrangler-state")],
-          { cwd: resolve(import.meta.dirname, "../.."), env: { ...process.env, WRANGLER_SEND_METRICS: "false" }, stdio: "pipe" },
-        );
-      flag("create", "leave-ledger-local", "maintenance-mode", "--default", "on");
+      // An operator's kill switch, offline: maintenance on in the local flag store (through wrangler dev's local
+      // explorer, as the README shows) refuses writes within 10 s.
+      const flags = `${base}/cdn-cgi/local/explorer/api/flagship/apps/leave-ledger-local/flags`;
+      const created = await fetch(flags, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({
+          key: "maintenance-mode",
+          enabled: true,
+          variations: { on: true, off: false },
+          default_variation: "on",
+          rules: [],
+        }),
+      });
+      expect(created.status, await created.clone().text()).toBe(201);
       const write = () =>
         fetch(`${base}/v1/policies`, {
           method: "POST",
@@ -138,7 +145,12 @@ describe("npm run dev", () => {
         },
       );
       expect(((await (await fetch(`${base}/health/ready`)).json()) as { maintenance: boolean }).maintenance).toBe(true);
-      flag("set", "leave-ledger-local", "maintenance-mode", "--variation", "off");
+      const off = await fetch(`${flags}/maintenance-mode`, {
+        method: "PATCH",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ default_variation: "off" }),
+      });
+      expect(off.status, await off.clone().text()).toBe(200);
       // The daily job runs on demand.
       expect((await fetch(`${base}/__scheduled?cron=5+0+*+*+*`)).status).toBe(200);
       await waitFor(`${base}/health`, dev, 5_000);

@@ -106,6 +106,7 @@ describe("migrations", () => {
       "refresh_tokens:truetrue",
       "request_comments:truetrue",
       "role_assignments:truetrue",
+      "sign_in_places:truetrue",
       "tenants:truetrue",
       "users:truetrue",
       "webhook_attempts:truetrue",

@@ -216,3 +216,29 @@ export const auditCheckpointKeys = pgTable(
     pgPolicy("audit_checkpoint_keys_definer", { for: "select", to: definerRole, using: sql`true` }),
   ],
 ).enableRLS();
+
+/**
+ * Where each person signs in from (their country) and each API key is used from (its network's ASN), as Cloudflare
+ * tells the Worker: a new one for an admin, or for a key, is a security signal. Only the definer functions read and
+ * write it (migrations/functions/97_security_signals.sql); erasure deletes a person's rows.
+ */
+export const signInPlaces = pgTable(
+  "sign_in_places",
+  {
+    tenantId: uuid("tenant_id")
+      .notNull()
+      .references(() => tenants.id),
+    principalType: text("principal_type", { enum: ["user", "api_key"] }).notNull(),
+    principalId: uuid("principal_id").notNull(),
+    kind: text("kind", { enum: ["country", "asn"] }).notNull(),
+    value: text("value").notNull(),
+    firstSeenAt: timestamp("first_seen_at", { withTimezone: true }).notNull(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    primaryKey({ name: "sign_in_places_pk", columns: [t.principalId, t.kind, t.value] }),
+    index("sign_in_places_tenant_idx").on(t.tenantId),
+    check("sign_in_places_kind", sql`${t.principalType} in ('user', 'api_key') and ${t.kind} in ('country', 'asn')`),
+    definerOnly("sign_in_places_definer"),
+  ],
+).enableRLS();

@@ -68,6 +68,16 @@ export const CLASSIFICATION = [
   }),
   classify(tables.roleAssignments, { tenantId: I, userId: I, role: I, grantedBy: I, grantedAt: I }),
   classify(tables.credentials, { userId: I, tenantId: I, passwordHash: C, pinHash: C, updatedAt: I }),
+  classify(tables.signInPlaces, {
+    tenantId: I,
+    principalType: I,
+    principalId: I,
+    // Where a person was when they signed in: coarse, but about them.
+    kind: I,
+    value: P,
+    firstSeenAt: P,
+    lastSeenAt: P,
+  }),
   classify(tables.refreshTokens, {
     id: I,
     tenantId: I,

@@ -148,6 +148,8 @@ export const ledgerEntries = pgTable(
     index("ledger_entries_employee_kind_date_idx").on(t.employeeId, t.kind, t.effectiveDate),
     index("ledger_entries_request_idx").on(t.requestId),
     index("ledger_entries_open_holds_idx").on(t.accountId, t.expiresAt).where(sql`${t.kind} = 'hold'`),
+    // Grants and adjustments by one person lately: the bulk-adjustments security signal counts them.
+    index("ledger_entries_manual_idx").on(t.tenantId, t.actorId, t.recordedAt).where(sql`${t.kind} in ('grant', 'adjustment')`),
     foreignKey({ name: "ledger_entries_resolves_fk", columns: [t.resolvesEntryId], foreignColumns: [t.id] }),
     check(
       "ledger_entries_sign",

@@ -2,6 +2,7 @@ import { sql } from "drizzle-orm";
 import { type AttemptStart, behindRaisedVersions, failuresOf, limiterFor, loginPolicies, raiseAfterCommit } from "../../auth/limiter";
 import { userCaller } from "../../auth/principal";
 import { randomToken, sha256Hex, verifyPassword, verifyPin } from "../../auth/secrets";
+import { noteSignInPlace, raiseSignal, recordSignal, type SecuritySignal } from "../../auth/security-signals";
 import { signAccessToken } from "../../auth/tokens";
 import { systemCaller } from "../../db/claims";
 import { runInDatabase } from "../../db/door";
@@ -93,13 +94,14 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
       : await verifyPin(input.pin, config.PIN_PEPPER, candidate?.secret_hash ?? null);
   const ok = secretOk && candidate !== null && candidate.status === "active";
 
-  const [, account] = await Promise.all([
+  const [address, account] = await Promise.all([
     ipLimiter.finishAttempt(ipStart.attemptId, ok, policies.ip, facts.now),
     accountLimiter.finishAttempt(accountStart.attemptId, ok, policies.account, facts.now),
   ]);
 
   const base = { tenantId: candidate?.tenant_id ?? null, targetType: "user", targetId: candidate?.user_id ?? null };
   if (!ok || !candidate) {
+    const addressBlocked = address.failures === policies.ip.threshold;
     const details = { method: input.kind, identifier_known: candidate !== null, failures: account.failures };
     await runInDatabase(config, systemCaller("login", candidate?.tenant_id), (db) => [
       auditAsSystem(db, facts, { ...base, actorType: "anonymous", actorId: null, action: "auth.login", success: false, details }),
@@ -115,7 +117,24 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
             }),
           ]
         : []),
+      // This failure reached the address's limit (its /64's): failed logins across accounts from one place.
+      ...(addressBlocked
+        ? [
+            raiseSignal(db, facts, {
+              kind: "login_failures_from_address",
+              actorType: "anonymous",
+              actorId: null,
+              targetType: "address",
+              targetId: null,
+              data: {
+                failures: address.failures,
+                window_seconds: config.LOGIN_FAILURE_WINDOW_SECONDS,
+              },
+            }),
+          ]
+        : []),
     ]);
+    if (addressBlocked) recordSignal(env.METRICS, candidate?.tenant_id ?? null, "login_failures_from_address");
     throw INVALID_CREDENTIALS();
   }
 
@@ -125,7 +144,7 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
   const sessionVersion = await currentSessionVersion(env, userId, Number(candidate.session_version));
   const refreshToken = randomToken(REFRESH_PREFIX);
   const refreshHash = await sha256Hex(refreshToken);
-  const [issued] = await runInDatabase(config, systemCaller("login", candidate.tenant_id), (db) => [
+  const [issued, , place] = await runInDatabase(config, systemCaller("login", candidate.tenant_id), (db) => [
     db.execute<{ issued: boolean }>(
       sql`select app.issue_refresh_token(${userId}, ${crypto.randomUUID()}, ${refreshHash}, ${iso(facts.now + REFRESH_TOKEN_TTL_SECONDS * 1000)}, ${candidate.session_version}, ${kiosk}) as issued`,
     ),
@@ -137,7 +156,10 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
       success: true,
       details: { method: input.kind },
     }),
+    noteSignInPlace(db, facts, { principalType: "user", principalId: userId, value: facts.country }),
   ]);
+  const signal = place.rows[0]?.signal as SecuritySignal | null | undefined;
+  if (signal) recordSignal(env.METRICS, candidate.tenant_id, signal);
   // The sessions ended (or the user was deactivated) while the secret was being checked: this one ends too.
   if (!issued.rows[0]?.issued) throw INVALID_CREDENTIALS();
   return tokenPair(
@@ -204,7 +226,20 @@ export async function refresh(config: Config, env: Env, facts: RequestFacts, pre
           success: false,
           details: { outcome: rotation.outcome, family_id: rotation.family_id },
         }),
+        ...(rotation.outcome === "reused"
+          ? [
+              raiseSignal(db, facts, {
+                kind: "refresh_token_reuse",
+                actorType: "anonymous",
+                actorId: null,
+                targetType: "user",
+                targetId: rotation.user_id,
+                data: { user_id: rotation.user_id },
+              }),
+            ]
+          : []),
       ]);
+      if (rotation.outcome === "reused") recordSignal(env.METRICS, rotation.tenant_id, "refresh_token_reuse");
     }
     if (rotation.outcome === "reused" && rotation.user_id) {
       await raiseAfterCommit(env, `user:${rotation.user_id}`, ["sessionVersion"], facts.now);

@@ -124,6 +124,16 @@ export const EVENT_DATA: Record<(typeof EVENT_TYPES)[number], z.ZodType> = {
     policy_version_id: z.uuid(),
     effective_from: z.iso.date(),
   }),
+  "security.refresh_token_reuse": z.strictObject({ user_id: z.uuid() }),
+  "security.login_failures_from_address": z.strictObject({ failures: z.number().int(), window_seconds: z.number().int() }),
+  "security.admin_new_country": z.strictObject({ user_id: z.uuid(), country: z.string().openapi({ description: "ISO 3166-1 alpha-2" }) }),
+  "security.api_key_new_asn": z.strictObject({ api_key_id: z.uuid(), asn: z.string() }),
+  "security.self_serving_refused": z.strictObject({
+    user_id: z.uuid(),
+    refused: z.enum(["own request", "own balance"]),
+    route: z.string(),
+  }),
+  "security.bulk_adjustments": z.strictObject({ user_id: z.uuid(), entries: z.number().int(), window_minutes: z.number().int() }),
 };
 
 export const WebhookEvent = z

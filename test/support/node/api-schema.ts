@@ -1811,6 +1811,126 @@ export interface webhooks {
         patch?: never;
         trace?: never;
     };
+    "security.admin_new_country": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * security.admin_new_country
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_security_admin_new_country"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "security.api_key_new_asn": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * security.api_key_new_asn
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_security_api_key_new_asn"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "security.bulk_adjustments": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * security.bulk_adjustments
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_security_bulk_adjustments"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "security.login_failures_from_address": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * security.login_failures_from_address
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_security_login_failures_from_address"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "security.refresh_token_reuse": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * security.refresh_token_reuse
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_security_refresh_token_reuse"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "security.self_serving_refused": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * security.self_serving_refused
+         * @description Signed per Standard Webhooks; verify before trusting it (the `standardwebhooks` package does). At least once, in order per subject: answer 2xx within 10 seconds to acknowledge; anything else (or a redirect) is retried with backoff, then dead-lettered.
+         */
+        post: operations["event_security_self_serving_refused"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export interface components {
     schemas: {
@@ -2736,7 +2856,7 @@ export interface components {
              * @description The event types delivered (docs/integrations.md); empty: all of them
              * @default []
              */
-            event_types?: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed")[];
+            event_types?: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed" | "security.refresh_token_reuse" | "security.login_failures_from_address" | "security.admin_new_country" | "security.api_key_new_asn" | "security.self_serving_refused" | "security.bulk_adjustments")[];
             /** @description An absolute http(s) URL without credentials; in staging and production https only, and not localhost nor a private, loopback or link-local address */
             url: string;
         };
@@ -3486,7 +3606,7 @@ export interface components {
             /** Format: uuid */
             event_id: string;
             /** @enum {string} */
-            event_type: "leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed";
+            event_type: "leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed" | "security.refresh_token_reuse" | "security.login_failures_from_address" | "security.admin_new_country" | "security.api_key_new_asn" | "security.self_serving_refused" | "security.bulk_adjustments";
             /** @description Failed attempts in a row (since the last redelivery) */
             failures: number;
             /** Format: uuid */
@@ -3542,7 +3662,7 @@ export interface components {
              */
             timestamp: string;
             /** @enum {string} */
-            type: "leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed";
+            type: "leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed" | "security.refresh_token_reuse" | "security.login_failures_from_address" | "security.admin_new_country" | "security.api_key_new_asn" | "security.self_serving_refused" | "security.bulk_adjustments";
             /**
              * @description The payload's shape; a breaking change gets a new version
              * @enum {number}
@@ -3564,7 +3684,7 @@ export interface components {
             description: string;
             /** @description A disabled subscription receives nothing until enabled again */
             enabled: boolean;
-            event_types: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed")[];
+            event_types: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed" | "security.refresh_token_reuse" | "security.login_failures_from_address" | "security.admin_new_country" | "security.api_key_new_asn" | "security.self_serving_refused" | "security.bulk_adjustments")[];
             /** Format: uuid */
             id: string;
             /**
@@ -3581,7 +3701,7 @@ export interface components {
             description?: string;
             enabled?: boolean;
             /** @description The event types delivered (docs/integrations.md); empty: all of them */
-            event_types?: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed")[];
+            event_types?: ("leave_request.submitted" | "leave_request.approved" | "leave_request.rejected" | "leave_request.cancelled" | "leave_request.expired" | "leave_request.corrected" | "balance.adjusted" | "accrual_run.completed" | "rollover.completed" | "rollover.reversed" | "employee.created" | "employee.updated" | "employee.erased" | "policy.changed" | "security.refresh_token_reuse" | "security.login_failures_from_address" | "security.admin_new_country" | "security.api_key_new_asn" | "security.self_serving_refused" | "security.bulk_adjustments")[];
             /** @description An absolute http(s) URL without credentials; in staging and production https only, and not localhost nor a private, loopback or link-local address */
             url?: string;
         };
@@ -15248,6 +15368,230 @@ export interface operations {
                     };
                     /** @enum {string} */
                     type?: "rollover.reversed";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_security_admin_new_country: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        /** @description ISO 3166-1 alpha-2 */
+                        country: string;
+                        /** Format: uuid */
+                        user_id: string;
+                    };
+                    /** @enum {string} */
+                    type?: "security.admin_new_country";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_security_api_key_new_asn: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        /** Format: uuid */
+                        api_key_id: string;
+                        asn: string;
+                    };
+                    /** @enum {string} */
+                    type?: "security.api_key_new_asn";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_security_bulk_adjustments: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        entries: number;
+                        /** Format: uuid */
+                        user_id: string;
+                        window_minutes: number;
+                    };
+                    /** @enum {string} */
+                    type?: "security.bulk_adjustments";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_security_login_failures_from_address: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        failures: number;
+                        window_seconds: number;
+                    };
+                    /** @enum {string} */
+                    type?: "security.login_failures_from_address";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_security_refresh_token_reuse: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        /** Format: uuid */
+                        user_id: string;
+                    };
+                    /** @enum {string} */
+                    type?: "security.refresh_token_reuse";
+                };
+            };
+        };
+        responses: {
+            /** @description Acknowledged (any 2xx) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    event_security_self_serving_refused: {
+        parameters: {
+            query?: never;
+            header: {
+                /** @description The event's id: the same on every attempt, so a receiver can drop repeats */
+                "webhook-id": string;
+                /** @description `v1,` and the base64 HMAC-SHA256 of `id.timestamp.body` under the subscription's secret; during a rotation one per secret, space-separated */
+                "webhook-signature": string;
+                /** @description When this attempt was signed, in seconds since the epoch; refuse one more than 5 minutes off */
+                "webhook-timestamp": string;
+            };
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookEvent"] & {
+                    data?: {
+                        /** @enum {string} */
+                        refused: "own request" | "own balance";
+                        route: string;
+                        /** Format: uuid */
+                        user_id: string;
+                    };
+                    /** @enum {string} */
+                    type?: "security.self_serving_refused";
                 };
             };
         };

@@ -60,6 +60,7 @@ const TABLES = [
   "booked_days",
   "approvals",
   "approval_delegations",
+  "sign_in_places",
   "webhook_attempts",
   "webhook_deliveries",
   "outbox_events",

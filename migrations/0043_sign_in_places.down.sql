@@ -1,0 +1,2 @@
+DROP INDEX "ledger_entries_manual_idx";
+DROP TABLE "sign_in_places";

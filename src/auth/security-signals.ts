@@ -1,0 +1,104 @@
+import { sql } from "drizzle-orm";
+import { systemCaller } from "../db/claims";
+import { type Db, runInDatabase } from "../db/door";
+import type { Config } from "../kernel/config";
+import { writeMetric } from "../kernel/metrics";
+
+/**
+ * Security signals (docs/security.md, "Security signals"): each is an audit row `security.<kind>`, a webhook event of
+ * the same type for its tenant (migrations/functions/97_security_signals.sql) and a metric (`blob1` `security`).
+ */
+export const SECURITY_SIGNALS = [
+  "refresh_token_reuse",
+  "login_failures_from_address",
+  "admin_new_country",
+  "api_key_new_asn",
+  "self_serving_refused",
+  "bulk_adjustments",
+] as const;
+export type SecuritySignal = (typeof SECURITY_SIGNALS)[number];
+
+/** The refusals that are someone trying to serve themself (`details.reason` of a FORBIDDEN). */
+export const SELF_SERVING_REASONS = new Set(["own request", "own balance"]);
+
+/** What the database records about the request a signal came from. */
+export interface SignalFacts {
+  now: number;
+  ip: string;
+  userAgent: string | null;
+  requestId: string;
+}
+
+const factsJson = (facts: SignalFacts) => ({
+  now: new Date(facts.now).toISOString(),
+  ip: facts.ip,
+  user_agent: facts.userAgent,
+  request_id: facts.requestId,
+});
+
+/** A signal the Worker noticed: who acted, on what, and the event's data (ids and counts, nothing confidential). */
+export interface NoticedSignal {
+  kind: "refresh_token_reuse" | "login_failures_from_address" | "self_serving_refused";
+  actorType: "user" | "api_key" | "anonymous";
+  actorId: string | null;
+  targetType: string;
+  targetId: string | null;
+  data: Record<string, unknown>;
+}
+
+/** A noticed signal as one statement of a sign-in or session batch (callers `login` and `auth`). */
+export function raiseSignal(db: Db, facts: SignalFacts, signal: NoticedSignal) {
+  const p = {
+    kind: signal.kind,
+    actor_type: signal.actorType,
+    actor_id: signal.actorId,
+    target_type: signal.targetType,
+    target_id: signal.targetId,
+    data: signal.data,
+    facts: factsJson(facts),
+  };
+  return db.execute(sql`select app.raise_security_signal(${JSON.stringify(p)}::jsonb)`);
+}
+
+/** A noticed signal in a transaction of its own (the request's was refused and wrote nothing), for `tenantId`. */
+export async function raiseSignalApart(
+  config: Pick<Config, "DATABASE_URL" | "NEON_FETCH_ENDPOINT" | "DB_CLAIMS_KEY">,
+  tenantId: string,
+  facts: SignalFacts,
+  signal: NoticedSignal,
+): Promise<void> {
+  await runInDatabase(config, systemCaller("auth", tenantId), (db) => [raiseSignal(db, facts, signal)]);
+}
+
+/**
+ * Notes where a person signs in from (their country) or an API key is used from (its ASN), as one statement; it
+ * answers the signal this raised (`admin_new_country`, `api_key_new_asn`), if any.
+ */
+export function noteSignInPlace(
+  db: Db,
+  facts: SignalFacts,
+  place: { principalType: "user" | "api_key"; principalId: string; value: string | null },
+) {
+  const p = {
+    principal_type: place.principalType,
+    principal_id: place.principalId,
+    value: place.value,
+    now: new Date(facts.now).toISOString(),
+    facts: factsJson(facts),
+  };
+  return db.execute<{ signal: SecuritySignal | null }>(sql`select app.note_sign_in_place(${JSON.stringify(p)}::jsonb) as signal`);
+}
+
+/** The metric of a signal (one data point; `index1` the tenant, or `-`). */
+export function recordSignal(metrics: AnalyticsEngineDataset | undefined, tenantId: string | null, kind: SecuritySignal): void {
+  writeMetric(metrics, { indexes: [tenantId ?? "-"], blobs: ["security", kind, "", "", ""], doubles: [0, 0] });
+}
+
+/** The country and network (ASN) Cloudflare attributes a request to. */
+export function whereFrom(request: Request): { country: string | null; asn: string | null } {
+  const cf = request.cf as { country?: unknown; asn?: unknown } | undefined;
+  return {
+    country: typeof cf?.country === "string" && /^[A-Z0-9]{2}$/.test(cf.country) ? cf.country : null,
+    asn: typeof cf?.asn === "number" && Number.isSafeInteger(cf.asn) ? String(cf.asn) : null,
+  };
+}
