@@ -44,7 +44,7 @@ BEGIN
   RETURNING erased_at INTO v_erased_at;
   PERFORM app.end_sessions(v_user, (p ->> 'session_version')::bigint, v_now);
   DELETE FROM credentials WHERE user_id = v_user;
-  DELETE FROM sign_in_places WHERE principal_id = v_user;
+  DELETE FROM sign_in_places WHERE principal_id = v_user OR principal_id IN (SELECT id FROM api_keys WHERE created_by = v_user);
   WITH revoked AS (UPDATE api_keys SET revoked_at = v_now WHERE created_by = v_user AND revoked_at IS NULL RETURNING prefix)
   SELECT count(*), coalesce(jsonb_agg(prefix), '[]') INTO v_api_keys, v_prefixes FROM revoked;
   DELETE FROM idempotency_keys WHERE tenant_id = v_tenant AND caller_id = v_user::text;

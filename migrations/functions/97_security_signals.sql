@@ -4,6 +4,8 @@
 -- admin_new_country, api_key_new_asn, self_serving_refused, bulk_adjustments.
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
 
+-- A signal never breaks the work that noticed it: a failure to record it is a warning in the database's log, and the
+-- work goes on (the signal's own writes are undone with it).
 CREATE OR REPLACE FUNCTION app.security_signal(p_tenant uuid, p_kind text, p_actor_type text, p_actor_id text, p_target_type text,
   p_target_id text, p_facts jsonb, p_data jsonb) RETURNS void
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
@@ -13,6 +15,8 @@ BEGIN
   IF p_tenant IS NOT NULL THEN
     PERFORM app.emit(p_tenant, 'security.' || p_kind, 'security:' || gen_random_uuid(), coalesce((p_facts ->> 'now')::timestamptz, now()), p_data);
   END IF;
+EXCEPTION WHEN OTHERS THEN
+  RAISE WARNING 'security signal % not recorded: %', p_kind, SQLERRM;
 END
 $$;
 
@@ -24,10 +28,10 @@ LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp 
 DECLARE
   v_kind text := p ->> 'kind';
 BEGIN
-  IF app.claims() ->> 'caller' NOT IN ('system:auth', 'system:login') THEN
+  IF coalesce(app.claims() ->> 'caller', '') NOT IN ('system:auth', 'system:login') THEN
     PERFORM app.fail('FORBIDDEN', 'Only sign-in and sessions raise security signals');
   END IF;
-  IF v_kind NOT IN ('refresh_token_reuse', 'login_failures_from_address', 'self_serving_refused') THEN
+  IF coalesce(v_kind, '') NOT IN ('refresh_token_reuse', 'login_failures_from_address', 'self_serving_refused') THEN
     PERFORM app.fail('VALIDATION_FAILED', 'Not a security signal the Worker raises', jsonb_build_object('kind', v_kind));
   END IF;
   PERFORM app.security_signal(app.tenant_id(), v_kind, p ->> 'actor_type', p ->> 'actor_id', p ->> 'target_type', p ->> 'target_id',
@@ -50,16 +54,21 @@ DECLARE
   v_new boolean;
   v_signal text;
 BEGIN
-  IF app.claims() ->> 'caller' NOT IN ('system:auth', 'system:login') OR v_tenant IS NULL THEN
+  IF coalesce(app.claims() ->> 'caller', '') NOT IN ('system:auth', 'system:login') OR v_tenant IS NULL THEN
     PERFORM app.fail('FORBIDDEN', 'Only sign-in and sessions note where they come from');
   END IF;
   IF v_value IS NULL OR v_type NOT IN ('user', 'api_key') THEN
     RETURN NULL;
   END IF;
-  INSERT INTO sign_in_places AS s (tenant_id, principal_type, principal_id, kind, value, first_seen_at, last_seen_at)
-  VALUES (v_tenant, v_type, v_principal, v_kind, v_value, v_now, v_now)
-  ON CONFLICT (principal_id, kind, value) DO UPDATE SET last_seen_at = greatest(s.last_seen_at, excluded.last_seen_at)
-  RETURNING (xmax = 0) INTO v_new;
+  BEGIN -- noting a place never breaks a sign-in
+    INSERT INTO sign_in_places AS s (tenant_id, principal_type, principal_id, kind, value, first_seen_at, last_seen_at)
+    VALUES (v_tenant, v_type, v_principal, v_kind, v_value, v_now, v_now)
+    ON CONFLICT (principal_id, kind, value) DO UPDATE SET last_seen_at = greatest(s.last_seen_at, excluded.last_seen_at)
+    RETURNING (xmax = 0) INTO v_new;
+  EXCEPTION WHEN OTHERS THEN
+    RAISE WARNING 'sign-in place not noted: %', SQLERRM;
+    RETURN NULL;
+  END;
   IF NOT v_new OR NOT EXISTS (SELECT 1 FROM sign_in_places WHERE principal_id = v_principal AND kind = v_kind AND value <> v_value) THEN
     RETURN NULL;
   END IF;
@@ -77,8 +86,9 @@ BEGIN
 END
 $$;
 
--- bulk_adjustments: raised by the grant or adjustment that brings its author's count within the last
--- `window_minutes` to `threshold` (once per crossing). Answers whether it did.
+-- bulk_adjustments: raised by the grant or adjustment posted by hand that brings its author's count within the last
+-- `window_minutes` to `threshold`, once per crossing. The author's posts count one at a time (a transaction lock per
+-- author), so parallel posts cannot step over the threshold unseen. Answers whether it did.
 CREATE OR REPLACE FUNCTION app.check_bulk_adjustments(p_tenant uuid, p_actor uuid, p_now timestamptz, p_rule jsonb, p_facts jsonb) RETURNS boolean
 LANGUAGE plpgsql SET search_path = pg_catalog, public, pg_temp AS $$
 DECLARE
@@ -88,8 +98,9 @@ BEGIN
   IF p_rule IS NULL THEN
     RETURN false;
   END IF;
+  PERFORM pg_advisory_xact_lock(hashtextextended('bulk-adjustments:' || p_tenant || ':' || p_actor, 0));
   SELECT count(*) INTO v_count FROM ledger_entries
-  WHERE tenant_id = p_tenant AND actor_id = p_actor::text AND kind IN ('grant', 'adjustment')
+  WHERE tenant_id = p_tenant AND actor_id = p_actor::text AND kind IN ('grant', 'adjustment') AND reference LIKE 'manual:%'
     AND recorded_at > p_now - make_interval(mins => v_window) AND recorded_at <= p_now;
   IF v_count <> (p_rule ->> 'threshold')::int THEN
     RETURN false;

@@ -4,6 +4,7 @@ import { clientIp } from "../auth/limiter";
 import { raiseSignalApart, recordSignal, SELF_SERVING_REASONS } from "../auth/security-signals";
 import type { AppEnv } from "../kernel/context";
 import { AppError, errorResponse, fromHttpException } from "../kernel/errors";
+import { ExpiringCache } from "../kernel/expiring-cache";
 import { describeError, log } from "../kernel/logger";
 import { reportError } from "../kernel/sentry";
 import { routePattern } from "./access-log";
@@ -48,6 +49,14 @@ export const renderError: ErrorHandler<AppEnv> = (thrown, c) => {
   return errorResponse(c, error);
 };
 
+const SELF_SERVING_SIGNAL_INTERVAL_MS = 60_000;
+const recentlySignalled = new ExpiringCache<true>(10_000);
+
+/** Forgets which refusals were signalled lately (tests). */
+export function forgetSignalledRefusals(): void {
+  recentlySignalled.clear();
+}
+
 /**
  * A refusal of someone trying to serve themself (deciding their own request, adjusting their own balance) is a
  * security signal, recorded after the answer in a transaction of its own (the refused one wrote nothing).
@@ -56,6 +65,10 @@ function signalSelfServing(c: Context<AppEnv>, error: AppError): void {
   const principal = c.get("principal");
   const reason = error.details.reason;
   if (error.code !== "FORBIDDEN" || typeof reason !== "string" || !SELF_SERVING_REASONS.has(reason) || !principal) return;
+  // One signal a minute per person, reason and isolate: a script hammering the refusal does not flood the log.
+  const seen = `${principal.userId}:${reason}`;
+  if (recentlySignalled.get(seen, c.get("now"))) return;
+  recentlySignalled.set(seen, true, c.get("now"), c.get("now") + SELF_SERVING_SIGNAL_INTERVAL_MS);
   const facts = {
     now: c.get("now"),
     ip: clientIp(c.req.raw.headers),

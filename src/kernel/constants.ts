@@ -96,6 +96,8 @@ export const OUTBOX_RETENTION_DAYS = 30;
 
 /** How long an isolate keeps a flag's value (src/kernel/flags.ts): a switch takes effect within this. */
 export const FLAG_CACHE_MS = 10_000;
+/** How long a request waits for Flagship before it takes the last value seen (or the safe one). */
+export const FLAG_TIMEOUT_MS = 250;
 /** What a request refused by a kill switch (maintenance, PIN sign-in) asks the client to wait, in seconds. */
 export const SWITCHED_OFF_RETRY_AFTER_SECONDS = 60;
 

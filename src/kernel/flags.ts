@@ -1,4 +1,5 @@
-import { FLAG_CACHE_MS } from "./constants";
+import { LRUCache } from "lru-cache";
+import { FLAG_CACHE_MS, FLAG_TIMEOUT_MS } from "./constants";
 import { log } from "./logger";
 
 /**
@@ -33,41 +34,64 @@ interface Known {
   fetchedAt: number;
 }
 
-/** Per isolate: each (flag, tenant)'s value for FLAG_CACHE_MS, kept after that as the last value seen. */
-const known = new Map<string, Known>();
-const MAX_KNOWN = 10_000;
+/**
+ * Per isolate: each flag's value for FLAG_CACHE_MS, kept after that as the last value seen. Flags asked without a
+ * tenant (maintenance) have their own map, which sign-in attempts naming random tenants cannot push out.
+ */
+const global = new Map<string, Known>();
+const perTenant = new LRUCache<string, Known>({ max: 10_000 });
+/** One Flagship call per flag and tenant at a time: concurrent requests share it. */
+const inFlight = new Map<string, Promise<boolean>>();
 
 /** Forgets every cached evaluation (tests that flip flags). */
 export function forgetFlags(): void {
-  known.clear();
+  global.clear();
+  perTenant.clear();
+  inFlight.clear();
 }
 
 /**
  * Whether `flag` is on for `context` at `nowMs`. At most one Flagship call per flag and tenant every FLAG_CACHE_MS
- * per isolate, so a switch takes effect within that; never throws.
+ * per isolate, so a switch takes effect within that; never throws, and never waits on Flagship longer than
+ * FLAG_TIMEOUT_MS (then the last value seen, else the safe one, for another FLAG_CACHE_MS).
  */
 export async function isOn(flags: Flagship | undefined, flag: Flag, context: FlagContext, nowMs: number): Promise<boolean> {
   if (!flags) return flag.safe;
+  const tenantKnown = context.tenantId !== undefined || context.tenantSlug !== undefined;
+  const store: { get(k: string): Known | undefined; set(k: string, v: Known): unknown } = tenantKnown ? perTenant : global;
   const cacheKey = `${flag.key}\u0000${context.tenantId ?? ""}\u0000${context.tenantSlug ?? ""}`;
-  const cached = known.get(cacheKey);
+  const cached = store.get(cacheKey);
   if (cached && nowMs - cached.fetchedAt < FLAG_CACHE_MS) return cached.value;
+  const pending = inFlight.get(cacheKey);
+  if (pending) return pending;
   const evaluation: FlagshipEvaluationContext = {
     ...(context.tenantId !== undefined ? { tenant_id: context.tenantId } : {}),
     ...(context.tenantSlug !== undefined ? { tenant_slug: context.tenantSlug } : {}),
   };
   const targetingKey = context.tenantId ?? context.tenantSlug;
   if (targetingKey !== undefined) evaluation.targetingKey = targetingKey;
-  let value: boolean;
-  try {
-    const details = await flags.getBooleanDetails(flag.key, flag.safe, evaluation);
-    if (details.errorCode && details.errorCode !== "FLAG_NOT_FOUND") throw new Error(`${details.errorCode}: ${details.errorMessage ?? ""}`);
-    value = details.value;
-  } catch (error) {
-    // Unreachable: the last value seen (else the safe one), asked again after FLAG_CACHE_MS.
-    log("warn", "flag_unavailable", { flag: flag.key, error: (error as Error).message });
-    value = cached?.value ?? flag.safe;
-  }
-  if (known.size >= MAX_KNOWN) known.clear();
-  known.set(cacheKey, { value, fetchedAt: nowMs });
-  return value;
+  const ask = (async () => {
+    let value: boolean;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      const deadline = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`no answer within ${FLAG_TIMEOUT_MS} ms`)), FLAG_TIMEOUT_MS);
+      });
+      const details = await Promise.race([flags.getBooleanDetails(flag.key, flag.safe, evaluation), deadline]);
+      if (details.errorCode && details.errorCode !== "FLAG_NOT_FOUND")
+        throw new Error(`${details.errorCode}: ${details.errorMessage ?? ""}`);
+      value = details.value;
+    } catch (error) {
+      // Unreachable: the last value seen (else the safe one), asked again after FLAG_CACHE_MS.
+      log("warn", "flag_unavailable", { flag: flag.key, error: (error as Error).message });
+      value = cached?.value ?? flag.safe;
+    } finally {
+      if (timer !== undefined) clearTimeout(timer);
+      inFlight.delete(cacheKey);
+    }
+    store.set(cacheKey, { value, fetchedAt: nowMs });
+    return value;
+  })();
+  inFlight.set(cacheKey, ask);
+  return ask;
 }

@@ -18,6 +18,7 @@ import {
 import type { Env, WebhookMessage } from "../kernel/env";
 import { FLAGS, isOn } from "../kernel/flags";
 import { describeError, log } from "../kernel/logger";
+import { writeMetric } from "../kernel/metrics";
 import { reportError } from "../kernel/sentry";
 import { callAsScheduler } from "./call";
 import { rewrapOldKeys, sealOldFields } from "./key-jobs";
@@ -54,6 +55,8 @@ export interface RunOptions {
   clock?: () => number;
   /** The kill switches (`accrual-job-paused` skips a tenant's accruals). */
   flags?: Flagship;
+  /** Where each tenant's counts go (one data point per tenant and run). */
+  metrics?: AnalyticsEngineDataset;
 }
 
 /**
@@ -73,7 +76,7 @@ export interface RunOptions {
 export async function runDailyWork(
   config: Config,
   nowMs: number,
-  { budgetMs = SCHEDULED_BUDGET_MS, clock = Date.now, flags }: RunOptions = {},
+  { budgetMs = SCHEDULED_BUDGET_MS, clock = Date.now, flags, metrics }: RunOptions = {},
 ): Promise<TenantRun[]> {
   const deadlineMs = clock() + budgetMs;
   /** Repeats a chunked step until it has nothing left or the budget is spent; answers what it did in all. */
@@ -141,6 +144,11 @@ export async function runDailyWork(
     run.finished = after === null && !run.accruals_paused;
     runs.push(run);
     log("info", "scheduled_tenant_done", { ...run });
+    writeMetric(metrics, {
+      indexes: [tenantId],
+      blobs: ["job", "daily", run.finished ? "finished" : "unfinished", run.accruals_paused ? "accruals_paused" : "", ""],
+      doubles: [run.accruals, run.employees, run.expired_requests, run.carryover_expiries, run.purged_audit_rows, run.purged_events],
+    });
     if (clock() >= deadlineMs) {
       log("warn", "scheduled_budget_exhausted", { tenants_done: runs.length, tenants: ids.length });
       break;
@@ -178,9 +186,11 @@ export async function onSchedule(controller: ScheduledController, env: Env, ctx:
   if (!loaded.ok) return;
   try {
     if (controller.cron === CRONS.webhookSweep) {
-      if (env.WEBHOOKS) await sweepWebhooks(loaded.config, env.WEBHOOKS, env.FLAGS, controller.scheduledTime);
+      if (!env.WEBHOOKS) return;
+      const sent = await sweepWebhooks(loaded.config, env.WEBHOOKS, env.FLAGS, controller.scheduledTime);
+      writeMetric(env.METRICS, { indexes: ["-"], blobs: ["job", "webhook_sweep", "", "", ""], doubles: [sent] });
     } else {
-      await runDailyWork(loaded.config, controller.scheduledTime, { flags: env.FLAGS });
+      await runDailyWork(loaded.config, controller.scheduledTime, { flags: env.FLAGS, metrics: env.METRICS });
     }
   } catch (error) {
     log("error", "scheduled_failed", { cron: controller.cron, error: describeError(error) });

@@ -60,6 +60,8 @@ describe("the maintenance switch", () => {
     expect((await expectError(refused, 503, "SERVICE_UNAVAILABLE")).details).toEqual({ reason: "maintenance" });
     expect(await superuserSql()`select count(*)::int as n from leave_requests`).toEqual(before);
     expect((await w.api.send("/v1/me/balances", { headers: bearer(w.tokens.emma) })).status).toBe(200);
+    // Only signing in and the session's own routes go on; other writes under /v1/auth wait too.
+    await expectError(await w.api.postJson("/v1/auth/logout-all", {}, bearer(w.tokens.emma)), 503, "SERVICE_UNAVAILABLE");
     expect((await w.api.login(people.eli.email)).status).toBe(200);
     const ready = await w.api.send("/health/ready");
     expect(ready.status).toBe(200);
@@ -172,6 +174,11 @@ describe("evaluation", () => {
     expect(logs).toContainEqual(expect.objectContaining({ level: "warn", event: "flag_unavailable", flag: "maintenance-mode" }));
     forgetFlags();
     expect(await isOn(unreachable, FLAGS.maintenance, {}, 0)).toBe(false);
+    // A Flagship that never answers holds a request back FLAG_TIMEOUT_MS at most.
+    const silent = { getBooleanDetails: () => new Promise(() => {}) } as unknown as Flagship;
+    const started = Date.now();
+    expect(await isOn(silent, FLAGS.pinLoginDisabled, { tenantSlug: "acme" }, 0)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(FLAG_CACHE_MS);
     expect(await isOn(undefined, FLAGS.pinLoginDisabled, {}, 0)).toBe(false);
   });
 });

@@ -27,11 +27,18 @@ it("the daily Cron Trigger expires overdue holds, forgets old idempotency keys a
   const request = await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-07" });
   const twoDaysLater = TUESDAY_NOON + (IDEMPOTENCY_RETENTION_HOURS + 24) * 3_600_000;
 
+  const points: AnalyticsEngineDataPoint[] = [];
+  const METRICS = { writeDataPoint: (point?: AnalyticsEngineDataPoint) => void points.push(point!) } as AnalyticsEngineDataset;
   const logs = await captureLogs(async () => {
     const ctx = createExecutionContext();
-    await worker.scheduled(createScheduledController({ scheduledTime: twoDaysLater, cron: "5 0 * * *" }), testEnv, ctx);
+    await worker.scheduled(createScheduledController({ scheduledTime: twoDaysLater, cron: "5 0 * * *" }), { ...testEnv, METRICS }, ctx);
     await waitOnExecutionContext(ctx);
   });
+  // One data point per tenant: accruals posted, employees, holds expired (docs/operations.md, "Metrics").
+  const acmePoint = points.find((p) => p.blobs?.[0] === "job" && p.indexes?.[0] === ACME.id);
+  expect(acmePoint).toMatchObject({ blobs: ["job", "daily", "finished", "", ""] });
+  expect(acmePoint!.doubles!.slice(0, 3)).toEqual([1, expect.any(Number), 1]);
+  expect(points.filter((p) => p.blobs?.[0] === "job")).toHaveLength(2);
   const done = logs.filter((l) => l.event === "scheduled_tenant_done");
   expect(done.map((l) => l.tenant_id).sort()).toEqual([ACME.id, GLOBEX.id].sort());
   // The grant's key and the submission's key are past the retention.

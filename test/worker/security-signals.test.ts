@@ -4,8 +4,10 @@
  * oneself, and bulk adjustments above the configured threshold. Each is an audit row `security.<kind>`, a webhook
  * event of that type carrying only ids and counts, and a metric.
  */
+
+import { neon, neonConfig } from "@neondatabase/serverless";
 import { sql } from "drizzle-orm";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, inject, it } from "vitest";
 import { ACME } from "../../scripts/lib/seed-data";
 import { systemCaller } from "../../src/db/claims";
 import { runInDatabase } from "../../src/db/door";
@@ -197,6 +199,23 @@ describe("signals of the ledger", () => {
     ]);
     expect(metrics.kinds()).toEqual(["bulk_adjustments"]);
   });
+
+  it("bulk adjustments posted in parallel cannot step over the threshold unseen", async () => {
+    const bindings: Partial<Env> = { SECURITY_BULK_ADJUSTMENTS: "3", SECURITY_BULK_WINDOW_MINUTES: "10" };
+    const w = await ledgerWorld({ bindings });
+    const posted = await Promise.all(
+      [people.emma, people.eli, people.mike, people.ada].map((person) =>
+        w.post(`/v1/employees/${person.employeeId}/ledger-entries`, w.tokens.hana, {
+          policy_key: w.policyKey,
+          kind: "grant",
+          amount: 1,
+          effective_date: "2026-06-01",
+        }),
+      ),
+    );
+    expect(posted.map((r) => r.status)).toEqual([201, 201, 201, 201]);
+    expect((await signals()).map((s) => s.action)).toEqual(["security.bulk_adjustments"]);
+  });
 });
 
 describe("the signals' tables and functions", () => {
@@ -220,6 +239,15 @@ describe("the signals' tables and functions", () => {
     expect((await rejectionOf(runInDatabase(config, systemCaller("auth", ACME.id), (db) => [db.execute(forged)]))).code).toBe(
       "VALIDATION_FAILED",
     );
+    // Nor without claims at all (the system role, switched to by hand).
+    neonConfig.fetchEndpoint = inject("neonEndpoint");
+    const direct = neon(inject("databaseUrl"));
+    await expect(
+      direct.transaction([
+        direct`set local role leave_ledger_system`,
+        direct`select app.raise_security_signal('{"kind":"refresh_token_reuse"}'::jsonb)`,
+      ]),
+    ).rejects.toThrow();
     expect(await signals()).toEqual([]);
   });
 

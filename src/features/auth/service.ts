@@ -215,34 +215,38 @@ export async function refresh(config: Config, env: Env, facts: RequestFacts, pre
   const rotation = result.rows[0]!;
   const target = { tenantId: rotation.tenant_id, targetType: "user", targetId: rotation.user_id };
   if (rotation.outcome !== "rotated" || !rotation.user_id || !rotation.tenant_id) {
-    if (rotation.outcome !== "unknown") {
-      const action = rotation.outcome === "reused" ? "auth.refresh_reuse" : "auth.refresh";
-      await runInDatabase(config, systemCaller("auth", rotation.tenant_id ?? undefined), (db) => [
-        auditAsSystem(db, facts, {
-          ...target,
-          actorType: "anonymous",
-          actorId: null,
-          action,
-          success: false,
-          details: { outcome: rotation.outcome, family_id: rotation.family_id },
-        }),
-        ...(rotation.outcome === "reused"
-          ? [
-              raiseSignal(db, facts, {
-                kind: "refresh_token_reuse",
-                actorType: "anonymous",
-                actorId: null,
-                targetType: "user",
-                targetId: rotation.user_id,
-                data: { user_id: rotation.user_id },
-              }),
-            ]
-          : []),
-      ]);
-      if (rotation.outcome === "reused") recordSignal(env.METRICS, rotation.tenant_id, "refresh_token_reuse");
-    }
-    if (rotation.outcome === "reused" && rotation.user_id) {
-      await raiseAfterCommit(env, `user:${rotation.user_id}`, ["sessionVersion"], facts.now);
+    try {
+      if (rotation.outcome !== "unknown") {
+        const action = rotation.outcome === "reused" ? "auth.refresh_reuse" : "auth.refresh";
+        await runInDatabase(config, systemCaller("auth", rotation.tenant_id ?? undefined), (db) => [
+          auditAsSystem(db, facts, {
+            ...target,
+            actorType: "anonymous",
+            actorId: null,
+            action,
+            success: false,
+            details: { outcome: rotation.outcome, family_id: rotation.family_id },
+          }),
+          ...(rotation.outcome === "reused"
+            ? [
+                raiseSignal(db, facts, {
+                  kind: "refresh_token_reuse",
+                  actorType: "anonymous",
+                  actorId: null,
+                  targetType: "user",
+                  targetId: rotation.user_id,
+                  data: { user_id: rotation.user_id },
+                }),
+              ]
+            : []),
+        ]);
+        if (rotation.outcome === "reused") recordSignal(env.METRICS, rotation.tenant_id, "refresh_token_reuse");
+      }
+    } finally {
+      // The sessions end in the Durable Object whatever became of the audit row and the signal.
+      if (rotation.outcome === "reused" && rotation.user_id) {
+        await raiseAfterCommit(env, `user:${rotation.user_id}`, ["sessionVersion"], facts.now);
+      }
     }
     throw INVALID_REFRESH();
   }

@@ -11,6 +11,7 @@ import { forgetExternalIssuers } from "../../../src/auth/oidc";
 import { forgetPrincipals } from "../../../src/auth/principal";
 import { forgetSealingKeys } from "../../../src/domain/sealing";
 import { forgetUnsubscribed } from "../../../src/domain/webhook-delivery";
+import { forgetSignalledRefusals } from "../../../src/edge/error-renderer";
 import type { Env } from "../../../src/kernel/env";
 import { type AppError, type ErrorCode, errorDocumentationUrl } from "../../../src/kernel/errors";
 import { forgetFlags } from "../../../src/kernel/flags";
@@ -102,7 +103,7 @@ export async function resetDatabase(): Promise<void> {
 
 /**
  * Wipes Durable Object storage, KV (which Miniflare keeps in Durable Objects too) and the isolate's memories: blocked
- * keys, principals, issuers, API keys, sealing keys, tenants without webhooks, flag values.
+ * keys, principals, issuers, API keys, sealing keys, tenants without webhooks, flag values, signalled refusals.
  */
 export async function resetEdgeState(): Promise<void> {
   await reset();
@@ -113,6 +114,7 @@ export async function resetEdgeState(): Promise<void> {
   forgetSealingKeys();
   forgetUnsubscribed();
   forgetFlags();
+  forgetSignalledRefusals();
 }
 
 /** The harbor (test/support/node/harbor.ts): fake Sentry, the database gate and webhook receivers. */
