@@ -56,4 +56,6 @@ ALTER TABLE webhook_attempts FORCE ROW LEVEL SECURITY;--> statement-breakpoint
 GRANT SELECT ON webhook_deliveries, webhook_attempts TO leave_ledger_app;--> statement-breakpoint
 GRANT SELECT, INSERT, UPDATE, DELETE ON webhook_deliveries, webhook_attempts TO leave_ledger_definer;--> statement-breakpoint
 -- The daily retention deletes old events (and, with them, their finished deliveries and logs).
-GRANT DELETE ON outbox_events TO leave_ledger_definer;
+GRANT DELETE ON outbox_events TO leave_ledger_definer;--> statement-breakpoint
+-- The daily job re-seals webhook secrets under a new KEK (app.reseal_webhook_secrets).
+GRANT UPDATE ON webhook_subscriptions TO leave_ledger_definer;

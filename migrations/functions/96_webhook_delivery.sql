@@ -1,5 +1,6 @@
 -- Webhook delivery: the Worker's queue consumer claims a delivery, sends it, and records the attempt; the sweep and
--- each write hand due deliveries to the queue; System Admins redeliver or skip a dead one. Deliveries are created
+-- each write hand due deliveries to the queue; System Admins redeliver or skip a dead one; the daily job moves
+-- secrets sealed under a previous KEK to the current one. Deliveries are created
 -- with their event (app.emit, 95_outbox.sql). Only the head of a (subscription, subject) chain is ever sent: the
 -- subscription's earlier deliveries of that subject are all delivered or skipped (event n+1 waits for n).
 -- The one current definition: applied again by the migrator whenever this file changes (docs/database.md).
@@ -175,12 +176,55 @@ BEGIN
 END
 $$;
 
+-- The daily job's move of webhook secrets sealed under DATA_KEK_PREVIOUS (kid `p_from_kid`) to the current KEK: at
+-- most `p_limit` of the caller tenant's subscriptions with a secret (or a previous secret) still under it, sealed.
+CREATE OR REPLACE FUNCTION app.webhook_secrets_to_reseal(p_from_kid text, p_limit int) RETURNS jsonb
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+BEGIN
+  IF app.claims() ->> 'caller' IS DISTINCT FROM 'system:scheduler' OR app.tenant_id() IS NULL THEN
+    PERFORM app.fail('FORBIDDEN', 'Only the scheduler re-seals webhook secrets, one tenant at a time');
+  END IF;
+  RETURN (SELECT coalesce(jsonb_agg(jsonb_build_object('id', s.id, 'secret', s.secret, 'secret_kek_id', s.secret_kek_id,
+            'previous_secret', s.previous_secret, 'previous_secret_kek_id', s.previous_secret_kek_id) ORDER BY s.id), '[]')
+          FROM (SELECT * FROM webhook_subscriptions WHERE tenant_id = app.tenant_id()
+                AND (secret_kek_id = p_from_kid OR previous_secret_kek_id = p_from_kid) ORDER BY id LIMIT p_limit) s);
+END
+$$;
+
+-- Stores the re-sealed secrets: p = {kek_id, subscriptions: [{id, secret, was (the sealed secret it replaces),
+-- previous_secret, previous_was}], now, facts}. A subscription whose secret changed meanwhile (a rotation) is left
+-- alone. Audited as `webhook.reseal`; answers how many moved.
+CREATE OR REPLACE FUNCTION app.reseal_webhook_secrets(p jsonb) RETURNS int
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog, public, pg_temp AS $$
+DECLARE
+  v_done int;
+BEGIN
+  IF app.claims() ->> 'caller' IS DISTINCT FROM 'system:scheduler' OR app.tenant_id() IS NULL THEN
+    PERFORM app.fail('FORBIDDEN', 'Only the scheduler re-seals webhook secrets, one tenant at a time');
+  END IF;
+  UPDATE webhook_subscriptions s SET secret = x ->> 'secret', secret_kek_id = p ->> 'kek_id',
+    previous_secret = x ->> 'previous_secret',
+    previous_secret_kek_id = CASE WHEN x ->> 'previous_secret' IS NULL THEN NULL ELSE p ->> 'kek_id' END
+  FROM jsonb_array_elements(p -> 'subscriptions') x
+  WHERE s.id = (x ->> 'id')::uuid AND s.tenant_id = app.tenant_id() AND s.secret = x ->> 'was'
+    AND s.previous_secret IS NOT DISTINCT FROM x ->> 'previous_was';
+  GET DIAGNOSTICS v_done = ROW_COUNT;
+  IF v_done > 0 THEN
+    PERFORM app.audit_ledger(p -> 'facts', 'webhook.reseal', 'tenant', app.tenant_id()::text,
+                             jsonb_build_object('subscriptions', v_done, 'kek_id', p ->> 'kek_id'));
+  END IF;
+  RETURN v_done;
+END
+$$;
+
 -- Who owns and who may call each function: restated on every application, so this file alone says it.
 GRANT CREATE ON SCHEMA app TO leave_ledger_definer; -- a new owner needs it for the hand-over
 ALTER FUNCTION app.dispatch_webhooks(jsonb) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.claim_webhook_delivery(jsonb) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.record_webhook_attempt(jsonb) OWNER TO leave_ledger_definer;
 ALTER FUNCTION app.resolve_webhook_delivery(jsonb) OWNER TO leave_ledger_definer;
+ALTER FUNCTION app.webhook_secrets_to_reseal(text,integer) OWNER TO leave_ledger_definer;
+ALTER FUNCTION app.reseal_webhook_secrets(jsonb) OWNER TO leave_ledger_definer;
 REVOKE CREATE ON SCHEMA app FROM leave_ledger_definer;
 REVOKE ALL ON FUNCTION app.webhook_delivery_waits(webhook_deliveries,timestamp with time zone), app.require_webhook_sender(boolean)
   FROM PUBLIC, leave_ledger_app, leave_ledger_system, leave_ledger_definer;
@@ -189,3 +233,5 @@ REVOKE ALL ON FUNCTION app.dispatch_webhooks(jsonb), app.claim_webhook_delivery(
   app.resolve_webhook_delivery(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.dispatch_webhooks(jsonb), app.claim_webhook_delivery(jsonb), app.record_webhook_attempt(jsonb) TO leave_ledger_system;
 GRANT EXECUTE ON FUNCTION app.resolve_webhook_delivery(jsonb) TO leave_ledger_app;
+REVOKE ALL ON FUNCTION app.webhook_secrets_to_reseal(text,integer), app.reseal_webhook_secrets(jsonb) FROM PUBLIC, leave_ledger_app, leave_ledger_system;
+GRANT EXECUTE ON FUNCTION app.webhook_secrets_to_reseal(text,integer), app.reseal_webhook_secrets(jsonb) TO leave_ledger_system;

@@ -21,7 +21,7 @@ import { describeError, log } from "../kernel/logger";
 import { writeMetric } from "../kernel/metrics";
 import { reportError } from "../kernel/sentry";
 import { callAsScheduler } from "./call";
-import { rewrapOldKeys, sealOldFields } from "./key-jobs";
+import { resealWebhookSecrets, rewrapOldKeys, sealOldFields } from "./key-jobs";
 
 export interface TenantRun {
   tenant_id: string;
@@ -33,6 +33,7 @@ export interface TenantRun {
   purged_events: number;
   sealed_fields: number;
   rewrapped_keys: number;
+  resealed_webhook_secrets: number;
   employees: number;
   accruals: number;
   carryover_expiries: number;
@@ -64,8 +65,8 @@ export interface RunOptions {
  * expired refresh tokens (the sweep audits itself as `retention.sweep`), apply the tenant's retention (audit rows
  * purged behind signed checkpoints, each cut audited as `audit.purge`; data keys of years past it destroyed,
  * `retention.shred`; domain events and webhook delivery logs after OUTBOX_RETENTION_DAYS), seal confidential fields
- * written before sealed fields existed (`confidential.seal`) and move data keys from DATA_KEK_PREVIOUS to DATA_KEK
- * (`data_keys.rewrap`), then
+ * written before sealed fields existed (`confidential.seal`), move data keys from DATA_KEK_PREVIOUS to DATA_KEK
+ * (`data_keys.rewrap`) and re-seal webhook secrets under it (`webhook.reseal`), then
  * post every due accrual (missed periods included) in chunks of employees. Every step is repeatable, so a run
  * cut short (budget, failure) is completed by the next one.
  *
@@ -122,6 +123,7 @@ export async function runDailyWork(
       ...retained,
       sealed_fields: await untilDone(() => sealOldFields(config, tenantId, nowMs, KEY_JOB_CHUNK)),
       rewrapped_keys: await untilDone(() => rewrapOldKeys(config, tenantId, nowMs, KEY_JOB_CHUNK)),
+      resealed_webhook_secrets: await untilDone(() => resealWebhookSecrets(config, tenantId, nowMs, KEY_JOB_CHUNK)),
       employees: 0,
       accruals: 0,
       carryover_expiries: 0,

@@ -3,6 +3,7 @@ import { type DataKey, newDataKey, openDataKey, rewrapDataKey } from "../crypto/
 import { sealField } from "../crypto/sealed-fields";
 import { notePlace } from "../domain/ledger-entries";
 import { type DataKeyJson, storedKey } from "../domain/sealing";
+import { openWebhookSecret, sealWebhookSecret } from "../domain/webhooks";
 import { fromBase64, toBase64 } from "../kernel/bytes";
 import type { Config } from "../kernel/config";
 import { callAsScheduler } from "./call";
@@ -107,5 +108,49 @@ export async function rewrapOldKeys(config: Config, tenantId: string, nowMs: num
     config,
     tenantId,
     sql`select app.rewrap_keys(${JSON.stringify({ kek_id: config.DATA_KEK.kid, keys, now: new Date(nowMs).toISOString(), facts: FACTS })}::jsonb) as out`,
+  );
+}
+
+interface SealedSubscription {
+  id: string;
+  secret: string;
+  secret_kek_id: string;
+  previous_secret: string | null;
+  previous_secret_kek_id: string | null;
+}
+
+/**
+ * Moves up to `limit` of a tenant's webhook secrets sealed under DATA_KEK_PREVIOUS to DATA_KEK (the secret and,
+ * during a rotation's overlap, the previous one): the receiver keeps its secret, only its sealing changes. Answers
+ * how many subscriptions moved (0: none left, or no previous KEK configured).
+ */
+export async function resealWebhookSecrets(config: Config, tenantId: string, nowMs: number, limit: number): Promise<number> {
+  const previous = config.DATA_KEK_PREVIOUS;
+  if (!previous) return 0;
+  const old = await callAsScheduler<SealedSubscription[]>(
+    config,
+    tenantId,
+    sql`select app.webhook_secrets_to_reseal(${previous.kid}, ${limit}) as out`,
+    true,
+  );
+  if (old.length === 0) return 0;
+  const reseal = async (id: string, column: "secret" | "previous_secret", sealed: string | null, kekId: string | null) =>
+    sealed === null || kekId === null
+      ? null
+      : (await sealWebhookSecret(config, tenantId, id, column, await openWebhookSecret(config, tenantId, id, column, { sealed, kekId })))
+          .sealed;
+  const subscriptions = await Promise.all(
+    old.map(async (s) => ({
+      id: s.id,
+      secret: await reseal(s.id, "secret", s.secret, s.secret_kek_id),
+      was: s.secret,
+      previous_secret: await reseal(s.id, "previous_secret", s.previous_secret, s.previous_secret_kek_id),
+      previous_was: s.previous_secret,
+    })),
+  );
+  return callAsScheduler<number>(
+    config,
+    tenantId,
+    sql`select app.reseal_webhook_secrets(${JSON.stringify({ kek_id: config.DATA_KEK.kid, subscriptions, now: new Date(nowMs).toISOString(), facts: FACTS })}::jsonb) as out`,
   );
 }

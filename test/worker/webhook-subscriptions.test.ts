@@ -4,10 +4,13 @@
  */
 import { Webhook } from "standardwebhooks";
 import { beforeEach, describe, expect, it } from "vitest";
+import { ACME } from "../../scripts/lib/seed-data";
 import { openTenantSecret } from "../../src/crypto/tenant-secrets";
 import { signedHeaders } from "../../src/domain/webhooks";
 import { loadConfig } from "../../src/kernel/config";
-import { authApp } from "../support/worker/auth";
+import { runDailyWork } from "../../src/scheduler/daily";
+import { TEST_DATA_KEK } from "../support/test-constants";
+import { authApp, TUESDAY_NOON } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
 import { expectError, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
 
@@ -135,5 +138,37 @@ describe("webhook subscriptions", () => {
     await expectError(await api.send(`${PATH}/${created.id}`, { method: "DELETE", headers: bearer(sam) }), 404, "RESOURCE_NOT_FOUND");
     const actions = (await superuserSql()`select action from audit_log where action like 'webhook.%' order by id`) as { action: string }[];
     expect(actions.map((a) => a.action)).toEqual(["webhook.create", "webhook.update", "webhook.delete"]);
+  });
+
+  it("after a KEK rotation the daily job re-seals each secret (and a previous one) under the new KEK; the receiver's secrets stay", async () => {
+    const api = authApp();
+    const sam = (await api.tokens(people.sam.email)).access_token;
+    const created = (await (
+      await api.postJson(PATH, { url: "https://payroll.example.com/hooks", enabled: false }, bearer(sam))
+    ).json()) as Subscription;
+    const rotated = (await (
+      await api.postJson(`${PATH}/${created.id}/rotation`, { overlap_hours: 24 }, bearer(sam))
+    ).json()) as Subscription;
+    const NEW_KEK = { ...TEST_DATA_KEK, k: "Z3f8wq0Vb1lH9pFj2XrT4mKc6NsYd7AeLuQi5oPzBxE", kid: "test-kek-2027-01" };
+    const configWith = (bindings: Record<string, string>) => {
+      const result = loadConfig({ ...testEnv, ...bindings } as typeof testEnv);
+      if (!result.ok) throw new Error("test configuration invalid");
+      return result.config;
+    };
+    const during = configWith({ DATA_KEK: JSON.stringify(NEW_KEK), DATA_KEK_PREVIOUS: JSON.stringify(TEST_DATA_KEK) });
+    const acme = async () => (await runDailyWork(during, TUESDAY_NOON)).find((r) => r.tenant_id === ACME.id)!;
+    expect((await acme()).resealed_webhook_secrets).toBe(1);
+    expect((await acme()).resealed_webhook_secrets).toBe(0);
+
+    const row = await stored(created.id);
+    expect([row.secret_kek_id, row.previous_secret_kek_id]).toEqual([NEW_KEK.kid, NEW_KEK.kid]);
+    // Without the old KEK at all, both secrets still open, unchanged for the receiver.
+    const after = configWith({ DATA_KEK: JSON.stringify(NEW_KEK) });
+    const place = (column: string) => ({ tenantId: ACME.id, table: "webhook_subscriptions", column, row: created.id });
+    expect(await openTenantSecret(after, place("secret"), row.secret, row.secret_kek_id)).toBe(rotated.secret);
+    expect(await openTenantSecret(after, place("previous_secret"), row.previous_secret!, row.previous_secret_kek_id!)).toBe(created.secret);
+    expect(await superuserSql()`select details from audit_log where action = 'webhook.reseal'`).toEqual([
+      { details: { subscriptions: 1, kek_id: NEW_KEK.kid } },
+    ]);
   });
 });
