@@ -15,7 +15,16 @@ import { runDailyWork } from "../../src/scheduler/daily";
 import { onQueue } from "../../src/scheduler/webhook-queue";
 import { authApp, TestClock } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
-import { captureLogs, expectError, harbor, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
+import {
+  captureLogs,
+  expectError,
+  harbor,
+  recordingQueue,
+  resetDatabase,
+  resetEdgeState,
+  superuserSql,
+  testEnv,
+} from "../support/worker/harness";
 import { bearer, ledgerWorld, TUESDAY_NOON } from "../support/worker/ledger";
 
 interface FlagAdmin {
@@ -79,10 +88,7 @@ describe("the maintenance switch", () => {
 
 describe("per-tenant switches", () => {
   it("webhooks paused for one tenant: its deliveries wait in the database, untouched, and go once it is off; others flow", async () => {
-    const sent: WebhookMessage[] = [];
-    const queue = {
-      sendBatch: async (messages: MessageSendRequest<WebhookMessage>[]) => void sent.push(...messages.map((m) => m.body)),
-    } as unknown as Queue<WebhookMessage>;
+    const { sent, queue } = recordingQueue();
     const w = await ledgerWorld({ grant: 10, bindings: { WEBHOOKS: queue } });
     await harbor.receiver("paused", { mode: "ok", clear: true });
     expect((await w.api.postJson("/v1/webhooks/subscriptions", { url: harbor.receiverUrl("paused") }, bearer(w.tokens.sam))).status).toBe(

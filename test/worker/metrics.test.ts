@@ -8,21 +8,16 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { ACME } from "../../scripts/lib/seed-data";
 import { authApp } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
-import { resetDatabase, resetEdgeState } from "../support/worker/harness";
+import { recordingMetrics, resetDatabase, resetEdgeState } from "../support/worker/harness";
 
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
 });
 
-function recorder() {
-  const points: AnalyticsEngineDataPoint[] = [];
-  return { points, METRICS: { writeDataPoint: (point?: AnalyticsEngineDataPoint) => void points.push(point!) } as AnalyticsEngineDataset };
-}
-
 describe("request metrics", () => {
   it("one data point per request: route pattern, method, status, error code and reason, permission cache, tenant", async () => {
     const api = authApp();
-    const { points, METRICS } = recorder();
+    const { points, METRICS } = recordingMetrics();
     const token = (await api.tokens(people.emma.email)).access_token;
 
     expect((await api.send("/v1/tenants/acme", {}, { METRICS })).status).toBe(200);
@@ -50,7 +45,7 @@ describe("request metrics", () => {
 
   it("lockouts and refused logins are counted by their codes", async () => {
     const api = authApp();
-    const { points, METRICS } = recorder();
+    const { points, METRICS } = recordingMetrics();
     const bindings = { METRICS, LOCKOUT_THRESHOLD: "2" };
     const attempt = (ip: string) =>
       api.postJson(

@@ -3,10 +3,9 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { ACME, GLOBEX } from "../../scripts/lib/seed-data";
 import { runInDatabase } from "../../src/db/door";
 import { loadConfig } from "../../src/kernel/config";
-import type { WebhookMessage } from "../../src/kernel/env";
 import { runDailyWork } from "../../src/scheduler/daily";
 import { as, dbConfig, people } from "../support/worker/callers";
-import { expectError, harbor, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
+import { expectError, harbor, recordingQueue, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
 import { bearer, ledgerWorld, TUESDAY_NOON } from "../support/worker/ledger";
 
 beforeEach(async () => {
@@ -109,9 +108,7 @@ describe("a tenant's retention", () => {
   });
 
   it("forgets domain events after 30 days with their finished deliveries and logs, but never one still owed or a subject's newest", async () => {
-    const sent: unknown[] = [];
-    const queue = { sendBatch: async (m: unknown[]) => void sent.push(...m) } as unknown as Queue<WebhookMessage>;
-    const w = await ledgerWorld({ assign: [people.emma.employeeId], grant: 10, bindings: { WEBHOOKS: queue } });
+    const w = await ledgerWorld({ assign: [people.emma.employeeId], grant: 10, bindings: { WEBHOOKS: recordingQueue().queue } });
     const subscribed = await w.api.postJson("/v1/webhooks/subscriptions", { url: harbor.receiverUrl("retention") }, bearer(w.tokens.sam));
     expect(subscribed.status).toBe(201);
     const first = await w.submitted(w.tokens.emma, { start_date: "2027-01-05", end_date: "2027-01-05" });

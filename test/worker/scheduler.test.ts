@@ -7,7 +7,7 @@ import { IDEMPOTENCY_RETENTION_HOURS } from "../../src/kernel/constants";
 import { runDailyWork } from "../../src/scheduler/daily";
 import { authApp } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
-import { captureLogs, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
+import { captureLogs, recordingMetrics, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
 import { ledgerWorld, TUESDAY_NOON } from "../support/worker/ledger";
 
 beforeEach(async () => {
@@ -27,8 +27,7 @@ it("the daily Cron Trigger expires overdue holds, forgets old idempotency keys a
   const request = await w.submitted(w.tokens.emma, { start_date: "2026-12-07", end_date: "2026-12-07" });
   const twoDaysLater = TUESDAY_NOON + (IDEMPOTENCY_RETENTION_HOURS + 24) * 3_600_000;
 
-  const points: AnalyticsEngineDataPoint[] = [];
-  const METRICS = { writeDataPoint: (point?: AnalyticsEngineDataPoint) => void points.push(point!) } as AnalyticsEngineDataset;
+  const { points, METRICS } = recordingMetrics();
   const logs = await captureLogs(async () => {
     const ctx = createExecutionContext();
     await worker.scheduled(createScheduledController({ scheduledTime: twoDaysLater, cron: "5 0 * * *" }), { ...testEnv, METRICS }, ctx);

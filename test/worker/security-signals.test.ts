@@ -15,7 +15,7 @@ import { EVENT_DATA } from "../../src/features/webhooks/schemas";
 import type { Env } from "../../src/kernel/env";
 import { authApp } from "../support/worker/auth";
 import { as, dbConfig, people } from "../support/worker/callers";
-import { expectError, rejectionOf, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
+import { expectError, recordingMetrics, rejectionOf, resetDatabase, resetEdgeState, superuserSql } from "../support/worker/harness";
 import { bearer, ledgerWorld } from "../support/worker/ledger";
 
 beforeEach(async () => {
@@ -46,10 +46,9 @@ afterEach(async () => {
   }
 });
 
-/** A recording Analytics Engine binding: the security data points the Worker wrote. */
-function recordingMetrics() {
-  const points: AnalyticsEngineDataPoint[] = [];
-  const METRICS = { writeDataPoint: (point?: AnalyticsEngineDataPoint) => void points.push(point!) } as AnalyticsEngineDataset;
+/** A recording Analytics Engine binding, and the kinds of the security data points the Worker wrote to it. */
+function signalMetrics() {
+  const { points, METRICS } = recordingMetrics();
   return { METRICS, kinds: () => points.filter((p) => p.blobs?.[0] === "security").map((p) => p.blobs?.[1]) };
 }
 
@@ -58,7 +57,7 @@ const from = (where: { country?: string; asn?: number }) => ({ cf: where }) as R
 describe("sign-in signals", () => {
   it("a refresh token used twice: security.refresh_token_reuse for its user", async () => {
     const api = authApp();
-    const metrics = recordingMetrics();
+    const metrics = signalMetrics();
     const { refresh_token } = await api.tokens(people.emma.email);
     expect((await api.postJson("/v1/auth/refresh", { refresh_token }, {}, metrics)).status).toBe(200);
     await expectError(await api.postJson("/v1/auth/refresh", { refresh_token }, {}, metrics), 401, "UNAUTHORIZED");
@@ -78,7 +77,7 @@ describe("sign-in signals", () => {
 
   it("failed logins across accounts block an address once: security.login_failures_from_address", async () => {
     const api = authApp();
-    const metrics = recordingMetrics();
+    const metrics = signalMetrics();
     const tries = [people.emma, people.eli, people.mike, people.hana, people.ada];
     for (const person of tries) {
       const res = await api.postJson(
@@ -104,7 +103,7 @@ describe("sign-in signals", () => {
 
   it("an admin's first sign-in from another country: security.admin_new_country; not the first country, not an employee", async () => {
     const api = authApp();
-    const metrics = recordingMetrics();
+    const metrics = signalMetrics();
     const login = (email: string, country: string) =>
       api.send(
         "/v1/auth/login",
@@ -135,7 +134,7 @@ describe("sign-in signals", () => {
 
   it("an API key's first use from another network: security.api_key_new_asn", async () => {
     const api = authApp();
-    const metrics = recordingMetrics();
+    const metrics = signalMetrics();
     const sam = (await api.tokens(people.sam.email)).access_token;
     const created = (await (await api.postJson("/v1/api-keys", { name: "payroll", role: "auditor" }, bearer(sam))).json()) as {
       id: string;
@@ -152,7 +151,7 @@ describe("sign-in signals", () => {
 
 describe("signals of the ledger", () => {
   it("a refused attempt to serve oneself: deciding one's own request, adjusting one's own balance", async () => {
-    const metrics = recordingMetrics();
+    const metrics = signalMetrics();
     const w = await ledgerWorld({ grant: 10, bindings: metrics });
     const own = await w.submitted(w.tokens.mike, { start_date: "2026-12-07", end_date: "2026-12-07" });
     const refused = await w.decide(w.tokens.mike, own.id, "approve");
@@ -182,7 +181,7 @@ describe("signals of the ledger", () => {
   });
 
   it("bulk adjustments: the grant that reaches the threshold within the window raises it, once", async () => {
-    const metrics = recordingMetrics();
+    const metrics = signalMetrics();
     const bindings: Partial<Env> = { ...metrics, SECURITY_BULK_ADJUSTMENTS: "3", SECURITY_BULK_WINDOW_MINUTES: "10" };
     const w = await ledgerWorld({ bindings });
     for (const person of [people.emma, people.eli, people.mike, people.emma]) {

@@ -27,6 +27,7 @@ import {
   captureLogs,
   expectError,
   harbor,
+  recordingQueue,
   rejectionOf,
   resetDatabase,
   resetEdgeState,
@@ -38,16 +39,6 @@ import { bearer, ledgerWorld } from "../support/worker/ledger";
 beforeEach(async () => {
   await Promise.all([resetDatabase(), resetEdgeState()]);
 });
-
-/** A queue that keeps what is sent to it, for the test to hand to the consumer itself. */
-function recordingQueue() {
-  const sent: WebhookMessage[] = [];
-  const queue = {
-    send: async (body: WebhookMessage) => void sent.push(body),
-    sendBatch: async (messages: Iterable<MessageSendRequest<WebhookMessage>>) => void sent.push(...[...messages].map((m) => m.body)),
-  } as unknown as Queue<WebhookMessage>;
-  return { sent, queue };
-}
 
 interface Delivery {
   id: string;

@@ -12,7 +12,7 @@ import { forgetPrincipals } from "../../../src/auth/principal";
 import { forgetSealingKeys } from "../../../src/domain/sealing";
 import { forgetUnsubscribed } from "../../../src/domain/webhook-delivery";
 import { forgetSignalledRefusals } from "../../../src/edge/error-renderer";
-import type { Env } from "../../../src/kernel/env";
+import type { Env, WebhookMessage } from "../../../src/kernel/env";
 import { type AppError, type ErrorCode, errorDocumentationUrl } from "../../../src/kernel/errors";
 import { forgetFlags } from "../../../src/kernel/flags";
 import type { ReceivedWebhook, ReceiverMode } from "../receiver";
@@ -162,6 +162,22 @@ export const harbor = {
     }
   },
 };
+
+/** An Analytics Engine binding that keeps the data points written (locally the real one records nothing). */
+export function recordingMetrics() {
+  const points: AnalyticsEngineDataPoint[] = [];
+  return { points, METRICS: { writeDataPoint: (point?: AnalyticsEngineDataPoint) => void points.push(point!) } as AnalyticsEngineDataset };
+}
+
+/** A queue that keeps what is sent to it, for the test to hand to the consumer itself. */
+export function recordingQueue() {
+  const sent: WebhookMessage[] = [];
+  const queue = {
+    send: async (body: WebhookMessage) => void sent.push(body),
+    sendBatch: async (messages: Iterable<MessageSendRequest<WebhookMessage>>) => void sent.push(...[...messages].map((m) => m.body)),
+  } as unknown as Queue<WebhookMessage>;
+  return { sent, queue };
+}
 
 /** Test-only wrappers that make a real binding fail on demand; production code is unchanged. */
 export function failingKv(kind: "error" | "hang" = "error"): KVNamespace {
