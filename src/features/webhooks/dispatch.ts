@@ -16,6 +16,7 @@ export function dispatchAfterWrites(): MiddlewareHandler<AppEnv> {
     const principal = c.get("principal");
     const queue = c.env.WEBHOOKS;
     if (READS.has(c.req.method) || c.res.status >= 400 || !principal || !queue) return;
+    // The wall clock, not the request's: deliveries fall due on the database's clock.
     const now = Date.now();
     if (knownUnsubscribed(principal.tenantId, now)) return;
     c.executionCtx.waitUntil(
