@@ -9,10 +9,10 @@ import { AUTH_CACHE_ENTRIES } from "../kernel/constants";
 import type { AppEnv, Principal } from "../kernel/context";
 import { AppError } from "../kernel/errors";
 import { ExpiringCache } from "../kernel/expiring-cache";
-import { clientIp, countKeyRequest, failedKeyAttempt, refuseBlockedAddress } from "./limiter";
+import { countKeyRequest, failedKeyAttempt, refuseBlockedAddress } from "./limiter";
 import type { Permission } from "./permissions";
 import { randomToken, sha256Hex } from "./secrets";
-import { noteSignInPlace, recordSignal, type SecuritySignal, whereFrom } from "./security-signals";
+import { noteSignInPlace, recordSignal, requestFacts, type SecuritySignal, whereFrom } from "./security-signals";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -123,12 +123,7 @@ function touch(c: Context<AppEnv>, row: KeyRow, nowMs: number): void {
   if ((lastTouched.get(seen) ?? 0) + TOUCH_INTERVAL_MS > nowMs) return;
   if (lastTouched.size >= AUTH_CACHE_ENTRIES) lastTouched.clear();
   lastTouched.set(seen, nowMs);
-  const facts = {
-    now: nowMs,
-    ip: clientIp(c.req.raw.headers),
-    userAgent: c.req.header("User-Agent") ?? null,
-    requestId: c.get("requestId"),
-  };
+  const facts = { ...requestFacts(c), now: nowMs };
   c.executionCtx.waitUntil(
     runInDatabase(c.get("config"), systemCaller("auth", row.tenant_id), (db) => [
       db.execute(sql`select app.touch_api_key(${row.id}, ${new Date(nowMs).toISOString()})`),

@@ -1,8 +1,11 @@
 import { sql } from "drizzle-orm";
+import type { Context } from "hono";
 import { systemCaller } from "../db/claims";
 import { type Db, runInDatabase } from "../db/door";
 import type { Config } from "../kernel/config";
+import type { AppEnv } from "../kernel/context";
 import { writeMetric } from "../kernel/metrics";
+import { clientIp } from "./limiter";
 
 /**
  * Security signals (docs/security.md, "Security signals"): each is an audit row `security.<kind>`, a webhook event of
@@ -21,15 +24,28 @@ export type SecuritySignal = (typeof SECURITY_SIGNALS)[number];
 /** The refusals that are someone trying to serve themself (`details.reason` of a FORBIDDEN). */
 export const SELF_SERVING_REASONS = new Set(["own request", "own balance"]);
 
-/** What the database records about the request a signal came from. */
-export interface SignalFacts {
+/** What audit rows and signals record about a request. */
+export interface RequestFacts {
   now: number;
   ip: string;
   userAgent: string | null;
   requestId: string;
+  /** Where Cloudflare saw the request come from (`request.cf`; none locally unless a test names them). */
+  country: string | null;
+  asn: string | null;
 }
 
-const factsJson = (facts: SignalFacts) => ({
+export function requestFacts(c: Context<AppEnv>): RequestFacts {
+  return {
+    now: c.get("now"),
+    ip: clientIp(c.req.raw.headers),
+    userAgent: c.req.header("User-Agent") ?? null,
+    requestId: c.get("requestId"),
+    ...whereFrom(c.req.raw),
+  };
+}
+
+const factsJson = (facts: RequestFacts) => ({
   now: new Date(facts.now).toISOString(),
   ip: facts.ip,
   user_agent: facts.userAgent,
@@ -47,7 +63,7 @@ export interface NoticedSignal {
 }
 
 /** A noticed signal as one statement of a sign-in or session batch (callers `login` and `auth`). */
-export function raiseSignal(db: Db, facts: SignalFacts, signal: NoticedSignal) {
+export function raiseSignal(db: Db, facts: RequestFacts, signal: NoticedSignal) {
   const p = {
     kind: signal.kind,
     actor_type: signal.actorType,
@@ -64,7 +80,7 @@ export function raiseSignal(db: Db, facts: SignalFacts, signal: NoticedSignal) {
 export async function raiseSignalApart(
   config: Pick<Config, "DATABASE_URL" | "NEON_FETCH_ENDPOINT" | "DB_CLAIMS_KEY">,
   tenantId: string,
-  facts: SignalFacts,
+  facts: RequestFacts,
   signal: NoticedSignal,
 ): Promise<void> {
   await runInDatabase(config, systemCaller("auth", tenantId), (db) => [raiseSignal(db, facts, signal)]);
@@ -76,7 +92,7 @@ export async function raiseSignalApart(
  */
 export function noteSignInPlace(
   db: Db,
-  facts: SignalFacts,
+  facts: RequestFacts,
   place: { principalType: "user" | "api_key"; principalId: string; value: string | null },
 ) {
   const p = {

@@ -1,35 +1,15 @@
 import { SQL, sql } from "drizzle-orm";
-import { clientIp } from "../auth/limiter";
-import { whereFrom } from "../auth/security-signals";
+import type { RequestFacts } from "../auth/security-signals";
 import type { Db } from "../db/door";
 import { auditLog } from "../db/schema";
-import type { AppContext, Principal } from "../kernel/context";
+import type { Principal } from "../kernel/context";
 
 /**
  * Writing audit rows, always inside the transaction of the change they record. As the caller under RLS (a
  * user or API key may only write rows as itself, in its tenant), or through `app.audit_system` for work with
  * no caller (failed logins).
  */
-/** What every audit row records about the request. */
-export interface RequestFacts {
-  now: number;
-  ip: string;
-  userAgent: string | null;
-  requestId: string;
-  /** Where Cloudflare saw the request come from (`request.cf`; none locally unless a test names them). */
-  country: string | null;
-  asn: string | null;
-}
-
-export function requestFacts(c: AppContext): RequestFacts {
-  return {
-    now: c.get("now"),
-    ip: clientIp(c.req.raw.headers),
-    userAgent: c.req.header("User-Agent") ?? null,
-    requestId: c.get("requestId"),
-    ...whereFrom(c.req.raw),
-  };
-}
+export { type RequestFacts, requestFacts } from "../auth/security-signals";
 
 interface SystemAudit {
   tenantId: string | null;

@@ -1,7 +1,6 @@
 import type { Context, ErrorHandler, NotFoundHandler } from "hono";
 import { HTTPException } from "hono/http-exception";
-import { clientIp } from "../auth/limiter";
-import { raiseSignalApart, recordSignal, SELF_SERVING_REASONS } from "../auth/security-signals";
+import { raiseSignalApart, recordSignal, requestFacts, SELF_SERVING_REASONS } from "../auth/security-signals";
 import type { AppEnv } from "../kernel/context";
 import { AppError, errorResponse, fromHttpException } from "../kernel/errors";
 import { ExpiringCache } from "../kernel/expiring-cache";
@@ -69,12 +68,7 @@ function signalSelfServing(c: Context<AppEnv>, error: AppError): void {
   const seen = `${principal.userId}:${reason}`;
   if (recentlySignalled.get(seen, c.get("now"))) return;
   recentlySignalled.set(seen, true, c.get("now"), c.get("now") + SELF_SERVING_SIGNAL_INTERVAL_MS);
-  const facts = {
-    now: c.get("now"),
-    ip: clientIp(c.req.raw.headers),
-    userAgent: c.req.header("User-Agent") ?? null,
-    requestId: c.get("requestId"),
-  };
+  const facts = requestFacts(c);
   const route = routePattern(c);
   const signal = {
     kind: "self_serving_refused" as const,

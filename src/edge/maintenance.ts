@@ -1,10 +1,9 @@
 import type { MiddlewareHandler } from "hono";
-import { SWITCHED_OFF_RETRY_AFTER_SECONDS } from "../kernel/constants";
+import { READ_METHODS, SWITCHED_OFF_RETRY_AFTER_SECONDS } from "../kernel/constants";
 import type { AppEnv } from "../kernel/context";
 import { AppError } from "../kernel/errors";
 import { FLAGS, isOn } from "../kernel/flags";
 
-const READS = new Set(["GET", "HEAD", "OPTIONS"]);
 /** Sign-in and sessions go on, so people keep reading; every other write waits. */
 const SESSION_ROUTES = new Set(["/v1/auth/login", "/v1/auth/pin", "/v1/auth/refresh", "/v1/auth/logout"]);
 
@@ -15,7 +14,7 @@ const SESSION_ROUTES = new Set(["/v1/auth/login", "/v1/auth/pin", "/v1/auth/refr
  */
 export const refuseWritesInMaintenance = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const path = c.req.path;
-  if (READS.has(c.req.method) || path.startsWith("/health") || SESSION_ROUTES.has(path)) return next();
+  if (READ_METHODS.has(c.req.method) || path.startsWith("/health") || SESSION_ROUTES.has(path)) return next();
   if (await isOn(c.env.FLAGS, FLAGS.maintenance, {}, c.get("now"))) {
     throw new AppError(
       "SERVICE_UNAVAILABLE",

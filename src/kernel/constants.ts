@@ -129,3 +129,6 @@ export const CRONS = {
 } as const;
 /** Sweep batches per minutely run (each up to WEBHOOK_DELIVERY.dispatchLimit deliveries). */
 export const WEBHOOK_SWEEP_BATCHES = 20;
+
+/** Methods that change nothing: the maintenance switch lets them through, and they never dispatch webhooks. */
+export const READ_METHODS: ReadonlySet<string> = new Set(["GET", "HEAD", "OPTIONS"]);

@@ -1,9 +1,8 @@
 import type { MiddlewareHandler } from "hono";
 import { dispatchDue, knownUnsubscribed } from "../../domain/webhook-delivery";
+import { READ_METHODS } from "../../kernel/constants";
 import type { AppEnv } from "../../kernel/context";
 import { describeError, log } from "../../kernel/logger";
-
-const READS = new Set(["GET", "HEAD", "OPTIONS"]);
 
 /**
  * After a signed-in write succeeds, hands its tenant's due webhook deliveries to the queue in `waitUntil`, after the
@@ -15,7 +14,7 @@ export function dispatchAfterWrites(): MiddlewareHandler<AppEnv> {
     await next();
     const principal = c.get("principal");
     const queue = c.env.WEBHOOKS;
-    if (READS.has(c.req.method) || c.res.status >= 400 || !principal || !queue) return;
+    if (READ_METHODS.has(c.req.method) || c.res.status >= 400 || !principal || !queue) return;
     // The wall clock, not the request's: deliveries fall due on the database's clock.
     const now = Date.now();
     if (knownUnsubscribed(principal.tenantId, now)) return;
