@@ -12,7 +12,7 @@ import { ExpiringCache } from "../kernel/expiring-cache";
 import { countKeyRequest, failedKeyAttempt, refuseBlockedAddress } from "./limiter";
 import type { Permission } from "./permissions";
 import { randomToken, sha256Hex } from "./secrets";
-import { noteSignInPlace, recordSignal, requestFacts, type SecuritySignal, whereFrom } from "./security-signals";
+import { noteSignInPlace, recordSignal, requestFacts, whereFrom } from "./security-signals";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -130,7 +130,7 @@ function touch(c: Context<AppEnv>, row: KeyRow, nowMs: number): void {
       noteSignInPlace(db, facts, { principalType: "api_key", principalId: row.id, value: asn }),
     ])
       .then(([, place]) => {
-        const signal = place.rows[0]?.signal as SecuritySignal | null | undefined;
+        const signal = place.rows[0]?.signal;
         if (signal) recordSignal(c.env.METRICS, row.tenant_id, signal);
       })
       .catch(() => {}),

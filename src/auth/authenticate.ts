@@ -7,6 +7,7 @@ import { authenticateApiKey, isApiKey } from "./api-keys";
 import { countRequest, userLimits } from "./limiter";
 import { verifyExternalToken } from "./oidc";
 import { atRequestTime, kioskPrincipal, loadPrincipal } from "./principal";
+import { noteSingleSignOnPlace } from "./security-signals";
 import { type AccessIdentity, verifyAccessToken } from "./tokens";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
@@ -67,5 +68,6 @@ export const authenticate = (): MiddlewareHandler<AppEnv> => async (c, next) => 
   const { principal, cache } = await loadPrincipal(config, c.env.PERMISSIONS_KV, identity, hit?.permissionVersion ?? null, waitUntil, now);
   c.set("principal", identity.kiosk ? kioskPrincipal(principal) : atRequestTime(principal, now));
   c.set("permissionCache", cache);
+  if (mapping) noteSingleSignOnPlace(c, identity.userId, identity.tenantId);
   await next();
 };

@@ -1,9 +1,12 @@
 import { sql } from "drizzle-orm";
 import type { Context } from "hono";
+import { LRUCache } from "lru-cache";
 import { systemCaller } from "../db/claims";
 import { type Db, runInDatabase } from "../db/door";
 import type { Config } from "../kernel/config";
+import { AUTH_CACHE_ENTRIES } from "../kernel/constants";
 import type { AppEnv } from "../kernel/context";
+import { describeError, log } from "../kernel/logger";
 import { writeMetric } from "../kernel/metrics";
 import { clientIp } from "./limiter";
 
@@ -103,6 +106,39 @@ export function noteSignInPlace(
     facts: factsJson(facts),
   };
   return db.execute<{ signal: SecuritySignal | null }>(sql`select app.note_sign_in_place(${JSON.stringify(p)}::jsonb) as signal`);
+}
+
+/** How often an isolate notes the country of a person signed in through their organisation's identity provider. */
+const SSO_PLACE_INTERVAL_MS = 3_600_000;
+/** `<user>:<country>` → when this isolate last noted it. */
+const ssoPlacesNoted = new LRUCache<string, number>({ max: AUTH_CACHE_ENTRIES });
+
+/** Forgets which single sign-on places this isolate noted (tests). */
+export function forgetNotedPlaces(): void {
+  ssoPlacesNoted.clear();
+}
+
+/**
+ * Single sign-on has no sign-in here: the identity provider's token comes with every request. Its country is noted
+ * after the answer, at most once an hour per isolate, person and country, so an admin's first request from another
+ * country raises `admin_new_country` as a password sign-in does.
+ */
+export function noteSingleSignOnPlace(c: Context<AppEnv>, userId: string, tenantId: string): void {
+  const facts = requestFacts(c);
+  if (!facts.country) return;
+  const seen = `${userId}:${facts.country}`;
+  if ((ssoPlacesNoted.get(seen) ?? Number.NEGATIVE_INFINITY) + SSO_PLACE_INTERVAL_MS > facts.now) return;
+  ssoPlacesNoted.set(seen, facts.now);
+  c.executionCtx.waitUntil(
+    runInDatabase(c.get("config"), systemCaller("auth", tenantId), (db) => [
+      noteSignInPlace(db, facts, { principalType: "user", principalId: userId, value: facts.country }),
+    ])
+      .then(([place]) => {
+        const signal = place.rows[0]?.signal;
+        if (signal) recordSignal(c.env.METRICS, tenantId, signal);
+      })
+      .catch((error) => log("warn", "sign_in_place_not_noted", { request_id: facts.requestId, error: describeError(error) })),
+  );
 }
 
 /** The metric of a signal (one data point; `index1` the tenant, or `-`). */

@@ -1,9 +1,11 @@
 import { neon, neonConfig } from "@neondatabase/serverless";
-import { sql } from "drizzle-orm";
+import { type SQL, sql } from "drizzle-orm";
 import type { BatchItem, BatchResponse } from "drizzle-orm/batch";
 import { drizzle, type NeonHttpDatabase } from "drizzle-orm/neon-http";
+import { tryGetContext } from "hono/context-storage";
 import type { Config } from "../kernel/config";
 import { DB_REQUEST_TIMEOUT_MS, DB_RETRY_DELAYS_MS, DB_STATEMENT_TIMEOUT_MS } from "../kernel/constants";
+import type { AppEnv } from "../kernel/context";
 import { AppError } from "../kernel/errors";
 import { type Caller, claimsOf, signClaims } from "./claims";
 import { classifyDbError, dbErrorToAppError } from "./errors";
@@ -45,6 +47,8 @@ export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
 ): Promise<WorkResults<T>> {
   const role = caller.kind === "user" ? DB_ROLES.app : DB_ROLES.system;
   const wait = options.sleep ?? sleep;
+  // Undefined outside a request (the scheduled jobs, the queue consumer) and before the access log has run.
+  const tally = tryGetContext<AppEnv>()?.var.database;
   for (let attempt = 0; ; attempt++) {
     // Signed for each attempt, on the wall clock (Postgres checks `exp` against its own), never the request's clock.
     const signed = await signClaims(claimsOf(caller), config.DB_CLAIMS_KEY);
@@ -60,7 +64,12 @@ export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
       sql`select set_config('role', ${role}, true), set_config('request.jwt.claims', ${signed.claims}, true), set_config('request.jwt.claims_signature', ${signed.signature}, true), set_config('statement_timeout', ${String(DB_STATEMENT_TIMEOUT_MS)}, true)`,
     );
     try {
-      const [, ...results] = await db.batch([enter, ...work(db)]);
+      const batch = [enter, ...work(db)] as const;
+      if (tally) {
+        tally.roundTrips++;
+        if (attempt > 0) tally.retries++;
+      }
+      const [, ...results] = await db.batch(batch);
       return results as WorkResults<T>;
     } catch (error) {
       // Refused while the work was being built (a bad cursor, say): the request's fault, not the database's.
@@ -73,4 +82,15 @@ export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
       throw dbErrorToAppError(error);
     }
   }
+}
+
+/** One statement that selects a single value `as out`, answered as that value. */
+export async function selectOut<T>(
+  config: Pick<Config, "DATABASE_URL" | "NEON_FETCH_ENDPOINT" | "DB_CLAIMS_KEY">,
+  caller: Caller,
+  statement: SQL,
+  options: DoorOptions = {},
+): Promise<T> {
+  const [result] = await runInDatabase(config, caller, (db) => [db.execute<{ out: T }>(statement)], options);
+  return result.rows[0]!.out;
 }

@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { systemCaller } from "../db/claims";
-import { runInDatabase } from "../db/door";
+import { selectOut } from "../db/door";
 import { type Config, isDeployed } from "../kernel/config";
 import { WEBHOOK_DELIVERY } from "../kernel/constants";
 import type { WebhookMessage } from "../kernel/env";
@@ -25,11 +25,12 @@ type DeliveryConfig = Pick<
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-async function asSender<T>(config: DeliveryConfig, tenantId: string | undefined, fn: string, input: Record<string, unknown>): Promise<T> {
-  const [result] = await runInDatabase(config, systemCaller("webhooks", tenantId), (db) => [
-    db.execute<{ out: T }>(sql`select ${sql.raw(`app.${fn}`)}(${JSON.stringify(input)}::jsonb) as out`),
-  ]);
-  return result.rows[0]!.out;
+function asSender<T>(config: DeliveryConfig, tenantId: string | undefined, fn: string, input: Record<string, unknown>): Promise<T> {
+  return selectOut<T>(
+    config,
+    systemCaller("webhooks", tenantId),
+    sql`select ${sql.raw(`app.${fn}`)}(${JSON.stringify(input)}::jsonb) as out`,
+  );
 }
 
 /** Tenants known, for a while, to have no enabled subscription: their writes skip the dispatch. */

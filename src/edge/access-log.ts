@@ -16,6 +16,8 @@ export function routePattern(c: AppContext): string {
  */
 export const accessLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const started = performance.now();
+  const database = { roundTrips: 0, retries: 0 };
+  c.set("database", database);
   await next();
   const status = c.res.status;
   const route = routePattern(c);
@@ -35,6 +37,8 @@ export const accessLog = (): MiddlewareHandler<AppEnv> => async (c, next) => {
       user_agent: c.req.header("user-agent"),
       user_id: c.get("principal")?.userId,
       permission_cache: c.get("permissionCache"),
+      db_round_trips: database.roundTrips,
+      db_retries: database.retries,
     },
     { redacted: true },
   );

@@ -20,6 +20,6 @@ export function recordRequest(c: AppContext, route: string, durationMs: number):
       failure?.reason ?? "",
       c.get("permissionCache") ?? "",
     ],
-    doubles: [durationMs, c.res.status],
+    doubles: [durationMs, c.res.status, c.var.database.roundTrips, c.var.database.retries],
   });
 }

@@ -49,6 +49,12 @@ export interface HeldDelegation {
  */
 export type CacheOutcome = "memory" | "kv" | "miss" | "bypass";
 
+/** Batches sent to Postgres (each retry included) and, of those, retries after a transient failure. */
+export interface DatabaseTally {
+  roundTrips: number;
+  retries: number;
+}
+
 /** What the edge middleware puts on every request's context. */
 export interface AppVariables {
   requestId: string;
@@ -61,6 +67,8 @@ export interface AppVariables {
   principal: Principal;
   /** How the permission cache served this request, for the access log. */
   permissionCache: CacheOutcome;
+  /** What the request asked of Postgres, counted by the door (src/db/door.ts) for its metrics and log line. */
+  database: DatabaseTally;
   /** The error the request answered with, for its metrics: its code, and for a refused credential why. */
   failure: { code: string; reason?: string };
 }

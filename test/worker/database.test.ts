@@ -1,6 +1,6 @@
 import { sql } from "drizzle-orm";
 import { beforeEach, describe, expect, inject, it } from "vitest";
-import { ACME } from "../../scripts/lib/seed-data";
+import { ACME, DEMO_PASSWORD } from "../../scripts/lib/seed-data";
 import { createApp } from "../../src/app";
 import { systemCaller } from "../../src/db/claims";
 import { runInDatabase } from "../../src/db/door";
@@ -9,7 +9,17 @@ import { users } from "../../src/db/schema";
 import { DB_RETRY_DELAYS_MS } from "../../src/kernel/constants";
 import { AppError } from "../../src/kernel/errors";
 import { as, dbConfig, people, roundTrips } from "../support/worker/callers";
-import { call, callApp, captureLogs, expectError, harbor, rejectionOf, resetDatabase, superuserSql } from "../support/worker/harness";
+import {
+  call,
+  callApp,
+  captureLogs,
+  expectError,
+  harbor,
+  recordingMetrics,
+  rejectionOf,
+  resetDatabase,
+  superuserSql,
+} from "../support/worker/harness";
 
 beforeEach(() => resetDatabase());
 
@@ -130,6 +140,40 @@ describe("retries", () => {
     expect(error.code).toBe("SERVICE_UNAVAILABLE");
     const [{ attempts }] = (await superuserSql()`select last_value::int as attempts from test_support.attempts`) as [{ attempts: number }];
     expect(attempts).toBe(1 + DB_RETRY_DELAYS_MS.length);
+  });
+
+  it("an API call's metrics point and log line count its round trips and retries as the database saw them", async () => {
+    const su = superuserSql();
+    // Sign-in's write (its refresh token) meets one transient conflict, which the door retries.
+    await su.transaction([
+      su.query(`create or replace function test_support.conflict_once() returns trigger language plpgsql security definer as $$
+        begin perform test_support.fail_first(1); return new; end $$`),
+      su.query("create trigger conflict_once before insert on refresh_tokens for each row execute function test_support.conflict_once()"),
+    ]);
+    try {
+      const app = `tally-${crypto.randomUUID()}`;
+      const { points, METRICS } = recordingMetrics();
+      let res!: Response;
+      const logs = await captureLogs(async () => {
+        res = await callApp(
+          createApp(),
+          "/v1/auth/login",
+          {
+            method: "POST",
+            headers: { "Content-Type": "application/json", "CF-Connecting-IP": "203.0.113.10" },
+            body: JSON.stringify({ tenant: "acme", email: people.emma.email, password: DEMO_PASSWORD }),
+          },
+          { DATABASE_URL: dbConfig(app).DATABASE_URL, METRICS },
+        );
+      });
+      expect(res.status).toBe(200);
+      const seen = await roundTrips(app);
+      expect(seen).toBeGreaterThanOrEqual(3);
+      expect(points.map((p) => p.doubles!.slice(2))).toEqual([[seen, 1]]);
+      expect(logs.find((l) => l.event === "request")).toMatchObject({ db_round_trips: seen, db_retries: 1 });
+    } finally {
+      await su`drop trigger if exists conflict_once on refresh_tokens`;
+    }
   });
 
   it("does not retry other errors", async () => {

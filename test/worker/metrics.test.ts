@@ -32,7 +32,7 @@ describe("request metrics", () => {
     expect(tenant).toEqual({
       indexes: ["-"],
       blobs: ["request", "/v1/tenants/:slug", "GET", "200", "", "", ""],
-      doubles: [expect.any(Number), 200],
+      doubles: [expect.any(Number), 200, 1, 0],
     });
     expect(balances!.indexes).toEqual([ACME.id]);
     expect(balances!.blobs!.slice(0, 5)).toEqual(["request", "/v1/me/balances", "GET", "200", ""]);

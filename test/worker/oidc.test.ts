@@ -4,7 +4,7 @@ import { forgetExternalIssuers } from "../../src/auth/oidc";
 import { TEST_OIDC_AUDIENCE, TEST_OIDC_ISSUER, TEST_OIDC_TENANT_ID } from "../support/test-constants";
 import { authApp, TUESDAY_NOON } from "../support/worker/auth";
 import { people } from "../support/worker/callers";
-import { expectError, harbor, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
+import { expectError, harbor, recordingMetrics, resetDatabase, resetEdgeState, superuserSql, testEnv } from "../support/worker/harness";
 
 const GUS_SUBJECT = "idp|gus-0001";
 
@@ -240,5 +240,45 @@ describe("just-in-time linking by email", () => {
       { n: number },
     ];
     expect(n).toBe(0);
+  });
+});
+
+describe("single sign-on and security signals", () => {
+  it("an admin's first request from another country raises security.admin_new_country; noted once an hour per isolate", async () => {
+    const idp = await identityProvider();
+    await harbor.publishJwks("globex", { keys: [idp.jwk] });
+    const GINA_SUBJECT = "idp|gina-0001";
+    await superuserSql()`update users set external_subject = ${GINA_SUBJECT} where id = ${people.gina.userId}`;
+    const api = authApp();
+    const { points, METRICS } = recordingMetrics();
+    // A token the identity provider signs now, on the app's clock (they live 10 minutes).
+    const from = async (country: string) => {
+      const token = await idp.sign({ sub: GINA_SUBJECT, email: people.gina.email }, { iat: Math.floor(api.clock.nowMs / 1000) });
+      const res = await api.send("/v1/me", { cf: { country }, headers: { Authorization: `Bearer ${token}` } } as RequestInit, { METRICS });
+      expect(res.status, await res.clone().text()).toBe(200);
+    };
+    for (const country of ["US", "US", "DE", "DE"]) await from(country);
+
+    const signals = await superuserSql()`select action, actor_id, details from audit_log where action like 'security.%'`;
+    expect(signals).toEqual([
+      { action: "security.admin_new_country", actor_id: people.gina.userId, details: { user_id: people.gina.userId, country: "DE" } },
+    ]);
+    expect(points.filter((p) => p.blobs![0] === "security").map((p) => p.blobs![1])).toEqual(["admin_new_country"]);
+    const places = async () =>
+      (await superuserSql()`select value, last_seen_at from sign_in_places where principal_id = ${people.gina.userId} order by value`) as {
+        value: string;
+        last_seen_at: string;
+      }[];
+    const noted = await places();
+    expect(noted.map((p) => p.value)).toEqual(["DE", "US"]);
+
+    // Within the hour the isolate does not write again; after it, the place's last sighting moves on.
+    api.clock.advance(30 * 60_000);
+    await from("US");
+    expect(await places()).toEqual(noted);
+    api.clock.advance(31 * 60_000);
+    await from("US");
+    const [, us] = await places();
+    expect(new Date(us!.last_seen_at).getTime()).toBe(api.clock.nowMs);
   });
 });

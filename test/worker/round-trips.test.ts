@@ -1,6 +1,6 @@
 import { beforeEach, expect, it } from "vitest";
 import { dbConfig, people, roundTrips } from "../support/worker/callers";
-import { resetDatabase, resetEdgeState } from "../support/worker/harness";
+import { recordingMetrics, resetDatabase, resetEdgeState } from "../support/worker/harness";
 import { bearer, ledgerWorld, newKey } from "../support/worker/ledger";
 
 /**
@@ -19,11 +19,11 @@ it("every ledger endpoint costs one round trip, two when it must first read the 
   const toCancel = await w.submitted(w.tokens.eli, { start_date: "2026-12-08", end_date: "2026-12-08" });
   const emma = people.emma.employeeId;
 
-  const get = (token: string, path: string) => (bindings: { DATABASE_URL: string }) =>
-    w.api.send(path, { headers: bearer(token) }, bindings);
-  const post = (token: string, path: string, body: unknown) => (bindings: { DATABASE_URL: string }) =>
+  type Bindings = { DATABASE_URL: string; METRICS: AnalyticsEngineDataset };
+  const get = (token: string, path: string) => (bindings: Bindings) => w.api.send(path, { headers: bearer(token) }, bindings);
+  const post = (token: string, path: string, body: unknown) => (bindings: Bindings) =>
     w.api.postJson(path, body, { ...bearer(token), "Idempotency-Key": newKey("rt") }, bindings);
-  const calls: [string, (bindings: { DATABASE_URL: string }) => Promise<Response>][] = [
+  const calls: [string, (bindings: Bindings) => Promise<Response>][] = [
     ["GET /v1/me/balances", get(w.tokens.emma, "/v1/me/balances")],
     ["GET /v1/employees/{id}/balances?as_of", get(w.tokens.mike, `/v1/employees/${emma}/balances?as_of=2026-12-31`)],
     ["GET /v1/team/balances", get(w.tokens.mike, "/v1/team/balances")],
@@ -84,12 +84,17 @@ it("every ledger endpoint costs one round trip, two when it must first read the 
     expect((await w.api.send("/v1/me/permissions", { headers: bearer(token) })).status).toBe(200);
 
   const counted: Record<string, number> = {};
+  const reported: Record<string, number> = {};
   for (const [name, send] of calls) {
     const app = `rt-${name.replace(/[^a-z]+/gi, "-")}`.slice(0, 60);
-    const res = await send({ DATABASE_URL: dbConfig(app).DATABASE_URL });
+    const { points, METRICS } = recordingMetrics();
+    const res = await send({ DATABASE_URL: dbConfig(app).DATABASE_URL, METRICS });
     expect(res.status, `${name}: ${await res.clone().text()}`).toBeLessThan(300);
     counted[name] = await roundTrips(app);
+    reported[name] = points[0]!.doubles![2]!;
   }
+  // Each request's metrics point counts what the database saw.
+  expect(reported).toEqual(counted);
   // Sealing needs the subject's data key: read first when this isolate does not hold it yet (the first sealed
   // write of a person and year here, or a decision, whose caller knows only the request's id).
   const sealingReads: Record<string, number> = {

@@ -132,6 +132,31 @@ describe("sign-in signals", () => {
     expect(await superuserSql()`select count(*)::int as n from sign_in_places`).toEqual([{ n: 4 }]);
   });
 
+  it("an admin's refresh from another country than their sign-in: security.admin_new_country", async () => {
+    const api = authApp();
+    const metrics = signalMetrics();
+    const signIn = await api.send("/v1/auth/login", {
+      ...from({ country: "DE" }),
+      method: "POST",
+      headers: { "Content-Type": "application/json", "CF-Connecting-IP": "203.0.113.5" },
+      body: JSON.stringify({ tenant: "acme", email: people.sam.email, password: "leave-ledger-demo" }),
+    });
+    let { refresh_token } = (await signIn.json()) as { refresh_token: string };
+    for (const country of ["DE", "BR"]) {
+      const res = await api.send(
+        "/v1/auth/refresh",
+        { ...from({ country }), method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify({ refresh_token }) },
+        metrics,
+      );
+      expect(res.status).toBe(200);
+      ({ refresh_token } = (await res.json()) as { refresh_token: string });
+    }
+    expect((await signals()).map((s) => [s.action, s.actor_id, s.details])).toEqual([
+      ["security.admin_new_country", people.sam.userId, { user_id: people.sam.userId, country: "BR" }],
+    ]);
+    expect(metrics.kinds()).toEqual(["admin_new_country"]);
+  });
+
   it("an API key's first use from another network: security.api_key_new_asn", async () => {
     const api = authApp();
     const metrics = signalMetrics();

@@ -2,7 +2,7 @@ import { sql } from "drizzle-orm";
 import { type AttemptStart, behindRaisedVersions, failuresOf, limiterFor, loginPolicies, raiseAfterCommit } from "../../auth/limiter";
 import { userCaller } from "../../auth/principal";
 import { randomToken, sha256Hex, verifyPassword, verifyPin } from "../../auth/secrets";
-import { noteSignInPlace, raiseSignal, recordSignal, type SecuritySignal } from "../../auth/security-signals";
+import { noteSignInPlace, raiseSignal, recordSignal } from "../../auth/security-signals";
 import { signAccessToken } from "../../auth/tokens";
 import { systemCaller } from "../../db/claims";
 import { runInDatabase } from "../../db/door";
@@ -158,7 +158,7 @@ export async function login(config: Config, env: Env, facts: RequestFacts, input
     }),
     noteSignInPlace(db, facts, { principalType: "user", principalId: userId, value: facts.country }),
   ]);
-  const signal = place.rows[0]?.signal as SecuritySignal | null | undefined;
+  const signal = place.rows[0]?.signal;
   if (signal) recordSignal(env.METRICS, candidate.tenant_id, signal);
   // The sessions ended (or the user was deactivated) while the secret was being checked: this one ends too.
   if (!issued.rows[0]?.issued) throw INVALID_CREDENTIALS();
@@ -257,7 +257,7 @@ export async function refresh(config: Config, env: Env, facts: RequestFacts, pre
     { userId, tenantId: rotation.tenant_id, sessionVersion, kiosk: rotation.kiosk === true },
     facts.now,
   );
-  await runInDatabase(config, systemCaller("auth", rotation.tenant_id), (db) => [
+  const [, place] = await runInDatabase(config, systemCaller("auth", rotation.tenant_id), (db) => [
     auditAsSystem(db, facts, {
       ...target,
       actorType: "user",
@@ -266,7 +266,11 @@ export async function refresh(config: Config, env: Env, facts: RequestFacts, pre
       success: true,
       details: { family_id: rotation.family_id },
     }),
+    // A refresh token carried off to another country shows there, at the latest when the access token expires.
+    noteSignInPlace(db, facts, { principalType: "user", principalId: userId, value: facts.country }),
   ]);
+  const signal = place.rows[0]?.signal;
+  if (signal) recordSignal(env.METRICS, rotation.tenant_id, signal);
   return tokenPair(accessToken, next);
 }
 

@@ -1,7 +1,7 @@
 import type { z } from "@hono/zod-openapi";
 import { type SQL, sql } from "drizzle-orm";
 import { userCaller } from "../../auth/principal";
-import { runInDatabase } from "../../db/door";
+import { runInDatabase, selectOut } from "../../db/door";
 import { AUDIT_COLUMNS, auditValues, ledgerFacts, type RequestFacts } from "../../domain/audit";
 import { forgetUnsubscribed } from "../../domain/webhook-delivery";
 import { newWebhookSecret, openWebhookSecret, sealWebhookSecret, WEBHOOK_PAYLOAD_VERSION, webhookUrlProblem } from "../../domain/webhooks";
@@ -272,10 +272,9 @@ export async function resolveDelivery(
   id: string,
   action: "redeliver" | "skip",
 ): Promise<{ id: string; status: "pending" | "skipped" }> {
-  const [rows] = await runInDatabase(config, userCaller(principal), (db) => [
-    db.execute<{ out: { id: string; status: "pending" | "skipped" } }>(
-      sql`select app.resolve_webhook_delivery(${JSON.stringify({ delivery_id: id, action, now: iso(facts.now), facts: ledgerFacts(facts) })}::jsonb) as out`,
-    ),
-  ]);
-  return rows.rows[0]!.out;
+  return selectOut<{ id: string; status: "pending" | "skipped" }>(
+    config,
+    userCaller(principal),
+    sql`select app.resolve_webhook_delivery(${JSON.stringify({ delivery_id: id, action, now: iso(facts.now), facts: ledgerFacts(facts) })}::jsonb) as out`,
+  );
 }

@@ -9,6 +9,7 @@ import { forgetApiKeys } from "../../../src/auth/api-keys";
 import { forgetBlocked } from "../../../src/auth/limiter";
 import { forgetExternalIssuers } from "../../../src/auth/oidc";
 import { forgetPrincipals } from "../../../src/auth/principal";
+import { forgetNotedPlaces } from "../../../src/auth/security-signals";
 import { forgetSealingKeys } from "../../../src/domain/sealing";
 import { forgetUnsubscribed } from "../../../src/domain/webhook-delivery";
 import { forgetSignalledRefusals } from "../../../src/edge/error-renderer";
@@ -103,7 +104,8 @@ export async function resetDatabase(): Promise<void> {
 
 /**
  * Wipes Durable Object storage, KV (which Miniflare keeps in Durable Objects too) and the isolate's memories: blocked
- * keys, principals, issuers, API keys, sealing keys, tenants without webhooks, flag values, signalled refusals.
+ * keys, principals, issuers, API keys, sealing keys, tenants without webhooks, flag values, signalled refusals, noted
+ * single sign-on places.
  */
 export async function resetEdgeState(): Promise<void> {
   await reset();
@@ -115,6 +117,7 @@ export async function resetEdgeState(): Promise<void> {
   forgetUnsubscribed();
   forgetFlags();
   forgetSignalledRefusals();
+  forgetNotedPlaces();
 }
 
 /** The harbor (test/support/node/harbor.ts): fake Sentry, the database gate and webhook receivers. */
