@@ -13,10 +13,15 @@ const PROJECT = resolve(import.meta.dirname, "../..");
  * The production bundle, exactly what `wrangler deploy` would upload for `environment` ("" = top level):
  * `wrangler deploy --dry-run --outdir <outDir> --minify`. Returns its size raw and gzipped.
  */
-export async function buildBundle(outDir: string, environment: string): Promise<{ rawBytes: number; gzipBytes: number }> {
+export async function buildBundle(
+  outDir: string,
+  environment: string,
+  /** Another entry than wrangler.toml's `main`, bundled the same way (the bench's stage worker). */
+  entry?: string,
+): Promise<{ rawBytes: number; gzipBytes: number }> {
   const result = spawnSync(
     resolve(PROJECT, "node_modules/.bin/wrangler"),
-    ["deploy", "--dry-run", "--outdir", outDir, "--minify", "--env", environment],
+    ["deploy", ...(entry ? [entry] : []), "--dry-run", "--outdir", outDir, "--minify", "--env", environment],
     { cwd: PROJECT, env: offlineWranglerEnv(PROJECT), stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
   );
   if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
@@ -41,14 +46,38 @@ export async function startBundle(options: {
   /** From `generateLocalSecrets()`; the stack's demo PINs must be hashed with its pepper. */
   secrets: Record<string, string>;
   extraWorkers?: { name: string; scriptPath: string; routes: string[] }[];
+  /** A second bundle of the app (the bench's stage worker), with the same bindings but no queues, serving `/stage/*`. */
+  stagesBundleDir?: string;
 }): Promise<{ url: string; limiterCounts(key: string): Promise<{ windowSeconds: number; count: number }[]>; dispose(): Promise<void> }> {
-  const { compatibility_date: compatibilityDate, queues } = parse(await readFile(resolve(PROJECT, "wrangler.toml"), "utf8")) as {
+  const {
+    compatibility_date: compatibilityDate,
+    compatibility_flags: compatibilityFlags,
+    queues,
+  } = parse(await readFile(resolve(PROJECT, "wrangler.toml"), "utf8")) as {
     compatibility_date: string;
+    compatibility_flags: string[];
     queues: {
       producers: { binding: string; queue: string }[];
       consumers: { queue: string; max_batch_size: number; max_batch_timeout: number; max_retries: number; dead_letter_queue?: string }[];
     };
   };
+  const app = (name: string, bundleDir: string, routes: string[]) => ({
+    name,
+    modules: true,
+    scriptPath: join(bundleDir, "index.js"),
+    modulesRoot: bundleDir,
+    compatibilityDate,
+    compatibilityFlags,
+    durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
+    kvNamespaces: ["PERMISSIONS_KV"],
+    bindings: {
+      ENVIRONMENT: "development",
+      DATABASE_URL: options.stack.workerDatabaseUrl,
+      NEON_FETCH_ENDPOINT: options.stack.neon.url,
+      ...options.secrets,
+    },
+    routes,
+  });
   const mf = new Miniflare(
     convertV4MiniflareOptions({
       host: "127.0.0.1",
@@ -58,13 +87,7 @@ export async function startBundle(options: {
       handleStructuredLogs: () => {},
       workers: [
         {
-          name: "api",
-          modules: true,
-          scriptPath: join(options.bundleDir, "index.js"),
-          modulesRoot: options.bundleDir,
-          compatibilityDate,
-          durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
-          kvNamespaces: ["PERMISSIONS_KV"],
+          ...app("api", options.bundleDir, ["*/*"]),
           // The webhook queues, produced and consumed by the Worker as wrangler.toml declares them.
           queueProducers: Object.fromEntries(queues.producers.map((p) => [p.binding, { queueName: p.queue }])),
           queueConsumers: Object.fromEntries(
@@ -78,14 +101,8 @@ export async function startBundle(options: {
               },
             ]),
           ),
-          bindings: {
-            ENVIRONMENT: "development",
-            DATABASE_URL: options.stack.workerDatabaseUrl,
-            NEON_FETCH_ENDPOINT: options.stack.neon.url,
-            ...options.secrets,
-          },
-          routes: ["*/*"],
         },
+        ...(options.stagesBundleDir ? [app("stages", options.stagesBundleDir, ["*/stage/*"])] : []),
         ...(options.extraWorkers ?? []).map((w) => ({ ...w, modules: true, modulesRoot: resolve(w.scriptPath, ".."), compatibilityDate })),
       ],
     }),
