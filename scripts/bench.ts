@@ -13,6 +13,7 @@ import { build } from "esbuild";
 import { PBKDF2_ITERATIONS } from "../src/auth/secrets";
 import { claimsCheckCost } from "./bench/claims-cost";
 import { ledgerBench } from "./bench/ledger-bench";
+import { sloBench } from "./bench/slo-bench";
 import { buildBundle, startBundle } from "./lib/bundle";
 import { generateLocalSecrets } from "./lib/local-secrets";
 import { type LocalStack, startLocalStack } from "./lib/local-stack";
@@ -23,14 +24,17 @@ const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 4);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /**
- * `BENCH_ONLY=submissions` measures only the leave submissions (for work on the write path); `BENCH_ONLY=scale`
- * only the 50 000-employee tenant (accruals, who is out, the directory, the tenant export).
+ * `BENCH_ONLY=paths` measures only the edge paths and the authenticated path's decomposition; `submissions` only
+ * the leave submissions (for work on the write path); `scale` only the 50 000-employee tenant (accruals, who is
+ * out, the directory, the tenant export); `slo` only the fixed-arrival-rate SLO.
  */
 const ONLY = ((only) => {
   if (only === undefined) return null;
-  if (only === "submissions" || only === "scale") return only;
-  throw new Error(`BENCH_ONLY=${only}: expected submissions or scale`);
+  if (only === "paths" || only === "submissions" || only === "scale" || only === "slo") return only;
+  throw new Error(`BENCH_ONLY=${only}: expected paths, submissions, scale or slo`);
 })(process.env.BENCH_ONLY);
+/** The authenticated path's share of the bare route's throughput that this step of the work aims at. */
+const AUTHENTICATED_RATIO_TARGET = 0.4;
 
 interface Target {
   name: string;
@@ -42,8 +46,13 @@ interface Target {
 const TARGETS: Target[] = [
   { name: "bare Hono route", path: "/bare" },
   { name: "GET /health", path: "/health" },
+  // The authenticated path stage by stage (scripts/bench/stages-worker.ts), then whole.
+  { name: "  edge pipeline alone", path: "/stage/pipeline" },
+  { name: "  + token verified", path: "/stage/verified", authenticated: true },
+  { name: "  + Durable Object call", path: "/stage/counted", authenticated: true },
   { name: "GET /v1/me/permissions (auth, cached)", path: "/v1/me/permissions", authenticated: true },
 ];
+const AUTHENTICATED = TARGETS.at(-1)!;
 /** Authenticated load is spread over every demo user, as real traffic is spread over many users' objects. */
 const BENCH_USERS = SEED_TENANTS.flatMap((tenant) => tenant.people.map((person) => ({ tenant: tenant.slug, person })));
 
@@ -120,7 +129,7 @@ async function pathsBench(
 
   const authenticatedRequests = { sent: 0 };
   const count = (t: Target, n: number) => {
-    if (t.authenticated) authenticatedRequests.sent += n;
+    if (t === AUTHENTICATED) authenticatedRequests.sent += n;
   };
   for (const target of TARGETS) {
     const res = await fetch(base + target.path, { headers: target.authenticated ? { Authorization: `Bearer ${tokens[0]}` } : {} });
@@ -160,8 +169,12 @@ async function pathsBench(
       `${s.name.padEnd(40)} ${s.rps.toFixed(0).padStart(7)} ${s.p50.toFixed(1).padStart(8)} ${s.p99.toFixed(1).padStart(8)} ${String(s.errors).padStart(8)}   ${(s.rps / bareRps).toFixed(2)}`,
     );
   }
+  const authenticated = summary.find((s) => s.name === AUTHENTICATED.name)!;
   console.log(
-    `\nDurable Object round trips per authenticated request: ${(hourly / authenticatedRequests.sent).toFixed(3)} (${hourly} counted by the object / ${authenticatedRequests.sent} sent)`,
+    `\nauthenticated ratio (${AUTHENTICATED.path} to the bare route): ${(authenticated.rps / bareRps).toFixed(2)}, target ≥ ${AUTHENTICATED_RATIO_TARGET.toFixed(2)}`,
+  );
+  console.log(
+    `Durable Object round trips per authenticated request: ${(hourly / authenticatedRequests.sent).toFixed(3)} (${hourly} counted by the object / ${authenticatedRequests.sent} sent)`,
   );
   console.log(
     `login (PBKDF2 + 3 Durable Object calls + 2 database round trips), median of ${loginTimes.length}: ${median(loginTimes).toFixed(0)} ms`,
@@ -177,6 +190,8 @@ async function main() {
   console.log("building the production bundle and the bare worker…");
   const dist = join(work, "dist");
   await buildBundle(dist, "");
+  const stages = join(work, "stages");
+  await buildBundle(stages, "", "scripts/bench/stages-worker.ts");
   const bare = join(work, "bare", "bare.js");
   await build({
     entryPoints: [resolve(PROJECT, "scripts/bench/bare-worker.ts")],
@@ -195,29 +210,46 @@ async function main() {
     seed: { pinPepper: secrets.PIN_PEPPER!, dataKek: secrets.DATA_KEK! },
   });
   // The bench user must not be rate-limited: the limits are raised for this run only.
-  const unlimited = { RATE_LIMIT_USER_PER_MINUTE: "100000000", RATE_LIMIT_USER_PER_HOUR: "100000000" };
+  const unlimited = {
+    RATE_LIMIT_USER_PER_MINUTE: "100000000",
+    RATE_LIMIT_USER_PER_HOUR: "100000000",
+    RATE_LIMIT_IP_PER_MINUTE: "100000000",
+  };
   const worker = await startBundle({
     bundleDir: dist,
     stack,
     secrets: { ...secrets, ...unlimited },
     extraWorkers: [{ name: "bare", scriptPath: bare, routes: ["*/bare"] }],
+    stagesScriptPath: join(stages, "stages-worker.js"),
   });
   try {
     const base = worker.url;
-    const paths = ONLY ? { errors: 0, bareRps: null } : await pathsBench(base, worker, stack, secrets);
-    console.log("\npreparing the ledger benchmarks (a tenant of 52 employees, 100 000 entries of history)…");
-    const ledger = await ledgerBench({
-      base,
-      stack,
-      pinPepper: secrets.PIN_PEPPER!,
-      connections: CONNECTIONS,
-      seconds: SECONDS,
-      rounds: ROUNDS,
-      only: ONLY,
-      bareRps: paths.bareRps,
-    });
-    console.log(`\n${ledger.lines.join("\n")}`);
-    if (paths.errors > 0 || ledger.errors > 0) {
+    const runs = (part: "paths" | "ledger" | "slo") =>
+      ONLY === null || ONLY === part || (part === "ledger" && (ONLY === "submissions" || ONLY === "scale"));
+    const paths = runs("paths") ? await pathsBench(base, worker, stack, secrets) : { errors: 0, bareRps: null };
+    let errors = paths.errors;
+    if (runs("ledger")) {
+      console.log("\npreparing the ledger benchmarks (a tenant of 52 employees, 100 000 entries of history)…");
+      const ledger = await ledgerBench({
+        base,
+        stack,
+        pinPepper: secrets.PIN_PEPPER!,
+        connections: CONNECTIONS,
+        seconds: SECONDS,
+        rounds: ROUNDS,
+        only: ONLY === "submissions" || ONLY === "scale" ? ONLY : null,
+        bareRps: paths.bareRps,
+      });
+      console.log(`\n${ledger.lines.join("\n")}`);
+      errors += ledger.errors;
+    }
+    if (runs("slo")) {
+      console.log("\nthe SLO at a fixed arrival rate (a tenant of 210 people, then 10 000 and 50 000 employees)…");
+      const slo = await sloBench({ base, stack, pinPepper: secrets.PIN_PEPPER! });
+      console.log(`\n${slo.lines.join("\n")}`);
+      errors += slo.errors;
+    }
+    if (errors > 0) {
       console.error("\nsome requests failed: the figures above are not valid");
       process.exitCode = 1;
     }

@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
-import { join, resolve } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { gzipSync } from "node:zlib";
 import { convertV4MiniflareOptions, Miniflare } from "miniflare";
 import { parse } from "smol-toml";
@@ -46,8 +46,8 @@ export async function startBundle(options: {
   /** From `generateLocalSecrets()`; the stack's demo PINs must be hashed with its pepper. */
   secrets: Record<string, string>;
   extraWorkers?: { name: string; scriptPath: string; routes: string[] }[];
-  /** A second bundle of the app (the bench's stage worker), with the same bindings but no queues, serving `/stage/*`. */
-  stagesBundleDir?: string;
+  /** A second bundle of the app (the bench's stage worker, its main module), with the same bindings but no queues, serving `/stage/*`. */
+  stagesScriptPath?: string;
 }): Promise<{ url: string; limiterCounts(key: string): Promise<{ windowSeconds: number; count: number }[]>; dispose(): Promise<void> }> {
   const {
     compatibility_date: compatibilityDate,
@@ -61,11 +61,11 @@ export async function startBundle(options: {
       consumers: { queue: string; max_batch_size: number; max_batch_timeout: number; max_retries: number; dead_letter_queue?: string }[];
     };
   };
-  const app = (name: string, bundleDir: string, routes: string[]) => ({
+  const app = (name: string, scriptPath: string, routes: string[]) => ({
     name,
     modules: true,
-    scriptPath: join(bundleDir, "index.js"),
-    modulesRoot: bundleDir,
+    scriptPath,
+    modulesRoot: dirname(scriptPath),
     compatibilityDate,
     compatibilityFlags,
     durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
@@ -87,7 +87,7 @@ export async function startBundle(options: {
       handleStructuredLogs: () => {},
       workers: [
         {
-          ...app("api", options.bundleDir, ["*/*"]),
+          ...app("api", join(options.bundleDir, "index.js"), ["*/*"]),
           // The webhook queues, produced and consumed by the Worker as wrangler.toml declares them.
           queueProducers: Object.fromEntries(queues.producers.map((p) => [p.binding, { queueName: p.queue }])),
           queueConsumers: Object.fromEntries(
@@ -102,7 +102,7 @@ export async function startBundle(options: {
             ]),
           ),
         },
-        ...(options.stagesBundleDir ? [app("stages", options.stagesBundleDir, ["*/stage/*"])] : []),
+        ...(options.stagesScriptPath ? [app("stages", options.stagesScriptPath, ["*/stage/*"])] : []),
         ...(options.extraWorkers ?? []).map((w) => ({ ...w, modules: true, modulesRoot: resolve(w.scriptPath, ".."), compatibilityDate })),
       ],
     }),

@@ -26,7 +26,7 @@ export function bearerToken(c: Context<AppEnv>): string {
 }
 
 /** Our tokens, or those of a tenant's external OIDC issuer: the (unverified) `iss` only picks the verifier. */
-async function verifyBearer(c: Context<AppEnv>, token: string, now: number): Promise<AccessIdentity> {
+export async function verifyBearer(c: Context<AppEnv>, token: string, now: number): Promise<AccessIdentity> {
   const config = c.get("config");
   if (token.length > MAX_TOKEN_LENGTH) throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "token too long" });
   let issuer: unknown;

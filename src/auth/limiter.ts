@@ -1,7 +1,8 @@
 import type { Context } from "hono";
+import { LRUCache } from "lru-cache";
 import type { AttemptPolicy, HitResult, KeyHit, Versions, WindowLimit } from "../durable/rate-limiter";
 import type { Config } from "../kernel/config";
-import { CLIENT_IP_HEADER } from "../kernel/constants";
+import { AUTH_CACHE_ENTRIES, CLIENT_IP_HEADER } from "../kernel/constants";
 import type { AppEnv } from "../kernel/context";
 import type { Env } from "../kernel/env";
 import { AppError } from "../kernel/errors";
@@ -9,12 +10,26 @@ import { log } from "../kernel/logger";
 
 export type { AttemptStart } from "../durable/rate-limiter";
 
+/** Object ids by key name, per namespace: deriving one hashes the name, on every request otherwise. */
+const limiterIds = new WeakMap<object, LRUCache<string, DurableObjectId>>();
+
 /** The Durable Object that counts for one key. Key names are documented in docs/storage.md. */
 export function limiterFor(
   env: Env,
   key: `user:${string}` | `ip:${string}` | `login-account:${string}` | `login-ip:${string}` | `apikey:${string}`,
 ) {
-  return env.RATE_LIMITER.get(env.RATE_LIMITER.idFromName(key));
+  const namespace = env.RATE_LIMITER;
+  let ids = limiterIds.get(namespace);
+  if (!ids) {
+    ids = new LRUCache({ max: AUTH_CACHE_ENTRIES });
+    limiterIds.set(namespace, ids);
+  }
+  let id = ids.get(key);
+  if (!id) {
+    id = namespace.idFromName(key);
+    ids.set(key, id);
+  }
+  return namespace.get(id);
 }
 
 export function userLimits(config: Config): WindowLimit[] {

@@ -1,7 +1,9 @@
 import { type CryptoKey, decodeProtectedHeader, errors, importJWK, type JWK, jwtVerify, SignJWT } from "jose";
+import { LRUCache } from "lru-cache";
 import type { Config } from "../kernel/config";
-import { ACCESS_TOKEN_TTL_SECONDS, JWT_CLOCK_SKEW_SECONDS, MAX_TOKEN_LENGTH } from "../kernel/constants";
+import { ACCESS_TOKEN_TTL_SECONDS, AUTH_CACHE_ENTRIES, JWT_CLOCK_SKEW_SECONDS, MAX_TOKEN_LENGTH } from "../kernel/constants";
 import { AppError } from "../kernel/errors";
+import { sha256Hex } from "./secrets";
 
 /**
  * Our access tokens: ES256, `kid` naming the current or previous signing key, 15 minutes. They carry identity
@@ -80,9 +82,51 @@ export function verificationFailure(error: unknown): AppError {
   return unauthorized("malformed token");
 }
 
-/** Verifies one of our access tokens. Every failure is 401 UNAUTHORIZED with a short, non-sensitive reason. */
+interface VerifiedToken {
+  /** The configuration (so the keys) it was verified under. */
+  config: Config;
+  identity: AccessIdentity;
+  /** From `nbf` less the allowed skew to `exp`: outside it the token is verified again (and refused). */
+  validFromMs: number;
+  expiresAtMs: number;
+}
+
+/**
+ * Tokens this isolate verified, by the SHA-256 of the token: the token itself is not kept. An entry is used only
+ * under the configuration it was verified with and within the token's validity, never beyond `exp`. Whether its
+ * session still stands is asked of the Durable Object on every request, as for a token verified just now.
+ */
+const verifiedTokens = new LRUCache<string, VerifiedToken>({ max: AUTH_CACHE_ENTRIES });
+
+/** Forgets every verified token (tests reset isolate state between cases). */
+export function forgetVerifiedTokens(): void {
+  verifiedTokens.clear();
+}
+
+/**
+ * Verifies one of our access tokens, once per isolate while it is valid. Every failure is 401 UNAUTHORIZED with a
+ * short, non-sensitive reason.
+ */
 export async function verifyAccessToken(config: Config, token: string, nowMs: number): Promise<AccessIdentity> {
   if (token.length > MAX_TOKEN_LENGTH) throw unauthorized("token too long");
+  const digest = await sha256Hex(token);
+  const known = verifiedTokens.get(digest);
+  if (known && known.config === config && known.validFromMs <= nowMs && nowMs < known.expiresAtMs) return { ...known.identity };
+  const { identity, notBefore, expiresAt } = await verifySignedToken(config, token, nowMs);
+  verifiedTokens.set(digest, {
+    config,
+    identity,
+    validFromMs: (notBefore - JWT_CLOCK_SKEW_SECONDS) * 1000,
+    expiresAtMs: expiresAt * 1000,
+  });
+  return { ...identity };
+}
+
+async function verifySignedToken(
+  config: Config,
+  token: string,
+  nowMs: number,
+): Promise<{ identity: AccessIdentity; notBefore: number; expiresAt: number }> {
   let kid: unknown;
   try {
     const header = decodeProtectedHeader(token);
@@ -110,7 +154,11 @@ export async function verifyAccessToken(config: Config, token: string, nowMs: nu
     if (typeof sub !== "string" || !UUID.test(sub) || typeof tid !== "string" || !UUID.test(tid)) throw unauthorized("malformed claims");
     if (typeof sv !== "number" || !Number.isSafeInteger(sv) || sv < 0) throw unauthorized("malformed claims");
     if (scp !== undefined && scp !== KIOSK_SCOPE_CLAIM) throw unauthorized("malformed claims");
-    return { userId: sub, tenantId: tid, sessionVersion: sv, kiosk: scp === KIOSK_SCOPE_CLAIM };
+    return {
+      identity: { userId: sub, tenantId: tid, sessionVersion: sv, kiosk: scp === KIOSK_SCOPE_CLAIM },
+      notBefore: payload.nbf!,
+      expiresAt: payload.exp!,
+    };
   } catch (error) {
     throw verificationFailure(error);
   }

@@ -7,6 +7,12 @@ import { constantTimeEqual } from "../kernel/bytes";
  * count is atomic however many requests arrive at once. Callers pass the time (`nowMs`): the Worker's clock,
  * which tests control.
  *
+ * Request counts live in the object's memory, exact while it lives (one call at a time). They are written to SQLite
+ * at most once per COUNTER_PERSIST_MS of the callers' clock, and by the alarm a second after the last count: an
+ * object evicted once idle keeps them all, and a restart mid-stream loses at most the counts of that last interval
+ * (docs/security.md, "Rate limits"). Everything else is written on every change: login attempts and locks,
+ * versions and key hashes.
+ *
  * Besides counters, the object of a user (`user:<id>`) keeps that user's session and permission versions, so
  * the Worker learns in the same call as the rate-limit check whether a token was revoked or roles changed.
  * Versions are never cleaned up; counters and login attempts are, by an alarm, once idle. The object of a
@@ -60,6 +66,11 @@ export interface AttemptOutcome {
 
 /** An attempt whose result never arrives (a Worker died mid-login) stops counting after this long. */
 const ATTEMPT_RESERVATION_MS = 30_000;
+/**
+ * Request counts are written at most this often (the callers' clock): one durable write a second per busy key
+ * instead of one per request. Whatever a restart loses is within one such interval.
+ */
+export const COUNTER_PERSIST_MS = 1_000;
 /** Idle state is removed this long after its last window or lock ends. */
 const CLEANUP_GRACE_MS = 60_000;
 
@@ -73,11 +84,25 @@ const SCHEMA = [
 /** The object reads no bindings: it counts, and keeps versions. */
 export class RateLimiter extends DurableObject<unknown> {
   private readonly sql: SqlStorage;
+  /** Window length (s) → the current window's start and count; the authority while this instance lives. */
+  private readonly windows = new Map<number, { windowStart: number; count: number }>();
+  /** When (callers' clock) the counts were last written; and whether some were counted since. */
+  private persistedAt = Number.NEGATIVE_INFINITY;
+  private unpersisted = false;
+  /** The alarm is set for a flush (in memory: after a restart the next alarm is taken for a cleanup). */
+  private flushArmed = false;
+  /** The latest window end a cleanup is set for (state `last_cleanup_target`, read once). */
+  private cleanupTarget: number | undefined;
+  private held: Versions;
 
   constructor(ctx: DurableObjectState, env: unknown) {
     super(ctx, env);
     this.sql = ctx.storage.sql;
     for (const statement of SCHEMA) this.sql.exec(statement);
+    for (const row of this.sql.exec<{ window_seconds: number; window_start: number; count: number }>("select * from counters")) {
+      this.windows.set(row.window_seconds, { windowStart: row.window_start, count: row.count });
+    }
+    this.held = { sessionVersion: this.read("session_version"), permissionVersion: this.read("permission_version") };
   }
 
   /** Runs a real statement against the object's SQLite storage (readiness probe). */
@@ -92,25 +117,23 @@ export class RateLimiter extends DurableObject<unknown> {
     const windows = limits.map((l) => {
       const windowMs = l.windowSeconds * 1000;
       const windowStart = Math.floor(nowMs / windowMs) * windowMs;
-      const row = this.sql
-        .exec<{ window_start: number; count: number }>("select window_start, count from counters where window_seconds = ?", l.windowSeconds)
-        .toArray()[0];
-      const count = row && row.window_start === windowStart ? row.count : 0;
+      const held = this.windows.get(l.windowSeconds);
+      const count = held && held.windowStart === windowStart ? held.count : 0;
       return { ...l, windowStart, count, resetMs: windowStart + windowMs - nowMs };
     });
     const refusing = windows.filter((w) => w.count >= w.limit).sort((a, b) => b.resetMs - a.resetMs)[0];
     if (!refusing) {
       for (const w of windows) {
-        this.sql.exec(
-          "insert into counters (window_seconds, window_start, count) values (?, ?, ?) on conflict (window_seconds) do update set window_start = excluded.window_start, count = excluded.count",
-          w.windowSeconds,
-          w.windowStart,
-          w.count + 1,
-        );
         w.count += 1;
+        this.windows.set(w.windowSeconds, { windowStart: w.windowStart, count: w.count });
       }
+      this.unpersisted = true;
       this.scheduleCleanup(Math.max(...windows.map((w) => w.windowStart + w.windowSeconds * 1000)));
     }
+    // A refusal writes what is due too. A clock behind the last write (another isolate's) writes: the interval
+    // is never stretched.
+    if (this.unpersisted && (nowMs - this.persistedAt >= COUNTER_PERSIST_MS || nowMs < this.persistedAt)) this.persistCounts(nowMs);
+    else if (this.unpersisted) this.armFlush();
     const closest = refusing ?? [...windows].sort((a, b) => a.limit - a.count - (b.limit - b.count))[0]!;
     return {
       allowed: !refusing,
@@ -127,7 +150,7 @@ export class RateLimiter extends DurableObject<unknown> {
    * version is still that (a rotation or revocation in between raised it, and the stale hash is not taken).
    */
   hitKey(keyHash: string, limits: WindowLimit[], nowMs: number, install?: { version: number }): KeyHit {
-    const sessionVersion = this.read("session_version");
+    const { sessionVersion } = this.held;
     if (install && install.version === sessionVersion) {
       this.sql.exec(
         "insert into secrets (name, value) values ('key_hash', ?) on conflict (name) do update set value = excluded.value",
@@ -143,17 +166,32 @@ export class RateLimiter extends DurableObject<unknown> {
 
   /** Current counts per window (operations and the bench's round-trip count). */
   counts(nowMs: number): { windowSeconds: number; count: number }[] {
-    return this.sql
-      .exec<{ window_seconds: number; window_start: number; count: number }>(
-        "select window_seconds, window_start, count from counters order by window_seconds",
-      )
-      .toArray()
-      .filter((row) => row.window_start + row.window_seconds * 1000 > nowMs)
-      .map((row) => ({ windowSeconds: row.window_seconds, count: row.count }));
+    return [...this.windows]
+      .filter(([windowSeconds, w]) => w.windowStart + windowSeconds * 1000 > nowMs)
+      .sort(([a], [b]) => a - b)
+      .map(([windowSeconds, w]) => ({ windowSeconds, count: w.count }));
   }
 
   versions(): Versions {
-    return { sessionVersion: this.read("session_version"), permissionVersion: this.read("permission_version") };
+    return { ...this.held };
+  }
+
+  private persistCounts(nowMs: number): void {
+    this.persistedAt = nowMs;
+    this.writeCounts();
+  }
+
+  /** Writes the counts held in memory. */
+  private writeCounts(): void {
+    this.unpersisted = false;
+    for (const [windowSeconds, w] of this.windows) {
+      this.sql.exec(
+        "insert into counters (window_seconds, window_start, count) values (?, ?, ?) on conflict (window_seconds) do update set window_start = excluded.window_start, count = excluded.count",
+        windowSeconds,
+        w.windowStart,
+        w.count,
+      );
+    }
   }
 
   /**
@@ -163,11 +201,14 @@ export class RateLimiter extends DurableObject<unknown> {
    */
   raiseVersions(raise: Partial<Versions>): Versions {
     if (raise.sessionVersion !== undefined) {
-      this.write("session_version", Math.max(this.read("session_version") + 1, raise.sessionVersion));
+      this.held.sessionVersion = Math.max(this.held.sessionVersion + 1, raise.sessionVersion);
+      this.write("session_version", this.held.sessionVersion);
       this.sql.exec("delete from secrets");
     }
-    if (raise.permissionVersion !== undefined)
-      this.write("permission_version", Math.max(this.read("permission_version") + 1, raise.permissionVersion));
+    if (raise.permissionVersion !== undefined) {
+      this.held.permissionVersion = Math.max(this.held.permissionVersion + 1, raise.permissionVersion);
+      this.write("permission_version", this.held.permissionVersion);
+    }
     return this.versions();
   }
 
@@ -228,20 +269,35 @@ export class RateLimiter extends DurableObject<unknown> {
     this.sql.exec("delete from attempts");
   }
 
-  /** Removes idle counters and attempt state; versions stay. */
+  /**
+   * The one alarm, for two jobs. A flush: counts held in memory are written a second after they were counted, so an
+   * object that goes idle (and is evicted) keeps them. A cleanup: counters and attempt state whose windows and locks
+   * are over (by the real clock) are removed; versions stay. A flush that comes before the cleanup is due sets the
+   * alarm again for it. After a restart the object cannot tell a flush alarm from a cleanup one, and cleans: that
+   * removes only what is over, and the alarm is set again for the cleanup still due.
+   */
   override async alarm(): Promise<void> {
-    const now = Math.max(Date.now(), this.read("last_cleanup_target"));
-    this.sql.exec("delete from attempts where expires_at <= ?", now);
-    for (const row of this.sql
-      .exec<{ window_seconds: number; window_start: number }>("select window_seconds, window_start from counters")
-      .toArray()) {
-      if (row.window_start + row.window_seconds * 1000 <= now)
-        this.sql.exec("delete from counters where window_seconds = ?", row.window_seconds);
+    if (this.unpersisted) this.writeCounts();
+    const cleanupAt = this.read("cleanup_at");
+    const flushOnly = this.flushArmed;
+    this.flushArmed = false;
+    const now = Date.now();
+    if (!flushOnly || now >= cleanupAt) {
+      this.sql.exec("delete from attempts where expires_at <= ?", now);
+      for (const [windowSeconds, w] of this.windows) {
+        if (w.windowStart + windowSeconds * 1000 > now) continue;
+        this.windows.delete(windowSeconds);
+        this.sql.exec("delete from counters where window_seconds = ?", windowSeconds);
+      }
+      if (this.read("locked_until") <= now && this.sql.exec<{ n: number }>("select count(*) as n from attempts").one().n === 0) {
+        this.sql.exec("delete from state where name in ('failures', 'locked_until', 'window_start')");
+      }
     }
-    if (this.read("locked_until") <= now && this.sql.exec<{ n: number }>("select count(*) as n from attempts").one().n === 0) {
-      this.sql.exec("delete from state where name in ('failures', 'locked_until', 'window_start')");
+    if (now < cleanupAt) await this.ctx.storage.setAlarm(cleanupAt);
+    else {
+      this.sql.exec("delete from state where name in ('last_cleanup_target', 'cleanup_at')");
+      this.cleanupTarget = 0;
     }
-    this.sql.exec("delete from state where name = 'last_cleanup_target'");
   }
 
   /** A lock that has run out, or a failure window that has passed, starts over. */
@@ -257,10 +313,21 @@ export class RateLimiter extends DurableObject<unknown> {
   }
 
   private scheduleCleanup(targetMs: number): void {
-    if (targetMs <= this.read("last_cleanup_target")) return;
+    this.cleanupTarget ??= this.read("last_cleanup_target");
+    if (targetMs <= this.cleanupTarget) return;
+    this.cleanupTarget = targetMs;
     this.write("last_cleanup_target", targetMs);
     // The alarm runs on the real clock; the grace keeps it after any window a (possibly test-controlled) caller used.
-    void this.ctx.storage.setAlarm(Math.max(Date.now(), targetMs) + CLEANUP_GRACE_MS);
+    const cleanupAt = Math.max(Date.now(), targetMs) + CLEANUP_GRACE_MS;
+    this.write("cleanup_at", cleanupAt);
+    if (!this.flushArmed) void this.ctx.storage.setAlarm(cleanupAt);
+  }
+
+  /** Counts held in memory only are written by the alarm a second from now at the latest (see `alarm`). */
+  private armFlush(): void {
+    if (this.flushArmed) return;
+    this.flushArmed = true;
+    void this.ctx.storage.setAlarm(Date.now() + COUNTER_PERSIST_MS);
   }
 
   private read(name: string): number {

@@ -1,6 +1,6 @@
-import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { AttemptPolicy, RateLimiter } from "../../src/durable/rate-limiter";
+import { type AttemptPolicy, COUNTER_PERSIST_MS, type RateLimiter } from "../../src/durable/rate-limiter";
 import { resetEdgeState, testEnv } from "../support/worker/harness";
 
 const T0 = Date.UTC(2026, 10, 23, 9, 0, 0);
@@ -15,17 +15,71 @@ const storedCount = (name: string, windowSeconds: number) =>
   );
 
 const ACCOUNT: AttemptPolicy = { mode: "consecutive", threshold: 5, seconds: 15 * 60 };
+async function attemptFailure(name: string, now: number) {
+  const start = await limiter(name).beginAttempt(ACCOUNT, now);
+  if (!start.allowed) throw new Error(`${name}: attempt refused`);
+  return limiter(name).finishAttempt(start.attemptId, false, ACCOUNT, now);
+}
 const IP: AttemptPolicy = { mode: "window", threshold: 5, seconds: 15 * 60 };
 
 beforeEach(() => resetEdgeState());
 
 describe("request limits", () => {
-  it("200 concurrent requests against a limit of 100: exactly 100 pass and the object stores 100", async () => {
+  it("200 concurrent requests against a limit of 100: exactly 100 pass, and the object writes 100 within a second", async () => {
     const stub = limiter("user:concurrency");
     const results = await Promise.all(Array.from({ length: 200 }, () => stub.hit([{ windowSeconds: 60, limit: 100 }], T0)));
     expect(results.filter((r) => r.allowed)).toHaveLength(100);
     expect(results.filter((r) => !r.allowed).every((r) => r.remaining === 0 && r.resetSeconds > 0)).toBe(true);
+    expect(await stub.counts(T0)).toEqual([{ windowSeconds: 60, count: 100 }]);
+    // Counted in memory; written once the interval has passed, by the next request (a refusal too) or the alarm.
+    expect((await stub.hit([{ windowSeconds: 60, limit: 100 }], T0 + COUNTER_PERSIST_MS)).allowed).toBe(false);
     expect(await storedCount("user:concurrency", 60)).toBe(100);
+  });
+
+  it("counts are written once an interval and by the alarm after; a restart loses at most one interval's counts", async () => {
+    const name = "user:restart";
+    const stub = () => limiter(name);
+    const limits = [
+      { windowSeconds: 60, limit: 1_000 },
+      { windowSeconds: 3600, limit: 10_000 },
+    ];
+    // An hour ahead of the real clock, on the hour: no window of this test ends (in real time) while it runs.
+    const T = Math.ceil((Date.now() + 60 * MINUTE) / (60 * MINUTE)) * 60 * MINUTE;
+    const stored = (state: DurableObjectState) =>
+      state.storage.sql.exec<{ count: number }>("select count from counters where window_seconds = 60").toArray()[0]?.count ?? 0;
+
+    // Ten requests within one interval, in one turn of the object (no alarm in between): one write, by the first.
+    const [inMemory, written] = await runInDurableObject(stub(), (instance: RateLimiter, state) => {
+      for (let i = 0; i < 10; i++) instance.hit(limits, T + i * 50);
+      return [instance.counts(T + 500)[0]!.count, stored(state)];
+    });
+    expect({ inMemory, written }).toEqual({ inMemory: 10, written: 1 });
+    // The flush alarm writes the rest: an object evicted once idle keeps every count.
+    expect(await runDurableObjectAlarm(stub())).toBe(true);
+    await evictDurableObject(stub());
+    expect(await stub().counts(T + 500)).toEqual([
+      { windowSeconds: 60, count: 10 },
+      { windowSeconds: 3600, count: 10 },
+    ]);
+
+    // A restart before the alarm loses what the last interval counted, no more: 11 were written, 4 only counted.
+    await runInDurableObject(stub(), (instance: RateLimiter) => {
+      for (let i = 0; i < 5; i++) instance.hit(limits, T + 1_000 + i * 50);
+    });
+    await evictDurableObject(stub());
+    const [minute] = await stub().counts(T + 1_500);
+    expect(minute!.count).toBeGreaterThanOrEqual(11); // 15 if the alarm came first on a slow machine
+    expect(minute!.count).toBeLessThanOrEqual(15);
+  });
+
+  it("versions, login attempts and locks are written at once: a restart loses none of them", async () => {
+    const name = "login-account:restart";
+    await limiter("user:restart-versions").raiseVersions({ sessionVersion: 4, permissionVersion: 2 });
+    for (let i = 0; i < 5; i++) await attemptFailure(name, T0);
+    await evictDurableObject(limiter("user:restart-versions"));
+    await evictDurableObject(limiter(name));
+    expect(await limiter("user:restart-versions").versions()).toEqual({ sessionVersion: 4, permissionVersion: 2 });
+    expect(await limiter(name).beginAttempt(ACCOUNT, T0 + 1_000)).toEqual({ allowed: false, retryAfterSeconds: 15 * 60 - 1 });
   });
 
   it("counts against every window and is refused by the tightest, which does not count the refusal", async () => {
@@ -42,7 +96,10 @@ describe("request limits", () => {
     for (let i = 0; i < 3; i++) minute2.push(await stub.hit(limits, T0 + MINUTE + i));
     expect(minute2.map((r) => r.allowed)).toEqual([true, true, false]);
     expect(minute2[2]).toMatchObject({ limit: 5, remaining: 0 });
-    expect(await storedCount("user:two-windows", 3600)).toBe(5);
+    expect(await stub.counts(T0 + MINUTE + 2)).toEqual([
+      { windowSeconds: 60, count: 2 },
+      { windowSeconds: 3600, count: 5 },
+    ]);
     expect((await stub.hit(limits, T0 + 60 * MINUTE)).allowed).toBe(true);
   });
 

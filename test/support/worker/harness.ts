@@ -10,6 +10,7 @@ import { forgetBlocked } from "../../../src/auth/limiter";
 import { forgetExternalIssuers } from "../../../src/auth/oidc";
 import { forgetPrincipals } from "../../../src/auth/principal";
 import { forgetNotedPlaces } from "../../../src/auth/security-signals";
+import { forgetVerifiedTokens } from "../../../src/auth/tokens";
 import { forgetSealingKeys } from "../../../src/domain/sealing";
 import { forgetUnsubscribed } from "../../../src/domain/webhook-delivery";
 import { forgetSignalledRefusals } from "../../../src/edge/error-renderer";
@@ -104,7 +105,7 @@ export async function resetDatabase(): Promise<void> {
 
 /**
  * Wipes Durable Object storage, KV (which Miniflare keeps in Durable Objects too) and the isolate's memories: blocked
- * keys, principals, issuers, API keys, sealing keys, tenants without webhooks, flag values, signalled refusals, noted
+ * keys, principals, issuers, API keys, verified tokens, sealing keys, tenants without webhooks, flag values, signalled refusals, noted
  * single sign-on places.
  */
 export async function resetEdgeState(): Promise<void> {
@@ -113,6 +114,7 @@ export async function resetEdgeState(): Promise<void> {
   forgetPrincipals();
   forgetExternalIssuers();
   forgetApiKeys();
+  forgetVerifiedTokens();
   forgetSealingKeys();
   forgetUnsubscribed();
   forgetFlags();
