@@ -244,7 +244,7 @@ async function main() {
       errors += ledger.errors;
     }
     if (runs("slo")) {
-      console.log("\nthe SLO at a fixed arrival rate (a tenant of 210 people, then 10 000 and 50 000 employees)…");
+      console.log("\nthe SLO at a fixed arrival rate (a tenant of 210 people, then grown: BENCH_SLO_SIZES)…");
       const slo = await sloBench({ base, stack, pinPepper: secrets.PIN_PEPPER! });
       console.log(`\n${slo.lines.join("\n")}`);
       errors += slo.errors;
