@@ -33,7 +33,6 @@ const CLASSES: CallClass[] = ["read", "write", "sign-in"];
 
 interface Member {
   person: SeedPerson;
-  manager: boolean;
   access: string;
   refresh: string;
   /** A refresh in flight: presenting the same refresh token twice would end the person's sessions. */
@@ -320,7 +319,6 @@ export async function sloBench(options: {
       const address = `10.0.${Math.floor(i / 250)}.${(i % 250) + 1}`;
       members.set(person, {
         person,
-        manager: managers.includes(person),
         access: "",
         refresh: "",
         refreshing: false,

@@ -12,7 +12,7 @@ import { ExpiringCache } from "../kernel/expiring-cache";
 import { countKeyRequest, failedKeyAttempt, refuseBlockedAddress } from "./limiter";
 import type { Permission } from "./permissions";
 import { randomToken, sha256Hex } from "./secrets";
-import { noteSignInPlace, recordSignal, requestFacts, whereFrom } from "./security-signals";
+import { notePlaceAfterAnswer, requestFacts, whereFrom } from "./security-signals";
 
 const utf8 = (text: string) => new TextEncoder().encode(text);
 
@@ -123,16 +123,11 @@ function touch(c: Context<AppEnv>, row: KeyRow, nowMs: number): void {
   if ((lastTouched.get(seen) ?? 0) + TOUCH_INTERVAL_MS > nowMs) return;
   if (lastTouched.size >= AUTH_CACHE_ENTRIES) lastTouched.clear();
   lastTouched.set(seen, nowMs);
-  const facts = { ...requestFacts(c), now: nowMs };
-  c.executionCtx.waitUntil(
-    runInDatabase(c.get("config"), systemCaller("auth", row.tenant_id), (db) => [
-      db.execute(sql`select app.touch_api_key(${row.id}, ${new Date(nowMs).toISOString()})`),
-      noteSignInPlace(db, facts, { principalType: "api_key", principalId: row.id, value: asn }),
-    ])
-      .then(([, place]) => {
-        const signal = place.rows[0]?.signal;
-        if (signal) recordSignal(c.env.METRICS, row.tenant_id, signal);
-      })
-      .catch(() => {}),
+  notePlaceAfterAnswer(
+    c,
+    row.tenant_id,
+    { ...requestFacts(c), now: nowMs },
+    { principalType: "api_key", principalId: row.id, value: asn },
+    (db) => [db.execute(sql`select app.touch_api_key(${row.id}, ${new Date(nowMs).toISOString()})`)],
   );
 }

@@ -1,4 +1,5 @@
 import { sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
 import type { Context } from "hono";
 import { LRUCache } from "lru-cache";
 import { systemCaller } from "../db/claims";
@@ -129,12 +130,24 @@ export function noteSingleSignOnPlace(c: Context<AppEnv>, userId: string, tenant
   const seen = `${userId}:${facts.country}`;
   if ((ssoPlacesNoted.get(seen) ?? Number.NEGATIVE_INFINITY) + SSO_PLACE_INTERVAL_MS > facts.now) return;
   ssoPlacesNoted.set(seen, facts.now);
+  notePlaceAfterAnswer(c, tenantId, facts, { principalType: "user", principalId: userId, value: facts.country });
+}
+
+/**
+ * Notes a place after the answer (`waitUntil`), in a transaction of its own with `alongside` (more statements of
+ * the `auth` caller), and writes the metric of the signal it raised. A failure is logged, never the request's.
+ */
+export function notePlaceAfterAnswer(
+  c: Context<AppEnv>,
+  tenantId: string,
+  facts: RequestFacts,
+  place: Parameters<typeof noteSignInPlace>[2],
+  alongside: (db: Db) => BatchItem<"pg">[] = () => [],
+): void {
   c.executionCtx.waitUntil(
-    runInDatabase(c.get("config"), systemCaller("auth", tenantId), (db) => [
-      noteSignInPlace(db, facts, { principalType: "user", principalId: userId, value: facts.country }),
-    ])
-      .then(([place]) => {
-        const signal = place.rows[0]?.signal;
+    runInDatabase(c.get("config"), systemCaller("auth", tenantId), (db) => [noteSignInPlace(db, facts, place), ...alongside(db)])
+      .then(([noted]) => {
+        const signal = noted.rows[0]?.signal;
         if (signal) recordSignal(c.env.METRICS, tenantId, signal);
       })
       .catch((error) => log("warn", "sign_in_place_not_noted", { request_id: facts.requestId, error: describeError(error) })),
