@@ -10,6 +10,7 @@ import autocannon from "autocannon";
 import pg from "pg";
 import type { LocalStack } from "../lib/local-stack";
 import { DEMO_PASSWORD, type SeedPerson, type SeedTenant, seedStatements } from "../lib/seed-data";
+import { isoDay, LOAD_LEAD_DAYS, workingDaysAhead } from "./calendar";
 import { cpuByProgram, cpuPerUnit, residentMbByProgram } from "./process-cpu";
 
 const EMPLOYEES = 50;
@@ -46,16 +47,6 @@ function benchTenant(): SeedTenant {
       ...Array.from({ length: EMPLOYEES + 2 }, (_, i) => person(i + 1, ["employee"])),
     ],
   };
-}
-
-/** Working days (Mon–Fri) from 2027-01-04 on, as YYYY-MM-DD. */
-function workingDays(count: number): string[] {
-  const days: string[] = [];
-  for (let ms = Date.UTC(2027, 0, 4); days.length < count; ms += 86_400_000) {
-    const weekday = new Date(ms).getUTCDay();
-    if (weekday !== 0 && weekday !== 6) days.push(new Date(ms).toISOString().slice(0, 10));
-  }
-  return days;
 }
 
 async function fixtures(stack: LocalStack, pinPepper: string, tenant: SeedTenant) {
@@ -466,28 +457,28 @@ export async function ledgerBench(options: {
             },
       );
     for (const token of [adminToken, tokens[0]!]) await send(token, "/v1/me/permissions"); // warm the permission cache
-    const submitted = (await (
-      await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-07", end_date: "2026-12-07" })
-    ).json()) as { id: string };
+    // Days of their own, before the submission load's.
+    const [day1, day2, day3, day4] = workingDaysAhead(4, 7) as [string, string, string, string];
+    const year = isoDay().slice(0, 4);
+    const submitted = (await (await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: day1, end_date: day1 })).json()) as {
+      id: string;
+    };
     const rejectable = (await (
-      await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-08", end_date: "2026-12-08" })
+      await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: day2, end_date: day2 })
     ).json()) as { id: string };
     const cancellable = (await (
-      await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-09", end_date: "2026-12-09" })
+      await send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: day3, end_date: day3 })
     ).json()) as { id: string };
     const employee = workers[0]!.employeeId;
     const calls: [string, () => Promise<Response>][] = [
       ["GET /v1/me/balances", () => send(tokens[0]!, "/v1/me/balances")],
-      ["GET /v1/employees/{id}/balances?as_of", () => send(adminToken, `/v1/employees/${employee}/balances?as_of=2026-12-31`)],
+      ["GET /v1/employees/{id}/balances?as_of", () => send(adminToken, `/v1/employees/${employee}/balances?as_of=${year}-12-31`)],
       ["GET /v1/team/balances", () => send(adminToken, "/v1/team/balances")],
       ["GET /v1/ledger-entries", () => send(tokens[0]!, "/v1/ledger-entries?sort=-effective_date")],
       ["GET /v1/requests", () => send(tokens[0]!, "/v1/requests")],
       ["GET /v1/requests/{id}", () => send(tokens[0]!, `/v1/requests/${submitted.id}`)],
       ["GET /v1/approvals", () => send(adminToken, "/v1/approvals")],
-      [
-        "POST /v1/requests",
-        () => send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: "2026-12-10", end_date: "2026-12-10" }),
-      ],
+      ["POST /v1/requests", () => send(tokens[0]!, "/v1/requests", { policy_key: POLICY, start_date: day4, end_date: day4 })],
       ["POST /v1/requests/{id}/approve", () => send(adminToken, `/v1/requests/${submitted.id}/approve`, {})],
       ["POST /v1/requests/{id}/reject", () => send(adminToken, `/v1/requests/${rejectable.id}/reject`, {})],
       ["POST /v1/requests/{id}/cancel", () => send(tokens[0]!, `/v1/requests/${cancellable.id}/cancel`, {})],
@@ -498,15 +489,15 @@ export async function ledgerBench(options: {
             policy_key: POLICY,
             kind: "grant",
             amount: 1,
-            effective_date: "2026-11-01",
+            effective_date: isoDay(-30),
             note: "bench",
           }),
       ],
       ["POST /v1/accruals/runs", () => send(adminToken, "/v1/accruals/runs", { limit: 100 })],
-      ["POST /v1/rollovers (dry run)", () => send(adminToken, "/v1/rollovers", { year: 2026, limit: 100 })],
+      ["POST /v1/rollovers (dry run)", () => send(adminToken, "/v1/rollovers", { year: Number(year), limit: 100 })],
       ["GET /v1/reconciliation", () => send(adminToken, "/v1/reconciliation?limit=10")],
       ["GET /v1/ledger-runs", () => send(adminToken, "/v1/ledger-runs")],
-      ["GET /v1/holidays", () => send(tokens[0]!, "/v1/holidays?year=2026")],
+      ["GET /v1/holidays", () => send(tokens[0]!, `/v1/holidays?year=${year}`)],
       ["GET /v1/audit/verification", () => send(adminToken, "/v1/audit/verification")],
     ];
     lines.push("Postgres round trips per call (local Neon endpoint's count; goal 1, ceiling 2 for reads, 3 for writes)");
@@ -552,7 +543,7 @@ export async function ledgerBench(options: {
 
   // Submissions: 50 concurrent clients, each its own employee, each request a new day and a new key; then the
   // same with a reason, which the Worker seals (each employee's key read once per year, then held by the isolate).
-  const days = workingDays(5_000);
+  const days = workingDaysAhead(5_000, LOAD_LEAD_DAYS);
   let turn = 0;
   const submitLoad = (reason?: string) =>
     autocannon({

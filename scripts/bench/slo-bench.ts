@@ -12,6 +12,7 @@ import { createHistogram, type RecordableHistogram } from "node:perf_hooks";
 import pg from "pg";
 import type { LocalStack } from "../lib/local-stack";
 import { DEMO_PASSWORD, type SeedPerson, type SeedTenant, seedStatements } from "../lib/seed-data";
+import { LOAD_LEAD_DAYS, workingDaysAhead } from "./calendar";
 
 const SLUG = "slo";
 const POLICY = "slo-pto";
@@ -136,15 +137,8 @@ async function growTenant(db: pg.Client, tenantId: string, creator: string, size
   await db.query("vacuum analyze");
 }
 
-/** Working days (Mon–Fri) from 2027-01-04 on, as YYYY-MM-DD: a submission's day is never taken twice. */
-const WORKING_DAYS = (() => {
-  const days: string[] = [];
-  for (let ms = Date.UTC(2027, 0, 4); days.length < 2_000; ms += 86_400_000) {
-    const weekday = new Date(ms).getUTCDay();
-    if (weekday !== 0 && weekday !== 6) days.push(new Date(ms).toISOString().slice(0, 10));
-  }
-  return days;
-})();
+/** A submission's day is never taken twice. */
+const WORKING_DAYS = workingDaysAhead(2_000, LOAD_LEAD_DAYS);
 
 /**
  * The mix: which call comes next, from what the bench knows (pending requests, refreshes in flight). Each request it

@@ -18,10 +18,12 @@ export async function buildBundle(
   environment: string,
   /** Another entry than wrangler.toml's `main`, bundled the same way (the bench's stage worker). */
   entry?: string,
+  /** Readable output (the bench's CPU profile names functions and lines); production bundles are minified. */
+  { minify = true }: { minify?: boolean } = {},
 ): Promise<{ rawBytes: number; gzipBytes: number }> {
   const result = spawnSync(
     resolve(PROJECT, "node_modules/.bin/wrangler"),
-    ["deploy", ...(entry ? [entry] : []), "--dry-run", "--outdir", outDir, "--minify", "--env", environment],
+    ["deploy", ...(entry ? [entry] : []), "--dry-run", "--outdir", outDir, ...(minify ? ["--minify"] : []), "--env", environment],
     { cwd: PROJECT, env: offlineWranglerEnv(PROJECT), stdio: ["ignore", "pipe", "pipe"], encoding: "utf8" },
   );
   if (result.status !== 0) throw new Error(`wrangler deploy --dry-run failed (exit ${result.status}):\n${result.stdout}\n${result.stderr}`);
@@ -48,6 +50,8 @@ export async function startBundle(options: {
   extraWorkers?: { name: string; scriptPath: string; routes: string[] }[];
   /** A second bundle of the app (the bench's stage worker, its main module), with the same bindings but no queues, serving `/stage/*`. */
   stagesScriptPath?: string;
+  /** Opens workerd's DevTools inspector on this port (the bench's CPU profile). */
+  inspectorPort?: number;
 }): Promise<{ url: string; limiterCounts(key: string): Promise<{ windowSeconds: number; count: number }[]>; dispose(): Promise<void> }> {
   const {
     compatibility_date: compatibilityDate,
@@ -83,6 +87,7 @@ export async function startBundle(options: {
       host: "127.0.0.1",
       port: 0,
       enableDevRegistry: false,
+      ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
       // The Worker still writes its log line per request, as in production; nobody needs them printed here.
       handleStructuredLogs: () => {},
       workers: [

@@ -8,7 +8,7 @@ import { countRequest, userLimits } from "./limiter";
 import { verifyExternalToken } from "./oidc";
 import { atRequestTime, kioskPrincipal, loadPrincipal } from "./principal";
 import { noteSingleSignOnPlace } from "./security-signals";
-import { type AccessIdentity, verifyAccessToken } from "./tokens";
+import { type AccessIdentity, alreadyVerified, verifyAccessToken } from "./tokens";
 
 const BEARER = /^Bearer ([A-Za-z0-9._~+/=-]+)$/i;
 
@@ -29,6 +29,8 @@ export function bearerToken(c: Context<AppEnv>): string {
 export async function verifyBearer(c: Context<AppEnv>, token: string, now: number): Promise<AccessIdentity> {
   const config = c.get("config");
   if (token.length > MAX_TOKEN_LENGTH) throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "token too long" });
+  const known = alreadyVerified(config, token, now);
+  if (known) return known;
   let issuer: unknown;
   try {
     issuer = decodeJwt(token).iss;

@@ -3,7 +3,6 @@ import { LRUCache } from "lru-cache";
 import type { Config } from "../kernel/config";
 import { ACCESS_TOKEN_TTL_SECONDS, AUTH_CACHE_ENTRIES, JWT_CLOCK_SKEW_SECONDS, MAX_TOKEN_LENGTH } from "../kernel/constants";
 import { AppError } from "../kernel/errors";
-import { sha256Hex } from "./secrets";
 
 /**
  * Our access tokens: ES256, `kid` naming the current or previous signing key, 15 minutes. They carry identity
@@ -92,9 +91,10 @@ interface VerifiedToken {
 }
 
 /**
- * Tokens this isolate verified, by the SHA-256 of the token: the token itself is not kept. An entry is used only
- * under the configuration it was verified with and within the token's validity, never beyond `exp`. Whether its
- * session still stands is asked of the Durable Object on every request, as for a token verified just now.
+ * Tokens this isolate verified, keyed by the token itself: a lookup costs no hashing, and only the exact bytes
+ * that were verified match. An entry is used only under the configuration it was verified with and within the
+ * token's validity, never beyond `exp`. Whether its session still stands is asked of the Durable Object on every
+ * request, as for a token verified just now.
  */
 const verifiedTokens = new LRUCache<string, VerifiedToken>({ max: AUTH_CACHE_ENTRIES });
 
@@ -103,17 +103,22 @@ export function forgetVerifiedTokens(): void {
   verifiedTokens.clear();
 }
 
+/** The identity of one of our access tokens that this isolate already verified under `config`, while valid. */
+export function alreadyVerified(config: Config, token: string, nowMs: number): AccessIdentity | null {
+  const known = verifiedTokens.get(token);
+  return known && known.config === config && known.validFromMs <= nowMs && nowMs < known.expiresAtMs ? { ...known.identity } : null;
+}
+
 /**
  * Verifies one of our access tokens, once per isolate while it is valid. Every failure is 401 UNAUTHORIZED with a
  * short, non-sensitive reason.
  */
 export async function verifyAccessToken(config: Config, token: string, nowMs: number): Promise<AccessIdentity> {
   if (token.length > MAX_TOKEN_LENGTH) throw unauthorized("token too long");
-  const digest = await sha256Hex(token);
-  const known = verifiedTokens.get(digest);
-  if (known && known.config === config && known.validFromMs <= nowMs && nowMs < known.expiresAtMs) return { ...known.identity };
+  const known = alreadyVerified(config, token, nowMs);
+  if (known) return known;
   const { identity, notBefore, expiresAt } = await verifySignedToken(config, token, nowMs);
-  verifiedTokens.set(digest, {
+  verifiedTokens.set(token, {
     config,
     identity,
     validFromMs: (notBefore - JWT_CLOCK_SKEW_SECONDS) * 1000,

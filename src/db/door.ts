@@ -48,7 +48,7 @@ export async function runInDatabase<const T extends readonly BatchItem<"pg">[]>(
   const role = caller.kind === "user" ? DB_ROLES.app : DB_ROLES.system;
   const wait = options.sleep ?? sleep;
   // Undefined outside a request (the scheduled jobs, the queue consumer) and before the access log has run.
-  const tally = tryGetContext<AppEnv>()?.var.database;
+  const tally = tryGetContext<AppEnv>()?.get("database");
   for (let attempt = 0; ; attempt++) {
     // Signed for each attempt, on the wall clock (Postgres checks `exp` against its own), never the request's clock.
     const signed = await signClaims(claimsOf(caller), config.DB_CLAIMS_KEY);

@@ -15,7 +15,7 @@ function allowedOrigins(env: AppEnv["Bindings"]): Set<string> {
   return origins;
 }
 
-/** CORS for the origins in ALLOWED_ORIGINS only; any other origin gets no CORS headers at all. */
+/** CORS for the origins in ALLOWED_ORIGINS only; any other origin, or none, gets no CORS headers at all. */
 export const corsFromConfig = (): MiddlewareHandler<AppEnv> => {
   const handler = cors({
     origin: (origin, c) => (allowedOrigins(c.env).has(origin) ? origin : null),
@@ -31,14 +31,21 @@ export const corsFromConfig = (): MiddlewareHandler<AppEnv> => {
       REPLAYED_HEADER,
     ],
     maxAge: 600,
-  });
-  return handler as MiddlewareHandler<AppEnv>;
+  }) as MiddlewareHandler<AppEnv>;
+  // Without Origin (apps, servers, monitors) no CORS header means anything; the answer still varies by Origin. Hono's
+  // handler would add headers after the route answers, which copies the whole response.
+  return async (c, next) => {
+    if (c.req.header("origin") !== undefined) return handler(c, next);
+    c.header("Vary", "Origin");
+    await next();
+  };
 };
 
 /** JSON responses load nothing; a route that serves a page (/docs) sets its own policy for what the page loads. */
 export const API_CONTENT_SECURITY_POLICY = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
 
 export const contentSecurityPolicy = (): MiddlewareHandler<AppEnv> => async (c, next) => {
+  // Before the route answers (a header set after it copies the whole response); a page's route replaces it.
+  c.header("Content-Security-Policy", API_CONTENT_SECURITY_POLICY);
   await next();
-  if (!c.res.headers.has("Content-Security-Policy")) c.header("Content-Security-Policy", API_CONTENT_SECURITY_POLICY);
 };

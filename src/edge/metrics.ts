@@ -9,6 +9,7 @@ import { writeMetric } from "../kernel/metrics";
 export function recordRequest(c: AppContext, route: string, durationMs: number): void {
   const principal = c.get("principal");
   const failure = c.get("failure");
+  const database = c.get("database");
   writeMetric(c.env.METRICS, {
     indexes: [principal?.tenantId ?? "-"],
     blobs: [
@@ -20,6 +21,6 @@ export function recordRequest(c: AppContext, route: string, durationMs: number):
       failure?.reason ?? "",
       c.get("permissionCache") ?? "",
     ],
-    doubles: [durationMs, c.res.status, c.var.database.roundTrips, c.var.database.retries],
+    doubles: [durationMs, c.res.status, database.roundTrips, database.retries],
   });
 }

@@ -22,6 +22,7 @@ export function startSpan(header: string | undefined): TraceContext {
 export const traceContext = (): MiddlewareHandler<AppEnv> => async (c, next) => {
   const trace = startSpan(c.req.header("traceparent"));
   c.set("trace", trace);
-  await next();
+  // Set before the route answers: a header set after it copies the whole response.
   c.header("traceparent", trace.traceparent);
+  await next();
 };

@@ -196,7 +196,7 @@ describe("sessions end at once", () => {
     expect((await api.me(fresh.access_token)).status).toBe(200);
   });
 
-  it("a token verified once is remembered by its hash only: an altered copy is checked afresh, and nothing outlives exp", async () => {
+  it("a token verified once is remembered byte for byte: an altered copy is checked afresh, and nothing outlives exp", async () => {
     const api = authApp();
     const { access_token } = await api.tokens(people.emma.email);
     expect((await api.me(access_token)).status).toBe(200);

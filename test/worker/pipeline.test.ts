@@ -99,6 +99,24 @@ describe("CORS", () => {
     expect(res.headers.get("Access-Control-Allow-Headers")?.toLowerCase()).toContain("authorization");
   });
 
+  it("grants an allowed origin on a plain request, and says once that the answer varies by Origin", async () => {
+    const res = await call("/v1/tenants/acme", { headers: { Origin: TEST_ALLOWED_ORIGIN } });
+    expect(res.headers.get("Access-Control-Allow-Origin")).toBe(TEST_ALLOWED_ORIGIN);
+    expect(res.headers.get("Access-Control-Expose-Headers")).toContain("X-Request-Id");
+    expect(res.headers.get("Vary")).toBe("Origin");
+  });
+
+  it("sends no CORS headers without an Origin, but still says the answer varies by it", async () => {
+    for (const path of ["/v1/tenants/acme", "/no-such-route"]) {
+      const res = await call(path);
+      expect(
+        [...res.headers.keys()].filter((name) => name.startsWith("access-control-")),
+        path,
+      ).toEqual([]);
+      expect(res.headers.get("Vary"), path).toBe("Origin");
+    }
+  });
+
   it("gives an origin outside the allow-list no CORS grant", async () => {
     for (const method of ["OPTIONS", "GET"]) {
       const res = await call("/v1/tenants/acme", {
@@ -112,8 +130,16 @@ describe("CORS", () => {
 
 describe("security headers", () => {
   it("are set on API responses, errors included", async () => {
-    for (const path of ["/health", "/no-such-route"]) {
-      const res = await call(path);
+    const answers = [
+      ["/health", await call("/health")],
+      ["/no-such-route", await call("/no-such-route")],
+      ["/v1/me without a token", await call("/v1/me")],
+      ["a route that throws", await callApp(app, "/v1/boom")],
+    ] as const;
+    expect(answers.map(([, res]) => res.status)).toEqual([200, 404, 401, 500]);
+    for (const [path, res] of answers) {
+      expect(res.headers.get("X-Request-Id"), path).toBeTruthy();
+      expect(res.headers.get("traceparent"), path).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
       expect(res.headers.get("X-Content-Type-Options"), path).toBe("nosniff");
       expect(res.headers.get("Content-Security-Policy"), path).toContain("default-src 'none'");
       expect(res.headers.get("Strict-Transport-Security"), path).toContain("max-age=");
