@@ -25,7 +25,10 @@ export function bearerToken(c: Context<AppEnv>): string {
   return match[1]!;
 }
 
-/** Our tokens, or those of a tenant's external OIDC issuer: the (unverified) `iss` only picks the verifier. */
+/**
+ * Our tokens (one this isolate already verified is known without decoding), or those of a tenant's external OIDC
+ * issuer: the (unverified) `iss` only picks the verifier.
+ */
 export async function verifyBearer(c: Context<AppEnv>, token: string, now: number): Promise<AccessIdentity> {
   const config = c.get("config");
   if (token.length > MAX_TOKEN_LENGTH) throw new AppError("UNAUTHORIZED", "Invalid or expired token", { reason: "token too long" });

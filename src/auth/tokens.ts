@@ -110,13 +110,11 @@ export function alreadyVerified(config: Config, token: string, nowMs: number): A
 }
 
 /**
- * Verifies one of our access tokens, once per isolate while it is valid. Every failure is 401 UNAUTHORIZED with a
- * short, non-sensitive reason.
+ * Verifies one of our access tokens and remembers it for `alreadyVerified`, which callers ask first. Every failure
+ * is 401 UNAUTHORIZED with a short, non-sensitive reason.
  */
 export async function verifyAccessToken(config: Config, token: string, nowMs: number): Promise<AccessIdentity> {
   if (token.length > MAX_TOKEN_LENGTH) throw unauthorized("token too long");
-  const known = alreadyVerified(config, token, nowMs);
-  if (known) return known;
   const { identity, notBefore, expiresAt } = await verifySignedToken(config, token, nowMs);
   verifiedTokens.set(token, {
     config,
