@@ -11,12 +11,11 @@ import { join, resolve } from "node:path";
 import { build } from "esbuild";
 import { PBKDF2_ITERATIONS } from "../src/auth/secrets";
 import { claimsCheckCost } from "./bench/claims-cost";
-import { BENCH_USERS, loadPath, type Sample, signInDemoUsers } from "./bench/demo-load";
+import { BENCH_USERS, loadPath, type Sample, signInDemoUsers, startBenchStack, UNLIMITED } from "./bench/demo-load";
 import { ledgerBench } from "./bench/ledger-bench";
 import { sloBench } from "./bench/slo-bench";
 import { buildBundle, startBundle } from "./lib/bundle";
-import { generateLocalSecrets } from "./lib/local-secrets";
-import { type LocalStack, startLocalStack } from "./lib/local-stack";
+import type { LocalStack } from "./lib/local-stack";
 
 const PROJECT = resolve(import.meta.dirname, "..");
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 50);
@@ -168,23 +167,11 @@ async function main() {
     platform: "neutral",
   });
 
-  const secrets = await generateLocalSecrets();
-  const stack = await startLocalStack({
-    dataDir: join(work, "postgres"),
-    persistent: false,
-    claimsKey: secrets.DB_CLAIMS_KEY!,
-    seed: { pinPepper: secrets.PIN_PEPPER!, dataKek: secrets.DATA_KEK! },
-  });
-  // The bench user must not be rate-limited: the limits are raised for this run only.
-  const unlimited = {
-    RATE_LIMIT_USER_PER_MINUTE: "100000000",
-    RATE_LIMIT_USER_PER_HOUR: "100000000",
-    RATE_LIMIT_IP_PER_MINUTE: "100000000",
-  };
+  const { secrets, stack } = await startBenchStack(work);
   const worker = await startBundle({
     bundleDir: dist,
     stack,
-    secrets: { ...secrets, ...unlimited },
+    secrets: { ...secrets, ...UNLIMITED },
     extraWorkers: [{ name: "bare", scriptPath: bare, routes: ["*/bare"] }],
     stagesScriptPath: join(stages, "stages-worker.js"),
   });

@@ -1,6 +1,28 @@
+import { join } from "node:path";
 import autocannon from "autocannon";
+import { generateLocalSecrets } from "../lib/local-secrets";
+import { startLocalStack } from "../lib/local-stack";
 import { DEMO_PASSWORD, SEED_TENANTS } from "../lib/seed-data";
 import { cpuByProgram } from "./process-cpu";
+
+/** The rate limits a bench run raises for itself: the load is measured, not refused. */
+export const UNLIMITED = {
+  RATE_LIMIT_USER_PER_MINUTE: "100000000",
+  RATE_LIMIT_USER_PER_HOUR: "100000000",
+  RATE_LIMIT_IP_PER_MINUTE: "100000000",
+};
+
+/** A throw-away local stack in `work` (embedded Postgres, migrations, demo data) with fresh secrets. */
+export async function startBenchStack(work: string) {
+  const secrets = await generateLocalSecrets();
+  const stack = await startLocalStack({
+    dataDir: join(work, "postgres"),
+    persistent: false,
+    claimsKey: secrets.DB_CLAIMS_KEY!,
+    seed: { pinPepper: secrets.PIN_PEPPER!, dataKek: secrets.DATA_KEK! },
+  });
+  return { secrets, stack };
+}
 
 /** Authenticated load is spread over every demo user, as real traffic is spread over many users' objects. */
 export const BENCH_USERS = SEED_TENANTS.flatMap((tenant) => tenant.people.map((person) => ({ tenant: tenant.slug, person })));

@@ -14,9 +14,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBundle, startBundle } from "../lib/bundle";
-import { generateLocalSecrets } from "../lib/local-secrets";
-import { startLocalStack } from "../lib/local-stack";
-import { loadPath, signInDemoUsers } from "./demo-load";
+import { loadPath, signInDemoUsers, startBenchStack, UNLIMITED } from "./demo-load";
 
 const PATH = process.env.BENCH_PROFILE_PATH ?? "/v1/me/permissions";
 const SECONDS = Number(process.env.BENCH_PROFILE_SECONDS ?? 8);
@@ -94,23 +92,12 @@ async function main() {
   console.log(`building readable bundles, then profiling ${PATH} for ${SECONDS} s…`);
   await buildBundle(join(work, "dist"), "", undefined, { minify: false });
   await buildBundle(join(work, "stages"), "", "scripts/bench/stages-worker.ts", { minify: false });
-  const secrets = await generateLocalSecrets();
-  const stack = await startLocalStack({
-    dataDir: join(work, "postgres"),
-    persistent: false,
-    claimsKey: secrets.DB_CLAIMS_KEY!,
-    seed: { pinPepper: secrets.PIN_PEPPER!, dataKek: secrets.DATA_KEK! },
-  });
+  const { secrets, stack } = await startBenchStack(work);
   const inspectorPort = await freePort();
   const worker = await startBundle({
     bundleDir: join(work, "dist"),
     stack,
-    secrets: {
-      ...secrets,
-      RATE_LIMIT_USER_PER_MINUTE: "100000000",
-      RATE_LIMIT_USER_PER_HOUR: "100000000",
-      RATE_LIMIT_IP_PER_MINUTE: "100000000",
-    },
+    secrets: { ...secrets, ...UNLIMITED },
     stagesScriptPath: join(work, "stages", "stages-worker.js"),
     inspectorPort,
   });

@@ -33,9 +33,9 @@ export const corsFromConfig = (): MiddlewareHandler<AppEnv> => {
     maxAge: 600,
   }) as MiddlewareHandler<AppEnv>;
   // Without Origin (apps, servers, monitors) no CORS header means anything; the answer still varies by Origin. Hono's
-  // handler would add headers after the route answers, which copies the whole response.
+  // handler would add headers after the route answers, which copies the whole response. Preflights stay its own.
   return async (c, next) => {
-    if (c.req.header("origin") !== undefined) return handler(c, next);
+    if (c.req.header("origin") !== undefined || c.req.method === "OPTIONS") return handler(c, next);
     c.header("Vary", "Origin");
     await next();
   };

@@ -106,6 +106,10 @@ describe("CORS", () => {
     expect(res.headers.get("Vary")).toBe("Origin");
   });
 
+  it("answers OPTIONS without an Origin as before: 204", async () => {
+    expect((await call("/v1/tenants/acme", { method: "OPTIONS" })).status).toBe(204);
+  });
+
   it("sends no CORS headers without an Origin, but still says the answer varies by it", async () => {
     for (const path of ["/v1/tenants/acme", "/no-such-route"]) {
       const res = await call(path);
