@@ -15,9 +15,9 @@ export const isoDay = (days = 0): string => new Date(Date.now() + days * DAY_MS)
 export function workingDaysAhead(count: number, leadDays: number): string[] {
   const days: string[] = [];
   for (let ms = Date.now() + leadDays * DAY_MS; days.length < count; ms += DAY_MS) {
-    const weekday = new Date(ms).getUTCDay();
-    const day = new Date(ms).toISOString().slice(0, 10);
-    if (weekday !== 0 && weekday !== 6 && !DEMO_HOLIDAY_DAYS.has(day)) days.push(day);
+    const date = new Date(ms);
+    const day = date.toISOString().slice(0, 10);
+    if (date.getUTCDay() !== 0 && date.getUTCDay() !== 6 && !DEMO_HOLIDAY_DAYS.has(day)) days.push(day);
   }
   return days;
 }

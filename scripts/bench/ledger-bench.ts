@@ -294,8 +294,7 @@ async function roundPages(base: string, token: string, path: string) {
  * a two-week window, pages of 500), and the directory (a search, and a page deep into the sorted list).
  */
 async function peopleReads(base: string, stack: LocalStack, tenantId: string, adminUserId: string, token: string): Promise<string[]> {
-  const from = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
-  const to = new Date(Date.parse(from) + 13 * 86_400_000).toISOString().slice(0, 10);
+  const [from, to] = [isoDay(14), isoDay(27)];
   const db = new pg.Client({ connectionString: stack.superuserDatabaseUrl });
   await db.connect();
   try {

@@ -10,10 +10,10 @@
  */
 
 import { chmod, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildBundle, startBundle } from "../lib/bundle";
+import { freePort } from "../lib/embedded-postgres";
 import { loadPath, signInDemoUsers, startBenchStack, UNLIMITED } from "./demo-load";
 
 const PATH = process.env.BENCH_PROFILE_PATH ?? "/v1/me/permissions";
@@ -30,14 +30,6 @@ interface ProfileNode {
 interface CpuProfile {
   nodes: ProfileNode[];
   samples: number[];
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A DevTools protocol session with one inspector target. */
